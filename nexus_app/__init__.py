@@ -1,0 +1,1 @@
+"""Nexus: a self-hosted learning server for Indonesian senior high schools."""

@@ -1,0 +1,203 @@
+"""The `nexus` command. Each failure prints one line to stderr and exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from nexus_app.services.errors import ServiceError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Nexus: server sekolah untuk latihan UTBK dan tutor AI.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo school data.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+subject_app = typer.Typer(help="School subjects.", no_args_is_help=True)
+bank_app = typer.Typer(help="UTBK question banks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+app.add_typer(subject_app, name="subject")
+app.add_typer(bank_app, name="bank")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Turn expected failures into one line on stderr instead of a traceback."""
+    try:
+        return action()
+    except ServiceError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        fail(f"{type(exc).__name__}: {first}")
+    raise AssertionError("unreachable")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    from alembic.config import Config
+
+    from alembic import command
+    from nexus_app.config import get_settings
+
+    def action() -> str:
+        cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+        cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+        url = get_settings().resolved_database_url
+        cfg.attributes["database_url"] = url
+        command.upgrade(cfg, "head")
+        return url
+
+    url = run(action)
+    typer.echo(f"database is up to date ({url.split('://', 1)[0]})")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create the demo school (idempotent) and print its logins."""
+    from nexus_app.services.demo import seed_demo
+
+    result = run(seed_demo)
+    typer.echo(
+        f"demo school ready: {result.users_created} users, {result.subjects_created} subjects, "
+        f"{result.questions_imported} questions added"
+    )
+    shown: set[str] = set()
+    for login in result.logins:
+        if login.role == "siswa" and "siswa" in shown:
+            continue
+        label = "siswa01 … siswa30" if login.role == "siswa" else login.username
+        typer.echo(f"  {login.role:<6} {label:<20} password: {login.password}")
+        shown.add(login.role)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option("--username", help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help="siswa, guru or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    full_name: Annotated[str | None, typer.Option("--full-name")] = None,
+    class_name: Annotated[
+        str | None, typer.Option("--class", help="Class, e.g. 'XII IPA 1'.")
+    ] = None,
+) -> None:
+    """Create a user account."""
+    from nexus_app.services import auth
+
+    if not password_stdin:
+        fail("pass the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    user = run(
+        lambda: auth.create_user(
+            username=username,
+            password=password,
+            role=role,
+            full_name=full_name,
+            class_name=class_name,
+        )
+    )
+    typer.echo(f"created {user.role} '{user.username}' (id {user.id})")
+
+
+@subject_app.command("create")
+def subject_create(
+    grade: Annotated[int, typer.Option("--grade", help="10, 11 or 12.")],
+    name: Annotated[str, typer.Option("--name")],
+    code: Annotated[str, typer.Option("--code", help="Unique code, e.g. MAT_10.")],
+) -> None:
+    """Create a school subject."""
+    from nexus_app.services.subjects import create_subject
+
+    subject = run(lambda: create_subject(grade=grade, name=name, code=code))
+    typer.echo(f"created subject {subject.code} (kelas {subject.grade}, id {subject.id})")
+
+
+@bank_app.command("import")
+def bank_import(
+    file: Annotated[Path, typer.Argument(help="A .csv or .json file (see docs/bank-import.md).")],
+    bank: Annotated[str, typer.Option("--bank", help="Bank name; created when missing.")],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows, skip the bad ones.")
+    ] = False,
+) -> None:
+    """Validate and import questions into a bank (all or nothing unless --skip-invalid)."""
+    from nexus_app.services.bank_import import import_bank
+
+    data = run(file.read_bytes)
+    report = run(
+        lambda: import_bank(
+            filename=file.name, data=data, bank_name=bank, skip_invalid=skip_invalid
+        )
+    )
+    for error in report.errors:
+        typer.echo(str(error), err=True)
+    if report.errors and not skip_invalid:
+        fail(
+            f"{len(report.errors)} invalid rows; nothing imported (use --skip-invalid to skip them)"
+        )
+    typer.echo(f"imported {report.imported} questions into '{bank}', skipped {report.skipped}")
+
+
+@app.command("serve")
+def serve(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
+    """Run the web app in production mode on one port."""
+    from nexus_app.config import get_settings
+
+    env = dict(os.environ)
+    env.update(reflex_environment(port))
+    env.setdefault("NEXUS_DATA_DIR", str(get_settings().data_dir.resolve()))
+    reflex = Path(sys.executable).with_name("reflex")
+    args = [
+        str(reflex),
+        "run",
+        "--env",
+        "prod",
+        "--frontend-port",
+        str(port),
+        "--backend-port",
+        str(port),
+    ]
+    os.chdir(PROJECT_ROOT)
+    os.execve(str(reflex), args, env)
+
+
+def reflex_environment(port: int) -> dict[str, str]:
+    """Keep Reflex offline: our own bun, no telemetry, no version checks, caches in .tools."""
+    tools = PROJECT_ROOT / ".tools"
+    return {
+        "NEXUS_PORT": str(port),
+        "REFLEX_BUN_PATH": str(tools / "node_modules" / "bun" / "bin" / "bun.exe"),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "BUN_INSTALL_CACHE_DIR": str(tools / "bun-cache"),
+        "npm_config_cache": str(tools / "npm-cache"),
+    }
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Settings from the environment (a `.env` file is read too). Every layer may import this."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("./data"), alias="NEXUS_DATA_DIR")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    llm_model: Path | None = Field(default=None, alias="NEXUS_LLM_MODEL")
+    embed_model: str | None = Field(default=None, alias="NEXUS_EMBED_MODEL")
+    environment: str = Field(default="production", alias="NEXUS_ENV")
+
+    session_hours: int = 24
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nexus.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

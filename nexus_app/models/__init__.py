@@ -1,0 +1,41 @@
+"""SQLModel tables. Importing this package registers every table on the metadata."""
+
+from nexus_app.models.bank import Question, QuestionBank, QuestionCreate, QuestionReviewLog
+from nexus_app.models.base import utcnow
+from nexus_app.models.billing import PaymentSubscription
+from nexus_app.models.curriculum import Book, Subject, UtbkSection
+from nexus_app.models.ops import ErrorLog, JobRun
+from nexus_app.models.practice import (
+    Attempt,
+    AttemptFeedback,
+    UserReadiness,
+    UserStudySession,
+)
+from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
+from nexus_app.models.users import LoginAttempt, Session, User, UserPublic
+
+__all__ = [
+    "Attempt",
+    "AttemptFeedback",
+    "Book",
+    "ChatHistory",
+    "ErrorLog",
+    "JobRun",
+    "LoginAttempt",
+    "PaymentSubscription",
+    "PracticeQuestion",
+    "Question",
+    "QuestionBank",
+    "QuestionCreate",
+    "QuestionReviewLog",
+    "Session",
+    "Subject",
+    "TopicMastery",
+    "User",
+    "UserPublic",
+    "UserReadiness",
+    "UserStudySession",
+    "UtbkSection",
+    "WeakArea",
+    "utcnow",
+]

@@ -1,0 +1,51 @@
+"""The Reflex app: pages, their guards, and the error handler."""
+
+import reflex as rx
+
+from nexus_app.pages import admin, home, login, not_found, teacher
+from nexus_app.services import error_log
+from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from nexus_app.state.auth import AuthState
+from nexus_app.state.school import AdminOverviewState, ClassRosterState
+
+
+def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
+    """Refusals become a redirect or a clear message; anything else is logged for admins."""
+    if isinstance(exception, NotAuthenticated):
+        return rx.redirect("/login")
+    if isinstance(exception, PermissionDenied | ServiceError):
+        return rx.toast.error(exception.message, id="service-error")
+    error_log.capture(exception, endpoint="reflex-event")
+    return rx.toast.error(
+        "Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk admin.",
+        id="backend-error",
+    )
+
+
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large"),
+    backend_exception_handler=handle_backend_error,
+)
+
+app.add_page(
+    login.login_page,
+    route=login.ROUTE,
+    title="Masuk | Nexus",
+    on_load=AuthState.redirect_if_logged_in,
+)
+app.add_page(
+    home.home, route=home.ROUTE, title="Beranda | Nexus", on_load=AuthState.guard(home.ROLES)
+)
+app.add_page(
+    teacher.teacher_home,
+    route=teacher.ROUTE,
+    title="Kelas | Nexus",
+    on_load=[AuthState.guard(teacher.ROLES), ClassRosterState.load],
+)
+app.add_page(
+    admin.admin_home,
+    route=admin.ROUTE,
+    title="Admin | Nexus",
+    on_load=[AuthState.guard(admin.ROLES), AdminOverviewState.load],
+)
+app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")

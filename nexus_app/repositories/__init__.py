@@ -1,0 +1,1 @@
+"""Data access: one module per aggregate; every function takes the session by keyword."""

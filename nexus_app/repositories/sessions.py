@@ -1,0 +1,59 @@
+"""Login sessions: the seed's session queries (create, validate, cleanup)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session as DbSession
+from sqlmodel import col, delete, select
+
+from nexus_app.models import Session, User
+
+
+def create_session(
+    *, session: DbSession, user_id: int, token_hash: str, expires_at: datetime
+) -> Session:
+    """Seed query "Create session"."""
+    row = Session(user_id=user_id, token=token_hash, expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def validate_session_token(
+    *, session: DbSession, token_hash: str, now: datetime
+) -> tuple[Session, User] | None:
+    """Seed query "Validate session token": a live session and its (active) user."""
+    row = session.exec(
+        select(Session, User)
+        .join(User, col(User.id) == col(Session.user_id))
+        .where(Session.token == token_hash, Session.expires_at > now)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def renew_session(*, session: DbSession, row: Session, now: datetime, expires_at: datetime) -> None:
+    row.last_used_at = now
+    row.expires_at = expires_at
+    session.add(row)
+
+
+def delete_session(*, session: DbSession, token_hash: str) -> int:
+    result = session.exec(delete(Session).where(col(Session.token) == token_hash))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def delete_sessions_for_user(*, session: DbSession, user_id: int) -> int:
+    result = session.exec(delete(Session).where(col(Session.user_id) == user_id))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def cleanup_expired_sessions(*, session: DbSession, now: datetime) -> int:
+    """Seed query "Cleanup expired sessions"; returns how many were removed."""
+    result = session.exec(delete(Session).where(col(Session.expires_at) < now))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def count_sessions(*, session: DbSession) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(Session)).one())

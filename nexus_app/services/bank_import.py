@@ -1,0 +1,290 @@
+"""Import a question bank from CSV or JSON: validate every row first, then write all or none.
+
+The column set is documented in docs/bank-import.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from nexus_app.db import unit_of_work
+from nexus_app.models import Question, QuestionBank, UtbkSection
+from nexus_app.models.bank import ANSWER_LETTERS
+from nexus_app.services.errors import InvalidInput
+
+REQUIRED = (
+    "section",
+    "text",
+    "option_a",
+    "option_b",
+    "option_c",
+    "option_d",
+    "option_e",
+    "correct_answer",
+)
+OPTIONAL = (
+    "sub_type",
+    "explanation",
+    "explanation_en",
+    "strategy_tip",
+    "related_concept",
+    "discrimination",
+    "difficulty",
+    "guessing",
+)
+COLUMNS = REQUIRED + OPTIONAL
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_OPTION_CHARS = 500
+DEFAULT_PARAMS = {"discrimination": 1.0, "difficulty": 0.0, "guessing": 0.2}
+PARAM_RANGES = {
+    "discrimination": (0.05, 4.0),
+    "difficulty": (-4.0, 4.0),
+    "guessing": (0.0, 0.5),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"baris {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    bank_name: str
+    imported: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    values: dict[str, Any]
+
+
+def read_rows(filename: str, data: bytes) -> list[_Row]:
+    """Parse the file into raw rows with their line numbers; raise on an unreadable file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"Berkas terlalu besar (maksimal {MAX_FILE_BYTES // (1024 * 1024)} MB).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("Berkas harus berformat teks UTF-8.") from exc
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(text)
+    if suffix == ".json":
+        return _read_json(text)
+    raise InvalidInput("Format berkas tidak didukung: gunakan .csv atau .json.")
+
+
+def _read_csv(text: str) -> list[_Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InvalidInput(f"Kolom wajib tidak ada di baris judul: {', '.join(missing)}.")
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise InvalidInput(f"Kolom tidak dikenal: {', '.join(unknown)}.")
+    reader.fieldnames = header
+    rows: list[_Row] = []
+    line = reader.line_num + 1
+    try:
+        for record in reader:
+            values = dict(record)
+            if None in values:  # more cells than header columns
+                values["__extra__"] = values.pop(None)
+            rows.append(_Row(line=line, values=values))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV rusak di baris {reader.line_num}: {exc}.") from exc
+    return rows
+
+
+def _read_json(text: str) -> list[_Row]:
+    decoder = json.JSONDecoder()
+    pos = _skip_ws(text, 0)
+    if pos >= len(text) or text[pos] != "[":
+        raise InvalidInput("JSON harus berupa larik (array) berisi objek soal.")
+    pos = _skip_ws(text, pos + 1)
+    rows: list[_Row] = []
+    while pos < len(text) and text[pos] != "]":
+        line = text.count("\n", 0, pos) + 1
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"JSON rusak di baris {exc.lineno}: {exc.msg}.") from exc
+        rows.append(
+            _Row(line=line, values=value if isinstance(value, dict) else {"__bad__": value})
+        )
+        pos = _skip_ws(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+    if pos >= len(text):
+        raise InvalidInput("JSON rusak: larik tidak ditutup dengan ']'.")
+    return rows
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _number(value: Any, name: str) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_PARAMS[name]
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} harus berupa angka (tertulis '{value}')") from exc
+    low, high = PARAM_RANGES[name]
+    if math.isnan(number) or not low <= number <= high:
+        raise ValueError(f"{name} harus di antara {low} dan {high} (tertulis {number})")
+    return number
+
+
+def validate_row(row: _Row, sections: set[str]) -> dict[str, Any]:
+    """Return clean Question fields for one row, or raise ValueError with the reason."""
+    values = row.values
+    if "__bad__" in values:
+        raise ValueError("setiap entri harus berupa objek JSON")
+    if "__extra__" in values:
+        raise ValueError("jumlah sel lebih banyak dari kolom judul")
+    unknown = [k for k in values if k not in COLUMNS]
+    if unknown:
+        raise ValueError(f"kolom tidak dikenal: {', '.join(sorted(unknown))}")
+
+    def text_of(key: str) -> str:
+        raw = values.get(key)
+        return "" if raw is None else str(raw).strip()
+
+    empty = [k for k in REQUIRED if not text_of(k)]
+    if empty:
+        raise ValueError(f"kolom wajib kosong: {', '.join(empty)}")
+    section = text_of("section").upper()
+    if section not in sections:
+        raise ValueError(f"section '{section}' tidak dikenal (pilih {', '.join(sorted(sections))})")
+    answer = text_of("correct_answer").upper()
+    if answer not in ANSWER_LETTERS:
+        raise ValueError(f"correct_answer harus A-E (tertulis '{text_of('correct_answer')}')")
+    options = [text_of(f"option_{letter.lower()}") for letter in ANSWER_LETTERS]
+    too_long = [ANSWER_LETTERS[i] for i, o in enumerate(options) if len(o) > MAX_OPTION_CHARS]
+    if too_long:
+        raise ValueError(f"opsi {', '.join(too_long)} lebih dari {MAX_OPTION_CHARS} karakter")
+    if len({o.casefold() for o in options}) < len(options):
+        raise ValueError("ada opsi jawaban yang sama persis")
+    return {
+        "section": section,
+        "sub_type": text_of("sub_type") or None,
+        "text": text_of("text"),
+        "option_a": options[0],
+        "option_b": options[1],
+        "option_c": options[2],
+        "option_d": options[3],
+        "option_e": options[4],
+        "correct_answer": answer,
+        "explanation": text_of("explanation") or None,
+        "explanation_en": text_of("explanation_en") or None,
+        "strategy_tip": text_of("strategy_tip") or None,
+        "related_concept": text_of("related_concept") or None,
+        "discrimination": _number(values.get("discrimination"), "discrimination"),
+        "difficulty_irt": _number(values.get("difficulty"), "difficulty"),
+        "guessing_param": _number(values.get("guessing"), "guessing"),
+    }
+
+
+def import_bank(
+    *,
+    filename: str,
+    data: bytes,
+    bank_name: str,
+    skip_invalid: bool = False,
+    mark_reviewed_by: Iterable[str] = (),
+) -> ImportReport:
+    """Validate every row; without skip_invalid any bad row means nothing is imported."""
+    bank_name = (bank_name or "").strip()
+    if not bank_name:
+        raise InvalidInput("Nama bank soal wajib diisi.")
+    rows = read_rows(filename, data)
+    if not rows:
+        raise InvalidInput("Berkas tidak berisi soal.")
+    reviewers = list(mark_reviewed_by)
+    report = ImportReport(bank_name=bank_name)
+    with unit_of_work() as session:
+        sections = set(session.exec(select(UtbkSection.code)).all())
+        bank = session.exec(select(QuestionBank).where(QuestionBank.name == bank_name)).first()
+        existing: set[str] = set()
+        if bank is not None:
+            existing = {
+                t.casefold()
+                for t in session.exec(
+                    select(Question.text).where(
+                        Question.question_bank_id == bank.id, col(Question.deleted_at).is_(None)
+                    )
+                ).all()
+            }
+        clean: list[dict[str, Any]] = []
+        seen: set[str] = set(existing)
+        for row in rows:
+            try:
+                fields = validate_row(row, sections)
+                key = fields["text"].casefold()
+                if key in seen:
+                    raise ValueError("soal yang sama sudah ada di berkas atau di bank ini")
+                seen.add(key)
+                clean.append(fields)
+            except ValueError as exc:
+                report.errors.append(RowError(line=row.line, reason=str(exc)))
+        if report.errors and not skip_invalid:
+            return report
+        report.skipped = len(report.errors)
+        if not clean:
+            return report
+        if bank is None:
+            bank = QuestionBank(name=bank_name, source="import")
+            session.add(bank)
+            session.flush()
+        for fields in clean:
+            question = Question(question_bank_id=bank.id, **fields)
+            if len(reviewers) >= 2:
+                question.is_reviewed = True
+                question.reviewer_1_name, question.reviewer_2_name = reviewers[0], reviewers[1]
+            session.add(question)
+        session.flush()
+        refresh_bank_counts(session=session, bank=bank)
+        report.imported = len(clean)
+    return report
+
+
+def refresh_bank_counts(*, session: Any, bank: QuestionBank) -> None:
+    counts: dict[str, int] = {}
+    for section in session.exec(
+        select(Question.section).where(
+            Question.question_bank_id == bank.id, col(Question.deleted_at).is_(None)
+        )
+    ).all():
+        counts[section] = counts.get(section, 0) + 1
+    bank.total_questions = sum(counts.values())
+    bank.questions_pu = counts.get("PU", 0)
+    bank.questions_pk = counts.get("PK", 0)
+    bank.questions_pbm = counts.get("PBM", 0)
+    session.add(bank)

@@ -1,0 +1,142 @@
+"""The demo school: one admin, two teachers, 30 students in two classes, subjects, a bank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import select
+
+from nexus_app.db import unit_of_work
+from nexus_app.models import QuestionBank, Subject, User
+from nexus_app.services import auth
+from nexus_app.services.bank_import import import_bank
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "data"
+DEMO_BANK = "Bank Demo UTBK"
+CLASSES = ("XII IPA 1", "XII IPA 2")
+SUBJECTS = [
+    (10, "Matematika", "MAT_10"),
+    (10, "Informatika", "INF_10"),
+    (11, "Matematika", "MAT_11"),
+    (11, "Informatika", "INF_11"),
+    (12, "Matematika", "MAT_12"),
+    (12, "Informatika", "INF_12"),
+]
+STUDENT_NAMES = [
+    "Ahmad Rizki",
+    "Siti Nurhaliza",
+    "Budi Santoso",
+    "Dewi Lestari",
+    "Rina Wulandari",
+    "Agus Pratama",
+    "Putri Ayu",
+    "Fajar Nugroho",
+    "Intan Permata",
+    "Yoga Saputra",
+    "Nabila Zahra",
+    "Dimas Aditya",
+    "Salsabila Putri",
+    "Rafi Hidayat",
+    "Citra Maharani",
+    "Bayu Firmansyah",
+    "Anisa Rahma",
+    "Hendra Wijaya",
+    "Maya Sari",
+    "Galih Ramadhan",
+    "Lestari Ningsih",
+    "Arif Setiawan",
+    "Kirana Dewi",
+    "Reza Mahendra",
+    "Tiara Anggraini",
+    "Eko Prasetyo",
+    "Wulan Safitri",
+    "Ilham Maulana",
+    "Zaskia Aulia",
+    "Taufik Hakim",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    full_name: str
+
+
+DEMO_ADMIN = DemoLogin("admin", "nexus-admin-2026", "admin", "Admin Sekolah")
+DEMO_TEACHERS = (
+    DemoLogin("guru_matematika", "nexus-guru-2026", "guru", "Ibu Siti Rahayu"),
+    DemoLogin("guru_bahasa", "nexus-guru-2026", "guru", "Bapak Hendra Gunawan"),
+)
+STUDENT_PASSWORD = "nexus-siswa-2026"
+
+
+def demo_students() -> list[tuple[DemoLogin, str]]:
+    return [
+        (
+            DemoLogin(f"siswa{i:02d}", STUDENT_PASSWORD, "siswa", name),
+            CLASSES[(i - 1) // 15],
+        )
+        for i, name in enumerate(STUDENT_NAMES, start=1)
+    ]
+
+
+@dataclass
+class SeedResult:
+    users_created: int
+    subjects_created: int
+    questions_imported: int
+    logins: list[DemoLogin]
+
+
+def seed_demo() -> SeedResult:
+    """Idempotent: running it twice leaves one copy of everything."""
+    users_created = 0
+    for login, class_name in [
+        (DEMO_ADMIN, None),
+        *((t, None) for t in DEMO_TEACHERS),
+        *demo_students(),
+    ]:
+        with unit_of_work() as session:
+            exists = session.exec(select(User.id).where(User.username == login.username)).first()
+        if exists:
+            continue
+        auth.create_user(
+            username=login.username,
+            password=login.password,
+            role=login.role,
+            full_name=login.full_name,
+            class_name=class_name,
+            grade=12 if login.role == "siswa" else None,
+        )
+        users_created += 1
+
+    subjects_created = 0
+    with unit_of_work() as session:
+        have = set(session.exec(select(Subject.code)).all())
+        for grade, name, code in SUBJECTS:
+            if code not in have:
+                session.add(Subject(grade=grade, name=name, code=code))
+                subjects_created += 1
+
+    questions_imported = 0
+    with unit_of_work() as session:
+        bank_exists = session.exec(
+            select(QuestionBank.id).where(QuestionBank.name == DEMO_BANK)
+        ).first()
+    questions_file = DATA_DIR / "questions.json"
+    if not bank_exists and questions_file.exists():
+        report = import_bank(
+            filename=questions_file.name,
+            data=questions_file.read_bytes(),
+            bank_name=DEMO_BANK,
+            mark_reviewed_by=[t.full_name for t in DEMO_TEACHERS],
+        )
+        if not report.ok:
+            raise RuntimeError(f"demo bank invalid: {'; '.join(map(str, report.errors[:3]))}")
+        questions_imported = report.imported
+
+    logins = [DEMO_ADMIN, *DEMO_TEACHERS, *(s for s, _ in demo_students())]
+    return SeedResult(users_created, subjects_created, questions_imported, logins)

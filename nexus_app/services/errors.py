@@ -1,0 +1,41 @@
+"""Errors a user may see. `message` is Bahasa Indonesia, ready for the page or the CLI."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refused request; nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(ServiceError):
+    pass
+
+
+class AuthenticationFailed(ServiceError):
+    pass
+
+
+class AccountLocked(ServiceError):
+    pass
+
+
+class NotAuthenticated(ServiceError):
+    def __init__(self, message: str = "Sesi Anda telah berakhir. Silakan masuk kembali.") -> None:
+        super().__init__(message)
+
+
+class PermissionDenied(ServiceError):
+    def __init__(self, message: str = "Anda tidak memiliki akses ke halaman ini.") -> None:
+        super().__init__(message)
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    pass

@@ -1,0 +1,63 @@
+"""School overview for admins and class rosters for teachers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nexus_app.config import get_settings
+from nexus_app.db import unit_of_work
+from nexus_app.repositories import school as school_repo
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Overview:
+    users_by_role: dict[str, int]
+    questions_by_section: dict[str, int]
+    subjects: int
+    banks: int
+    database: str
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    class_name: str
+    username: str
+    full_name: str
+    last_login: str
+    onboarding_completed: bool
+
+
+def _require_role(actor: CurrentUser, *roles: str) -> None:
+    # The state checks too; services refuse on their own so no caller can skip the check.
+    if actor.role not in roles:
+        raise PermissionDenied()
+
+
+def admin_overview(*, actor: CurrentUser) -> Overview:
+    _require_role(actor, "admin")
+    with unit_of_work() as session:
+        return Overview(
+            users_by_role=school_repo.count_users_by_role(session=session),
+            questions_by_section=school_repo.count_questions_by_section(session=session),
+            subjects=school_repo.count_subjects(session=session),
+            banks=school_repo.count_banks(session=session),
+            database=get_settings().resolved_database_url.split(":", 1)[0].split("+")[0],
+        )
+
+
+def class_roster(*, actor: CurrentUser) -> list[RosterEntry]:
+    _require_role(actor, "guru", "admin")
+    with unit_of_work() as session:
+        rows = school_repo.class_roster(session=session)
+    return [
+        RosterEntry(
+            class_name=r.class_name,
+            username=r.username,
+            full_name=r.full_name,
+            last_login=(r.last_login_iso or "")[:16].replace("T", " ") or "belum pernah",
+            onboarding_completed=r.onboarding_completed,
+        )
+        for r in rows
+    ]

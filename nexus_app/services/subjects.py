@@ -1,0 +1,53 @@
+"""School subjects (kelas 10-12)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from nexus_app.db import unit_of_work
+from nexus_app.models import Subject
+from nexus_app.services.errors import Conflict, InvalidInput
+
+_CODE = re.compile(r"^[A-Z0-9_]{2,50}$")
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    id: int
+    grade: int
+    name: str
+    code: str
+
+
+def create_subject(*, grade: int, name: str, code: str) -> SubjectView:
+    name = (name or "").strip()
+    code = (code or "").strip().upper()
+    if grade not in (10, 11, 12):
+        raise InvalidInput("Kelas harus 10, 11 atau 12.")
+    if not name or len(name) > 100:
+        raise InvalidInput("Nama mata pelajaran wajib diisi (maksimal 100 karakter).")
+    if not _CODE.match(code):
+        raise InvalidInput(
+            "Kode mata pelajaran hanya huruf besar, angka dan garis bawah, misalnya MAT_10."
+        )
+    try:
+        with unit_of_work() as session:
+            if session.exec(select(Subject.id).where(Subject.code == code)).first():
+                raise Conflict(f"Kode mata pelajaran '{code}' sudah ada.")
+            subject = Subject(grade=grade, name=name, code=code)
+            session.add(subject)
+            session.flush()
+            assert subject.id is not None
+            return SubjectView(subject.id, subject.grade, subject.name, subject.code)
+    except IntegrityError as exc:
+        raise Conflict(f"Kode mata pelajaran '{code}' sudah ada.") from exc
+
+
+def list_subjects() -> list[SubjectView]:
+    with unit_of_work() as session:
+        rows = session.exec(select(Subject).order_by(Subject.grade, Subject.name)).all()
+        return [SubjectView(s.id or 0, s.grade, s.name, s.code) for s in rows]

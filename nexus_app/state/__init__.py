@@ -1,0 +1,1 @@
+"""Reflex states: thin, they check the user on every private event and call services."""

@@ -1,0 +1,115 @@
+"""Who is logged in. Every private state inherits from AuthState and calls `require`."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import auth
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import (
+    NotAuthenticated,
+    PermissionDenied,
+    ServiceError,
+)
+
+HOME_BY_ROLE = {"siswa": "/", "guru": "/teacher", "admin": "/admin"}
+
+
+class AuthState(rx.State):
+    # The raw token lives only in this browser's localStorage and in this var.
+    token: str = rx.LocalStorage("", name="nexus_token", sync=True)
+    user_id: int = 0
+    username: str = ""
+    full_name: str = ""
+    role: str = ""
+    class_name: str = ""
+    # "checking" until the server has looked at the token, then "ok" or "denied".
+    access: str = "checking"
+
+    login_username: str = ""
+    login_error: str = ""
+    login_busy: bool = False
+
+    @rx.var
+    def is_logged_in(self) -> bool:
+        return self.user_id > 0
+
+    @rx.var
+    def role_label(self) -> str:
+        return auth.ROLE_LABELS.get(self.role, "")
+
+    def _set_user(self, user: CurrentUser) -> None:
+        self.user_id = user.id
+        self.username = user.username
+        self.full_name = user.full_name
+        self.role = user.role
+        self.class_name = user.class_name or ""
+
+    def _forget_user(self) -> None:
+        self.user_id = 0
+        self.username = ""
+        self.full_name = ""
+        self.role = ""
+        self.class_name = ""
+
+    def require(self, *roles: str) -> CurrentUser:
+        """Re-check the token (and role) on the server; raises NotAuthenticated/PermissionDenied."""
+        try:
+            user = auth.current_user(self.token, roles=roles or None)
+        except NotAuthenticated:
+            self._forget_user()
+            raise
+        self._set_user(user)
+        return user
+
+    @rx.event
+    def guard(self, roles: list[str]):
+        """on_load of every private page: log in first, right role second."""
+        self.access = "checking"
+        try:
+            self.require(*roles)
+        except NotAuthenticated as exc:
+            self.token = ""
+            self.login_error = exc.message
+            self.access = "denied"
+            return rx.redirect("/login")
+        except PermissionDenied:
+            self.access = "denied"
+            return None
+        self.access = "ok"
+        return None
+
+    @rx.event
+    def redirect_if_logged_in(self):
+        if not self.token:
+            return None
+        try:
+            user = self.require()
+        except ServiceError:
+            self.token = ""
+            return None
+        return rx.redirect(HOME_BY_ROLE.get(user.role, "/"))
+
+    @rx.event
+    def login(self, form_data: dict[str, str]):
+        self.login_error = ""
+        username = (form_data.get("username") or "").strip()
+        password = form_data.get("password") or ""
+        self.login_username = username
+        try:
+            result = auth.login(username=username, password=password)
+        except ServiceError as exc:
+            self.login_error = exc.message
+            return None
+        self.token = result.token
+        self._set_user(result.user)
+        self.access = "ok"
+        return rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))
+
+    @rx.event
+    def logout(self):
+        auth.logout(self.token)
+        self.token = ""
+        self._forget_user()
+        self.access = "checking"
+        return rx.redirect("/login")
