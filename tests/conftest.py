@@ -48,7 +48,7 @@ def _postgres_available() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgresql_url() -> Iterator[str]:
     problem = _postgres_available()
     if problem:
         if os.environ.get("CI") == "true":
@@ -78,15 +78,27 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _wipe(engine: Engine) -> None:
-    tables = [t for t in sa.inspect(engine).get_table_names() if t not in KEEP_TABLES]
+    from sqlmodel import SQLModel
+
+    import nexus_app.models  # noqa: F401  (registers the tables)
+
+    tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in KEEP_TABLES]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            names = ", ".join(t.name for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                conn.execute(sa.text(f"DELETE FROM {table}"))
-            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+            # Children first, so foreign keys stay on (a PRAGMA inside a transaction is ignored).
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            if _has_sequence(conn):
+                conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+def _has_sequence(conn: sa.Connection) -> bool:
+    return bool(
+        conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -235,9 +235,9 @@ def import_bank(
         existing: set[str] = set()
         if bank is not None:
             existing = {
-                t.casefold()
-                for t in session.exec(
-                    select(Question.text).where(
+                _identity(dict(row._mapping))
+                for row in session.exec(
+                    select(*(getattr(Question, c) for c in _IDENTITY_COLUMNS)).where(
                         Question.question_bank_id == bank.id, col(Question.deleted_at).is_(None)
                     )
                 ).all()
@@ -247,7 +247,7 @@ def import_bank(
         for row in rows:
             try:
                 fields = validate_row(row, sections)
-                key = fields["text"].casefold()
+                key = _identity(fields)
                 if key in seen:
                     raise ValueError("soal yang sama sudah ada di berkas atau di bank ini")
                 seen.add(key)
@@ -273,6 +273,15 @@ def import_bank(
         refresh_bank_counts(session=session, bank=bank)
         report.imported = len(clean)
     return report
+
+
+# Many real items share a stem ("Kalimat berikut yang efektif adalah ..."): an item is a
+# duplicate only when its stem and all five options match.
+_IDENTITY_COLUMNS = ("text", "option_a", "option_b", "option_c", "option_d", "option_e")
+
+
+def _identity(fields: dict[str, Any]) -> str:
+    return "\x1f".join(str(fields[c]).casefold() for c in _IDENTITY_COLUMNS)
 
 
 def refresh_bank_counts(*, session: Any, bank: QuestionBank) -> None:

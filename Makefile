@@ -1,0 +1,70 @@
+# Nexus set-up. The README shows exactly two commands: `make run` and `make test`.
+# Each installs what it needs into .venv/ (once: stamps skip work when nothing changed).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+STAMPS := .stamps
+PORT ?= 3000
+BUN_VERSION := 1.4.4
+
+# Reflex stays offline: our own bun from the npm registry, no telemetry or version checks,
+# every cache inside ignored folders of the project.
+export REFLEX_BUN_PATH := $(CURDIR)/$(TOOLS)/node_modules/bun/bin/bun.exe
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export BUN_INSTALL_CACHE_DIR := $(CURDIR)/$(TOOLS)/bun-cache
+export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
+# Reflex otherwise races a second, unreachable registry to pick the faster one.
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-dev lint services clean
+
+## make run: install, migrate, seed the demo school, serve on http://localhost:$(PORT)
+run: install
+	$(BIN)/nexus db upgrade
+	$(BIN)/nexus demo seed
+	$(BIN)/nexus serve --port $(PORT)
+
+## make test: install (with test tools), start services, run the whole suite
+test: install-dev services
+	bash scripts/test.sh
+
+install: $(STAMPS)/runtime $(STAMPS)/bun
+install-dev: install $(STAMPS)/dev
+
+services:
+	bash scripts/ensure-services.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
+
+$(STAMPS)/torch: requirements-torch.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-torch.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/runtime: requirements.txt pyproject.toml $(STAMPS)/torch
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: requirements-dev.txt $(STAMPS)/runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/bun:
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
+	$(REFLEX_BUN_PATH) --version >/dev/null
+	@mkdir -p $(STAMPS) && touch $@
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) $(STAMPS) .web .states

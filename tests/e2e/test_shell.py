@@ -1,0 +1,99 @@
+"""Each role logs in through the page and sees its own navigation; refusals are clear."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from nexus_app.services.demo import DEMO_ADMIN, DEMO_TEACHERS, STUDENT_PASSWORD
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+LOGIN_URL = re.compile(r"/login/?$")
+
+
+def test_login_page_and_wrong_password(page: Page) -> None:
+    page.goto("/login")
+    expect(page.locator("#login-submit")).to_be_visible()
+    screenshot(page, "login")
+    login(page, "siswa01", "bukan-kata-sandinya")
+    expect(page.locator("#login-error")).to_have_text("Nama pengguna atau kata sandi salah.")
+    expect(page).to_have_url(LOGIN_URL)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "nav_ids", "absent_ids", "shot"),
+    [
+        ("siswa01", STUDENT_PASSWORD, ["#nav-home"], ["#nav-admin", "#nav-teacher"], "shell-siswa"),
+        (
+            DEMO_TEACHERS[0].username,
+            DEMO_TEACHERS[0].password,
+            ["#nav-teacher"],
+            ["#nav-admin", "#nav-home"],
+            "shell-guru",
+        ),
+        (
+            DEMO_ADMIN.username,
+            DEMO_ADMIN.password,
+            ["#nav-admin", "#nav-teacher"],
+            ["#nav-home"],
+            "shell-admin",
+        ),
+    ],
+)
+def test_each_role_sees_its_navigation(
+    page: Page,
+    username: str,
+    password: str,
+    nav_ids: list[str],
+    absent_ids: list[str],
+    shot: str,
+) -> None:
+    login(page, username, password)
+    for nav in nav_ids:
+        expect(page.locator(nav)).to_be_visible()
+    for nav in absent_ids:
+        expect(page.locator(nav)).to_have_count(0)
+    expect(page.locator("#logout")).to_be_visible()
+    page.wait_for_timeout(500)  # let on_load data settle before the picture
+    screenshot(page, shot)
+    page.locator("#logout").click()
+    expect(page).to_have_url(LOGIN_URL)
+
+
+def test_admin_sees_real_counts(page: Page) -> None:
+    login(page, DEMO_ADMIN.username, DEMO_ADMIN.password)
+    expect(page.locator("#stat-students")).to_have_text("30")
+    expect(page.locator("#stat-teachers")).to_have_text("2")
+
+
+def test_teacher_sees_the_class_roster(page: Page) -> None:
+    login(page, DEMO_TEACHERS[0].username, DEMO_TEACHERS[0].password)
+    expect(page.locator("#class-roster")).to_contain_text("siswa16")
+    expect(page.locator("#class-roster")).to_contain_text("XII IPA 2")
+
+
+def test_student_opening_admin_url_is_refused(page: Page) -> None:
+    login(page, "siswa01", STUDENT_PASSWORD)
+    expect(page.locator("#nav-home")).to_be_visible()
+    page.goto("/admin")
+    expect(page.locator("#access-denied")).to_be_visible()
+    expect(page.locator("#stat-students")).to_have_count(0)
+
+
+def test_private_page_without_login_goes_to_login(page: Page) -> None:
+    page.goto("/teacher")
+    expect(page).to_have_url(LOGIN_URL)
+
+
+def test_forged_token_is_refused(page: Page) -> None:
+    page.goto("/login")
+    page.evaluate("localStorage.setItem('nexus_token', 'forged-token-value')")
+    page.goto("/admin")
+    expect(page).to_have_url(LOGIN_URL)
+    expect(page.locator("#login-error")).to_contain_text("Sesi Anda telah berakhir")
+
+
+def test_unknown_page_shows_404(page: Page) -> None:
+    page.goto("/halaman-yang-tidak-ada")
+    expect(page.locator("#not-found")).to_be_visible()
