@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from tests.conftest import PG_ADMIN_URL, ROOT, _postgres_available
 
 
