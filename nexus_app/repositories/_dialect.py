@@ -1,0 +1,23 @@
+"""Dialect helpers shared by the repositories (SQLite and PostgreSQL run the same code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+
+def dialect_name(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def upsert_insert(session: Session, entity: Any) -> Any:
+    """An INSERT that offers `on_conflict_do_update` / `on_conflict_do_nothing`.
+
+    Both dialects spell ON CONFLICT the same way, but SQLAlchemy exposes it only on the
+    dialect-specific `insert`, so pick the one matching the session's database.
+    """
+    if dialect_name(session) == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)

@@ -1,0 +1,268 @@
+"""Reports: OpenClass's weekly report and class mastery, Genta's Queries 8 and 10."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nexus_app.models import AttemptFeedback, ChatHistory, Subject, TopicMastery, User, utcnow
+from nexus_app.repositories._dialect import dialect_name
+
+CLASS_MASTERY_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class StudentActivityRow:
+    user_id: int
+    username: str
+    full_name: str | None
+    total_questions: int
+    subjects_covered: int
+    avg_confidence: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMasteryRow:
+    subject_id: int
+    subject: str
+    topic: str
+    student_count: int
+    avg_mastery: float
+    min_mastery: float
+    max_mastery: float
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyGrowthRow:
+    signup_week: date  # the Monday (UTC) starting the week
+    new_users: int
+    premium_count: int
+    premium_plus_count: int
+    free_count: int
+    active_last_7d: int
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationStatsRow:
+    day: date  # UTC
+    model_used: str
+    generations: int
+    avg_generation_ms: float | None
+    avg_tokens: float | None
+    total_compute_seconds: float
+
+
+def _as_date(value: date | str) -> date:
+    # PostgreSQL returns a date; SQLite's date() returns ISO text.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _utc_day(session: Session, column: Any) -> Any:
+    if dialect_name(session) == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.date(column)  # SQLite stores UTC text
+
+
+def _utc_week(session: Session, column: Any) -> Any:
+    """The Monday of the column's ISO week, in UTC (the seed's DATE_TRUNC('week', …))."""
+    if dialect_name(session) == "postgresql":
+        return sa.cast(sa.func.date_trunc("week", sa.func.timezone("UTC", column)), sa.Date)
+    # 'weekday 0' moves forward to Sunday (or stays), '-6 days' lands on that week's Monday.
+    return sa.func.date(column, "weekday 0", "-6 days")
+
+
+def weekly_student_activity(
+    *,
+    session: Session,
+    days: int = 7,
+    now: datetime | None = None,
+    class_name: str | None = None,
+) -> list[StudentActivityRow]:
+    """OpenClass "Weekly report: student activity summary".
+
+    The seed filtered `ch.created_at` in WHERE after a LEFT JOIN, which turns it into an
+    inner join and hides exactly the students a teacher should see: those who asked
+    nothing. The date window is moved into the JOIN condition, so every (not deleted)
+    student appears, with 0 questions if idle. The window is (now − days, now].
+    """
+    end = now or utcnow()
+    since = end - timedelta(days=days)
+    total = sa.func.count(col(ChatHistory.id))
+    filters: list[Any] = [col(User.role) == "siswa", col(User.deleted_at).is_(None)]
+    if class_name is not None:
+        filters.append(col(User.class_name) == class_name)
+    rows = session.exec(
+        select(
+            User.id,
+            User.username,
+            User.full_name,
+            total,
+            sa.func.count(sa.distinct(col(ChatHistory.subject_id))),
+            sa.func.avg(col(ChatHistory.confidence)),
+        )
+        .outerjoin(
+            ChatHistory,
+            sa.and_(
+                col(ChatHistory.user_id) == col(User.id),
+                col(ChatHistory.created_at) > since,
+                col(ChatHistory.created_at) <= end,
+            ),
+        )
+        .where(*filters)
+        .group_by(col(User.id), col(User.username), col(User.full_name))
+        .order_by(total.desc(), col(User.username))
+    ).all()
+    return [
+        StudentActivityRow(
+            user_id=int(uid),
+            username=username,
+            full_name=full_name,
+            total_questions=int(n),
+            subjects_covered=int(subjects),
+            avg_confidence=None if confidence is None else float(confidence),
+        )
+        for uid, username, full_name, n, subjects, confidence in rows
+    ]
+
+
+def class_mastery_summary(
+    *,
+    session: Session,
+    grade: int,
+    threshold: float = CLASS_MASTERY_THRESHOLD,
+    class_name: str | None = None,
+) -> list[ClassMasteryRow]:
+    """OpenClass "Class mastery summary": topics of a grade whose average mastery is below
+    `threshold` (HAVING AVG < threshold), weakest first. Deleted accounts are left out;
+    `class_name` narrows to one class."""
+    avg = sa.func.avg(col(TopicMastery.mastery_level))
+    filters: list[Any] = [col(Subject.grade) == grade, col(User.deleted_at).is_(None)]
+    if class_name is not None:
+        filters.append(col(User.class_name) == class_name)
+    rows = session.exec(
+        select(
+            Subject.id,
+            Subject.name,
+            TopicMastery.topic,
+            sa.func.count(sa.distinct(col(TopicMastery.user_id))),
+            avg,
+            sa.func.min(col(TopicMastery.mastery_level)),
+            sa.func.max(col(TopicMastery.mastery_level)),
+        )
+        .join(Subject, col(Subject.id) == col(TopicMastery.subject_id))
+        .join(User, col(User.id) == col(TopicMastery.user_id))
+        .where(*filters)
+        .group_by(col(Subject.id), col(Subject.name), col(TopicMastery.topic))
+        .having(avg < threshold)
+        .order_by(avg, col(Subject.name), col(TopicMastery.topic))
+    ).all()
+    return [
+        ClassMasteryRow(
+            subject_id=int(sid),
+            subject=name,
+            topic=topic,
+            student_count=int(n),
+            avg_mastery=float(mean),
+            min_mastery=float(low),
+            max_mastery=float(high),
+        )
+        for sid, name, topic, n, mean, low, high in rows
+    ]
+
+
+def user_growth_by_week(
+    *, session: Session, limit: int = 52, now: datetime | None = None
+) -> list[WeeklyGrowthRow]:
+    """Genta Query 8 "User growth & retention": per signup week (Monday, UTC), newest first.
+
+    Week truncation is dialect-specific (date_trunc on PostgreSQL, date modifiers on
+    SQLite) and done in a subquery, so GROUP BY names a plain column on both databases.
+    premium_plus is counted separately (the seed's users had no such tier).
+    """
+    since = (now or utcnow()) - timedelta(days=7)
+    tier = col(User.subscription_tier)
+    per_user = (
+        select(
+            _utc_week(session, col(User.created_at)).label("signup_week"),
+            sa.case((tier == "premium", 1), else_=0).label("premium"),
+            sa.case((tier == "premium_plus", 1), else_=0).label("premium_plus"),
+            sa.case((tier == "free", 1), else_=0).label("free"),
+            sa.case((col(User.last_login) > since, 1), else_=0).label("active"),
+        )
+        .where(col(User.deleted_at).is_(None))
+        .subquery()
+    )
+    rows = session.exec(
+        select(
+            per_user.c.signup_week,
+            sa.func.count(),
+            sa.func.sum(per_user.c.premium),
+            sa.func.sum(per_user.c.premium_plus),
+            sa.func.sum(per_user.c.free),
+            sa.func.sum(per_user.c.active),
+        )
+        .group_by(per_user.c.signup_week)
+        .order_by(per_user.c.signup_week.desc())
+        .limit(limit)
+    ).all()
+    return [
+        WeeklyGrowthRow(
+            signup_week=_as_date(week),
+            new_users=int(n),
+            premium_count=int(premium),
+            premium_plus_count=int(premium_plus),
+            free_count=int(free),
+            active_last_7d=int(active),
+        )
+        for week, n, premium, premium_plus, free, active in rows
+    ]
+
+
+def feedback_generation_stats(
+    *, session: Session, days: int = 30, now: datetime | None = None
+) -> list[GenerationStatsRow]:
+    """Genta Query 10 "LLM cost analysis", for a local model: per UTC day and model, the
+    number of feedback generations, mean generation time, mean tokens (input + output,
+    over rows that recorded both) and total compute seconds. There is no dollar cost:
+    the model runs on the school's server. Newest day first (the seed ordered by a
+    column that is not grouped, which PostgreSQL rejects)."""
+    since = (now or utcnow()) - timedelta(days=days)
+    per_row = (
+        select(
+            _utc_day(session, col(AttemptFeedback.created_at)).label("day"),
+            col(AttemptFeedback.model_used).label("model_used"),
+            col(AttemptFeedback.generation_time_ms).label("ms"),
+            (
+                col(AttemptFeedback.token_count_input) + col(AttemptFeedback.token_count_output)
+            ).label("tokens"),
+        )
+        .where(col(AttemptFeedback.created_at) > since)
+        .subquery()
+    )
+    rows = session.exec(
+        select(
+            per_row.c.day,
+            per_row.c.model_used,
+            sa.func.count(),
+            sa.func.avg(per_row.c.ms),
+            sa.func.avg(per_row.c.tokens),
+            sa.func.sum(per_row.c.ms),
+        )
+        .group_by(per_row.c.day, per_row.c.model_used)
+        .order_by(per_row.c.day.desc(), per_row.c.model_used)
+    ).all()
+    return [
+        GenerationStatsRow(
+            day=_as_date(day),
+            model_used=model,
+            generations=int(n),
+            avg_generation_ms=None if avg_ms is None else float(avg_ms),
+            avg_tokens=None if avg_tokens is None else float(avg_tokens),
+            total_compute_seconds=float(total_ms or 0) / 1000.0,
+        )
+        for day, model, n, avg_ms, avg_tokens, total_ms in rows
+    ]

@@ -1,0 +1,164 @@
+"""AI feedback on attempts: Genta's Query 7 plus saving, rating and reusing feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from nexus_app.models import Attempt, AttemptFeedback, Question
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackHistoryRow:
+    """Query 7's row: a rated feedback with its attempt and item."""
+
+    feedback_id: int
+    feedback_text: str
+    is_helpful: bool
+    model_used: str
+    generation_time_ms: int | None
+    selected_answer: str
+    correct_answer: str
+    question_text: str
+    section: str
+    is_correct: bool
+    time_spent_seconds: int
+    attempt_date: datetime
+
+
+def save_feedback(
+    *,
+    session: Session,
+    attempt_id: int,
+    feedback_text: str,
+    model_used: str,
+    feedback_lang: str = "id",
+    prompt_version: str | None = None,
+    generation_time_ms: int | None = None,
+    token_count_input: int | None = None,
+    token_count_output: int | None = None,
+) -> AttemptFeedback:
+    """Store the feedback and mirror the seed's denormalised flags on the attempt."""
+    row = AttemptFeedback(
+        attempt_id=attempt_id,
+        feedback_text=feedback_text,
+        feedback_lang=feedback_lang,
+        model_used=model_used,
+        prompt_version=prompt_version,
+        generation_time_ms=generation_time_ms,
+        token_count_input=token_count_input,
+        token_count_output=token_count_output,
+    )
+    session.add(row)
+    session.exec(
+        update(Attempt)
+        .where(col(Attempt.id) == attempt_id)
+        .values(
+            feedback_generated=True,
+            feedback_model_used=model_used,
+            feedback_generation_ms=generation_time_ms,
+        )
+    )
+    session.flush()
+    return row
+
+
+def get_feedback_for_attempt(*, session: Session, attempt_id: int) -> AttemptFeedback | None:
+    return session.exec(
+        select(AttemptFeedback).where(AttemptFeedback.attempt_id == attempt_id)
+    ).first()
+
+
+def rate_feedback(
+    *,
+    session: Session,
+    feedback_id: int,
+    user_id: int,
+    is_helpful: bool,
+    helpful_rating: int | None = None,
+) -> bool:
+    """The student's thumbs up/down; False unless the feedback is on the user's own attempt.
+
+    The rating is copied to attempts.feedback_helpful, the seed's denormalised flag.
+    """
+    attempt_id = session.exec(
+        select(Attempt.id)
+        .join(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
+        .where(AttemptFeedback.id == feedback_id, Attempt.user_id == user_id)
+    ).first()
+    if attempt_id is None:
+        return False
+    session.exec(
+        update(AttemptFeedback)
+        .where(col(AttemptFeedback.id) == feedback_id)
+        .values(is_helpful=is_helpful, helpful_rating=helpful_rating)
+    )
+    session.exec(
+        update(Attempt).where(col(Attempt.id) == attempt_id).values(feedback_helpful=is_helpful)
+    )
+    return True
+
+
+def list_feedback_history(
+    *, session: Session, user_id: int, limit: int = 20
+) -> list[FeedbackHistoryRow]:
+    """Query 7 "Get feedback history for user": rated feedback only, newest first."""
+    rows = session.exec(
+        select(
+            AttemptFeedback.id,
+            AttemptFeedback.feedback_text,
+            AttemptFeedback.is_helpful,
+            AttemptFeedback.model_used,
+            AttemptFeedback.generation_time_ms,
+            Attempt.selected_answer,
+            Question.correct_answer,
+            Question.text,
+            Question.section,
+            Attempt.is_correct,
+            Attempt.time_spent_seconds,
+            Attempt.created_at,
+        )
+        .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
+        .join(Question, col(Question.id) == col(Attempt.question_id))
+        .where(Attempt.user_id == user_id, col(AttemptFeedback.is_helpful).is_not(None))
+        .order_by(col(AttemptFeedback.created_at).desc(), col(AttemptFeedback.id).desc())
+        .limit(limit)
+    ).all()
+    return [FeedbackHistoryRow(*row) for row in rows]
+
+
+def find_cached_feedback(
+    *,
+    session: Session,
+    question_id: int,
+    selected_answer: str,
+    feedback_lang: str = "id",
+) -> AttemptFeedback | None:
+    """Feedback already written for the same item and the same chosen option, to reuse
+    instead of running the model again (same item + same answer = same explanation).
+
+    Feedback a student rated unhelpful is never reused; feedback rated helpful is
+    preferred over unrated, then the newest.
+    """
+    return session.exec(
+        select(AttemptFeedback)
+        .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
+        .where(
+            Attempt.question_id == question_id,
+            Attempt.selected_answer == selected_answer,
+            AttemptFeedback.feedback_lang == feedback_lang,
+            sa.or_(
+                col(AttemptFeedback.is_helpful).is_(None),
+                col(AttemptFeedback.is_helpful) == sa.true(),
+            ),
+        )
+        .order_by(
+            sa.case((col(AttemptFeedback.is_helpful) == sa.true(), 0), else_=1),
+            col(AttemptFeedback.created_at).desc(),
+            col(AttemptFeedback.id).desc(),
+        )
+        .limit(1)
+    ).first()

@@ -1,0 +1,130 @@
+"""Topic mastery: the OpenClass seed's "Pedagogical Intelligence" mastery queries.
+
+A mastery row belongs to a school subject (`subject_id`) or to a UTBK section
+(`section`); each kind has its own partial unique index, so the seed's
+`ON CONFLICT (user_id, subject_id, topic)` becomes a conflict target with an index
+predicate that names the matching index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nexus_app.models import TopicMastery, utcnow
+from nexus_app.repositories._dialect import upsert_insert
+
+WEAK_MASTERY_THRESHOLD = 0.4
+
+
+def _owner_filter(subject_id: int | None, section: str | None) -> list[Any]:
+    filters: list[Any] = []
+    if subject_id is not None:
+        filters.append(col(TopicMastery.subject_id) == subject_id)
+    if section is not None:
+        filters.append(col(TopicMastery.section) == section)
+    return filters
+
+
+def upsert_topic_mastery(
+    *,
+    session: Session,
+    user_id: int,
+    topic: str,
+    mastery_level: float,
+    subject_id: int | None = None,
+    section: str | None = None,
+    questions_answered: int = 1,
+    correct_answers: int = 0,
+    now: datetime | None = None,
+) -> TopicMastery:
+    """Seed query "Update topic mastery" (INSERT … ON CONFLICT DO UPDATE), on both databases.
+
+    Give exactly one of `subject_id` (school tutor) or `section` (UTBK practice). The new
+    row starts with `questions_answered`/`correct_answers`; an existing row adds them to its
+    counts (the seed inserted 5 but added 1 on conflict, an inconsistency) and takes the
+    new `mastery_level`, which the service computes.
+    """
+    if (subject_id is None) == (section is None):
+        raise ValueError("give exactly one of subject_id or section")
+    when = now or utcnow()
+    table: sa.Table = TopicMastery.__table__  # type: ignore[attr-defined]
+    stmt = upsert_insert(session, TopicMastery).values(
+        user_id=user_id,
+        subject_id=subject_id,
+        section=section,
+        topic=topic,
+        mastery_level=mastery_level,
+        question_count=questions_answered,
+        correct_count=correct_answers,
+        last_interaction=when,
+        created_at=when,
+        updated_at=when,
+    )
+    if subject_id is not None:
+        # Matches uq_topic_mastery_subject_topic (WHERE subject_id IS NOT NULL).
+        target = ["user_id", "subject_id", "topic"]
+        predicate = table.c.subject_id.is_not(None)
+    else:
+        # Matches uq_topic_mastery_section_topic (WHERE subject_id IS NULL).
+        target = ["user_id", "section", "topic"]
+        predicate = table.c.subject_id.is_(None)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=target,
+        index_where=predicate,
+        set_={
+            "mastery_level": stmt.excluded.mastery_level,
+            "question_count": table.c.question_count + stmt.excluded.question_count,
+            "correct_count": table.c.correct_count + stmt.excluded.correct_count,
+            "last_interaction": stmt.excluded.last_interaction,
+            # ON CONFLICT DO UPDATE does not run Column.onupdate: set it here.
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(TopicMastery)
+    # populate_existing: a row already in the identity map takes the upserted values.
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def list_topic_mastery(
+    *,
+    session: Session,
+    user_id: int,
+    subject_id: int | None = None,
+    section: str | None = None,
+) -> list[TopicMastery]:
+    """Seed query "Get student's mastery levels": weakest first.
+
+    `subject_id` / `section` narrow the list; with neither, every topic of the student.
+    """
+    return list(
+        session.exec(
+            select(TopicMastery)
+            .where(TopicMastery.user_id == user_id, *_owner_filter(subject_id, section))
+            .order_by(col(TopicMastery.mastery_level), col(TopicMastery.topic))
+        ).all()
+    )
+
+
+def list_weak_topics(
+    *,
+    session: Session,
+    user_id: int,
+    subject_id: int | None = None,
+    section: str | None = None,
+    threshold: float = WEAK_MASTERY_THRESHOLD,
+) -> list[TopicMastery]:
+    """Seed query "Detect weak areas (mastery < 0.4)": topics strictly below `threshold`."""
+    return list(
+        session.exec(
+            select(TopicMastery)
+            .where(
+                TopicMastery.user_id == user_id,
+                col(TopicMastery.mastery_level) < threshold,
+                *_owner_filter(subject_id, section),
+            )
+            .order_by(col(TopicMastery.mastery_level), col(TopicMastery.topic))
+        ).all()
+    )

@@ -1,0 +1,393 @@
+"""UTBK question banks and items: Genta's Queries 2, 6 and 9 and the item statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from nexus_app.models import (
+    Attempt,
+    Question,
+    QuestionBank,
+    QuestionCreate,
+    QuestionReviewLog,
+    UtbkSection,
+    utcnow,
+)
+
+RECENT_DAYS = 7
+DIFFICULTY_WINDOW = 0.5
+TOP_QUESTIONS_MIN_USERS = 10
+
+DifficultyAssessment = Literal["TOO_EASY", "TOO_HARD", "OPTIMAL", "ACCEPTABLE", "NO_DATA"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatCandidate:
+    """What the CAT engine needs of an eligible item (3PL a, b, c and its sub-type)."""
+
+    question_id: int
+    a: float | None
+    b: float
+    c: float | None
+    sub_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionListRow:
+    """One row of Query 6 (the content team's question list)."""
+
+    question_id: int
+    section: str
+    sub_type: str | None
+    difficulty_irt: float | None
+    text: str
+    correct_answer: str
+    is_reviewed: bool
+    is_ambiguous: bool
+    attempt_count: int
+    correct_rate_percentage: float | None
+    avg_time_seconds: int | None
+    review_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionStatsRow:
+    """One row of Query 9 (top questions with a difficulty assessment)."""
+
+    question_id: int
+    section: str
+    sub_type: str | None
+    text: str
+    difficulty_irt: float | None
+    attempt_count: int
+    correct_rate_percentage: float | None
+    avg_time_seconds: int | None
+    unique_users_answered: int
+    difficulty_assessment: DifficultyAssessment
+
+
+# --- banks ---------------------------------------------------------------------------
+
+
+def create_question_bank(
+    *,
+    session: Session,
+    name: str,
+    description: str | None = None,
+    source: str | None = None,
+) -> QuestionBank:
+    bank = QuestionBank(name=name, description=description, source=source)
+    session.add(bank)
+    session.flush()
+    return bank
+
+
+def get_question_bank_by_name(*, session: Session, name: str) -> QuestionBank | None:
+    return session.exec(select(QuestionBank).where(QuestionBank.name == name)).first()
+
+
+def _bank_count(bank_id: int, section: str | None = None) -> Any:
+    query = (
+        select(sa.func.count())
+        .select_from(Question)
+        .where(col(Question.question_bank_id) == bank_id, col(Question.deleted_at).is_(None))
+    )
+    if section is not None:
+        query = query.where(col(Question.section) == section)
+    return query.scalar_subquery()
+
+
+def refresh_question_bank_counts(*, session: Session, bank_id: int) -> QuestionBank | None:
+    """Recount a bank's live (not deleted) items into its denormalised counters.
+
+    The bank keeps the seed's PU/PK/PBM columns; `count_questions_by_section` gives all
+    seven sections.
+    """
+    session.exec(
+        update(QuestionBank)
+        .where(col(QuestionBank.id) == bank_id)
+        .values(
+            total_questions=_bank_count(bank_id),
+            questions_pu=_bank_count(bank_id, "PU"),
+            questions_pk=_bank_count(bank_id, "PK"),
+            questions_pbm=_bank_count(bank_id, "PBM"),
+        )
+    )
+    return session.get(QuestionBank, bank_id, populate_existing=True)
+
+
+def count_questions_by_section(*, session: Session, bank_id: int | None = None) -> dict[str, int]:
+    """Live items per UTBK section (every section listed, zero included)."""
+    join_on: list[Any] = [
+        col(Question.section) == col(UtbkSection.code),
+        col(Question.deleted_at).is_(None),
+    ]
+    if bank_id is not None:
+        join_on.append(col(Question.question_bank_id) == bank_id)
+    rows = session.exec(
+        select(UtbkSection.code, sa.func.count(col(Question.id)))
+        .outerjoin(Question, sa.and_(*join_on))
+        .group_by(col(UtbkSection.code))
+    ).all()
+    return {code: int(n) for code, n in rows}
+
+
+# --- items ---------------------------------------------------------------------------
+
+
+def create_question(
+    *,
+    session: Session,
+    data: QuestionCreate,
+    question_bank_id: int | None = None,
+    is_reviewed: bool = False,
+) -> Question:
+    question = Question(
+        **data.model_dump(), question_bank_id=question_bank_id, is_reviewed=is_reviewed
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def get_question(
+    *, session: Session, question_id: int, include_deleted: bool = False
+) -> Question | None:
+    question = session.get(Question, question_id)
+    if question is None or (question.deleted_at is not None and not include_deleted):
+        return None
+    return question
+
+
+def _servable(section: str) -> list[Any]:
+    # Spelled like idx_questions_servable's predicate so PostgreSQL can use that index.
+    return [
+        col(Question.section) == section,
+        col(Question.is_reviewed) == sa.true(),
+        col(Question.is_ambiguous) == sa.false(),
+        col(Question.deleted_at).is_(None),
+    ]
+
+
+def _not_recently_answered(user_id: int, since: datetime) -> Any:
+    recent = select(Attempt.question_id).where(
+        Attempt.user_id == user_id, col(Attempt.created_at) > since
+    )
+    return col(Question.id).not_in(recent)
+
+
+def select_next_question_candidates(
+    *,
+    session: Session,
+    user_id: int,
+    section: str,
+    theta: float,
+    window: float = DIFFICULTY_WINDOW,
+    limit: int = 1,
+    exclude_question_ids: Collection[int] = (),
+    recent_days: int = RECENT_DAYS,
+    now: datetime | None = None,
+) -> list[Question]:
+    """Query 2 "Select next question": servable items of `section` with |b − theta| ≤
+    `window` that the user has not answered in the last `recent_days` days, closest
+    difficulty first, ties in random order; at most `limit`.
+
+    `exclude_question_ids` lets the service also skip items already given in this session.
+    The seed's `days_since_created` column is not computed (EXTRACT(EPOCH …) is not
+    portable, and the caller has `created_at`).
+    """
+    since = (now or utcnow()) - timedelta(days=recent_days)
+    b = col(Question.difficulty_irt)
+    query = select(Question).where(
+        *_servable(section),
+        b.between(theta - window, theta + window),
+        _not_recently_answered(user_id, since),
+    )
+    if exclude_question_ids:
+        query = query.where(col(Question.id).not_in(list(exclude_question_ids)))
+    query = query.order_by(sa.func.abs(b - theta), sa.func.random()).limit(limit)
+    return list(session.exec(query).all())
+
+
+def list_cat_candidates(
+    *,
+    session: Session,
+    user_id: int,
+    section: str,
+    exclude_question_ids: Collection[int] = (),
+    recent_days: int = RECENT_DAYS,
+    now: datetime | None = None,
+) -> list[CatCandidate]:
+    """Every item Query 2 would accept at any theta, as 3PL parameters for the CAT engine.
+
+    Items need a difficulty (b) to be adaptive; a missing a or c comes back as None for
+    the service to default. Ordered by id so the engine's indices are reproducible.
+    """
+    since = (now or utcnow()) - timedelta(days=recent_days)
+    query = select(
+        Question.id,
+        Question.discrimination,
+        Question.difficulty_irt,
+        Question.guessing_param,
+        Question.sub_type,
+    ).where(
+        *_servable(section),
+        col(Question.difficulty_irt).is_not(None),
+        _not_recently_answered(user_id, since),
+    )
+    if exclude_question_ids:
+        query = query.where(col(Question.id).not_in(list(exclude_question_ids)))
+    rows = session.exec(query.order_by(col(Question.id))).all()
+    return [
+        CatCandidate(question_id=int(qid), a=a, b=float(b), c=c, sub_type=sub_type)
+        for qid, a, b, c, sub_type in rows
+    ]
+
+
+def list_questions_by_section(
+    *,
+    session: Session,
+    section: str,
+    sub_type: str | None = None,
+    is_reviewed: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[QuestionListRow]:
+    """Query 6 "Get all questions by section (with filters)", paginated.
+
+    The seed's `($2::VARCHAR IS NULL OR …)` optional filters become Python conditionals;
+    its LEFT JOIN + GROUP BY for review_count becomes a correlated COUNT subquery (same
+    result, no wide GROUP BY); items without a difficulty sort last on both databases.
+    """
+    review_count = (
+        select(sa.func.count())
+        .select_from(QuestionReviewLog)
+        .where(col(QuestionReviewLog.question_id) == col(Question.id))
+        .correlate(Question)
+        .scalar_subquery()
+    )
+    query = select(Question, review_count).where(
+        col(Question.section) == section, col(Question.deleted_at).is_(None)
+    )
+    if sub_type is not None:
+        query = query.where(col(Question.sub_type) == sub_type)
+    if is_reviewed is not None:
+        query = query.where(col(Question.is_reviewed) == is_reviewed)
+    query = (
+        query.order_by(
+            col(Question.difficulty_irt).asc().nulls_last(),
+            col(Question.created_at).desc(),
+            col(Question.id).desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        QuestionListRow(
+            question_id=int(q.id or 0),
+            section=q.section,
+            sub_type=q.sub_type,
+            difficulty_irt=q.difficulty_irt,
+            text=q.text,
+            correct_answer=q.correct_answer,
+            is_reviewed=q.is_reviewed,
+            is_ambiguous=q.is_ambiguous,
+            attempt_count=q.attempt_count,
+            correct_rate_percentage=(
+                None if q.correct_rate is None else round(q.correct_rate * 100, 1)
+            ),
+            avg_time_seconds=q.avg_time_seconds,
+            review_count=int(n),
+        )
+        for q, n in session.exec(query).all()
+    ]
+
+
+def top_question_stats(
+    *,
+    session: Session,
+    min_users: int = TOP_QUESTIONS_MIN_USERS,
+    limit: int = 50,
+) -> list[QuestionStatsRow]:
+    """Query 9 "Top performing questions": items answered by ≥ `min_users` distinct users,
+    most attempted first, with the seed's difficulty assessment.
+
+    Deviations: soft-deleted attempts do not count as answers; an item without a
+    correct_rate is NO_DATA (the seed's CASE fell through to ACCEPTABLE).
+    """
+    rate = col(Question.correct_rate)
+    users = sa.func.count(sa.distinct(col(Attempt.user_id)))
+    assessment = sa.case(
+        (rate.is_(None), "NO_DATA"),
+        (rate > 0.85, "TOO_EASY"),
+        (rate < 0.30, "TOO_HARD"),
+        (sa.func.abs(rate - 0.50) < 0.15, "OPTIMAL"),
+        else_="ACCEPTABLE",
+    )
+    rows = session.exec(
+        select(Question, users, assessment)
+        .outerjoin(
+            Attempt,
+            sa.and_(
+                col(Attempt.question_id) == col(Question.id), col(Attempt.deleted_at).is_(None)
+            ),
+        )
+        .where(col(Question.deleted_at).is_(None))
+        # Grouping by the primary key covers every other column of the item.
+        .group_by(col(Question.id))
+        .having(users >= min_users)
+        .order_by(col(Question.attempt_count).desc(), col(Question.id))
+        .limit(limit)
+    ).all()
+    return [
+        QuestionStatsRow(
+            question_id=int(q.id or 0),
+            section=q.section,
+            sub_type=q.sub_type,
+            text=q.text,
+            difficulty_irt=q.difficulty_irt,
+            attempt_count=q.attempt_count,
+            correct_rate_percentage=(
+                None if q.correct_rate is None else round(q.correct_rate * 100, 2)
+            ),
+            avg_time_seconds=q.avg_time_seconds,
+            unique_users_answered=int(n),
+            difficulty_assessment=label,
+        )
+        for q, n, label in rows
+    ]
+
+
+def update_question_stats_after_attempt(
+    *, session: Session, question_id: int, is_correct: bool, time_spent_seconds: int
+) -> None:
+    """Fold one answer into the item's attempt_count, correct_rate and avg_time_seconds.
+
+    One UPDATE computing the new values from the stored ones (running means), so two
+    concurrent submissions cannot overwrite each other the way read-modify-write could.
+    A NULL mean (no earlier answers, or imported counts without stats) restarts from
+    this answer.
+    """
+    t = Question.__table__.c  # type: ignore[attr-defined]
+    n_rate = sa.case((t.correct_rate.is_(None), 0), else_=t.attempt_count)
+    n_time = sa.case((t.avg_time_seconds.is_(None), 0), else_=t.attempt_count)
+    score = 1.0 if is_correct else 0.0
+    new_rate = (sa.func.coalesce(t.correct_rate, 0.0) * n_rate + score) / (n_rate + 1)
+    new_time = (
+        sa.cast(sa.func.coalesce(t.avg_time_seconds, 0), sa.Float) * n_time + time_spent_seconds
+    ) / (n_time + 1)
+    session.exec(
+        update(Question)
+        .where(col(Question.id) == question_id)
+        .values(
+            attempt_count=t.attempt_count + 1,
+            correct_rate=new_rate,
+            avg_time_seconds=sa.cast(sa.func.round(new_time), sa.Integer),
+        )
+    )

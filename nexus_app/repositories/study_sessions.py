@@ -1,0 +1,101 @@
+"""Study sessions (a run of consecutive practice answers): Genta's Query 7b and upkeep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select, update
+
+from nexus_app.models import UserStudySession, utcnow
+
+
+def create_study_session(
+    *,
+    session: Session,
+    session_id: str,
+    user_id: int,
+    section: str | None = None,
+    mode: str = "practice",
+    sub_type: str | None = None,
+    started_at: datetime | None = None,
+) -> UserStudySession:
+    """A new session; the id is chosen by the service (an unguessable token)."""
+    row = UserStudySession(
+        id=session_id,
+        user_id=user_id,
+        section=section,
+        mode=mode,
+        sub_type=sub_type,
+        started_at=started_at or utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_study_session(
+    *, session: Session, session_id: str, user_id: int | None = None
+) -> UserStudySession | None:
+    """The session, or None; with `user_id`, only if it belongs to that user."""
+    query = select(UserStudySession).where(UserStudySession.id == session_id)
+    if user_id is not None:
+        query = query.where(UserStudySession.user_id == user_id)
+    return session.exec(query).first()
+
+
+def list_user_study_sessions(
+    *, session: Session, user_id: int, limit: int = 20, offset: int = 0
+) -> list[UserStudySession]:
+    """Query 7b "Get user study sessions": newest first, paginated."""
+    return list(
+        session.exec(
+            select(UserStudySession)
+            .where(UserStudySession.user_id == user_id)
+            .order_by(col(UserStudySession.started_at).desc(), col(UserStudySession.id).desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    )
+
+
+def increment_session_counters(*, session: Session, session_id: str, is_correct: bool) -> None:
+    """Count one more answer (and one more right answer) in a single UPDATE, so two quick
+    submissions cannot lose a count."""
+    session.exec(
+        update(UserStudySession)
+        .where(col(UserStudySession.id) == session_id)
+        .values(
+            questions_attempted=col(UserStudySession.questions_attempted) + 1,
+            questions_correct=col(UserStudySession.questions_correct) + (1 if is_correct else 0),
+        )
+    )
+
+
+def set_current_question(*, session: Session, session_id: str, question_id: int | None) -> None:
+    """Remember which item the student is looking at (answers to any other are refused)."""
+    session.exec(
+        update(UserStudySession)
+        .where(col(UserStudySession.id) == session_id)
+        .values(current_question_id=question_id)
+    )
+
+
+def end_study_session(
+    *, session: Session, session_id: str, ended_at: datetime | None = None
+) -> UserStudySession | None:
+    """Close a session: ended_at, duration in whole minutes and accuracy (0–1, NULL with no
+    answers). Ending an already-ended session changes nothing. Computed in Python from
+    the row's timestamps, which is portable and exact."""
+    row = session.get(UserStudySession, session_id, populate_existing=True)
+    if row is None or row.ended_at is not None:
+        return row
+    end = ended_at or utcnow()
+    row.ended_at = end
+    row.duration_minutes = max(0, round((end - row.started_at).total_seconds() / 60))
+    row.accuracy_in_session = (
+        row.questions_correct / row.questions_attempted if row.questions_attempted else None
+    )
+    row.current_question_id = None
+    session.add(row)
+    session.flush()
+    return row

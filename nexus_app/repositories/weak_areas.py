@@ -1,0 +1,198 @@
+"""Weak areas: recorded per topic, kept as history (resolved, never deleted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from nexus_app.models import Subject, User, WeakArea, utcnow
+
+INTERVENTION_MIN_WEAK_AREAS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class InterventionRow:
+    """One row of "Identify students needing intervention": a student in one subject/section."""
+
+    user_id: int
+    username: str
+    full_name: str | None
+    subject_id: int | None
+    subject_name: str | None
+    section: str | None
+    weak_area_count: int
+
+    @property
+    def area(self) -> str:
+        """What the teacher sees: the subject's name, or the UTBK section code."""
+        return self.subject_name or self.section or ""
+
+
+def _same_owner(subject_id: int | None, section: str | None) -> list[Any]:
+    # IS NULL comparisons: "no subject" must match only rows without a subject.
+    return [
+        col(WeakArea.subject_id).is_(None)
+        if subject_id is None
+        else col(WeakArea.subject_id) == subject_id,
+        col(WeakArea.section).is_(None) if section is None else col(WeakArea.section) == section,
+    ]
+
+
+def record_weak_area(
+    *,
+    session: Session,
+    user_id: int,
+    topic: str,
+    subject_id: int | None = None,
+    section: str | None = None,
+    weakness_score: float | None = None,
+    recommended_practice: str | None = None,
+) -> WeakArea:
+    """Record that a student is weak at a topic.
+
+    If the same topic is already open for the student, that row is updated instead of a
+    second one being added: a repeat detection must not inflate the intervention count.
+    """
+    if subject_id is None and section is None:
+        raise ValueError("give subject_id or section")
+    existing = session.exec(
+        select(WeakArea).where(
+            WeakArea.user_id == user_id,
+            WeakArea.topic == topic,
+            col(WeakArea.resolved_at).is_(None),
+            *_same_owner(subject_id, section),
+        )
+    ).first()
+    if existing is not None:
+        existing.weakness_score = weakness_score
+        existing.recommended_practice = recommended_practice
+        session.add(existing)
+        session.flush()
+        return existing
+    row = WeakArea(
+        user_id=user_id,
+        subject_id=subject_id,
+        section=section,
+        topic=topic,
+        weakness_score=weakness_score,
+        recommended_practice=recommended_practice,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def resolve_weak_areas(
+    *,
+    session: Session,
+    user_id: int,
+    topic: str,
+    subject_id: int | None = None,
+    section: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Close the open weak areas of one topic (the student recovered); returns how many."""
+    result = session.exec(
+        update(WeakArea)
+        .where(
+            col(WeakArea.user_id) == user_id,
+            col(WeakArea.topic) == topic,
+            col(WeakArea.resolved_at).is_(None),
+            *_same_owner(subject_id, section),
+        )
+        .values(resolved_at=now or utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def list_open_weak_areas(
+    *,
+    session: Session,
+    user_id: int,
+    subject_id: int | None = None,
+    section: str | None = None,
+) -> list[WeakArea]:
+    """A student's unresolved weak areas, the weakest (highest score) first."""
+    filters: list[Any] = []
+    if subject_id is not None:
+        filters.append(col(WeakArea.subject_id) == subject_id)
+    if section is not None:
+        filters.append(col(WeakArea.section) == section)
+    return list(
+        session.exec(
+            select(WeakArea)
+            .where(WeakArea.user_id == user_id, col(WeakArea.resolved_at).is_(None), *filters)
+            .order_by(
+                col(WeakArea.weakness_score).desc().nulls_last(),
+                col(WeakArea.detected_at).desc(),
+                col(WeakArea.id).desc(),
+            )
+        ).all()
+    )
+
+
+def list_students_needing_intervention(
+    *,
+    session: Session,
+    min_weak_areas: int = INTERVENTION_MIN_WEAK_AREAS,
+    class_name: str | None = None,
+) -> list[InterventionRow]:
+    """Seed query "Identify students needing intervention".
+
+    Counts only open weak areas (resolved ones are history here), groups per student and
+    per subject or UTBK section (the seed's inner join on subjects dropped section rows),
+    and keeps groups with at least `min_weak_areas`. `class_name` narrows to one class.
+    """
+    count = sa.func.count(col(WeakArea.id))
+    filters: list[Any] = [
+        col(User.role) == "siswa",
+        col(User.deleted_at).is_(None),
+        col(WeakArea.resolved_at).is_(None),
+    ]
+    if class_name is not None:
+        filters.append(col(User.class_name) == class_name)
+    rows = session.exec(
+        select(
+            User.id,
+            User.username,
+            User.full_name,
+            WeakArea.subject_id,
+            Subject.name,
+            WeakArea.section,
+            count,
+        )
+        .join(WeakArea, col(WeakArea.user_id) == col(User.id))
+        .outerjoin(Subject, col(Subject.id) == col(WeakArea.subject_id))
+        .where(*filters)
+        .group_by(
+            col(User.id),
+            col(User.username),
+            col(User.full_name),
+            col(WeakArea.subject_id),
+            col(Subject.name),
+            col(WeakArea.section),
+        )
+        .having(count >= min_weak_areas)
+        .order_by(
+            count.desc(),
+            col(User.username),
+            col(Subject.name).nulls_last(),
+            col(WeakArea.section).nulls_last(),
+        )
+    ).all()
+    return [
+        InterventionRow(
+            user_id=int(user_id),
+            username=username,
+            full_name=full_name,
+            subject_id=subject_id,
+            subject_name=subject_name,
+            section=section,
+            weak_area_count=int(n),
+        )
+        for user_id, username, full_name, subject_id, subject_name, section, n in rows
+    ]
