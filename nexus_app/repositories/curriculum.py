@@ -114,3 +114,11 @@ def update_book_vkp(
         .values(vkp_version=vkp_version, chunk_count=chunk_count)
     )
     return bool(result.rowcount)
+
+
+def list_all_subjects(*, session: Session) -> list[Subject]:
+    return list(session.exec(select(Subject).order_by(col(Subject.grade), col(Subject.name))).all())
+
+
+def list_subject_codes(*, session: Session) -> set[str]:
+    return set(session.exec(select(Subject.code)).all())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -391,3 +391,19 @@ def update_question_stats_after_attempt(
             avg_time_seconds=sa.cast(sa.func.round(new_time), sa.Integer),
         )
     )
+
+
+def list_section_codes(*, session: Session) -> set[str]:
+    return set(session.exec(select(UtbkSection.code)).all())
+
+
+def list_item_identities(
+    *, session: Session, bank_id: int, columns: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The given columns of a bank's live items (the importer's duplicate check)."""
+    rows = session.exec(
+        select(*(getattr(Question, c) for c in columns)).where(
+            col(Question.question_bank_id) == bank_id, col(Question.deleted_at).is_(None)
+        )
+    ).all()
+    return [dict(zip(columns, row, strict=True)) for row in rows]

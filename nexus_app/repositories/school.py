@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nexus_app.models import Question, QuestionBank, Subject, User
+from nexus_app.models import QuestionBank, Subject, User
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,6 @@ def count_users_by_role(*, session: Session) -> dict[str, int]:
         select(User.role, sa.func.count()).where(col(User.deleted_at).is_(None)).group_by(User.role)
     ).all()
     return {role: int(n) for role, n in rows}
-
-
-def count_questions_by_section(*, session: Session) -> dict[str, int]:
-    rows = session.exec(
-        select(Question.section, sa.func.count())
-        .where(col(Question.deleted_at).is_(None))
-        .group_by(Question.section)
-    ).all()
-    return {section: int(n) for section, n in rows}
 
 
 def count_subjects(*, session: Session) -> int:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
-
 from nexus_app.db import unit_of_work
-from nexus_app.models import Question, QuestionBank, UtbkSection
+from nexus_app.models import QuestionCreate
 from nexus_app.models.bank import ANSWER_LETTERS
+from nexus_app.repositories import questions as question_repo
 from nexus_app.services.errors import InvalidInput
 
 REQUIRED = (
@@ -230,17 +229,16 @@ def import_bank(
     reviewers = list(mark_reviewed_by)
     report = ImportReport(bank_name=bank_name)
     with unit_of_work() as session:
-        sections = set(session.exec(select(UtbkSection.code)).all())
-        bank = session.exec(select(QuestionBank).where(QuestionBank.name == bank_name)).first()
+        sections = question_repo.list_section_codes(session=session)
+        bank = question_repo.get_question_bank_by_name(session=session, name=bank_name)
         existing: set[str] = set()
         if bank is not None:
+            assert bank.id is not None
             existing = {
-                _identity(dict(row._mapping))
-                for row in session.exec(
-                    select(*(getattr(Question, c) for c in _IDENTITY_COLUMNS)).where(
-                        Question.question_bank_id == bank.id, col(Question.deleted_at).is_(None)
-                    )
-                ).all()
+                _identity(row)
+                for row in question_repo.list_item_identities(
+                    session=session, bank_id=bank.id, columns=_IDENTITY_COLUMNS
+                )
             }
         clean: list[dict[str, Any]] = []
         seen: set[str] = set(existing)
@@ -260,17 +258,21 @@ def import_bank(
         if not clean:
             return report
         if bank is None:
-            bank = QuestionBank(name=bank_name, source="import")
-            session.add(bank)
-            session.flush()
+            bank = question_repo.create_question_bank(
+                session=session, name=bank_name, source="import"
+            )
+        assert bank.id is not None
         for fields in clean:
-            question = Question(question_bank_id=bank.id, **fields)
+            question = question_repo.create_question(
+                session=session,
+                data=QuestionCreate(**fields),
+                question_bank_id=bank.id,
+                is_reviewed=len(reviewers) >= 2,
+            )
             if len(reviewers) >= 2:
-                question.is_reviewed = True
                 question.reviewer_1_name, question.reviewer_2_name = reviewers[0], reviewers[1]
-            session.add(question)
-        session.flush()
-        refresh_bank_counts(session=session, bank=bank)
+                session.add(question)
+        question_repo.refresh_question_bank_counts(session=session, bank_id=bank.id)
         report.imported = len(clean)
     return report
 
@@ -282,18 +284,3 @@ _IDENTITY_COLUMNS = ("text", "option_a", "option_b", "option_c", "option_d", "op
 
 def _identity(fields: dict[str, Any]) -> str:
     return "\x1f".join(str(fields[c]).casefold() for c in _IDENTITY_COLUMNS)
-
-
-def refresh_bank_counts(*, session: Any, bank: QuestionBank) -> None:
-    counts: dict[str, int] = {}
-    for section in session.exec(
-        select(Question.section).where(
-            Question.question_bank_id == bank.id, col(Question.deleted_at).is_(None)
-        )
-    ).all():
-        counts[section] = counts.get(section, 0) + 1
-    bank.total_questions = sum(counts.values())
-    bank.questions_pu = counts.get("PU", 0)
-    bank.questions_pk = counts.get("PK", 0)
-    bank.questions_pbm = counts.get("PBM", 0)
-    session.add(bank)

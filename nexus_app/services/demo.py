@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import select
-
 from nexus_app.db import unit_of_work
-from nexus_app.models import QuestionBank, Subject, User
+from nexus_app.repositories import curriculum as curriculum_repo
+from nexus_app.repositories import questions as question_repo
+from nexus_app.repositories import users as user_repo
 from nexus_app.services import auth
 from nexus_app.services.bank_import import import_bank
 
@@ -100,7 +100,7 @@ def seed_demo() -> SeedResult:
         *demo_students(),
     ]:
         with unit_of_work() as session:
-            exists = session.exec(select(User.id).where(User.username == login.username)).first()
+            exists = user_repo.username_exists(session=session, username=login.username)
         if exists:
             continue
         auth.create_user(
@@ -115,17 +115,15 @@ def seed_demo() -> SeedResult:
 
     subjects_created = 0
     with unit_of_work() as session:
-        have = set(session.exec(select(Subject.code)).all())
+        have = curriculum_repo.list_subject_codes(session=session)
         for grade, name, code in SUBJECTS:
             if code not in have:
-                session.add(Subject(grade=grade, name=name, code=code))
+                curriculum_repo.create_subject(session=session, grade=grade, name=name, code=code)
                 subjects_created += 1
 
     questions_imported = 0
     with unit_of_work() as session:
-        bank_exists = session.exec(
-            select(QuestionBank.id).where(QuestionBank.name == DEMO_BANK)
-        ).first()
+        bank_exists = question_repo.get_question_bank_by_name(session=session, name=DEMO_BANK)
     questions_file = DATA_DIR / "questions.json"
     if not bank_exists and questions_file.exists():
         report = import_bank(

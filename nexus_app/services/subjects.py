@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from nexus_app.db import unit_of_work
-from nexus_app.models import Subject
+from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.services.errors import Conflict, InvalidInput
 
 _CODE = re.compile(r"^[A-Z0-9_]{2,50}$")
@@ -36,11 +35,11 @@ def create_subject(*, grade: int, name: str, code: str) -> SubjectView:
         )
     try:
         with unit_of_work() as session:
-            if session.exec(select(Subject.id).where(Subject.code == code)).first():
+            if curriculum_repo.get_subject_by_code(session=session, code=code):
                 raise Conflict(f"Kode mata pelajaran '{code}' sudah ada.")
-            subject = Subject(grade=grade, name=name, code=code)
-            session.add(subject)
-            session.flush()
+            subject = curriculum_repo.create_subject(
+                session=session, grade=grade, name=name, code=code
+            )
             assert subject.id is not None
             return SubjectView(subject.id, subject.grade, subject.name, subject.code)
     except IntegrityError as exc:
@@ -49,5 +48,5 @@ def create_subject(*, grade: int, name: str, code: str) -> SubjectView:
 
 def list_subjects() -> list[SubjectView]:
     with unit_of_work() as session:
-        rows = session.exec(select(Subject).order_by(Subject.grade, Subject.name)).all()
+        rows = curriculum_repo.list_all_subjects(session=session)
         return [SubjectView(s.id or 0, s.grade, s.name, s.code) for s in rows]

@@ -1,0 +1,1 @@
+"""Local AI: embedder, retriever, language model, grounded answers, knowledge packages."""

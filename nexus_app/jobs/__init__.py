@@ -1,0 +1,1 @@
+"""Scheduled jobs (APScheduler) that call services."""
