@@ -1,0 +1,1 @@
+"""Pure numpy/scipy IRT engine (3PL model, CAT, calibration, readiness)."""
