@@ -13,5 +13,5 @@ config = rx.Config(
     # With REDIS_URL set, several backend workers share state through Redis.
     redis_url=os.environ.get("REDIS_URL") or None,
     plugins=[rx.plugins.RadixThemesPlugin()],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

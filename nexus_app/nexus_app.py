@@ -2,10 +2,19 @@
 
 import reflex as rx
 
-from nexus_app.pages import admin, home, login, not_found, teacher
+from nexus_app.pages import (
+    admin,
+    home,
+    login,
+    not_found,
+    practice,
+    practice_session,
+    teacher,
+)
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.practice import PracticeState, SessionReviewState
 from nexus_app.state.school import AdminOverviewState, ClassRosterState
 
 
@@ -47,5 +56,17 @@ app.add_page(
     route=admin.ROUTE,
     title="Admin | Nexus",
     on_load=[AuthState.guard(admin.ROLES), AdminOverviewState.load],
+)
+app.add_page(
+    practice.practice_page,
+    route=practice.ROUTE,
+    title="Latihan | Nexus",
+    on_load=[AuthState.guard(practice.ROLES), PracticeState.load],
+)
+app.add_page(
+    practice_session.session_review_page,
+    route=practice_session.ROUTE,
+    title="Rincian sesi | Nexus",
+    on_load=[AuthState.guard(practice_session.ROLES), SessionReviewState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")

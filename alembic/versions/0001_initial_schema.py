@@ -50,15 +50,9 @@ def upgrade() -> None:
     op.create_table(
         "job_runs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "job_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
-        sa.Column(
-            "job_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False
-        ),
+        sa.Column("job_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("job_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column(
             "started_at",
             nexus_app.models.base.UTCDateTime(timezone=True),
@@ -87,9 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "login_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "username", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False
-        ),
+        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.Column(
             "created_at",
@@ -110,16 +102,12 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column(
-            "source", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("total_questions", sa.Integer(), server_default="0", nullable=False),
         sa.Column("questions_pu", sa.Integer(), server_default="0", nullable=False),
         sa.Column("questions_pk", sa.Integer(), server_default="0", nullable=False),
         sa.Column("questions_pbm", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "is_reviewed", sa.Boolean(), server_default=sa.text("false"), nullable=False
-        ),
+        sa.Column("is_reviewed", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("review_date", sa.Date(), nullable=True),
         sa.Column("reviewer_notes", sa.Text(), nullable=True),
         sa.Column(
@@ -151,9 +139,7 @@ def upgrade() -> None:
         ["is_reviewed"],
         unique=False,
     )
-    op.create_index(
-        "idx_question_banks_source", "question_banks", ["source"], unique=False
-    )
+    op.create_index("idx_question_banks_source", "question_banks", ["source"], unique=False)
     op.create_table(
         "subjects",
         sa.Column("grade", sa.Integer(), nullable=False),
@@ -179,17 +165,11 @@ def upgrade() -> None:
     op.create_index("idx_subjects_grade", "subjects", ["grade"], unique=False)
     op.create_table(
         "users",
-        sa.Column(
-            "username", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False
-        ),
+        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column(
-            "full_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("full_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
-        sa.Column(
-            "class_name", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
-        ),
+        sa.Column("class_name", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("grade", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column(
@@ -197,9 +177,7 @@ def upgrade() -> None:
             sqlmodel.sql.sqltypes.AutoString(length=255),
             nullable=False,
         ),
-        sa.Column(
-            "avatar_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True
-        ),
+        sa.Column("avatar_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column(
             "subscription_tier",
             sqlmodel.sql.sqltypes.AutoString(length=50),
@@ -229,9 +207,7 @@ def upgrade() -> None:
             nexus_app.models.base.UTCDateTime(timezone=True),
             nullable=True,
         ),
-        sa.Column(
-            "target_ptn", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("target_ptn", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("target_score", sa.Integer(), nullable=True),
         sa.Column("exam_date", sa.Date(), nullable=True),
         sa.Column("study_hours_per_week", sa.SmallInteger(), nullable=True),
@@ -247,9 +223,7 @@ def upgrade() -> None:
             server_default=sa.text("false"),
             nullable=False,
         ),
-        sa.Column(
-            "is_active", sa.Boolean(), server_default=sa.text("true"), nullable=False
-        ),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column(
             "last_login",
             nexus_app.models.base.UTCDateTime(timezone=True),
@@ -272,16 +246,12 @@ def upgrade() -> None:
             nexus_app.models.base.UTCDateTime(timezone=True),
             nullable=True,
         ),
-        sa.CheckConstraint(
-            "role IN ('siswa', 'guru', 'admin')", name=op.f("ck_users_role")
-        ),
+        sa.CheckConstraint("role IN ('siswa', 'guru', 'admin')", name=op.f("ck_users_role")),
         sa.CheckConstraint(
             "subscription_tier IN ('free', 'premium', 'premium_plus')",
             name=op.f("ck_users_subscription_tier"),
         ),
-        sa.CheckConstraint(
-            "grade IS NULL OR grade BETWEEN 10 AND 12", name=op.f("ck_users_grade")
-        ),
+        sa.CheckConstraint("grade IS NULL OR grade BETWEEN 10 AND 12", name=op.f("ck_users_grade")),
         sa.CheckConstraint(
             "study_hours_per_week IS NULL OR study_hours_per_week BETWEEN 1 AND 80",
             name=op.f("ck_users_study_hours"),
@@ -301,13 +271,9 @@ def upgrade() -> None:
     op.create_index("idx_users_class_name", "users", ["class_name"], unique=False)
     op.create_index("idx_users_created_at", "users", ["created_at"], unique=False)
     op.create_index("idx_users_is_active", "users", ["is_active"], unique=False)
-    op.create_index(
-        "idx_users_onboarding", "users", ["onboarding_completed"], unique=False
-    )
+    op.create_index("idx_users_onboarding", "users", ["onboarding_completed"], unique=False)
     op.create_index("idx_users_role", "users", ["role"], unique=False)
-    op.create_index(
-        "idx_users_subscription_tier", "users", ["subscription_tier"], unique=False
-    )
+    op.create_index("idx_users_subscription_tier", "users", ["subscription_tier"], unique=False)
     op.create_table(
         "utbk_sections",
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -317,12 +283,8 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("duration_minutes", sa.Float(), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "part IN ('TPS', 'literasi')", name=op.f("ck_utbk_sections_part")
-        ),
-        sa.CheckConstraint(
-            "duration_minutes > 0", name=op.f("ck_utbk_sections_duration_minutes")
-        ),
+        sa.CheckConstraint("part IN ('TPS', 'literasi')", name=op.f("ck_utbk_sections_part")),
+        sa.CheckConstraint("duration_minutes > 0", name=op.f("ck_utbk_sections_duration_minutes")),
         sa.CheckConstraint("item_count > 0", name=op.f("ck_utbk_sections_item_count")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_utbk_sections")),
     )
@@ -330,15 +292,9 @@ def upgrade() -> None:
         "books",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "title", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
-        sa.Column(
-            "filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True
-        ),
-        sa.Column(
-            "vkp_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
-        ),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("vkp_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("chunk_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
             "created_at",
@@ -360,9 +316,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_books")),
-        sa.UniqueConstraint(
-            "subject_id", "title", name=op.f("uq_books_subject_id_title")
-        ),
+        sa.UniqueConstraint("subject_id", "title", name=op.f("uq_books_subject_id_title")),
     )
     op.create_index("idx_books_subject_id", "books", ["subject_id"], unique=False)
     op.create_table(
@@ -399,35 +353,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_history")),
     )
-    op.create_index(
-        "idx_chat_history_created", "chat_history", ["created_at"], unique=False
-    )
-    op.create_index(
-        "idx_chat_history_subject", "chat_history", ["subject_id"], unique=False
-    )
+    op.create_index("idx_chat_history_created", "chat_history", ["created_at"], unique=False)
+    op.create_index("idx_chat_history_subject", "chat_history", ["subject_id"], unique=False)
     op.create_index("idx_chat_history_user", "chat_history", ["user_id"], unique=False)
     op.create_table(
         "error_logs",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column(
-            "error_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("error_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("error_stack_trace", sa.Text(), nullable=True),
-        sa.Column(
-            "severity", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
-        ),
+        sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "endpoint", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True
-        ),
+        sa.Column("endpoint", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("method", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
         sa.Column("http_status_code", sa.SmallInteger(), nullable=True),
-        sa.Column(
-            "environment", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
-        ),
+        sa.Column("environment", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column(
             "created_at",
             nexus_app.models.base.UTCDateTime(timezone=True),
@@ -452,9 +392,7 @@ def upgrade() -> None:
         ["created_at"],
         unique=False,
     )
-    op.create_index(
-        "idx_error_logs_error_type", "error_logs", ["error_type"], unique=False
-    )
+    op.create_index("idx_error_logs_error_type", "error_logs", ["error_type"], unique=False)
     op.create_index("idx_error_logs_severity", "error_logs", ["severity"], unique=False)
     op.create_table(
         "payment_subscriptions",
@@ -477,9 +415,7 @@ def upgrade() -> None:
         ),
         sa.Column("plan_duration_days", sa.Integer(), nullable=True),
         sa.Column("price_idr", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "payment_status", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
-        ),
+        sa.Column("payment_status", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("subscription_start_date", sa.Date(), nullable=True),
         sa.Column("subscription_end_date", sa.Date(), nullable=True),
         sa.Column(
@@ -502,9 +438,7 @@ def upgrade() -> None:
             "subscription_tier IN ('premium', 'premium_plus')",
             name=op.f("ck_payment_subscriptions_subscription_tier"),
         ),
-        sa.CheckConstraint(
-            "price_idr >= 0", name=op.f("ck_payment_subscriptions_price_idr")
-        ),
+        sa.CheckConstraint("price_idr >= 0", name=op.f("ck_payment_subscriptions_price_idr")),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -532,19 +466,13 @@ def upgrade() -> None:
         ["subscription_end_date"],
         unique=False,
     )
-    op.create_index(
-        "idx_payments_user_id", "payment_subscriptions", ["user_id"], unique=False
-    )
+    op.create_index("idx_payments_user_id", "payment_subscriptions", ["user_id"], unique=False)
     op.create_table(
         "practice_questions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
-        sa.Column(
-            "difficulty", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
-        ),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("difficulty", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("question", sa.Text(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column(
@@ -573,28 +501,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "questions",
-        sa.Column(
-            "section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False
-        ),
-        sa.Column(
-            "sub_type", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
-        ),
+        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("sub_type", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column(
-            "option_a", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "option_b", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "option_c", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "option_d", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "option_e", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("option_a", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("option_b", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("option_c", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("option_d", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("option_e", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("correct_answer", sa.CHAR(length=1), nullable=False),
         sa.Column("explanation", sa.Text(), nullable=True),
         sa.Column("explanation_en", sa.Text(), nullable=True),
@@ -609,9 +523,7 @@ def upgrade() -> None:
         sa.Column("guessing_param", sa.Float(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("question_bank_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "is_reviewed", sa.Boolean(), server_default=sa.text("false"), nullable=False
-        ),
+        sa.Column("is_reviewed", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column(
             "reviewer_1_name",
             sqlmodel.sql.sqltypes.AutoString(length=255),
@@ -678,12 +590,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
     )
-    op.create_index(
-        "idx_questions_difficulty_irt", "questions", ["difficulty_irt"], unique=False
-    )
-    op.create_index(
-        "idx_questions_is_reviewed", "questions", ["is_reviewed"], unique=False
-    )
+    op.create_index("idx_questions_difficulty_irt", "questions", ["difficulty_irt"], unique=False)
+    op.create_index("idx_questions_is_reviewed", "questions", ["is_reviewed"], unique=False)
     op.create_index(
         "idx_questions_question_bank_id",
         "questions",
@@ -705,18 +613,14 @@ def upgrade() -> None:
         postgresql_where=sa.text(
             "is_reviewed = true AND is_ambiguous = false AND deleted_at IS NULL"
         ),
-        sqlite_where=sa.text(
-            "is_reviewed = 1 AND is_ambiguous = 0 AND deleted_at IS NULL"
-        ),
+        sqlite_where=sa.text("is_reviewed = 1 AND is_ambiguous = 0 AND deleted_at IS NULL"),
     )
     op.create_index("idx_questions_sub_type", "questions", ["sub_type"], unique=False)
     op.create_table(
         "sessions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "token", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column(
             "expires_at",
             nexus_app.models.base.UTCDateTime(timezone=True),
@@ -749,12 +653,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True
-        ),
-        sa.Column(
-            "topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("mastery_level", sa.Float(), server_default="0", nullable=False),
         sa.Column("question_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("correct_count", sa.Integer(), server_default="0", nullable=False),
@@ -834,22 +734,12 @@ def upgrade() -> None:
     op.create_table(
         "user_readiness",
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False
-        ),
-        sa.Column(
-            "recent_attempts_count", sa.Integer(), server_default="0", nullable=False
-        ),
-        sa.Column(
-            "recent_correct_count", sa.Integer(), server_default="0", nullable=False
-        ),
+        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("recent_attempts_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("recent_correct_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("recent_accuracy", sa.Float(), nullable=True),
-        sa.Column(
-            "total_attempts_count", sa.Integer(), server_default="0", nullable=False
-        ),
-        sa.Column(
-            "total_correct_count", sa.Integer(), server_default="0", nullable=False
-        ),
+        sa.Column("total_attempts_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("total_correct_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("overall_accuracy", sa.Float(), nullable=True),
         sa.Column("current_theta", sa.Float(), nullable=True),
         sa.Column("theta_variance", sa.Float(), nullable=True),
@@ -900,20 +790,14 @@ def upgrade() -> None:
         ["readiness_percentage"],
         unique=False,
     )
-    op.create_index(
-        "idx_readiness_section", "user_readiness", ["section"], unique=False
-    )
+    op.create_index("idx_readiness_section", "user_readiness", ["section"], unique=False)
     op.create_table(
         "weak_areas",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True
-        ),
-        sa.Column(
-            "topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("weakness_score", sa.Float(), nullable=True),
         sa.Column("recommended_practice", sa.Text(), nullable=True),
         sa.Column(
@@ -981,9 +865,7 @@ def upgrade() -> None:
             sqlmodel.sql.sqltypes.AutoString(length=255),
             nullable=False,
         ),
-        sa.Column(
-            "review_status", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False
-        ),
+        sa.Column("review_status", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("review_notes", sa.Text(), nullable=True),
         sa.Column(
             "reviewed_aspects",
@@ -996,9 +878,7 @@ def upgrade() -> None:
             server_default=sa.text("false"),
             nullable=False,
         ),
-        sa.Column(
-            "revision_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("revision_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column(
             "created_at",
             nexus_app.models.base.UTCDateTime(timezone=True),
@@ -1045,29 +925,19 @@ def upgrade() -> None:
             server_default=sa.text("CURRENT_TIMESTAMP"),
             nullable=False,
         ),
-        sa.Column(
-            "ended_at", nexus_app.models.base.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("ended_at", nexus_app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duration_minutes", sa.SmallInteger(), nullable=True),
-        sa.Column(
-            "questions_attempted", sa.Integer(), server_default="0", nullable=False
-        ),
-        sa.Column(
-            "questions_correct", sa.Integer(), server_default="0", nullable=False
-        ),
+        sa.Column("questions_attempted", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("questions_correct", sa.Integer(), server_default="0", nullable=False),
         sa.Column("accuracy_in_session", sa.Float(), nullable=True),
-        sa.Column(
-            "section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True
-        ),
+        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
         sa.Column(
             "mode",
             sqlmodel.sql.sqltypes.AutoString(length=20),
             server_default="practice",
             nullable=False,
         ),
-        sa.Column(
-            "sub_type", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True
-        ),
+        sa.Column("sub_type", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("current_question_id", sa.Integer(), nullable=True),
         sa.Column(
             "created_at",
@@ -1119,9 +989,7 @@ def upgrade() -> None:
         ["started_at"],
         unique=False,
     )
-    op.create_index(
-        "idx_study_sessions_user_id", "user_study_sessions", ["user_id"], unique=False
-    )
+    op.create_index("idx_study_sessions_user_id", "user_study_sessions", ["user_id"], unique=False)
     op.create_table(
         "attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1146,9 +1014,7 @@ def upgrade() -> None:
         ),
         sa.Column("feedback_generation_ms", sa.Integer(), nullable=True),
         sa.Column("feedback_helpful", sa.Boolean(), nullable=True),
-        sa.Column(
-            "session_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("attempt_number_in_session", sa.SmallInteger(), nullable=True),
         sa.Column(
             "created_at",
@@ -1165,9 +1031,7 @@ def upgrade() -> None:
             "selected_answer IN ('A', 'B', 'C', 'D', 'E')",
             name=op.f("ck_attempts_selected_answer"),
         ),
-        sa.CheckConstraint(
-            "time_spent_seconds >= 0", name=op.f("ck_attempts_time_spent")
-        ),
+        sa.CheckConstraint("time_spent_seconds >= 0", name=op.f("ck_attempts_time_spent")),
         sa.ForeignKeyConstraint(
             ["question_id"],
             ["questions.id"],
@@ -1198,9 +1062,7 @@ def upgrade() -> None:
         ["created_at"],
         unique=False,
     )
-    op.create_index(
-        "idx_attempts_feedback_helpful", "attempts", ["feedback_helpful"], unique=False
-    )
+    op.create_index("idx_attempts_feedback_helpful", "attempts", ["feedback_helpful"], unique=False)
     op.create_index(
         "idx_attempts_incorrect",
         "attempts",
@@ -1210,9 +1072,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("is_correct = 0"),
     )
     op.create_index("idx_attempts_is_correct", "attempts", ["is_correct"], unique=False)
-    op.create_index(
-        "idx_attempts_question_id", "attempts", ["question_id"], unique=False
-    )
+    op.create_index("idx_attempts_question_id", "attempts", ["question_id"], unique=False)
     op.create_index("idx_attempts_session_id", "attempts", ["session_id"], unique=False)
     op.create_index(
         "idx_attempts_user_created",
@@ -1235,12 +1095,8 @@ def upgrade() -> None:
         sa.Column("feedback_quality_rating", sa.Float(), nullable=True),
         sa.Column("is_helpful", sa.Boolean(), nullable=True),
         sa.Column("helpful_rating", sa.Integer(), nullable=True),
-        sa.Column(
-            "model_used", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
-        sa.Column(
-            "prompt_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
-        ),
+        sa.Column("model_used", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("prompt_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("generation_time_ms", sa.Integer(), nullable=True),
         sa.Column("token_count_input", sa.Integer(), nullable=True),
         sa.Column("token_count_output", sa.Integer(), nullable=True),
@@ -1275,12 +1131,8 @@ def upgrade() -> None:
         ["created_at"],
         unique=False,
     )
-    op.create_index(
-        "idx_feedback_is_helpful", "attempt_feedback", ["is_helpful"], unique=False
-    )
-    op.create_index(
-        "idx_feedback_model_used", "attempt_feedback", ["model_used"], unique=False
-    )
+    op.create_index("idx_feedback_is_helpful", "attempt_feedback", ["is_helpful"], unique=False)
+    op.create_index("idx_feedback_model_used", "attempt_feedback", ["model_used"], unique=False)
     # ### end Alembic commands ###
     _create_updated_at_triggers()
     sections = sa.table(
@@ -1320,13 +1172,18 @@ def _create_updated_at_triggers() -> None:
             """
             CREATE OR REPLACE FUNCTION nexus_touch_updated_at() RETURNS trigger AS $$
             BEGIN
-                NEW.updated_at = now();
+                -- A statement that sets updated_at itself keeps its value (as on SQLite).
+                IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+                    NEW.updated_at = now();
+                END IF;
                 RETURN NEW;
             END;
             $$ LANGUAGE plpgsql;
             CREATE OR REPLACE FUNCTION nexus_touch_last_updated() RETURNS trigger AS $$
             BEGIN
-                NEW.last_updated = now();
+                IF NEW.last_updated IS NOT DISTINCT FROM OLD.last_updated THEN
+                    NEW.last_updated = now();
+                END IF;
                 RETURN NEW;
             END;
             $$ LANGUAGE plpgsql;
@@ -1334,9 +1191,7 @@ def _create_updated_at_triggers() -> None:
         )
         for table, (_keys, column) in UPDATED_AT_TABLES.items():
             function = (
-                "nexus_touch_last_updated"
-                if column == "last_updated"
-                else "nexus_touch_updated_at"
+                "nexus_touch_last_updated" if column == "last_updated" else "nexus_touch_updated_at"
             )
             op.execute(
                 f"CREATE TRIGGER trg_{table}_{column} BEFORE UPDATE ON {table} "
@@ -1358,8 +1213,7 @@ def _drop_updated_at_triggers() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, (_keys, column) in UPDATED_AT_TABLES.items():
         op.execute(
-            f"DROP TRIGGER IF EXISTS trg_{table}_{column}"
-            + (f" ON {table}" if postgres else "")
+            f"DROP TRIGGER IF EXISTS trg_{table}_{column}" + (f" ON {table}" if postgres else "")
         )
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS nexus_touch_updated_at()")
@@ -1432,9 +1286,7 @@ def downgrade() -> None:
         postgresql_where=sa.text(
             "is_reviewed = true AND is_ambiguous = false AND deleted_at IS NULL"
         ),
-        sqlite_where=sa.text(
-            "is_reviewed = 1 AND is_ambiguous = 0 AND deleted_at IS NULL"
-        ),
+        sqlite_where=sa.text("is_reviewed = 1 AND is_ambiguous = 0 AND deleted_at IS NULL"),
     )
     op.drop_index("idx_questions_section_difficulty", table_name="questions")
     op.drop_index("idx_questions_section", table_name="questions")
@@ -1442,14 +1294,10 @@ def downgrade() -> None:
     op.drop_index("idx_questions_is_reviewed", table_name="questions")
     op.drop_index("idx_questions_difficulty_irt", table_name="questions")
     op.drop_table("questions")
-    op.drop_index(
-        "idx_practice_questions_subject_topic", table_name="practice_questions"
-    )
+    op.drop_index("idx_practice_questions_subject_topic", table_name="practice_questions")
     op.drop_table("practice_questions")
     op.drop_index("idx_payments_user_id", table_name="payment_subscriptions")
-    op.drop_index(
-        "idx_payments_subscription_end_date", table_name="payment_subscriptions"
-    )
+    op.drop_index("idx_payments_subscription_end_date", table_name="payment_subscriptions")
     op.drop_index("idx_payments_payment_status", table_name="payment_subscriptions")
     op.drop_table("payment_subscriptions")
     op.drop_index("idx_error_logs_severity", table_name="error_logs")

@@ -37,6 +37,8 @@ class UserStudySession(SQLModel, table=True):
     current_question_id: int | None = Field(
         default=None, foreign_key="questions.id", ondelete="SET NULL"
     )
+    # When the current item was shown: time spent is measured here, not trusted from the page.
+    current_served_at: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -206,3 +206,72 @@ def get_session_statistics(
         )
         for section, total, right, avg, low, high in totals
     ]
+
+
+@dataclass(frozen=True)
+class SessionItem:
+    """One answered item of a study session, with what the CAT engine needs."""
+
+    attempt_id: int
+    position: int | None
+    question_id: int
+    is_correct: bool
+    selected_answer: str
+    time_spent_seconds: int
+    sub_type: str | None
+    a: float | None
+    b: float | None
+    c: float | None
+
+
+def get_attempt_at_position(*, session: Session, session_id: str, position: int) -> Attempt | None:
+    """The attempt already stored at this position of a session (idempotent submits)."""
+    return session.exec(
+        select(Attempt).where(
+            Attempt.session_id == session_id, Attempt.attempt_number_in_session == position
+        )
+    ).first()
+
+
+def list_session_items(*, session: Session, session_id: str) -> list[SessionItem]:
+    rows = session.exec(
+        select(
+            Attempt.id,
+            Attempt.attempt_number_in_session,
+            Attempt.question_id,
+            Attempt.is_correct,
+            Attempt.selected_answer,
+            Attempt.time_spent_seconds,
+            Question.sub_type,
+            Question.discrimination,
+            Question.difficulty_irt,
+            Question.guessing_param,
+        )
+        .join(Question, col(Question.id) == col(Attempt.question_id))
+        .where(col(Attempt.session_id) == session_id, col(Attempt.deleted_at).is_(None))
+        .order_by(col(Attempt.attempt_number_in_session), col(Attempt.id))
+    ).all()
+    return [
+        SessionItem(int(aid), pos, int(qid), bool(ok), ans, int(secs), sub, a, b, c)
+        for aid, pos, qid, ok, ans, secs, sub, a, b, c in rows
+    ]
+
+
+def list_section_theta_history(
+    *, session: Session, user_id: int, section: str, limit: int = 500
+) -> list[tuple[datetime, float]]:
+    """(time, ability after the answer) for a student's answers in one section, oldest
+    first: the trend that forecasts the ready-by date."""
+    rows = session.exec(
+        select(Attempt.created_at, Attempt.user_theta_after)
+        .join(Question, col(Question.id) == col(Attempt.question_id))
+        .where(
+            col(Attempt.user_id) == user_id,
+            col(Question.section) == section,
+            col(Attempt.user_theta_after).is_not(None),
+            col(Attempt.deleted_at).is_(None),
+        )
+        .order_by(col(Attempt.created_at).desc(), col(Attempt.id).desc())
+        .limit(limit)
+    ).all()
+    return [(when, float(theta)) for when, theta in reversed(rows)]

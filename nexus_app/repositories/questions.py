@@ -407,3 +407,46 @@ def list_item_identities(
         )
     ).all()
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+@dataclass(frozen=True)
+class SectionSupply:
+    code: str
+    name: str
+    servable: int
+    sub_types: tuple[str, ...]
+
+
+def list_section_supply(*, session: Session) -> list[SectionSupply]:
+    """Every UTBK section in order, with how many reviewed, usable items it has and
+    their sub_types (the practice page's choices)."""
+    sections = session.exec(select(UtbkSection).order_by(col(UtbkSection.sort_order))).all()
+    rows = session.exec(
+        select(Question.section, Question.sub_type, sa.func.count())
+        .where(
+            col(Question.is_reviewed),
+            sa.not_(col(Question.is_ambiguous)),
+            col(Question.deleted_at).is_(None),
+            col(Question.difficulty_irt).is_not(None),
+        )
+        .group_by(col(Question.section), col(Question.sub_type))
+    ).all()
+    counts: dict[str, int] = {}
+    sub_types: dict[str, set[str]] = {}
+    for section, sub_type, n in rows:
+        counts[section] = counts.get(section, 0) + int(n)
+        if sub_type:
+            sub_types.setdefault(section, set()).add(sub_type)
+    return [
+        SectionSupply(
+            code=s.code,
+            name=s.name,
+            servable=counts.get(s.code, 0),
+            sub_types=tuple(sorted(sub_types.get(s.code, ()))),
+        )
+        for s in sections
+    ]
+
+
+def get_section(*, session: Session, code: str) -> UtbkSection | None:
+    return session.get(UtbkSection, code)

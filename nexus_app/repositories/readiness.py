@@ -151,6 +151,8 @@ def refresh_readiness_batch(
     job_id: str,
     recent_window: int = RECENT_WINDOW,
     now: datetime | None = None,
+    user_id: int | None = None,
+    section: str | None = None,
 ) -> int:
     """Query 5 "Calculate readiness (batch job)" as one set-based UPDATE … FROM (CTE).
 
@@ -174,6 +176,9 @@ def refresh_readiness_batch(
     here readiness_percentage, predicted scores, ready_by_date, improvement rate and
     days_to_ready are NOT touched: the readiness service computes them from theta and the
     user's own target (engine code) and writes them with `upsert_readiness`.
+
+    `user_id` / `section` narrow the same statement to one student (and subtest): the
+    practice service refreshes a row this way after every answer.
 
     Returns the number of readiness rows updated. Rows are not created here; onboarding
     (`create_initial_readiness`) or `upsert_readiness` creates them.
@@ -207,7 +212,11 @@ def refresh_readiness_batch(
             .label("theta_rank"),
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
-        .where(col(Attempt.deleted_at).is_(None))
+        .where(
+            col(Attempt.deleted_at).is_(None),
+            *([col(Attempt.user_id) == user_id] if user_id is not None else []),
+            *([col(Question.section) == section] if section is not None else []),
+        )
         .cte("ranked_attempts")
     )
     recent = ranked.c.recency <= recent_window
@@ -244,3 +253,7 @@ def refresh_readiness_batch(
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount or 0)
+
+
+def list_user_readiness(*, session: Session, user_id: int) -> list[UserReadiness]:
+    return list(session.exec(select(UserReadiness).where(UserReadiness.user_id == user_id)).all())

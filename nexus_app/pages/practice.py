@@ -1,0 +1,308 @@
+"""/practice: adaptive UTBK practice, one question at a time, keyboard friendly."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.state.practice import PracticeState
+
+ROUTE = "/practice"
+ROLES = ["siswa"]
+_SELECT_STYLE = {
+    "padding": "0.5em",
+    "border_radius": "6px",
+    "width": "100%",
+    "border": f"1px solid {rx.color('gray', 7)}",
+    "background": rx.color("gray", 1),
+}
+
+
+def _error() -> rx.Component:
+    return rx.cond(
+        PracticeState.error != "",
+        rx.callout(
+            PracticeState.error,
+            icon="triangle-alert",
+            color_scheme="red",
+            id="practice-error",
+            width="100%",
+        ),
+    )
+
+
+def _chooser() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Mulai latihan", size="5"),
+            rx.text(
+                "Soal akan menyesuaikan kemampuanmu: benar → lebih menantang, salah → "
+                "sedikit lebih mudah.",
+                color_scheme="gray",
+                size="2",
+            ),
+            rx.text("Subtes UTBK", size="2", weight="medium"),
+            rx.el.select(
+                rx.foreach(
+                    PracticeState.sections,
+                    lambda s: rx.el.option(s["label"], value=s["code"]),
+                ),
+                id="section-select",
+                value=PracticeState.section,
+                on_change=PracticeState.set_section,
+                style=_SELECT_STYLE,
+            ),
+            rx.text("Topik (opsional)", size="2", weight="medium"),
+            rx.el.select(
+                rx.foreach(
+                    PracticeState.section_sub_types,
+                    lambda t: rx.el.option(t, value=t),
+                ),
+                id="topic-select",
+                value=PracticeState.sub_type,
+                on_change=PracticeState.set_sub_type,
+                style=_SELECT_STYLE,
+            ),
+            rx.text("Mode", size="2", weight="medium"),
+            rx.el.select(
+                rx.el.option("Latihan adaptif", value="practice"),
+                rx.el.option("Tryout (berhenti otomatis, perkiraan skor)", value="tryout"),
+                id="mode-select",
+                value=PracticeState.mode,
+                on_change=PracticeState.set_mode,
+                style=_SELECT_STYLE,
+            ),
+            rx.text(
+                "Tryout berhenti sendiri saat skormu cukup pasti (galat baku ≤ 0,30) "
+                "atau jumlah soal subtes tercapai.",
+                size="1",
+                color_scheme="gray",
+            ),
+            _error(),
+            rx.button(
+                "Mulai",
+                id="start-practice",
+                on_click=PracticeState.start,
+                size="3",
+                color_scheme=BRAND_COLOR,
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        max_width="560px",
+        width="100%",
+    )
+
+
+def _choice(option: rx.Var) -> rx.Component:
+    letter = option[0]
+    answered = PracticeState.phase == "result"
+    is_key = answered & (PracticeState.correct_answer == letter)
+    is_wrong_pick = answered & (PracticeState.selected == letter) & ~PracticeState.is_correct
+    return rx.button(
+        rx.hstack(
+            rx.badge(letter, size="2", variant="solid"),
+            rx.text(option[1], text_align="left", white_space="normal"),
+            rx.cond(is_key, rx.icon("circle-check", size=18)),
+            rx.cond(is_wrong_pick, rx.icon("circle-x", size=18)),
+            align="center",
+            spacing="3",
+            width="100%",
+        ),
+        id="choice-" + letter.to(str),
+        on_click=PracticeState.choose(letter),
+        variant=rx.cond(
+            is_key | is_wrong_pick | (PracticeState.selected == letter), "soft", "outline"
+        ),
+        color_scheme=rx.cond(
+            is_key,
+            "green",
+            rx.cond(
+                is_wrong_pick,
+                "red",
+                rx.cond(PracticeState.selected == letter, BRAND_COLOR, "gray"),
+            ),
+        ),
+        width="100%",
+        height="auto",
+        padding="0.8em",
+        justify_content="flex-start",
+        cursor=rx.cond(answered, "default", "pointer"),
+        pointer_events=rx.cond(answered, "none", "auto"),
+    )
+
+
+def _status_bar() -> rx.Component:
+    return rx.hstack(
+        rx.badge(PracticeState.mode_label, color_scheme=BRAND_COLOR),
+        rx.text("Soal ke-", PracticeState.position, size="2"),
+        rx.cond(
+            PracticeState.question_sub_type != "",
+            rx.badge(PracticeState.question_sub_type, variant="soft"),
+        ),
+        rx.spacer(),
+        rx.cond(
+            PracticeState.phase == "question",
+            rx.hstack(
+                rx.icon("timer", size=16),
+                rx.moment(
+                    date=PracticeState.served_at,
+                    duration_from_now=True,
+                    interval=1000,
+                    format="mm:ss",
+                    id="question-timer",
+                ),
+                align="center",
+                spacing="1",
+            ),
+        ),
+        rx.text(PracticeState.theta_label, id="theta-value", size="2", weight="medium"),
+        width="100%",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _result() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.cond(
+                PracticeState.is_correct,
+                rx.heading("Benar! 🎉", size="5", color_scheme="green"),
+                rx.heading(
+                    "Belum tepat — tidak apa-apa, ayo pahami caranya.",
+                    size="5",
+                    color_scheme="orange",
+                ),
+            ),
+            rx.text(
+                "Jawabanmu ",
+                rx.text.strong(PracticeState.selected),
+                ", jawaban benar ",
+                rx.text.strong(PracticeState.correct_answer),
+                ".",
+            ),
+            rx.cond(
+                PracticeState.explanation != "",
+                rx.box(rx.text.strong("Pembahasan: "), PracticeState.explanation),
+            ),
+            rx.cond(
+                PracticeState.strategy_tip != "",
+                rx.box(rx.text.strong("Tips: "), PracticeState.strategy_tip),
+            ),
+            rx.text(PracticeState.score_change, weight="medium"),
+            rx.text(
+                "Rentang perkiraan skor: ",
+                PracticeState.predicted_range,
+                " (perkiraan Nexus, bukan konversi resmi)",
+                size="2",
+                color_scheme="gray",
+            ),
+            spacing="2",
+            id="answer-result",
+        ),
+        width="100%",
+    )
+
+
+def _question() -> rx.Component:
+    return rx.vstack(
+        _status_bar(),
+        rx.card(
+            rx.text(
+                PracticeState.question_text, white_space="pre-wrap", size="4", id="question-text"
+            ),
+            width="100%",
+        ),
+        rx.vstack(rx.foreach(PracticeState.options, _choice), width="100%", spacing="2"),
+        _error(),
+        rx.cond(
+            PracticeState.phase == "question",
+            rx.hstack(
+                rx.button(
+                    "Kirim jawaban",
+                    id="submit-answer",
+                    on_click=PracticeState.submit,
+                    size="3",
+                    color_scheme=BRAND_COLOR,
+                ),
+                rx.text(
+                    "Tekan A–E untuk memilih, Enter untuk mengirim.", size="1", color_scheme="gray"
+                ),
+                align="center",
+            ),
+        ),
+        rx.cond(PracticeState.phase == "result", _result()),
+        rx.hstack(
+            rx.cond(
+                PracticeState.phase == "result",
+                rx.button(
+                    rx.cond(PracticeState.tryout_finished, "Lihat hasil tryout", "Soal berikutnya"),
+                    id="next-question",
+                    on_click=PracticeState.next_question,
+                    size="3",
+                    color_scheme=BRAND_COLOR,
+                ),
+            ),
+            rx.button(
+                "Akhiri sesi",
+                id="end-session",
+                on_click=PracticeState.end_session,
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+            ),
+            spacing="3",
+        ),
+        spacing="4",
+        width="100%",
+        max_width="820px",
+    )
+
+
+def _finished() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Sesi selesai", size="5"),
+            rx.text(
+                "Perkiraan skor: ",
+                rx.text.strong(PracticeState.score),
+                " (rentang ",
+                PracticeState.predicted_range,
+                ")",
+                id="final-score",
+            ),
+            rx.text(
+                "Skor ini perkiraan Nexus dari jawabanmu, bukan konversi resmi UTBK.",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.button(
+                "Lihat rincian sesi",
+                id="end-session",
+                on_click=PracticeState.end_session,
+                color_scheme=BRAND_COLOR,
+            ),
+            spacing="3",
+        ),
+        max_width="560px",
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        rx.window_event_listener(on_key_down=PracticeState.on_key),
+        rx.heading("Latihan UTBK", size="7"),
+        rx.match(
+            PracticeState.phase,
+            ("choose", _chooser()),
+            ("finished", _finished()),
+            _question(),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def practice_page() -> rx.Component:
+    return app_shell(_content)()

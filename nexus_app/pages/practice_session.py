@@ -1,0 +1,82 @@
+"""/practice/session/[id]: the review of one practice session."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import app_shell, stat_card
+from nexus_app.state.practice import SessionReviewState
+
+ROUTE = "/practice/session/[id]"
+ROLES = ["siswa", "guru", "admin"]
+
+
+def _row(r: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["position"]),
+        rx.table.cell(r["sub_type"]),
+        rx.table.cell(r["text"]),
+        rx.table.cell(r["selected"]),
+        rx.table.cell(r["correct_answer"]),
+        rx.table.cell(
+            rx.badge(r["result"], color_scheme=rx.cond(r["result"] == "Benar", "green", "orange"))
+        ),
+        rx.table.cell(r["time"]),
+        class_name="review-row",
+    )
+
+
+def _content() -> rx.Component:
+    state = SessionReviewState
+    return rx.cond(
+        state.found,
+        rx.vstack(
+            rx.heading("Rincian sesi latihan", size="7"),
+            rx.hstack(rx.badge(state.mode), rx.badge(state.section, variant="soft")),
+            rx.cond(state.score_line != "", rx.text(state.score_line, weight="medium")),
+            rx.flex(
+                stat_card("Soal dijawab", state.total, "list-checks", "review-total"),
+                stat_card("Benar", state.correct, "check", "review-correct"),
+                stat_card("Akurasi", state.accuracy, "target", "review-accuracy"),
+                stat_card("Rata-rata waktu", state.avg_time, "timer", "review-avg-time"),
+                wrap="wrap",
+                spacing="4",
+            ),
+            rx.text(
+                "Waktu tercepat ",
+                state.min_time,
+                " detik, terlama ",
+                state.max_time,
+                " detik.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("No"),
+                        rx.table.column_header_cell("Topik"),
+                        rx.table.column_header_cell("Soal"),
+                        rx.table.column_header_cell("Jawabanmu"),
+                        rx.table.column_header_cell("Kunci"),
+                        rx.table.column_header_cell("Hasil"),
+                        rx.table.column_header_cell("Waktu"),
+                    )
+                ),
+                rx.table.body(rx.foreach(state.rows, _row)),
+                variant="surface",
+                width="100%",
+                id="review-table",
+            ),
+            rx.link(rx.button("Latihan lagi", id="practice-again"), href="/practice"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.callout(
+            rx.cond(state.error != "", state.error, "Memuat…"), icon="info", id="review-missing"
+        ),
+    )
+
+
+def session_review_page() -> rx.Component:
+    return app_shell(_content)()

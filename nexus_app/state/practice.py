@@ -1,0 +1,302 @@
+"""State of /practice and /practice/session/[id]: thin, every event re-checks the student."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import practice
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ALL_TOPICS = "Semua topik"
+LETTERS = ("A", "B", "C", "D", "E")
+
+
+def _signed(value: int) -> str:
+    return f"+{value}" if value > 0 else str(value)
+
+
+class PracticeState(AuthState):
+    sections: list[dict[str, str]] = []
+    sub_types_by_section: dict[str, list[str]] = {}
+    section: str = ""
+    sub_type: str = ALL_TOPICS
+    mode: str = "practice"
+
+    # "choose" → "question" → "result" → ("question" | "finished")
+    phase: str = "choose"
+    error: str = ""
+    busy: bool = False
+
+    session_id: str = ""
+    position: int = 0
+    question_id: int = 0
+    question_text: str = ""
+    question_sub_type: str = ""
+    options: list[list[str]] = []
+    served_at: str = ""
+    selected: str = ""
+    score: int = 0
+    theta: float = 0.0
+
+    is_correct: bool = False
+    correct_answer: str = ""
+    explanation: str = ""
+    strategy_tip: str = ""
+    score_change: str = ""
+    predicted_range: str = ""
+    time_spent: int = 0
+    tryout_finished: bool = False
+    answered: int = 0
+    correct_count: int = 0
+
+    @rx.var
+    def section_sub_types(self) -> list[str]:
+        return [ALL_TOPICS, *self.sub_types_by_section.get(self.section, [])]
+
+    @rx.var
+    def theta_label(self) -> str:
+        return f"Skor perkiraan {self.score} (θ = {self.theta:+.2f})".replace(".", ",")
+
+    @rx.var
+    def mode_label(self) -> str:
+        return "Tryout" if self.mode == "tryout" else "Latihan adaptif"
+
+    def _fail(self, exc: ServiceError) -> None:
+        self.error = exc.message
+        self.busy = False
+
+    def _show_question(self, view: practice.QuestionView) -> None:
+        self.session_id = view.session_id
+        self.position = view.position
+        self.question_id = view.question_id
+        self.question_text = view.text
+        self.question_sub_type = view.sub_type
+        self.options = [[letter, text] for letter, text in view.options]
+        self.served_at = view.served_at.isoformat()
+        self.selected = ""
+        self.score = view.score
+        self.theta = view.theta
+        self.mode = view.mode
+        self.phase = "question"
+        self.error = ""
+
+    @rx.event
+    def load(self) -> None:
+        self.require("siswa")
+        choices = practice.list_sections()
+        self.sections = [
+            {
+                "code": c.code,
+                "label": f"{c.code} · {c.name} ({c.available} soal)",
+                "available": str(c.available),
+            }
+            for c in choices
+        ]
+        self.sub_types_by_section = {c.code: list(c.sub_types) for c in choices}
+        if not self.section:
+            ready = [c.code for c in choices if c.available > 0]
+            self.section = ready[0] if ready else ""
+        if self.phase != "choose" and self.session_id:
+            self._resume()
+
+    @rx.event
+    def set_section(self, code: str) -> None:
+        self.require("siswa")
+        self.section = code
+        self.sub_type = ALL_TOPICS
+
+    @rx.event
+    def set_sub_type(self, value: str) -> None:
+        self.require("siswa")
+        self.sub_type = value
+
+    @rx.event
+    def set_mode(self, value: str) -> None:
+        self.require("siswa")
+        self.mode = "tryout" if value == "tryout" else "practice"
+
+    @rx.event
+    def start(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
+        actor = self.require("siswa")
+        self.answered = 0
+        self.correct_count = 0
+        try:
+            view = practice.start_session(
+                actor=actor,
+                section=self.section,
+                sub_type=None if self.sub_type == ALL_TOPICS else self.sub_type,
+                mode=self.mode,
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self._show_question(view)
+
+    @rx.event
+    def start_topic(self, section: str, sub_type: str) -> None:
+        """From a weak-area link: a practice session on one topic."""
+        self.section, self.sub_type, self.mode = section, sub_type or ALL_TOPICS, "practice"
+        self._start()
+
+    @rx.event
+    def resume(self) -> None:
+        self._resume()
+
+    def _resume(self) -> None:
+        actor = self.require("siswa")
+        try:
+            view = practice.current_question(actor=actor, session_id=self.session_id)
+        except ServiceError as exc:
+            self.phase = "choose"
+            self._fail(exc)
+            return
+        if view is None:
+            self.phase = "finished"
+        else:
+            self._show_question(view)
+
+    @rx.event
+    def choose(self, letter: str) -> None:
+        self._choose(letter)
+
+    def _choose(self, letter: str) -> None:
+        self.require("siswa")
+        if self.phase == "question" and letter in LETTERS:
+            self.selected = letter
+            self.error = ""
+
+    @rx.event
+    def submit(self) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question":
+            return
+        if not self.selected:
+            self.error = "Pilih salah satu jawaban (A–E) terlebih dahulu."
+            return
+        try:
+            result = practice.submit_answer(
+                actor=actor,
+                session_id=self.session_id,
+                question_id=self.question_id,
+                position=self.position,
+                answer=self.selected,
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.is_correct = result.is_correct
+        self.correct_answer = result.correct_answer
+        self.explanation = result.explanation
+        self.strategy_tip = result.strategy_tip
+        self.score_change = (
+            f"Skor perkiraanmu {result.score_before} → {result.score_after} "
+            f"({_signed(result.score_after - result.score_before)})"
+        )
+        self.predicted_range = f"{result.predicted_low}–{result.predicted_high}"
+        self.time_spent = result.time_spent_seconds
+        self.tryout_finished = result.tryout_finished
+        self.score = result.score_after
+        self.theta = result.theta_after
+        self.answered = result.position
+        self.correct_count += 1 if result.is_correct else 0
+        self.phase = "result"
+        self.error = ""
+
+    @rx.event
+    def next_question(self) -> None:
+        self._next()
+
+    def _next(self) -> None:
+        if self.phase != "result":
+            return
+        if self.tryout_finished:
+            self.require("siswa")
+            self.phase = "finished"
+            return
+        self._resume()
+
+    @rx.event
+    def end_session(self):
+        actor = self.require("siswa")
+        if not self.session_id:
+            return None
+        try:
+            session_id = practice.end_session(actor=actor, session_id=self.session_id)
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        self.phase = "choose"
+        self.session_id = ""
+        return rx.redirect(f"/practice/session/{session_id}")
+
+    @rx.event
+    def on_key(self, key: str, _info: dict) -> None:
+        """Keyboard: A–E choose, Enter submits (or goes on after the result)."""
+        upper = key.upper() if isinstance(key, str) else ""
+        if self.phase == "question" and upper in LETTERS:
+            self._choose(upper)
+        elif key == "Enter" and self.phase == "question":
+            self._submit()
+        elif key == "Enter" and self.phase == "result":
+            self._next()
+
+
+class SessionReviewState(AuthState):
+    found: bool = False
+    error: str = ""
+    section: str = ""
+    mode: str = ""
+    total: int = 0
+    correct: int = 0
+    accuracy: str = ""
+    avg_time: str = ""
+    min_time: int = 0
+    max_time: int = 0
+    score_line: str = ""
+    rows: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("siswa", "guru", "admin")
+        session_id = self.router.page.params.get("id", "")
+        try:
+            review = practice.session_review(actor=actor, session_id=session_id)
+        except ServiceError as exc:
+            self.found = False
+            self.error = exc.message
+            return
+        self.found = True
+        self.error = ""
+        self.section = review.section
+        self.mode = "Tryout" if review.mode == "tryout" else "Latihan adaptif"
+        self.total = review.total
+        self.correct = review.correct
+        self.accuracy = f"{review.accuracy_percentage:.1f}%".replace(".", ",")
+        self.avg_time = f"{review.avg_time_seconds:.0f} detik"
+        self.min_time = review.min_time_seconds
+        self.max_time = review.max_time_seconds
+        self.score_line = (
+            f"Perkiraan skor tryout: {review.score} (rentang {review.predicted_low}–"
+            f"{review.predicted_high})"
+            if review.score is not None
+            else ""
+        )
+        self.rows = [
+            {
+                "position": str(r.position),
+                "sub_type": r.sub_type or "-",
+                "text": r.text if len(r.text) <= 90 else r.text[:87] + "…",
+                "selected": r.selected,
+                "correct_answer": r.correct_answer,
+                "result": "Benar" if r.is_correct else "Salah",
+                "time": f"{r.time_spent_seconds} dtk",
+            }
+            for r in review.rows
+        ]
