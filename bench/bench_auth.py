@@ -73,8 +73,10 @@ def main() -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"{'database':<12}{'login median':>16}{'validate median':>18}{'validate p95':>15}")
     for db, r in results.items():
-        print(f"{db:<12}{r['login_median_ms']:>13.1f} ms{r['validate_median_ms']:>15.2f} ms"
-              f"{r['validate_p95_ms']:>12.2f} ms")
+        print(
+            f"{db:<12}{r['login_median_ms']:>13.1f} ms{r['validate_median_ms']:>15.2f} ms"
+            f"{r['validate_p95_ms']:>12.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -50,9 +50,13 @@ def _start(port: int, data_dir: str) -> tuple[float, float]:
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([nexus, *args], env=env, check=True, capture_output=True)
     start = time.perf_counter()
-    process = subprocess.Popen([nexus, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [nexus, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while True:
             try:
@@ -80,8 +84,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(1, args.runs + 1):
             ready, rss = _start(args.port, tmp)
-            print(f"run {run}: ready in {ready:.1f} s, server memory (RSS, process tree) "
-                  f"{rss:.0f} MB")
+            print(
+                f"run {run}: ready in {ready:.1f} s, server memory (RSS, process tree) {rss:.0f} MB"
+            )
     sys.exit(0)
 
 

@@ -23,7 +23,8 @@ def test_five_questions_by_keyboard_then_review(page: Page) -> None:
         expect(page.locator("#choice-E")).to_be_enabled()
         page.keyboard.press(letter)
         expect(page.locator(f"#choice-{letter.upper()}")).to_have_attribute(
-            "data-accent-color", "indigo")
+            "data-accent-color", "indigo"
+        )
         page.keyboard.press("Enter")
         result = page.locator("#answer-result")
         expect(result).to_be_visible()

@@ -15,8 +15,10 @@ from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 
 def _bank_csv(section: str, n: int, sub_types: tuple[str, ...] = ("a", "b")) -> bytes:
-    header = ("section,sub_type,text,option_a,option_b,option_c,option_d,option_e,"
-              "correct_answer,explanation,strategy_tip,discrimination,difficulty,guessing")
+    header = (
+        "section,sub_type,text,option_a,option_b,option_c,option_d,option_e,"
+        "correct_answer,explanation,strategy_tip,discrimination,difficulty,guessing"
+    )
     rows = [header]
     for i in range(n):
         difficulty = -2 + 4 * i / max(n - 1, 1)
@@ -29,16 +31,24 @@ def _bank_csv(section: str, n: int, sub_types: tuple[str, ...] = ("a", "b")) -> 
 
 @pytest.fixture
 def student(engine: Engine) -> auth.CurrentUser:
-    report = import_bank(filename="b.csv", data=_bank_csv("PU", 24), bank_name="Uji",
-                         mark_reviewed_by=["Bu Ani", "Pak Budi"])
+    report = import_bank(
+        filename="b.csv",
+        data=_bank_csv("PU", 24),
+        bank_name="Uji",
+        mark_reviewed_by=["Bu Ani", "Pak Budi"],
+    )
     assert report.ok
     return auth.create_user(username="siswa01", password="kata-sandi-1", role="siswa")
 
 
 def _answer(view: practice.QuestionView, actor: auth.CurrentUser, letter: str = "B"):
-    return practice.submit_answer(actor=actor, session_id=view.session_id,
-                                  question_id=view.question_id, position=view.position,
-                                  answer=letter)
+    return practice.submit_answer(
+        actor=actor,
+        session_id=view.session_id,
+        question_id=view.question_id,
+        position=view.position,
+        answer=letter,
+    )
 
 
 def test_a_session_serves_adapts_and_records(engine: Engine, student) -> None:
@@ -56,20 +66,21 @@ def test_a_session_serves_adapts_and_records(engine: Engine, student) -> None:
         seen.add(view.question_id)
     assert scores == sorted(scores)  # only right answers: the score only rises
     with engine.connect() as conn:
-        attempts = conn.execute(sa.text(
-            "SELECT COUNT(*), SUM(CASE WHEN is_correct THEN 1 ELSE 0 END) FROM attempts"
-        )).one()
-        readiness = conn.execute(sa.text(
-            "SELECT total_attempts_count, total_correct_count, recent_attempts_count, "
-            "current_theta, theta_variance, predicted_score_low, predicted_score_high, "
-            "readiness_percentage FROM user_readiness WHERE section = 'PU'"
-        )).one()
-        study = conn.execute(sa.text(
-            "SELECT questions_attempted, questions_correct FROM user_study_sessions"
-        )).one()
+        attempts = conn.execute(
+            sa.text("SELECT COUNT(*), SUM(CASE WHEN is_correct THEN 1 ELSE 0 END) FROM attempts")
+        ).one()
+        readiness = conn.execute(
+            sa.text(
+                "SELECT total_attempts_count, total_correct_count, recent_attempts_count, "
+                "current_theta, theta_variance, predicted_score_low, predicted_score_high, "
+                "readiness_percentage FROM user_readiness WHERE section = 'PU'"
+            )
+        ).one()
+        study = conn.execute(
+            sa.text("SELECT questions_attempted, questions_correct FROM user_study_sessions")
+        ).one()
         user_theta = conn.execute(sa.text("SELECT irt_theta FROM users")).scalar()
-        stats = conn.execute(sa.text(
-            "SELECT SUM(attempt_count) FROM questions")).scalar()
+        stats = conn.execute(sa.text("SELECT SUM(attempt_count) FROM questions")).scalar()
     assert tuple(attempts) == (5, 5)
     assert readiness.total_attempts_count == 5 and readiness.total_correct_count == 5
     assert readiness.recent_attempts_count == 5
@@ -95,8 +106,10 @@ def test_double_submit_records_one_attempt(engine: Engine, student) -> None:
     assert second.attempt_id == first.attempt_id
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM attempts")).scalar() == 1
-        assert conn.execute(sa.text(
-            "SELECT questions_attempted FROM user_study_sessions")).scalar() == 1
+        assert (
+            conn.execute(sa.text("SELECT questions_attempted FROM user_study_sessions")).scalar()
+            == 1
+        )
 
 
 def test_reload_shows_the_same_question(engine: Engine, student) -> None:
@@ -110,8 +123,13 @@ def test_reload_shows_the_same_question(engine: Engine, student) -> None:
 def test_a_letter_outside_a_to_e_writes_nothing(engine: Engine, student, letter: str) -> None:
     view = practice.start_session(actor=student, section="PU")
     with pytest.raises(InvalidInput, match="A, B, C, D atau E"):
-        practice.submit_answer(actor=student, session_id=view.session_id,
-                               question_id=view.question_id, position=1, answer=letter)
+        practice.submit_answer(
+            actor=student,
+            session_id=view.session_id,
+            question_id=view.question_id,
+            position=1,
+            answer=letter,
+        )
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM attempts")).scalar() == 0
 
@@ -119,11 +137,13 @@ def test_a_letter_outside_a_to_e_writes_nothing(engine: Engine, student, letter:
 def test_an_answer_for_another_question_is_refused(engine: Engine, student) -> None:
     view = practice.start_session(actor=student, section="PU")
     with engine.connect() as conn:
-        other = conn.execute(sa.text("SELECT id FROM questions WHERE id != :q LIMIT 1"),
-                             {"q": view.question_id}).scalar()
+        other = conn.execute(
+            sa.text("SELECT id FROM questions WHERE id != :q LIMIT 1"), {"q": view.question_id}
+        ).scalar()
     with pytest.raises(InvalidInput, match="bukan soal yang sedang aktif"):
-        practice.submit_answer(actor=student, session_id=view.session_id, question_id=other,
-                               position=1, answer="B")
+        practice.submit_answer(
+            actor=student, session_id=view.session_id, question_id=other, position=1, answer="B"
+        )
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM attempts")).scalar() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM user_readiness")).scalar() == 0
@@ -132,8 +152,10 @@ def test_an_answer_for_another_question_is_refused(engine: Engine, student) -> N
 def test_a_stale_tab_after_expiry_is_refused(engine: Engine, student) -> None:
     view = practice.start_session(actor=student, section="PU")
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE user_study_sessions SET updated_at = :t"),
-                     {"t": utcnow() - timedelta(hours=4)})
+        conn.execute(
+            sa.text("UPDATE user_study_sessions SET updated_at = :t"),
+            {"t": utcnow() - timedelta(hours=4)},
+        )
     with pytest.raises(InvalidInput, match="kedaluwarsa"):
         _answer(view, student)
     with engine.connect() as conn:
