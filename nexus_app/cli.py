@@ -25,11 +25,13 @@ demo_app = typer.Typer(help="Demo school data.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 subject_app = typer.Typer(help="School subjects.", no_args_is_help=True)
 bank_app = typer.Typer(help="UTBK question banks.", no_args_is_help=True)
+irt_app = typer.Typer(help="Item response theory: calibration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(subject_app, name="subject")
 app.add_typer(bank_app, name="bank")
+app.add_typer(irt_app, name="irt")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -157,6 +159,49 @@ def bank_import(
             f"{len(report.errors)} invalid rows; nothing imported (use --skip-invalid to skip them)"
         )
     typer.echo(f"imported {report.imported} questions into '{bank}', skipped {report.skipped}")
+
+
+@irt_app.command("calibrate")
+def irt_calibrate(
+    bank: Annotated[
+        str | None, typer.Option("--bank", help="Bank name; every bank when omitted.")
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the new parameters (default: report only).")
+    ] = False,
+    min_responses: Annotated[
+        int, typer.Option("--min-responses", help="Answers an item needs to be re-estimated.")
+    ] = 30,
+) -> None:
+    """Re-estimate 3PL parameters from students' answers (MML-EM); report, then --apply."""
+    from nexus_app.services.calibration import calibrate_bank, list_bank_names
+
+    names = [bank] if bank else run(list_bank_names)
+    if not names:
+        fail("there are no question banks yet")
+    for name in names:
+        report = run(
+            lambda name=name: calibrate_bank(
+                bank_name=name, apply=apply, min_responses=min_responses
+            )
+        )
+        typer.echo(
+            f"bank '{report.bank_name}': {report.persons} students, {report.responses} answers, "
+            f"{report.iterations} EM iterations{'' if report.converged else ' (not converged)'}"
+        )
+        typer.echo("  item  sec   n    a old→new      b old→new      c old→new     infit  fit")
+        for item in report.items:
+            old, new = item.old, item.new
+            flag = "fixed" if item.held_fixed else ("MISFIT" if item.misfit else "ok")
+            typer.echo(
+                f"  {item.question_id:>4}  {item.section:<4}{item.n_responses:>4}  "
+                f"{old[0]:5.2f}→{new[0]:5.2f}  {old[1]:6.2f}→{new[1]:6.2f}  "
+                f"{old[2]:5.2f}→{new[2]:5.2f}  {item.infit:5.2f}  {flag}"
+            )
+        if apply:
+            typer.echo(f"  applied new parameters to {report.applied_count} items")
+        else:
+            typer.echo("  nothing written (add --apply to use these parameters)")
 
 
 @app.command("serve")

@@ -450,3 +450,46 @@ def list_section_supply(*, session: Session) -> list[SectionSupply]:
 
 def get_section(*, session: Session, code: str) -> UtbkSection | None:
     return session.get(UtbkSection, code)
+
+
+def list_bank_items(*, session: Session, bank_id: int) -> list[Question]:
+    """A bank's live items, ordered by id (calibration's item columns)."""
+    return list(
+        session.exec(
+            select(Question)
+            .where(col(Question.question_bank_id) == bank_id, col(Question.deleted_at).is_(None))
+            .order_by(col(Question.id))
+        ).all()
+    )
+
+
+def list_first_responses(
+    *, session: Session, question_ids: Collection[int]
+) -> list[tuple[int, int, bool]]:
+    """(user_id, question_id, is_correct) of each student's FIRST answer to each item:
+    later answers to a seen item measure memory of it, not ability."""
+    if not question_ids:
+        return []
+    ranked = (
+        select(
+            col(Attempt.user_id).label("user_id"),
+            col(Attempt.question_id).label("question_id"),
+            col(Attempt.is_correct).label("is_correct"),
+            sa.func.row_number()
+            .over(
+                partition_by=(col(Attempt.user_id), col(Attempt.question_id)),
+                order_by=(col(Attempt.created_at), col(Attempt.id)),
+            )
+            .label("n"),
+        )
+        .where(col(Attempt.question_id).in_(list(question_ids)), col(Attempt.deleted_at).is_(None))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ranked.c.user_id, ranked.c.question_id, ranked.c.is_correct).where(ranked.c.n == 1)
+    ).all()
+    return [(int(u), int(q), bool(ok)) for u, q, ok in rows]
+
+
+def list_question_banks(*, session: Session) -> list[QuestionBank]:
+    return list(session.exec(select(QuestionBank).order_by(col(QuestionBank.name))).all())

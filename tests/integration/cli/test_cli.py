@@ -182,3 +182,10 @@ def test_unreachable_database_is_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     result = nexus("db", "upgrade")
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_irt_calibrate_without_answers_is_one_line(engine: Engine) -> None:
+    assert nexus("demo", "seed").returncode == 0
+    result = nexus("irt", "calibrate", "--bank", "Bank Demo UTBK")
+    assert result.returncode == 1
+    assert "Belum cukup jawaban" in result.stderr and result.stderr.count("\n") == 1
