@@ -81,7 +81,7 @@ def demo_seed() -> None:
     result = run(seed_demo)
     typer.echo(
         f"demo school ready: {result.users_created} users, {result.subjects_created} subjects, "
-        f"{result.questions_imported} questions added"
+        f"{result.questions_imported} questions, {result.attempts_created} practice answers added"
     )
     shown: set[str] = set()
     for login in result.logins:

@@ -4,9 +4,11 @@ import reflex as rx
 
 from nexus_app.pages import (
     admin,
+    dashboard,
     home,
     login,
     not_found,
+    onboarding,
     practice,
     practice_session,
     teacher,
@@ -14,6 +16,8 @@ from nexus_app.pages import (
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.dashboard import DashboardState
+from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
 from nexus_app.state.school import AdminOverviewState, ClassRosterState
 
@@ -42,9 +46,7 @@ app.add_page(
     title="Masuk | Nexus",
     on_load=AuthState.redirect_if_logged_in,
 )
-app.add_page(
-    home.home, route=home.ROUTE, title="Beranda | Nexus", on_load=AuthState.guard(home.ROLES)
-)
+app.add_page(home.home, route=home.ROUTE, title="Nexus", on_load=AuthState.go_home)
 app.add_page(
     teacher.teacher_home,
     route=teacher.ROUTE,
@@ -68,5 +70,17 @@ app.add_page(
     route=practice_session.ROUTE,
     title="Rincian sesi | Nexus",
     on_load=[AuthState.guard(practice_session.ROLES), SessionReviewState.load],
+)
+app.add_page(
+    onboarding.onboarding_page,
+    route=onboarding.ROUTE,
+    title="Target belajar | Nexus",
+    on_load=[AuthState.guard_onboarding(onboarding.ROLES), OnboardingState.load],
+)
+app.add_page(
+    dashboard.dashboard_page,
+    route=dashboard.ROUTE,
+    title="Dasbor | Nexus",
+    on_load=[AuthState.guard(dashboard.ROLES), DashboardState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")

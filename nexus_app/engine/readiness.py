@@ -28,6 +28,8 @@ MIN_HISTORY_POINTS: int = 3
 # Linear extrapolation beyond ~2 years is not a forecast; return None instead.
 MAX_FORECAST_DAYS: int = 730
 _SECONDS_PER_DAY = 86_400.0
+# Answers after which the running estimate has settled enough for its trend to mean growth.
+SETTLE_ANSWERS: int = 10
 
 
 def theta_to_score(theta: npt.ArrayLike) -> FloatOrArray:
@@ -69,12 +71,28 @@ def predicted_range(theta: float, se: float, *, z: float = 1.0) -> tuple[int, in
 
 
 def readiness_percentage(theta: float, se: float, target_score: float) -> float:
+    """How far along the way to the target a student is, in percent.
+
+    100 * (expected score - 200) / (target - 200), clipped to [0, 100], where the
+    expected score is the posterior mean mapped to the score scale; 100 means the
+    estimate has reached the target.  A student halfway up from the scale's floor to
+    the target reads 50%.  The uncertainty is reported separately by
+    `chance_of_reaching` and `predicted_range`; `se` is only validated here.
+    """
+    _check_se(se)
+    target = float(target_score)
+    if target <= SCORE_MIN:
+        return 100.0
+    score = float(theta_to_score(theta))
+    return float(np.clip(100.0 * (score - SCORE_MIN) / (target - SCORE_MIN), 0.0, 100.0))
+
+
+def chance_of_reaching(theta: float, se: float, target_score: float) -> float:
     """100 * P(true score >= target) under the N(theta, se^2) posterior.
 
-    This is a probability, not "how close you are": a student exactly at the
-    target is 50% ready, and the number only gets near 100 when the posterior
-    is both above the target and narrow.  Targets above 900 are unreachable
-    (0) and targets at or below 200 are always met (100).
+    A probability, not progress: a student exactly at the target has 50%, and it
+    nears 100 only when the posterior is both above the target and narrow.  Targets
+    above 900 are unreachable (0) and targets at or below 200 always met (100).
     """
     se = _check_se(se)
     target = float(target_score)
@@ -102,8 +120,15 @@ def ready_by(
     history: Sequence[tuple[date | datetime, float]],
     target_score: float,
     today: date | datetime,
+    *,
+    settle: int = 0,
 ) -> tuple[date | None, int | None, float]:
     """Forecast when the target score is reached from a linear theta trend.
+
+    `settle`: leave out the first points of the trend. A running estimate that starts at
+    the prior moves during its first answers because it is converging, not because the
+    student learned; counting that as growth would promise a ready-by date too early.
+    The latest estimate still decides whether the student is ready now.
 
     Fits theta = alpha + beta * day by ordinary least squares.
 
@@ -111,8 +136,10 @@ def ready_by(
     improvement_per_week is the trend slope in SCORE POINTS per week (0.0 when
     there is too little data for a trend).
 
-    * Already ready (trend value today, or the latest theta when there is no
-      trend yet, at or above the target; or target <= 200): (today, 0, slope).
+    * Already ready (the latest theta, the best current estimate, at or above
+      the target; or target <= 200): (today, 0, slope).  The trend only sets the
+      pace: the distance left is measured from the latest estimate, so a steep
+      trend over noisy points never declares a student ready early.
     * Too little data (< 3 points or all on one day), flat or falling trend,
       target above 900, or more than 730 days away: (None, None, slope).
     """
@@ -122,9 +149,12 @@ def ready_by(
         return None, None, 0.0
 
     points = sorted(((_day_number(when), float(theta)) for when, theta in history))
+    latest = points[-1][1]
+    if settle > 0:
+        points = points[settle:] or points[-1:]
     days = np.array([p[0] for p in points])
     thetas = np.array([p[1] for p in points])
-    if not np.all(np.isfinite(thetas)):
+    if not np.all(np.isfinite(thetas)) or not math.isfinite(latest):
         raise ValueError("history thetas must be finite")
 
     has_trend = len(points) >= MIN_HISTORY_POINTS and np.ptp(days) > 0.0
@@ -132,12 +162,9 @@ def ready_by(
         # Centre the day axis so the normal equations are well conditioned.
         x = days - days.mean()
         slope = float(np.dot(x, thetas - thetas.mean()) / np.dot(x, x))
-        intercept = float(thetas.mean())
-        now = _day_number(today) - days.mean()
-        level_today = intercept + slope * now
     else:
         slope = 0.0
-        level_today = float(thetas[-1])
+    level_today = latest
 
     per_week = slope * 7.0 * SCORE_PER_THETA
     if float(target_score) > SCORE_MAX:

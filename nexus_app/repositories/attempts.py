@@ -54,6 +54,7 @@ def record_attempt(
     theta_before: float | None = None,
     session_id: str | None = None,
     attempt_number: int | None = None,
+    created_at: datetime | None = None,
 ) -> Attempt:
     """Query 3 step 1 "Insert attempt".
 
@@ -70,6 +71,8 @@ def record_attempt(
         session_id=session_id,
         attempt_number_in_session=attempt_number,
     )
+    if created_at is not None:  # backdated history (demo data, imports)
+        attempt.created_at = created_at
     session.add(attempt)
     session.flush()
     return attempt

@@ -493,3 +493,8 @@ def list_first_responses(
 
 def list_question_banks(*, session: Session) -> list[QuestionBank]:
     return list(session.exec(select(QuestionBank).order_by(col(QuestionBank.name))).all())
+
+
+def list_questions_for_section(*, session: Session, section: str) -> list[Question]:
+    """Every servable item of a section (reviewed, not ambiguous, not deleted)."""
+    return list(session.exec(select(Question).where(*_servable(section))).all())

@@ -35,6 +35,7 @@ class DashboardReadinessRow:
     target_score: int | None
     exam_date: date | None
     last_updated: datetime
+    theta_variance: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,7 @@ def get_dashboard_readiness(*, session: Session, user_id: int) -> list[Dashboard
             User.target_score,
             User.exam_date,
             r.last_updated,
+            r.theta_variance,
         )
         .join(User, col(User.id) == col(r.user_id))
         .join(UtbkSection, col(UtbkSection.code) == col(r.section))

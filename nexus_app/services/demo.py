@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from nexus_app.db import unit_of_work
+from nexus_app.models import utcnow
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.services import auth
 from nexus_app.services.bank_import import import_bank
+from nexus_app.services.demo_history import complete_demo_onboarding, seed_student_history
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "data"
 DEMO_BANK = "Bank Demo UTBK"
@@ -71,6 +75,8 @@ DEMO_TEACHERS = (
     DemoLogin("guru_bahasa", "nexus-guru-2026", "guru", "Bapak Hendra Gunawan"),
 )
 STUDENT_PASSWORD = "nexus-siswa-2026"
+# The last two students are brand new: they show the onboarding a real student first sees.
+NEW_STUDENTS = ("siswa29", "siswa30")
 
 
 def demo_students() -> list[tuple[DemoLogin, str]]:
@@ -89,6 +95,7 @@ class SeedResult:
     subjects_created: int
     questions_imported: int
     logins: list[DemoLogin]
+    attempts_created: int = 0
 
 
 def seed_demo() -> SeedResult:
@@ -136,5 +143,23 @@ def seed_demo() -> SeedResult:
             raise RuntimeError(f"demo bank invalid: {'; '.join(map(str, report.errors[:3]))}")
         questions_imported = report.imported
 
+    attempts_created = _seed_histories()
     logins = [DEMO_ADMIN, *DEMO_TEACHERS, *(s for s, _ in demo_students())]
-    return SeedResult(users_created, subjects_created, questions_imported, logins)
+    return SeedResult(users_created, subjects_created, questions_imported, logins, attempts_created)
+
+
+def _seed_histories() -> int:
+    """Onboard the demo students and give them three weeks of practice, once."""
+    written = 0
+    now = utcnow()
+    for index, (login, _class_name) in enumerate(demo_students(), start=1):
+        if login.username in NEW_STUDENTS:
+            continue
+        with unit_of_work() as session:
+            user = user_repo.get_user_by_username(session=session, username=login.username)
+            if user is None or user.id is None or user.onboarding_completed:
+                continue
+            rng = np.random.default_rng(index)  # the same demo school on every machine
+            target = complete_demo_onboarding(session, user.id, rng, now.date())
+            written += seed_student_history(session, user.id, target, rng, now)
+    return written

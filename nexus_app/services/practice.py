@@ -453,7 +453,9 @@ def _update_readiness(
     history = attempt_repo.list_section_theta_history(
         session=session, user_id=user_id, section=section
     )
-    ready_date, days, per_week = readiness.ready_by(history, target, utcnow())
+    ready_date, days, per_week = readiness.ready_by(
+        history, target, utcnow(), settle=readiness.SETTLE_ANSWERS
+    )
     low, high = readiness.predicted_range(theta, sd)
     readiness_repo.upsert_readiness(
         session=session,

@@ -12,7 +12,8 @@ from nexus_app.services.errors import (
     ServiceError,
 )
 
-HOME_BY_ROLE = {"siswa": "/", "guru": "/teacher", "admin": "/admin"}
+HOME_BY_ROLE = {"siswa": "/dashboard", "guru": "/teacher", "admin": "/admin"}
+ONBOARDING_ROUTE = "/onboarding"
 
 
 class AuthState(rx.State):
@@ -64,10 +65,18 @@ class AuthState(rx.State):
 
     @rx.event
     def guard(self, roles: list[str]):
-        """on_load of every private page: log in first, right role second."""
+        """on_load of every private page: log in first, right role second; a new student
+        answers the onboarding questions before anything else."""
+        return self._guard(roles, onboarding_page=False)
+
+    @rx.event
+    def guard_onboarding(self, roles: list[str]):
+        return self._guard(roles, onboarding_page=True)
+
+    def _guard(self, roles: list[str], *, onboarding_page: bool):
         self.access = "checking"
         try:
-            self.require(*roles)
+            user = self.require(*roles)
         except NotAuthenticated as exc:
             self.token = ""
             self.login_error = exc.message
@@ -76,8 +85,19 @@ class AuthState(rx.State):
         except PermissionDenied:
             self.access = "denied"
             return None
+        if user.role == "siswa" and not user.onboarding_completed and not onboarding_page:
+            return rx.redirect(ONBOARDING_ROUTE)
         self.access = "ok"
         return None
+
+    @rx.event
+    def go_home(self):
+        """`/`: each role's own start page (or the login page)."""
+        try:
+            user = self.require()
+        except ServiceError:
+            return rx.redirect("/login")
+        return rx.redirect(HOME_BY_ROLE.get(user.role, "/login"))
 
     @rx.event
     def redirect_if_logged_in(self):
@@ -104,6 +124,8 @@ class AuthState(rx.State):
         self.token = result.token
         self._set_user(result.user)
         self.access = "ok"
+        if result.user.role == "siswa" and not result.user.onboarding_completed:
+            return rx.redirect(ONBOARDING_ROUTE)
         return rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))
 
     @rx.event

@@ -99,6 +99,17 @@ class PracticeState(AuthState):
             self.section = ready[0] if ready else ""
         if self.phase != "choose" and self.session_id:
             self._resume()
+            return
+        # A link from the dashboard ("Latihan topik ini") starts that topic straight away.
+        query = self.router.url.query_parameters
+        if query.get("section") in self.sub_types_by_section:
+            self.section = query["section"]
+            topic = query.get("topic", "")
+            self.sub_type = (
+                topic if topic in self.sub_types_by_section[self.section] else ALL_TOPICS
+            )
+            self.mode = "practice"
+            self._start()
 
     @rx.event
     def set_section(self, code: str) -> None:

@@ -24,19 +24,25 @@ def test_login_page_and_wrong_password(page: Page) -> None:
 @pytest.mark.parametrize(
     ("username", "password", "nav_ids", "absent_ids", "shot"),
     [
-        ("siswa01", STUDENT_PASSWORD, ["#nav-home"], ["#nav-admin", "#nav-teacher"], "shell-siswa"),
+        (
+            "siswa01",
+            STUDENT_PASSWORD,
+            ["#nav-practice", "#nav-dashboard"],
+            ["#nav-admin", "#nav-teacher"],
+            "shell-siswa",
+        ),
         (
             DEMO_TEACHERS[0].username,
             DEMO_TEACHERS[0].password,
             ["#nav-teacher"],
-            ["#nav-admin", "#nav-home"],
+            ["#nav-admin", "#nav-practice"],
             "shell-guru",
         ),
         (
             DEMO_ADMIN.username,
             DEMO_ADMIN.password,
             ["#nav-admin", "#nav-teacher"],
-            ["#nav-home"],
+            ["#nav-practice"],
             "shell-admin",
         ),
     ],
@@ -75,7 +81,7 @@ def test_teacher_sees_the_class_roster(page: Page) -> None:
 
 def test_student_opening_admin_url_is_refused(page: Page) -> None:
     login(page, "siswa01", STUDENT_PASSWORD)
-    expect(page.locator("#nav-home")).to_be_visible()
+    expect(page.locator("#nav-practice")).to_be_visible()
     page.goto("/admin")
     expect(page.locator("#access-denied")).to_be_visible()
     expect(page.locator("#stat-students")).to_have_count(0)

@@ -58,21 +58,21 @@ class TestPredictedRange:
 
 class TestReadinessPercentage:
     def test_exactly_at_target_is_half(self) -> None:
-        assert rd.readiness_percentage(0.5, 0.3, 550) == pytest.approx(50.0)
+        assert rd.chance_of_reaching(0.5, 0.3, 550) == pytest.approx(50.0)
 
     def test_one_sd_above(self) -> None:
-        assert rd.readiness_percentage(0.8, 0.3, 550) == pytest.approx(84.134, abs=1e-3)
+        assert rd.chance_of_reaching(0.8, 0.3, 550) == pytest.approx(84.134, abs=1e-3)
 
     def test_extremes(self) -> None:
-        assert rd.readiness_percentage(4.0, 0.2, 950) == 0.0
-        assert rd.readiness_percentage(-4.0, 0.2, 200) == 100.0
-        assert rd.readiness_percentage(0.6, 0.0, 550) == 100.0
-        assert rd.readiness_percentage(0.4, 0.0, 550) == 0.0
+        assert rd.chance_of_reaching(4.0, 0.2, 950) == 0.0
+        assert rd.chance_of_reaching(-4.0, 0.2, 200) == 100.0
+        assert rd.chance_of_reaching(0.6, 0.0, 550) == 100.0
+        assert rd.chance_of_reaching(0.4, 0.0, 550) == 0.0
 
     @given(st.floats(-4, 3.9), st.floats(0.05, 1.5), st.floats(201, 899))
     def test_monotone_in_theta(self, theta: float, se: float, target: float) -> None:
-        lo = rd.readiness_percentage(theta, se, target)
-        hi = rd.readiness_percentage(theta + 0.1, se, target)
+        lo = rd.chance_of_reaching(theta, se, target)
+        hi = rd.chance_of_reaching(theta + 0.1, se, target)
         assert 0.0 <= lo <= hi <= 100.0
 
 
@@ -123,3 +123,39 @@ class TestReadyBy:
         assert per_week == pytest.approx(10.0)
         assert days == 21
         assert when == now.date() + timedelta(days=21)
+
+
+def test_ready_only_when_the_latest_estimate_reaches_the_target() -> None:
+    from datetime import date
+
+    from nexus_app.engine.readiness import ready_by
+
+    # A steep, noisy climb whose fitted line is above 600 today, but the latest estimate
+    # (0.5 -> 550) is not: the student is not ready yet, and gets a date instead.
+    history = [(date(2026, 11, d), t) for d, t in [(1, -1.0), (2, 0.9), (3, 0.2), (4, 0.5)]]
+    when, days, per_week = ready_by(history, 600, date(2026, 11, 10))
+    assert days is not None and days > 0 and when is not None and per_week > 0
+
+
+def test_settling_answers_are_left_out_of_the_trend() -> None:
+    from datetime import date
+
+    from nexus_app.engine.readiness import ready_by
+
+    # Convergence from the prior (0 -> 0.6 in the first answers), then flat: no growth.
+    early = [(date(2026, 11, 1), 0.1 * k) for k in range(7)]
+    later = [(date(2026, 11, 2 + k), 0.6) for k in range(5)]
+    _, _, naive = ready_by(early + later, 700, date(2026, 11, 10))
+    _, days, settled = ready_by(early + later, 700, date(2026, 11, 10), settle=7)
+    assert naive > 0 and settled == 0 and days is None
+
+
+def test_readiness_is_progress_toward_the_target() -> None:
+    from nexus_app.engine import readiness as rd
+
+    assert rd.readiness_percentage(0.0, 0.3, 800) == pytest.approx(50.0)  # 500 of 200..800
+    assert rd.readiness_percentage(3.0, 0.3, 700) == 100.0
+    assert rd.readiness_percentage(-3.5, 0.3, 700) == 0.0
+    assert rd.readiness_percentage(0.0, 0.3, 200) == 100.0
+    with pytest.raises(ValueError):
+        rd.readiness_percentage(0.0, -1.0, 600)

@@ -1,0 +1,244 @@
+"""/dashboard: readiness per section, ability over time, weak areas, plan, history."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.state.dashboard import DashboardState
+
+ROUTE = "/dashboard"
+ROLES = ["siswa"]
+
+
+def _card(c: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(c["section"], size="2"),
+                rx.text(c["name"], size="2", weight="medium"),
+                align="center",
+            ),
+            rx.cond(
+                c["has_data"] != "",
+                rx.vstack(
+                    rx.text("Perkiraan skor ", rx.text.strong(c["range"]), size="3"),
+                    rx.text("Kesiapan menuju target: ", rx.text.strong(c["readiness"]), size="2"),
+                    rx.box(
+                        rx.box(
+                            width=c["readiness_width"],
+                            height="100%",
+                            background_color=rx.color(BRAND_COLOR, 9),
+                            border_radius="4px",
+                        ),
+                        width="100%",
+                        height="8px",
+                        border_radius="4px",
+                        background_color=rx.color("gray", 4),
+                    ),
+                    rx.text(
+                        "Peluang mencapai target saat ini: ",
+                        c["chance"],
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    rx.text("Siap pada: ", c["ready_by"], size="1", color_scheme="gray"),
+                    rx.text(
+                        c["answered"],
+                        " soal · akurasi ",
+                        c["accuracy"],
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.text("Belum ada latihan di subtes ini.", size="2", color_scheme="gray"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        id="readiness-" + c["section"].to(str),
+        width="260px",
+    )
+
+
+def _chart() -> rx.Component:
+    return rx.cond(
+        DashboardState.history.length() > 0,
+        rx.recharts.line_chart(
+            rx.foreach(
+                DashboardState.history_lines,
+                lambda line: rx.recharts.line(
+                    data_key=line["section"],
+                    stroke=line["color"],
+                    type_="monotone",
+                    connect_nulls=True,
+                ),
+            ),
+            rx.recharts.x_axis(data_key="day"),
+            rx.recharts.y_axis(domain=[200, 900]),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=DashboardState.history,
+            width="100%",
+            height=260,
+        ),
+        rx.text("Grafik muncul setelah kamu mulai berlatih.", color_scheme="gray", size="2"),
+    )
+
+
+def _weak_area(w: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(rx.badge(w["section"]), rx.text(w["topic"], weight="medium")),
+                rx.text(w["recommendation"], size="2", color_scheme="gray"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.link(rx.button("Latihan topik ini", variant="soft"), href=w["href"]),
+            align="center",
+            width="100%",
+        ),
+        class_name="weak-area",
+        width="100%",
+    )
+
+
+def _plan_row(p: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.badge(p["section"]),
+        rx.text(
+            p["minutes"],
+            " menit · ",
+            p["topic"],
+            " · ±",
+            p["questions"],
+            " soal",
+            weight="medium",
+            size="2",
+        ),
+        rx.text("(", p["reason"], ")", size="1", color_scheme="gray"),
+        rx.spacer(),
+        rx.link("Mulai", href=p["href"], size="2"),
+        width="100%",
+        align="center",
+        class_name="plan-row",
+    )
+
+
+def _content() -> rx.Component:
+    s = DashboardState
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading("Dasbor kesiapan UTBK", size="7"),
+                rx.text(s.target_line, " · ", s.exam_line, color_scheme="gray", size="2"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.link(
+                rx.button("Ubah target", variant="soft", id="edit-onboarding"), href="/onboarding"
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Rencana hari ini", size="4"),
+                rx.text(s.plan_line, size="2", color_scheme="gray"),
+                rx.foreach(s.plan, _plan_row),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            id="todays-plan",
+        ),
+        rx.flex(rx.foreach(s.cards, _card), wrap="wrap", spacing="3", id="readiness-cards"),
+        rx.text(
+            "Skor adalah perkiraan Nexus dari kemampuan (θ) dengan skala 500 + 100·θ, "
+            "bukan konversi resmi UTBK.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.card(
+            rx.vstack(rx.heading("Perkembangan kemampuan", size="4"), _chart(), width="100%"),
+            width="100%",
+        ),
+        rx.heading("Topik yang perlu latihan lagi", size="4"),
+        rx.cond(
+            s.weak_areas.length() > 0,
+            rx.vstack(rx.foreach(s.weak_areas, _weak_area), width="100%", id="weak-areas"),
+            rx.text(
+                "Belum ada topik yang perlu perhatian khusus. Terus berlatih!",
+                color_scheme="gray",
+                size="2",
+            ),
+        ),
+        rx.heading("Umpan balik terbaru", size="4"),
+        rx.cond(
+            s.feedback.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    s.feedback,
+                    lambda f: rx.card(
+                        rx.text(rx.badge(f["section"]), " ", f["question"], size="2"),
+                        rx.text(
+                            f["answer"],
+                            " · ",
+                            f["helpful"],
+                            " · ",
+                            f["when"],
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                        rx.text(f["text"], size="2"),
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+            ),
+            rx.text(
+                "Umpan balik yang kamu nilai 👍/👎 akan muncul di sini.",
+                color_scheme="gray",
+                size="2",
+            ),
+        ),
+        rx.heading("Sesi belajar", size="4"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Mulai"),
+                    rx.table.column_header_cell("Subtes"),
+                    rx.table.column_header_cell("Mode"),
+                    rx.table.column_header_cell("Soal"),
+                    rx.table.column_header_cell("Akurasi"),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    s.sessions,
+                    lambda x: rx.table.row(
+                        rx.table.cell(x["started"]),
+                        rx.table.cell(x["section"]),
+                        rx.table.cell(x["mode"]),
+                        rx.table.cell(x["answered"]),
+                        rx.table.cell(x["accuracy"]),
+                        rx.table.cell(rx.link("Rincian", href=x["href"])),
+                    ),
+                )
+            ),
+            variant="surface",
+            width="100%",
+            id="study-sessions",
+        ),
+        rx.link(rx.button("Mulai latihan", size="3", color_scheme=BRAND_COLOR), href="/practice"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def dashboard_page() -> rx.Component:
+    return app_shell(_content)()

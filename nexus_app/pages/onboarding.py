@@ -1,0 +1,119 @@
+"""/onboarding: target PTN, target score, exam date, study hours per week."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.state.onboarding import OnboardingState
+
+ROUTE = "/onboarding"
+ROLES = ["siswa"]
+
+
+def _field(label: str, hint: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        control,
+        rx.text(hint, size="1", color_scheme="gray"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _content() -> rx.Component:
+    state = OnboardingState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(
+                    rx.cond(state.editing, "Ubah target belajarmu", "Kenalan dulu, yuk!"),
+                    size="6",
+                ),
+                rx.text(
+                    "Jawabanmu dipakai untuk menghitung kesiapan UTBK dan rencana belajar harian.",
+                    color_scheme="gray",
+                    size="2",
+                ),
+                _field(
+                    "PTN tujuan",
+                    "Pilih dari daftar atau tulis sendiri.",
+                    rx.fragment(
+                        rx.input(
+                            id="onboarding-ptn",
+                            name="target_ptn",
+                            list="ptn-list",
+                            default_value=state.target_ptn,
+                            max_length=100,
+                            width="100%",
+                            placeholder="mis. Universitas Indonesia (UI)",
+                        ),
+                        rx.el.datalist(
+                            rx.foreach(state.ptn_choices, lambda p: rx.el.option(value=p)),
+                            id="ptn-list",
+                        ),
+                    ),
+                ),
+                _field(
+                    "Target skor UTBK",
+                    "Skala perkiraan Nexus 200–900; kebanyakan program studi 550–750.",
+                    rx.input(
+                        id="onboarding-target",
+                        name="target_score",
+                        type="number",
+                        default_value=state.target_score,
+                        width="100%",
+                    ),
+                ),
+                _field(
+                    "Tanggal ujian",
+                    "Tanggal UTBK yang kamu ikuti.",
+                    rx.input(
+                        id="onboarding-exam-date",
+                        name="exam_date",
+                        type="date",
+                        default_value=state.exam_date,
+                        width="100%",
+                    ),
+                ),
+                _field(
+                    "Jam belajar per minggu",
+                    "Dipakai untuk menakar rencana harianmu (1–80 jam).",
+                    rx.input(
+                        id="onboarding-hours",
+                        name="hours",
+                        type="number",
+                        default_value=state.hours,
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    state.error != "",
+                    rx.callout(
+                        state.error,
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        id="onboarding-error",
+                        width="100%",
+                    ),
+                ),
+                rx.button(
+                    "Simpan",
+                    id="onboarding-submit",
+                    type="submit",
+                    size="3",
+                    color_scheme=BRAND_COLOR,
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=state.save,
+            reset_on_submit=False,
+        ),
+        max_width="560px",
+        width="100%",
+    )
+
+
+def onboarding_page() -> rx.Component:
+    return app_shell(_content)()

@@ -1,0 +1,265 @@
+"""The student's dashboard: readiness per section, ability over time, weak areas, recent
+feedback, study sessions and today's plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from nexus_app.db import unit_of_work
+from nexus_app.engine import readiness
+from nexus_app.models import utcnow
+from nexus_app.repositories import attempts as attempt_repo
+from nexus_app.repositories import feedback as feedback_repo
+from nexus_app.repositories import readiness as readiness_repo
+from nexus_app.repositories import study_sessions as study_repo
+from nexus_app.repositories import users as user_repo
+from nexus_app.repositories import weak_areas as weak_repo
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import NotFound, PermissionDenied
+
+MINUTES_PER_ITEM = 1.5  # UTBK pace is about a minute an item; practice adds reading time
+MIN_BLOCK_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class ReadinessCard:
+    section: str
+    name: str
+    answered: int
+    accuracy: float | None
+    score: int | None
+    predicted_low: int | None
+    predicted_high: int | None
+    readiness_percentage: float | None
+    chance_of_target: float | None
+    ready_by: date | None
+    days_to_ready: int | None
+    improvement_per_week: float | None
+
+
+@dataclass(frozen=True)
+class WeakAreaItem:
+    section: str
+    topic: str
+    weakness_score: float
+    recommendation: str
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    section: str
+    question: str
+    selected: str
+    correct: str
+    text: str
+    helpful: bool
+    when: str
+
+
+@dataclass(frozen=True)
+class StudySessionItem:
+    session_id: str
+    section: str
+    mode: str
+    started: str
+    answered: int
+    correct: int
+    accuracy: str
+    minutes: int | None
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    section: str
+    topic: str
+    minutes: int
+    questions: int
+    reason: str
+
+
+@dataclass
+class Dashboard:
+    full_name: str
+    target_ptn: str
+    target_score: int | None
+    exam_date: date | None
+    days_to_exam: int | None
+    weekly_hours: int | None
+    cards: list[ReadinessCard] = field(default_factory=list)
+    history: list[dict[str, int | str]] = field(default_factory=list)
+    history_sections: list[str] = field(default_factory=list)
+    weak_areas: list[WeakAreaItem] = field(default_factory=list)
+    feedback: list[FeedbackItem] = field(default_factory=list)
+    sessions: list[StudySessionItem] = field(default_factory=list)
+    plan: list[PlanBlock] = field(default_factory=list)
+    daily_minutes: int = 0
+
+
+def student_dashboard(*, actor: CurrentUser) -> Dashboard:
+    if actor.role != "siswa":
+        raise PermissionDenied("Dasbor ini untuk akun siswa.")
+    today = utcnow().date()
+    with unit_of_work() as session:
+        user = user_repo.get_user(session=session, user_id=actor.id)
+        if user is None:
+            raise NotFound("Akun tidak ditemukan.")
+        rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
+        cards = [
+            ReadinessCard(
+                section=r.section,
+                name=r.section_name,
+                answered=r.total_attempts_count,
+                accuracy=r.overall_accuracy,
+                score=(
+                    round(float(readiness.theta_to_score(r.current_theta)))
+                    if r.current_theta is not None and r.total_attempts_count
+                    else None
+                ),
+                predicted_low=r.predicted_score_low if r.total_attempts_count else None,
+                predicted_high=r.predicted_score_high if r.total_attempts_count else None,
+                readiness_percentage=r.readiness_percentage if r.total_attempts_count else None,
+                chance_of_target=(
+                    readiness.chance_of_reaching(
+                        r.current_theta, r.theta_variance**0.5, r.target_score
+                    )
+                    if r.total_attempts_count
+                    and r.current_theta is not None
+                    and r.theta_variance
+                    and r.target_score
+                    else None
+                ),
+                ready_by=r.ready_by_date,
+                days_to_ready=r.days_to_ready,
+                improvement_per_week=r.improvement_rate_per_week,
+            )
+            for r in rows
+        ]
+        history, history_sections = _ability_history(session, actor.id, cards)
+        weak = [
+            WeakAreaItem(
+                section=w.section or "",
+                topic=w.topic,
+                weakness_score=w.weakness_score or 0.0,
+                recommendation=w.recommended_practice or "Perlu latihan lagi.",
+            )
+            for w in weak_repo.list_open_weak_areas(session=session, user_id=actor.id)
+            if w.section
+        ]
+        feedback = [
+            FeedbackItem(
+                section=f.section,
+                question=f.question_text
+                if len(f.question_text) <= 80
+                else f.question_text[:77] + "…",
+                selected=f.selected_answer,
+                correct=f.correct_answer,
+                text=f.feedback_text,
+                helpful=f.is_helpful,
+                when=f.attempt_date.strftime("%d-%m-%Y"),
+            )
+            for f in feedback_repo.list_feedback_history(session=session, user_id=actor.id, limit=5)
+        ]
+        sessions = [
+            StudySessionItem(
+                session_id=s.id,
+                section=s.section or "-",
+                mode="Tryout" if s.mode == "tryout" else "Latihan",
+                started=s.started_at.strftime("%d-%m-%Y %H:%M"),
+                answered=s.questions_attempted,
+                correct=s.questions_correct,
+                accuracy=(
+                    f"{100 * s.questions_correct / s.questions_attempted:.0f}%"
+                    if s.questions_attempted
+                    else "-"
+                ),
+                minutes=s.duration_minutes,
+            )
+            for s in study_repo.list_user_study_sessions(
+                session=session, user_id=actor.id, limit=10
+            )
+        ]
+    daily = round((user.study_hours_per_week or 0) * 60 / 7)
+    return Dashboard(
+        full_name=user.full_name or user.username,
+        target_ptn=user.target_ptn or "",
+        target_score=user.target_score,
+        exam_date=user.exam_date,
+        days_to_exam=(user.exam_date - today).days if user.exam_date else None,
+        weekly_hours=user.study_hours_per_week,
+        cards=cards,
+        history=history,
+        history_sections=history_sections,
+        weak_areas=weak,
+        feedback=feedback,
+        sessions=sessions,
+        plan=todays_plan(daily, cards, weak),
+        daily_minutes=daily,
+    )
+
+
+def _ability_history(
+    session: object, user_id: int, cards: list[ReadinessCard]
+) -> tuple[list[dict[str, int | str]], list[str]]:
+    """One point per day and section: the score estimate after that day's last answer."""
+    by_day: dict[str, dict[str, int | str]] = {}
+    sections: list[str] = []
+    for card in cards:
+        if not card.answered:
+            continue
+        history = attempt_repo.list_section_theta_history(
+            session=session,  # type: ignore[arg-type]
+            user_id=user_id,
+            section=card.section,
+        )
+        if not history:
+            continue
+        sections.append(card.section)
+        for when, theta in history:
+            day = when.date().isoformat()
+            by_day.setdefault(day, {"day": day})[card.section] = round(
+                float(readiness.theta_to_score(theta))
+            )
+    return [by_day[d] for d in sorted(by_day)], sections
+
+
+def todays_plan(
+    daily_minutes: int, cards: list[ReadinessCard], weak: list[WeakAreaItem]
+) -> list[PlanBlock]:
+    """Split today's study time: weak topics first, then the least-ready sections.
+
+    Each block is at least 10 minutes, so a short day gets fewer, useful blocks rather
+    than many token ones.
+    """
+    if daily_minutes <= 0:
+        return []
+    candidates: list[tuple[float, str, str, str]] = []
+    for w in weak:
+        candidates.append(
+            (1.0 + w.weakness_score, w.section, w.topic, "topik ini perlu latihan lagi")
+        )
+    for card in cards:
+        if card.answered == 0:
+            candidates.append((0.5, card.section, "", "belum pernah berlatih subtes ini"))
+        elif card.readiness_percentage is not None and card.readiness_percentage < 80:
+            need = 1 - card.readiness_percentage / 100
+            candidates.append((need, card.section, "", "kesiapan masih bisa naik"))
+    if not candidates:
+        candidates = [(0.5, c.section, "", "jaga kemampuan tetap terasah") for c in cards[:3]]
+    candidates.sort(key=lambda c: -c[0])
+    slots = max(1, min(len(candidates), daily_minutes // MIN_BLOCK_MINUTES, 4))
+    chosen = candidates[:slots]
+    total_weight = sum(c[0] for c in chosen)
+    blocks: list[PlanBlock] = []
+    for weight, section, topic, reason in chosen:
+        minutes = max(MIN_BLOCK_MINUTES, round(daily_minutes * weight / total_weight / 5) * 5)
+        blocks.append(
+            PlanBlock(
+                section=section,
+                topic=topic,
+                minutes=minutes,
+                questions=max(1, int(minutes / MINUTES_PER_ITEM)),
+                reason=reason,
+            )
+        )
+    return blocks

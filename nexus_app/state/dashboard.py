@@ -1,0 +1,123 @@
+"""State of /dashboard: what the student sees about their own readiness."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import dashboard
+from nexus_app.state.auth import AuthState
+
+SECTION_COLORS = {
+    "PU": "#4f46e5",
+    "PPU": "#0891b2",
+    "PBM": "#16a34a",
+    "PK": "#ea580c",
+    "LBI": "#db2777",
+    "LBE": "#9333ea",
+    "PM": "#ca8a04",
+}
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+class DashboardState(AuthState):
+    target_line: str = ""
+    exam_line: str = ""
+    cards: list[dict[str, str]] = []
+    history: list[dict[str, int | str]] = []
+    history_lines: list[dict[str, str]] = []
+    weak_areas: list[dict[str, str]] = []
+    feedback: list[dict[str, str]] = []
+    sessions: list[dict[str, str]] = []
+    plan: list[dict[str, str]] = []
+    plan_line: str = ""
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("siswa")
+        data = dashboard.student_dashboard(actor=actor)
+        self.target_line = (
+            f"Target: {data.target_ptn} · skor {data.target_score}" if data.target_score else ""
+        )
+        self.exam_line = (
+            f"UTBK {data.exam_date.strftime('%d-%m-%Y')} · {data.days_to_exam} hari lagi"
+            if data.exam_date and data.days_to_exam is not None
+            else ""
+        )
+        self.cards = [
+            {
+                "section": c.section,
+                "name": c.name,
+                "answered": str(c.answered),
+                "has_data": "1" if c.answered else "",
+                "range": f"{c.predicted_low}–{c.predicted_high}" if c.predicted_low else "-",
+                "score": str(c.score) if c.score is not None else "-",
+                "readiness": _pct(c.readiness_percentage),
+                "readiness_width": f"{round(c.readiness_percentage or 0)}%",
+                "chance": _pct(c.chance_of_target),
+                "accuracy": _pct(None if c.accuracy is None else 100 * c.accuracy),
+                "ready_by": (
+                    "sudah siap 🎉"
+                    if c.days_to_ready == 0
+                    else f"{c.ready_by.strftime('%d-%m-%Y')} ({c.days_to_ready} hari)"
+                    if c.ready_by and c.days_to_ready is not None
+                    else "butuh lebih banyak latihan untuk memperkirakan"
+                ),
+            }
+            for c in data.cards
+        ]
+        self.history = data.history
+        self.history_lines = [
+            {"section": s, "color": SECTION_COLORS.get(s, "#64748b")} for s in data.history_sections
+        ]
+        self.weak_areas = [
+            {
+                "section": w.section,
+                "topic": w.topic,
+                "score": f"{w.weakness_score:.2f}",
+                "recommendation": w.recommendation,
+                "href": f"/practice?section={w.section}&topic={w.topic}",
+            }
+            for w in data.weak_areas
+        ]
+        self.feedback = [
+            {
+                "section": f.section,
+                "question": f.question,
+                "answer": f"{f.selected} → {f.correct}",
+                "text": f.text,
+                "helpful": "👍" if f.helpful else "👎",
+                "when": f.when,
+            }
+            for f in data.feedback
+        ]
+        self.sessions = [
+            {
+                "id": s.session_id,
+                "section": s.section,
+                "mode": s.mode,
+                "started": s.started,
+                "answered": str(s.answered),
+                "accuracy": s.accuracy,
+                "href": f"/practice/session/{s.session_id}",
+            }
+            for s in data.sessions
+        ]
+        self.plan = [
+            {
+                "section": p.section,
+                "topic": p.topic or "semua topik",
+                "minutes": str(p.minutes),
+                "questions": str(p.questions),
+                "reason": p.reason,
+                "href": f"/practice?section={p.section}" + (f"&topic={p.topic}" if p.topic else ""),
+            }
+            for p in data.plan
+        ]
+        self.plan_line = (
+            f"Sekitar {data.daily_minutes} menit hari ini ({data.weekly_hours} jam per minggu)."
+            if data.weekly_hours
+            else "Isi jam belajar per minggu agar rencana harian bisa dibuat."
+        )

@@ -1,0 +1,51 @@
+"""State of /onboarding: the student's goal, saved through the onboarding service."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import onboarding
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+
+class OnboardingState(AuthState):
+    ptn_choices: list[str] = list(onboarding.PTN_CHOICES)
+    target_ptn: str = ""
+    target_score: str = ""
+    exam_date: str = ""
+    hours: str = ""
+    editing: bool = False
+    error: str = ""
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("siswa")
+        profile = onboarding.get_profile(actor=actor)
+        self.editing = profile.onboarding_completed
+        self.target_ptn = profile.target_ptn
+        self.target_score = str(profile.target_score or "")
+        self.exam_date = profile.exam_date.isoformat() if profile.exam_date else ""
+        self.hours = str(profile.study_hours_per_week or "")
+        self.error = ""
+
+    @rx.event
+    def save(self, form: dict[str, str]):
+        actor = self.require("siswa")
+        self.target_ptn = form.get("target_ptn", "")
+        self.target_score = form.get("target_score", "")
+        self.exam_date = form.get("exam_date", "")
+        self.hours = form.get("hours", "")
+        try:
+            onboarding.save_onboarding(
+                actor=actor,
+                target_ptn=self.target_ptn,
+                target_score=self.target_score,
+                exam_date=self.exam_date,
+                hours=self.hours,
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        return rx.redirect("/dashboard")
