@@ -19,7 +19,8 @@ from nexus_app.state.auth import AuthState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
-from nexus_app.state.school import AdminOverviewState, ClassRosterState
+from nexus_app.state.school import AdminOverviewState
+from nexus_app.state.teacher import TeacherState
 
 
 def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
@@ -51,7 +52,7 @@ app.add_page(
     teacher.teacher_home,
     route=teacher.ROUTE,
     title="Kelas | Nexus",
-    on_load=[AuthState.guard(teacher.ROLES), ClassRosterState.load],
+    on_load=[AuthState.guard(teacher.ROLES), TeacherState.load],
 )
 app.add_page(
     admin.admin_home,

@@ -257,13 +257,14 @@ class BKTModel:
 MasteryModel = EloModel | BKTModel
 
 # Chosen by bench/bench_mastery.py (simulated data, time-ordered split): the 3PL Elo beat
-# BKT on next-response AUC by ~0.09 (and the IRT-only baseline by ~0.01); the bench
-# prints the tables. k0 and k_decay are the fitted values rounded
-# (fit: 0.713, 0.050). The fit put k_min at ~0 and init_rating at -0.25, but both are
-# artefacts of the simulation (no forgetting; its students start below average), and
-# AUC did not change with k_min in 0..0.1: the shipped floor of 0.1 (reached after 120
-# answers on a topic) keeps the rating following real students who learn and forget, and a
-# new topic starts neutral at mastery 0.5 unless the service passes the section ability.
+# BKT on next-response AUC by ~0.09 and the IRT-only baseline by ~0.01-0.02 (the bench
+# prints the tables). k0 and k_decay are the fitted values rounded (0.70-0.84 and
+# 0.05-0.06 over three seeds). The fitted floor k_min ranged from ~0 to 0.26 with how long
+# the simulated students kept learning, and mattered little (shipped defaults cost <= 0.0006
+# AUC against refitting): 0.1, reached after 120 answers on a topic, keeps the rating
+# following students who still learn (or forget). The fitted init_rating (-0.2..-0.4)
+# reflects the simulation's below-average starters; a new topic starts neutral at 0.5
+# unless the service passes the student's section ability as prior_theta (+0.002-0.003 AUC).
 DEFAULT_MODEL: MasteryModel = EloModel(k0=0.7, k_decay=0.05, k_min=0.1, init_rating=0.0)
 
 
@@ -380,9 +381,9 @@ def chat_signal_delta(
     signal = (complexity term + retention term) / 2, in [-1, 0.75]:
       * complexity term = 2 * (complexity - 0.5): harder questions nudge up, simple down;
       * retention term = clip((gap - 3 days) / 3 days, -1, 0.5): asking about the topic
-        again within 3 days nudges down (at most at once), a longer gap nudges up, but only
-        half as much (being away is weak evidence of retention); 0 without an earlier
-        question.
+        again within 3 days nudges down (most when asking again at once), a longer gap
+        nudges up, but at most half as much (being away is weak evidence of retention);
+        0 without an earlier question.
     delta = CHAT_STEP * signal / (1 + question_count / 10): scored practice answers are
     better evidence than questions, so a topic with practice history moves less.
     """
@@ -411,7 +412,7 @@ def chat_signal_update(
 
     Conservative by design (see `chat_signal_delta`): one question moves mastery by at most
     0.05 on the logit scale (~1.2 points near 0.5); ten simple questions minutes apart move
-    a fresh topic from 0.50 to about 0.38. `previous_question_at` is the time of the
+    a fresh topic from 0.50 to about 0.39. `previous_question_at` is the time of the
     student's previous tutor question on this topic (None: none known, no retention term).
     Counts are unchanged: they count scored answers.
     """

@@ -12,13 +12,14 @@ from nexus_app.models.practice import (
     UserStudySession,
 )
 from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
-from nexus_app.models.users import LoginAttempt, Session, User, UserPublic
+from nexus_app.models.users import ClassAssignment, LoginAttempt, Session, User, UserPublic
 
 __all__ = [
     "Attempt",
     "AttemptFeedback",
     "Book",
     "ChatHistory",
+    "ClassAssignment",
     "ErrorLog",
     "JobRun",
     "LoginAttempt",

@@ -125,3 +125,18 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(max_length=50)
     succeeded: bool
     created_at: datetime = created_at_field()
+
+
+class ClassAssignment(SQLModel, table=True):
+    """Which classes a teacher teaches: a teacher sees those classes and no others."""
+
+    __tablename__ = "class_assignments"
+    __table_args__ = (
+        sa.UniqueConstraint("teacher_id", "class_name"),
+        sa.Index("idx_class_assignments_class", "class_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    class_name: str = Field(max_length=50)
+    created_at: datetime = created_at_field()

@@ -100,3 +100,13 @@ def list_subject_chat_history(
         )
         for chat_id, user_id, username, question, response, created_at in rows
     ]
+
+
+def list_topic_questions(
+    *, session: Session, user_id: int, topic: str, subject_id: int | None = None
+) -> list[ChatHistory]:
+    """A student's tutor questions tagged with one topic, oldest first."""
+    query = select(ChatHistory).where(ChatHistory.user_id == user_id, ChatHistory.topic == topic)
+    if subject_id is not None:
+        query = query.where(ChatHistory.subject_id == subject_id)
+    return list(session.exec(query.order_by(col(ChatHistory.created_at))).all())

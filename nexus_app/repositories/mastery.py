@@ -128,3 +128,26 @@ def list_weak_topics(
             .order_by(col(TopicMastery.mastery_level), col(TopicMastery.topic))
         ).all()
     )
+
+
+def get_topic_mastery(
+    *,
+    session: Session,
+    user_id: int,
+    topic: str,
+    subject_id: int | None = None,
+    section: str | None = None,
+) -> TopicMastery | None:
+    query = select(TopicMastery).where(TopicMastery.user_id == user_id, TopicMastery.topic == topic)
+    if subject_id is not None:
+        query = query.where(col(TopicMastery.subject_id) == subject_id)
+    else:
+        query = query.where(
+            col(TopicMastery.subject_id).is_(None), col(TopicMastery.section) == section
+        )
+    return session.exec(query).first()
+
+
+def list_users_with_mastery(*, session: Session) -> list[int]:
+    """Students who have any mastery row: the daily weak-area job walks these."""
+    return [int(u) for u in session.exec(select(TopicMastery.user_id).distinct()).all()]

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from nexus_app.models import LoginAttempt, User
+from nexus_app.models import ClassAssignment, LoginAttempt, User
 
 
 def get_user_by_username(*, session: Session, username: str) -> User | None:
@@ -83,3 +83,53 @@ def latest_failure_time(*, session: Session, username: str) -> datetime | None:
 def touch_last_login(*, session: Session, user: User, when: datetime) -> None:
     user.last_login = when
     session.add(user)
+
+
+def assign_class(*, session: Session, teacher_id: int, class_name: str) -> None:
+    """Idempotent: a teacher teaches a class once."""
+    exists = session.exec(
+        select(ClassAssignment.id).where(
+            ClassAssignment.teacher_id == teacher_id, ClassAssignment.class_name == class_name
+        )
+    ).first()
+    if exists is None:
+        session.add(ClassAssignment(teacher_id=teacher_id, class_name=class_name))
+        session.flush()
+
+
+def list_teacher_classes(*, session: Session, teacher_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(ClassAssignment.class_name)
+            .where(ClassAssignment.teacher_id == teacher_id)
+            .order_by(ClassAssignment.class_name)
+        ).all()
+    )
+
+
+def list_student_classes(*, session: Session) -> list[str]:
+    """Every class that has an active student (an admin sees them all)."""
+    return [
+        c
+        for c in session.exec(
+            select(User.class_name)
+            .where(User.role == "siswa", User.deleted_at.is_(None), User.class_name.is_not(None))  # type: ignore[union-attr]
+            .distinct()
+            .order_by(User.class_name)
+        ).all()
+        if c
+    ]
+
+
+def list_students(
+    *, session: Session, class_names: list[str], grade: int | None = None
+) -> list[User]:
+    query = select(User).where(
+        User.role == "siswa",
+        User.is_active.is_(True),  # type: ignore[attr-defined]
+        User.deleted_at.is_(None),  # type: ignore[union-attr]
+        User.class_name.in_(class_names),  # type: ignore[union-attr]
+    )
+    if grade is not None:
+        query = query.where(User.grade == grade)
+    return list(session.exec(query.order_by(User.class_name, User.full_name)).all())

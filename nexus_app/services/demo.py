@@ -75,6 +75,8 @@ DEMO_TEACHERS = (
     DemoLogin("guru_bahasa", "nexus-guru-2026", "guru", "Bapak Hendra Gunawan"),
 )
 STUDENT_PASSWORD = "nexus-siswa-2026"
+# The maths teacher teaches both classes; the language teacher only the second.
+TEACHER_CLASSES = {"guru_matematika": CLASSES, "guru_bahasa": (CLASSES[1],)}
 # The last two students are brand new: they show the onboarding a real student first sees.
 NEW_STUDENTS = ("siswa29", "siswa30")
 
@@ -143,6 +145,11 @@ def seed_demo() -> SeedResult:
             raise RuntimeError(f"demo bank invalid: {'; '.join(map(str, report.errors[:3]))}")
         questions_imported = report.imported
 
+    with unit_of_work() as session:
+        for teacher, classes in TEACHER_CLASSES.items():
+            user = user_repo.get_user_by_username(session=session, username=teacher)
+            for class_name in classes if user and user.id else ():
+                user_repo.assign_class(session=session, teacher_id=user.id, class_name=class_name)
     attempts_created = _seed_histories()
     logins = [DEMO_ADMIN, *DEMO_TEACHERS, *(s for s, _ in demo_students())]
     return SeedResult(users_created, subjects_created, questions_imported, logins, attempts_created)

@@ -22,6 +22,7 @@ from nexus_app.repositories import onboarding as onboarding_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
+from nexus_app.services import mastery
 
 HISTORY_DAYS = 21
 SESSIONS_PER_STUDENT = (5, 9)
@@ -147,6 +148,18 @@ def seed_student_history(
             study_repo.increment_session_counters(
                 session=session, session_id=study.id, is_correct=correct
             )
+            mastery.apply_practice_answer(
+                session,
+                user_id=user_id,
+                section=section,
+                topic=question.sub_type,
+                correct=correct,
+                a=a,
+                b=b,
+                c=c,
+                when=when,
+                prior_theta=theta,
+            )
             belief[section] = (new_theta, new_sd)
             last_seen[question.id or 0] = when
             when += timedelta(seconds=seconds + 5)
@@ -179,6 +192,7 @@ def seed_student_history(
             job_id="demo-seed",
         )
     readiness_repo.refresh_readiness_batch(session=session, job_id="demo-seed", user_id=user_id)
+    mastery.detect_for_user(session, user_id, now)
     return written
 
 

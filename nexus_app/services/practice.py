@@ -26,6 +26,7 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
+from nexus_app.services import mastery
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -410,6 +411,18 @@ def _record(
         session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
     )
     study_repo.increment_session_counters(session=session, session_id=row.id, is_correct=is_correct)
+    mastery.apply_practice_answer(
+        session,
+        user_id=actor.id,
+        section=row.section,
+        topic=question.sub_type,
+        correct=is_correct,
+        a=a,
+        b=b,
+        c=c,
+        when=now,
+        prior_theta=theta_before,
+    )
     row.current_question_id = None
     row.current_served_at = None
     row.updated_at = now
@@ -542,6 +555,8 @@ def end_session(*, actor: CurrentUser, session_id: str) -> str:
     with unit_of_work() as session:
         row = _load_session(session, actor, session_id)
         study_repo.end_study_session(session=session, session_id=row.id)
+        # Weak areas follow the student's latest answers, not only the nightly job.
+        mastery.detect_for_user(session, actor.id)
         return row.id
 
 

@@ -21,15 +21,6 @@ class Overview:
     database: str
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    class_name: str
-    username: str
-    full_name: str
-    last_login: str
-    onboarding_completed: bool
-
-
 def _require_role(actor: CurrentUser, *roles: str) -> None:
     # The state checks too; services refuse on their own so no caller can skip the check.
     if actor.role not in roles:
@@ -46,19 +37,3 @@ def admin_overview(*, actor: CurrentUser) -> Overview:
             banks=school_repo.count_banks(session=session),
             database=get_settings().resolved_database_url.split(":", 1)[0].split("+")[0],
         )
-
-
-def class_roster(*, actor: CurrentUser) -> list[RosterEntry]:
-    _require_role(actor, "guru", "admin")
-    with unit_of_work() as session:
-        rows = school_repo.class_roster(session=session)
-    return [
-        RosterEntry(
-            class_name=r.class_name,
-            username=r.username,
-            full_name=r.full_name,
-            last_login=(r.last_login_iso or "")[:16].replace("T", " ") or "belum pernah",
-            onboarding_completed=r.onboarding_completed,
-        )
-        for r in rows
-    ]

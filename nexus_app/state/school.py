@@ -31,37 +31,3 @@ class AdminOverviewState(AuthState):
             {"section": code, "count": str(n)}
             for code, n in sorted(overview.questions_by_section.items())
         ]
-
-
-class ClassRosterState(AuthState):
-    rows: list[dict[str, str]] = []
-    class_filter: str = "Semua kelas"
-
-    @rx.var
-    def class_names(self) -> list[str]:
-        return ["Semua kelas", *sorted({r["class_name"] for r in self.rows})]
-
-    @rx.var
-    def visible_rows(self) -> list[dict[str, str]]:
-        if self.class_filter == "Semua kelas":
-            return self.rows
-        return [r for r in self.rows if r["class_name"] == self.class_filter]
-
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("guru", "admin")
-        self.rows = [
-            {
-                "class_name": r.class_name,
-                "username": r.username,
-                "full_name": r.full_name,
-                "last_login": r.last_login,
-                "onboarding": "sudah" if r.onboarding_completed else "belum",
-            }
-            for r in school.class_roster(actor=actor)
-        ]
-
-    @rx.event
-    def set_class_filter(self, value: str) -> None:
-        self.require("guru", "admin")
-        self.class_filter = value

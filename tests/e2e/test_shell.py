@@ -73,12 +73,6 @@ def test_admin_sees_real_counts(page: Page) -> None:
     expect(page.locator("#stat-teachers")).to_have_text("2")
 
 
-def test_teacher_sees_the_class_roster(page: Page) -> None:
-    login(page, DEMO_TEACHERS[0].username, DEMO_TEACHERS[0].password)
-    expect(page.locator("#class-roster")).to_contain_text("siswa16")
-    expect(page.locator("#class-roster")).to_contain_text("XII IPA 2")
-
-
 def test_student_opening_admin_url_is_refused(page: Page) -> None:
     login(page, "siswa01", STUDENT_PASSWORD)
     expect(page.locator("#nav-practice")).to_be_visible()

@@ -1,0 +1,177 @@
+"""Topic mastery from practice answers and tutor questions, and weak-area detection.
+
+Practice answers update the (student, UTBK section, sub_type) row with the engine's
+mastery model; tutor questions nudge the (student, subject, topic) row. Weak areas are
+detected by the seed's rules (engine.weakness) for one student after a session ends, and
+for everyone by the daily job; a topic that recovers is resolved, never deleted, so
+teachers keep the history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from nexus_app.db import unit_of_work
+from nexus_app.engine import mastery as mastery_engine
+from nexus_app.engine import weakness
+from nexus_app.models import TopicMastery, utcnow
+from nexus_app.repositories import chat as chat_repo
+from nexus_app.repositories import mastery as mastery_repo
+from nexus_app.repositories import weak_areas as weak_repo
+
+NO_TOPIC = "umum"
+
+
+def _state(row: TopicMastery | None) -> mastery_engine.MasteryState | None:
+    if row is None:
+        return None
+    return mastery_engine.MasteryState(
+        mastery_level=min(max(row.mastery_level, 0.0), 1.0),
+        question_count=row.question_count,
+        correct_count=min(row.correct_count, row.question_count),
+        last_interaction=row.last_interaction,
+    )
+
+
+def apply_practice_answer(
+    session: Session,
+    *,
+    user_id: int,
+    section: str,
+    topic: str | None,
+    correct: bool,
+    a: float,
+    b: float,
+    c: float,
+    when: datetime,
+    prior_theta: float | None = None,
+) -> float:
+    """Fold one scored answer into the topic's mastery (inside the caller's transaction)."""
+    topic = topic or NO_TOPIC
+    row = mastery_repo.get_topic_mastery(
+        session=session, user_id=user_id, topic=topic, section=section
+    )
+    new = mastery_engine.update_mastery(
+        _state(row), correct, b, a, c, when, prior_theta=prior_theta
+    )
+    mastery_repo.upsert_topic_mastery(
+        session=session,
+        user_id=user_id,
+        topic=topic,
+        section=section,
+        mastery_level=new.mastery_level,
+        questions_answered=1,
+        correct_answers=1 if correct else 0,
+        now=when,
+    )
+    return new.mastery_level
+
+
+def apply_tutor_question(
+    session: Session,
+    *,
+    user_id: int,
+    subject_id: int,
+    topic: str,
+    question: str,
+    when: datetime,
+) -> float:
+    """Nudge a school-subject topic's mastery after a tutor question (seed's chat signals)."""
+    row = mastery_repo.get_topic_mastery(
+        session=session, user_id=user_id, topic=topic, subject_id=subject_id
+    )
+    earlier = chat_repo.list_topic_questions(
+        session=session, user_id=user_id, topic=topic, subject_id=subject_id
+    )
+    previous = earlier[-1].created_at if earlier else None
+    new = mastery_engine.chat_signal_update(
+        _state(row), question_complexity(question), when, previous_question_at=previous
+    )
+    mastery_repo.upsert_topic_mastery(
+        session=session,
+        user_id=user_id,
+        topic=topic,
+        subject_id=subject_id,
+        mastery_level=new.mastery_level,
+        questions_answered=0,
+        correct_answers=0,
+        now=when,
+    )
+    return new.mastery_level
+
+
+def question_complexity(question: str) -> float:
+    """A rough 0..1 complexity of a tutor question: longer, multi-part, "why/how" questions
+    score higher than one-word "apa itu …?" lookups. Deliberately simple and documented in
+    docs/mastery.md; it only feeds the seed's weak-area rules."""
+    text = question.lower()
+    words = len(text.split())
+    score = min(words / 30.0, 0.6)
+    if any(w in text for w in ("mengapa", "kenapa", "bagaimana", "buktikan", "bandingkan")):
+        score += 0.25
+    if any(ch.isdigit() for ch in text):
+        score += 0.15
+    return min(score, 1.0)
+
+
+def _evidence(session: Session, row: TopicMastery) -> weakness.TopicEvidence:
+    questions: tuple[weakness.TutorQuestion, ...] = ()
+    if row.subject_id is not None:
+        questions = tuple(
+            weakness.TutorQuestion(
+                asked_at=q.created_at, complexity=question_complexity(q.question)
+            )
+            for q in chat_repo.list_topic_questions(
+                session=session, user_id=row.user_id, topic=row.topic, subject_id=row.subject_id
+            )
+        )
+    return weakness.TopicEvidence(
+        topic=row.topic,
+        mastery_level=min(max(row.mastery_level, 0.0), 1.0),
+        answer_count=row.question_count,
+        questions=questions,
+    )
+
+
+def detect_for_user(session: Session, user_id: int, now: datetime | None = None) -> int:
+    """Open (or refresh) weak areas for a student's weak topics and resolve the recovered
+    ones; returns how many are open afterwards."""
+    now = now or utcnow()
+    rows = mastery_repo.list_topic_mastery(session=session, user_id=user_id)
+    open_count = 0
+    for row in rows:
+        verdict = weakness.detect_weak_areas([_evidence(session, row)], now)
+        if verdict:
+            weak_repo.record_weak_area(
+                session=session,
+                user_id=user_id,
+                topic=row.topic,
+                subject_id=row.subject_id,
+                section=row.section if row.subject_id is None else None,
+                weakness_score=verdict[0].weakness_score,
+                recommended_practice=verdict[0].recommended_practice,
+            )
+            open_count += 1
+        else:
+            weak_repo.resolve_weak_areas(
+                session=session,
+                user_id=user_id,
+                topic=row.topic,
+                subject_id=row.subject_id,
+                section=row.section if row.subject_id is None else None,
+                now=now,
+            )
+    return open_count
+
+
+def detect_all_weak_areas() -> int:
+    """The daily job: every student with mastery data, one transaction each."""
+    with unit_of_work() as session:
+        users = mastery_repo.list_users_with_mastery(session=session)
+    total = 0
+    for user_id in users:
+        with unit_of_work() as session:
+            total += detect_for_user(session, user_id)
+    return total

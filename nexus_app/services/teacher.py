@@ -1,0 +1,389 @@
+"""The teacher's class view: mastery heatmap, drill-down, summaries and CSV reports.
+
+A teacher sees only the classes assigned to them (class_assignments); an admin sees all.
+Every function checks that on its own, so no page can skip it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from nexus_app.db import unit_of_work
+from nexus_app.engine import mastery as mastery_engine
+from nexus_app.models import User, utcnow
+from nexus_app.repositories import analytics as analytics_repo
+from nexus_app.repositories import curriculum as curriculum_repo
+from nexus_app.repositories import questions as question_repo
+from nexus_app.repositories import teacher as teacher_repo
+from nexus_app.repositories import users as user_repo
+from nexus_app.repositories import weak_areas as weak_repo
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
+
+ALL_CLASSES = "Semua kelas"
+DEFAULT_A, DEFAULT_B, DEFAULT_C = 1.0, 0.0, 0.2
+
+
+def slug(text: str) -> str:
+    """Stable, id-safe form of a topic name (used in heatmap cell ids)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "umum"
+
+
+@dataclass(frozen=True)
+class ViewChoice:
+    key: str  # "section:PU" or "subject:MAT_10"
+    label: str
+
+
+@dataclass(frozen=True)
+class TeacherOptions:
+    classes: list[str]
+    views: list[ViewChoice]
+
+
+@dataclass(frozen=True)
+class Cell:
+    topic: str
+    topic_slug: str
+    mastery: float | None
+    answers: int
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    username: str
+    full_name: str
+    class_name: str
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: str
+    students: int
+    avg: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class InterventionItem:
+    username: str
+    full_name: str
+    area: str
+    weak_areas: int
+
+
+@dataclass(frozen=True)
+class WeeklyItem:
+    username: str
+    full_name: str
+    class_name: str
+    answers: int
+    accuracy: float | None
+    sessions: int
+    tutor_questions: int
+
+
+@dataclass
+class ClassOverview:
+    view: ViewChoice
+    topics: list[str]
+    rows: list[StudentRow] = field(default_factory=list)
+    summary: list[TopicSummary] = field(default_factory=list)
+    intervention: list[InterventionItem] = field(default_factory=list)
+    weekly: list[WeeklyItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DrillAttempt:
+    when: str
+    text: str
+    selected: str
+    correct_answer: str
+    is_correct: bool
+    seconds: int
+    mastery_after: float
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    username: str
+    full_name: str
+    topic: str
+    mastery: float | None
+    attempts: list[DrillAttempt]
+    tutor_questions: list[tuple[str, str]]
+    weak_history: list[tuple[str, str, str]]
+
+
+def _require_teacher(actor: CurrentUser) -> None:
+    if actor.role not in ("guru", "admin"):
+        raise PermissionDenied("Halaman kelas hanya untuk guru dan admin.")
+
+
+def _visible_classes(session: object, actor: CurrentUser) -> list[str]:
+    if actor.role == "admin":
+        return user_repo.list_student_classes(session=session)  # type: ignore[arg-type]
+    return user_repo.list_teacher_classes(session=session, teacher_id=actor.id)  # type: ignore[arg-type]
+
+
+def _chosen_classes(visible: list[str], class_name: str | None) -> list[str]:
+    if not class_name or class_name == ALL_CLASSES:
+        return visible
+    if class_name not in visible:
+        raise PermissionDenied("Anda tidak mengajar kelas ini, jadi datanya tidak ditampilkan.")
+    return [class_name]
+
+
+def options(*, actor: CurrentUser) -> TeacherOptions:
+    _require_teacher(actor)
+    with unit_of_work() as session:
+        classes = _visible_classes(session, actor)
+        views = [
+            ViewChoice(f"section:{s.code}", f"UTBK {s.code} · {s.name}")
+            for s in question_repo.list_section_supply(session=session)
+            if s.servable
+        ]
+        views += [
+            ViewChoice(f"subject:{s.code}", f"Kelas {s.grade} · {s.name} ({s.code})")
+            for s in curriculum_repo.list_all_subjects(session=session)
+        ]
+    return TeacherOptions(classes=classes, views=views)
+
+
+def _parse_view(session: object, key: str) -> tuple[ViewChoice, str | None, int | None]:
+    kind, _, code = (key or "").partition(":")
+    if kind == "section":
+        spec = question_repo.get_section(session=session, code=code)  # type: ignore[arg-type]
+        if spec is not None:
+            return ViewChoice(key, f"UTBK {spec.code} · {spec.name}"), spec.code, None
+    if kind == "subject":
+        subject = curriculum_repo.get_subject_by_code(session=session, code=code)  # type: ignore[arg-type]
+        if subject is not None and subject.id is not None:
+            return ViewChoice(key, f"{subject.name} kelas {subject.grade}"), None, subject.id
+    raise InvalidInput("Pilih subtes UTBK atau mata pelajaran yang tersedia.")
+
+
+def class_overview(
+    *, actor: CurrentUser, view_key: str, class_name: str | None = None, grade: int | None = None
+) -> ClassOverview:
+    _require_teacher(actor)
+    with unit_of_work() as session:
+        view, section, subject_id = _parse_view(session, view_key)
+        classes = _chosen_classes(_visible_classes(session, actor), class_name)
+        students = user_repo.list_students(session=session, class_names=classes, grade=grade)
+        ids = [s.id for s in students if s.id is not None]
+        grid = teacher_repo.list_mastery_grid(
+            session=session, user_ids=ids, section=section, subject_id=subject_id
+        )
+        if section is not None:
+            supply = {s.code: s for s in question_repo.list_section_supply(session=session)}
+            topics = list(supply[section].sub_types) if section in supply else []
+        else:
+            topics = []
+        topics += sorted({m.topic for m in grid} - set(topics))
+        by_cell = {(m.user_id, m.topic): m for m in grid}
+        rows = [
+            StudentRow(
+                username=s.username,
+                full_name=s.full_name or s.username,
+                class_name=s.class_name or "",
+                cells=[
+                    Cell(
+                        topic=t,
+                        topic_slug=slug(t),
+                        mastery=by_cell[(s.id, t)].mastery_level if (s.id, t) in by_cell else None,
+                        answers=by_cell[(s.id, t)].question_count if (s.id, t) in by_cell else 0,
+                    )
+                    for t in topics
+                ],
+            )
+            for s in students
+        ]
+        overview = ClassOverview(view=view, topics=topics, rows=rows)
+        overview.summary = _summary(rows, topics)
+        overview.intervention = _intervention(session, students, classes)
+        overview.weekly = _weekly(session, students)
+        return overview
+
+
+def _summary(rows: list[StudentRow], topics: list[str]) -> list[TopicSummary]:
+    """The seed's class mastery summary, weakest topic first (every topic, not only < 0.5,
+    so the teacher also sees what went well; the page highlights those below 0.5)."""
+    out: list[TopicSummary] = []
+    for i, topic in enumerate(topics):
+        values = [r.cells[i].mastery for r in rows if r.cells[i].mastery is not None]
+        if values:
+            out.append(
+                TopicSummary(
+                    topic, len(values), sum(values) / len(values), min(values), max(values)
+                )
+            )
+    return sorted(out, key=lambda t: t.avg)
+
+
+def _intervention(
+    session: object, students: list[User], classes: list[str]
+) -> list[InterventionItem]:
+    visible = {s.id for s in students}
+    items: list[InterventionItem] = []
+    for class_name in classes:
+        for row in weak_repo.list_students_needing_intervention(
+            session=session,  # type: ignore[arg-type]
+            class_name=class_name,
+        ):
+            if row.user_id in visible:
+                items.append(
+                    InterventionItem(
+                        username=row.username,
+                        full_name=row.full_name or row.username,
+                        area=row.subject_name or f"UTBK {row.section}",
+                        weak_areas=row.weak_area_count,
+                    )
+                )
+    return sorted(items, key=lambda i: (-i.weak_areas, i.username))
+
+
+def _weekly(session: object, students: list[User]) -> list[WeeklyItem]:
+    since = utcnow() - timedelta(days=7)
+    ids = [s.id for s in students if s.id is not None]
+    practice = teacher_repo.practice_activity(session=session, user_ids=ids, since=since)  # type: ignore[arg-type]
+    chat = {
+        r.username: r.total_questions
+        for r in analytics_repo.weekly_student_activity(session=session)  # type: ignore[arg-type]
+    }
+    items = []
+    for s in students:
+        p = practice.get(s.id or 0)
+        items.append(
+            WeeklyItem(
+                username=s.username,
+                full_name=s.full_name or s.username,
+                class_name=s.class_name or "",
+                answers=p.answers if p else 0,
+                accuracy=(p.correct / p.answers) if p and p.answers else None,
+                sessions=p.sessions if p else 0,
+                tutor_questions=chat.get(s.username, 0),
+            )
+        )
+    return sorted(items, key=lambda i: (-i.answers, i.username))
+
+
+def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -> Drilldown:
+    _require_teacher(actor)
+    with unit_of_work() as session:
+        view, section, subject_id = _parse_view(session, view_key)
+        student = user_repo.get_user_by_username(session=session, username=username)
+        if student is None or student.role != "siswa" or student.id is None:
+            raise NotFound("Siswa tidak ditemukan.")
+        if student.class_name not in _visible_classes(session, actor):
+            raise PermissionDenied("Anda tidak mengajar kelas siswa ini.")
+        attempts = (
+            teacher_repo.list_topic_attempts(
+                session=session, user_id=student.id, section=section, topic=topic
+            )
+            if section is not None
+            else []
+        )
+        state = None
+        drill: list[DrillAttempt] = []
+        for a in attempts:
+            state = mastery_engine.update_mastery(
+                state,
+                a.is_correct,
+                a.b if a.b is not None else DEFAULT_B,
+                a.a or DEFAULT_A,
+                a.c if a.c is not None else DEFAULT_C,
+                a.answered_at,
+            )
+            drill.append(
+                DrillAttempt(
+                    when=a.answered_at.strftime("%d-%m-%Y %H:%M"),
+                    text=a.text if len(a.text) <= 90 else a.text[:87] + "…",
+                    selected=a.selected,
+                    correct_answer=a.correct_answer,
+                    is_correct=a.is_correct,
+                    seconds=a.time_spent_seconds,
+                    mastery_after=state.mastery_level,
+                )
+            )
+        grid = teacher_repo.list_mastery_grid(
+            session=session, user_ids=[student.id], section=section, subject_id=subject_id
+        )
+        current = next((m.mastery_level for m in grid if m.topic == topic), None)
+        chat = teacher_repo.list_topic_chat(
+            session=session, user_id=student.id, topic=topic, subject_id=subject_id
+        )
+        weak = teacher_repo.list_weak_area_history(
+            session=session,
+            user_id=student.id,
+            topic=topic,
+            section=section,
+            subject_id=subject_id,
+        )
+        return Drilldown(
+            username=student.username,
+            full_name=student.full_name or student.username,
+            topic=f"{topic} ({view.label})",
+            mastery=current,
+            attempts=list(reversed(drill)),
+            tutor_questions=[(c.created_at.strftime("%d-%m-%Y"), c.question) for c in chat],
+            weak_history=[
+                (
+                    w.detected_at.strftime("%d-%m-%Y"),
+                    f"{w.weakness_score or 0:.2f}",
+                    "terbuka"
+                    if w.resolved_at is None
+                    else f"selesai {w.resolved_at.strftime('%d-%m-%Y')}",
+                )
+                for w in weak
+            ],
+        )
+
+
+def to_csv(header: list[str], rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def summary_csv(overview: ClassOverview) -> str:
+    return to_csv(
+        ["topik", "jumlah_siswa", "rata_rata_penguasaan", "terendah", "tertinggi"],
+        [
+            [t.topic, t.students, f"{t.avg:.3f}", f"{t.low:.3f}", f"{t.high:.3f}"]
+            for t in overview.summary
+        ],
+    )
+
+
+def intervention_csv(overview: ClassOverview) -> str:
+    return to_csv(
+        ["username", "nama", "bidang", "jumlah_area_lemah"],
+        [[i.username, i.full_name, i.area, i.weak_areas] for i in overview.intervention],
+    )
+
+
+def weekly_csv(overview: ClassOverview) -> str:
+    return to_csv(
+        ["username", "nama", "kelas", "jawaban_latihan", "akurasi", "sesi", "pertanyaan_tutor"],
+        [
+            [
+                w.username,
+                w.full_name,
+                w.class_name,
+                w.answers,
+                "" if w.accuracy is None else f"{w.accuracy:.3f}",
+                w.sessions,
+                w.tutor_questions,
+            ]
+            for w in overview.weekly
+        ],
+    )

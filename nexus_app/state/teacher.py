@@ -1,0 +1,236 @@
+"""State of /teacher: filters, heatmap, drill-down, summaries and CSV downloads."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from nexus_app.services import teacher
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ALL_GRADES = "Semua"
+
+
+@dataclasses.dataclass
+class HeatCell:
+    cell_id: str
+    topic: str
+    label: str
+    color: str
+    title: str
+
+
+@dataclasses.dataclass
+class HeatRow:
+    username: str
+    full_name: str
+    class_name: str
+    cells: list[HeatCell]
+
+
+def _color(mastery: float | None) -> str:
+    if mastery is None:
+        return "var(--gray-4)"
+    if mastery < 0.3:
+        return "var(--red-8)"
+    if mastery < 0.5:
+        return "var(--orange-7)"
+    if mastery < 0.7:
+        return "var(--yellow-7)"
+    return "var(--green-8)"
+
+
+class TeacherState(AuthState):
+    classes: list[str] = []
+    class_filter: str = teacher.ALL_CLASSES
+    grade_filter: str = ALL_GRADES
+    views: list[dict[str, str]] = []
+    view_key: str = ""
+    view_label: str = ""
+    topics: list[str] = []
+    rows: list[HeatRow] = []
+    summary: list[dict[str, str]] = []
+    intervention: list[dict[str, str]] = []
+    weekly: list[dict[str, str]] = []
+    error: str = ""
+
+    drill_open: bool = False
+    drill_name: str = ""
+    drill_topic: str = ""
+    drill_mastery: str = ""
+    drill_attempts: list[dict[str, str]] = []
+    drill_chat: list[dict[str, str]] = []
+    drill_weak: list[dict[str, str]] = []
+    drill_trend: list[dict[str, float | str]] = []
+
+    @rx.var
+    def class_choices(self) -> list[str]:
+        return [teacher.ALL_CLASSES, *self.classes]
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("guru", "admin")
+        opts = teacher.options(actor=actor)
+        self.classes = opts.classes
+        self.views = [{"key": v.key, "label": v.label} for v in opts.views]
+        if not self.view_key and opts.views:
+            self.view_key = opts.views[0].key
+        self._refresh()
+
+    def _refresh(self) -> None:
+        actor = self.require("guru", "admin")
+        self.drill_open = False
+        if not self.view_key:
+            return
+        try:
+            overview = teacher.class_overview(
+                actor=actor,
+                view_key=self.view_key,
+                class_name=self.class_filter,
+                grade=None if self.grade_filter == ALL_GRADES else int(self.grade_filter),
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            self.rows = []
+            return
+        self.error = ""
+        self.view_label = overview.view.label
+        self.topics = overview.topics
+        self.rows = [
+            HeatRow(
+                username=r.username,
+                full_name=r.full_name,
+                class_name=r.class_name,
+                cells=[
+                    HeatCell(
+                        cell_id=f"cell-{r.username}-{c.topic_slug}",
+                        topic=c.topic,
+                        label="–" if c.mastery is None else f"{round(100 * c.mastery)}",
+                        color=_color(c.mastery),
+                        title=(
+                            f"{c.topic}: belum ada data"
+                            if c.mastery is None
+                            else f"{c.topic}: penguasaan {c.mastery:.0%}, {c.answers} jawaban"
+                        ),
+                    )
+                    for c in r.cells
+                ],
+            )
+            for r in overview.rows
+        ]
+        self.summary = [
+            {
+                "topic": t.topic,
+                "students": str(t.students),
+                "avg": f"{t.avg:.0%}",
+                "low": f"{t.low:.0%}",
+                "high": f"{t.high:.0%}",
+                "flag": "1" if t.avg < 0.5 else "",
+            }
+            for t in overview.summary
+        ]
+        self.intervention = [
+            {
+                "username": i.username,
+                "name": i.full_name,
+                "area": i.area,
+                "count": str(i.weak_areas),
+            }
+            for i in overview.intervention
+        ]
+        self.weekly = [
+            {
+                "username": w.username,
+                "name": w.full_name,
+                "class_name": w.class_name,
+                "answers": str(w.answers),
+                "accuracy": "-" if w.accuracy is None else f"{w.accuracy:.0%}",
+                "sessions": str(w.sessions),
+                "tutor": str(w.tutor_questions),
+            }
+            for w in overview.weekly
+        ]
+
+    @rx.event
+    def set_class_filter(self, value: str) -> None:
+        self.class_filter = value
+        self._refresh()
+
+    @rx.event
+    def set_grade_filter(self, value: str) -> None:
+        self.grade_filter = value
+        self._refresh()
+
+    @rx.event
+    def set_view(self, value: str) -> None:
+        self.view_key = value
+        self._refresh()
+
+    @rx.event
+    def open_cell(self, username: str, topic: str) -> None:
+        actor = self.require("guru", "admin")
+        try:
+            drill = teacher.drilldown(
+                actor=actor, username=username, view_key=self.view_key, topic=topic
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.drill_name = f"{drill.full_name} ({drill.username})"
+        self.drill_topic = drill.topic
+        self.drill_mastery = "-" if drill.mastery is None else f"{drill.mastery:.0%}"
+        self.drill_attempts = [
+            {
+                "when": a.when,
+                "text": a.text,
+                "answer": f"{a.selected} / kunci {a.correct_answer}",
+                "result": "Benar" if a.is_correct else "Salah",
+                "seconds": f"{a.seconds} dtk",
+                "mastery": f"{a.mastery_after:.0%}",
+            }
+            for a in drill.attempts
+        ]
+        self.drill_trend = [
+            {"n": str(i + 1), "penguasaan": round(100 * a.mastery_after)}
+            for i, a in enumerate(reversed(drill.attempts))
+        ]
+        self.drill_chat = [{"when": w, "question": q} for w, q in drill.tutor_questions]
+        self.drill_weak = [{"when": w, "score": s, "status": st} for w, s, st in drill.weak_history]
+        self.drill_open = True
+
+    @rx.event
+    def close_drill(self) -> None:
+        self.drill_open = False
+
+    @rx.event
+    def set_drill_open(self, value: bool) -> None:
+        self.drill_open = value
+
+    def _overview(self) -> teacher.ClassOverview:
+        actor = self.require("guru", "admin")
+        return teacher.class_overview(
+            actor=actor,
+            view_key=self.view_key,
+            class_name=self.class_filter,
+            grade=None if self.grade_filter == ALL_GRADES else int(self.grade_filter),
+        )
+
+    @rx.event
+    def download_summary(self):
+        return rx.download(
+            data=teacher.summary_csv(self._overview()), filename="ringkasan-penguasaan-kelas.csv"
+        )
+
+    @rx.event
+    def download_intervention(self):
+        return rx.download(
+            data=teacher.intervention_csv(self._overview()), filename="siswa-perlu-pendampingan.csv"
+        )
+
+    @rx.event
+    def download_weekly(self):
+        return rx.download(
+            data=teacher.weekly_csv(self._overview()), filename="laporan-mingguan.csv"
+        )
