@@ -24,6 +24,7 @@ class TopicAttempt:
     a: float | None
     b: float | None
     c: float | None
+    theta_before: float | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def list_topic_attempts(
             Question.discrimination,
             Question.difficulty_irt,
             Question.guessing_param,
+            Attempt.user_theta_before,
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
         .where(

@@ -300,6 +300,8 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
                 a.a or DEFAULT_A,
                 a.c if a.c is not None else DEFAULT_C,
                 a.answered_at,
+                # As the practice service did: a new topic starts at the section ability.
+                prior_theta=a.theta_before,
             )
             drill.append(
                 DrillAttempt(
