@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from nexus_app.cli_ops import backup_app, jobs_app
 from nexus_app.services.errors import ServiceError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(subject_app, name="subject")
 app.add_typer(bank_app, name="bank")
 app.add_typer(irt_app, name="irt")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(backup_app, name="backup")
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
     admin,
     dashboard,
@@ -40,6 +41,9 @@ app = rx.App(
     theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large"),
     backend_exception_handler=handle_backend_error,
 )
+
+# Scheduled jobs (session cleanup, readiness, weak areas, backups) run inside the app.
+app.register_lifespan_task(scheduler_lifespan)
 
 app.add_page(
     login.login_page,

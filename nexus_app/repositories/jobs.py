@@ -71,22 +71,25 @@ def find_running(*, session: Session, name: str, since: datetime | None = None) 
     return session.exec(stmt.order_by(col(JobRun.started_at).desc()).limit(1)).first()
 
 
+ABANDONED = "abandoned: the process stopped before recording an outcome"
+
+
 def abandon_running(
-    *, session: Session, name: str, now: datetime, before: datetime | None = None
+    *,
+    session: Session,
+    name: str | None,
+    now: datetime,
+    before: datetime | None = None,
+    detail: str = ABANDONED,
 ) -> int:
-    """Mark `running` rows of a job as failed: their process died without finishing."""
+    """Mark `running` rows (of one job, or all with name=None) as failed: no live process
+    will finish them."""
     stmt = update(JobRun).where(
-        col(JobRun.job_name) == name,
         col(JobRun.status) == "running",
+        *([col(JobRun.job_name) == name] if name is not None else []),
         *([col(JobRun.started_at) < before] if before is not None else []),
     )
-    result = session.exec(
-        stmt.values(
-            status="failed",
-            finished_at=now,
-            detail="abandoned: the process stopped before recording an outcome",
-        )
-    )
+    result = session.exec(stmt.values(status="failed", finished_at=now, detail=detail))
     return int(result.rowcount or 0)
 
 
@@ -166,10 +169,11 @@ def list_runs(*, session: Session, limit: int = 20, name: str | None = None) -> 
 class ReadinessInputRow:
     """One readiness row with what its forecast needs.
 
-    The theta history (last `history_limit` answers with a theta_after) is summarised as
-    OLS sums over x = days relative to the row's newest answer: n, Σx, Σy, Σx², Σxy,
-    the x range, the newest theta, and `last_x` = days from now back to the newest
-    answer (≤ 0). Centring on the newest answer keeps the sums well conditioned.
+    The theta history (the last `history_limit` answers with a theta_after, like the
+    practice service reads it) is summarised for an ordinary least-squares trend over
+    its points except the oldest `settle`: n_trend, Σx, Σy, Σx², Σxy and the x range,
+    with x = days relative to the row's newest answer (centring keeps the sums well
+    conditioned). `n_history` counts all the points and `last_theta` is the newest one.
     """
 
     user_id: int
@@ -177,15 +181,15 @@ class ReadinessInputRow:
     current_theta: float
     theta_variance: float | None
     target_score: int | None
-    n: int
+    n_history: int
+    last_theta: float | None
+    n_trend: int
     sum_x: float | None
     sum_y: float | None
     sum_xx: float | None
     sum_xy: float | None
     min_x: float | None
     max_x: float | None
-    last_theta: float | None
-    last_x: float | None
 
 
 def _days_from_now(session: Session, column: Any, now: datetime) -> Any:
@@ -197,7 +201,7 @@ def _days_from_now(session: Session, column: Any, now: datetime) -> Any:
 
 
 def select_readiness_inputs(
-    *, session: Session, now: datetime, history_limit: int = 500
+    *, session: Session, now: datetime, history_limit: int = 500, settle: int = 0
 ) -> list[ReadinessInputRow]:
     """Every readiness row that has a current_theta, with its history sums, in ONE query."""
     theta = col(Attempt.user_theta_after)
@@ -210,6 +214,7 @@ def select_readiness_inputs(
             x_abs.label("x_abs"),
             theta.label("y"),
             sa.func.max(x_abs).over(partition_by=partition).label("x_last"),
+            sa.func.count().over(partition_by=partition).label("total"),
             sa.func.row_number()
             .over(
                 partition_by=partition,
@@ -221,20 +226,27 @@ def select_readiness_inputs(
         .where(theta.is_not(None), col(Attempt.deleted_at).is_(None))
         .cte("theta_points")
     )
+    kept = sa.case((points.c.total > history_limit, history_limit), else_=points.c.total)
+    # The trend leaves out the oldest `settle` kept points (rn counts from the newest).
+    trend = points.c.rn <= kept - settle
     xr = points.c.x_abs - points.c.x_last
+
+    def over_trend(value: Any) -> Any:
+        return sa.case((trend, value))
+
     sums = (
         select(
             points.c.user_id,
             points.c.section,
-            sa.func.count().label("n"),
-            sa.func.sum(xr).label("sum_x"),
-            sa.func.sum(points.c.y).label("sum_y"),
-            sa.func.sum(xr * xr).label("sum_xx"),
-            sa.func.sum(xr * points.c.y).label("sum_xy"),
-            sa.func.min(xr).label("min_x"),
-            sa.func.max(xr).label("max_x"),
+            sa.func.count().label("n_history"),
             sa.func.max(sa.case((points.c.rn == 1, points.c.y))).label("last_theta"),
-            sa.func.max(points.c.x_last).label("last_x"),
+            sa.func.count(over_trend(1)).label("n_trend"),
+            sa.func.sum(over_trend(xr)).label("sum_x"),
+            sa.func.sum(over_trend(points.c.y)).label("sum_y"),
+            sa.func.sum(over_trend(xr * xr)).label("sum_xx"),
+            sa.func.sum(over_trend(xr * points.c.y)).label("sum_xy"),
+            sa.func.min(over_trend(xr)).label("min_x"),
+            sa.func.max(over_trend(xr)).label("max_x"),
         )
         .where(points.c.rn <= history_limit)
         .group_by(points.c.user_id, points.c.section)
@@ -248,21 +260,23 @@ def select_readiness_inputs(
             r.current_theta,
             r.theta_variance,
             col(User.target_score),
-            sa.func.coalesce(sums.c.n, 0),
+            sa.func.coalesce(sums.c.n_history, 0),
+            sums.c.last_theta,
+            sa.func.coalesce(sums.c.n_trend, 0),
             sums.c.sum_x,
             sums.c.sum_y,
             sums.c.sum_xx,
             sums.c.sum_xy,
             sums.c.min_x,
             sums.c.max_x,
-            sums.c.last_theta,
-            sums.c.last_x,
         )
         .join(User, col(User.id) == r.user_id)
         .outerjoin(sums, sa.and_(sums.c.user_id == r.user_id, sums.c.section == r.section))
-        .where(r.current_theta.is_not(None))
     ).all()
-    return [ReadinessInputRow(*row) for row in rows]
+    # Filtered here, not in SQL: right after the bulk UPDATE the planner's statistics
+    # still say "no row has a theta" and a WHERE on it made PostgreSQL pick a nested loop
+    # that re-ran the aggregate per row (minutes instead of seconds).
+    return [ReadinessInputRow(*row) for row in rows if row[2] is not None]
 
 
 # Columns of the temporary table the forecasts are loaded into before ONE UPDATE … FROM.
@@ -321,6 +335,8 @@ def write_readiness_forecasts(
         ):
             for row in rows:
                 copy.write_row(row)
+        # A fresh temp table has no statistics; give the planner some for the join.
+        conn.exec_driver_sql("ANALYZE nexus_readiness_forecast")
     else:
         marks = ", ".join("?" for _ in FORECAST_COLUMNS)
         conn.exec_driver_sql(

@@ -95,10 +95,20 @@ def upsert_readiness(
     values: ReadinessValues,
     job_id: str | None = None,
     now: datetime | None = None,
+    forecast: bool = False,
 ) -> UserReadiness:
-    """Create or update one readiness row with the service's numbers (None = unchanged)."""
+    """Create or update one readiness row with the service's numbers (None = unchanged).
+
+    With `forecast`, the ready-by date and days to ready are written even when None: a
+    trend that no longer promises a date must clear the old one.
+    """
     when = now or utcnow()
-    fields = {name: value for name, value in asdict(values).items() if value is not None}
+    forecast_fields = ("ready_by_date", "days_to_ready") if forecast else ()
+    fields = {
+        name: value
+        for name, value in asdict(values).items()
+        if value is not None or name in forecast_fields
+    }
     stmt = upsert_insert(session, UserReadiness).values(
         user_id=user_id,
         section=section,

@@ -486,6 +486,7 @@ def _update_readiness(
             days_to_ready=days,
         ),
         job_id="practice",
+        forecast=True,
     )
     readiness_repo.refresh_readiness_batch(
         session=session, job_id="practice", user_id=user_id, section=section

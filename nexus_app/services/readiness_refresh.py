@@ -8,7 +8,9 @@ One transaction, a fixed number of statements whatever the number of students:
    sums an ordinary least-squares trend needs;
 3. numpy computes readiness %, the predicted score range, the ready-by date, days to ready
    and the weekly improvement for all rows at once: the same formulas as
-   `engine.readiness` (readiness_percentage, predicted_range, ready_by), vectorised;
+   `engine.readiness` (readiness_percentage, predicted_range, ready_by with
+   settle=SETTLE_ANSWERS, as the practice service calls them), vectorised. The tests
+   compare both paths row by row, so a change to the engine shows up there;
 4. the results go into a temporary table (COPY on PostgreSQL) and ONE UPDATE … FROM.
 
 No query runs per student, so 300,000 rows cost about what 3,000 do, times 100.
@@ -23,7 +25,6 @@ from datetime import date, datetime
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import readiness as engine  # the scalar formulas vectorised here
@@ -63,7 +64,9 @@ def refresh_all_readiness(*, job_id: str, now: datetime | None = None) -> Readin
         t0 = time.perf_counter()
         counted = readiness_repo.refresh_readiness_batch(session=session, job_id=job_id, now=when)
         t1 = time.perf_counter()
-        inputs = jobs_repo.select_readiness_inputs(session=session, now=when)
+        inputs = jobs_repo.select_readiness_inputs(
+            session=session, now=when, settle=engine.SETTLE_ANSWERS
+        )
         t2 = time.perf_counter()
         rows = compute_forecasts(inputs, now=when)
         t3 = time.perf_counter()
@@ -86,21 +89,22 @@ def compute_forecasts(rows: Sequence[ReadinessInputRow], *, now: datetime) -> li
     target = _column(rows, "target_score")
     target = np.where(np.isfinite(target) & (target != 0), target, DEFAULT_TARGET_SCORE)
     variance = _column(rows, "theta_variance")
-    se = np.where(np.isfinite(variance) & (variance >= 0), np.sqrt(np.abs(variance)), DEFAULT_SE)
+    finite = np.isfinite(variance) & (variance >= 0)
+    se = np.where(finite, np.sqrt(np.where(finite, variance, 0.0)), DEFAULT_SE)
     theta = _column(rows, "current_theta")
 
     percent = readiness_percentage(theta, se, target)
     low, high = predicted_range(theta, se)
     days, per_week = ready_by(
-        n=_column(rows, "n"),
+        n_history=_column(rows, "n_history"),
+        last_theta=_column(rows, "last_theta"),
+        n_trend=_column(rows, "n_trend"),
         sum_x=_column(rows, "sum_x"),
         sum_y=_column(rows, "sum_y"),
         sum_xx=_column(rows, "sum_xx"),
         sum_xy=_column(rows, "sum_xy"),
         min_x=_column(rows, "min_x"),
         max_x=_column(rows, "max_x"),
-        last_theta=_column(rows, "last_theta"),
-        last_x=_column(rows, "last_x"),
         target_score=target,
     )
     target_theta = np.asarray(engine.score_to_theta(target), dtype=float)
@@ -126,15 +130,13 @@ def compute_forecasts(rows: Sequence[ReadinessInputRow], *, now: datetime) -> li
 
 
 def readiness_percentage(theta: FloatArray, se: FloatArray, target_score: FloatArray) -> FloatArray:
-    """Vectorised `engine.readiness.readiness_percentage`: 100 · P(score ≥ target)."""
-    theta_target = (target_score - engine.SCORE_CENTER) / engine.SCORE_PER_THETA
+    """Vectorised `engine.readiness.readiness_percentage`: progress from the scale's floor
+    (200) to the target, 100 · (score − 200) / (target − 200) clipped to [0, 100]; a target
+    at or below 200 is met. `se` plays no part (as in the engine)."""
+    score = np.asarray(engine.theta_to_score(theta), dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (theta_target - theta) / np.where(se > 0, se, 1.0)
-    percent = np.where(
-        se > 0, 100.0 * norm.sf(z), np.where(theta >= theta_target, 100.0, 0.0)
-    ).astype(float)
-    percent = np.where(target_score <= engine.SCORE_MIN, 100.0, percent)
-    return np.where(target_score > engine.SCORE_MAX, 0.0, percent)
+        progress = 100.0 * (score - engine.SCORE_MIN) / (target_score - engine.SCORE_MIN)
+    return np.where(target_score <= engine.SCORE_MIN, 100.0, np.clip(progress, 0.0, 100.0))
 
 
 def predicted_range(theta: FloatArray, se: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -147,42 +149,41 @@ def predicted_range(theta: FloatArray, se: FloatArray) -> tuple[FloatArray, Floa
 
 def ready_by(
     *,
-    n: FloatArray,
+    n_history: FloatArray,
+    last_theta: FloatArray,
+    n_trend: FloatArray,
     sum_x: FloatArray,
     sum_y: FloatArray,
     sum_xx: FloatArray,
     sum_xy: FloatArray,
     min_x: FloatArray,
     max_x: FloatArray,
-    last_theta: FloatArray,
-    last_x: FloatArray,
     target_score: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """Vectorised `engine.readiness.ready_by` from the SQL sums.
+    """Vectorised `engine.readiness.ready_by(…, settle=SETTLE_ANSWERS)` from the SQL sums.
 
-    x is in days relative to each row's newest answer; `last_x` is that answer relative to
-    now (≤ 0), so "today" is x = −last_x. Returns (days_to_ready with nan for "no
-    forecast", improvement in score points per week). The date is today + days.
+    The trend (OLS slope over the points after the settling ones) sets the pace; the
+    newest theta is where the student stands. Returns (days_to_ready, nan for "no
+    forecast"; improvement in score points per week). The date is today + days.
     """
     theta_target = (target_score - engine.SCORE_CENTER) / engine.SCORE_PER_THETA
-    has_history = n > 0
-    span = np.where(has_history, max_x - min_x, 0.0)
-    has_trend = (n >= engine.MIN_HISTORY_POINTS) & (span > 0.0)
+    has_history = n_history > 0
+    span = np.where(n_trend > 0, max_x - min_x, 0.0)
+    has_trend = (n_trend >= engine.MIN_HISTORY_POINTS) & (span > 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_x = sum_x / n
-        mean_y = sum_y / n
-        sxx = sum_xx - sum_x * mean_x
-        sxy = sum_xy - sum_x * mean_y
+        sxx = sum_xx - sum_x * sum_x / n_trend
+        sxy = sum_xy - sum_x * sum_y / n_trend
         slope = np.where(has_trend, sxy / sxx, 0.0)
-        level = np.where(has_trend, mean_y + slope * (-last_x - mean_x), last_theta)
-        days_needed = np.ceil((theta_target - level) / slope - 1e-9)
-    slope = np.where(np.isfinite(slope), slope, 0.0)
+        slope = np.where(np.isfinite(slope), slope, 0.0)
+        days_needed = np.ceil((theta_target - last_theta) / slope - 1e-9)
     per_week = slope * 7.0 * engine.SCORE_PER_THETA
 
-    days = np.full(n.shape, np.nan)
-    forecast = has_trend & (slope > 0.0) & (days_needed <= engine.MAX_FORECAST_DAYS)
-    days = np.where(forecast, days_needed, days)
-    already = (target_score <= engine.SCORE_MIN) | (level >= theta_target)
+    days = np.where(
+        has_trend & (slope > 0.0) & (days_needed <= engine.MAX_FORECAST_DAYS),
+        days_needed,
+        np.nan,
+    )
+    already = (target_score <= engine.SCORE_MIN) | (last_theta >= theta_target)
     days = np.where(already, 0.0, days)
     days = np.where(target_score > engine.SCORE_MAX, np.nan, days)
     days = np.where(has_history, days, np.nan)

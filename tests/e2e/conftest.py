@@ -46,6 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)  # the embedded SQLite default, as a school would start
     env["NEXUS_DATA_DIR"] = str(data_dir)
+    env["NEXUS_SCHEDULER"] = "off"  # no nightly jobs racing the browser tests
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([nexus, *args], env=env, cwd=ROOT, check=True, capture_output=True)
