@@ -36,14 +36,19 @@ def _build(students: int) -> tuple[object, object]:
     from nexus_app.services.demo_history import complete_demo_onboarding, seed_student_history
 
     questions = DATA_DIR / "questions.json"
-    import_bank(filename=questions.name, data=questions.read_bytes(), bank_name="Bench",
-                mark_reviewed_by=["A", "B"])
+    import_bank(
+        filename=questions.name,
+        data=questions.read_bytes(),
+        bank_name="Bench",
+        mark_reviewed_by=["A", "B"],
+    )
     guru = auth.create_user(username="guru", password="bench-password", role="guru")
     first = None
     now = utcnow()
     for i in range(students):
-        s = auth.create_user(username=f"s{i:03d}", password="bench-password", role="siswa",
-                             class_name="XII-B")
+        s = auth.create_user(
+            username=f"s{i:03d}", password="bench-password", role="siswa", class_name="XII-B"
+        )
         first = first or s
         with unit_of_work() as session:
             rng = np.random.default_rng(i)
@@ -78,8 +83,9 @@ def _measure(url: str, students: int, rounds: int) -> dict[str, tuple[float, flo
             lambda: teacher.class_overview(actor=guru, view_key="section:PU"), rounds
         ),
         "drill-down (one cell)": _time(
-            lambda: teacher.drilldown(actor=guru, username=student.username,
-                                      view_key="section:PU", topic=cell_topic),
+            lambda: teacher.drilldown(
+                actor=guru, username=student.username, view_key="section:PU", topic=cell_topic
+            ),
             rounds,
         ),
     }

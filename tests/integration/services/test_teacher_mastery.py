@@ -19,30 +19,40 @@ from tests.integration.services.test_practice import _bank_csv
 
 @pytest.fixture
 def school(engine: Engine) -> dict[str, auth.CurrentUser]:
-    assert import_bank(filename="b.csv", data=_bank_csv("PU", 30, ("induktif", "deduktif")),
-                       bank_name="Uji", mark_reviewed_by=["A", "B"]).ok
+    assert import_bank(
+        filename="b.csv",
+        data=_bank_csv("PU", 30, ("induktif", "deduktif")),
+        bank_name="Uji",
+        mark_reviewed_by=["A", "B"],
+    ).ok
     people = {
-        "ani": auth.create_user(username="ani", password="kata-sandi-1", role="siswa",
-                                class_name="XII-1"),
-        "budi": auth.create_user(username="budi", password="kata-sandi-1", role="siswa",
-                                 class_name="XII-2"),
+        "ani": auth.create_user(
+            username="ani", password="kata-sandi-1", role="siswa", class_name="XII-1"
+        ),
+        "budi": auth.create_user(
+            username="budi", password="kata-sandi-1", role="siswa", class_name="XII-2"
+        ),
         "guru1": auth.create_user(username="guru1", password="kata-sandi-1", role="guru"),
         "admin": auth.create_user(username="admin1", password="kata-sandi-1", role="admin"),
     }
     with unit_of_work() as session:
-        user_repo.assign_class(session=session, teacher_id=people["guru1"].id,
-                               class_name="XII-1")
-        user_repo.assign_class(session=session, teacher_id=people["guru1"].id,
-                               class_name="XII-1")  # idempotent
+        user_repo.assign_class(session=session, teacher_id=people["guru1"].id, class_name="XII-1")
+        user_repo.assign_class(
+            session=session, teacher_id=people["guru1"].id, class_name="XII-1"
+        )  # idempotent
     return people
 
 
 def _practise(actor: auth.CurrentUser, answers: int, letter: str) -> str:
     view = practice.start_session(actor=actor, section="PU")
     for _ in range(answers):
-        practice.submit_answer(actor=actor, session_id=view.session_id,
-                               question_id=view.question_id, position=view.position,
-                               answer=letter)
+        practice.submit_answer(
+            actor=actor,
+            session_id=view.session_id,
+            question_id=view.question_id,
+            position=view.position,
+            answer=letter,
+        )
         view = practice.current_question(actor=actor, session_id=view.session_id)
     practice.end_session(actor=actor, session_id=view.session_id)
     return view.session_id
@@ -51,12 +61,18 @@ def _practise(actor: auth.CurrentUser, answers: int, letter: str) -> str:
 def test_wrong_answers_lower_mastery_and_open_weak_areas(engine: Engine, school) -> None:
     _practise(school["ani"], 8, "C")  # every answer wrong
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT topic, mastery_level, question_count, correct_count FROM topic_mastery "
-            "WHERE section = 'PU' ORDER BY topic")).all()
-        weak = conn.execute(sa.text(
-            "SELECT topic, weakness_score, recommended_practice FROM weak_areas "
-            "WHERE resolved_at IS NULL ORDER BY topic")).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT topic, mastery_level, question_count, correct_count FROM topic_mastery "
+                "WHERE section = 'PU' ORDER BY topic"
+            )
+        ).all()
+        weak = conn.execute(
+            sa.text(
+                "SELECT topic, weakness_score, recommended_practice FROM weak_areas "
+                "WHERE resolved_at IS NULL ORDER BY topic"
+            )
+        ).all()
     assert {r.topic for r in rows} == {"deduktif", "induktif"}
     assert all(r.mastery_level < 0.4 and r.correct_count == 0 for r in rows)
     assert sum(r.question_count for r in rows) == 8
@@ -71,9 +87,12 @@ def test_a_recovered_topic_is_resolved_not_deleted(engine: Engine, school) -> No
     with unit_of_work() as session:
         assert mastery.detect_for_user(session, school["ani"].id) == 0
     with engine.connect() as conn:
-        open_, total = conn.execute(sa.text(
-            "SELECT SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END), COUNT(*) "
-            "FROM weak_areas")).one()
+        open_, total = conn.execute(
+            sa.text(
+                "SELECT SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END), COUNT(*) "
+                "FROM weak_areas"
+            )
+        ).one()
     assert open_ == 0 and total == 2
 
 
@@ -95,8 +114,9 @@ def test_heatmap_shows_only_the_teachers_classes(engine: Engine, school) -> None
     with pytest.raises(PermissionDenied):
         teacher.class_overview(actor=school["guru1"], view_key="section:PU", class_name="XII-2")
     with pytest.raises(PermissionDenied):
-        teacher.drilldown(actor=school["guru1"], username="budi", view_key="section:PU",
-                          topic="induktif")
+        teacher.drilldown(
+            actor=school["guru1"], username="budi", view_key="section:PU", topic="induktif"
+        )
     everyone = teacher.class_overview(actor=school["admin"], view_key="section:PU")
     assert sorted(r.username for r in everyone.rows) == ["ani", "budi"]
     assert [i.username for i in everyone.intervention] == []
@@ -108,8 +128,9 @@ def test_heatmap_shows_only_the_teachers_classes(engine: Engine, school) -> None
 
 def test_drilldown_lists_the_students_attempts_on_the_topic(engine: Engine, school) -> None:
     _practise(school["ani"], 6, "B")
-    drill = teacher.drilldown(actor=school["guru1"], username="ani", view_key="section:PU",
-                              topic="induktif")
+    drill = teacher.drilldown(
+        actor=school["guru1"], username="ani", view_key="section:PU", topic="induktif"
+    )
     assert drill.username == "ani" and len(drill.attempts) == 3
     assert all(a.is_correct for a in drill.attempts)
     masteries = [a.mastery_after for a in reversed(drill.attempts)]
