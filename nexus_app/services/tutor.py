@@ -1,0 +1,253 @@
+"""The AI tutor: grounded answers from a subject's books, with sources, saved to history.
+
+Retrieval (BM25 + dense, fused) decides whether the books cover a question; the local
+model only rephrases what the passages say, and an answer the passages do not support is
+replaced by the passages themselves (nexus_app.ai.rag). Without a model file the tutor
+still answers extractively and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nexus_app.ai import rag, vkp
+from nexus_app.ai.llm import LocalLLM
+from nexus_app.ai.models import ModelUnavailable
+from nexus_app.ai.retriever import Passage, Retriever
+from nexus_app.config import get_settings
+from nexus_app.db import unit_of_work
+from nexus_app.models import utcnow
+from nexus_app.repositories import chat as chat_repo
+from nexus_app.repositories import curriculum as curriculum_repo
+from nexus_app.services import mastery
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.books import packages_root
+from nexus_app.services.errors import InvalidInput, NotFound
+
+MAX_QUESTION_CHARS = rag.MAX_QUESTION_CHARS
+HISTORY_LIMIT = 50
+_llm_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Source:
+    book: str
+    page: int
+    version: str
+    heading: str
+    score: float
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    question: str
+    answer: str
+    mode: str  # llm | extractive | not_covered | cancelled
+    notice: str
+    confidence: float
+    sources: list[Source] = field(default_factory=list)
+    model: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class TutorUpdate:
+    """What the chat page shows while an answer is being made."""
+
+    kind: str  # "sources" | "queue" | "token" | "final"
+    text: str = ""
+    position: int = 0
+    sources: list[Source] = field(default_factory=list)
+    answer: AnswerView | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    when: str
+    subject: str
+    question: str
+    answer: str
+    confidence: float
+    sources: list[Source]
+
+
+def _sources(passages: tuple[Passage, ...] | list[Passage]) -> list[Source]:
+    return [
+        Source(p.book_title, p.page, p.package_version, p.heading, round(p.score, 4), p.text)
+        for p in passages
+    ]
+
+
+def _view(answer: rag.TutorAnswer) -> AnswerView:
+    return AnswerView(
+        question=answer.question,
+        answer=answer.text,
+        mode=answer.mode,
+        notice=answer.notice or "",
+        confidence=answer.confidence,
+        sources=_sources(answer.passages),
+        model=answer.model or "",
+        topic=(answer.topics[0] if answer.topics else ""),
+    )
+
+
+@lru_cache(maxsize=32)
+def _retriever(subject: str, versions: tuple[tuple[str, str], ...]) -> Retriever:
+    # Keyed by the current versions: a new package version gives a new retriever.
+    root = packages_root()
+    return Retriever([vkp.load_current(vkp.book_dir(root, key)) for key, _ in versions])
+
+
+def retriever_for(subject_code: str) -> Retriever:
+    manifests = vkp.list_books(packages_root(), subject_code)
+    if not manifests:
+        raise NotFound(
+            f"Belum ada buku untuk mata pelajaran {subject_code}. Minta admin mengunggah buku."
+        )
+    return _retriever(subject_code, tuple(sorted((m.book_key, m.version) for m in manifests)))
+
+
+_llm_state: dict[str, object] = {}
+
+
+def language_model() -> LocalLLM | None:
+    """The process's one model (loaded once), or None when no model file is available."""
+    with _llm_lock:
+        if "model" not in _llm_state:
+            try:
+                _llm_state["model"] = LocalLLM(get_settings().llm_model)
+            except ModelUnavailable as exc:
+                _llm_state["model"] = None
+                _llm_state["reason"] = str(exc)
+        return _llm_state["model"]  # type: ignore[return-value]
+
+
+def model_notice() -> str:
+    return "" if language_model() is not None else rag.NOTICE_NO_MODEL
+
+
+def _check_subject(subject_code: str) -> tuple[str, int]:
+    code = (subject_code or "").strip().upper()
+    with unit_of_work() as session:
+        subject = curriculum_repo.get_subject_by_code(session=session, code=code)
+        if subject is None or subject.id is None:
+            raise NotFound(f"Mata pelajaran '{code}' tidak ditemukan.")
+        return code, subject.id
+
+
+def _validate(question: str) -> str:
+    try:
+        return rag.validate_question(question)
+    except rag.QuestionError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+def stream(
+    *,
+    subject_code: str,
+    question: str,
+    k: int = 5,
+    use_llm: bool = True,
+    cancel: threading.Event | None = None,
+    actor: CurrentUser | None = None,
+) -> Iterator[TutorUpdate]:
+    """Sources first, then the queue position and tokens, then the final answer. With an
+    actor, the exchange is saved to chat_history (and feeds topic mastery)."""
+    code, subject_id = _check_subject(subject_code)
+    question = _validate(question)
+    tutor = rag.Tutor(retriever_for(code), language_model() if use_llm else None, k=k)
+    for event in tutor.stream(question, cancel=cancel, use_llm=use_llm):
+        if event.kind == "passages":
+            yield TutorUpdate("sources", sources=_sources(event.passages))
+        elif event.kind == "queue":
+            yield TutorUpdate("queue", position=event.position or 0)
+        elif event.kind == "token":
+            yield TutorUpdate("token", text=event.text)
+        elif event.kind == "final" and event.answer is not None:
+            view = _view(event.answer)
+            if actor is not None and view.mode != "cancelled":
+                _save(actor, subject_id, view)
+            yield TutorUpdate("final", answer=view)
+
+
+def ask(
+    *,
+    subject_code: str,
+    question: str,
+    k: int = 5,
+    use_llm: bool = True,
+    actor: CurrentUser | None = None,
+) -> AnswerView:
+    final: AnswerView | None = None
+    for update in stream(
+        subject_code=subject_code, question=question, k=k, use_llm=use_llm, actor=actor
+    ):
+        if update.kind == "final":
+            final = update.answer
+    assert final is not None
+    return final
+
+
+def _save(actor: CurrentUser, subject_id: int, view: AnswerView) -> None:
+    """One transaction: the mastery nudge (it reads the earlier questions, so it goes
+    first) and the history row with its sources and retrieval confidence."""
+    now = utcnow()
+    with unit_of_work() as session:
+        if view.topic and view.mode != "not_covered":
+            mastery.apply_tutor_question(
+                session,
+                user_id=actor.id,
+                subject_id=subject_id,
+                topic=view.topic,
+                question=view.question,
+                when=now,
+            )
+        chat_repo.save_chat_interaction(
+            session=session,
+            user_id=actor.id,
+            subject_id=subject_id,
+            question=view.question,
+            response=view.answer,
+            confidence=min(max(view.confidence, 0.0), 1.0),
+            sources_json=json.dumps([s.__dict__ for s in view.sources], ensure_ascii=False),
+            topic=view.topic or None,
+        )
+
+
+def history(*, actor: CurrentUser, limit: int = HISTORY_LIMIT) -> list[HistoryItem]:
+    with unit_of_work() as session:
+        rows = chat_repo.list_recent_chat_history(session=session, user_id=actor.id, limit=limit)
+        subjects = {s.id: s.code for s in curriculum_repo.list_all_subjects(session=session)}
+    items = []
+    for row in rows:
+        try:
+            sources = [Source(**s) for s in json.loads(row.sources_json or "[]")]
+        except (TypeError, ValueError):
+            sources = []
+        items.append(
+            HistoryItem(
+                when=row.created_at.strftime("%d-%m-%Y %H:%M"),
+                subject=subjects.get(row.subject_id, "-"),
+                question=row.question,
+                answer=row.response,
+                confidence=row.confidence or 0.0,
+                sources=sources,
+            )
+        )
+    return items
+
+
+def subjects_with_books() -> list[tuple[str, str]]:
+    """(code, label) of the subjects that have at least one book package."""
+    have = {m.subject for m in vkp.list_books(packages_root())}
+    with unit_of_work() as session:
+        return [
+            (s.code, f"{s.name} kelas {s.grade}")
+            for s in curriculum_repo.list_all_subjects(session=session)
+            if s.code in have
+        ]

@@ -1,0 +1,1 @@
+"""Unit tests for nexus_app.ai (no database, no Reflex)."""
