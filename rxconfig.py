@@ -12,6 +12,10 @@ config = rx.Config(
     backend_port=int(os.environ.get("NEXUS_PORT", "3000")),
     # With REDIS_URL set, several backend workers share state through Redis.
     redis_url=os.environ.get("REDIS_URL") or None,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large")
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -5,6 +5,7 @@ import reflex as rx
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
     admin,
+    chat,
     dashboard,
     home,
     login,
@@ -17,6 +18,7 @@ from nexus_app.pages import (
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
@@ -38,7 +40,6 @@ def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
 
 
 app = rx.App(
-    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large"),
     backend_exception_handler=handle_backend_error,
 )
 
@@ -87,5 +88,11 @@ app.add_page(
     route=dashboard.ROUTE,
     title="Dasbor | Nexus",
     on_load=[AuthState.guard(dashboard.ROLES), DashboardState.load],
+)
+app.add_page(
+    chat.chat_page,
+    route=chat.ROUTE,
+    title="Tutor AI | Nexus",
+    on_load=[AuthState.guard(chat.ROLES), ChatState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")

@@ -10,7 +10,11 @@ from nexus_app.state.auth import AuthState
 
 # Only pages that exist are linked; each issue adds its own entries.
 NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
-    "siswa": [("Latihan", "/practice", "nav-practice"), ("Dasbor", "/dashboard", "nav-dashboard")],
+    "siswa": [
+        ("Latihan", "/practice", "nav-practice"),
+        ("Tutor AI", "/chat", "nav-chat"),
+        ("Dasbor", "/dashboard", "nav-dashboard"),
+    ],
     "guru": [("Kelas", "/teacher", "nav-teacher")],
     "admin": [("Admin", "/admin", "nav-admin"), ("Kelas", "/teacher", "nav-teacher")],
 }

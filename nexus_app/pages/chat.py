@@ -1,0 +1,185 @@
+"""/chat: the AI tutor that answers from the school's books, with its sources."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.state.chat import ChatState
+
+ROUTE = "/chat"
+ROLES = ["siswa"]
+
+
+def _source(s: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.text(
+            rx.badge("[", s["n"], "]"),
+            " ",
+            rx.text.strong(s["book"]),
+            ", hlm. ",
+            s["page"],
+            " · paket v",
+            s["version"],
+            " · ",
+            s["heading"],
+            size="2",
+        ),
+        rx.text(s["text"], size="2", color_scheme="gray", white_space="pre-wrap"),
+        width="100%",
+        class_name="chat-source",
+    )
+
+
+def _answer() -> rx.Component:
+    s = ChatState
+    return rx.cond(
+        s.asked != "",
+        rx.card(
+            rx.vstack(
+                rx.text(rx.text.strong("Kamu: "), s.asked, size="2"),
+                rx.cond(
+                    s.queue_position > 1,
+                    rx.callout(
+                        "Menunggu giliran model… posisi antrean " + s.queue_position.to_string(),
+                        icon="hourglass",
+                        size="1",
+                        id="chat-queue",
+                    ),
+                ),
+                rx.box(
+                    rx.cond(
+                        (s.answer == "") & s.streaming,
+                        rx.hstack(rx.spinner(size="2"), rx.text("Mencari di buku…", size="2")),
+                        rx.text(s.answer, white_space="pre-wrap"),
+                    ),
+                    id="chat-answer",
+                    width="100%",
+                ),
+                rx.cond(
+                    s.notice != "",
+                    rx.callout(
+                        s.notice, icon="info", size="1", color_scheme="amber", id="chat-notice"
+                    ),
+                ),
+                rx.cond(
+                    s.confidence != "",
+                    rx.text("Kecocokan dengan buku: ", s.confidence, size="1", color_scheme="gray"),
+                ),
+                rx.cond(
+                    s.streaming,
+                    rx.button(
+                        "Berhenti", size="1", variant="soft", on_click=s.stop, id="chat-stop"
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _content() -> rx.Component:
+    s = ChatState
+    return rx.vstack(
+        rx.heading("Tutor AI", size="7"),
+        rx.text(
+            "Tutor menjawab hanya dari buku pelajaran sekolahmu dan selalu menunjukkan "
+            "sumbernya. Jika buku tidak membahasnya, tutor akan bilang terus terang.",
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.cond(
+            s.model_notice != "",
+            rx.callout(
+                s.model_notice, icon="cpu", size="1", color_scheme="amber", id="chat-model-notice"
+            ),
+        ),
+        rx.cond(
+            s.subjects.length() == 0,
+            rx.callout(
+                "Belum ada buku yang diunggah. Minta admin mengunggah buku pelajaran.",
+                icon="book-x",
+                id="chat-no-books",
+            ),
+            rx.el.select(
+                rx.foreach(s.subjects, lambda x: rx.el.option(x["label"], value=x["code"])),
+                value=s.subject,
+                on_change=s.set_subject,
+                id="chat-subject",
+                style={
+                    "padding": "0.5em",
+                    "border_radius": "6px",
+                    "border": "1px solid var(--gray-7)",
+                    "background": "var(--gray-1)",
+                },
+            ),
+        ),
+        rx.text_area(
+            value=s.question,
+            on_change=s.set_question,
+            id="chat-input",
+            placeholder="Tulis pertanyaanmu, misalnya: Apa itu barisan aritmetika?",
+            max_length=s.max_chars,
+            rows="3",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button(
+                "Tanya",
+                id="chat-send",
+                on_click=s.send,
+                loading=s.streaming,
+                color_scheme=BRAND_COLOR,
+                size="3",
+            ),
+            rx.text(
+                s.question.length(), " / ", s.max_chars, " karakter", size="1", color_scheme="gray"
+            ),
+            align="center",
+        ),
+        rx.cond(
+            s.error != "",
+            rx.callout(
+                s.error, icon="triangle-alert", color_scheme="red", id="chat-error", width="100%"
+            ),
+        ),
+        _answer(),
+        rx.cond(
+            s.sources.length() > 0,
+            rx.vstack(
+                rx.heading("Sumber", size="4"),
+                rx.foreach(s.sources, _source),
+                id="chat-sources",
+                width="100%",
+            ),
+        ),
+        rx.heading("Riwayat pertanyaan", size="4"),
+        rx.cond(
+            s.history.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    s.history,
+                    lambda h: rx.card(
+                        rx.text(h["when"], " · ", h["subject"], size="1", color_scheme="gray"),
+                        rx.text(rx.text.strong(h["question"]), size="2"),
+                        rx.text(h["answer"], size="2", white_space="pre-wrap"),
+                        rx.text("Sumber: ", h["sources"], size="1", color_scheme="gray"),
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+                id="chat-history",
+            ),
+            rx.text("Belum ada pertanyaan.", size="2", color_scheme="gray"),
+        ),
+        spacing="4",
+        width="100%",
+        max_width="900px",
+        on_unmount=s.leave,
+    )
+
+
+def chat_page() -> rx.Component:
+    return app_shell(_content)()

@@ -1,0 +1,147 @@
+"""State of /chat: the tutor's answer streams in as a background event."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import reflex as rx
+
+from nexus_app.services import tutor
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ROLES = ("siswa",)
+
+
+def _source_rows(sources: list[tutor.Source]) -> list[dict[str, str]]:
+    return [
+        {
+            "n": str(i),
+            "book": s.book,
+            "page": str(s.page),
+            "version": s.version,
+            "heading": s.heading,
+            "text": s.text if len(s.text) <= 600 else s.text[:597] + "…",
+        }
+        for i, s in enumerate(sources, start=1)
+    ]
+
+
+class ChatState(AuthState):
+    subjects: list[dict[str, str]] = []
+    subject: str = ""
+    question: str = ""
+    asked: str = ""
+    answer: str = ""
+    notice: str = ""
+    model_notice: str = ""
+    sources: list[dict[str, str]] = []
+    show_sources: bool = False
+    confidence: str = ""
+    queue_position: int = 0
+    streaming: bool = False
+    stop_requested: bool = False
+    error: str = ""
+    history: list[dict[str, str]] = []
+    max_chars: int = tutor.MAX_QUESTION_CHARS
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require(*ROLES)
+        self.subjects = [{"code": c, "label": label} for c, label in tutor.subjects_with_books()]
+        if self.subjects and self.subject not in {s["code"] for s in self.subjects}:
+            self.subject = self.subjects[0]["code"]
+        self.model_notice = tutor.model_notice()
+        self._load_history(actor)
+
+    def _load_history(self, actor: tutor.CurrentUser) -> None:
+        self.history = [
+            {
+                "when": h.when,
+                "subject": h.subject,
+                "question": h.question,
+                "answer": h.answer,
+                "sources": "; ".join(f"{s.book} hlm. {s.page} (v{s.version})" for s in h.sources),
+            }
+            for h in tutor.history(actor=actor)
+        ]
+
+    @rx.event
+    def set_subject(self, value: str) -> None:
+        self.require(*ROLES)
+        self.subject = value
+
+    @rx.event
+    def set_question(self, value: str) -> None:
+        self.question = value
+
+    @rx.event
+    def stop(self) -> None:
+        self.stop_requested = True
+
+    @rx.event(background=True)
+    async def send(self):
+        async with self:
+            actor = self.require(*ROLES)
+            if self.streaming:
+                return
+            question = self.question
+            if len(question) > tutor.MAX_QUESTION_CHARS:
+                self.error = (
+                    f"Pertanyaan terlalu panjang ({len(question):,} karakter). "
+                    f"Maksimal {tutor.MAX_QUESTION_CHARS:,} karakter; ringkas pertanyaanmu."
+                ).replace(",", ".")
+                return
+            self.error = ""
+            self.asked = question.strip()
+            self.answer = ""
+            self.notice = ""
+            self.sources = []
+            self.show_sources = False
+            self.confidence = ""
+            self.queue_position = 0
+            self.stop_requested = False
+            self.streaming = True
+            subject = self.subject
+        cancel = threading.Event()
+        updates = tutor.stream(subject_code=subject, question=question, cancel=cancel, actor=actor)
+        try:
+            while True:
+                update = await asyncio.to_thread(next, updates, None)
+                if update is None:
+                    break
+                async with self:
+                    if self.stop_requested:
+                        cancel.set()
+                    self._apply(update, question_done=False)
+        except ServiceError as exc:
+            async with self:
+                self.error = exc.message
+        finally:
+            async with self:
+                self.streaming = False
+                self.queue_position = 0
+                self.question = "" if not self.error else self.question
+                self._load_history(actor)
+
+    def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
+        if update.kind == "sources":
+            self.sources = _source_rows(update.sources)
+        elif update.kind == "queue":
+            self.queue_position = update.position
+        elif update.kind == "token":
+            self.queue_position = 0
+            self.answer += update.text
+        elif update.kind == "final" and update.answer is not None:
+            final = update.answer
+            self.answer = final.answer
+            self.notice = final.notice
+            self.show_sources = final.mode != "not_covered"
+            self.sources = _source_rows(final.sources) if self.show_sources else []
+            self.confidence = f"{final.confidence:.0%}"
+
+    @rx.event
+    def leave(self) -> None:
+        """The student left the page: stop a running generation (frees the model)."""
+        self.stop_requested = True

@@ -1,0 +1,44 @@
+"""Every page's component tree builds: a broken page fails here in a second, not in the
+browser tests after a production build."""
+
+import importlib
+import pkgutil
+
+import pytest
+
+import nexus_app.pages
+
+
+def _page_functions() -> list[tuple[str, object]]:
+    found = []
+    for info in pkgutil.iter_modules(nexus_app.pages.__path__):
+        module = importlib.import_module(f"nexus_app.pages.{info.name}")
+        for name in dir(module):
+            fn = getattr(module, name)
+            if (
+                callable(fn)
+                and getattr(fn, "__module__", "") == module.__name__
+                and not name.startswith("_")
+                and name.endswith(("_page", "_home", "home", "not_found"))
+            ):
+                found.append((f"{info.name}.{name}", fn))
+    return found
+
+
+PAGES = _page_functions()
+
+
+def test_every_route_module_has_a_page() -> None:
+    assert len(PAGES) >= 10
+
+
+@pytest.mark.parametrize(("name", "page"), PAGES, ids=[n for n, _ in PAGES])
+def test_page_builds(name: str, page) -> None:
+    component = page()
+    assert component is not None
+    assert component.render()
+
+
+def test_the_app_module_imports() -> None:
+    module = importlib.import_module("nexus_app.nexus_app")
+    assert module.app is not None
