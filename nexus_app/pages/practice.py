@@ -190,6 +190,44 @@ def _result() -> rx.Component:
                 PracticeState.strategy_tip != "",
                 rx.box(rx.text.strong("Tips: "), PracticeState.strategy_tip),
             ),
+            rx.cond(
+                ~PracticeState.is_correct,
+                rx.box(
+                    rx.text.strong("Umpan balik: "),
+                    rx.cond(
+                        (PracticeState.feedback_text == "") & PracticeState.feedback_busy,
+                        rx.text("Menyiapkan umpan balik…", as_="span", color_scheme="gray"),
+                        rx.text(PracticeState.feedback_text, as_="span"),
+                    ),
+                    rx.cond(
+                        PracticeState.feedback_id > 0,
+                        rx.hstack(
+                            rx.text("Membantu?", size="1", color_scheme="gray"),
+                            rx.button(
+                                rx.icon("thumbs-up", size=14),
+                                size="1",
+                                id="feedback-up",
+                                variant=rx.cond(
+                                    PracticeState.feedback_rating == "up", "solid", "soft"
+                                ),
+                                on_click=PracticeState.rate_feedback(True),
+                            ),
+                            rx.button(
+                                rx.icon("thumbs-down", size=14),
+                                size="1",
+                                id="feedback-down",
+                                variant=rx.cond(
+                                    PracticeState.feedback_rating == "down", "solid", "soft"
+                                ),
+                                on_click=PracticeState.rate_feedback(False),
+                            ),
+                            align="center",
+                            margin_top="0.3em",
+                        ),
+                    ),
+                    id="answer-feedback",
+                ),
+            ),
             rx.text(PracticeState.score_change, weight="medium"),
             rx.text(
                 "Rentang perkiraan skor: ",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from nexus_app.services import practice
+from nexus_app.services import feedback, practice
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 
@@ -47,6 +49,11 @@ class PracticeState(AuthState):
     predicted_range: str = ""
     time_spent: int = 0
     tryout_finished: bool = False
+    attempt_id: int = 0
+    feedback_text: str = ""
+    feedback_id: int = 0
+    feedback_busy: bool = False
+    feedback_rating: str = ""
     answered: int = 0
     correct_count: int = 0
 
@@ -181,10 +188,10 @@ class PracticeState(AuthState):
             self.error = ""
 
     @rx.event
-    def submit(self) -> None:
-        self._submit()
+    def submit(self):
+        return self._submit()
 
-    def _submit(self) -> None:
+    def _submit(self):
         actor = self.require("siswa")
         if self.phase != "question":
             return
@@ -219,6 +226,14 @@ class PracticeState(AuthState):
         self.correct_count += 1 if result.is_correct else 0
         self.phase = "result"
         self.error = ""
+        self.attempt_id = result.attempt_id
+        self.feedback_text = ""
+        self.feedback_id = 0
+        self.feedback_rating = ""
+        if not result.is_correct:
+            # Saved already; the feedback streams in afterwards and never holds it up.
+            return PracticeState.stream_feedback
+        return None
 
     @rx.event
     def next_question(self) -> None:
@@ -248,15 +263,55 @@ class PracticeState(AuthState):
         return rx.redirect(f"/practice/session/{session_id}")
 
     @rx.event
-    def on_key(self, key: str, _info: dict) -> None:
+    def on_key(self, key: str, _info: dict):
         """Keyboard: A–E choose, Enter submits (or goes on after the result)."""
         upper = key.upper() if isinstance(key, str) else ""
         if self.phase == "question" and upper in LETTERS:
             self._choose(upper)
         elif key == "Enter" and self.phase == "question":
-            self._submit()
+            return self._submit()
         elif key == "Enter" and self.phase == "result":
             self._next()
+
+    @rx.event(background=True)
+    async def stream_feedback(self):
+        async with self:
+            actor = self.require("siswa")
+            attempt_id = self.attempt_id
+            self.feedback_text = ""
+            self.feedback_busy = True
+        updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id)
+        try:
+            while True:
+                update = await asyncio.to_thread(next, updates, None)
+                if update is None:
+                    break
+                async with self:
+                    if self.attempt_id != attempt_id:
+                        break  # the student moved on to the next question
+                    if update.kind == "token":
+                        self.feedback_text += update.text
+                    elif update.kind == "final":
+                        self.feedback_text = update.text
+                        self.feedback_id = update.feedback_id
+        except ServiceError as exc:
+            async with self:
+                self.feedback_text = exc.message
+        finally:
+            async with self:
+                self.feedback_busy = False
+
+    @rx.event
+    def rate_feedback(self, helpful: bool) -> None:
+        actor = self.require("siswa")
+        if not self.feedback_id:
+            return
+        try:
+            feedback.rate(actor=actor, feedback_id=self.feedback_id, helpful=helpful)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.feedback_rating = "up" if helpful else "down"
 
 
 class SessionReviewState(AuthState):

@@ -18,6 +18,7 @@ def test_five_questions_by_keyboard_then_review(page: Page) -> None:
     page.locator("#section-select").select_option("PK")
     page.locator("#start-practice").click()
     letters = ["a", "b", "c", "d", "e"]
+    rated = False
     for number, letter in enumerate(letters, start=1):
         expect(page.locator("#question-text")).to_be_visible()
         expect(page.locator("#choice-E")).to_be_enabled()
@@ -31,8 +32,16 @@ def test_five_questions_by_keyboard_then_review(page: Page) -> None:
         expect(result).to_contain_text(f"Jawabanmu {letter.upper()}")
         expect(result).to_contain_text("Skor perkiraanmu")
         expect(page.locator("#theta-value")).to_contain_text("Skor perkiraan")
-        if number == 1:
-            screenshot(page, "practice-result")
+        if "Belum tepat" in result.inner_text():
+            # Wrong answers get feedback (the model's sentence or the stored explanation).
+            expect(page.locator("#answer-feedback")).to_contain_text(
+                "Jawaban yang benar", timeout=90_000
+            )
+            if not rated:
+                page.locator("#feedback-up").click()
+                expect(page.locator("#feedback-up")).to_have_class(re.compile("rt-variant-solid"))
+                rated = True
+                screenshot(page, "practice-result")
         if number < len(letters):
             page.keyboard.press("Enter")  # next question
             expect(page.locator("#answer-result")).to_have_count(0)

@@ -1,0 +1,150 @@
+"""Feedback on a wrong practice answer, grounded on the item, cached per (item, choice).
+
+The attempt is already saved when this runs: feedback never holds up or changes an answer.
+Without a model the stored explanation is the feedback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nexus_app.ai import rag
+from nexus_app.db import unit_of_work
+from nexus_app.models.bank import ANSWER_LETTERS
+from nexus_app.repositories import attempts as attempt_repo
+from nexus_app.repositories import feedback as feedback_repo
+from nexus_app.repositories import questions as question_repo
+from nexus_app.services import tutor
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import InvalidInput, NotFound
+
+EXPLANATION_MODEL = "penjelasan-tersimpan"
+
+
+@dataclass(frozen=True)
+class FeedbackUpdate:
+    kind: str  # "queue" | "token" | "final"
+    text: str = ""
+    position: int = 0
+    feedback_id: int = 0
+    source: str = ""  # "cache" | "llm" | "explanation"
+
+
+@dataclass(frozen=True)
+class _Item:
+    options: dict[str, str]
+    stem: str
+    explanation: str
+    correct: str
+    chosen: str
+    done: FeedbackUpdate | None = None  # feedback that already exists (own or cached)
+
+
+def _item(actor: CurrentUser, attempt_id: int) -> _Item:
+    with unit_of_work() as session:
+        attempt = attempt_repo.get_attempt(session=session, attempt_id=attempt_id)
+        if attempt is None or attempt.user_id != actor.id:
+            raise NotFound("Jawaban tidak ditemukan.")
+        if attempt.is_correct:
+            raise InvalidInput("Umpan balik hanya untuk jawaban yang belum tepat.")
+        question = question_repo.get_question(
+            session=session, question_id=attempt.question_id, include_deleted=True
+        )
+        if question is None:
+            raise NotFound("Soal tidak ditemukan.")
+        item = _Item(
+            options={x: getattr(question, f"option_{x.lower()}") for x in ANSWER_LETTERS},
+            stem=question.text,
+            explanation=question.explanation or "",
+            correct=question.correct_answer,
+            chosen=attempt.selected_answer,
+        )
+        existing = feedback_repo.get_feedback_for_attempt(session=session, attempt_id=attempt_id)
+        if existing is not None:
+            return _with_done(item, existing.id or 0, existing.feedback_text)
+        cached = feedback_repo.find_cached_feedback(
+            session=session,
+            question_id=attempt.question_id,
+            selected_answer=attempt.selected_answer,
+        )
+        if cached is not None:
+            # Same item, same wrong choice: the same explanation, without the model.
+            row = feedback_repo.save_feedback(
+                session=session,
+                attempt_id=attempt_id,
+                feedback_text=cached.feedback_text,
+                model_used=cached.model_used,
+                prompt_version=cached.prompt_version,
+                generation_time_ms=0,
+            )
+            return _with_done(item, row.id or 0, row.feedback_text)
+        return item
+
+
+def _with_done(item: _Item, feedback_id: int, text: str) -> _Item:
+    return _Item(
+        item.options,
+        item.stem,
+        item.explanation,
+        item.correct,
+        item.chosen,
+        FeedbackUpdate("final", text=text, feedback_id=feedback_id, source="cache"),
+    )
+
+
+def stream_feedback(
+    *, actor: CurrentUser, attempt_id: int, cancel: threading.Event | None = None
+) -> Iterator[FeedbackUpdate]:
+    item = _item(actor, attempt_id)
+    if item.done is not None:
+        yield item.done
+        return
+    model = tutor.language_model()
+    result: rag.FeedbackResult | None = None
+    for event in rag.stream_feedback(
+        model,
+        stem=item.stem,
+        options=item.options,
+        chosen=item.chosen,
+        correct=item.correct,
+        explanation=item.explanation,
+        cancel=cancel,
+    ):
+        if event.kind == "queue":
+            yield FeedbackUpdate("queue", position=event.position or 0)
+        elif event.kind == "token":
+            yield FeedbackUpdate("token", text=event.text)
+        elif event.kind == "final":
+            result = event.result
+    assert result is not None
+    stats = result.stats
+    with unit_of_work() as session:
+        existing = feedback_repo.get_feedback_for_attempt(session=session, attempt_id=attempt_id)
+        if existing is not None:  # another tab finished first
+            row = existing
+        else:
+            row = feedback_repo.save_feedback(
+                session=session,
+                attempt_id=attempt_id,
+                feedback_text=result.text,
+                model_used=(result.model or EXPLANATION_MODEL)
+                if result.source == "llm"
+                else EXPLANATION_MODEL,
+                prompt_version=result.prompt_version,
+                generation_time_ms=stats.generation_time_ms if stats else None,
+                token_count_input=stats.prompt_tokens if stats else None,
+                token_count_output=stats.completion_tokens if stats else None,
+            )
+    yield FeedbackUpdate(
+        "final", text=row.feedback_text, feedback_id=row.id or 0, source=result.source
+    )
+
+
+def rate(*, actor: CurrentUser, feedback_id: int, helpful: bool) -> None:
+    with unit_of_work() as session:
+        if not feedback_repo.rate_feedback(
+            session=session, feedback_id=feedback_id, user_id=actor.id, is_helpful=helpful
+        ):
+            raise NotFound("Umpan balik tidak ditemukan.")
