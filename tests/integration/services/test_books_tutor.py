@@ -1,0 +1,236 @@
+"""Books, knowledge packages, the tutor and practice feedback on both databases.
+
+Uses the real default embedder on a small book written here; the language model is not
+loaded (use_llm=False or the no-model path) except where a test says so.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from nexus_app.services import auth, books, feedback, practice, subjects, tutor
+from nexus_app.services.bank_import import import_bank
+from nexus_app.services.errors import InvalidInput, NotFound
+from tests.integration.services.test_practice import _bank_csv
+
+ROOT = Path(__file__).resolve().parents[3]
+BOOK = """# Fisika Dasar
+
+<!-- halaman 1 -->
+## Bab 1 Gerak
+
+### Kecepatan
+Kecepatan adalah perpindahan benda dibagi waktu tempuhnya. Satuan kecepatan dalam SI adalah
+meter per sekon. Sebuah sepeda yang menempuh 100 meter dalam 20 sekon memiliki kecepatan
+5 meter per sekon.
+
+<!-- halaman 2 -->
+### Percepatan
+Percepatan adalah perubahan kecepatan tiap satuan waktu. Jika kecepatan mobil naik dari
+10 meter per sekon menjadi 30 meter per sekon dalam 5 sekon, percepatannya 4 meter per sekon
+kuadrat.
+"""
+
+
+@pytest.fixture
+def school(engine: Engine, tmp_path: Path) -> dict[str, object]:
+    subjects.create_subject(grade=10, name="Fisika", code="FIS_10")
+    book = tmp_path / "fisika.md"
+    book.write_text(BOOK, encoding="utf-8")
+    student = auth.create_user(username="siswa01", password="kata-sandi-1", role="siswa")
+    return {"book": book, "student": student}
+
+
+def test_ingest_records_the_package_and_bumps_on_change(engine: Engine, school) -> None:
+    first = books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    assert first.version == "1.0.0" and first.created and first.chunk_count >= 2
+    again = books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    assert again.version == "1.0.0" and not again.created
+    school["book"].write_text(
+        BOOK + "\n### Gaya\nGaya adalah tarikan atau dorongan.\n", encoding="utf-8"
+    )
+    bumped = books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    assert bumped.version == "1.1.0" and bumped.created
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT vkp_version, chunk_count, filename FROM books")).one()
+    assert row.vkp_version == "1.1.0" and row.chunk_count == bumped.chunk_count
+    assert row.filename == "fisika.md"
+
+
+def test_bad_books_are_refused_and_nothing_is_recorded(engine: Engine, school, tmp_path) -> None:
+    from pypdf import PdfWriter
+
+    scanned = tmp_path / "scan.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    with scanned.open("wb") as out:
+        writer.write(out)
+    with pytest.raises(InvalidInput):
+        books.ingest_book(path=scanned, subject_code="FIS_10", title="Hasil pindai")
+    with pytest.raises(NotFound, match="tidak ditemukan"):
+        books.ingest_book(path=school["book"], subject_code="KIM_10", title="Kimia")
+    docx = tmp_path / "buku.docx"
+    docx.write_bytes(b"PK")
+    with pytest.raises(InvalidInput, match="tidak didukung"):
+        books.ingest_book(path=docx, subject_code="FIS_10", title="Word")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM books")).scalar() == 0
+
+
+def test_export_then_import_on_another_server(engine: Engine, school, tmp_path, monkeypatch):
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    exported = books.export_book(subject_code="FIS_10", title="Fisika Dasar", dest=tmp_path)
+    assert exported.suffix == ".vkp" and exported.stat().st_size > 0
+    other = tmp_path / "sekolah-lain"
+    monkeypatch.setenv("NEXUS_DATA_DIR", str(other))
+    from nexus_app import config
+
+    config.get_settings.cache_clear()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM books"))
+    imported = books.import_book(path=exported)
+    assert imported.version == "1.0.0" and (other / "packages").is_dir()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT vkp_version FROM books")).scalar() == "1.0.0"
+    corrupt = tmp_path / "rusak.vkp"
+    corrupt.write_bytes(exported.read_bytes()[:500])
+    with pytest.raises(InvalidInput, match="rusak"):
+        books.import_book(path=corrupt)
+    assert books.list_books("FIS_10")[0].version == "1.0.0"
+
+
+def test_tutor_answers_from_the_book_and_saves_the_exchange(engine: Engine, school) -> None:
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        use_llm=False,
+        actor=school["student"],
+    )
+    assert answer.mode == "extractive" and "percepatan" in answer.answer.lower()
+    assert answer.sources and answer.sources[0].book == "Fisika Dasar"
+    assert answer.sources[0].page in (1, 2) and answer.sources[0].version == "1.0.0"
+    assert 0 < answer.confidence <= 1
+    history = tutor.history(actor=school["student"])
+    assert history[0].question.startswith("Apa yang dimaksud") and history[0].sources
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT confidence, topic, sources_json FROM chat_history")
+        ).one()
+        mastery_rows = conn.execute(
+            sa.text("SELECT COUNT(*) FROM topic_mastery WHERE subject_id IS NOT NULL")
+        ).scalar()
+    assert row.topic and json.loads(row.sources_json)[0]["book"] == "Fisika Dasar"
+    assert mastery_rows == 1
+
+
+def test_tutor_is_honest_when_the_books_do_not_cover_it(engine: Engine, school) -> None:
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Siapa presiden pertama Indonesia?",
+        use_llm=False,
+        actor=school["student"],
+    )
+    assert answer.mode == "not_covered" and "tidak membahas" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "kosong"), ("x" * (10 * 1024 * 1024), "terlalu panjang")],
+)
+def test_empty_and_huge_questions_are_refused(engine: Engine, school, question, message):
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    with pytest.raises(InvalidInput, match=message):
+        tutor.ask(subject_code="FIS_10", question=question, actor=school["student"])
+    with pytest.raises(NotFound):
+        tutor.ask(subject_code="XYZ_10", question="apa itu gaya?")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM chat_history")).scalar() == 0
+
+
+def test_feedback_without_a_model_uses_the_explanation_and_is_cached(
+    engine: Engine, school, monkeypatch
+) -> None:
+    monkeypatch.setattr(tutor, "language_model", lambda: None)  # the no-model path
+    assert import_bank(
+        filename="b.csv", data=_bank_csv("PU", 6), bank_name="Uji", mark_reviewed_by=["A", "B"]
+    ).ok
+    student = school["student"]
+    view = practice.start_session(actor=student, section="PU")
+    wrong = practice.submit_answer(
+        actor=student,
+        session_id=view.session_id,
+        question_id=view.question_id,
+        position=1,
+        answer="A",
+    )
+    updates = list(feedback.stream_feedback(actor=student, attempt_id=wrong.attempt_id))
+    final = updates[-1]
+    assert final.kind == "final" and "Karena B." in final.text and final.feedback_id
+    again = list(feedback.stream_feedback(actor=student, attempt_id=wrong.attempt_id))[-1]
+    assert again.feedback_id == final.feedback_id and again.source == "cache"
+    feedback.rate(actor=student, feedback_id=final.feedback_id, helpful=True)
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT model_used, prompt_version, is_helpful FROM attempt_feedback")
+        ).one()
+        flags = conn.execute(
+            sa.text("SELECT feedback_generated, feedback_helpful FROM attempts")
+        ).one()
+    assert row.model_used == feedback.EXPLANATION_MODEL and bool(row.is_helpful)
+    assert bool(flags.feedback_generated) and bool(flags.feedback_helpful)
+    other = auth.create_user(username="siswa02", password="kata-sandi-1", role="siswa")
+    with pytest.raises(NotFound):
+        list(feedback.stream_feedback(actor=other, attempt_id=wrong.attempt_id))
+
+
+def test_cli_ingest_and_ask(engine: Engine, school) -> None:
+    nexus = str(ROOT / ".venv" / "bin" / "nexus")
+    ingest = subprocess.run(
+        [
+            nexus,
+            "book",
+            "ingest",
+            str(school["book"]),
+            "--subject",
+            "FIS_10",
+            "--title",
+            "Fisika Dasar",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    assert "version 1.0.0" in ingest.stdout and "chunks" in ingest.stdout
+    asked = subprocess.run(
+        [nexus, "ask", "Apa itu kecepatan?", "--subject", "FIS_10", "--no-llm", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert asked.returncode == 0, asked.stderr
+    payload = json.loads(asked.stdout)
+    assert set(payload) == {"question", "answer", "passages"}
+    assert payload["passages"][0]["book"] == "Fisika Dasar"
+    assert set(payload["passages"][0]) == {"book", "page", "score", "text"}
+    batch = subprocess.run(
+        [nexus, "ask", "-", "--subject", "FIS_10", "--no-llm"],
+        input="Apa itu kecepatan?\nApa itu percepatan?\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [json.loads(x) for x in batch.stdout.splitlines()]
+    assert batch.returncode == 0 and len(lines) == 2
+    unknown = subprocess.run(
+        [nexus, "ask", "apa?", "--subject", "XYZ_10"], capture_output=True, text=True, timeout=300
+    )
+    assert unknown.returncode == 1 and unknown.stderr.count("\n") == 1
