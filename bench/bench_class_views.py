@@ -52,8 +52,8 @@ def _build(students: int) -> tuple[object, object]:
         first = first or s
         with unit_of_work() as session:
             rng = np.random.default_rng(i)
-            target = complete_demo_onboarding(session, s.id, rng, now.date())
-            seed_student_history(session, s.id, target, rng, now)
+            complete_demo_onboarding(session, s.id, rng, now.date())
+            seed_student_history(session, s.id, rng, now)
     with unit_of_work() as session:
         user_repo.assign_class(session=session, teacher_id=guru.id, class_name="XII-B")
     return guru, first

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
+from nexus_app.cli_common import fail, run
 from nexus_app.cli_ops import backup_app, jobs_app
-from nexus_app.services.errors import ServiceError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -37,25 +36,6 @@ app.add_typer(irt_app, name="irt")
 app.add_typer(book_app, name="book")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(backup_app, name="backup")
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def run(action: Callable[[], T]) -> T:
-    """Turn expected failures into one line on stderr instead of a traceback."""
-    try:
-        return action()
-    except ServiceError as exc:
-        fail(exc.message)
-    except OSError as exc:
-        fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        fail(f"{type(exc).__name__}: {first}")
-    raise AssertionError("unreachable")
 
 
 @db_app.command("upgrade")

@@ -4,19 +4,17 @@
     app.add_typer(backup_app, name="backup")
 
 Same conventions as cli.py: each failure prints one `error: …` line on stderr and exits
-non-zero. `_fail`/`_run` mirror cli.py's `fail`/`run`; importing those would be circular,
-since cli.py imports this module.
+non-zero (nexus_app.cli_common).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
-from nexus_app.services.errors import ServiceError
+from nexus_app.cli_common import fail, run
 from nexus_app.services.jobs import JOB_NAMES, JOBS
 
 T = TypeVar("T")
@@ -25,24 +23,6 @@ jobs_app = typer.Typer(help="Scheduled jobs: run one now, see the last runs.", n
 backup_app = typer.Typer(help="Database backups: create, list, restore.", no_args_is_help=True)
 
 _JOB_LIST = ", ".join(JOB_NAMES)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Turn expected failures into one line on stderr instead of a traceback."""
-    try:
-        return action()
-    except ServiceError as exc:
-        _fail(exc.message)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _fail(f"{type(exc).__name__}: {first}")
 
 
 def _one_line(text: str | None, width: int = 80) -> str:
@@ -54,20 +34,20 @@ def _one_line(text: str | None, width: int = 80) -> str:
 
 
 @jobs_app.command("run", help=f"Run one job now. NAME is one of: {_JOB_LIST}.")
-def jobs_run(
+def jobsrun(
     name: Annotated[str, typer.Argument(help=f"One of: {_JOB_LIST}.", show_default=False)],
 ) -> None:
     from nexus_app.services.jobs import run_job
 
     if name not in JOBS:
-        _fail(f"unknown job '{name}' (choose from {_JOB_LIST})")
+        fail(f"unknown job '{name}' (choose from {_JOB_LIST})")
     # force: an operator's run is not a duplicate of the last scheduled one; it is still
     # refused while another worker is running the same job.
-    outcome = _run(lambda: run_job(name, force=True))
+    outcome = run(lambda: run_job(name, force=True))
     if outcome.status == "skipped":
-        _fail(f"job '{name}' not run: {outcome.detail}")
+        fail(f"job '{name}' not run: {outcome.detail}")
     if outcome.status == "failed":
-        _fail(f"job '{name}' failed after {outcome.duration_ms} ms: {_one_line(outcome.detail)}")
+        fail(f"job '{name}' failed after {outcome.duration_ms} ms: {_one_line(outcome.detail)}")
     typer.echo(f"{name}: {outcome.detail} ({outcome.duration_ms} ms, run {outcome.job_id[:8]})")
 
 
@@ -82,8 +62,8 @@ def jobs_list(
     from nexus_app.services.jobs import list_runs
 
     if name is not None and name not in JOBS:
-        _fail(f"unknown job '{name}' (choose from {_JOB_LIST})")
-    runs = _run(lambda: list_runs(limit=limit, name=name))
+        fail(f"unknown job '{name}' (choose from {_JOB_LIST})")
+    runs = run(lambda: list_runs(limit=limit, name=name))
     typer.echo("schedule (UTC):")
     for spec in JOBS.values():
         if name is None or spec.name == name:
@@ -92,11 +72,11 @@ def jobs_list(
         typer.echo("no runs yet")
         return
     typer.echo(f"{'started (UTC)':<19}  {'job':<18} {'status':<8} {'ms':>8}  detail")
-    for run in runs:
-        ms = "" if run.duration_ms is None else str(run.duration_ms)
+    for job_run in runs:
+        ms = "" if job_run.duration_ms is None else str(job_run.duration_ms)
         typer.echo(
-            f"{run.started_at:%Y-%m-%d %H:%M:%S}  {run.name:<18} {run.status:<8} {ms:>8}  "
-            f"{_one_line(run.detail)}"
+            f"{job_run.started_at:%Y-%m-%d %H:%M:%S}  {job_run.name:<18} {job_run.status:<8} "
+            f"{ms:>8}  {_one_line(job_run.detail)}"
         )
 
 
@@ -108,7 +88,7 @@ def backup_create() -> None:
     """Back up the database now into NEXUS_DATA_DIR/backups; prints the path and size."""
     from nexus_app.services.backup import create_backup, human_size
 
-    info = _run(create_backup)
+    info = run(create_backup)
     typer.echo(f"{info.path} ({human_size(info.size_bytes)})")
 
 
@@ -117,7 +97,7 @@ def backup_list() -> None:
     """List backups, newest first, with their sizes and dates (UTC)."""
     from nexus_app.services.backup import backups_dir, human_size, list_backups
 
-    backups = _run(list_backups)
+    backups = run(list_backups)
     if not backups:
         typer.echo(f"no backups in {backups_dir()}")
         return
@@ -141,12 +121,12 @@ def backup_restore(
 
     if not yes:
         # Validate first, so a bad file is reported even without --yes.
-        _run(lambda: inspect_backup(file))
-        _fail(
+        run(lambda: inspect_backup(file))
+        fail(
             f"restoring replaces the whole current database with {file.name}; "
             "run again with --yes to confirm"
         )
-    result = _run(lambda: restore_backup(file))
+    result = run(lambda: restore_backup(file))
     total = sum(result.row_counts.values())
     typer.echo(
         f"restored {result.restored.name} ({total} rows in {len(result.row_counts)} tables); "

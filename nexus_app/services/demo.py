@@ -193,6 +193,6 @@ def _seed_histories() -> int:
             if user is None or user.id is None or user.onboarding_completed:
                 continue
             rng = np.random.default_rng(index)  # the same demo school on every machine
-            target = complete_demo_onboarding(session, user.id, rng, now.date())
-            written += seed_student_history(session, user.id, target, rng, now)
+            complete_demo_onboarding(session, user.id, rng, now.date())
+            written += seed_student_history(session, user.id, rng, now)
     return written

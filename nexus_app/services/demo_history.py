@@ -23,6 +23,7 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.services import mastery
+from nexus_app.services.practice import write_readiness
 
 HISTORY_DAYS = 21
 SESSIONS_PER_STUDENT = (5, 9)
@@ -62,7 +63,7 @@ def complete_demo_onboarding(
 
 
 def seed_student_history(
-    session: Session, user_id: int, target: int, rng: np.random.Generator, now: datetime
+    session: Session, user_id: int, rng: np.random.Generator, now: datetime
 ) -> int:
     """Write one student's backdated sessions and attempts; returns attempts written."""
     pools: dict[str, list[Question]] = {}
@@ -166,32 +167,16 @@ def seed_student_history(
             written += 1
         study_repo.end_study_session(session=session, session_id=study.id, ended_at=when)
     for code, (theta, sd) in belief.items():
-        if sd >= 1.0:
-            continue
-        history = attempt_repo.list_section_theta_history(
-            session=session, user_id=user_id, section=code
-        )
-        ready_date, days_to, per_week = readiness.ready_by(
-            history, target, now, settle=readiness.SETTLE_ANSWERS
-        )
-        low, high = readiness.predicted_range(theta, sd)
-        readiness_repo.upsert_readiness(
-            session=session,
-            user_id=user_id,
-            section=code,
-            values=readiness_repo.ReadinessValues(
-                current_theta=theta,
-                theta_variance=sd * sd,
-                readiness_percentage=readiness.readiness_percentage(theta, sd, target),
-                predicted_score_low=low,
-                predicted_score_high=high,
-                ready_by_date=ready_date,
-                improvement_rate_per_week=per_week,
-                days_to_ready=days_to,
-            ),
-            job_id="demo-seed",
-        )
-    readiness_repo.refresh_readiness_batch(session=session, job_id="demo-seed", user_id=user_id)
+        if sd < 1.0:  # practised in this section
+            write_readiness(
+                session,
+                user_id=user_id,
+                section=code,
+                theta=theta,
+                sd=sd,
+                job_id="demo-seed",
+                now=now,
+            )
     mastery.detect_for_user(session, user_id, now)
     return written
 

@@ -460,14 +460,33 @@ def _record(
 def _update_readiness(
     session: Session, user_id: int, section: str, theta: float, sd: float
 ) -> None:
-    """Write the new belief, recount the accuracy columns, and re-derive the forecast."""
+    write_readiness(
+        session, user_id=user_id, section=section, theta=theta, sd=sd, job_id="practice"
+    )
+    _update_overall_theta(session, user_id)
+
+
+def write_readiness(
+    session: Session,
+    *,
+    user_id: int,
+    section: str,
+    theta: float,
+    sd: float,
+    job_id: str,
+    now: datetime | None = None,
+) -> None:
+    """Write a section's new belief, recount its accuracy columns and re-derive the
+    forecast (predicted range, progress to target, ready-by date) in the caller's
+    transaction."""
+    now = now or utcnow()
     user = user_repo.get_user(session=session, user_id=user_id)
     target = (user.target_score if user and user.target_score else None) or DEFAULT_TARGET_SCORE
     history = attempt_repo.list_section_theta_history(
         session=session, user_id=user_id, section=section
     )
     ready_date, days, per_week = readiness.ready_by(
-        history, target, utcnow(), settle=readiness.SETTLE_ANSWERS
+        history, target, now, settle=readiness.SETTLE_ANSWERS
     )
     low, high = readiness.predicted_range(theta, sd)
     readiness_repo.upsert_readiness(
@@ -485,13 +504,13 @@ def _update_readiness(
             improvement_rate_per_week=per_week,
             days_to_ready=days,
         ),
-        job_id="practice",
+        job_id=job_id,
         forecast=True,
+        now=now,
     )
     readiness_repo.refresh_readiness_batch(
-        session=session, job_id="practice", user_id=user_id, section=section
+        session=session, job_id=job_id, user_id=user_id, section=section, now=now
     )
-    _update_overall_theta(session, user_id)
 
 
 def _update_overall_theta(session: Session, user_id: int) -> None:

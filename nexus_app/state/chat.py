@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 import reflex as rx
@@ -10,6 +9,7 @@ import reflex as rx
 from nexus_app.services import tutor
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.streaming import in_thread
 
 ROLES = ("siswa",)
 
@@ -107,10 +107,7 @@ class ChatState(AuthState):
         cancel = threading.Event()
         updates = tutor.stream(subject_code=subject, question=question, cancel=cancel, actor=actor)
         try:
-            while True:
-                update = await asyncio.to_thread(next, updates, None)
-                if update is None:
-                    break
+            async for update in in_thread(updates):
                 async with self:
                     if self.stop_requested:
                         cancel.set()

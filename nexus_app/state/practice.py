@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from nexus_app.services import feedback, practice
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.streaming import in_thread
 
 ALL_TOPICS = "Semua topik"
 LETTERS = ("A", "B", "C", "D", "E")
@@ -282,10 +281,7 @@ class PracticeState(AuthState):
             self.feedback_busy = True
         updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id)
         try:
-            while True:
-                update = await asyncio.to_thread(next, updates, None)
-                if update is None:
-                    break
+            async for update in in_thread(updates):
                 async with self:
                     if self.attempt_id != attempt_id:
                         break  # the student moved on to the next question

@@ -158,7 +158,11 @@ def test_demo_seed_is_idempotent(engine: Engine) -> None:
     assert "admin" in first.stdout and "siswa01" in first.stdout
     second = nexus("demo", "seed")
     assert second.returncode == 0
-    assert "0 users, 0 subjects, 0 questions, 0 practice answers added" in second.stdout
+    assert (
+        "0 users, 0 subjects, 0 questions, 0 practice answers, 0 book packages added"
+        in second.stdout
+    )
+    assert "2 book packages added" in first.stdout
     with engine.connect() as conn:
         count = conn.execute(sa.text("SELECT role, COUNT(*) FROM users GROUP BY role"))
         assert dict(count.all()) == {"admin": 1, "guru": 2, "siswa": 30}
