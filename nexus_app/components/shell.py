@@ -128,3 +128,12 @@ def stat_card(label: str, value: rx.Var | str | int, icon: str, card_id: str) ->
         ),
         min_width="180px",
     )
+
+
+# Native <select> elements (Playwright and screen readers handle them best), styled alike.
+SELECT_STYLE = {
+    "padding": "0.5em",
+    "border_radius": "6px",
+    "border": "1px solid var(--gray-7)",
+    "background": "var(--gray-1)",
+}

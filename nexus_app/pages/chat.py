@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.state.chat import ChatState
 
 ROUTE = "/chat"
@@ -108,12 +108,7 @@ def _content() -> rx.Component:
                 value=s.subject,
                 on_change=s.set_subject,
                 id="chat-subject",
-                style={
-                    "padding": "0.5em",
-                    "border_radius": "6px",
-                    "border": "1px solid var(--gray-7)",
-                    "background": "var(--gray-1)",
-                },
+                style=SELECT_STYLE,
             ),
         ),
         rx.text_area(

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.state.practice import PracticeState
 
 ROUTE = "/practice"
 ROLES = ["siswa"]
-_SELECT_STYLE = {
-    "padding": "0.5em",
-    "border_radius": "6px",
-    "width": "100%",
-    "border": f"1px solid {rx.color('gray', 7)}",
-    "background": rx.color("gray", 1),
-}
+_SELECT_STYLE = {**SELECT_STYLE, "width": "100%"}
 
 
 def _error() -> rx.Component:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import app_shell
+from nexus_app.components.shell import SELECT_STYLE, app_shell
 from nexus_app.state.teacher import ALL_GRADES, HeatCell, HeatRow, TeacherState
 
 ROUTE = "/teacher"
 ROLES = ["guru", "admin"]
-_SELECT = {
-    "padding": "0.4em",
-    "border_radius": "6px",
-    "border": "1px solid var(--gray-7)",
-    "background": "var(--gray-1)",
-}
 
 
 def _filters() -> rx.Component:
@@ -25,14 +19,14 @@ def _filters() -> rx.Component:
             value=s.view_key,
             on_change=s.set_view,
             id="view-filter",
-            style=_SELECT,
+            style=SELECT_STYLE,
         ),
         rx.el.select(
             rx.foreach(s.class_choices, lambda c: rx.el.option(c, value=c)),
             value=s.class_filter,
             on_change=s.set_class_filter,
             id="class-filter",
-            style=_SELECT,
+            style=SELECT_STYLE,
         ),
         rx.el.select(
             rx.el.option("Semua kelas (10–12)", value=ALL_GRADES),
@@ -42,7 +36,7 @@ def _filters() -> rx.Component:
             value=s.grade_filter,
             on_change=s.set_grade_filter,
             id="grade-filter",
-            style=_SELECT,
+            style=SELECT_STYLE,
         ),
         wrap="wrap",
         spacing="3",
