@@ -145,33 +145,12 @@ def _drilldown() -> rx.Component:
                 rx.heading("Jawaban latihan", size="3"),
                 rx.cond(
                     s.drill_attempts.length() > 0,
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Waktu"),
-                                rx.table.column_header_cell("Soal"),
-                                rx.table.column_header_cell("Jawaban"),
-                                rx.table.column_header_cell("Hasil"),
-                                rx.table.column_header_cell("Durasi"),
-                                rx.table.column_header_cell("Penguasaan"),
-                            )
-                        ),
-                        rx.table.body(
-                            rx.foreach(
-                                s.drill_attempts,
-                                lambda a: rx.table.row(
-                                    rx.table.cell(a["when"]),
-                                    rx.table.cell(a["text"]),
-                                    rx.table.cell(a["answer"]),
-                                    rx.table.cell(a["result"]),
-                                    rx.table.cell(a["seconds"]),
-                                    rx.table.cell(a["mastery"]),
-                                    class_name="drill-attempt",
-                                ),
-                            )
-                        ),
-                        size="1",
-                        width="100%",
+                    _simple_table(
+                        ["Waktu", "Soal", "Jawaban", "Hasil", "Durasi", "Penguasaan"],
+                        s.drill_attempts,
+                        ["when", "text", "answer", "result", "seconds", "mastery"],
+                        row_class="drill-attempt",
+                        variant="ghost",
                     ),
                     rx.text(
                         "Belum ada jawaban latihan pada topik ini.", size="2", color_scheme="gray"
@@ -216,13 +195,25 @@ def _drilldown() -> rx.Component:
     )
 
 
-def _simple_table(headers: list[str], rows: rx.Var, keys: list[str], table_id: str) -> rx.Component:
+def _simple_table(
+    headers: list[str],
+    rows: rx.Var,
+    keys: list[str],
+    table_id: str | None = None,
+    *,
+    row_class: str | None = None,
+    variant: str = "surface",
+) -> rx.Component:
+    """A table of plain text cells: one column per key of each row dict."""
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
         rx.table.body(
-            rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+            rx.foreach(
+                rows,
+                lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys], class_name=row_class),
+            )
         ),
-        variant="surface",
+        variant=variant,
         size="1",
         width="100%",
         id=table_id,

@@ -80,17 +80,11 @@ class TeacherState(AuthState):
         self._refresh()
 
     def _refresh(self) -> None:
-        actor = self.require("guru", "admin")
         self.drill_open = False
         if not self.view_key:
             return
         try:
-            overview = teacher.class_overview(
-                actor=actor,
-                view_key=self.view_key,
-                class_name=self.class_filter,
-                grade=None if self.grade_filter == ALL_GRADES else int(self.grade_filter),
-            )
+            overview = self._overview()
         except ServiceError as exc:
             self.error = exc.message
             self.rows = []
