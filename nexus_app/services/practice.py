@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import ability, cat, readiness
-from nexus_app.models import Question, UserStudySession, utcnow
+from nexus_app.models import Attempt, Question, UserStudySession, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import questions as question_repo
@@ -430,30 +430,8 @@ def _record(
     _update_readiness(session, actor.id, row.section, theta_after, sd_after)
     session.flush()
 
-    tryout_finished = False
-    shown_theta, shown_se = theta_after, sd_after
-    if row.mode == "tryout":
-        shown_theta, shown_se, tryout_finished = _tryout_status(session, actor, row)
-    low, high = readiness.predicted_range(shown_theta, shown_se)
-    return AnswerResult(
-        session_id=row.id,
-        position=position,
-        question_id=question_id,
-        selected=letter,
-        correct_answer=question.correct_answer,
-        is_correct=is_correct,
-        explanation=question.explanation or "",
-        strategy_tip=question.strategy_tip or "",
-        time_spent_seconds=seconds,
-        theta_before=theta_before,
-        theta_after=theta_after,
-        score_before=_score(theta_before),
-        score_after=_score(theta_after),
-        se=shown_se,
-        predicted_low=low,
-        predicted_high=high,
-        tryout_finished=tryout_finished,
-        attempt_id=attempt.id,
+    return _answer_result(
+        session, actor, row, question, attempt, theta_before, theta_after, sd_after
     )
 
 
@@ -543,11 +521,24 @@ def _stored_result(
         session=session, user_id=actor.id, section=question.section
     )
     se = float(np.sqrt(belief.theta_variance)) if belief and belief.theta_variance else 1.0
-    low, high = readiness.predicted_range(after, se)
-    finished = False
+    return _answer_result(session, actor, row, question, attempt, before, after, se)
+
+
+def _answer_result(
+    session: Session,
+    actor: CurrentUser,
+    row: UserStudySession,
+    question: Question,
+    attempt: Attempt,
+    before: float,
+    after: float,
+    se: float,
+) -> AnswerResult:
+    """What the page shows after an answer; a tryout reports its own session estimate."""
+    shown_theta, shown_se, finished = after, se, False
     if row.mode == "tryout":
-        after_t, se, finished = _tryout_status(session, actor, row)
-        low, high = readiness.predicted_range(after_t, se)
+        shown_theta, shown_se, finished = _tryout_status(session, actor, row)
+    low, high = readiness.predicted_range(shown_theta, shown_se)
     return AnswerResult(
         session_id=row.id,
         position=attempt.attempt_number_in_session or 0,
@@ -562,11 +553,11 @@ def _stored_result(
         theta_after=after,
         score_before=_score(before),
         score_after=_score(after),
-        se=se,
+        se=shown_se,
         predicted_low=low,
         predicted_high=high,
         tryout_finished=finished,
-        attempt_id=attempt_id,
+        attempt_id=attempt.id or 0,
     )
 
 
