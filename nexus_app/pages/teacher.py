@@ -220,6 +220,14 @@ def _simple_table(
     )
 
 
+def _report_heading(title: str, download: rx.EventHandler, button_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.heading(title, size="4"),
+        rx.button("Unduh CSV", size="1", variant="soft", on_click=download, id=button_id),
+        align="center",
+    )
+
+
 def _content() -> rx.Component:
     s = TeacherState
     return rx.vstack(
@@ -232,33 +240,17 @@ def _content() -> rx.Component:
         rx.heading("Peta penguasaan · ", s.view_label, size="4"),
         _heatmap(),
         _drilldown(),
-        rx.hstack(
-            rx.heading("Ringkasan penguasaan kelas", size="4"),
-            rx.button(
-                "Unduh CSV",
-                size="1",
-                variant="soft",
-                on_click=s.download_summary,
-                id="download-summary",
-            ),
-            align="center",
-        ),
+        _report_heading("Ringkasan penguasaan kelas", s.download_summary, "download-summary"),
         _simple_table(
             ["Topik", "Siswa", "Rata-rata", "Terendah", "Tertinggi"],
             s.summary,
             ["topic", "students", "avg", "low", "high"],
             "class-summary",
         ),
-        rx.hstack(
-            rx.heading("Siswa yang perlu pendampingan (≥ 3 area lemah)", size="4"),
-            rx.button(
-                "Unduh CSV",
-                size="1",
-                variant="soft",
-                on_click=s.download_intervention,
-                id="download-intervention",
-            ),
-            align="center",
+        _report_heading(
+            "Siswa yang perlu pendampingan (≥ 3 area lemah)",
+            s.download_intervention,
+            "download-intervention",
         ),
         rx.cond(
             s.intervention.length() > 0,
@@ -272,17 +264,7 @@ def _content() -> rx.Component:
                 "Tidak ada siswa dengan tiga area lemah atau lebih.", size="2", color_scheme="gray"
             ),
         ),
-        rx.hstack(
-            rx.heading("Laporan aktivitas 7 hari terakhir", size="4"),
-            rx.button(
-                "Unduh CSV",
-                size="1",
-                variant="soft",
-                on_click=s.download_weekly,
-                id="download-weekly",
-            ),
-            align="center",
-        ),
+        _report_heading("Laporan aktivitas 7 hari terakhir", s.download_weekly, "download-weekly"),
         _simple_table(
             ["Siswa", "Nama", "Kelas", "Jawaban", "Akurasi", "Sesi", "Tanya tutor"],
             s.weekly,
