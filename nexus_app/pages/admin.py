@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import app_shell, stat_card
+from nexus_app.components.admin import admin_page
+from nexus_app.components.shell import stat_card
 from nexus_app.state.school import AdminOverviewState
 
 ROUTE = "/admin"
@@ -14,7 +15,6 @@ ROLES = ["admin"]
 def _content() -> rx.Component:
     state = AdminOverviewState
     return rx.vstack(
-        rx.heading("Admin sekolah", size="7"),
         rx.text("Ringkasan server Nexus. Database: ", rx.code(state.database), color_scheme="gray"),
         rx.flex(
             stat_card("Siswa", state.students, "users", "stat-students"),
@@ -50,4 +50,4 @@ def _content() -> rx.Component:
 
 
 def admin_home() -> rx.Component:
-    return app_shell(_content)()
+    return admin_page(ROUTE, "Admin sekolah", _content)()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.shell import SELECT_STYLE, app_shell
+from nexus_app.components.tables import simple_table
 from nexus_app.state.teacher import ALL_GRADES, HeatCell, HeatRow, TeacherState
 
 ROUTE = "/teacher"
@@ -145,7 +146,7 @@ def _drilldown() -> rx.Component:
                 rx.heading("Jawaban latihan", size="3"),
                 rx.cond(
                     s.drill_attempts.length() > 0,
-                    _simple_table(
+                    simple_table(
                         ["Waktu", "Soal", "Jawaban", "Hasil", "Durasi", "Penguasaan"],
                         s.drill_attempts,
                         ["when", "text", "answer", "result", "seconds", "mastery"],
@@ -195,31 +196,6 @@ def _drilldown() -> rx.Component:
     )
 
 
-def _simple_table(
-    headers: list[str],
-    rows: rx.Var,
-    keys: list[str],
-    table_id: str | None = None,
-    *,
-    row_class: str | None = None,
-    variant: str = "surface",
-) -> rx.Component:
-    """A table of plain text cells: one column per key of each row dict."""
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-        rx.table.body(
-            rx.foreach(
-                rows,
-                lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys], class_name=row_class),
-            )
-        ),
-        variant=variant,
-        size="1",
-        width="100%",
-        id=table_id,
-    )
-
-
 def _report_heading(title: str, download: rx.EventHandler, button_id: str) -> rx.Component:
     return rx.hstack(
         rx.heading(title, size="4"),
@@ -241,7 +217,7 @@ def _content() -> rx.Component:
         _heatmap(),
         _drilldown(),
         _report_heading("Ringkasan penguasaan kelas", s.download_summary, "download-summary"),
-        _simple_table(
+        simple_table(
             ["Topik", "Siswa", "Rata-rata", "Terendah", "Tertinggi"],
             s.summary,
             ["topic", "students", "avg", "low", "high"],
@@ -254,7 +230,7 @@ def _content() -> rx.Component:
         ),
         rx.cond(
             s.intervention.length() > 0,
-            _simple_table(
+            simple_table(
                 ["Siswa", "Nama", "Bidang", "Area lemah"],
                 s.intervention,
                 ["username", "name", "area", "count"],
@@ -265,7 +241,7 @@ def _content() -> rx.Component:
             ),
         ),
         _report_heading("Laporan aktivitas 7 hari terakhir", s.download_weekly, "download-weekly"),
-        _simple_table(
+        simple_table(
             ["Siswa", "Nama", "Kelas", "Jawaban", "Akurasi", "Sesi", "Tanya tutor"],
             s.weekly,
             ["username", "name", "class_name", "answers", "accuracy", "sessions", "tutor"],

@@ -52,6 +52,16 @@ class LoginResult:
     user: CurrentUser
 
 
+def require_role(actor: CurrentUser, *roles: str) -> None:
+    """Services refuse on their own, so no caller (page, CLI, HTTP) can skip the check."""
+    if actor.role not in roles:
+        raise PermissionDenied()
+
+
+def require_admin(actor: CurrentUser) -> None:
+    require_role(actor, "admin")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

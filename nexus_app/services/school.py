@@ -8,8 +8,7 @@ from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import school as school_repo
-from nexus_app.services.auth import CurrentUser
-from nexus_app.services.errors import PermissionDenied
+from nexus_app.services.auth import CurrentUser, require_admin
 
 
 @dataclass(frozen=True)
@@ -21,14 +20,8 @@ class Overview:
     database: str
 
 
-def _require_role(actor: CurrentUser, *roles: str) -> None:
-    # The state checks too; services refuse on their own so no caller can skip the check.
-    if actor.role not in roles:
-        raise PermissionDenied()
-
-
 def admin_overview(*, actor: CurrentUser) -> Overview:
-    _require_role(actor, "admin")
+    require_admin(actor)
     with unit_of_work() as session:
         return Overview(
             users_by_role=school_repo.count_users_by_role(session=session),
