@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from nexus_app.models import ClassAssignment, LoginAttempt, User
 
@@ -133,3 +135,164 @@ def list_students(
     if grade is not None:
         query = query.where(User.grade == grade)
     return list(session.exec(query.order_by(User.class_name, User.full_name)).all())
+
+
+# --- Admin: the user list, bulk checks and account changes -------------------------------
+
+
+def _like_pattern(term: str) -> str:
+    """A LIKE pattern that matches `term` literally anywhere (its % and _ escaped)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _user_filters(*, search: str | None, role: str | None, active: bool | None) -> list[Any]:
+    filters: list[Any] = [User.deleted_at.is_(None)]  # type: ignore[union-attr]
+    if search:
+        pattern = _like_pattern(search)
+        # ilike: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite.
+        filters.append(
+            sa.or_(
+                col(User.username).ilike(pattern, escape="\\"),
+                col(User.full_name).ilike(pattern, escape="\\"),
+                col(User.class_name).ilike(pattern, escape="\\"),
+            )
+        )
+    if role:
+        filters.append(User.role == role)
+    if active is not None:
+        filters.append(col(User.is_active).is_(active))
+    return filters
+
+
+def search_users(
+    *,
+    session: Session,
+    search: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: int = 25,
+    offset: int = 0,
+) -> list[User]:
+    """One page of (not deleted) users matching username, full name or class; LIMIT/OFFSET."""
+    query = (
+        select(User)
+        .where(*_user_filters(search=search, role=role, active=active))
+        .order_by(col(User.username))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.exec(query).all())
+
+
+def count_users(
+    *,
+    session: Session,
+    search: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> int:
+    query = (
+        select(sa.func.count())
+        .select_from(User)
+        .where(*_user_filters(search=search, role=role, active=active))
+    )
+    return int(session.exec(query).one())
+
+
+_IN_CHUNK = 500  # stay far below every database's bound-parameter limit
+
+
+def existing_usernames(*, session: Session, usernames: Collection[str]) -> set[str]:
+    """Which of `usernames` are taken (deleted accounts too), compared case-insensitively;
+    returns the lower-cased names."""
+    wanted = sorted({u.lower() for u in usernames})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        found.update(
+            name.lower()
+            for name in session.exec(
+                select(User.username).where(sa.func.lower(User.username).in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def existing_emails(*, session: Session, emails: Collection[str]) -> set[str]:
+    """Which of `emails` are taken, compared case-insensitively; returns them lower-cased."""
+    wanted = sorted({e.lower() for e in emails})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        found.update(
+            (email or "").lower()
+            for email in session.exec(
+                select(User.email).where(sa.func.lower(User.email).in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def add_users(*, session: Session, users: list[dict[str, Any]]) -> list[User]:
+    """Insert many users (each dict holds User fields, with `password_hash`); one flush."""
+    rows = [User(**fields) for fields in users]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def get_live_user_for_update(*, session: Session, user_id: int) -> User | None:
+    """A not-deleted user, row-locked on PostgreSQL until the transaction ends."""
+    return session.exec(
+        select(User)
+        .where(User.id == user_id, User.deleted_at.is_(None))  # type: ignore[union-attr]
+        .with_for_update()
+    ).first()
+
+
+def lock_active_admin_ids(*, session: Session) -> list[int]:
+    """Ids of active admins, locked (PostgreSQL) so two admins cannot remove each other at
+    once and leave the school without one. SQLite serialises writers anyway."""
+    return [
+        int(user_id)
+        for user_id in session.exec(
+            select(User.id)
+            .where(
+                User.role == "admin",
+                col(User.is_active).is_(True),
+                User.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+            .order_by(col(User.id))
+            .with_for_update()
+        ).all()
+        if user_id is not None
+    ]
+
+
+def set_role(*, session: Session, user: User, role: str) -> None:
+    user.role = role
+    session.add(user)
+    session.flush()
+
+
+def set_active(*, session: Session, user: User, active: bool) -> None:
+    user.is_active = active
+    session.add(user)
+    session.flush()
+
+
+def set_password_hash(*, session: Session, user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    session.add(user)
+    session.flush()
+
+
+def clear_login_failures(*, session: Session, username: str) -> int:
+    """Forget a username's failed logins (a password reset also lifts a lockout)."""
+    result = session.exec(
+        delete(LoginAttempt).where(  # type: ignore[call-overload]
+            col(LoginAttempt.username) == username, col(LoginAttempt.succeeded).is_(False)
+        )
+    )
+    return int(result.rowcount or 0)

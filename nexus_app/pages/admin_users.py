@@ -1,0 +1,631 @@
+"""/admin/users: Pengguna (search and paging, create, CSV import, role, (de)activation,
+password reset)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.shell import SELECT_STYLE
+from nexus_app.state.admin_users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
+
+ROUTE = "/admin/users"
+TITLE = "Pengguna"
+
+S = AdminUsersState
+ROLE_OPTIONS = [("siswa", "Siswa"), ("guru", "Guru"), ("admin", "Admin")]
+INPUT_WIDTH = "100%"
+
+
+def _role_options() -> list[rx.Component]:
+    return [rx.el.option(label, value=value) for value, label in ROLE_OPTIONS]
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="search",
+                    placeholder="Cari nama pengguna, nama lengkap atau kelas…",
+                    default_value=S.search,
+                    id="users-search",
+                    width="340px",
+                ),
+                rx.button(
+                    rx.icon("search", size=16), "Cari", type="submit", id="users-search-submit"
+                ),
+                spacing="2",
+            ),
+            on_submit=S.apply_search,
+            # A new key remounts the (uncontrolled) search box, so "Hapus filter" empties it.
+            key=S.search_form_key,
+        ),
+        rx.el.select(
+            rx.el.option("Semua peran", value=""),
+            *_role_options(),
+            value=S.role_filter,
+            on_change=S.set_role_filter,
+            id="users-role-filter",
+            style=SELECT_STYLE,
+        ),
+        rx.el.select(
+            rx.el.option("Aktif & nonaktif", value="all"),
+            rx.el.option("Hanya aktif", value="active"),
+            rx.el.option("Hanya nonaktif", value="inactive"),
+            value=S.status_filter,
+            on_change=S.set_status_filter,
+            id="users-status-filter",
+            style=SELECT_STYLE,
+        ),
+        rx.button(
+            "Hapus filter",
+            variant="soft",
+            color_scheme="gray",
+            on_click=S.clear_search,
+            id="users-clear-filters",
+        ),
+        rx.spacer(),
+        rx.badge(S.total_text, size="3", id="users-total"),
+        wrap="wrap",
+        spacing="3",
+        align="center",
+        width="100%",
+    )
+
+
+def _status_badge(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["active"] == "1",
+        rx.badge(row["status"], color_scheme="green"),
+        rx.badge(row["status"], color_scheme="red"),
+    )
+
+
+def _user_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["username"], weight="medium")),
+        rx.table.cell(row["full_name"]),
+        rx.table.cell(row["role_label"]),
+        rx.table.cell(row["class_name"]),
+        rx.table.cell(row["grade"]),
+        rx.table.cell(_status_badge(row)),
+        rx.table.cell(row["last_login"]),
+        rx.table.cell(
+            rx.button(
+                "Kelola",
+                size="1",
+                variant="soft",
+                on_click=S.open_user(row["id"]),
+                id="user-manage-" + row["username"],
+            )
+        ),
+        id="user-row-" + row["username"],
+        class_name="user-row",
+    )
+
+
+def _table() -> rx.Component:
+    headers = [
+        "Nama pengguna",
+        "Nama lengkap",
+        "Peran",
+        "Kelas",
+        "Tingkat",
+        "Status",
+        "Masuk terakhir",
+        "",
+    ]
+    return rx.cond(
+        S.total > 0,
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(S.rows, _user_row)),
+            variant="surface",
+            size="1",
+            width="100%",
+            id="users-table",
+        ),
+        rx.callout(
+            "Tidak ada pengguna yang cocok dengan pencarian ini.",
+            icon="info",
+            color_scheme="gray",
+            id="users-empty",
+        ),
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Sebelumnya",
+            variant="soft",
+            disabled=~S.has_previous,
+            on_click=S.previous_page,
+            id="users-prev",
+        ),
+        rx.text(S.page_text, size="2", id="users-page-info"),
+        rx.button(
+            "Berikutnya",
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            disabled=~S.has_next,
+            on_click=S.next_page,
+            id="users-next",
+        ),
+        spacing="3",
+        align="center",
+        justify="center",
+        width="100%",
+    )
+
+
+# --- one account --------------------------------------------------------------------------
+
+
+def _shown_once(password: rx.Var, box_id: str, on_dismiss: rx.EventHandler) -> rx.Component:
+    return rx.callout(
+        rx.vstack(
+            rx.text("Kata sandi baru (hanya ditampilkan sekali, catat sekarang):"),
+            rx.code(password, size="4", id=box_id),
+            rx.button(
+                "Sudah dicatat, sembunyikan",
+                size="1",
+                variant="soft",
+                color_scheme="gray",
+                on_click=on_dismiss,
+                id=box_id + "-dismiss",
+            ),
+            spacing="2",
+        ),
+        icon="key-round",
+        color_scheme="amber",
+    )
+
+
+def _panel_role() -> rx.Component:
+    return rx.hstack(
+        rx.text("Peran", weight="medium", width="7em"),
+        rx.el.select(
+            *_role_options(),
+            value=S.panel_role,
+            on_change=S.set_panel_role,
+            id="panel-role",
+            style=SELECT_STYLE,
+        ),
+        rx.button(
+            "Simpan peran",
+            on_click=S.save_role,
+            disabled=S.selected["is_self"] == "1",
+            id="panel-role-save",
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def _panel_status() -> rx.Component:
+    deactivate = rx.cond(
+        S.confirm_deactivate,
+        rx.hstack(
+            rx.text("Akun ini tidak akan bisa masuk dan semua sesinya diakhiri.", size="2"),
+            rx.button(
+                "Ya, nonaktifkan",
+                color_scheme="red",
+                on_click=S.deactivate,
+                id="panel-deactivate-confirm",
+            ),
+            rx.button("Batal", variant="soft", color_scheme="gray", on_click=S.cancel_deactivate),
+            align="center",
+            spacing="3",
+        ),
+        rx.button(
+            "Nonaktifkan",
+            color_scheme="red",
+            variant="soft",
+            on_click=S.ask_deactivate,
+            disabled=S.selected["is_self"] == "1",
+            id="panel-deactivate",
+        ),
+    )
+    return rx.hstack(
+        rx.text("Status", weight="medium", width="7em"),
+        _status_badge(S.selected),
+        rx.cond(
+            S.selected["active"] == "1",
+            deactivate,
+            rx.button(
+                "Aktifkan kembali",
+                color_scheme="green",
+                on_click=S.reactivate,
+                id="panel-reactivate",
+            ),
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def _panel_password() -> rx.Component:
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                rx.text("Kata sandi", weight="medium", width="7em"),
+                rx.input(
+                    name="new_password",
+                    type="password",
+                    placeholder="Kata sandi baru (min. 8 karakter)",
+                    auto_complete="new-password",
+                    id="panel-new-password",
+                    width="260px",
+                ),
+                rx.button("Ganti kata sandi", type="submit", id="panel-reset-password"),
+                rx.button(
+                    "Buat otomatis",
+                    type="button",
+                    variant="soft",
+                    on_click=S.reset_password_generated,
+                    id="panel-generate-password",
+                ),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            on_submit=S.reset_password,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            S.reset_password_shown != "",
+            _shown_once(S.reset_password_shown, "panel-password-result", S.dismiss_reset_password),
+        ),
+        rx.cond(
+            S.selected["is_self"] == "1",
+            rx.text(
+                "Ini akun Anda sendiri: peran, status dan kata sandinya tidak diubah di sini.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _panel() -> rx.Component:
+    return rx.cond(
+        S.selected_id > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(
+                        S.selected["full_name"] + " (" + S.selected["username"] + ")",
+                        size="4",
+                        id="panel-title",
+                    ),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("x", size=16),
+                        "Tutup",
+                        variant="ghost",
+                        on_click=S.close_panel,
+                        id="panel-close",
+                    ),
+                    width="100%",
+                ),
+                rx.text(
+                    "Kelas: "
+                    + S.selected["class_name"]
+                    + " · Tingkat: "
+                    + S.selected["grade"]
+                    + " · Email: "
+                    + S.selected["email"]
+                    + " · Masuk terakhir: "
+                    + S.selected["last_login"],
+                    size="2",
+                    color_scheme="gray",
+                ),
+                success_callout(S.panel_message, "panel-message"),
+                _panel_role(),
+                _panel_status(),
+                _panel_password(),
+                spacing="3",
+                width="100%",
+            ),
+            id="user-panel",
+            width="100%",
+        ),
+    )
+
+
+# --- create -------------------------------------------------------------------------------
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+
+
+def _create_card() -> rx.Component:
+    student_fields = rx.cond(
+        S.new_role == "siswa",
+        rx.grid(
+            _field(
+                "Kelas",
+                rx.input(
+                    name="class_name", placeholder="XII IPA 1", id="new-class", width=INPUT_WIDTH
+                ),
+            ),
+            _field(
+                "Tingkat",
+                rx.el.select(
+                    rx.el.option("10", value="10"),
+                    rx.el.option("11", value="11"),
+                    rx.el.option("12", value="12"),
+                    name="grade",
+                    default_value="12",
+                    id="new-grade",
+                    style=SELECT_STYLE,
+                ),
+            ),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading("Tambah pengguna", size="4"),
+            rx.form(
+                rx.vstack(
+                    _field(
+                        "Peran",
+                        rx.el.select(
+                            *_role_options(),
+                            value=S.new_role,
+                            on_change=S.set_new_role,
+                            id="new-role",
+                            style=SELECT_STYLE,
+                        ),
+                    ),
+                    _field(
+                        "Nama pengguna",
+                        rx.input(
+                            name="username",
+                            placeholder="misalnya siswa31",
+                            auto_complete="off",
+                            id="new-username",
+                            width=INPUT_WIDTH,
+                        ),
+                    ),
+                    _field(
+                        "Nama lengkap",
+                        rx.input(name="full_name", id="new-full-name", width=INPUT_WIDTH),
+                    ),
+                    student_fields,
+                    _field(
+                        "Email (boleh kosong)",
+                        rx.input(name="email", type="email", id="new-email", width=INPUT_WIDTH),
+                    ),
+                    _field(
+                        "Kata sandi awal (kosongkan agar dibuat otomatis)",
+                        rx.input(
+                            name="password",
+                            type="password",
+                            auto_complete="new-password",
+                            id="new-password",
+                            width=INPUT_WIDTH,
+                        ),
+                    ),
+                    rx.button(
+                        rx.icon("user-plus", size=16), "Buat akun", type="submit", id="new-submit"
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=S.create_user,
+                key=S.form_key,
+                width="100%",
+            ),
+            error_callout(S.create_error, "new-error"),
+            success_callout(S.create_message, "new-message"),
+            rx.cond(
+                S.created_password != "",
+                _shown_once(S.created_password, "new-password-result", S.dismiss_created),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def _credentials() -> rx.Component:
+    return rx.cond(
+        S.import_credentials.length() > 0,
+        rx.vstack(
+            rx.callout(
+                "Kata sandi di bawah dibuat otomatis dan hanya ditampilkan sekali. Unduh atau "
+                "catat sekarang, lalu bagikan kepada masing-masing pemilik akun.",
+                icon="key-round",
+                color_scheme="amber",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("download", size=16),
+                    "Unduh kata sandi (CSV)",
+                    on_click=S.download_credentials,
+                    id="import-download-credentials",
+                ),
+                rx.button(
+                    "Sudah dicatat, sembunyikan",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=S.dismiss_credentials,
+                    id="import-credentials-dismiss",
+                ),
+                spacing="3",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in [
+                                "Nama pengguna",
+                                "Nama lengkap",
+                                "Peran",
+                                "Kelas",
+                                "Kata sandi",
+                            ]
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        S.import_credentials,
+                        lambda c: rx.table.row(
+                            rx.table.cell(c["username"]),
+                            rx.table.cell(c["full_name"]),
+                            rx.table.cell(c["role_label"]),
+                            rx.table.cell(c["class_name"]),
+                            rx.table.cell(rx.code(c["password"])),
+                        ),
+                    )
+                ),
+                variant="surface",
+                size="1",
+                width="100%",
+                id="import-credentials",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _import_report() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            S.import_summary != "",
+            rx.callout(
+                S.import_summary,
+                icon=rx.cond(S.import_ok, "circle-check", "triangle-alert"),
+                color_scheme=rx.cond(S.import_ok, "green", "red"),
+                id="import-result",
+            ),
+        ),
+        rx.cond(
+            S.import_errors.length() > 0,
+            rx.box(
+                rx.text("Baris yang salah:", weight="medium", size="2"),
+                rx.el.ul(
+                    rx.foreach(
+                        S.import_errors,
+                        lambda e: rx.el.li(rx.text(e, size="2"), class_name="import-error-row"),
+                    ),
+                    style={"margin": "0.3em 0 0 1.2em", "max_height": "16em", "overflow_y": "auto"},
+                ),
+                id="import-errors",
+                width="100%",
+            ),
+        ),
+        _credentials(),
+    )
+
+
+def _import_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Impor dari CSV", size="4"),
+            rx.text(
+                "Kolom: username, full_name, role (siswa/guru/admin), class_name dan grade "
+                "(10–12, wajib untuk siswa), email, password (boleh kosong: dibuat otomatis). "
+                "Setiap baris diperiksa dulu; satu baris salah berarti tidak ada yang diimpor, "
+                "kecuali Anda memilih melewati baris yang salah.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.upload(
+                rx.vstack(
+                    rx.icon("file-spreadsheet", size=28, color=rx.color("indigo", 9)),
+                    rx.text("Seret berkas .csv ke sini atau klik untuk memilih", size="2"),
+                    align="center",
+                    spacing="1",
+                ),
+                id=UPLOAD_ID,
+                accept={"text/csv": [".csv"]},
+                multiple=False,
+                max_files=1,
+                max_size=MAX_IMPORT_BYTES,
+                on_drop_rejected=S.upload_rejected,
+                border="1px dashed var(--gray-8)",
+                border_radius="8px",
+                padding="1em",
+                width="100%",
+                cursor="pointer",
+            ),
+            rx.foreach(
+                rx.selected_files(UPLOAD_ID),
+                lambda name: rx.text("Berkas: ", name, size="2", id="import-selected-file"),
+            ),
+            rx.hstack(
+                rx.checkbox(
+                    "Lewati baris yang salah (impor hanya baris yang benar)",
+                    checked=S.import_skip,
+                    on_change=S.set_import_skip,
+                    id="import-skip-invalid",
+                ),
+                spacing="2",
+            ),
+            rx.button(
+                rx.icon("upload", size=16),
+                "Periksa & impor",
+                on_click=S.import_csv(rx.upload_files(upload_id=UPLOAD_ID)),
+                loading=S.import_busy,
+                id="import-submit",
+            ),
+            rx.cond(
+                S.import_busy,
+                rx.vstack(
+                    rx.progress(value=S.import_progress, width="100%", id="import-progress"),
+                    rx.text(S.import_progress_text, size="2"),
+                    width="100%",
+                ),
+            ),
+            error_callout(S.import_error, "import-error"),
+            _import_report(),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        _filters(),
+        error_callout(S.list_error, "users-list-error"),
+        error_callout(S.panel_error, "panel-error"),
+        _panel(),
+        _table(),
+        _pager(),
+        rx.grid(
+            _create_card(),
+            _import_card(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def admin_users_page() -> rx.Component:
+    return admin_page(ROUTE, TITLE, _content)()

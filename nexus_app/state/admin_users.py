@@ -1,0 +1,487 @@
+"""State of /admin/users (admin only; every handler re-checks the role on the server)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from nexus_app.services import user_admin
+from nexus_app.services.auth import ROLE_LABELS, CurrentUser
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+UPLOAD_ID = "users-csv"
+ALL = ""
+TIME_FORMAT = "%d-%m-%Y %H:%M UTC"
+CREDENTIALS_FILENAME = "akun-baru-nexus.csv"
+MAX_IMPORT_BYTES = user_admin.MAX_IMPORT_BYTES
+_REJECTION_REASONS = {
+    "file-too-large": f"berkas lebih besar dari {MAX_IMPORT_BYTES // 1024} KB",
+    "file-invalid-type": "bukan berkas .csv",
+    "too-many-files": "pilih satu berkas saja",
+}
+
+
+def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
+    return {
+        "id": str(row.id),
+        "username": row.username,
+        "full_name": row.full_name or "–",
+        "role": row.role,
+        "role_label": ROLE_LABELS.get(row.role, row.role),
+        "class_name": row.class_name or "–",
+        "grade": "–" if row.grade is None else str(row.grade),
+        "email": row.email or "–",
+        "active": "1" if row.is_active else "",
+        "status": "Aktif" if row.is_active else "Nonaktif",
+        "last_login": row.last_login.strftime(TIME_FORMAT) if row.last_login else "belum pernah",
+        "is_self": "1" if row.id == actor_id else "",
+    }
+
+
+def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
+    return {
+        "username": c.username,
+        "full_name": c.full_name,
+        "role_label": ROLE_LABELS.get(c.role, c.role),
+        "class_name": c.class_name or "–",
+        "password": c.password,
+    }
+
+
+def _parse_id(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class AdminUsersState(AuthState):
+    # The list.
+    search: str = ""
+    role_filter: str = ALL
+    status_filter: str = "all"
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[dict[str, str]] = []
+    list_error: str = ""
+    search_form_key: int = 0
+
+    # Create one account.
+    new_role: str = "siswa"
+    create_error: str = ""
+    create_message: str = ""
+    created_password: str = ""  # a generated password, shown once
+    form_key: int = 0  # bumped after a success: the form remounts empty
+
+    # CSV import.
+    import_skip: bool = False
+    import_busy: bool = False
+    import_progress: int = 0
+    import_progress_text: str = ""
+    import_error: str = ""
+    import_summary: str = ""
+    import_ok: bool = False
+    import_errors: list[str] = []
+    import_credentials: list[dict[str, str]] = []
+    # The downloadable copy stays on the server; the page only asks for it.
+    _credentials_csv: str = ""
+
+    # The panel of one selected account.
+    selected_id: int = 0
+    selected: dict[str, str] = {}
+    panel_role: str = ""
+    confirm_deactivate: bool = False
+    panel_error: str = ""
+    panel_message: str = ""
+    reset_password_shown: str = ""  # the new password, shown once
+
+    @rx.var
+    def page_text(self) -> str:
+        return f"Halaman {self.page} dari {self.pages}"
+
+    @rx.var
+    def total_text(self) -> str:
+        return f"{self.total} pengguna"
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    # --- the list ---------------------------------------------------------------------
+
+    def _reload(self, actor: CurrentUser) -> None:
+        self.list_error = ""
+        try:
+            result = user_admin.list_users(
+                actor=actor,
+                search=self.search,
+                role=self.role_filter,
+                status=self.status_filter,
+                page=self.page,
+            )
+        except ServiceError as exc:
+            self.list_error = exc.message
+            return
+        self.rows = [_user_dict(r, actor.id) for r in result.rows]
+        self.total = result.total
+        self.page = result.page
+        self.pages = result.pages
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        # Passwords are shown once: a new visit to the page does not show them again.
+        self.created_password = ""
+        self.create_message = ""
+        self.create_error = ""
+        self.reset_password_shown = ""
+        self._clear_import()
+        self._close_panel()
+        self._reload(actor)
+
+    @rx.event
+    def apply_search(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.search = str(form_data.get("search") or "").strip()
+        self.page = 1
+        self._reload(actor)
+
+    @rx.event
+    def clear_search(self) -> None:
+        actor = self.require("admin")
+        self.search = ""
+        self.role_filter = ALL
+        self.status_filter = "all"
+        self.page = 1
+        self.search_form_key += 1
+        self._reload(actor)
+
+    @rx.event
+    def set_role_filter(self, value: str) -> None:
+        actor = self.require("admin")
+        self.role_filter = value if value in ROLE_LABELS else ALL
+        self.page = 1
+        self._reload(actor)
+
+    @rx.event
+    def set_status_filter(self, value: str) -> None:
+        actor = self.require("admin")
+        self.status_filter = value if value in user_admin.STATUS_FILTERS else "all"
+        self.page = 1
+        self._reload(actor)
+
+    @rx.event
+    def next_page(self) -> None:
+        actor = self.require("admin")
+        self.page += 1
+        self._reload(actor)
+
+    @rx.event
+    def previous_page(self) -> None:
+        actor = self.require("admin")
+        self.page = max(1, self.page - 1)
+        self._reload(actor)
+
+    # --- create -----------------------------------------------------------------------
+
+    @rx.event
+    def set_new_role(self, value: str) -> None:
+        self.require("admin")
+        self.new_role = value if value in ROLE_LABELS else "siswa"
+
+    @rx.event
+    def create_user(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.create_error = ""
+        self.create_message = ""
+        self.created_password = ""
+        is_student = self.new_role == "siswa"
+        try:
+            created = user_admin.create_user(
+                actor=actor,
+                username=str(form_data.get("username") or ""),
+                full_name=str(form_data.get("full_name") or ""),
+                role=self.new_role,
+                class_name=str(form_data.get("class_name") or "") if is_student else None,
+                grade=form_data.get("grade") if is_student else None,
+                email=str(form_data.get("email") or ""),
+                password=str(form_data.get("password") or ""),
+            )
+        except ServiceError as exc:
+            self.create_error = exc.message
+            return
+        label = ROLE_LABELS.get(created.role, created.role)
+        self.create_message = f"Akun {created.username} ({label}) dibuat."
+        if created.generated:
+            self.created_password = created.password
+        self.form_key += 1
+        self._reload(actor)
+
+    @rx.event
+    def dismiss_created(self) -> None:
+        self.require("admin")
+        self.created_password = ""
+        self.create_message = ""
+
+    # --- CSV import -------------------------------------------------------------------
+
+    def _clear_import(self) -> None:
+        self.import_error = ""
+        self.import_summary = ""
+        self.import_ok = False
+        self.import_errors = []
+        self.import_credentials = []
+        self._credentials_csv = ""
+        self.import_progress = 0
+        self.import_progress_text = ""
+
+    @rx.event
+    def set_import_skip(self, value: bool) -> None:
+        self.require("admin")
+        self.import_skip = bool(value)
+
+    @rx.event
+    def upload_rejected(self, rejected: list[dict[str, Any]]) -> None:
+        """The browser refused the file before sending it (too large or not .csv)."""
+        self.require("admin")
+        self._clear_import()
+        codes = [
+            str(error.get("code", ""))
+            for item in rejected
+            if isinstance(item, dict)
+            for error in item.get("errors", [])
+            if isinstance(error, dict)
+        ]
+        reasons = [_REJECTION_REASONS[c] for c in dict.fromkeys(codes) if c in _REJECTION_REASONS]
+        self.import_error = (
+            "Berkas ditolak: "
+            + ("; ".join(reasons) if reasons else "unggah satu berkas .csv")
+            + "."
+        )
+
+    @rx.event
+    async def import_csv(self, files: list[rx.UploadFile]):
+        actor = self.require("admin")
+        self._clear_import()
+        if not files:
+            self.import_error = "Pilih berkas CSV terlebih dahulu."
+            return
+        upload = files[0]
+        # One byte over the limit is enough for the service to refuse the file.
+        data = await upload.read(user_admin.MAX_IMPORT_BYTES + 1)
+        progress = {"done": 0, "total": 0}
+
+        def on_progress(done: int, total: int) -> None:
+            progress["done"], progress["total"] = done, total
+
+        self.import_busy = True
+        self.import_progress_text = "Memeriksa setiap baris…"
+        yield
+        # argon2 hashing is slow: run it off the event loop and stream progress meanwhile.
+        task = asyncio.ensure_future(
+            asyncio.to_thread(
+                user_admin.import_users_csv,
+                actor=actor,
+                filename=upload.filename or "",
+                data=data,
+                skip_invalid=self.import_skip,
+                progress=on_progress,
+            )
+        )
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.5)
+                if progress["total"] and not task.done():
+                    self.import_progress = round(100 * progress["done"] / progress["total"])
+                    self.import_progress_text = (
+                        f"Menyimpan akun {progress['done']} dari {progress['total']}…"
+                    )
+                    yield
+            report = task.result()
+        except ServiceError as exc:
+            self.import_error = exc.message
+            return
+        finally:
+            self.import_busy = False
+            self.import_progress_text = ""
+        self._show_report(report)
+        if report.imported:
+            self._reload(actor)
+            yield rx.clear_selected_files(UPLOAD_ID)
+
+    def _show_report(self, report: user_admin.UserImportReport) -> None:
+        bad = len(report.errors)
+        self.import_errors = [str(e) for e in report.errors]
+        self.import_ok = report.imported > 0
+        if report.imported and not bad:
+            self.import_summary = f"{report.imported} pengguna diimpor."
+        elif report.imported:
+            self.import_summary = (
+                f"{report.imported} pengguna diimpor; {bad} baris salah dilewati (lihat daftar)."
+            )
+        elif bad == report.rows:
+            self.import_summary = f"Tidak ada yang diimpor: semua {bad} baris salah."
+        else:
+            self.import_summary = (
+                f"Tidak ada yang diimpor: {bad} dari {report.rows} baris salah. Perbaiki berkas, "
+                "atau centang “Lewati baris yang salah” untuk mengimpor "
+                f"{report.rows - bad} baris yang benar."
+            )
+        self.import_credentials = [_credential_dict(c) for c in report.credentials]
+        self._credentials_csv = (
+            user_admin.credentials_csv(report.credentials) if report.credentials else ""
+        )
+
+    @rx.event
+    def download_credentials(self):
+        self.require("admin")
+        if not self._credentials_csv:
+            self.import_error = "Tidak ada kata sandi baru untuk diunduh."
+            return None
+        return rx.download(data=self._credentials_csv, filename=CREDENTIALS_FILENAME)
+
+    @rx.event
+    def dismiss_credentials(self) -> None:
+        self.require("admin")
+        self.import_credentials = []
+        self._credentials_csv = ""
+
+    # --- one account ------------------------------------------------------------------
+
+    def _close_panel(self) -> None:
+        self.selected_id = 0
+        self.selected = {}
+        self.panel_role = ""
+        self.confirm_deactivate = False
+        self.panel_error = ""
+        self.panel_message = ""
+        self.reset_password_shown = ""
+
+    def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
+        self.selected_id = row.id
+        self.selected = _user_dict(row, actor.id)
+        self.panel_role = row.role
+
+    @rx.event
+    def open_user(self, user_id: str) -> None:
+        actor = self.require("admin")
+        self._close_panel()
+        try:
+            row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(row, actor)
+
+    @rx.event
+    def close_panel(self) -> None:
+        self.require("admin")
+        self._close_panel()
+
+    @rx.event
+    def set_panel_role(self, value: str) -> None:
+        self.require("admin")
+        self.panel_role = value
+
+    @rx.event
+    def save_role(self) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            row = user_admin.change_role(
+                actor=actor, user_id=self.selected_id, role=self.panel_role
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(row, actor)
+        self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
+        self._reload(actor)
+
+    @rx.event
+    def ask_deactivate(self) -> None:
+        self.require("admin")
+        self.confirm_deactivate = True
+
+    @rx.event
+    def cancel_deactivate(self) -> None:
+        self.require("admin")
+        self.confirm_deactivate = False
+
+    @rx.event
+    def deactivate(self) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        self.confirm_deactivate = False
+        try:
+            result = user_admin.deactivate_user(actor=actor, user_id=self.selected_id)
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(result.user, actor)
+        self.panel_message = (
+            f"Akun {result.user.username} dinonaktifkan; {result.sessions_ended} sesi "
+            "masuknya diakhiri."
+        )
+        self._reload(actor)
+
+    @rx.event
+    def reactivate(self) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(row, actor)
+        self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
+        self._reload(actor)
+
+    def _reset(self, actor: CurrentUser, password: str | None) -> None:
+        self.panel_error = ""
+        self.panel_message = ""
+        self.reset_password_shown = ""
+        try:
+            result = user_admin.reset_password(
+                actor=actor, user_id=self.selected_id, new_password=password
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self.panel_message = (
+            f"Kata sandi {result.username} diganti; {result.sessions_ended} sesi masuknya "
+            "diakhiri. Sampaikan kata sandi baru kepada pemilik akun."
+        )
+        if result.generated:
+            self.reset_password_shown = result.password
+
+    @rx.event
+    def reset_password(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        typed = str(form_data.get("new_password") or "")
+        if not typed:
+            self.panel_error = "Ketik kata sandi baru, atau pilih “Buat otomatis”."
+            return
+        self._reset(actor, typed)
+
+    @rx.event
+    def dismiss_reset_password(self) -> None:
+        self.require("admin")
+        self.reset_password_shown = ""
+
+    @rx.event
+    def reset_password_generated(self) -> None:
+        actor = self.require("admin")
+        self._reset(actor, None)

@@ -1,0 +1,113 @@
+"""The user CSV reader and row rules, without a database."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from nexus_app.services import user_admin
+from nexus_app.services.errors import InvalidInput
+
+
+def _rows(text: str) -> list[user_admin.CsvRow]:
+    return user_admin.read_user_csv("u.csv", text.encode("utf-8"))
+
+
+def test_grades_accept_numbers_and_roman_numerals() -> None:
+    assert [user_admin.parse_grade(v) for v in ("10", " 11 ", 12, "x", "XI", "xii")] == [
+        10,
+        11,
+        12,
+        10,
+        11,
+        12,
+    ]
+    assert user_admin.parse_grade("") is None and user_admin.parse_grade(None) is None
+    for bad in ("9", "13", "IX", "dua belas", "12.5"):
+        with pytest.raises(InvalidInput, match="10, 11 atau 12"):
+            user_admin.parse_grade(bad)
+
+
+def test_generated_passwords_are_long_unambiguous_and_different() -> None:
+    passwords = {user_admin.generate_password() for _ in range(200)}
+    assert len(passwords) == 200
+    for password in passwords:
+        assert len(password) == 14 and password.count("-") == 2
+        assert not set(password) & set("0O1lI")
+
+
+def test_line_numbers_follow_the_file_even_with_multiline_cells() -> None:
+    rows = _rows(
+        "username,full_name,role\n"
+        'a1,"Nama\ndua baris",guru\n'  # lines 2-3
+        "\n"  # line 4 blank
+        "a2,B,guru\n"  # line 5
+    )
+    assert [r.line for r in rows] == [2, 5]
+    assert rows[0].values["full_name"] == "Nama\ndua baris"
+
+
+def test_short_rows_read_as_empty_and_long_rows_are_flagged() -> None:
+    rows = _rows("username,full_name,role,email,password\na1,A,guru\na2,A,guru,,,extra\n")
+    assert rows[0].values == {
+        "username": "a1",
+        "full_name": "A",
+        "role": "guru",
+        "email": "",
+        "password": "",
+    }
+    assert not rows[0].problem
+    valid, errors = user_admin.validate_csv_rows(rows)
+    assert [u.username for _, u in valid] == ["a1"]
+    assert errors[0].line == 3 and "lebih banyak" in errors[0].reason
+
+
+def test_header_rules() -> None:
+    with pytest.raises(InvalidInput, match="dua kali"):
+        _rows("username,full_name,role,role\na,b,guru,guru\n")
+    # Header names are trimmed and case-insensitive.
+    assert _rows(" Username ,FULL_NAME,Role\na1,A,guru\n")[0].values["username"] == "a1"
+    with pytest.raises(InvalidInput, match="Kolom wajib tidak ada"):
+        _rows("\n\nnama,peran\n")
+    # Blank lines before the header are skipped, and still counted.
+    assert _rows("\n\nusername,full_name,role\na1,A,guru\n")[0].line == 4
+
+
+def test_too_many_rows_is_refused() -> None:
+    body = "".join(f"u{i},N,guru\n" for i in range(user_admin.MAX_IMPORT_ROWS + 1))
+    with pytest.raises(InvalidInput, match="Terlalu banyak baris"):
+        _rows("username,full_name,role\n" + body)
+
+
+def test_duplicates_in_the_file_are_case_insensitive() -> None:
+    rows = _rows(
+        "username,full_name,role,email\n"
+        "Budi,A,guru,b@x.id\n"
+        "budi,B,guru,\n"
+        "citra,C,guru,B@X.ID\n"
+        "dewi,D,guru,\n"
+    )
+    valid, errors = user_admin.validate_csv_rows(rows)
+    assert [u.username for _, u in valid] == ["Budi", "dewi"]
+    assert [(e.line, "baris 2" in e.reason) for e in errors] == [(3, True), (4, True)]
+    assert "email" in errors[1].reason
+
+
+def test_credentials_csv_keeps_cells_as_text_in_spreadsheets() -> None:
+    cred = user_admin.NewCredential(
+        username="a1",
+        full_name='=HYPERLINK("http://x")',
+        role="siswa",
+        class_name="X 1",
+        password="abcd-efgh-jkmn",
+        generated=True,
+    )
+    text = user_admin.credentials_csv([cred])
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == ["username", "full_name", "role", "class_name", "password"]
+    assert rows[1] == ["a1", '\'=HYPERLINK("http://x")', "siswa", "X 1", "abcd-efgh-jkmn"]
+    # What the importer reads back is the same header.
+    assert set(rows[0]) <= set(user_admin.CSV_COLUMNS)
