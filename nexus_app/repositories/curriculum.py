@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
-from nexus_app.models import Book, Subject
+from nexus_app.models import (
+    Book,
+    ChatHistory,
+    PracticeQuestion,
+    Subject,
+    TopicMastery,
+    WeakArea,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +130,165 @@ def list_all_subjects(*, session: Session) -> list[Subject]:
 
 def list_subject_codes(*, session: Session) -> set[str]:
     return set(session.exec(select(Subject.code)).all())
+
+
+# --- admin: subjects with what hangs off them, and books across subjects ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectDependents:
+    """Rows that point at one subject, per table (see the FK rules in models/tutor.py)."""
+
+    books: int
+    chat_history: int  # ON DELETE SET NULL: kept, only unlinked from the subject
+    topic_mastery: int
+    weak_areas: int
+    practice_questions: int
+
+    @property
+    def total(self) -> int:
+        return (
+            self.books
+            + self.chat_history
+            + self.topic_mastery
+            + self.weak_areas
+            + self.practice_questions
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRow:
+    id: int
+    grade: int
+    name: str
+    code: str
+    book_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookRow:
+    """One book with its subject, for the admin's book list."""
+
+    book_id: int
+    title: str
+    filename: str | None
+    vkp_version: str | None
+    chunk_count: int
+    subject_id: int
+    subject_code: str
+    subject_name: str
+    grade: int
+
+
+def _count(session: Session, model: type, subject_id: int) -> int:
+    column = model.subject_id  # type: ignore[attr-defined]
+    return int(
+        session.exec(select(func.count()).select_from(model).where(column == subject_id)).one()
+    )
+
+
+def count_subject_dependents(*, session: Session, subject_id: int) -> SubjectDependents:
+    return SubjectDependents(
+        books=_count(session, Book, subject_id),
+        chat_history=_count(session, ChatHistory, subject_id),
+        topic_mastery=_count(session, TopicMastery, subject_id),
+        weak_areas=_count(session, WeakArea, subject_id),
+        practice_questions=_count(session, PracticeQuestion, subject_id),
+    )
+
+
+def delete_subject_cascade(*, session: Session, subject_id: int) -> SubjectDependents:
+    """Delete a subject and its rows explicitly (not by trusting the engine's ON DELETE), so
+    the counts returned are exactly what was removed; chat history is kept, unlinked."""
+    removed = count_subject_dependents(session=session, subject_id=subject_id)
+    session.exec(
+        update(ChatHistory).where(col(ChatHistory.subject_id) == subject_id).values(subject_id=None)
+    )
+    for model in (TopicMastery, WeakArea, PracticeQuestion, Book):
+        session.exec(delete(model).where(col(model.subject_id) == subject_id))  # type: ignore[attr-defined]
+    session.exec(delete(Subject).where(col(Subject.id) == subject_id))
+    session.flush()
+    return removed
+
+
+def update_subject(
+    *, session: Session, subject_id: int, grade: int, name: str, code: str
+) -> Subject | None:
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        return None
+    subject.grade = grade
+    subject.name = name
+    subject.code = code
+    session.add(subject)
+    session.flush()
+    return subject
+
+
+def list_subjects_with_book_counts(
+    *, session: Session, grade: int | None = None
+) -> list[SubjectRow]:
+    book_count = (
+        select(func.count())
+        .select_from(Book)
+        .where(col(Book.subject_id) == col(Subject.id))
+        .scalar_subquery()
+    )
+    query = select(Subject.id, Subject.grade, Subject.name, Subject.code, book_count)
+    if grade is not None:
+        query = query.where(Subject.grade == grade)
+    rows = session.exec(query.order_by(col(Subject.grade), col(Subject.name), col(Subject.id)))
+    return [
+        SubjectRow(id=int(i), grade=int(g), name=n, code=c, book_count=int(b))
+        for i, g, n, c, b in rows.all()
+    ]
+
+
+def _book_rows_query() -> Any:
+    return select(
+        Book.id,
+        Book.title,
+        Book.filename,
+        Book.vkp_version,
+        Book.chunk_count,
+        Subject.id,
+        Subject.code,
+        Subject.name,
+        Subject.grade,
+    ).join(Subject, col(Subject.id) == col(Book.subject_id))
+
+
+def _book_row(row: Any) -> BookRow:
+    book_id, title, filename, version, chunks, subject_id, code, name, grade = row
+    return BookRow(
+        book_id=int(book_id),
+        title=title,
+        filename=filename,
+        vkp_version=version,
+        chunk_count=int(chunks),
+        subject_id=int(subject_id),
+        subject_code=code,
+        subject_name=name,
+        grade=int(grade),
+    )
+
+
+def list_books_with_subjects(*, session: Session) -> list[BookRow]:
+    """Every book with its subject, by grade, subject code and title (the admin's list)."""
+    query = _book_rows_query().order_by(
+        col(Subject.grade), col(Subject.code), col(Book.title), col(Book.id)
+    )
+    return [_book_row(row) for row in session.exec(query).all()]
+
+
+def get_book_row(*, session: Session, book_id: int) -> BookRow | None:
+    row = session.exec(_book_rows_query().where(col(Book.id) == book_id)).first()
+    return _book_row(row) if row is not None else None
+
+
+def list_book_titles_for_subject(*, session: Session, subject_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(Book.title).where(Book.subject_id == subject_id).order_by(col(Book.title))
+        ).all()
+    )

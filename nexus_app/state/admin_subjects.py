@@ -1,0 +1,202 @@
+"""State of /admin/subjects (admin only; every handler re-checks the role on the server)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import subjects
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ALL_GRADES = "semua"
+GRADE_CHOICES = ("10", "11", "12")
+
+
+def _grade(value: str) -> int:
+    if value not in GRADE_CHOICES:
+        raise ValueError(value)
+    return int(value)
+
+
+class AdminSubjectsState(AuthState):
+    grade_filter: str = ALL_GRADES
+    subjects: list[dict[str, str]] = []
+    error: str = ""
+    message: str = ""
+
+    # The create/edit form: edit_id 0 means a new subject.
+    edit_id: int = 0
+    form_grade: str = "10"
+    form_name: str = ""
+    form_code: str = ""
+
+    # The delete confirmation: the counts the admin saw are what the service re-checks.
+    delete_open: bool = False
+    delete_id: int = 0
+    delete_label: str = ""
+    delete_items: list[dict[str, str]] = []
+    delete_has_cascade: bool = False
+    _delete_counts: dict[str, int] = {}
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        self._reload(actor)
+
+    def _reload(self, actor: CurrentUser) -> None:
+        grade = None if self.grade_filter == ALL_GRADES else int(self.grade_filter)
+        self.subjects = [
+            {
+                "id": str(s.id),
+                "grade": str(s.grade),
+                "name": s.name,
+                "code": s.code,
+                "books": str(s.book_count),
+            }
+            for s in subjects.admin_list_subjects(actor=actor, grade=grade)
+        ]
+
+    @rx.event
+    def set_grade_filter(self, value: str) -> None:
+        actor = self.require("admin")
+        self.grade_filter = value if value in GRADE_CHOICES else ALL_GRADES
+        self._reload(actor)
+
+    @rx.event
+    def set_form_grade(self, value: str) -> None:
+        self.require("admin")
+        self.form_grade = value
+
+    @rx.event
+    def set_form_name(self, value: str) -> None:
+        self.require("admin")
+        self.form_name = value
+
+    @rx.event
+    def set_form_code(self, value: str) -> None:
+        self.require("admin")
+        # Codes are uppercase; show it while typing so there are no surprises on save.
+        self.form_code = value.upper()
+
+    def _reset_form(self) -> None:
+        self.edit_id = 0
+        self.form_grade = "10"
+        self.form_name = ""
+        self.form_code = ""
+
+    @rx.event
+    def start_edit(self, subject_id: str) -> None:
+        self.require("admin")
+        self.error = ""
+        self.message = ""
+        row = next((s for s in self.subjects if s["id"] == str(subject_id)), None)
+        if row is None:
+            self.error = "Mata pelajaran tidak ditemukan; muat ulang halaman."
+            return
+        self.edit_id = int(row["id"])
+        self.form_grade = row["grade"]
+        self.form_name = row["name"]
+        self.form_code = row["code"]
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self.require("admin")
+        self._reset_form()
+
+    @rx.event
+    def save(self) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        self.message = ""
+        try:
+            grade = _grade(self.form_grade)
+        except ValueError:
+            self.error = "Kelas harus 10, 11 atau 12."
+            return
+        try:
+            if self.edit_id:
+                view = subjects.admin_update_subject(
+                    actor=actor,
+                    subject_id=self.edit_id,
+                    grade=grade,
+                    name=self.form_name,
+                    code=self.form_code,
+                )
+                self.message = f"Mata pelajaran {view.code} diperbarui."
+            else:
+                view = subjects.admin_create_subject(
+                    actor=actor, grade=grade, name=self.form_name, code=self.form_code
+                )
+                self.message = (
+                    f"Mata pelajaran {view.code} ({view.name}, kelas {view.grade}) dibuat."
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._reset_form()
+        self._reload(actor)
+
+    @rx.event
+    def ask_delete(self, subject_id: str) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        self.message = ""
+        try:
+            summary = subjects.subject_cascade_summary(actor=actor, subject_id=int(subject_id))
+        except ServiceError as exc:
+            self.error = exc.message
+            self._reload(actor)
+            return
+        self.delete_id = summary.subject_id
+        self.delete_label = f"{summary.code} · {summary.name} (kelas {summary.grade})"
+        self.delete_items = [
+            {"key": i.key, "label": i.label, "count": str(i.count), "effect": i.effect}
+            for i in summary.items()
+            if i.count
+        ]
+        self.delete_has_cascade = not summary.is_empty
+        self._delete_counts = summary.counts()
+        self.delete_open = True
+
+    @rx.event
+    def cancel_delete(self) -> None:
+        self.require("admin")
+        self._close_delete()
+
+    def _close_delete(self) -> None:
+        self.delete_open = False
+        self.delete_id = 0
+        self.delete_label = ""
+        self.delete_items = []
+        self.delete_has_cascade = False
+        self._delete_counts = {}
+
+    @rx.event
+    def set_delete_open(self, value: bool) -> None:
+        self.require("admin")
+        if not value:
+            self._close_delete()
+
+    @rx.event
+    def confirm_delete(self) -> None:
+        actor = self.require("admin")
+        if not self.delete_id:
+            return
+        label = self.delete_label
+        try:
+            subjects.admin_delete_subject(
+                actor=actor,
+                subject_id=self.delete_id,
+                confirmed=dict(self._delete_counts) if self.delete_has_cascade else None,
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            self._close_delete()
+            self._reload(actor)
+            return
+        self._close_delete()
+        self.message = f"Mata pelajaran {label} dihapus."
+        self._reload(actor)
+        if self.edit_id and not any(s["id"] == str(self.edit_id) for s in self.subjects):
+            self._reset_form()  # the subject being edited is gone
