@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -314,9 +314,12 @@ def top_question_stats(
     session: Session,
     min_users: int = TOP_QUESTIONS_MIN_USERS,
     limit: int = 50,
+    section: str | None = None,
+    bank_id: int | None = None,
 ) -> list[QuestionStatsRow]:
     """Query 9 "Top performing questions": items answered by ≥ `min_users` distinct users,
-    most attempted first, with the seed's difficulty assessment.
+    most attempted first, with the seed's difficulty assessment; optionally for one section
+    and/or one bank (the admin's statistics page).
 
     Deviations: soft-deleted attempts do not count as answers; an item without a
     correct_rate is NO_DATA (the seed's CASE fell through to ACCEPTABLE).
@@ -330,7 +333,7 @@ def top_question_stats(
         (sa.func.abs(rate - 0.50) < 0.15, "OPTIMAL"),
         else_="ACCEPTABLE",
     )
-    rows = session.exec(
+    query = (
         select(Question, users, assessment)
         .outerjoin(
             Attempt,
@@ -339,8 +342,14 @@ def top_question_stats(
             ),
         )
         .where(col(Question.deleted_at).is_(None))
+    )
+    if section is not None:
+        query = query.where(col(Question.section) == section)
+    if bank_id is not None:
+        query = query.where(col(Question.question_bank_id) == bank_id)
+    rows = session.exec(
         # Grouping by the primary key covers every other column of the item.
-        .group_by(col(Question.id))
+        query.group_by(col(Question.id))
         .having(users >= min_users)
         .order_by(col(Question.attempt_count).desc(), col(Question.id))
         .limit(limit)
@@ -498,3 +507,219 @@ def list_question_banks(*, session: Session) -> list[QuestionBank]:
 def list_questions_for_section(*, session: Session, section: str) -> list[Question]:
     """Every servable item of a section (reviewed, not ambiguous, not deleted)."""
     return list(session.exec(select(Question).where(*_servable(section))).all())
+
+
+# --- admin: bank overview, item lists, review state ----------------------------------
+
+# The editor's and the item list's review states (mutually exclusive, first match wins):
+# deleted > ambiguous > reviewed > pending (one approval) > draft.
+ItemStatus = Literal["draft", "pending", "reviewed", "ambiguous", "deleted"]
+ITEM_STATUSES: tuple[ItemStatus, ...] = ("draft", "pending", "reviewed", "ambiguous", "deleted")
+
+
+@dataclass(frozen=True, slots=True)
+class BankItemCounts:
+    """A bank's items: live ones per section, and live ones by review state."""
+
+    bank_id: int
+    by_section: dict[str, int]
+    total: int
+    reviewed: int
+    pending: int
+    ambiguous: int
+    deleted: int
+
+
+@dataclass(frozen=True, slots=True)
+class BankQuestionRow:
+    """One row of the admin's item list of a bank."""
+
+    question_id: int
+    section: str
+    sub_type: str | None
+    text: str
+    correct_answer: str
+    difficulty_irt: float | None
+    status: ItemStatus
+    approvals: int
+    last_review_status: str | None
+
+
+def get_question_bank(*, session: Session, bank_id: int) -> QuestionBank | None:
+    return session.get(QuestionBank, bank_id)
+
+
+def find_question_bank_by_name_ignoring_case(*, session: Session, name: str) -> QuestionBank | None:
+    """Bank names are unique regardless of case ("UTBK 2025" and "utbk 2025" would confuse)."""
+    return session.exec(
+        select(QuestionBank).where(sa.func.lower(col(QuestionBank.name)) == name.lower())
+    ).first()
+
+
+def item_status(q: Question) -> ItemStatus:
+    if q.deleted_at is not None:
+        return "deleted"
+    if q.is_ambiguous:
+        return "ambiguous"
+    if q.is_reviewed:
+        return "reviewed"
+    if q.reviewer_1_name is not None:
+        return "pending"
+    return "draft"
+
+
+def _status_filter(status: ItemStatus) -> list[Any]:
+    live = col(Question.deleted_at).is_(None)
+    not_ambiguous = col(Question.is_ambiguous) == sa.false()
+    if status == "deleted":
+        return [col(Question.deleted_at).is_not(None)]
+    if status == "ambiguous":
+        return [live, col(Question.is_ambiguous) == sa.true()]
+    if status == "reviewed":
+        return [live, not_ambiguous, col(Question.is_reviewed) == sa.true()]
+    unreviewed = [live, not_ambiguous, col(Question.is_reviewed) == sa.false()]
+    if status == "pending":
+        return [*unreviewed, col(Question.reviewer_1_name).is_not(None)]
+    return [*unreviewed, col(Question.reviewer_1_name).is_(None)]
+
+
+def count_bank_items(*, session: Session) -> dict[int, BankItemCounts]:
+    """Every bank's item counts in one grouped query (banks without items are absent)."""
+    live = col(Question.deleted_at).is_(None)
+
+    def count_if(*conditions: Any) -> Any:
+        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+    rows = session.exec(
+        select(
+            col(Question.question_bank_id),
+            col(Question.section),
+            count_if(live),
+            count_if(live, *_status_filter("reviewed")),
+            count_if(live, *_status_filter("pending")),
+            count_if(live, *_status_filter("ambiguous")),
+            count_if(col(Question.deleted_at).is_not(None)),
+        )
+        .where(col(Question.question_bank_id).is_not(None))
+        .group_by(col(Question.question_bank_id), col(Question.section))
+    ).all()
+    totals: dict[int, dict[str, Any]] = {}
+    for bank_id, section, n_live, n_rev, n_pend, n_amb, n_del in rows:
+        entry = totals.setdefault(
+            int(bank_id),
+            {
+                "by_section": {},
+                "total": 0,
+                "reviewed": 0,
+                "pending": 0,
+                "ambiguous": 0,
+                "deleted": 0,
+            },
+        )
+        if int(n_live or 0):
+            entry["by_section"][section] = int(n_live)
+        entry["total"] += int(n_live or 0)
+        entry["reviewed"] += int(n_rev or 0)
+        entry["pending"] += int(n_pend or 0)
+        entry["ambiguous"] += int(n_amb or 0)
+        entry["deleted"] += int(n_del or 0)
+    return {bank_id: BankItemCounts(bank_id=bank_id, **e) for bank_id, e in totals.items()}
+
+
+def list_bank_questions(
+    *,
+    session: Session,
+    bank_id: int,
+    section: str | None = None,
+    status: ItemStatus | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[BankQuestionRow], int]:
+    """A page of a bank's items (live ones unless `status` asks otherwise) and the total
+    number matching, oldest first so a page keeps its items while reviewers work."""
+    conditions: list[Any] = [col(Question.question_bank_id) == bank_id]
+    if section is not None:
+        conditions.append(col(Question.section) == section)
+    conditions.extend(
+        _status_filter(status) if status is not None else [col(Question.deleted_at).is_(None)]
+    )
+    total = session.exec(select(sa.func.count()).select_from(Question).where(*conditions)).one()
+    last_review = (
+        select(QuestionReviewLog.review_status)
+        .where(col(QuestionReviewLog.question_id) == col(Question.id))
+        .order_by(col(QuestionReviewLog.created_at).desc(), col(QuestionReviewLog.id).desc())
+        .limit(1)
+        .correlate(Question)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(Question, last_review)
+        .where(*conditions)
+        .order_by(col(Question.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        BankQuestionRow(
+            question_id=int(q.id or 0),
+            section=q.section,
+            sub_type=q.sub_type,
+            text=q.text,
+            correct_answer=q.correct_answer,
+            difficulty_irt=q.difficulty_irt,
+            status=item_status(q),
+            approvals=approval_count(q),
+            last_review_status=last,
+        )
+        for q, last in rows
+    ], int(total)
+
+
+def approval_count(question: Question) -> int:
+    """Approvals in the current review round (the reviewer_1/2 columns hold them)."""
+    return int(question.reviewer_1_name is not None) + int(question.reviewer_2_name is not None)
+
+
+def get_question_for_update(*, session: Session, question_id: int) -> Question | None:
+    """The item, row-locked on PostgreSQL so two reviewers approving at the same moment
+    cannot both take the first slot (SQLite serialises writers anyway)."""
+    return session.exec(
+        select(Question).where(col(Question.id) == question_id).with_for_update()
+    ).first()
+
+
+def reset_review(*, question: Question) -> None:
+    """Back to unreviewed: the next two approvals start a new round."""
+    question.is_reviewed = False
+    question.reviewer_1_name = None
+    question.reviewer_1_notes = None
+    question.reviewer_2_name = None
+    question.reviewer_2_notes = None
+
+
+def refresh_question_bank_review_state(
+    *, session: Session, bank_id: int, today: date
+) -> QuestionBank | None:
+    """A bank is reviewed when it has live items and every one of them is reviewed; the
+    review date is the day it became so (cleared when an item falls back)."""
+    bank = session.get(QuestionBank, bank_id)
+    if bank is None:
+        return None
+    live = col(Question.deleted_at).is_(None)
+    total, reviewed = session.exec(
+        select(
+            sa.func.count(),
+            sa.func.sum(sa.case((col(Question.is_reviewed) == sa.true(), 1), else_=0)),
+        )
+        .select_from(Question)
+        .where(col(Question.question_bank_id) == bank_id, live)
+    ).one()
+    is_reviewed = int(total) > 0 and int(reviewed or 0) == int(total)
+    if is_reviewed and not bank.is_reviewed:
+        bank.review_date = today
+    elif not is_reviewed:
+        bank.review_date = None
+    bank.is_reviewed = is_reviewed
+    session.add(bank)
+    session.flush()
+    return bank

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_app.db import unit_of_work
-from nexus_app.models import QuestionCreate
+from nexus_app.models import QuestionCreate, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import questions as question_repo
 from nexus_app.services.errors import InvalidInput
@@ -43,6 +43,9 @@ OPTIONAL = (
 COLUMNS = REQUIRED + OPTIONAL
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_OPTION_CHARS = 500
+MAX_TEXT_CHARS = 10_000
+# The database's column widths: checked here so a long value is a row error, not a crash.
+MAX_CHARS = {"sub_type": 50, "related_concept": 255}
 DEFAULT_PARAMS = {"discrimination": 1.0, "difficulty": 0.0, "guessing": 0.2}
 PARAM_RANGES = {
     "discrimination": (0.05, 4.0),
@@ -86,6 +89,8 @@ def read_rows(filename: str, data: bytes) -> list[_Row]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("Berkas harus berformat teks UTF-8.") from exc
+    if not text.strip():
+        raise InvalidInput("Berkas kosong.")
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         return _read_csv(text)
@@ -171,6 +176,11 @@ def validate_row(row: _Row, sections: set[str]) -> dict[str, Any]:
     unknown = [k for k in values if k not in COLUMNS]
     if unknown:
         raise ValueError(f"kolom tidak dikenal: {', '.join(sorted(unknown))}")
+    nested = [k for k, v in values.items() if isinstance(v, dict | list)]
+    if nested:
+        raise ValueError(f"kolom {', '.join(sorted(nested))} harus berupa teks atau angka")
+    if any(isinstance(v, str) and "\x00" in v for v in values.values()):
+        raise ValueError("berisi karakter NUL (berkas biner?)")
 
     def text_of(key: str) -> str:
         raw = values.get(key)
@@ -179,6 +189,13 @@ def validate_row(row: _Row, sections: set[str]) -> dict[str, Any]:
     empty = [k for k in REQUIRED if not text_of(k)]
     if empty:
         raise ValueError(f"kolom wajib kosong: {', '.join(empty)}")
+    if len(text_of("text")) > MAX_TEXT_CHARS:
+        raise ValueError(f"text lebih dari {MAX_TEXT_CHARS} karakter")
+    too_wide = [k for k, n in MAX_CHARS.items() if len(text_of(k)) > n]
+    if too_wide:
+        raise ValueError(
+            "terlalu panjang: " + ", ".join(f"{k} (maks. {MAX_CHARS[k]})" for k in too_wide)
+        )
     section = text_of("section").upper()
     if section not in sections:
         raise ValueError(f"section '{section}' tidak dikenal (pilih {', '.join(sorted(sections))})")
@@ -211,6 +228,16 @@ def validate_row(row: _Row, sections: set[str]) -> dict[str, Any]:
     }
 
 
+def validate_item(values: dict[str, Any], sections: set[str]) -> dict[str, Any]:
+    """The import rules for one item typed in the editor (same keys as an import row)."""
+    return validate_row(_Row(line=0, values=values), sections)
+
+
+def identity(fields: dict[str, Any]) -> str:
+    """The duplicate key of an item: its stem and five options, ignoring case."""
+    return _identity(fields)
+
+
 def import_bank(
     *,
     filename: str,
@@ -230,7 +257,9 @@ def import_bank(
     report = ImportReport(bank_name=bank_name)
     with unit_of_work() as session:
         sections = question_repo.list_section_codes(session=session)
-        bank = question_repo.get_question_bank_by_name(session=session, name=bank_name)
+        bank = question_repo.get_question_bank_by_name(
+            session=session, name=bank_name
+        ) or question_repo.find_question_bank_by_name_ignoring_case(session=session, name=bank_name)
         existing: set[str] = set()
         if bank is not None:
             assert bank.id is not None
@@ -273,6 +302,9 @@ def import_bank(
                 question.reviewer_1_name, question.reviewer_2_name = reviewers[0], reviewers[1]
                 session.add(question)
         question_repo.refresh_question_bank_counts(session=session, bank_id=bank.id)
+        question_repo.refresh_question_bank_review_state(
+            session=session, bank_id=bank.id, today=utcnow().date()
+        )
         report.imported = len(clean)
     return report
 

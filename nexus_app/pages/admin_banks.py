@@ -1,0 +1,340 @@
+"""/admin/banks: question banks (counts, create, import) and the items of one bank."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
+from nexus_app.state.admin_banks import UPLOAD_ID, AdminBanksState
+
+ROUTE = "/admin/banks"
+TITLE = "Bank soal"
+
+STATUS_COLORS = {
+    "draft": "gray",
+    "pending": "amber",
+    "reviewed": "green",
+    "ambiguous": "orange",
+    "deleted": "red",
+}
+
+
+def _bank_table() -> rx.Component:
+    state = AdminBanksState
+    headers = [
+        "Nama",
+        "Sumber",
+        "Total",
+        "Per subtes",
+        "Direview",
+        "Ambigu",
+        "Dihapus",
+        "Bank direview",
+        "Kalibrasi",
+        "",
+    ]
+
+    def row(bank: rx.Var) -> rx.Component:
+        return rx.table.row(
+            rx.table.cell(rx.text(bank["name"], weight="medium")),
+            rx.table.cell(bank["source"]),
+            rx.table.cell(bank["total"]),
+            rx.table.cell(bank["per_section"]),
+            rx.table.cell(bank["reviewed"]),
+            rx.table.cell(bank["ambiguous"]),
+            rx.table.cell(bank["deleted"]),
+            rx.table.cell(bank["bank_reviewed"]),
+            rx.table.cell(bank["calibrated"]),
+            rx.table.cell(
+                rx.button(
+                    "Lihat soal",
+                    size="1",
+                    variant=rx.cond(
+                        bank["id"] == state.selected_bank_id.to_string(), "solid", "soft"
+                    ),
+                    on_click=AdminBanksState.open_bank(bank["id"]),
+                    id="open-bank-" + bank["id"],
+                    white_space="nowrap",
+                )
+            ),
+            id="bank-row-" + bank["id"],
+            class_name="bank-row",
+        )
+
+    return rx.cond(
+        state.banks.length() > 0,
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(state.banks, row)),
+            variant="surface",
+            size="1",
+            width="100%",
+            id="bank-table",
+        ),
+        rx.text("Belum ada bank soal. Buat satu di bawah.", color_scheme="gray"),
+    )
+
+
+def _create_form() -> rx.Component:
+    state = AdminBanksState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Buat bank soal", size="4"),
+            rx.flex(
+                rx.input(
+                    placeholder="Nama bank (unik), mis. Tryout Oktober 2026",
+                    value=state.new_name,
+                    on_change=state.set_new_name,
+                    id="bank-name",
+                    max_length=255,
+                    min_width="320px",
+                ),
+                rx.el.select(
+                    rx.foreach(
+                        state.source_options,
+                        lambda o: rx.el.option(o["label"], value=o["value"]),
+                    ),
+                    value=state.new_source,
+                    on_change=state.set_new_source,
+                    id="bank-source",
+                    style=SELECT_STYLE,
+                ),
+                spacing="3",
+                wrap="wrap",
+                width="100%",
+            ),
+            rx.text_area(
+                placeholder="Deskripsi (opsional): asal soal, tahun, catatan untuk reviewer",
+                value=state.new_description,
+                on_change=state.set_new_description,
+                id="bank-description",
+                rows="2",
+                width="100%",
+            ),
+            rx.button(
+                "Buat bank",
+                on_click=state.create_bank,
+                id="create-bank",
+                color_scheme=BRAND_COLOR,
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _import_panel() -> rx.Component:
+    state = AdminBanksState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Impor soal dari CSV atau JSON", size="4"),
+            rx.text(
+                "Kolom wajib: section, text, option_a … option_e, correct_answer. Opsional: "
+                "sub_type, explanation, explanation_en, strategy_tip, related_concept, "
+                "discrimination, difficulty, guessing (lihat docs/bank-import.md). Berkas UTF-8, "
+                "maksimal 5 MB. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
+                "diimpor, kecuali Anda memilih melewati baris yang salah.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.upload(
+                rx.vstack(
+                    rx.icon("upload", size=22),
+                    rx.text("Seret berkas .csv / .json ke sini, atau klik untuk memilih."),
+                    align="center",
+                    spacing="1",
+                ),
+                id=UPLOAD_ID,
+                multiple=False,
+                max_files=1,
+                border=f"1px dashed {rx.color('gray', 8)}",
+                padding="1.2em",
+                width="100%",
+                cursor="pointer",
+            ),
+            rx.foreach(
+                rx.selected_files(UPLOAD_ID),
+                lambda name: rx.text("Berkas: ", rx.code(name), size="2", id="import-file-name"),
+            ),
+            rx.hstack(
+                rx.checkbox(
+                    "Lewati baris yang salah (impor baris yang benar saja)",
+                    checked=state.skip_invalid,
+                    on_change=state.set_skip_invalid,
+                    id="import-skip",
+                ),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("file-up", size=16),
+                    "Impor ke bank ini",
+                    on_click=state.import_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                    id="import-submit",
+                    color_scheme=BRAND_COLOR,
+                ),
+                width="100%",
+                align="center",
+            ),
+            error_callout(state.import_error, "import-error"),
+            success_callout(state.import_message, "import-success"),
+            rx.cond(
+                state.import_errors.length() > 0,
+                rx.box(
+                    rx.text("Laporan baris yang salah:", weight="medium", size="2"),
+                    rx.foreach(
+                        state.import_errors,
+                        lambda line: rx.text(line, size="2", class_name="import-row-error"),
+                    ),
+                    id="import-report",
+                    padding="0.8em",
+                    border_radius="6px",
+                    background_color=rx.color("red", 2),
+                    max_height="260px",
+                    overflow_y="auto",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _item_row(item: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(item["id"]),
+        rx.table.cell(item["section"]),
+        rx.table.cell(item["sub_type"]),
+        rx.table.cell(rx.text(item["text"], size="2")),
+        rx.table.cell(item["key"]),
+        rx.table.cell(item["difficulty"]),
+        rx.table.cell(
+            rx.badge(
+                item["status_label"],
+                color_scheme=rx.match(
+                    item["status"],
+                    *[(k, v) for k, v in STATUS_COLORS.items()],
+                    "gray",
+                ),
+            )
+        ),
+        rx.table.cell(item["approvals"]),
+        rx.table.cell(item["last_review"]),
+        rx.table.cell(
+            rx.link(
+                rx.button("Ubah / review", size="1", variant="soft"),
+                href="/admin/questions/" + item["id"],
+                id="edit-question-" + item["id"],
+                underline="none",
+            )
+        ),
+        class_name="item-row",
+    )
+
+
+def _items() -> rx.Component:
+    state = AdminBanksState
+    return rx.vstack(
+        rx.heading("Soal di bank: ", state.selected_bank_name, size="5", id="items-heading"),
+        _import_panel(),
+        rx.hstack(
+            rx.el.select(
+                rx.el.option("Semua subtes", value=""),
+                rx.foreach(state.sections, lambda s: rx.el.option(s["label"], value=s["code"])),
+                value=state.filter_section,
+                on_change=state.set_filter_section,
+                id="items-section",
+                style=SELECT_STYLE,
+            ),
+            rx.el.select(
+                rx.el.option("Semua yang belum dihapus", value=""),
+                rx.foreach(
+                    state.status_options, lambda o: rx.el.option(o["label"], value=o["value"])
+                ),
+                value=state.filter_status,
+                on_change=state.set_filter_status,
+                id="items-status",
+                style=SELECT_STYLE,
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(
+            state.items.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in [
+                                "ID",
+                                "Subtes",
+                                "Topik",
+                                "Soal",
+                                "Kunci",
+                                "b",
+                                "Status",
+                                "Persetujuan",
+                                "Review terakhir",
+                                "",
+                            ]
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(state.items, _item_row)),
+                variant="surface",
+                size="1",
+                width="100%",
+                id="items-table",
+            ),
+            rx.text("Tidak ada soal yang cocok dengan filter ini.", color_scheme="gray"),
+        ),
+        rx.hstack(
+            rx.button(
+                "‹ Sebelumnya",
+                on_click=state.prev_page,
+                disabled=state.page <= 1,
+                variant="soft",
+                size="1",
+                id="items-prev",
+            ),
+            rx.text(state.page_label, size="2", id="items-page"),
+            rx.button(
+                "Berikutnya ›",
+                on_click=state.next_page,
+                disabled=state.page >= state.pages,
+                variant="soft",
+                size="1",
+                id="items-next",
+            ),
+            align="center",
+            spacing="3",
+        ),
+        spacing="4",
+        width="100%",
+        id="bank-items",
+    )
+
+
+def _content() -> rx.Component:
+    state = AdminBanksState
+    return rx.vstack(
+        rx.text(
+            "Soal hanya muncul di latihan siswa setelah disetujui dua reviewer berbeda, tidak "
+            "ditandai ambigu, dan tidak dihapus.",
+            color_scheme="gray",
+        ),
+        error_callout(state.error, "banks-error"),
+        success_callout(state.success, "banks-success"),
+        _bank_table(),
+        _create_form(),
+        rx.cond(state.selected_bank_id > 0, _items()),
+        spacing="4",
+        width="100%",
+    )
+
+
+def admin_banks_page() -> rx.Component:
+    return admin_page(ROUTE, TITLE, _content)()

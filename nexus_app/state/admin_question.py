@@ -1,0 +1,299 @@
+"""State of /admin/questions/[question_id]: the item editor with a live preview and the
+two-reviewer workflow (admin only; every handler re-checks the role on the server)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import reflex as rx
+
+from nexus_app.services import bank_admin
+from nexus_app.services.bank_admin import QuestionDetail
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+# Indonesian schools read Western Indonesia Time; Indonesia has no daylight saving.
+WIB = timezone(timedelta(hours=7))
+LETTERS = ("A", "B", "C", "D", "E")
+FORM_FIELDS = (
+    "section",
+    "sub_type",
+    "text",
+    "option_a",
+    "option_b",
+    "option_c",
+    "option_d",
+    "option_e",
+    "correct_answer",
+    "explanation",
+    "explanation_en",
+    "strategy_tip",
+    "related_concept",
+    "discrimination",
+    "difficulty",
+    "guessing",
+)
+ASPECT_LABELS = {"clarity": "Kejelasan", "correctness": "Kebenaran", "authenticity": "Keaslian"}
+REVISION_LABELS = {
+    "wording": "Kalimat soal",
+    "options": "Opsi jawaban",
+    "explanation": "Pembahasan",
+    "difficulty": "Tingkat kesulitan",
+}
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+
+
+class AdminQuestionState(AuthState):
+    editing_id: int = 0
+    found: bool = False
+    load_error: str = ""
+    error: str = ""
+    success: str = ""
+
+    form: dict[str, str] = {}
+    saved_form: dict[str, str] = {}
+    sections: list[dict[str, str]] = []
+    preview_answered: bool = False
+
+    bank_id: int = 0
+    bank_name: str = ""
+    status: str = ""
+    is_ambiguous: bool = False
+    is_deleted: bool = False
+    approvals: int = 0
+    reviewer_1_name: str = ""
+    reviewer_1_notes: str = ""
+    reviewer_2_name: str = ""
+    reviewer_2_notes: str = ""
+    attempt_count: int = 0
+    history: list[dict[str, str]] = []
+
+    review_status: str = "approved"
+    review_notes: str = ""
+    review_aspects: list[str] = []
+    revision_type: str = ""
+
+    @rx.var
+    def status_label(self) -> str:
+        return bank_admin.STATUS_LABELS.get(self.status, "")
+
+    @rx.var
+    def preview_options(self) -> list[list[str]]:
+        return [[letter, self.form.get(f"option_{letter.lower()}", "")] for letter in LETTERS]
+
+    @rx.var
+    def is_dirty(self) -> bool:
+        return self.form != self.saved_form
+
+    @rx.var
+    def resets_review(self) -> bool:
+        """Saving now would void the approvals (shown as a warning before saving)."""
+        reviewed = self.approvals > 0
+        return reviewed and any(
+            self.form.get(k, "") != self.saved_form.get(k, "")
+            for k in bank_admin.SUBSTANTIVE_FIELDS
+        )
+
+    @rx.var
+    def aspect_options(self) -> list[dict[str, str]]:
+        return [{"value": k, "label": v} for k, v in ASPECT_LABELS.items()]
+
+    @rx.var
+    def revision_options(self) -> list[dict[str, str]]:
+        return [{"value": k, "label": v} for k, v in REVISION_LABELS.items()]
+
+    def _show(self, detail: QuestionDetail) -> None:
+        self.found = True
+        self.editing_id = detail.id
+        self.form = dict(detail.fields)
+        self.saved_form = dict(detail.fields)
+        self.bank_id = detail.bank_id or 0
+        self.bank_name = detail.bank_name
+        self.status = detail.status
+        self.is_ambiguous = detail.is_ambiguous
+        self.is_deleted = detail.is_deleted
+        self.approvals = 2 if detail.is_reviewed else detail.approvals
+        self.reviewer_1_name = detail.reviewer_1_name
+        self.reviewer_1_notes = detail.reviewer_1_notes
+        self.reviewer_2_name = detail.reviewer_2_name
+        self.reviewer_2_notes = detail.reviewer_2_notes
+        self.attempt_count = detail.attempt_count
+        self.history = [
+            {
+                "when": _when(h.created_at),
+                "reviewer": h.reviewer_name,
+                "status": h.status,
+                "status_label": bank_admin.REVIEW_LABELS.get(h.status, h.status),
+                "notes": h.notes or "-",
+                "aspects": ", ".join(ASPECT_LABELS.get(a, a) for a in h.aspects.split(",") if a)
+                or "-",
+                "revision_type": REVISION_LABELS.get(h.revision_type, h.revision_type) or "-",
+            }
+            for h in reversed(detail.history)
+        ]
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = self.load_error = ""
+        self.preview_answered = False
+        self._clear_review_form()
+        raw = str(self.router.page.params.get("question_id", ""))
+        if not raw.isdigit():
+            self.found = False
+            self.load_error = "Soal tidak ditemukan."
+            return
+        self.sections = [
+            {"code": c, "label": f"{c} – {n}"} for c, n in bank_admin.list_sections(actor=actor)
+        ]
+        try:
+            detail = bank_admin.get_question(actor=actor, question_id=int(raw))
+        except ServiceError as exc:
+            self.found = False
+            self.load_error = exc.message
+            return
+        self._show(detail)
+
+    def _clear_review_form(self) -> None:
+        self.review_status = "approved"
+        self.review_notes = ""
+        self.review_aspects = []
+        self.revision_type = ""
+
+    @rx.event
+    def set_field(self, name: str, value: str) -> None:
+        """Every editor input: the preview reads the same dict, so it follows the typing."""
+        self.require("admin")
+        if name in FORM_FIELDS:
+            self.form = {**self.form, name: str(value)}
+
+    @rx.event
+    def discard_changes(self) -> None:
+        self.require("admin")
+        self.form = dict(self.saved_form)
+        self.error = self.success = ""
+
+    @rx.event
+    def toggle_preview_answer(self) -> None:
+        self.require("admin")
+        self.preview_answered = not self.preview_answered
+
+    @rx.event
+    def save(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = ""
+        try:
+            result = bank_admin.save_question(
+                actor=actor, question_id=self.editing_id, form=self.form
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._show(result.detail)
+        if not result.changed:
+            self.success = "Tidak ada perubahan untuk disimpan."
+        elif result.review_reset:
+            self.success = (
+                "Perubahan disimpan. Karena isi soal berubah, persetujuan sebelumnya dibatalkan: "
+                "soal perlu direview ulang oleh dua reviewer."
+            )
+        else:
+            self.success = "Perubahan disimpan."
+
+    @rx.event
+    def set_review_status(self, value: str) -> None:
+        self.require("admin")
+        self.review_status = value
+
+    @rx.event
+    def set_review_notes(self, value: str) -> None:
+        self.require("admin")
+        self.review_notes = value
+
+    @rx.event
+    def toggle_aspect(self, aspect: str, checked: bool) -> None:
+        self.require("admin")
+        rest = [a for a in self.review_aspects if a != aspect]
+        self.review_aspects = [*rest, aspect] if checked and aspect in ASPECT_LABELS else rest
+
+    @rx.event
+    def set_revision_type(self, value: str) -> None:
+        self.require("admin")
+        self.revision_type = value
+
+    @rx.event
+    def submit_review(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = ""
+        if self.is_dirty:
+            self.error = (
+                "Simpan atau batalkan perubahan dulu: review berlaku untuk isi yang tersimpan."
+            )
+            return
+        try:
+            result = bank_admin.review_question(
+                actor=actor,
+                question_id=self.editing_id,
+                status=self.review_status,
+                notes=self.review_notes,
+                aspects=tuple(self.review_aspects),
+                revision_type=self.revision_type,
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._show(result.detail)
+        self._clear_review_form()
+        if not result.counted:
+            self.success = "Review dicatat. Soal ini memang sudah direview dua orang."
+        elif result.detail.is_reviewed:
+            self.success = "Review dicatat. Soal sudah disetujui dua reviewer dan siap dipakai."
+        elif result.detail.approvals == 1:
+            self.success = "Persetujuan pertama dicatat. Soal menunggu reviewer kedua."
+        else:
+            self.success = "Review dicatat. Soal kembali ke draf dan perlu direview ulang."
+
+    @rx.event
+    def toggle_ambiguous(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = ""
+        try:
+            detail = bank_admin.set_ambiguous(
+                actor=actor, question_id=self.editing_id, ambiguous=not self.is_ambiguous
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._show(detail)
+        self.success = (
+            "Soal ditandai ambigu: tidak akan diberikan ke siswa."
+            if detail.is_ambiguous
+            else "Tanda ambigu dihapus."
+        )
+
+    @rx.event
+    def delete(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = ""
+        try:
+            detail = bank_admin.delete_question(actor=actor, question_id=self.editing_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._show(detail)
+        self.success = "Soal dihapus (bisa dipulihkan)."
+
+    @rx.event
+    def restore(self) -> None:
+        actor = self.require("admin")
+        self.error = self.success = ""
+        try:
+            detail = bank_admin.restore_question(actor=actor, question_id=self.editing_id)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self._show(detail)
+        self.success = "Soal dipulihkan."

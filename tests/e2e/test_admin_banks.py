@@ -1,0 +1,136 @@
+"""An admin imports a bank with a bad row, edits an item with the live preview, and two
+different admins approve it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from nexus_app.services.demo import DEMO_ADMIN
+from tests.e2e.conftest import ROOT, login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+SECOND_ADMIN = "admin_kurikulum"
+SECOND_PASSWORD = "kurikulum-2026-aman"
+
+# Line 3 names a section that does not exist; lines 2 and 4 are fine.
+CSV = (
+    "section,sub_type,text,option_a,option_b,option_c,option_d,option_e,correct_answer,difficulty\n"
+    "PU,logika,Jika semua kucing berkaki empat maka ...,satu,dua,tiga,empat,lima,D,0.2\n"
+    "XX,logika,Soal subtes yang tidak ada,p,q,r,s,t,A,0\n"
+    "PK,aritmetika,Berapakah 15% dari 80?,10,12,14,16,18,B,-0.4\n"
+)
+
+
+def _create_second_admin(data_dir: Path) -> None:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env["NEXUS_DATA_DIR"] = str(data_dir)
+    result = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "nexus"),
+            "user",
+            "create",
+            "--username",
+            SECOND_ADMIN,
+            "--role",
+            "admin",
+            "--full-name",
+            "Bu Wakasek Kurikulum",
+            "--password-stdin",
+        ],
+        input=SECOND_PASSWORD + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_import_edit_and_two_reviewer_approval(page: Page, server_data_dir: Path) -> None:
+    bank_name = f"Tryout E2E {uuid.uuid4().hex[:6]}"
+    login(page, DEMO_ADMIN.username, DEMO_ADMIN.password)
+    expect(page.locator("#nav-admin")).to_be_visible()
+    page.goto("/admin/banks")
+    expect(page.locator("#bank-table")).to_be_visible()
+
+    page.locator("#bank-name").fill(bank_name)
+    page.locator("#create-bank").click()
+    expect(page.locator("#banks-success")).to_contain_text(bank_name)
+    expect(page.locator("#items-heading")).to_contain_text(bank_name)
+
+    # All or nothing: one bad row, nothing imported, and the report names its line.
+    page.locator("#bank-upload input[type=file]").set_input_files(
+        files=[{"name": "tryout.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
+    )
+    expect(page.locator("#import-file-name")).to_contain_text("tryout.csv")
+    page.locator("#import-submit").click()
+    expect(page.locator("#import-report")).to_contain_text("baris 3: section 'XX' tidak dikenal")
+    expect(page.locator("#import-error")).to_contain_text("tidak ada soal yang diimpor")
+    expect(page.locator(".item-row")).to_have_count(0)
+
+    # Skipping the bad row imports the other two.
+    page.locator("#import-skip").click()
+    page.locator("#import-submit").click()
+    expect(page.locator("#import-success")).to_contain_text("2 soal diimpor")
+    expect(page.locator("#import-report")).to_contain_text("baris 3")
+    expect(page.locator(".item-row")).to_have_count(2)
+    row = page.locator(".bank-row").filter(has_text=bank_name)
+    expect(row).to_contain_text("PU 1 · PK 1")
+    expect(row).to_contain_text("0/2")
+    page.evaluate("document.getElementById('bank-table').scrollIntoView()")
+    page.wait_for_timeout(300)
+    screenshot(page, "admin-banks")
+
+    # The editor: the preview follows the typing.
+    page.locator("[id^='edit-question-']").first.click()
+    expect(page.locator("#q-text")).to_be_visible()
+    expect(page.locator("#preview-text")).to_contain_text("Jika semua kucing")
+    new_text = "Jika semua kucing berkaki empat dan Tom seekor kucing, maka Tom ..."
+    page.locator("#q-text").fill(new_text)
+    expect(page.locator("#preview-text")).to_have_text(new_text)
+    page.locator("#q-option-D").fill("berkaki empat")
+    expect(page.locator("#preview-choice-D")).to_contain_text("berkaki empat")
+    page.locator("#save-question").click()
+    expect(page.locator("#question-success")).to_contain_text("Perubahan disimpan")
+
+    # First approval; the same admin cannot give the second one.
+    page.locator("#review-aspect-clarity").click()
+    page.locator("#review-notes").fill("Kalimat jelas, kunci benar.")
+    page.locator("#submit-review").click()
+    expect(page.locator("#review-state")).to_have_text("Perlu review ke-2")
+    expect(page.locator("#reviewer-1")).to_contain_text("Kalimat jelas")
+    expect(page.locator(".review-log-row")).to_have_count(1)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    screenshot(page, "admin-question-editor")
+    page.locator("#submit-review").click()
+    expect(page.locator("#question-error")).to_contain_text("reviewer lain")
+    expect(page.locator("#review-state")).to_have_text("Perlu review ke-2")
+    item_url = page.url
+
+    # A second admin approves: now it is reviewed.
+    _create_second_admin(server_data_dir)
+    page.locator("#logout").click()
+    expect(page.locator("#login-username")).to_be_visible()
+    login(page, SECOND_ADMIN, SECOND_PASSWORD)
+    expect(page.locator("#nav-admin")).to_be_visible()
+    page.goto(item_url)
+    expect(page.locator("#review-state")).to_have_text("Perlu review ke-2")
+    page.locator("#submit-review").click()
+    expect(page.locator("#review-state")).to_have_text("Sudah direview")
+    expect(page.locator("#reviewer-2")).to_contain_text("Bu Wakasek Kurikulum")
+    expect(page.locator(".review-log-row")).to_have_count(2)
+
+    # Back on the bank: the item counts as reviewed.
+    page.locator("#back-to-bank").click()
+    expect(page.locator("#items-heading")).to_contain_text(bank_name)
+    expect(page.locator(".bank-row").filter(has_text=bank_name)).to_contain_text("1/2")
