@@ -1,0 +1,312 @@
+"""State of /admin/calibration (admin only; every handler re-checks the role on the server).
+
+The calibration itself runs in a worker thread from a background event; the page polls
+its latest progress. The result lives on the server (the bank's pending run), so a reload
+shows it again until it is applied or discarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+
+import reflex as rx
+
+from nexus_app.services import calibration
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+MIN_RESPONSE_CHOICES = ["10", "15", "20", "25", "30", "50", "100", "200", "500"]
+# A change of b this large moves an item across a whole difficulty band: worth a look.
+LARGE_B_CHANGE = 0.5
+_POLL_SECONDS = 0.3
+
+
+def _num(value: float, digits: int = 2) -> str:
+    return "–" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _signed(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{value:+.2f}"
+
+
+def _triple(values: tuple[float, float, float], fmt: Callable[[float], str] = _num) -> str:
+    return " / ".join(fmt(v) for v in values)
+
+
+def _fit_label(item: calibration.ItemCalibration) -> str:
+    if item.held_fixed:
+        return "ditahan"
+    return "tidak cocok" if item.misfit else "cocok"
+
+
+def _row(item: calibration.ItemCalibration) -> dict[str, str]:
+    held = item.held_fixed
+    return {
+        "id": str(item.question_id),
+        "section": item.section + (f" · {item.sub_type}" if item.sub_type else ""),
+        "text": item.text,
+        "n": str(item.n_responses),
+        "old": _triple(item.old),
+        "new": "sama (ditahan)" if held else _triple(item.new),
+        "change": "–" if held else _triple(item.change, _signed),
+        "large": "1" if not held and abs(item.change_b) >= LARGE_B_CHANGE else "",
+        "se": "–" if held else _triple(item.se),
+        "infit": _num(item.infit),
+        "outfit": _num(item.outfit),
+        "fit": _fit_label(item),
+        "held": "1" if held else "",
+        "well": "1" if item.well_fitting else "",
+    }
+
+
+class _LatestProgress:
+    """Written by the calibration thread, read by the event loop (one reference swap)."""
+
+    def __init__(self) -> None:
+        self.value: calibration.CalibrationProgress | None = None
+
+    def put(self, value: calibration.CalibrationProgress) -> None:
+        self.value = value
+
+
+class AdminCalibrationState(AuthState):
+    banks: list[dict[str, str]] = []
+    bank_id: str = ""
+    min_responses: str = str(calibration.MIN_RESPONSES_PER_ITEM)
+    min_choices: list[str] = MIN_RESPONSE_CHOICES
+
+    bank_name: str = ""
+    bank_status: str = ""
+    bank_calibrated: bool = False
+    students: int = 0
+    first_responses: int = 0
+    items_ready: int = 0
+    live_items: int = 0
+    enough: bool = False
+
+    running: bool = False
+    # The progress card stays up after a run (at 100%) until the admin moves on.
+    show_progress: bool = False
+    progress: int = 0
+    progress_message: str = ""
+
+    run_id: str = ""
+    run_summary: str = ""
+    rows: list[dict[str, str]] = []
+    selected: list[str] = []
+
+    error: str = ""
+    success: str = ""
+
+    @rx.var
+    def selected_count(self) -> int:
+        return len(self.selected)
+
+    @rx.var
+    def low_minimum(self) -> bool:
+        return self.min_responses.isdigit() and (
+            int(self.min_responses) < calibration.MIN_RESPONSES_PER_ITEM
+        )
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        banks = calibration.list_banks(actor=actor)
+        self.banks = [
+            {"id": str(b.bank_id), "label": f"{b.name} ({b.live_items} soal)"} for b in banks
+        ]
+        if self.bank_id not in {b["id"] for b in self.banks}:
+            self.bank_id = self.banks[0]["id"] if self.banks else ""
+        self._refresh(actor)
+
+    def _refresh(self, actor: CurrentUser, *, keep_selection: bool = True) -> None:
+        """Reload the chosen bank's counts and its pending run (if any)."""
+        if not self.running:
+            self.show_progress = False
+        if not self.bank_id:
+            self._clear_bank()
+            return
+        try:
+            data = calibration.bank_data(
+                actor=actor, bank_id=int(self.bank_id), min_responses=int(self.min_responses)
+            )
+            run = calibration.latest_calibration(actor=actor, bank_id=int(self.bank_id))
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        bank = data.bank
+        self.bank_name = bank.name
+        self.bank_calibrated = bank.is_calibrated
+        if bank.is_calibrated and bank.calibration_date is not None:
+            self.bank_status = (
+                f"Terkalibrasi {bank.calibration_date.isoformat()} "
+                f"(sampel {bank.calibration_sample_size or 0} jawaban)"
+            )
+        else:
+            self.bank_status = "Belum dikalibrasi"
+        self.students = data.students
+        self.first_responses = data.first_responses
+        self.items_ready = data.items_ready
+        self.live_items = bank.live_items
+        self.enough = data.enough
+        self._show_run(run, keep_selection=keep_selection)
+
+    def _clear_bank(self) -> None:
+        self.bank_name = ""
+        self.bank_status = ""
+        self.bank_calibrated = False
+        self.students = self.first_responses = self.items_ready = self.live_items = 0
+        self.enough = False
+        self._show_run(None, keep_selection=False)
+
+    def _show_run(self, run: calibration.CalibrationRun | None, *, keep_selection: bool) -> None:
+        if run is None:
+            self.run_id = ""
+            self.run_summary = ""
+            self.rows = []
+            self.selected = []
+            return
+        same_run = run.run_id == self.run_id
+        self.run_id = run.run_id
+        converged = "konvergen" if run.converged else "BELUM konvergen"
+        self.run_summary = (
+            f"Dijalankan {run.created_at:%Y-%m-%d %H:%M} UTC oleh {run.created_by}: "
+            f"{run.persons} siswa, {run.responses} jawaban pertama, minimal "
+            f"{run.min_responses} jawaban per soal. {run.estimated} soal diestimasi "
+            f"({run.misfitting} tidak cocok), {len(run.items) - run.estimated} ditahan. "
+            f"EM {run.iterations} iterasi ({converged}), {run.seconds:.1f} detik."
+        )
+        self.rows = [_row(i) for i in run.items]
+        if not (keep_selection and same_run):
+            # A fresh result starts with the items that are safe to apply.
+            self.selected = [r["id"] for r in self.rows if r["well"]]
+
+    @rx.event
+    def set_bank(self, value: str) -> None:
+        actor = self.require("admin")
+        self.bank_id = value
+        self.error = ""
+        self.success = ""
+        self._refresh(actor, keep_selection=False)
+
+    @rx.event
+    def set_min_responses(self, value: str) -> None:
+        actor = self.require("admin")
+        if value not in MIN_RESPONSE_CHOICES:
+            self.error = "Pilih batas minimal jawaban dari daftar."
+            return
+        self.min_responses = value
+        self.error = ""
+        self._refresh(actor)
+
+    @rx.event
+    def toggle_item(self, question_id: str, checked: bool) -> None:
+        self.require("admin")
+        rest = [q for q in self.selected if q != question_id]
+        self.selected = [*rest, question_id] if checked else rest
+
+    @rx.event
+    def select_all(self) -> None:
+        self.require("admin")
+        self.selected = [r["id"] for r in self.rows if not r["held"]]
+
+    @rx.event
+    def select_none(self) -> None:
+        self.require("admin")
+        self.selected = []
+
+    @rx.event
+    def select_well_fitting(self) -> None:
+        self.require("admin")
+        self.selected = [r["id"] for r in self.rows if r["well"]]
+
+    @rx.event(background=True)
+    async def run_calibration(self):
+        async with self:
+            actor = self.require("admin")
+            if self.running or not self.bank_id:
+                return
+            bank_id, min_responses = int(self.bank_id), int(self.min_responses)
+            self.running = True
+            self.show_progress = True
+            self.progress = 0
+            self.progress_message = "Menyiapkan kalibrasi…"
+            self.error = ""
+            self.success = ""
+        latest = _LatestProgress()
+        task = asyncio.create_task(
+            asyncio.to_thread(
+                calibration.run_calibration,
+                actor=actor,
+                bank_id=bank_id,
+                min_responses=min_responses,
+                progress=latest.put,
+            )
+        )
+        try:
+            shown: calibration.CalibrationProgress | None = None
+            while not task.done():
+                await asyncio.wait({task}, timeout=_POLL_SECONDS)
+                step = latest.value
+                if step is not None and step is not shown:
+                    shown = step
+                    async with self:
+                        self.progress = step.percent
+                        self.progress_message = step.message
+            run = task.result()
+        except ServiceError as exc:
+            async with self:
+                self.error = exc.message
+                self.show_progress = False
+        else:
+            async with self:
+                self.progress = 100
+                self.progress_message = "Kalibrasi selesai."
+                if str(run.bank_id) == self.bank_id:
+                    self._show_run(run, keep_selection=False)
+        finally:
+            async with self:
+                self.running = False
+
+    @rx.event
+    def apply_selected(self) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        self.success = ""
+        if not self.run_id:
+            self.error = "Belum ada hasil kalibrasi untuk diterapkan."
+            return
+        try:
+            result = calibration.apply_calibration(
+                actor=actor,
+                bank_id=int(self.bank_id),
+                run_id=self.run_id,
+                question_ids=[int(q) for q in self.selected],
+            )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.success = (
+            f"Parameter baru diterapkan pada {result.applied_count} soal. Bank "
+            f"'{result.bank_name}' ditandai terkalibrasi pada "
+            f"{result.calibration_date.isoformat()} dengan sampel {result.sample_size} jawaban."
+        )
+        self._refresh(actor, keep_selection=False)
+
+    @rx.event
+    def discard(self) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        if not self.bank_id:
+            return
+        try:
+            calibration.discard_calibration(actor=actor, bank_id=int(self.bank_id))
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.success = "Hasil kalibrasi dibuang. Tidak ada parameter yang diubah."
+        self._refresh(actor, keep_selection=False)

@@ -1,0 +1,120 @@
+"""State of /admin/statistics (admin only; every handler re-checks the role on the server)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import item_stats
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ALL = ""
+MIN_USERS_NOT_A_NUMBER = "Minimal siswa yang menjawab harus berupa bilangan bulat."
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def _row(stat: item_stats.QuestionStat) -> dict[str, str]:
+    return {
+        "id": str(stat.question_id),
+        "section": stat.section + (f" · {stat.sub_type}" if stat.sub_type else ""),
+        "text": stat.preview,
+        "b": "–" if stat.difficulty_irt is None else f"{stat.difficulty_irt:.2f}",
+        "attempts": str(stat.attempt_count),
+        "rate": _pct(stat.correct_rate_percentage),
+        "time": "–" if stat.avg_time_seconds is None else f"{stat.avg_time_seconds} dtk",
+        "users": str(stat.unique_users),
+        "code": stat.assessment.code,
+        "label": stat.assessment.label,
+        "explanation": stat.assessment.explanation,
+    }
+
+
+class AdminStatisticsState(AuthState):
+    sections: list[dict[str, str]] = []
+    banks: list[dict[str, str]] = []
+    section: str = ALL
+    bank_id: str = ALL
+    min_users: str = str(item_stats.DEFAULT_MIN_USERS)
+    limit: str = str(item_stats.LIMITS[0])
+    limit_choices: list[str] = [str(n) for n in item_stats.LIMITS]
+    rows: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.var
+    def label_counts(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            counts[r["label"]] = counts.get(r["label"], 0) + 1
+        return ", ".join(f"{label}: {n}" for label, n in sorted(counts.items()))
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        opts = item_stats.options(actor=actor)
+        self.sections = [{"code": c, "label": f"{c} – {name}"} for c, name in opts.sections]
+        self.banks = [{"id": str(i), "label": name} for i, name in opts.banks]
+        if self.bank_id not in {b["id"] for b in self.banks}:
+            self.bank_id = ALL
+        self._refresh(actor)
+
+    def _query(self, actor: CurrentUser) -> list[item_stats.QuestionStat]:
+        return item_stats.question_statistics(
+            actor=actor,
+            section=self.section or None,
+            bank_id=int(self.bank_id) if self.bank_id else None,
+            min_users=int(self.min_users),
+            limit=int(self.limit),
+        )
+
+    def _refresh(self, actor: CurrentUser) -> None:
+        if not self.min_users.isdigit():
+            self.error = MIN_USERS_NOT_A_NUMBER
+            return
+        try:
+            stats = self._query(actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.error = ""
+        self.rows = [_row(s) for s in stats]
+
+    @rx.event
+    def set_section(self, value: str) -> None:
+        actor = self.require("admin")
+        self.section = value
+        self._refresh(actor)
+
+    @rx.event
+    def set_bank(self, value: str) -> None:
+        actor = self.require("admin")
+        self.bank_id = value
+        self._refresh(actor)
+
+    @rx.event
+    def set_min_users(self, value: str) -> None:
+        actor = self.require("admin")
+        self.min_users = value.strip()
+        self._refresh(actor)
+
+    @rx.event
+    def set_limit(self, value: str) -> None:
+        actor = self.require("admin")
+        self.limit = value
+        self._refresh(actor)
+
+    @rx.event
+    def download_csv(self):
+        actor = self.require("admin")
+        if not self.min_users.isdigit():
+            self.error = MIN_USERS_NOT_A_NUMBER
+            return None
+        try:
+            stats = self._query(actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        return rx.download(data=item_stats.statistics_csv(stats), filename="statistik-soal.csv")
