@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     llm_model: Path | None = Field(default=None, alias="NEXUS_LLM_MODEL")
     embed_model: str | None = Field(default=None, alias="NEXUS_EMBED_MODEL")
     environment: str = Field(default="production", alias="NEXUS_ENV")
+    # Midtrans signs each payment notification with this key; without it the endpoint
+    # refuses every notification (503). SecretStr keeps it out of logs and reprs.
+    midtrans_server_key: SecretStr | None = Field(default=None, alias="NEXUS_MIDTRANS_SERVER_KEY")
 
     session_hours: int = 24
     login_max_failures: int = 5

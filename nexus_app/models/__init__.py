@@ -2,7 +2,7 @@
 
 from nexus_app.models.bank import Question, QuestionBank, QuestionCreate, QuestionReviewLog
 from nexus_app.models.base import utcnow
-from nexus_app.models.billing import PaymentSubscription
+from nexus_app.models.billing import PaymentSubscription, SubscriptionTier
 from nexus_app.models.curriculum import Book, Subject, UtbkSection
 from nexus_app.models.ops import ErrorLog, JobRun
 from nexus_app.models.practice import (
@@ -31,6 +31,7 @@ __all__ = [
     "QuestionReviewLog",
     "Session",
     "Subject",
+    "SubscriptionTier",
     "TopicMastery",
     "User",
     "UserPublic",

@@ -36,6 +36,13 @@ class ChatHistory(SQLModel, table=True):
     # JSON list of the passages the answer used (book, page, package version, text).
     sources_json: str | None = Field(default=None, sa_type=sa.Text)
     topic: str | None = Field(default=None, max_length=255)
+    # Usage, named as on attempt_feedback: the model that wrote the answer, or the answer
+    # mode ("extractive", "not_covered") when none ran (then 0 tokens and 0 ms). NULL on
+    # rows saved before migration 0005.
+    model_used: str | None = Field(default=None, max_length=100)
+    generation_time_ms: int | None = None
+    token_count_input: int | None = None
+    token_count_output: int | None = None
     created_at: datetime = created_at_field()
 
 

@@ -32,8 +32,12 @@ def save_chat_interaction(
     confidence: float | None = None,
     sources_json: str | None = None,
     topic: str | None = None,
+    model_used: str | None = None,
+    generation_time_ms: int | None = None,
+    token_count_input: int | None = None,
+    token_count_output: int | None = None,
 ) -> ChatHistory:
-    """Seed query "Save chat interaction"."""
+    """Seed query "Save chat interaction", with the answer's usage (as attempt_feedback)."""
     row = ChatHistory(
         user_id=user_id,
         subject_id=subject_id,
@@ -42,6 +46,10 @@ def save_chat_interaction(
         confidence=confidence,
         sources_json=sources_json,
         topic=topic,
+        model_used=model_used,
+        generation_time_ms=generation_time_ms,
+        token_count_input=token_count_input,
+        token_count_output=token_count_output,
     )
     session.add(row)
     session.flush()

@@ -16,7 +16,7 @@ from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import feedback as feedback_repo
 from nexus_app.repositories import questions as question_repo
-from nexus_app.services import tutor
+from nexus_app.services import billing, tutor
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -64,6 +64,8 @@ def _item(actor: CurrentUser, attempt_id: int) -> _Item:
         existing = feedback_repo.get_feedback_for_attempt(session=session, attempt_id=attempt_id)
         if existing is not None:
             return _with_done(item, existing.id or 0, existing.feedback_text)
+        # Re-reading feedback is free; each new one counts against the daily quota.
+        billing.enforce_daily_limit(session, actor=actor, kind="feedback")
         cached = feedback_repo.find_cached_feedback(
             session=session,
             question_id=attempt.question_id,

@@ -104,6 +104,12 @@ def _nightly_backup(job_id: str) -> str:
     return nightly_backup()
 
 
+def _expire_subscriptions(job_id: str) -> str:
+    from nexus_app.services.billing import expire_lapsed_subscriptions
+
+    return f"{expire_lapsed_subscriptions()} subscriptions fell back to free"
+
+
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
@@ -113,6 +119,14 @@ JOBS: dict[str, JobSpec] = {
             cron="7 * * * *",
             schedule_text="hourly at :07",
             func=_cleanup_sessions,
+            stale_after=timedelta(hours=1),
+        ),
+        JobSpec(
+            name="expire_subscriptions",
+            description="Return students whose paid subscription ended to the free tier.",
+            cron="12 * * * *",
+            schedule_text="hourly at :12",
+            func=_expire_subscriptions,
             stale_after=timedelta(hours=1),
         ),
         JobSpec(

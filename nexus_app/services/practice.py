@@ -26,7 +26,7 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
-from nexus_app.services import mastery
+from nexus_app.services import billing, mastery
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -230,6 +230,8 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
     )
     if index is None:
         return None
+    # Serving is what the tier's daily quota counts (answered plus on-screen questions).
+    billing.enforce_daily_limit(session, actor=actor, kind="practice")
     question = question_repo.get_question(
         session=session, question_id=candidates[index].question_id
     )

@@ -23,13 +23,15 @@ from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import curriculum as curriculum_repo
-from nexus_app.services import mastery
+from nexus_app.services import billing, mastery
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.books import packages_root
 from nexus_app.services.errors import InvalidInput, NotFound
 
 MAX_QUESTION_CHARS = rag.MAX_QUESTION_CHARS
 HISTORY_LIMIT = 50
+# chat_history.model_used of answers no model generated (the answer mode is stored instead).
+NO_MODEL_MODES: tuple[str, ...] = ("extractive", "not_covered")
 _llm_lock = threading.Lock()
 
 
@@ -44,12 +46,25 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What an answer cost, as saved on its chat_history row. `model` is the model that
+    generated (even when its text failed the support check and the passages were shown);
+    when no model ran it is the answer mode ("extractive", "not_covered"), with 0 tokens."""
+
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    generation_ms: int = 0
+
+
+@dataclass(frozen=True)
 class AnswerView:
     question: str
     answer: str
     mode: str  # llm | extractive | not_covered | cancelled
     notice: str
     confidence: float
+    usage: Usage
     sources: list[Source] = field(default_factory=list)
     model: str = ""
     topic: str = ""
@@ -83,6 +98,19 @@ def _sources(passages: tuple[Passage, ...] | list[Passage]) -> list[Source]:
     ]
 
 
+def _usage(answer: rag.TutorAnswer) -> Usage:
+    stats = answer.stats
+    if stats is None:
+        # No generation: no model, or it was busy (queue timeout) or unavailable.
+        return Usage(model=answer.mode)
+    return Usage(
+        model=answer.model or stats.model,
+        tokens_in=stats.prompt_tokens,
+        tokens_out=stats.completion_tokens,
+        generation_ms=stats.generation_time_ms,
+    )
+
+
 def _view(answer: rag.TutorAnswer) -> AnswerView:
     return AnswerView(
         question=answer.question,
@@ -93,6 +121,7 @@ def _view(answer: rag.TutorAnswer) -> AnswerView:
         sources=_sources(answer.passages),
         model=answer.model or "",
         topic=(answer.topics[0] if answer.topics else ""),
+        usage=_usage(answer),
     )
 
 
@@ -160,6 +189,8 @@ def stream(
     actor, the exchange is saved to chat_history (and feeds topic mastery)."""
     code, subject_id = _check_subject(subject_code)
     question = _validate(question)
+    if actor is not None:  # the CLI asks without an actor and is never limited
+        billing.check_daily_limit(actor=actor, kind="tutor")
     tutor = rag.Tutor(retriever_for(code), language_model() if use_llm else None, k=k)
     for event in tutor.stream(question, cancel=cancel, use_llm=use_llm):
         if event.kind == "passages":
@@ -195,7 +226,8 @@ def ask(
 
 def _save(actor: CurrentUser, subject_id: int, view: AnswerView) -> None:
     """One transaction: the mastery nudge (it reads the earlier questions, so it goes
-    first) and the history row with its sources and retrieval confidence."""
+    first) and the history row with its sources, retrieval confidence and usage (model,
+    tokens, generation time) for the admin's analytics."""
     now = utcnow()
     with unit_of_work() as session:
         if view.topic and view.mode != "not_covered":
@@ -216,6 +248,10 @@ def _save(actor: CurrentUser, subject_id: int, view: AnswerView) -> None:
             confidence=min(max(view.confidence, 0.0), 1.0),
             sources_json=json.dumps([s.__dict__ for s in view.sources], ensure_ascii=False),
             topic=view.topic or None,
+            model_used=view.usage.model,
+            generation_time_ms=view.usage.generation_ms,
+            token_count_input=view.usage.tokens_in,
+            token_count_output=view.usage.tokens_out,
         )
 
 

@@ -14,7 +14,9 @@ from nexus_app.services import backup
 from ._helpers import SlowJob
 
 runner = CliRunner()
-CHOICES = "cleanup_sessions, refresh_readiness, detect_weak_areas, nightly_backup"
+CHOICES = (
+    "cleanup_sessions, expire_subscriptions, refresh_readiness, detect_weak_areas, nightly_backup"
+)
 
 
 def test_help_lists_the_job_names() -> None:

@@ -31,6 +31,7 @@ def test_every_job_is_scheduled_once_coalesced_in_utc() -> None:
             == set(job_service.JOB_NAMES)
             == {
                 "cleanup_sessions",
+                "expire_subscriptions",
                 "refresh_readiness",
                 "detect_weak_areas",
                 "nightly_backup",

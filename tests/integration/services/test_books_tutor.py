@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from nexus_app.services import auth, books, feedback, practice, subjects, tutor
+from nexus_app.ai.llm import ScriptedChatModel
+from nexus_app.services import analytics, auth, books, feedback, practice, subjects, tutor
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import InvalidInput, NotFound
 from tests.integration.services.test_practice import _bank_csv
@@ -121,13 +122,19 @@ def test_tutor_answers_from_the_book_and_saves_the_exchange(engine: Engine, scho
     assert history[0].question.startswith("Apa yang dimaksud") and history[0].sources
     with engine.connect() as conn:
         row = conn.execute(
-            sa.text("SELECT confidence, topic, sources_json FROM chat_history")
+            sa.text(
+                "SELECT confidence, topic, sources_json, model_used, generation_time_ms, "
+                "token_count_input, token_count_output FROM chat_history"
+            )
         ).one()
         mastery_rows = conn.execute(
             sa.text("SELECT COUNT(*) FROM topic_mastery WHERE subject_id IS NOT NULL")
         ).scalar()
     assert row.topic and json.loads(row.sources_json)[0]["book"] == "Fisika Dasar"
     assert mastery_rows == 1
+    # No model ran: the mode is recorded as the model, with nothing spent.
+    assert (row.model_used, row.generation_time_ms) == ("extractive", 0)
+    assert (row.token_count_input, row.token_count_output) == (0, 0)
 
 
 def test_tutor_is_honest_when_the_books_do_not_cover_it(engine: Engine, school) -> None:
@@ -139,6 +146,89 @@ def test_tutor_is_honest_when_the_books_do_not_cover_it(engine: Engine, school) 
         actor=school["student"],
     )
     assert answer.mode == "not_covered" and "tidak membahas" in answer.answer
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT model_used, token_count_output FROM chat_history")).one()
+    assert (row.model_used, row.token_count_output) == ("not_covered", 0)
+
+
+def _usage_rows(engine: Engine) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT model_used, generation_time_ms, token_count_input, "
+                    "token_count_output FROM chat_history ORDER BY id"
+                )
+            )
+        )
+
+
+def _today_usage(admin: auth.CurrentUser) -> analytics.UsageDay:
+    return analytics.analytics_report(actor=admin, days=7).usage[-1]
+
+
+def test_a_generated_answer_records_model_tokens_and_time(
+    engine: Engine, school, monkeypatch
+) -> None:
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    reply = "Percepatan adalah perubahan kecepatan tiap satuan waktu [1]."
+    model = ScriptedChatModel(reply, delay_s=0.01, name="model-uji")
+    monkeypatch.setattr(tutor, "language_model", lambda: model)
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    assert answer.mode == "llm" and answer.model == "model-uji"
+    prompt_words = sum(len(m["content"].split()) for m in model.calls[0])
+    pieces = len(reply.split(" "))
+    (row,) = _usage_rows(engine)
+    assert (row.model_used, row.token_count_input, row.token_count_output) == (
+        "model-uji",
+        prompt_words,
+        pieces,
+    )
+    assert row.generation_time_ms >= 10 * pieces  # the model's delay per piece
+    assert answer.usage == tutor.Usage("model-uji", prompt_words, pieces, row.generation_time_ms)
+
+    # The admin's per-day usage sums it, beside an answer no model wrote.
+    tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        use_llm=False,
+        actor=school["student"],
+    )
+    admin = auth.create_user(username="admin01", password="kata-sandi-1", role="admin")
+    today = _today_usage(admin)
+    assert (today.tutor_answers, today.tutor_users, today.tutor_generated) == (2, 1, 1)
+    assert (today.tutor_tokens_in, today.tutor_tokens_out) == (prompt_words, pieces)
+    assert today.tutor_compute_seconds == pytest.approx(row.generation_time_ms / 1000)
+    assert today.compute_seconds == today.tutor_compute_seconds  # no feedback today
+
+
+def test_the_packaged_model_records_its_usage(engine: Engine, school) -> None:
+    model = tutor.language_model()
+    assert model is not None, "the packaged model is missing: run scripts/install-models.sh"
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    # Shown or replaced by the passages after the support check, the model ran either way.
+    assert answer.mode in ("llm", "extractive") and answer.model == model.name
+    (row,) = _usage_rows(engine)
+    assert row.model_used == model.name
+    assert row.token_count_input > 50 and row.token_count_output > 0
+    assert row.generation_time_ms > 0
+    admin = auth.create_user(username="admin01", password="kata-sandi-1", role="admin")
+    today = _today_usage(admin)
+    assert (today.tutor_generated, today.tutor_tokens_in, today.tutor_tokens_out) == (
+        1,
+        row.token_count_input,
+        row.token_count_output,
+    )
+    assert today.tutor_compute_seconds == pytest.approx(row.generation_time_ms / 1000)
 
 
 @pytest.mark.parametrize(
