@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -9,7 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nexus_app.models import AttemptFeedback, ChatHistory, Subject, TopicMastery, User, utcnow
+from nexus_app.models import (
+    Attempt,
+    AttemptFeedback,
+    ChatHistory,
+    Subject,
+    TopicMastery,
+    User,
+    utcnow,
+)
 from nexus_app.repositories._dialect import dialect_name
 
 CLASS_MASTERY_THRESHOLD = 0.5
@@ -175,15 +184,23 @@ def class_mastery_summary(
 
 
 def user_growth_by_week(
-    *, session: Session, limit: int = 52, now: datetime | None = None
+    *,
+    session: Session,
+    limit: int = 52,
+    now: datetime | None = None,
+    signed_up_since: datetime | None = None,
 ) -> list[WeeklyGrowthRow]:
     """Genta Query 8 "User growth & retention": per signup week (Monday, UTC), newest first.
 
     Week truncation is dialect-specific (date_trunc on PostgreSQL, date modifiers on
     SQLite) and done in a subquery, so GROUP BY names a plain column on both databases.
     premium_plus is counted separately (the seed's users had no such tier).
+    `signed_up_since` keeps only accounts created at or after it (the admin's chart window).
     """
     since = (now or utcnow()) - timedelta(days=7)
+    filters: list[Any] = [col(User.deleted_at).is_(None)]
+    if signed_up_since is not None:
+        filters.append(col(User.created_at) >= signed_up_since)
     tier = col(User.subscription_tier)
     per_user = (
         select(
@@ -193,7 +210,7 @@ def user_growth_by_week(
             sa.case((tier == "free", 1), else_=0).label("free"),
             sa.case((col(User.last_login) > since, 1), else_=0).label("active"),
         )
-        .where(col(User.deleted_at).is_(None))
+        .where(*filters)
         .subquery()
     )
     rows = session.exec(
@@ -265,4 +282,219 @@ def feedback_generation_stats(
             total_compute_seconds=float(total_ms or 0) / 1000.0,
         )
         for day, model, n, avg_ms, avg_tokens, total_ms in rows
+    ]
+
+
+# --- the admin's analytics page -------------------------------------------------------------
+# Windows are half-open, [since, until), so consecutive windows never count a row twice.
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyActiveRow:
+    week: date  # the Monday (UTC) starting the week
+    active_users: int
+
+
+@dataclass(frozen=True, slots=True)
+class HelpfulnessRow:
+    model_used: str
+    prompt_version: str | None
+    feedback_count: int
+    rated_count: int
+    helpful_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackUsageRow:
+    day: date  # UTC
+    model_used: str
+    feedback_count: int
+    reused_count: int  # copies of earlier feedback (0 ms): no model run
+    tokens_in: int
+    tokens_out: int
+    compute_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUsageRow:
+    day: date  # UTC
+    answers: int
+    users: int
+    model_answers: int  # answers for which the model ran (recorded since migration 0005)
+    tokens_in: int
+    tokens_out: int
+    compute_ms: int
+
+
+def weekly_active_users(
+    *, session: Session, since: datetime, until: datetime
+) -> list[WeeklyActiveRow]:
+    """Distinct (not deleted) users per UTC week who answered a practice item or asked the
+    tutor: the "active users" beside Query 8's signups. The seed only keeps `last_login`,
+    which cannot say who was active in an earlier week; attempts and chats can."""
+    activity = sa.union_all(
+        select(col(Attempt.user_id).label("user_id"), col(Attempt.created_at).label("at")).where(
+            col(Attempt.created_at) >= since,
+            col(Attempt.created_at) < until,
+            col(Attempt.deleted_at).is_(None),
+        ),
+        select(
+            col(ChatHistory.user_id).label("user_id"), col(ChatHistory.created_at).label("at")
+        ).where(col(ChatHistory.created_at) >= since, col(ChatHistory.created_at) < until),
+    ).subquery()
+    # One row per (week, user) first: the deleted-user check then sees thousands of pairs,
+    # not every answer, and stays cheap even before PostgreSQL has table statistics.
+    # DISTINCT rather than GROUP BY: the week expression carries bound parameters, which
+    # PostgreSQL would not match between SELECT and GROUP BY.
+    pairs = (
+        select(_utc_week(session, activity.c.at).label("week"), activity.c.user_id)
+        .distinct()
+        .subquery()
+    )
+    live = select(User.id).where(col(User.deleted_at).is_(None))
+    rows = session.exec(
+        select(pairs.c.week, sa.func.count())
+        .where(pairs.c.user_id.in_(live))
+        .group_by(pairs.c.week)
+        .order_by(pairs.c.week)
+    ).all()
+    return [WeeklyActiveRow(week=_as_date(week), active_users=int(n)) for week, n in rows]
+
+
+def feedback_helpfulness(
+    *, session: Session, since: datetime, until: datetime
+) -> list[HelpfulnessRow]:
+    """Feedback written in the window, per model and prompt version, with how many were
+    rated and how many of those were rated helpful (the seed's `is_helpful` thumbs)."""
+    helpful = col(AttemptFeedback.is_helpful)
+    model, version = col(AttemptFeedback.model_used), col(AttemptFeedback.prompt_version)
+    total = sa.func.count()
+    rows = session.exec(
+        select(
+            model,
+            version,
+            total,
+            sa.func.count(helpful),  # COUNT(column) skips the unrated NULLs
+            sa.func.sum(sa.case((helpful == sa.true(), 1), else_=0)),
+        )
+        .where(
+            col(AttemptFeedback.created_at) >= since,
+            col(AttemptFeedback.created_at) < until,
+        )
+        .group_by(model, version)
+        .order_by(total.desc(), model, version)
+    ).all()
+    return [
+        HelpfulnessRow(
+            model_used=m,
+            prompt_version=v,
+            feedback_count=int(n),
+            rated_count=int(rated),
+            helpful_count=int(good or 0),
+        )
+        for m, v, n, rated, good in rows
+    ]
+
+
+def feedback_usage_by_day(
+    *, session: Session, since: datetime, until: datetime
+) -> list[FeedbackUsageRow]:
+    """Genta Query 10 as totals: per UTC day and model, feedback rows, how many were reused
+    copies (generation_time_ms = 0, see services.feedback), tokens in and out and compute
+    milliseconds. Unknown token counts or times add nothing. Oldest day first."""
+    ms = col(AttemptFeedback.generation_time_ms)
+    per_row = (
+        select(
+            _utc_day(session, col(AttemptFeedback.created_at)).label("day"),
+            col(AttemptFeedback.model_used).label("model_used"),
+            sa.case((ms == 0, 1), else_=0).label("reused"),
+            sa.func.coalesce(col(AttemptFeedback.token_count_input), 0).label("tokens_in"),
+            sa.func.coalesce(col(AttemptFeedback.token_count_output), 0).label("tokens_out"),
+            sa.func.coalesce(ms, 0).label("ms"),
+        )
+        .where(
+            col(AttemptFeedback.created_at) >= since,
+            col(AttemptFeedback.created_at) < until,
+        )
+        .subquery()
+    )
+    rows = session.exec(
+        select(
+            per_row.c.day,
+            per_row.c.model_used,
+            sa.func.count(),
+            sa.func.sum(per_row.c.reused),
+            sa.func.sum(per_row.c.tokens_in),
+            sa.func.sum(per_row.c.tokens_out),
+            sa.func.sum(per_row.c.ms),
+        )
+        .group_by(per_row.c.day, per_row.c.model_used)
+        .order_by(per_row.c.day, per_row.c.model_used)
+    ).all()
+    return [
+        FeedbackUsageRow(
+            day=_as_date(day),
+            model_used=model,
+            feedback_count=int(n),
+            reused_count=int(reused or 0),
+            tokens_in=int(tin or 0),
+            tokens_out=int(tout or 0),
+            compute_ms=int(total_ms or 0),
+        )
+        for day, model, n, reused, tin, tout, total_ms in rows
+    ]
+
+
+def chat_usage_by_day(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    no_model: Collection[str] = (),
+) -> list[ChatUsageRow]:
+    """Tutor answers per UTC day: how many, how many users asked, how many the model
+    generated, and their tokens in and out and compute milliseconds. `no_model` names the
+    `model_used` values that mean no model ran (the tutor's answer modes). Rows saved before
+    chat_history recorded usage (NULL model and counts) are answers with no known usage.
+    Oldest day first."""
+    model = col(ChatHistory.model_used)
+    ran = model.is_not(None)
+    if no_model:
+        ran = sa.and_(ran, model.not_in(list(no_model)))
+    per_row = (
+        select(
+            _utc_day(session, col(ChatHistory.created_at)).label("day"),
+            col(ChatHistory.user_id).label("user_id"),
+            sa.case((ran, 1), else_=0).label("ran"),
+            sa.func.coalesce(col(ChatHistory.token_count_input), 0).label("tokens_in"),
+            sa.func.coalesce(col(ChatHistory.token_count_output), 0).label("tokens_out"),
+            sa.func.coalesce(col(ChatHistory.generation_time_ms), 0).label("ms"),
+        )
+        .where(col(ChatHistory.created_at) >= since, col(ChatHistory.created_at) < until)
+        .subquery()
+    )
+    rows = session.exec(
+        select(
+            per_row.c.day,
+            sa.func.count(),
+            sa.func.count(sa.distinct(per_row.c.user_id)),
+            sa.func.sum(per_row.c.ran),
+            sa.func.sum(per_row.c.tokens_in),
+            sa.func.sum(per_row.c.tokens_out),
+            sa.func.sum(per_row.c.ms),
+        )
+        .group_by(per_row.c.day)
+        .order_by(per_row.c.day)
+    ).all()
+    return [
+        ChatUsageRow(
+            day=_as_date(day),
+            answers=int(n),
+            users=int(u),
+            model_answers=int(ran or 0),
+            tokens_in=int(tin or 0),
+            tokens_out=int(tout or 0),
+            compute_ms=int(ms or 0),
+        )
+        for day, n, u, ran, tin, tout, ms in rows
     ]

@@ -1,0 +1,212 @@
+"""State of /admin/errors (admin only; every handler re-checks the role on the server)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import error_admin
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
+    (s, error_admin.SEVERITY_LABELS[s]) for s in error_admin.SEVERITIES
+]
+SEVERITY_COLORS = {"low": "gray", "medium": "amber", "high": "orange", "critical": "red"}
+RETENTION_DAYS = error_admin.RETENTION_DAYS
+
+
+class AdminErrorsState(AuthState):
+    severity: str = ""
+    error_type: str = ""
+    search: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    types: list[str] = []
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+
+    detail_open: bool = False
+    detail: dict[str, str] = {}
+
+    purge_open: bool = False
+    purge_count: int = 0
+
+    error: str = ""
+    notice: str = ""
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        self.notice = ""
+        self._refresh(actor)
+
+    @rx.event
+    def set_severity(self, value: str) -> None:
+        actor = self.require("admin")
+        self.severity = value
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def set_error_type(self, value: str) -> None:
+        actor = self.require("admin")
+        self.error_type = value
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def set_search(self, value: str) -> None:
+        self.require("admin")
+        self.search = value  # applied on Enter or "Cari"
+
+    @rx.event
+    def apply_search(self, form_data: dict[str, str] | None = None) -> None:
+        actor = self.require("admin")
+        if form_data is not None and "search" in form_data:
+            self.search = form_data["search"]
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def set_date_from(self, value: str) -> None:
+        actor = self.require("admin")
+        self.date_from = value
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def set_date_to(self, value: str) -> None:
+        actor = self.require("admin")
+        self.date_to = value
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def clear_filters(self) -> None:
+        actor = self.require("admin")
+        self.severity = ""
+        self.error_type = ""
+        self.search = ""
+        self.date_from = ""
+        self.date_to = ""
+        self.page = 1
+        self._refresh(actor)
+
+    @rx.event
+    def next_page(self) -> None:
+        actor = self.require("admin")
+        self.page += 1
+        self._refresh(actor)
+
+    @rx.event
+    def previous_page(self) -> None:
+        actor = self.require("admin")
+        self.page = max(1, self.page - 1)
+        self._refresh(actor)
+
+    @rx.event
+    def open_detail(self, error_id: str) -> None:
+        actor = self.require("admin")
+        try:
+            d = error_admin.error_detail(actor=actor, error_id=int(error_id))
+        except (ValueError, ServiceError) as exc:
+            self.error = exc.message if isinstance(exc, ServiceError) else "Log tidak dikenal."
+            return
+        self.detail = {
+            "id": str(d.id),
+            "when": d.when,
+            "severity": error_admin.SEVERITY_LABELS.get(d.severity, d.severity or "-"),
+            "color": SEVERITY_COLORS.get(d.severity, "gray"),
+            "type": d.error_type,
+            "message": d.message,
+            "stack": d.stack_trace,
+            "user": d.username,
+            "endpoint": d.endpoint,
+            "method": d.method,
+            "environment": d.environment,
+        }
+        self.detail_open = True
+
+    @rx.event
+    def close_detail(self) -> None:
+        self.require("admin")
+        self.detail_open = False
+
+    @rx.event
+    def set_detail_open(self, value: bool) -> None:
+        self.require("admin")
+        self.detail_open = value
+
+    @rx.event
+    def ask_purge(self) -> None:
+        actor = self.require("admin")
+        self.notice = ""
+        try:
+            self.purge_count = error_admin.count_old_errors(actor=actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.purge_open = True
+
+    @rx.event
+    def set_purge_open(self, value: bool) -> None:
+        self.require("admin")
+        self.purge_open = value
+
+    @rx.event
+    def confirm_purge(self) -> None:
+        actor = self.require("admin")
+        self.purge_open = False
+        try:
+            deleted = error_admin.purge_old_errors(actor=actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.notice = f"{deleted} log error lebih dari {RETENTION_DAYS} hari dihapus."
+        self.page = 1
+        self._refresh(actor)
+
+    def _refresh(self, actor: CurrentUser) -> None:
+        try:
+            result = error_admin.list_errors(
+                actor=actor,
+                severity=self.severity,
+                error_type=self.error_type,
+                text=self.search,
+                date_from=error_admin.parse_day(self.date_from, "Tanggal awal"),
+                date_to=error_admin.parse_day(self.date_to, "Tanggal akhir"),
+                page=self.page,
+            )
+            self.types = error_admin.error_types(actor=actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.error = ""
+        self.total = result.total
+        self.page = result.page
+        self.pages = result.pages
+        self.rows = [
+            {
+                "id": str(item.id),
+                "when": item.when,
+                "severity": error_admin.SEVERITY_LABELS.get(item.severity, item.severity or "-"),
+                "color": SEVERITY_COLORS.get(item.severity, "gray"),
+                "type": item.error_type,
+                "summary": item.summary,
+                "user": item.username,
+                "endpoint": item.endpoint,
+            }
+            for item in result.items
+        ]
