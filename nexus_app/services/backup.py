@@ -56,7 +56,7 @@ PGDUMP_MAGIC = b"PGDMP"
 REQUIRED_TABLES = ("alembic_version", "users")
 PG_LOCK_TIMEOUT = "30s"  # a restore waits this long for busy tables, then gives up whole
 
-_NAME = re.compile(
+BACKUP_NAME = re.compile(
     r"^nexus-(?P<stamp>\d{8}-\d{6})(?:-(?P<label>[a-z0-9][a-z0-9-]*))?"
     r"(?P<ext>\.sqlite\.gz|\.pgdump)$"
 )
@@ -304,7 +304,7 @@ def _read_sidecar(path: Path) -> dict[str, object] | None:
 
 
 def _info_from_name(path: Path) -> BackupInfo | None:
-    match = _NAME.match(path.name)
+    match = BACKUP_NAME.match(path.name)
     if not match or not path.is_file():
         return None
     created = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)

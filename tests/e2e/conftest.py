@@ -39,14 +39,21 @@ def _wait_until_up(process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The running server's NEXUS_DATA_DIR (its SQLite file is `nexus.db` in there)."""
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(scope="session")
+def server(server_data_dir: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run scripts/ensure-services.sh")
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+    data_dir = server_data_dir
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)  # the embedded SQLite default, as a school would start
     env["NEXUS_DATA_DIR"] = str(data_dir)
     env["NEXUS_SCHEDULER"] = "off"  # no nightly jobs racing the browser tests
+    env["NEXUS_MIDTRANS_SERVER_KEY"] = "e2e-midtrans-server-key"
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([nexus, *args], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -1,0 +1,159 @@
+"""Backups for the admin page: the same service as `nexus backup`, behind the admin check,
+plus uploads and short-lived signed download links."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from nexus_app.config import get_settings
+from nexus_app.services import backup
+from nexus_app.services.auth import CurrentUser, require_admin
+from nexus_app.services.backup import BACKUP_NAME, BackupInfo, RestoreResult
+from nexus_app.services.errors import InvalidInput, NotFound
+
+DOWNLOAD_SECONDS = 300
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
+DOWNLOAD_ROUTE = "/api/admin/backups/download"
+_LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+@dataclass(frozen=True)
+class BackupRow:
+    name: str
+    created_at: str
+    size: str
+    size_bytes: int
+    database: str
+    revision: str
+    rows: int
+    label: str
+
+
+def _row(info: BackupInfo) -> BackupRow:
+    return BackupRow(
+        name=info.name,
+        created_at=f"{info.created_at:%Y-%m-%d %H:%M} UTC",
+        size=backup.human_size(info.size_bytes),
+        size_bytes=info.size_bytes,
+        database=info.database,
+        revision=info.alembic_revision or "-",
+        rows=sum(info.row_counts.values()),
+        label=info.label or "",
+    )
+
+
+def list_backups(*, actor: CurrentUser) -> list[BackupRow]:
+    require_admin(actor)
+    return [_row(info) for info in backup.list_backups()]
+
+
+def create_backup(*, actor: CurrentUser, label: str = "") -> BackupRow:
+    require_admin(actor)
+    cleaned = label.strip().lower().replace(" ", "-")
+    if cleaned and not _LABEL.fullmatch(cleaned):
+        raise InvalidInput(
+            "Label hanya huruf kecil, angka dan tanda hubung (maksimal 40), "
+            "misalnya 'sebelum-ujian'."
+        )
+    return _row(backup.create_backup(label=cleaned or None))
+
+
+def inspect_backup(*, actor: CurrentUser, name: str) -> BackupRow:
+    """Validate a listed backup for a restore; refuses with nothing changed."""
+    require_admin(actor)
+    return _row(backup.inspect_backup(_listed(name)))
+
+
+def restore_backup(*, actor: CurrentUser, name: str, typed_confirmation: str) -> RestoreResult:
+    require_admin(actor)
+    path = _listed(name)
+    if typed_confirmation.strip() != name:
+        raise InvalidInput(
+            "Konfirmasi tidak cocok: ketik nama berkas cadangan persis untuk memulihkan."
+        )
+    return backup.restore_backup(path)
+
+
+def save_upload(*, actor: CurrentUser, filename: str, data: bytes) -> BackupRow:
+    """Keep an uploaded backup in the backups folder once it checks out as ours."""
+    require_admin(actor)
+    name = Path(filename or "").name
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput("Berkas terlalu besar untuk diunggah (maksimal 2 GB).")
+    if not BACKUP_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"Berkas '{name}' bukan cadangan Nexus (nama harus seperti "
+            "nexus-20261122-020000.sqlite.gz atau .pgdump); tidak ada yang diubah."
+        )
+    directory = backup.backups_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    if target.exists():
+        raise InvalidInput(f"Cadangan '{name}' sudah ada di daftar.")
+    partial = directory / f".{name}.upload"
+    partial.write_bytes(data)
+    try:
+        info = backup.inspect_backup(partial)
+    except Exception:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return _row(replace(info, path=target))
+
+
+def _listed(name: str) -> Path:
+    # Only plain names from the backups folder: never a path the browser made up.
+    clean = Path(name or "").name
+    path = backup.backups_dir() / clean
+    if clean != name or not BACKUP_NAME.fullmatch(clean) or not path.is_file():
+        raise NotFound(f"Cadangan '{name}' tidak ditemukan.")
+    return path
+
+
+# --- signed download links ------------------------------------------------------------------
+
+
+def _secret() -> bytes:
+    """A per-server key kept in the data folder (created on first use, owner-only)."""
+    path = get_settings().data_dir / "download.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _sign(payload: str) -> str:
+    digest = hmac.new(_secret(), payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def download_url(*, actor: CurrentUser, name: str, now: float | None = None) -> str:
+    """A link that works for five minutes: the browser downloads without a session header."""
+    require_admin(actor)
+    _listed(name)
+    expires = int((now if now is not None else time.time()) + DOWNLOAD_SECONDS)
+    payload = f"{name}|{expires}"
+    return f"{DOWNLOAD_ROUTE}?name={name}&expires={expires}&sig={_sign(payload)}"
+
+
+def resolve_download(*, name: str, expires: str, sig: str, now: float | None = None) -> Path:
+    """The file behind a signed link; NotFound for a bad, forged or expired link."""
+    try:
+        deadline = int(expires)
+    except ValueError as exc:
+        raise NotFound("Tautan unduhan tidak sah.") from exc
+    if not hmac.compare_digest(_sign(f"{name}|{deadline}"), sig or ""):
+        raise NotFound("Tautan unduhan tidak sah.")
+    if (now if now is not None else time.time()) > deadline:
+        raise NotFound("Tautan unduhan sudah kedaluwarsa; buat ulang dari halaman Cadangan.")
+    return _listed(name)

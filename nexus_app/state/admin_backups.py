@@ -1,0 +1,166 @@
+"""State of /admin/backups: create, list, download, upload and restore (typed confirmation)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from nexus_app.services import backup_admin
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+
+def _as_dict(row: backup_admin.BackupRow) -> dict[str, str]:
+    return {
+        "name": row.name,
+        "created_at": row.created_at,
+        "size": row.size,
+        "database": row.database,
+        "revision": row.revision,
+        "rows": f"{row.rows:,}".replace(",", ".") if row.rows else "-",
+        "label": row.label or "-",
+    }
+
+
+class AdminBackupsState(AuthState):
+    backups: list[dict[str, str]] = []
+    label: str = ""
+    busy: bool = False
+    error: str = ""
+    message: str = ""
+    # The restore dialog: which backup, what it holds, and what the admin typed.
+    restore_name: str = ""
+    restore_summary: str = ""
+    confirmation: str = ""
+    restore_open: bool = False
+
+    @rx.var
+    def confirmation_matches(self) -> bool:
+        return self.restore_name != "" and self.confirmation.strip() == self.restore_name
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("admin")
+        self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+
+    @rx.event
+    def set_label(self, value: str) -> None:
+        self.require("admin")
+        self.label = value
+
+    @rx.event
+    def set_confirmation(self, value: str) -> None:
+        self.require("admin")
+        self.confirmation = value
+
+    @rx.event(background=True)
+    async def create_now(self):
+        async with self:
+            actor = self.require("admin")
+            if self.busy:
+                return
+            self.busy = True
+            self.error = ""
+            self.message = ""
+            label = self.label
+        try:
+            # pg_dump or the SQLite copy can take a while: keep the server answering meanwhile.
+            row = await asyncio.to_thread(backup_admin.create_backup, actor=actor, label=label)
+        except ServiceError as exc:
+            async with self:
+                self.error = exc.message
+                self.busy = False
+            return
+        async with self:
+            self.message = f"Cadangan {row.name} ({row.size}) berhasil dibuat."
+            self.label = ""
+            self.busy = False
+            self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+
+    @rx.event
+    def download(self, name: str):
+        actor = self.require("admin")
+        try:
+            url = backup_admin.download_url(actor=actor, name=name)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        return rx.download(url=url, filename=name)
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        actor = self.require("admin")
+        self.error = ""
+        self.message = ""
+        if not files:
+            self.error = "Pilih berkas cadangan terlebih dahulu."
+            return
+        for file in files:
+            data = await file.read()
+            try:
+                row = backup_admin.save_upload(actor=actor, filename=file.name or "", data=data)
+            except ServiceError as exc:
+                self.error = exc.message
+                return
+            self.message = f"Cadangan {row.name} ({row.size}) diunggah dan diperiksa."
+        self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+
+    @rx.event
+    def ask_restore(self, name: str) -> None:
+        actor = self.require("admin")
+        self.error = ""
+        self.message = ""
+        try:
+            row = backup_admin.inspect_backup(actor=actor, name=name)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.restore_name = row.name
+        rows = f", {row.rows:,} baris".replace(",", ".") if row.rows else ""
+        self.restore_summary = (
+            f"Dibuat {row.created_at}, {row.database}, revisi skema {row.revision}{rows}."
+        )
+        self.confirmation = ""
+        self.restore_open = True
+
+    @rx.event
+    def cancel_restore(self) -> None:
+        self.require("admin")
+        self.restore_open = False
+        self.restore_name = ""
+        self.confirmation = ""
+
+    @rx.event(background=True)
+    async def restore(self):
+        async with self:
+            actor = self.require("admin")
+            if self.busy:
+                return
+            name = self.restore_name
+            typed = self.confirmation
+            self.busy = True
+            self.error = ""
+        try:
+            result = await asyncio.to_thread(
+                backup_admin.restore_backup, actor=actor, name=name, typed_confirmation=typed
+            )
+        except ServiceError as exc:
+            async with self:
+                self.error = exc.message
+                self.busy = False
+            return
+        async with self:
+            self.busy = False
+            self.restore_open = False
+            upgrade = (
+                " Cadangan ini memakai skema lama: jalankan `nexus db upgrade`."
+                if result.needs_upgrade
+                else ""
+            )
+            self.message = (
+                f"Basis data dipulihkan dari {name}. Keadaan sebelumnya disimpan sebagai "
+                f"{result.safety_backup.name}.{upgrade} Jika Anda diminta masuk lagi, itu "
+                "karena sesi yang tersimpan kini berasal dari cadangan."
+            )
+            self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
