@@ -32,6 +32,87 @@ def _nav_links(role: str) -> rx.Component:
     )
 
 
+def _password_field(label: str, name: str, field_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(
+            type="password",
+            name=name,
+            id=field_id,
+            required=True,
+            auto_complete="new-password" if name != "current_password" else "current-password",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def password_dialog() -> rx.Component:
+    """Change one's own password (every role), from the top bar of every private page."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.icon("key-round", size=16),
+                "Kata sandi",
+                id="password-open",
+                variant="ghost",
+                on_click=AuthState.open_password_dialog,
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Ubah kata sandi"),
+            rx.form(
+                rx.vstack(
+                    _password_field("Kata sandi sekarang", "current_password", "password-current"),
+                    _password_field(
+                        "Kata sandi baru (minimal 8 karakter)", "new_password", "password-new"
+                    ),
+                    _password_field(
+                        "Ulangi kata sandi baru", "confirm_password", "password-confirm"
+                    ),
+                    rx.cond(
+                        AuthState.password_error != "",
+                        rx.callout(
+                            AuthState.password_error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            id="password-error",
+                        ),
+                    ),
+                    rx.cond(
+                        AuthState.password_message != "",
+                        rx.callout(
+                            AuthState.password_message,
+                            icon="circle-check",
+                            color_scheme="green",
+                            id="password-message",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            "Tutup",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=AuthState.close_password_dialog,
+                        ),
+                        rx.button("Simpan", type="submit", id="password-submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=AuthState.change_password,
+                reset_on_submit=True,
+            ),
+            max_width="420px",
+        ),
+        open=AuthState.password_dialog_open,
+        on_open_change=AuthState.password_dialog_changed,
+    )
+
+
 def navbar() -> rx.Component:
     return rx.box(
         rx.hstack(
@@ -56,6 +137,7 @@ def navbar() -> rx.Component:
                     spacing="0",
                     align="end",
                 ),
+                password_dialog(),
                 rx.button(
                     rx.icon("log-out", size=16),
                     "Keluar",

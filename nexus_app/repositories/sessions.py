@@ -49,6 +49,18 @@ def delete_sessions_for_user(*, session: DbSession, user_id: int) -> int:
     return int(result.rowcount or 0)
 
 
+def delete_other_sessions_for_user(
+    *, session: DbSession, user_id: int, keep_token_hash: str
+) -> int:
+    """Log a user out everywhere except the session that asked (a password change)."""
+    result = session.exec(
+        delete(Session).where(  # type: ignore[call-overload]
+            col(Session.user_id) == user_id, col(Session.token) != keep_token_hash
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 def cleanup_expired_sessions(*, session: DbSession, now: datetime) -> int:
     """Seed query "Cleanup expired sessions"; returns how many were removed."""
     result = session.exec(delete(Session).where(col(Session.expires_at) < now))  # type: ignore[call-overload]

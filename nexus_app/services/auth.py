@@ -212,6 +212,44 @@ def current_user(token: str | None, *, roles: tuple[str, ...] | None = None) -> 
         return _to_current(user)
 
 
+def change_own_password(*, token: str | None, current_password: str, new_password: str) -> int:
+    """Any user changes their own password after proving the current one; their other
+    sessions end (a lost phone stays logged in no longer), this one stays. Wrong current
+    passwords count towards the same lock as failed logins. Returns sessions ended."""
+    actor = current_user(token)
+    settings = get_settings()
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Kata sandi baru minimal {MIN_PASSWORD_LENGTH} karakter.")
+    if len(new_password) > MAX_PASSWORD_LENGTH or len(current_password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"Kata sandi maksimal {MAX_PASSWORD_LENGTH} karakter.")
+    if new_password == current_password:
+        raise InvalidInput("Kata sandi baru harus berbeda dari kata sandi sekarang.")
+    now = utcnow()
+    with unit_of_work() as session:
+        failures = user_repo.count_recent_failures(
+            session=session,
+            username=actor.username,
+            since=now - timedelta(minutes=settings.login_window_minutes),
+        )
+        if failures >= settings.login_max_failures:
+            raise AccountLocked(
+                "Terlalu banyak percobaan kata sandi yang salah. Coba lagi dalam "
+                f"{settings.login_lock_minutes} menit."
+            )
+        user = user_repo.get_user(session=session, user_id=actor.id)
+        if user is None or not verify_password(user.password_hash, current_password):
+            user_repo.record_login_attempt(
+                session=session, username=actor.username, succeeded=False
+            )
+            session.commit()
+            raise AuthenticationFailed("Kata sandi sekarang salah; kata sandi tidak diubah.")
+        user.password_hash = hash_password(new_password)
+        session.add(user)
+        return session_repo.delete_other_sessions_for_user(
+            session=session, user_id=actor.id, keep_token_hash=hash_token(token or "")
+        )
+
+
 def logout(token: str | None) -> None:
     if not token:
         return

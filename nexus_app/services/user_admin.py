@@ -687,10 +687,13 @@ def reset_password(
 ) -> PasswordReset:
     """Set a typed or generated password, log the user out everywhere and lift a login lock.
 
-    The admin's own password is refused here: the reset would end the very session that has
-    to show the new password."""
+    The admin's own password is refused here (the reset would end the very session that has
+    to show it): everyone changes their own with "Kata sandi" in the top bar."""
     require_admin(actor)
-    _refuse_self(actor, user_id, "mengatur ulang kata sandi")
+    if actor.id == user_id:
+        raise Conflict(
+            "Kata sandi Anda sendiri diubah lewat tombol 'Kata sandi' di bagian atas halaman."
+        )
     generated = not (new_password or "").strip()
     plain = generate_password() if generated else str(new_password)
     if len(plain) < auth.MIN_PASSWORD_LENGTH:

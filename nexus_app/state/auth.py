@@ -31,6 +31,10 @@ class AuthState(rx.State):
     login_error: str = ""
     login_busy: bool = False
 
+    password_dialog_open: bool = False
+    password_error: str = ""
+    password_message: str = ""
+
     @rx.var
     def is_logged_in(self) -> bool:
         return self.user_id > 0
@@ -127,6 +131,48 @@ class AuthState(rx.State):
         if result.user.role == "siswa" and not result.user.onboarding_completed:
             return rx.redirect(ONBOARDING_ROUTE)
         return rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))
+
+    @rx.event
+    def open_password_dialog(self) -> None:
+        self.require()
+        self.password_error = ""
+        self.password_message = ""
+        self.password_dialog_open = True
+
+    @rx.event
+    def close_password_dialog(self) -> None:
+        self.password_dialog_open = False
+        self.password_error = ""
+
+    @rx.event
+    def password_dialog_changed(self, is_open: bool) -> None:
+        # Escape or a click outside closes the dialog too.
+        if not is_open:
+            self.close_password_dialog()
+
+    @rx.event
+    def change_password(self, form_data: dict[str, str]) -> None:
+        """Every role changes its own password here: no admin (or shell) needed."""
+        self.require()
+        self.password_error = ""
+        self.password_message = ""
+        new_password = form_data.get("new_password") or ""
+        if new_password != (form_data.get("confirm_password") or ""):
+            self.password_error = "Konfirmasi kata sandi baru tidak sama."
+            return
+        try:
+            ended = auth.change_own_password(
+                token=self.token,
+                current_password=form_data.get("current_password") or "",
+                new_password=new_password,
+            )
+        except NotAuthenticated:
+            raise
+        except ServiceError as exc:
+            self.password_error = exc.message
+            return
+        others = f" {ended} sesi di perangkat lain telah dikeluarkan." if ended else ""
+        self.password_message = f"Kata sandi berhasil diubah.{others}"
 
     @rx.event
     def logout(self):

@@ -139,3 +139,45 @@ def test_duplicate_username_is_refused_and_nothing_written(engine: Engine, stude
         auth.create_user(username="siswa01", password=PASSWORD, role="guru")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM users")).scalar() == 1
+
+
+def test_change_own_password_keeps_this_session_and_ends_the_others(
+    engine: Engine, student
+) -> None:
+    here = auth.login(username="siswa01", password=PASSWORD).token
+    phone = auth.login(username="siswa01", password=PASSWORD).token
+    ended = auth.change_own_password(
+        token=here, current_password=PASSWORD, new_password="kata-sandi-baru-1"
+    )
+    assert ended == 1
+    assert auth.current_user(here).username == "siswa01"
+    with pytest.raises(NotAuthenticated):
+        auth.current_user(phone)
+    with pytest.raises(AuthenticationFailed):
+        auth.login(username="siswa01", password=PASSWORD)
+    assert auth.login(username="siswa01", password="kata-sandi-baru-1").user.id == student.id
+
+
+def test_change_own_password_refusals_change_nothing(engine: Engine, student) -> None:
+    token = auth.login(username="siswa01", password=PASSWORD).token
+    with pytest.raises(NotAuthenticated):
+        auth.change_own_password(
+            token="bukan-token", current_password=PASSWORD, new_password="x" * 9
+        )
+    with pytest.raises(InvalidInput, match="minimal 8"):
+        auth.change_own_password(token=token, current_password=PASSWORD, new_password="pendek")
+    with pytest.raises(InvalidInput, match="berbeda"):
+        auth.change_own_password(token=token, current_password=PASSWORD, new_password=PASSWORD)
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed, match="sekarang salah"):
+            auth.change_own_password(
+                token=token, current_password="tebakan-salah", new_password="kata-sandi-baru-1"
+            )
+    # Wrong guesses count like failed logins: a stolen open session cannot brute-force it.
+    with pytest.raises(AccountLocked):
+        auth.change_own_password(
+            token=token, current_password=PASSWORD, new_password="kata-sandi-baru-1"
+        )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM login_attempts"))
+    assert auth.login(username="siswa01", password=PASSWORD).user.id == student.id
