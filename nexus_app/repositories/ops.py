@@ -182,6 +182,14 @@ def list_error_types(*, session: Session) -> list[str]:
     ]
 
 
+def count_errors_since(*, session: Session, since: datetime) -> int:
+    return int(
+        session.exec(
+            select(sa.func.count()).select_from(ErrorLog).where(col(ErrorLog.created_at) >= since)
+        ).one()
+    )
+
+
 def count_errors_before(*, session: Session, before: datetime) -> int:
     return int(
         session.exec(

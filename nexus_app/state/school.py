@@ -16,6 +16,11 @@ class AdminOverviewState(AuthState):
     banks: int = 0
     database: str = ""
     questions_by_section: list[dict[str, str]] = []
+    last_backup: str = ""
+    # The nightly backup runs every 24 h: older than 36 h means it has been missed.
+    backup_stale: bool = False
+    errors_last_day: int = 0
+    jobs: list[dict[str, str]] = []
 
     @rx.event
     def load(self) -> None:
@@ -27,6 +32,18 @@ class AdminOverviewState(AuthState):
         self.subjects = overview.subjects
         self.banks = overview.banks
         self.database = overview.database
+        age = overview.last_backup_age_hours
+        self.last_backup = (
+            f"{overview.last_backup} ({age} jam lalu)".replace(".", ",")
+            if overview.last_backup
+            else "belum ada cadangan"
+        )
+        self.backup_stale = age is None or age > 36
+        self.errors_last_day = overview.errors_last_day
+        self.jobs = [
+            {"name": j.name, "status": j.status, "started_at": j.started_at, "detail": j.detail}
+            for j in overview.jobs
+        ]
         self.questions_by_section = [
             {"section": code, "count": str(n)}
             for code, n in sorted(overview.questions_by_section.items())
