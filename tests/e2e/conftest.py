@@ -115,6 +115,36 @@ def login(page: Page, username: str, password: str) -> None:
     page.locator("#login-submit").click()
 
 
+def create_user_on_server(
+    data_dir: Path, username: str, password: str, *, role: str, full_name: str
+) -> None:
+    """An extra account in the running server's database, made with the `nexus` CLI."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env["NEXUS_DATA_DIR"] = str(data_dir)
+    result = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "nexus"),
+            "user",
+            "create",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--full-name",
+            full_name,
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -3,8 +3,6 @@ different admins approve it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from nexus_app.services.demo import DEMO_ADMIN
-from tests.e2e.conftest import ROOT, login, screenshot
+from tests.e2e.conftest import create_user_on_server, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -26,33 +24,6 @@ CSV = (
     "XX,logika,Soal subtes yang tidak ada,p,q,r,s,t,A,0\n"
     "PK,aritmetika,Berapakah 15% dari 80?,10,12,14,16,18,B,-0.4\n"
 )
-
-
-def _create_second_admin(data_dir: Path) -> None:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    env["NEXUS_DATA_DIR"] = str(data_dir)
-    result = subprocess.run(
-        [
-            str(ROOT / ".venv" / "bin" / "nexus"),
-            "user",
-            "create",
-            "--username",
-            SECOND_ADMIN,
-            "--role",
-            "admin",
-            "--full-name",
-            "Bu Wakasek Kurikulum",
-            "--password-stdin",
-        ],
-        input=SECOND_PASSWORD + "\n",
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def test_import_edit_and_two_reviewer_approval(page: Page, server_data_dir: Path) -> None:
@@ -118,7 +89,13 @@ def test_import_edit_and_two_reviewer_approval(page: Page, server_data_dir: Path
     item_url = page.url
 
     # A second admin approves: now it is reviewed.
-    _create_second_admin(server_data_dir)
+    create_user_on_server(
+        server_data_dir,
+        SECOND_ADMIN,
+        SECOND_PASSWORD,
+        role="admin",
+        full_name="Bu Wakasek Kurikulum",
+    )
     page.locator("#logout").click()
     expect(page.locator("#login-username")).to_be_visible()
     login(page, SECOND_ADMIN, SECOND_PASSWORD)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from nexus_app.db import make_engine
 from nexus_app.repositories import school as school_repo
 from nexus_app.services.demo import DEMO_ADMIN, DEMO_TEACHERS, STUDENT_PASSWORD
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import create_user_on_server, login, screenshot
 
 pytestmark = pytest.mark.e2e
 LOGIN_URL = re.compile(r"/login/?$")
@@ -88,6 +88,9 @@ def test_admin_sees_real_counts(page: Page, server_data_dir: Path) -> None:
     assert counts["siswa"] >= 30 and counts["guru"] >= 2
     expect(page.locator("#stat-students")).to_have_text(str(counts["siswa"]))
     expect(page.locator("#stat-teachers")).to_have_text(str(counts["guru"]))
+    # Server health: every scheduled job is listed (the e2e server runs none of them).
+    expect(page.locator("#job-health .job-row")).to_have_count(5)
+    expect(page.locator("#health-backup")).to_be_visible()
 
 
 def test_student_opening_admin_url_is_refused(page: Page) -> None:
@@ -114,3 +117,30 @@ def test_forged_token_is_refused(page: Page) -> None:
 def test_unknown_page_shows_404(page: Page) -> None:
     page.goto("/halaman-yang-tidak-ada")
     expect(page.locator("#not-found")).to_be_visible()
+
+
+def test_anyone_changes_their_own_password(page: Page, server_data_dir: Path) -> None:
+    create_user_on_server(
+        server_data_dir, "guru_sandi", "sandi-lama-2026", role="guru", full_name="Pak Sandi"
+    )
+    login(page, "guru_sandi", "sandi-lama-2026")
+    expect(page.locator("#nav-teacher")).to_be_visible()
+    page.locator("#password-open").click()
+    page.locator("#password-current").fill("tebakan-salah")
+    page.locator("#password-new").fill("sandi-baru-2026")
+    page.locator("#password-confirm").fill("sandi-baru-2026")
+    page.locator("#password-submit").click()
+    expect(page.locator("#password-error")).to_contain_text("Kata sandi sekarang salah")
+    page.locator("#password-current").fill("sandi-lama-2026")
+    page.locator("#password-new").fill("sandi-baru-2026")
+    page.locator("#password-confirm").fill("sandi-baru-2026")
+    page.locator("#password-submit").click()
+    expect(page.locator("#password-message")).to_contain_text("berhasil diubah")
+    screenshot(page, "change-password")
+    page.keyboard.press("Escape")
+    page.locator("#logout").click()
+    expect(page).to_have_url(LOGIN_URL)
+    login(page, "guru_sandi", "sandi-lama-2026")
+    expect(page.locator("#login-error")).to_be_visible()
+    login(page, "guru_sandi", "sandi-baru-2026")
+    expect(page.locator("#nav-teacher")).to_be_visible()
