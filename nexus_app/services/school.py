@@ -40,12 +40,11 @@ class Overview:
 
 
 def _job_health() -> list[JobHealth]:
-    newest = {}
-    for run in jobs.list_runs(limit=200):  # newest first
-        newest.setdefault(run.name, run)
     rows = []
     for name in jobs.JOB_NAMES:
-        run = newest.get(name)
+        # Per job: a daily job that stopped days ago must still show its last (failed) run.
+        newest = jobs.list_runs(limit=1, name=name)
+        run = newest[0] if newest else None
         rows.append(
             JobHealth(name, "never", "-", "belum pernah berjalan")
             if run is None

@@ -116,7 +116,9 @@ class AdminBanksState(AuthState):
                 "id": str(r.question_id),
                 "section": r.section,
                 "sub_type": r.sub_type or "-",
-                "text": r.text if len(r.text) <= EXCERPT_CHARS else r.text[:87] + "…",
+                "text": r.text
+                if len(r.text) <= EXCERPT_CHARS
+                else r.text[: EXCERPT_CHARS - 1] + "…",
                 "key": r.correct_answer,
                 "difficulty": "-" if r.difficulty is None else f"{r.difficulty:.2f}",
                 "status": r.status,

@@ -34,7 +34,7 @@ class AdminOverviewState(AuthState):
         self.database = overview.database
         age = overview.last_backup_age_hours
         self.last_backup = (
-            f"{overview.last_backup} ({age} jam lalu)".replace(".", ",")
+            f"{overview.last_backup} ({str(age).replace('.', ',')} jam lalu)"
             if overview.last_backup
             else "belum ada cadangan"
         )
