@@ -204,6 +204,9 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
             return None
     else:
         theta, _ = _section_belief(session, actor.id, row.section)
+    # Serving is what the tier's daily quota counts (answered plus on-screen questions);
+    # checked before item selection, so a student over the limit costs no CAT work.
+    billing.enforce_daily_limit(session, actor=actor, kind="practice")
     candidates = question_repo.list_cat_candidates(
         session=session,
         user_id=actor.id,
@@ -230,8 +233,6 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
     )
     if index is None:
         return None
-    # Serving is what the tier's daily quota counts (answered plus on-screen questions).
-    billing.enforce_daily_limit(session, actor=actor, kind="practice")
     question = question_repo.get_question(
         session=session, question_id=candidates[index].question_id
     )
