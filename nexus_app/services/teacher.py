@@ -348,11 +348,19 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
         )
 
 
+def spreadsheet_text(value: object) -> object:
+    """Spreadsheets run text cells that start with = + - @ as formulas (a student named
+    "=HYPERLINK(...)"): keep such text as text. Numbers pass unchanged."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return f"'{value}"
+    return value
+
+
 def to_csv(header: list[str], rows: list[list[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_text(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 

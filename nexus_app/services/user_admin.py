@@ -28,6 +28,7 @@ from nexus_app.repositories import users as user_repo
 from nexus_app.services import auth
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound
+from nexus_app.services.teacher import spreadsheet_text
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -377,24 +378,19 @@ def validate_csv_rows(rows: Iterable[CsvRow]) -> tuple[list[tuple[int, NewUser]]
     return valid, errors
 
 
-def _csv_cell(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: keep them text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
 def credentials_csv(credentials: Iterable[NewCredential]) -> str:
     """The new logins as CSV for the admin to print or share (with a BOM so Excel reads the
-    names as UTF-8)."""
+    names as UTF-8). Not `teacher.to_csv`: the password column must stay exactly as typed."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["username", "full_name", "role", "class_name", "password"])
     for c in credentials:
         writer.writerow(
             [
-                _csv_cell(c.username),
-                _csv_cell(c.full_name),
+                spreadsheet_text(c.username),
+                spreadsheet_text(c.full_name),
                 c.role,
-                _csv_cell(c.class_name),
+                spreadsheet_text(c.class_name),
                 c.password,
             ]
         )
