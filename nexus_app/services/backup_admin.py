@@ -12,6 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from nexus_app.config import get_settings
 from nexus_app.services import backup
@@ -41,7 +42,7 @@ def _row(info: BackupInfo) -> BackupRow:
     return BackupRow(
         name=info.name,
         created_at=f"{info.created_at:%Y-%m-%d %H:%M} UTC",
-        size=backup.human_size(info.size_bytes),
+        size=backup.human_size(info.size_bytes, decimal_comma=True),
         size_bytes=info.size_bytes,
         database=info.database,
         revision=info.alembic_revision or "-",
@@ -82,12 +83,16 @@ def restore_backup(*, actor: CurrentUser, name: str, typed_confirmation: str) ->
     return backup.restore_backup(path)
 
 
-def save_upload(*, actor: CurrentUser, filename: str, data: bytes) -> BackupRow:
-    """Keep an uploaded backup in the backups folder once it checks out as ours."""
+def save_upload(
+    *, actor: CurrentUser, filename: str, source: BinaryIO, declared_size: int | None = None
+) -> BackupRow:
+    """Keep an uploaded backup in the backups folder once it checks out as ours. The file is
+    copied in blocks (never whole in memory) under a hidden name and checked there."""
     require_admin(actor)
     name = Path(filename or "").name
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("Berkas terlalu besar untuk diunggah (maksimal 2 GB).")
+    too_big = InvalidInput("Berkas terlalu besar untuk diunggah (maksimal 2 GB).")
+    if declared_size is not None and declared_size > MAX_UPLOAD_BYTES:
+        raise too_big
     if not BACKUP_NAME.fullmatch(name):
         raise InvalidInput(
             f"Berkas '{name}' bukan cadangan Nexus (nama harus seperti "
@@ -99,10 +104,16 @@ def save_upload(*, actor: CurrentUser, filename: str, data: bytes) -> BackupRow:
     if target.exists():
         raise InvalidInput(f"Cadangan '{name}' sudah ada di daftar.")
     partial = directory / f".{name}.upload"
-    partial.write_bytes(data)
     try:
+        size = 0
+        with partial.open("wb") as out:
+            while block := source.read(1 << 20):
+                size += len(block)
+                if size > MAX_UPLOAD_BYTES:  # the declared size may be missing or wrong
+                    raise too_big
+                out.write(block)
         info = backup.inspect_backup(partial)
-    except Exception:
+    except BaseException:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, target)

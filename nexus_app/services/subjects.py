@@ -18,6 +18,7 @@ from nexus_app.db import unit_of_work
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.services import books as book_service
 from nexus_app.services.auth import CurrentUser, require_admin
+from nexus_app.services.backup import human_size
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound
 
 _CODE = re.compile(r"^[A-Z0-9_]{2,50}$")
@@ -83,7 +84,7 @@ class CascadeSummary:
         }
 
     def items(self) -> list[CascadeItem]:
-        size = _human_size(self.package_bytes)
+        size = human_size(self.package_bytes, decimal_comma=True)
         return [
             CascadeItem("books", "Buku", self.books, "dihapus"),
             CascadeItem(
@@ -110,14 +111,6 @@ class CascadeSummary:
                 "practice_questions", "Soal latihan tutor", self.practice_questions, "dihapus"
             ),
         ]
-
-
-def _human_size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024**2:
-        return f"{n / 1024:.1f} KB".replace(".", ",")
-    return f"{n / 1024**2:.1f} MB".replace(".", ",")
 
 
 def _clean(grade: int, name: str, code: str) -> tuple[int, str, str]:

@@ -14,6 +14,7 @@ import reflex as rx
 
 from nexus_app.services import books, error_log, subjects
 from nexus_app.services.auth import CurrentUser
+from nexus_app.services.backup import human_size
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread
@@ -47,12 +48,6 @@ class BookRow:
     versions: list[VersionRow]
 
 
-def _size(n: int) -> str:
-    if n < 1024**2:
-        return f"{n / 1024:.0f} KB"
-    return f"{n / 1024**2:.1f} MB".replace(".", ",")
-
-
 def _book_row(b: books.BookAdminView) -> BookRow:
     return BookRow(
         book_id=b.book_id,
@@ -69,7 +64,7 @@ def _book_row(b: books.BookAdminView) -> BookRow:
                 chunks=str(v.chunk_count),
                 pages=str(v.page_count),
                 created=v.created_at,
-                size=_size(v.size_bytes),
+                size=human_size(v.size_bytes, decimal_comma=True),
                 is_current=v.is_current,
             )
             for v in b.versions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def test_other_roles_are_refused(engine: Engine) -> None:
             lambda a=actor: backup_admin.download_url(actor=a, name="x"),
             lambda a=actor: backup_admin.inspect_backup(actor=a, name="x"),
             lambda a=actor: backup_admin.restore_backup(actor=a, name="x", typed_confirmation="x"),
-            lambda a=actor: backup_admin.save_upload(actor=a, filename="x", data=b""),
+            lambda a=actor: backup_admin.save_upload(actor=a, filename="x", source=io.BytesIO()),
         ]
         for call in calls:
             with pytest.raises(PermissionDenied):
@@ -86,9 +87,20 @@ def test_upload_refuses_what_is_not_a_backup(engine: Engine, admin: CurrentUser)
     kind = engine.dialect.name
     name = "nexus-20261101-020000" + backup.EXTENSIONS[kind]
     with pytest.raises(InvalidInput, match="bukan cadangan Nexus"):
-        backup_admin.save_upload(actor=admin, filename="rapor.xlsx", data=b"PK\x03\x04")
+        backup_admin.save_upload(
+            actor=admin, filename="rapor.xlsx", source=io.BytesIO(b"PK\x03\x04")
+        )
     with pytest.raises(InvalidInput, match="bukan cadangan Nexus"):
-        backup_admin.save_upload(actor=admin, filename=name, data=gzip.compress(b"hello"))
+        backup_admin.save_upload(
+            actor=admin, filename=name, source=io.BytesIO(gzip.compress(b"hello"))
+        )
+    with pytest.raises(InvalidInput, match="terlalu besar"):
+        backup_admin.save_upload(
+            actor=admin,
+            filename=name,
+            source=io.BytesIO(b""),
+            declared_size=backup_admin.MAX_UPLOAD_BYTES + 1,
+        )
     assert backup_admin.list_backups(actor=admin) == []
     assert not any(p.name.endswith(".upload") for p in backup.backups_dir().glob(".*"))
 
@@ -99,7 +111,9 @@ def test_upload_then_restore_round_trip(engine: Engine, admin: CurrentUser, tmp_
     # The same file, downloaded and uploaded again under another (valid) name.
     data = (backup.backups_dir() / made.name).read_bytes()
     other = "nexus-20261101-020000-upload" + backup.EXTENSIONS[engine.dialect.name]
-    uploaded = backup_admin.save_upload(actor=admin, filename=other, data=data)
+    uploaded = backup_admin.save_upload(
+        actor=admin, filename=other, source=io.BytesIO(data), declared_size=len(data)
+    )
     assert uploaded.name == other
     _user(engine, "added-later", "siswa")
     assert _counts(engine)["users"] == before["users"] + 1
