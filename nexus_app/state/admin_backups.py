@@ -97,9 +97,15 @@ class AdminBackupsState(AuthState):
             self.error = "Pilih berkas cadangan terlebih dahulu."
             return
         for file in files:
-            data = await file.read()
             try:
-                row = backup_admin.save_upload(actor=actor, filename=file.name or "", data=data)
+                # Copying and checking a large file must not block the server's event loop.
+                row = await asyncio.to_thread(
+                    backup_admin.save_upload,
+                    actor=actor,
+                    filename=file.name or "",
+                    source=file.file,
+                    declared_size=file.size,
+                )
             except ServiceError as exc:
                 self.error = exc.message
                 return
