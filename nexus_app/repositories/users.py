@@ -140,22 +140,16 @@ def list_students(
 # --- Admin: the user list, bulk checks and account changes -------------------------------
 
 
-def _like_pattern(term: str) -> str:
-    """A LIKE pattern that matches `term` literally anywhere (its % and _ escaped)."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _user_filters(*, search: str | None, role: str | None, active: bool | None) -> list[Any]:
     filters: list[Any] = [User.deleted_at.is_(None)]  # type: ignore[union-attr]
     if search:
-        pattern = _like_pattern(search)
-        # ilike: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite.
+        # Case-insensitive substring; autoescape makes % and _ in the term match literally.
         filters.append(
             sa.or_(
-                col(User.username).ilike(pattern, escape="\\"),
-                col(User.full_name).ilike(pattern, escape="\\"),
-                col(User.class_name).ilike(pattern, escape="\\"),
+                *(
+                    col(column).icontains(search, autoescape=True)
+                    for column in (User.username, User.full_name, User.class_name)
+                )
             )
         )
     if role:
