@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     # refuses every notification (503). SecretStr keeps it out of logs and reprs.
     midtrans_server_key: SecretStr | None = Field(default=None, alias="NEXUS_MIDTRANS_SERVER_KEY")
 
+    # The language model serves one generation at a time; at most this many more may wait in
+    # line (beyond it a request falls back at once), and practice feedback waits at most this
+    # many seconds for its turn before showing the item's stored explanation instead.
+    llm_queue_max: int = Field(default=8, ge=0, alias="NEXUS_LLM_QUEUE_MAX")
+    llm_feedback_wait_s: float = Field(default=20.0, gt=0, alias="NEXUS_LLM_FEEDBACK_WAIT")
+
     session_hours: int = 24
     login_max_failures: int = 5
     login_window_minutes: int = 15

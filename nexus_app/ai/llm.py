@@ -4,13 +4,17 @@
   passes from ``NEXUS_LLM_MODEL``) with ``n_threads=2``. The chat template comes from the GGUF
   (``create_chat_completion``). A missing file raises :class:`ModelUnavailable`.
 - One generation at a time per process: every model shares :data:`GENERATION_QUEUE`, a FIFO
-  lock whose :meth:`FifoLock.position` tells the UI "you are number N in line". llama.cpp keeps
-  the previous prompt's KV cache, so prompts should start with what repeats (the constant
-  system prompt) — a follow-up then skips re-reading it.
+  lock whose :meth:`FifoLock.position` tells the UI "you are number N in line". The line can be
+  bounded (``generate(max_waiting=N)`` raises :class:`QueueFull` at once when N already wait),
+  and the lock keeps a running median of recent generation times for a wait estimate
+  (:meth:`Generation.estimated_wait`). llama.cpp keeps the previous prompt's KV cache, so
+  prompts should start with what repeats (the constant system prompt) — a follow-up then skips
+  re-reading it.
 - :meth:`LocalLLM.generate` returns a :class:`Generation`: iterate it for text pieces as they
   are produced; a time limit and a cancel event are checked between tokens; ``.stats`` holds
-  token counts and timings afterwards. Use it as a context manager (or call ``close``) so the
-  queue slot is released even if the consumer stops early.
+  token counts and timings afterwards. :meth:`Generation.wait` waits for the slot while
+  reporting the queue position. Use it as a context manager (or call ``close``) so the queue
+  slot is released even if the consumer stops early.
 - :class:`ScriptedChatModel` is a stand-in with the same queue/limit/cancel behaviour that
   "generates" fixed text: for tests of code that uses a model.
 - :func:`aiter_generation` bridges a generation into ``async for`` (Reflex background events)
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import statistics
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -43,6 +48,7 @@ __all__ = [
     "GenerationStats",
     "LocalLLM",
     "ModelUnavailable",
+    "QueueFull",
     "QueueTimeout",
     "ScriptedChatModel",
     "aiter_generation",
@@ -58,6 +64,14 @@ class QueueTimeout(RuntimeError):
     """Waited longer than allowed for the generation slot (the server is busy)."""
 
 
+class QueueFull(QueueTimeout):
+    """Too many generations already wait for the slot: refused at once, without queuing."""
+
+
+# Recent generation times kept for the wait estimate.
+DURATION_HISTORY = 20
+
+
 class FifoLock:
     """A lock served in arrival order, with queue positions.
 
@@ -71,12 +85,58 @@ class FifoLock:
         self._cond = threading.Condition()
         self._line: collections.deque[int] = collections.deque()
         self._next = 0
+        self._durations: collections.deque[float] = collections.deque(maxlen=DURATION_HISTORY)
 
-    def take_ticket(self) -> int:
+    def take_ticket(self, *, max_waiting: int | None = None) -> int:
+        """Join the line; :class:`QueueFull` (and no ticket) when ``max_waiting`` tickets
+        already wait behind the first."""
         with self._cond:
+            if max_waiting is not None and len(self._line) > max(max_waiting, 0):
+                raise QueueFull("Antrean model penuh; coba lagi sebentar lagi.")
             self._next += 1
             self._line.append(self._next)
             return self._next
+
+    def waiting(self) -> int:
+        """Tickets in line behind the first (the first holds, or is about to hold, the lock)."""
+        with self._cond:
+            return max(len(self._line) - 1, 0)
+
+    def record_duration(self, seconds: float) -> None:
+        """One finished generation's time in the slot (feeds the wait estimate)."""
+        with self._cond:
+            self._durations.append(max(seconds, 0.0))
+
+    def typical_duration(self) -> float | None:
+        """Typical slot time of the recent generations (their median: one cold start or one
+        run cut by its time limit does not skew it), None before the first one."""
+        with self._cond:
+            if not self._durations:
+                return None
+            return statistics.median(self._durations)
+
+    def estimate_wait(self, position: int) -> float | None:
+        """Seconds until a ticket at ``position`` gets the lock: one typical generation per
+        ticket ahead. 0 at the front; None while nothing has been measured yet."""
+        if position <= 0:
+            return 0.0
+        typical = self.typical_duration()
+        return None if typical is None else position * typical
+
+    def wait_for_change(self, ticket: int, last: int, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for ``ticket``'s position to differ from ``last``;
+        returns the position then (0 at the front, -1 once it has left the line)."""
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._cond:
+            while True:
+                try:
+                    pos = self._line.index(ticket)
+                except ValueError:
+                    return -1
+                remaining = deadline - time.monotonic()
+                if pos != last or pos == 0 or remaining <= 0:
+                    return pos
+                self._cond.wait(remaining)
 
     def position(self, ticket: int) -> int:
         with self._cond:
@@ -179,6 +239,7 @@ class ChatModel(Protocol):
         queue_timeout_s: float | None = 300.0,
         cancel: threading.Event | None = None,
         on_queue: Callable[[int], None] | None = None,
+        max_waiting: int | None = None,
     ) -> Generation: ...
 
 
@@ -198,6 +259,7 @@ class Generation:
         queue_timeout_s: float | None,
         cancel: threading.Event | None,
         on_queue: Callable[[int], None] | None,
+        max_waiting: int | None = None,
     ) -> None:
         self._model = model
         self._messages = messages
@@ -207,7 +269,7 @@ class Generation:
         self.cancel_event = cancel or threading.Event()
         self._on_queue = on_queue
         self._queue = model.queue
-        self.ticket = self._queue.take_ticket()
+        self.ticket = self._queue.take_ticket(max_waiting=max_waiting)
         self._created = time.monotonic()
         self._started = False
         self._finished = False
@@ -217,6 +279,42 @@ class Generation:
     def position(self) -> int:
         """0 while generating, N while N generations are ahead, -1 when done or cancelled."""
         return self._queue.position(self.ticket)
+
+    def estimated_wait(self, position: int | None = None) -> float | None:
+        """Seconds until this generation starts (from the median of recent generations);
+        None before any generation has been measured."""
+        return self._queue.estimate_wait(self.position() if position is None else position)
+
+    def wait(self, *, heartbeat_s: float = 1.0, poll_s: float = 0.1) -> Iterator[int]:
+        """Wait for the slot, yielding the queue position: first the current one, then each
+        change, and at least every ``heartbeat_s`` while waiting (so a consumer can give up
+        or refresh its estimate). Returns when it is this generation's turn, or when the
+        cancel event is set (the ticket leaves the line; iterating then yields nothing).
+        Raises :class:`QueueTimeout` (and leaves the line) after ``queue_timeout_s``.
+        Iterating the generation without calling this waits silently instead."""
+        deadline = None if self._queue_timeout is None else self._created + self._queue_timeout
+        last = self.position()
+        yield last
+        last_sent = time.monotonic()
+        while last > 0:
+            if self.cancel_event.is_set():
+                self._queue.release(self.ticket)
+                return
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                self._queue.release(self.ticket)
+                self.stats.queue_wait_s = now - self._created
+                raise QueueTimeout("Antrean model terlalu panjang; coba lagi sebentar lagi.")
+            step = poll_s if deadline is None else min(poll_s, deadline - now)
+            pos = self._queue.wait_for_change(self.ticket, last, step)
+            if pos <= 0:  # our turn, or the ticket was dropped (close())
+                return
+            now = time.monotonic()
+            if pos != last or now - last_sent >= heartbeat_s:
+                last, last_sent = pos, now
+                if self._on_queue is not None:
+                    self._on_queue(pos)
+                yield pos
 
     def cancel(self) -> None:
         """Stop at the next token (or leave the queue if still waiting)."""
@@ -249,6 +347,11 @@ class Generation:
         self._started = True
         stats = self.stats
         try:
+            if self.cancel_event.is_set() or self._queue.position(self.ticket) < 0:
+                # Cancelled (or closed) before its turn: it left the line without running.
+                stats.stop_reason = "cancelled"
+                stats.queue_wait_s = time.monotonic() - self._created
+                return
             if not self._queue.acquire(
                 self.ticket,
                 timeout=self._queue_timeout,
@@ -290,6 +393,8 @@ class Generation:
             stats.completion_tokens = max(stats.completion_tokens, pieces)
             if first is not None and stats.completion_tokens > 1 and end > first:
                 stats.tokens_per_s = (stats.completion_tokens - 1) / (end - first)
+            if stats.stop_reason != "cancelled":
+                self._queue.record_duration(stats.total_s)
         finally:
             self._finished = True
             self._queue.release(self.ticket)
@@ -330,8 +435,11 @@ class _QueuedModel:
         queue_timeout_s: float | None = 300.0,
         cancel: threading.Event | None = None,
         on_queue: Callable[[int], None] | None = None,
+        max_waiting: int | None = None,
     ) -> Generation:
-        """Queue a chat generation. Nothing runs until the result is iterated."""
+        """Queue a chat generation. Nothing runs until the result is iterated.
+
+        :class:`QueueFull` when ``max_waiting`` generations already wait for the slot."""
         if not messages:
             raise ValueError("messages must not be empty")
         params = _Params(max_tokens, temperature, top_p, repeat_penalty, list(stop))
@@ -343,6 +451,7 @@ class _QueuedModel:
             queue_timeout_s=queue_timeout_s,
             cancel=cancel,
             on_queue=on_queue,
+            max_waiting=max_waiting,
         )
 
 

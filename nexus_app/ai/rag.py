@@ -17,6 +17,10 @@ question, never how sure the model sounds.
 
 Practice feedback on a wrong answer (:func:`stream_feedback`) is grounded the same way on the
 item itself (stem, options, key, stored explanation) and falls back to the stored explanation.
+
+Both wait for the one model slot in a bounded line: when it is full (``max_waiting``) or the
+wait runs out (``queue_timeout_s``), they fall back at once with a notice that the AI is busy,
+and while waiting they report the queue position and an estimated wait.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nexus_app.ai.chunking import content_terms, normalize_text, split_sentences
-from nexus_app.ai.llm import ChatMessage, ChatModel, GenerationStats, QueueTimeout
+from nexus_app.ai.llm import ChatMessage, ChatModel, GenerationStats, QueueFull, QueueTimeout
 from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.retriever import Passage, RetrievalResult, Retriever
 
@@ -41,6 +45,7 @@ __all__ = [
     "MIN_FEEDBACK_TERMS",
     "MIN_SENTENCE_SUPPORT",
     "NOTICE_BUSY",
+    "NOTICE_FEEDBACK_BUSY",
     "NOTICE_NOT_COVERED",
     "NOTICE_NO_MODEL",
     "NOTICE_TIMEOUT",
@@ -62,6 +67,7 @@ __all__ = [
     "drop_incomplete_sentence",
     "extractive_answer",
     "fallback_feedback",
+    "feedback_wait_notice",
     "stream_feedback",
     "support_check",
     "validate_question",
@@ -98,7 +104,14 @@ NOTICE_UNSUPPORTED = (
     "Jawaban model tidak cukup didukung oleh buku, jadi Nexus menampilkan bagian buku yang "
     "paling relevan."
 )
-NOTICE_BUSY = "Server sedang sibuk, jadi Nexus menampilkan bagian buku yang paling relevan."
+NOTICE_BUSY = (
+    "Tutor AI sedang sibuk melayani siswa lain, jadi Nexus menampilkan bagian buku yang paling "
+    "relevan. Coba tanyakan lagi beberapa saat lagi."
+)
+NOTICE_FEEDBACK_BUSY = (
+    "AI sedang sibuk melayani siswa lain, jadi yang ditampilkan adalah pembahasan tersimpan "
+    "untuk soal ini."
+)
 NOTICE_TIMEOUT = "Jawaban dipotong karena melewati batas waktu."
 _MODEL_REFUSAL = "buku tidak membahas hal ini"
 # Words feedback is asked to use ("why the chosen option looks right but is wrong, the step to
@@ -356,6 +369,7 @@ class TutorEvent:
     position: int | None = None
     passages: tuple[Passage, ...] = ()
     answer: TutorAnswer | None = None
+    wait_s: float | None = None  # "queue": estimated seconds until the model starts
 
 
 class Tutor:
@@ -373,6 +387,8 @@ class Tutor:
         time_limit_s: float = 45.0,
         queue_timeout_s: float | None = 120.0,
         min_support: float = MIN_SENTENCE_SUPPORT,
+        max_waiting: int | None = None,
+        heartbeat_s: float = 1.0,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -383,6 +399,8 @@ class Tutor:
         self.time_limit_s = time_limit_s
         self.queue_timeout_s = queue_timeout_s
         self.min_support = min_support
+        self.max_waiting = max_waiting
+        self.heartbeat_s = heartbeat_s
 
     def answer(self, question: str, *, cancel: threading.Event | None = None) -> TutorAnswer:
         final: TutorAnswer | None = None
@@ -403,7 +421,10 @@ class Tutor:
         """Validate, retrieve, then (if covered and a model is present) generate and check.
 
         Raises :class:`QuestionError` before anything else for empty or over-long questions.
-        ``on_queue(position)`` is called from the waiting thread while in line.
+        While in line, ``queue`` events repeat (on each change and every ``heartbeat_s``) with
+        the position and the estimated wait; ``on_queue(position)`` is called too. A full line
+        (``max_waiting``) or a wait past ``queue_timeout_s`` gives the extractive answer with
+        :data:`NOTICE_BUSY`.
         """
         q = validate_question(question)
         result = self.retriever.search(q, k=self.k)
@@ -447,13 +468,18 @@ class Tutor:
                 queue_timeout_s=self.queue_timeout_s,
                 cancel=cancel,
                 on_queue=on_queue,
+                max_waiting=self.max_waiting,
             )
         except ModelUnavailable:
             yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
             return
+        except QueueFull:
+            yield final(text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name)
+            return
         with gen:
-            yield TutorEvent("queue", position=gen.position())
             try:
+                for pos in gen.wait(heartbeat_s=self.heartbeat_s):
+                    yield TutorEvent("queue", position=pos, wait_s=gen.estimated_wait(pos))
                 for piece in gen:
                     yield TutorEvent("token", text=piece)
             except QueueTimeout:
@@ -552,6 +578,14 @@ def fallback_feedback(
     return f"Jawaban yang benar: {correct}{key_text}. {text}"
 
 
+def feedback_wait_notice(seconds: float) -> str:
+    """The notice when feedback waited its stated maximum for the model."""
+    return (
+        f"AI belum mendapat giliran dalam {round(seconds)} detik, jadi yang ditampilkan adalah "
+        "pembahasan tersimpan untuk soal ini."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FeedbackResult:
     text: str
@@ -561,6 +595,9 @@ class FeedbackResult:
     model_text: str | None = None
     support: SupportResult | None = None
     stats: GenerationStats | None = None
+    # The model was busy (line full, or the wait ran out): nothing was generated.
+    busy: bool = False
+    notice: str | None = None  # an honest note for the student (Indonesian), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,6 +606,7 @@ class FeedbackEvent:
     text: str = ""
     position: int | None = None
     result: FeedbackResult | None = None
+    wait_s: float | None = None  # "queue": estimated seconds until the model starts
 
 
 def stream_feedback(
@@ -584,6 +622,8 @@ def stream_feedback(
     max_tokens: int = 64,
     time_limit_s: float = 30.0,
     queue_timeout_s: float | None = 120.0,
+    max_waiting: int | None = None,
+    heartbeat_s: float = 1.0,
 ) -> Iterator[FeedbackEvent]:
     """Stream feedback on a wrong answer; the ``final`` event's ``result.text`` is what to
     store.
@@ -594,7 +634,10 @@ def stream_feedback(
     passes :func:`support_check` against the item (stem, options, explanation; overlap 0.5),
     adds at least :data:`MIN_FEEDBACK_TERMS` content terms of its own, names no other key and
     does not echo the prompt. Otherwise, and with no model or a busy queue, the text is
-    :func:`fallback_feedback` (``source="explanation"``)."""
+    :func:`fallback_feedback` (``source="explanation"``). A busy queue — ``max_waiting``
+    already in line, or no turn within ``queue_timeout_s`` — falls back at once with
+    ``busy=True`` and a notice saying so; while in line, ``queue`` events repeat with the
+    position and the estimated wait."""
     messages = build_feedback_messages(stem, options, chosen, correct, explanation)
     fallback = fallback_feedback(explanation, correct, options)
     if llm is None:
@@ -610,18 +653,30 @@ def stream_feedback(
             queue_timeout_s=queue_timeout_s,
             cancel=cancel,
             on_queue=on_queue,
+            max_waiting=max_waiting,
         )
     except ModelUnavailable:
         yield FeedbackEvent("final", result=FeedbackResult(fallback, "explanation"))
         return
+    except QueueFull:
+        busy = FeedbackResult(
+            fallback, "explanation", model=llm.name, busy=True, notice=NOTICE_FEEDBACK_BUSY
+        )
+        yield FeedbackEvent("final", result=busy)
+        return
     with gen:
-        yield FeedbackEvent("queue", position=gen.position())
         try:
+            for pos in gen.wait(heartbeat_s=heartbeat_s):
+                yield FeedbackEvent("queue", position=pos, wait_s=gen.estimated_wait(pos))
             for piece in gen:
                 yield FeedbackEvent("token", text=piece)
         except QueueTimeout:
+            waited = feedback_wait_notice(queue_timeout_s or 0.0)
             yield FeedbackEvent(
-                "final", result=FeedbackResult(fallback, "explanation", model=llm.name)
+                "final",
+                result=FeedbackResult(
+                    fallback, "explanation", model=llm.name, busy=True, notice=waited
+                ),
             )
             return
     raw = gen.text.strip()

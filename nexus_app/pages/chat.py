@@ -39,9 +39,11 @@ def _answer() -> rx.Component:
             rx.vstack(
                 rx.text(rx.text.strong("Kamu: "), s.asked, size="2"),
                 rx.cond(
-                    s.queue_position > 1,
+                    s.queue_position > 0,
                     rx.callout(
-                        "Menunggu giliran model… posisi antrean " + s.queue_position.to_string(),
+                        "Menunggu giliran model… posisi antrean "
+                        + s.queue_position.to_string()
+                        + rx.cond(s.queue_wait != "", ", " + s.queue_wait, ""),
                         icon="hourglass",
                         size="1",
                         id="chat-queue",

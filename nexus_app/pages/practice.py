@@ -194,6 +194,33 @@ def _result() -> rx.Component:
                         rx.text(PracticeState.feedback_text, as_="span"),
                     ),
                     rx.cond(
+                        PracticeState.feedback_queue > 0,
+                        rx.text(
+                            "Menunggu giliran AI: posisi antrean ",
+                            PracticeState.feedback_queue.to_string(),
+                            rx.cond(
+                                PracticeState.feedback_wait != "",
+                                ", " + PracticeState.feedback_wait,
+                                "",
+                            ),
+                            ". Paling lama ",
+                            PracticeState.feedback_max_wait.to_string(),
+                            " detik, lalu pembahasan tersimpan ditampilkan.",
+                            size="1",
+                            color_scheme="gray",
+                            id="feedback-queue",
+                        ),
+                    ),
+                    rx.cond(
+                        PracticeState.feedback_notice != "",
+                        rx.text(
+                            PracticeState.feedback_notice,
+                            size="1",
+                            color_scheme="gray",
+                            id="feedback-notice",
+                        ),
+                    ),
+                    rx.cond(
                         PracticeState.feedback_id > 0,
                         rx.hstack(
                             rx.text("Membantu?", size="1", color_scheme="gray"),
@@ -333,6 +360,7 @@ def _content() -> rx.Component:
         ),
         spacing="4",
         width="100%",
+        on_unmount=PracticeState.leave,
     )
 
 

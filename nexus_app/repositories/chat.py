@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import ChatHistory, User, utcnow
@@ -54,6 +55,66 @@ def save_chat_interaction(
     session.add(row)
     session.flush()
     return row
+
+
+def lock_user_for_quota(*, session: Session, user_id: int) -> None:
+    """Serialise one user's quota check-and-record until the transaction ends: the user's row
+    is locked (SELECT ... FOR UPDATE) on PostgreSQL; SQLite ignores FOR UPDATE, so a no-op
+    write takes the database's write lock before the usage is counted."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+    else:
+        session.execute(
+            sa.update(User).where(col(User.id) == user_id).values(username=User.username)
+        )
+
+
+def update_chat_interaction(
+    *,
+    session: Session,
+    chat_id: int,
+    response: str,
+    confidence: float | None,
+    sources_json: str | None,
+    topic: str | None,
+    model_used: str | None,
+    generation_time_ms: int | None,
+    token_count_input: int | None,
+    token_count_output: int | None,
+) -> None:
+    """Fill in the answer of a row saved when the question was asked."""
+    session.execute(
+        sa.update(ChatHistory)
+        .where(col(ChatHistory.id) == chat_id)
+        .values(
+            response=response,
+            confidence=confidence,
+            sources_json=sources_json,
+            topic=topic,
+            model_used=model_used,
+            generation_time_ms=generation_time_ms,
+            token_count_input=token_count_input,
+            token_count_output=token_count_output,
+        )
+    )
+
+
+def delete_chat_interaction(*, session: Session, chat_id: int) -> None:
+    session.execute(sa.delete(ChatHistory).where(col(ChatHistory.id) == chat_id))
+
+
+def delete_stale_pending(
+    *, session: Session, user_id: int, pending_model: str, before: datetime
+) -> int:
+    """Rows reserved for questions whose answer never came (the server stopped mid-answer)."""
+    result = session.execute(
+        sa.delete(ChatHistory).where(
+            col(ChatHistory.user_id) == user_id,
+            col(ChatHistory.model_used) == pending_model,
+            col(ChatHistory.created_at) < before,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def list_recent_chat_history(

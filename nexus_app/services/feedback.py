@@ -1,7 +1,10 @@
 """Feedback on a wrong practice answer, grounded on the item, cached per (item, choice).
 
 The attempt is already saved when this runs: feedback never holds up or changes an answer.
-Without a model the stored explanation is the feedback.
+Without a model the stored explanation is the feedback. When the model is busy — its line is
+full (``NEXUS_LLM_QUEUE_MAX``) or the feedback waited ``NEXUS_LLM_FEEDBACK_WAIT`` seconds for
+its turn — the stored explanation is shown with a notice saying so; that fallback is not saved,
+so it neither counts against the daily quota nor becomes the cached feedback for the item.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nexus_app.ai import rag
+from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
@@ -27,9 +31,12 @@ EXPLANATION_MODEL = "penjelasan-tersimpan"
 class FeedbackUpdate:
     kind: str  # "queue" | "token" | "final"
     text: str = ""
-    position: int = 0
-    feedback_id: int = 0
+    position: int = 0  # "queue": generations ahead (0: the model is writing this one)
+    feedback_id: int = 0  # 0 when nothing was saved (the busy fallback)
     source: str = ""  # "cache" | "llm" | "explanation"
+    wait_s: float | None = None  # "queue": estimated seconds until the model starts
+    max_wait_s: float = 0.0  # "queue": the longest wait before the stored explanation is shown
+    notice: str = ""  # "final": why the stored explanation is shown instead of the AI
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,8 @@ def stream_feedback(
         yield item.done
         return
     model = tutor.language_model()
+    settings = get_settings()
+    max_wait = settings.llm_feedback_wait_s
     result: rag.FeedbackResult | None = None
     for event in rag.stream_feedback(
         model,
@@ -113,15 +122,26 @@ def stream_feedback(
         correct=item.correct,
         explanation=item.explanation,
         cancel=cancel,
+        max_waiting=settings.llm_queue_max,
+        queue_timeout_s=max_wait,
     ):
         if event.kind == "queue":
-            yield FeedbackUpdate("queue", position=event.position or 0)
+            yield FeedbackUpdate(
+                "queue", position=event.position or 0, wait_s=event.wait_s, max_wait_s=max_wait
+            )
         elif event.kind == "token":
             yield FeedbackUpdate("token", text=event.text)
         elif event.kind == "final":
             result = event.result
     assert result is not None
     stats = result.stats
+    if result.busy:
+        yield FeedbackUpdate(
+            "final", text=result.text, source=result.source, notice=result.notice or ""
+        )
+        return
+    if stats is not None and stats.stop_reason == "cancelled":
+        return  # the student left: nobody reads it, and it must not use up the quota
     with unit_of_work() as session:
         existing = feedback_repo.get_feedback_for_attempt(session=session, attempt_id=attempt_id)
         if existing is not None:  # another tab finished first

@@ -3,7 +3,13 @@
 Retrieval (BM25 + dense, fused) decides whether the books cover a question; the local
 model only rephrases what the passages say, and an answer the passages do not support is
 replaced by the passages themselves (nexus_app.ai.rag). Without a model file the tutor
-still answers extractively and says so.
+still answers extractively and says so; with the model's line full it answers extractively
+and says the AI is busy.
+
+A student's question is recorded (a chat_history row with model_used "pending") in the same
+transaction that checks the daily limit, under a per-student lock, so two questions asked at
+once cannot both pass the last unit of the quota; the row gets its answer at the end, or is
+removed if the answer is cancelled or fails.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
 from nexus_app.ai import rag, vkp
@@ -30,8 +37,13 @@ from nexus_app.services.errors import InvalidInput, NotFound
 
 MAX_QUESTION_CHARS = rag.MAX_QUESTION_CHARS
 HISTORY_LIMIT = 50
+# chat_history.model_used of a question whose answer is still being made.
+PENDING_MODEL = "pending"
+# A pending row older than this belongs to an answer that never came (the server stopped):
+# longer than any answer takes (queue timeout + generation time limit).
+STALE_PENDING = timedelta(minutes=15)
 # chat_history.model_used of answers no model generated (the answer mode is stored instead).
-NO_MODEL_MODES: tuple[str, ...] = ("extractive", "not_covered")
+NO_MODEL_MODES: tuple[str, ...] = ("extractive", "not_covered", PENDING_MODEL)
 _llm_lock = threading.Lock()
 
 
@@ -76,9 +88,10 @@ class TutorUpdate:
 
     kind: str  # "sources" | "queue" | "token" | "final"
     text: str = ""
-    position: int = 0
+    position: int = 0  # "queue": generations ahead (0: the model is writing this answer)
     sources: list[Source] = field(default_factory=list)
     answer: AnswerView | None = None
+    wait_s: float | None = None  # "queue": estimated seconds until the model starts
 
 
 @dataclass(frozen=True)
@@ -189,21 +202,33 @@ def stream(
     actor, the exchange is saved to chat_history (and feeds topic mastery)."""
     code, subject_id = _check_subject(subject_code)
     question = _validate(question)
-    if actor is not None:  # the CLI asks without an actor and is never limited
-        billing.check_daily_limit(actor=actor, kind="tutor")
-    tutor = rag.Tutor(retriever_for(code), language_model() if use_llm else None, k=k)
-    for event in tutor.stream(question, cancel=cancel, use_llm=use_llm):
-        if event.kind == "passages":
-            yield TutorUpdate("sources", sources=_sources(event.passages))
-        elif event.kind == "queue":
-            yield TutorUpdate("queue", position=event.position or 0)
-        elif event.kind == "token":
-            yield TutorUpdate("token", text=event.text)
-        elif event.kind == "final" and event.answer is not None:
-            view = _view(event.answer)
-            if actor is not None and view.mode != "cancelled":
-                _save(actor, subject_id, view)
-            yield TutorUpdate("final", answer=view)
+    # The CLI asks without an actor and is never limited (nor recorded).
+    chat_id = _reserve(actor, subject_id, question) if actor is not None else None
+    saved = False
+    try:
+        tutor = rag.Tutor(
+            retriever_for(code),
+            language_model() if use_llm else None,
+            k=k,
+            max_waiting=get_settings().llm_queue_max,
+        )
+        for event in tutor.stream(question, cancel=cancel, use_llm=use_llm):
+            if event.kind == "passages":
+                yield TutorUpdate("sources", sources=_sources(event.passages))
+            elif event.kind == "queue":
+                yield TutorUpdate("queue", position=event.position or 0, wait_s=event.wait_s)
+            elif event.kind == "token":
+                yield TutorUpdate("token", text=event.text)
+            elif event.kind == "final" and event.answer is not None:
+                view = _view(event.answer)
+                if actor is not None and chat_id is not None and view.mode != "cancelled":
+                    _save(actor, subject_id, view, chat_id)
+                    saved = True
+                yield TutorUpdate("final", answer=view)
+    finally:
+        # Cancelled, failed, or the consumer went away: the question does not count.
+        if chat_id is not None and not saved:
+            _unreserve(chat_id)
 
 
 def ask(
@@ -224,10 +249,41 @@ def ask(
     return final
 
 
-def _save(actor: CurrentUser, subject_id: int, view: AnswerView) -> None:
+def _reserve(actor: CurrentUser, subject_id: int, question: str) -> int:
+    """Check today's tutor limit and record the question, in one transaction that holds the
+    student's lock: a second question asked at the same moment waits here, then counts this
+    one. Returns the chat_history row the answer goes into."""
+    now = utcnow()
+    with unit_of_work() as session:
+        chat_repo.lock_user_for_quota(session=session, user_id=actor.id)
+        chat_repo.delete_stale_pending(
+            session=session,
+            user_id=actor.id,
+            pending_model=PENDING_MODEL,
+            before=now - STALE_PENDING,
+        )
+        billing.enforce_daily_limit(session, actor=actor, kind="tutor", now=now)
+        row = chat_repo.save_chat_interaction(
+            session=session,
+            user_id=actor.id,
+            subject_id=subject_id,
+            question=question,
+            response="",
+            model_used=PENDING_MODEL,
+        )
+        assert row.id is not None
+        return row.id
+
+
+def _unreserve(chat_id: int) -> None:
+    with unit_of_work() as session:
+        chat_repo.delete_chat_interaction(session=session, chat_id=chat_id)
+
+
+def _save(actor: CurrentUser, subject_id: int, view: AnswerView, chat_id: int) -> None:
     """One transaction: the mastery nudge (it reads the earlier questions, so it goes
-    first) and the history row with its sources, retrieval confidence and usage (model,
-    tokens, generation time) for the admin's analytics."""
+    first) and the answer on the question's history row, with its sources, retrieval
+    confidence and usage (model, tokens, generation time) for the admin's analytics."""
     now = utcnow()
     with unit_of_work() as session:
         if view.topic and view.mode != "not_covered":
@@ -239,11 +295,9 @@ def _save(actor: CurrentUser, subject_id: int, view: AnswerView) -> None:
                 question=view.question,
                 when=now,
             )
-        chat_repo.save_chat_interaction(
+        chat_repo.update_chat_interaction(
             session=session,
-            user_id=actor.id,
-            subject_id=subject_id,
-            question=view.question,
+            chat_id=chat_id,
             response=view.answer,
             confidence=min(max(view.confidence, 0.0), 1.0),
             sources_json=json.dumps([s.__dict__ for s in view.sources], ensure_ascii=False),
@@ -261,6 +315,8 @@ def history(*, actor: CurrentUser, limit: int = HISTORY_LIMIT) -> list[HistoryIt
         subjects = {s.id: s.code for s in curriculum_repo.list_all_subjects(session=session)}
     items = []
     for row in rows:
+        if row.model_used == PENDING_MODEL:
+            continue  # still being answered
         try:
             sources = [Source(**s) for s in json.loads(row.sources_json or "[]")]
         except (TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import reflex as rx
@@ -9,7 +10,7 @@ import reflex as rx
 from nexus_app.services import tutor
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
-from nexus_app.state.streaming import in_thread
+from nexus_app.state.streaming import in_thread, wait_label
 
 ROLES = ("siswa",)
 
@@ -39,7 +40,8 @@ class ChatState(AuthState):
     sources: list[dict[str, str]] = []
     show_sources: bool = False
     confidence: str = ""
-    queue_position: int = 0
+    queue_position: int = 0  # generations ahead of this question (0: not waiting)
+    queue_wait: str = ""  # the estimated wait, in words
     streaming: bool = False
     stop_requested: bool = False
     error: str = ""
@@ -101,34 +103,44 @@ class ChatState(AuthState):
             self.show_sources = False
             self.confidence = ""
             self.queue_position = 0
+            self.queue_wait = ""
             self.stop_requested = False
             self.streaming = True
             subject = self.subject
+        # Set on "stop", on leaving the page, or when this loop ends: the generation (waiting
+        # or running) gives up the model slot.
         cancel = threading.Event()
         updates = tutor.stream(subject_code=subject, question=question, cancel=cancel, actor=actor)
         try:
-            async for update in in_thread(updates):
-                async with self:
-                    if self.stop_requested:
-                        cancel.set()
-                    self._apply(update, question_done=False)
+            async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
+                async for update in stream:
+                    async with self:
+                        if self.user_id != actor.id:
+                            break  # logged out (or another user) meanwhile
+                        if self.stop_requested:
+                            cancel.set()
+                        self._apply(update, question_done=False)
         except ServiceError as exc:
             async with self:
                 self.error = exc.message
         finally:
             async with self:
-                self.streaming = False
-                self.queue_position = 0
-                self.question = "" if not self.error else self.question
-                self._load_history(actor)
+                if self.user_id == actor.id:
+                    self.streaming = False
+                    self.queue_position = 0
+                    self.queue_wait = ""
+                    self.question = "" if not self.error else self.question
+                    self._load_history(actor)
 
     def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
         if update.kind == "sources":
             self.sources = _source_rows(update.sources)
         elif update.kind == "queue":
             self.queue_position = update.position
+            self.queue_wait = wait_label(update.wait_s)
         elif update.kind == "token":
             self.queue_position = 0
+            self.queue_wait = ""
             self.answer += update.text
         elif update.kind == "final" and update.answer is not None:
             final = update.answer

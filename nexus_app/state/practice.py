@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import reflex as rx
 
 from nexus_app.services import feedback, practice
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
-from nexus_app.state.streaming import in_thread
+from nexus_app.state.streaming import in_thread, wait_label
 
 ALL_TOPICS = "Semua topik"
 LETTERS = ("A", "B", "C", "D", "E")
@@ -53,6 +56,13 @@ class PracticeState(AuthState):
     feedback_id: int = 0
     feedback_busy: bool = False
     feedback_rating: str = ""
+    # While the feedback waits for the model: generations ahead, the estimate, the longest wait.
+    feedback_queue: int = 0
+    feedback_wait: str = ""
+    feedback_max_wait: int = 0
+    feedback_notice: str = ""  # why the stored explanation is shown instead of the AI
+    # The attempt whose feedback is still wanted (0 once the student left the page).
+    _feedback_for: int = 0
     answered: int = 0
     correct_count: int = 0
 
@@ -272,30 +282,60 @@ class PracticeState(AuthState):
         elif key == "Enter" and self.phase == "result":
             self._next()
 
+    def _wants_feedback(self, user_id: int, attempt_id: int) -> bool:
+        """Still the same student on the same answer (not moved on, left or logged out)."""
+        return (
+            self.user_id == user_id
+            and self.attempt_id == attempt_id
+            and self._feedback_for == attempt_id
+        )
+
     @rx.event(background=True)
     async def stream_feedback(self):
         async with self:
             actor = self.require("siswa")
             attempt_id = self.attempt_id
             self.feedback_text = ""
+            self.feedback_notice = ""
+            self.feedback_queue = 0
+            self.feedback_wait = ""
             self.feedback_busy = True
-        updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id)
+            self._feedback_for = attempt_id
+        # Set when this loop stops: a waiting or running generation then gives up its slot.
+        cancel = threading.Event()
+        updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id, cancel=cancel)
         try:
-            async for update in in_thread(updates):
-                async with self:
-                    if self.attempt_id != attempt_id:
-                        break  # the student moved on to the next question
-                    if update.kind == "token":
-                        self.feedback_text += update.text
-                    elif update.kind == "final":
-                        self.feedback_text = update.text
-                        self.feedback_id = update.feedback_id
+            async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
+                async for update in stream:
+                    async with self:
+                        if not self._wants_feedback(actor.id, attempt_id):
+                            break
+                        if update.kind == "queue":
+                            self.feedback_queue = update.position
+                            self.feedback_wait = wait_label(update.wait_s)
+                            self.feedback_max_wait = round(update.max_wait_s)
+                        elif update.kind == "token":
+                            self.feedback_queue = 0
+                            self.feedback_text += update.text
+                        elif update.kind == "final":
+                            self.feedback_queue = 0
+                            self.feedback_text = update.text
+                            self.feedback_id = update.feedback_id
+                            self.feedback_notice = update.notice
         except ServiceError as exc:
             async with self:
-                self.feedback_text = exc.message
+                if self._wants_feedback(actor.id, attempt_id):
+                    self.feedback_text = exc.message
         finally:
             async with self:
-                self.feedback_busy = False
+                if self.attempt_id == attempt_id:
+                    self.feedback_busy = False
+                    self.feedback_queue = 0
+
+    @rx.event
+    def leave(self) -> None:
+        """The student left the page: feedback still waiting or running is dropped."""
+        self._feedback_for = 0
 
     @rx.event
     def rate_feedback(self, helpful: bool) -> None:

@@ -1,18 +1,110 @@
-"""Drive a blocking generator (the tutor, the feedback) from an async background event."""
+"""Drive a blocking generator (the tutor, the feedback) from an async background event.
+
+Each stream runs in a thread of its own, never in asyncio's default executor: a stream that
+waits minutes for the language model (one generation at a time per process) must not hold a
+pool thread that the rest of the server — and the generation ahead of it — needs.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import math
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
 
+# (stop, cancel) of every stream whose thread is still running.
+_live: set[tuple[threading.Event, threading.Event]] = set()
+_live_lock = threading.Lock()
 
-async def in_thread(items: Iterator[T]) -> AsyncIterator[T]:
-    """Each `next()` runs in a worker thread, so the model's wait never blocks the server."""
-    while True:
-        item = await asyncio.to_thread(next, items, None)
-        if item is None:
-            return
-        yield item
+
+def cancel_all() -> None:
+    """Ask every running stream to stop (server shutdown): each drops its model ticket within
+    a token or a queue poll instead of keeping the process alive."""
+    with _live_lock:
+        pairs = list(_live)
+    for stop, cancel in pairs:
+        stop.set()
+        cancel.set()
+
+
+atexit.register(cancel_all)
+
+
+def running_streams() -> int:
+    """Streams whose thread has not finished yet (for tests and benchmarks)."""
+    with _live_lock:
+        return len(_live)
+
+
+async def in_thread(
+    items: Iterator[T], *, cancel: threading.Event | None = None, name: str = "nexus-stream"
+) -> AsyncIterator[T]:
+    """``async for item in in_thread(gen, cancel=ev)``: ``gen`` runs in its own daemon thread
+    and its items are handed to the event loop as they come.
+
+    When the consumer stops (``break``, an exception, the task cancelled — wrap the call in
+    ``contextlib.aclosing`` so this happens at once), ``cancel`` is set: pass the same event to
+    the service so a generation that is waiting or running gives up its model slot, and the
+    thread then closes ``gen`` itself (its ``finally`` blocks run there, off the loop). Setting
+    ``cancel`` from the consumer's side only stops the generation: the stream goes on to its
+    final item.
+    """
+    loop = asyncio.get_running_loop()
+    stop = threading.Event()  # the consumer is gone: stop pulling items
+    cancel = cancel if cancel is not None else threading.Event()
+    entry = (stop, cancel)
+    queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+
+    def put(kind: str, value: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    item = next(items)
+                except StopIteration:
+                    break
+                put("item", item)
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            put("error", exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()  # a generator is closed in the thread that ran it
+            with _live_lock:
+                _live.discard(entry)
+            put("end", None)
+
+    with _live_lock:
+        _live.add(entry)
+    threading.Thread(target=run, name=name, daemon=True).start()
+    try:
+        while True:
+            kind, value = await queue.get()
+            if kind == "item":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        cancel.set()
+
+
+def wait_label(seconds: float | None) -> str:
+    """An estimated wait in the words the pages show ("" when nothing is known yet)."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"sekitar {max(math.ceil(seconds), 1)} detik"
+    return f"sekitar {math.ceil(seconds / 60)} menit"

@@ -16,6 +16,7 @@ from nexus_app.ai.llm import (
     FifoLock,
     LocalLLM,
     ModelUnavailable,
+    QueueFull,
     QueueTimeout,
     ScriptedChatModel,
     aiter_generation,
@@ -163,6 +164,72 @@ def test_async_bridge_streams_and_cancels_on_exit() -> None:
     assert len(got) == 3 and gen.position() == -1  # type: ignore[attr-defined]
     full, _ = asyncio.run(consume(10_000))
     assert len(full) == 40
+
+
+def test_the_line_is_bounded_and_a_refused_request_takes_no_ticket() -> None:
+    lock = FifoLock()
+    model = ScriptedChatModel("a b", queue=lock)
+    holder = model.generate(MSGS, max_waiting=2)
+    waiting = [model.generate(MSGS, max_waiting=2) for _ in range(2)]
+    assert [g.position() for g in waiting] == [1, 2] and lock.waiting() == 2
+    with pytest.raises(QueueFull):
+        model.generate(MSGS, max_waiting=2)
+    assert len(lock) == 3  # the refused request left nothing in line
+    assert isinstance(QueueFull("x"), QueueTimeout)  # callers that fall back on a timeout
+    waiting[0].close()
+    extra = model.generate(MSGS, max_waiting=2)  # room again
+    assert extra.position() == 2
+    with pytest.raises(QueueFull):
+        model.generate(MSGS, max_waiting=0)  # 0: only when nobody is in line
+    for gen in (holder, waiting[1], extra):
+        gen.close()
+    assert len(lock) == 0
+    with model.generate(MSGS, max_waiting=0) as alone:
+        assert alone.result() == "a b"
+
+
+def test_wait_reports_positions_and_an_estimate_from_recent_generations() -> None:
+    lock = FifoLock()
+    assert lock.estimate_wait(3) is None and lock.estimate_wait(0) == 0.0
+    for seconds in (2.0, 4.0):
+        lock.record_duration(seconds)
+    assert lock.typical_duration() == pytest.approx(3.0)
+    assert lock.estimate_wait(2) == pytest.approx(6.0)
+    model = ScriptedChatModel("a b c", queue=lock)
+    first, second = model.generate(MSGS), model.generate(MSGS)
+    assert second.estimated_wait() == pytest.approx(3.0)
+    seen: list[int] = []
+    waiter = second.wait(heartbeat_s=0.05)
+    seen.append(next(waiter))  # the position now
+    seen.append(next(waiter))  # unchanged: repeated after the heartbeat
+    assert seen == [1, 1]
+    first.result()  # the first finishes: the second's turn
+    assert list(waiter) == [] and second.position() == 0
+    assert second.result() == "a b c"
+    # Both runs were recorded: the median moved from 3 s towards their (tiny) times.
+    assert lock.typical_duration() < 3.0 and len(lock) == 0
+    for seconds in (5.0, 5.0, 5.0, 300.0):  # one very slow run does not skew the estimate
+        lock.record_duration(seconds)
+    assert lock.typical_duration() == pytest.approx(4.5)  # of 2, 4, 5, 5, 5, 300 and two tiny
+
+
+def test_cancel_or_timeout_while_waiting_leaves_the_line() -> None:
+    lock = FifoLock()
+    model = ScriptedChatModel("a b c", queue=lock)
+    holder = model.generate(MSGS)
+    cancel = threading.Event()
+    waiting = model.generate(MSGS, cancel=cancel)
+    positions = waiting.wait(heartbeat_s=0.05)
+    assert next(positions) == 1
+    cancel.set()
+    assert list(positions) == [] and waiting.position() == -1 and len(lock) == 1
+    assert list(waiting) == [] and waiting.stats.stop_reason == "cancelled"
+    late = model.generate(MSGS, queue_timeout_s=0.2)
+    with pytest.raises(QueueTimeout):
+        list(late.wait(heartbeat_s=0.05))
+    assert late.position() == -1 and len(lock) == 1
+    holder.close()
+    assert len(lock) == 0
 
 
 def _fake_parts(tmp_path: Path, payloads: list[bytes]) -> list[Path]:

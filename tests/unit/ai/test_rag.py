@@ -14,6 +14,8 @@ from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import (
     FEEDBACK_PROMPT_VERSION,
     MAX_QUESTION_CHARS,
+    NOTICE_BUSY,
+    NOTICE_FEEDBACK_BUSY,
     NOTICE_NO_MODEL,
     NOTICE_NOT_COVERED,
     NOTICE_UNSUPPORTED,
@@ -253,3 +255,48 @@ def test_feedback_from_model_when_grounded_else_fallback() -> None:
     invented = "Soal ini berasal dari olimpiade internasional tahun lalu yang sangat terkenal."
     r3 = list(stream_feedback(ScriptedChatModel(invented), **ITEM))[-1].result
     assert r3 is not None and r3.source == "explanation" and r3.model_text == invented
+
+
+def test_a_busy_model_gives_the_stored_explanation_or_the_passages_at_once(
+    retriever: Retriever,
+) -> None:
+    lock = FifoLock()
+    model = ScriptedChatModel("Pilihan D tampak benar karena 32 dibagi 2 memang 16.", queue=lock)
+    holder = model.generate([{"role": "user", "content": "x"}])  # the slot is taken
+    fallback = fallback_feedback(ITEM["explanation"], "B", ITEM["options"])
+    # The line is full (nobody more may wait): the explanation at once, marked busy.
+    (event,) = list(stream_feedback(model, **ITEM, max_waiting=0))
+    result = event.result
+    assert result is not None and result.busy and result.text == fallback
+    assert result.source == "explanation" and result.notice == NOTICE_FEEDBACK_BUSY
+    # Room to wait, but only briefly: queue events (position, no estimate yet), then the
+    # explanation with a notice that names the wait.
+    events = list(stream_feedback(model, **ITEM, max_waiting=4, queue_timeout_s=0.3))
+    assert events[0].kind == "queue" and events[0].position == 1 and events[0].wait_s is None
+    last = events[-1].result
+    assert last is not None and last.busy and last.text == fallback
+    assert last.notice is not None and "0 detik" in last.notice and "tersimpan" in last.notice
+    assert model.calls == [] and len(lock) == 1
+    # The tutor: the passages, saying the AI is busy.
+    answer = Tutor(retriever, llm=model, max_waiting=0).answer("Apa itu eksponen?")
+    assert answer.mode == "extractive" and answer.notice == NOTICE_BUSY
+    assert "perkalian berulang" in answer.text and answer.stats is None
+    holder.close()
+
+
+def test_queue_events_carry_the_estimate_once_generations_were_timed(
+    retriever: Retriever,
+) -> None:
+    lock = FifoLock()
+    lock.record_duration(5.0)
+    reply = "Eksponen adalah cara singkat menuliskan perkalian berulang [1]."
+    model = ScriptedChatModel(reply, queue=lock)
+    holder = model.generate([{"role": "user", "content": "x"}])
+    tutor = Tutor(retriever, llm=model, heartbeat_s=0.05)
+    stream = tutor.stream("Apa itu eksponen?")
+    assert next(stream).kind == "passages"
+    queued = next(stream)
+    assert (queued.kind, queued.position, queued.wait_s) == ("queue", 1, 5.0)
+    holder.close()  # the one ahead is done
+    rest = list(stream)
+    assert rest[-1].answer is not None and rest[-1].answer.mode == "llm"
