@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from nexus_app.http import build_api
+from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
     admin,
@@ -67,6 +67,11 @@ app = rx.App(
     # Plain HTTP endpoints (payment notifications, backup downloads) beside Reflex's own.
     api_transformer=build_api(),
 )
+
+# The websocket accepts pages of this server's own host (or NEXUS_ALLOWED_ORIGINS) only;
+# Reflex's own setting would either allow every site or switch the check off.
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = origins.origin_allowed
 
 # Scheduled jobs (session cleanup, readiness, weak areas, backups) run inside the app.
 app.register_lifespan_task(scheduler_lifespan)
