@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import ErrorLog, User
+from nexus_app.models import Session as LoginSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,37 @@ def record_error(
     session.add(row)
     session.flush()
     return row
+
+
+def end_all_sessions(*, session: Session) -> int:
+    """Log everyone out (after a restore the sessions table is the backup's)."""
+    result = session.exec(sa.delete(LoginSession))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def disabled_usernames(*, session: Session) -> list[str]:
+    """Accounts that cannot log in now: deactivated or deleted."""
+    return list(
+        session.exec(
+            select(User.username).where(
+                sa.or_(col(User.is_active).is_(False), col(User.deleted_at).is_not(None))
+            )
+        ).all()
+    )
+
+
+def deactivate_usernames(*, session: Session, usernames: list[str]) -> int:
+    """Deactivate these accounts (those that exist); returns how many were active."""
+    changed = 0
+    for start in range(0, len(usernames), 500):
+        result = session.exec(
+            sa.update(User)  # type: ignore[call-overload]
+            .where(col(User.username).in_(usernames[start : start + 500]))
+            .where(col(User.is_active).is_(True))
+            .values(is_active=False)
+        )
+        changed += int(result.rowcount or 0)
+    return changed
 
 
 def bump_recent_error(

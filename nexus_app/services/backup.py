@@ -11,7 +11,10 @@ Next to each file a JSON sidecar (`<file>.json`) records the format, database ki
 revision, row counts per table, size, SHA-256 and creation time. A restore checks the file
 itself (magic bytes, a readable Nexus schema, a migration this code knows) and, when the
 sidecar is there, its checksum; a backup downloaded without its sidecar still restores.
-Every restore first takes a safety backup (`…-pre-restore`) of the current database.
+Every restore first takes a safety backup (`…-pre-restore`) of the current database, and
+ends with everyone logged out (the restored sessions table is the backup's) and the accounts
+that were deactivated or deleted before the restore deactivated again. A gzip bomb is
+refused before it fills the disk (MAX_UNPACKED_RATIO, MAX_UNPACKED_BYTES).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from nexus_app.config import get_settings
 from nexus_app.db import get_engine, unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import jobs as jobs_repo
+from nexus_app.repositories import ops as ops_repo
 from nexus_app.services.errors import InvalidInput, NotFound, ServiceError
 
 RETENTION_DAYS = 28
@@ -55,6 +59,12 @@ PGDUMP_MAGIC = b"PGDMP"
 # Tables any Nexus database has; a SQLite file or dump without them is not ours.
 REQUIRED_TABLES = ("alembic_version", "users")
 PG_LOCK_TIMEOUT = "30s"  # a restore waits this long for busy tables, then gives up whole
+# A gzip bomb must not fill the disk: the unpacked SQLite file may be at most RATIO times
+# the compressed size (a real backup is about 5x; at least UNPACKED_FLOOR is always
+# allowed) and never more than MAX_UNPACKED_BYTES.
+MAX_UNPACKED_RATIO = 100
+UNPACKED_FLOOR_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024 * 1024
 
 BACKUP_NAME = re.compile(
     r"^nexus-(?P<stamp>\d{8}-\d{6})(?:-(?P<label>[a-z0-9][a-z0-9-]*))?"
@@ -90,6 +100,10 @@ class RestoreResult:
     row_counts: dict[str, int]
     # The backup predates the code's newest migration: run `nexus db upgrade` next.
     needs_upgrade: bool
+    # Everyone was logged out: the restored sessions table must not revive old logins.
+    sessions_ended: int = 0
+    # Accounts disabled before the restore that the backup had active: kept disabled.
+    kept_deactivated: int = 0
 
 
 # --- where and what -------------------------------------------------------------------------
@@ -463,9 +477,18 @@ def _unpacked_sqlite(path: Path) -> Iterator[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".restore-") as scratch:
         copy = Path(scratch) / "restore.sqlite"
+        limit = unpacked_limit(path.stat().st_size)
         try:
             with gzip.open(path, "rb") as packed, copy.open("wb") as raw:
-                shutil.copyfileobj(packed, raw, 1 << 20)
+                written = 0
+                while block := packed.read(1 << 20):
+                    written += len(block)
+                    if written > limit:
+                        raise InvalidInput(
+                            f"Cadangan '{path.name}' terlalu besar setelah dibuka (lebih dari "
+                            f"{human_size(limit, decimal_comma=True)}); tidak ada yang diubah."
+                        )
+                    raw.write(block)
             with contextlib.closing(sqlite3.connect(copy)) as check:
                 verdict = check.execute("PRAGMA quick_check").fetchone()
         except (OSError, EOFError, sqlite3.DatabaseError) as exc:
@@ -473,6 +496,11 @@ def _unpacked_sqlite(path: Path) -> Iterator[Path]:
         if not verdict or verdict[0] != "ok":
             raise _not_ours(path, "pemeriksaan integritas SQLite gagal")
         yield copy
+
+
+def unpacked_limit(compressed_size: int) -> int:
+    """How large a compressed SQLite backup may grow when unpacked."""
+    return min(MAX_UNPACKED_BYTES, max(UNPACKED_FLOOR_BYTES, MAX_UNPACKED_RATIO * compressed_size))
 
 
 def _pg_toc_tables(path: Path) -> set[str]:
@@ -566,6 +594,9 @@ def restore_backup(file: str | Path) -> RestoreResult:
     path = resolve_backup(file)
     kind = _checked_kind(path)
     url = get_settings().resolved_database_url
+    with unit_of_work() as session:
+        # Accounts switched off since the backup was taken stay off after it.
+        disabled = ops_repo.disabled_usernames(session=session)
     if kind == "sqlite":
         with _unpacked_sqlite(path) as copy:
             info = _described(path, kind, copy)
@@ -604,6 +635,10 @@ def restore_backup(file: str | Path) -> RestoreResult:
             now=utcnow(),
             detail=f"interrupted: the database was restored from {info.name}",
         )
+        # The backup's sessions table would log back in whoever was logged in then,
+        # including accounts deactivated or passwords changed since: everyone logs in again.
+        ended = ops_repo.end_all_sessions(session=session)
+        kept = ops_repo.deactivate_usernames(session=session, usernames=disabled)
         counts = jobs_repo.table_row_counts(session=session)
     head = _head_revision()
     return RestoreResult(
@@ -611,4 +646,6 @@ def restore_backup(file: str | Path) -> RestoreResult:
         safety_backup=safety,
         row_counts=counts,
         needs_upgrade=head is not None and info.alembic_revision != head,
+        sessions_ended=ended,
+        kept_deactivated=kept,
     )
