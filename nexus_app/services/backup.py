@@ -44,6 +44,7 @@ from nexus_app.db import get_engine, unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import jobs as jobs_repo
 from nexus_app.repositories import ops as ops_repo
+from nexus_app.services import pg_restore_check
 from nexus_app.services.errors import InvalidInput, NotFound, ServiceError
 
 RETENTION_DAYS = 28
@@ -58,11 +59,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 # Tables any Nexus database has; a SQLite file or dump without them is not ours.
 REQUIRED_TABLES = ("alembic_version", "users")
-PG_LOCK_TIMEOUT = "30s"  # a restore waits this long for busy tables, then gives up whole
 # A gzip bomb must not fill the disk: the unpacked SQLite file may be at most RATIO times
 # the compressed size (a real backup is about 5x; at least UNPACKED_FLOOR is always
 # allowed) and never more than MAX_UNPACKED_BYTES.
 MAX_UNPACKED_RATIO = 100
+REFERENCE_ROUND_TRIPS = 3
 UNPACKED_FLOOR_BYTES = 256 * 1024 * 1024
 MAX_UNPACKED_BYTES = 16 * 1024 * 1024 * 1024
 
@@ -583,13 +584,93 @@ def inspect_backup(file: str | Path) -> BackupInfo:
     return _described(path, kind, None)
 
 
+def _migrate(url: str, revision: str) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(_ALEMBIC_DIR.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(_ALEMBIC_DIR))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, revision)
+
+
+def _run_psql(script: Path, url: str) -> None:
+    conninfo, env = _libpq(url)
+    _run_tool(
+        [
+            _pg_tool("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--file={script}",
+            f"--dbname={conninfo}",
+        ],
+        env,
+    )
+
+
+def _checked_pg_script(path: Path, url: str, revision: str | None, scratch: Path) -> Path:
+    """The dump as a script that holds only Nexus's schema (at the dump's revision) and
+    data, proven to load in a scratch database (nexus_app/services/pg_restore_check.py)."""
+    if revision is None or _known_revisions() is None:
+        raise _not_ours(path, "skema cadangan tidak bisa dibandingkan dengan migrasi Nexus")
+    raw = scratch / "dump.sql"
+    _run_tool(
+        [
+            _pg_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={raw}",
+            str(path),
+        ],
+        {},
+    )
+    checked = scratch / "checked.sql"
+    with pg_restore_check.scratch_database(url) as scratch_url:
+        _migrate(scratch_url, revision)
+        reference = pg_restore_check.Reference()
+        # PostgreSQL re-words some stored expressions (CHECK constraints) when a dump is
+        # restored, so a database that was restored before dumps them differently from a
+        # freshly migrated one: the reference holds the wordings of a few round trips.
+        for generation in range(REFERENCE_ROUND_TRIPS):
+            schema = scratch / f"schema-{generation}.sql"
+            conninfo, env = _libpq(scratch_url)
+            _run_tool(
+                [
+                    _pg_tool("pg_dump"),
+                    "--schema-only",
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--file={schema}",
+                    f"--dbname={conninfo}",
+                ],
+                env,
+            )
+            with schema.open(encoding="utf-8") as lines:
+                pg_restore_check.add_reference(reference, lines)
+            _run_psql(schema, scratch_url)
+        pg_restore_check.write_checked_script(raw, reference, checked)
+        raw.unlink()
+        # It must load completely here before the live database is touched.
+        _run_psql(checked, scratch_url)
+    return checked
+
+
 def restore_backup(file: str | Path) -> RestoreResult:
     """Replace the current database with a backup, after a safety backup of it.
 
     Validation happens first and refuses with nothing changed. SQLite: the backup API
     writes the checked copy into the live file (other connections see the new content on
-    their next query). PostgreSQL: `pg_restore --clean --if-exists --single-transaction`,
-    so a failure part-way rolls back to the database as it was.
+    their next query). PostgreSQL: the dump's script, checked to hold only Nexus's own
+    schema and data and loaded into a scratch database first, runs with
+    `psql --single-transaction`, so a failure part-way rolls back to the database as it was.
     """
     path = resolve_backup(file)
     kind = _checked_kind(path)
@@ -608,24 +689,12 @@ def restore_backup(file: str | Path) -> RestoreResult:
                 src.backup(dst)
     else:
         info = _described(path, kind, None)
-        safety = create_backup(label="pre-restore")
-        conninfo, env = _libpq(url)
-        # Fail (and roll back whole) rather than wait forever behind a busy table.
-        env["PGOPTIONS"] = f"-c lock_timeout={PG_LOCK_TIMEOUT}"
-        _run_tool(
-            [
-                _pg_tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--exit-on-error",
-                f"--dbname={conninfo}",
-                str(path),
-            ],
-            env,
-        )
+        directory = backups_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=".restore-") as scratch:
+            checked = _checked_pg_script(path, url, info.alembic_revision, Path(scratch))
+            safety = create_backup(label="pre-restore")
+            _run_psql(checked, url)
     with unit_of_work() as session:
         # Runs that were in progress when the backup was taken never finish in this copy;
         # left 'running', they would hold their job back on SQLite.

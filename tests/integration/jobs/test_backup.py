@@ -252,3 +252,58 @@ def test_a_gzip_bomb_is_refused_before_it_fills_the_disk(
     assert _counts(school) == before
     assert not list(backup.backups_dir().glob(".restore-*"))
     assert backup.unpacked_limit(10**12) == backup.MAX_UNPACKED_BYTES
+
+
+def _scratch_databases(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'nexus_restore_check_%'"
+                )
+            ).scalars()
+        )
+
+
+@pytest.mark.parametrize("extra", ["trigger", "table"])
+def test_a_dump_carrying_sql_of_its_own_is_refused(school: Engine, extra: str) -> None:
+    if school.dialect.name != "postgresql":
+        pytest.skip("pg_dump files only")
+    # A dump made from a tampered database: a legitimate-looking file whose restore would
+    # run the attacker's DDL with the app's role (a trigger that makes every new account an
+    # admin), or add a table of theirs.
+    evil = {
+        "trigger": [
+            "CREATE FUNCTION public.nexus_evil() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN UPDATE users SET role = 'admin'; RETURN NEW; END $$",
+            "CREATE TRIGGER trg_evil AFTER INSERT ON users "
+            "FOR EACH ROW EXECUTE FUNCTION public.nexus_evil()",
+        ],
+        "table": ["CREATE TABLE public.stash (secret text)"],
+    }[extra]
+    undo = {
+        "trigger": ["DROP TRIGGER trg_evil ON users", "DROP FUNCTION public.nexus_evil()"],
+        "table": ["DROP TABLE public.stash"],
+    }[extra]
+    with school.begin() as conn:
+        for statement in evil:
+            conn.execute(sa.text(statement))
+    made = backup.create_backup()
+    with school.begin() as conn:
+        for statement in undo:
+            conn.execute(sa.text(statement))
+    before = _counts(school)
+
+    with pytest.raises(InvalidInput, match="bukan bagian dari skema Nexus"):
+        backup.restore_backup(made.path)
+    with school.connect() as conn:
+        leftovers = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_proc WHERE proname = 'nexus_evil' "
+                "UNION ALL SELECT count(*) FROM pg_class WHERE relname = 'stash'"
+            )
+        ).scalars()
+        assert list(leftovers) == [0, 0]
+    assert _counts(school) == before
+    assert not [b for b in backup.list_backups() if b.label == "pre-restore"]
+    assert _scratch_databases(school) == []
