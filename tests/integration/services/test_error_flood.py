@@ -97,3 +97,30 @@ def test_the_admin_list_shows_the_count(engine: Engine, session) -> None:
     (item,) = error_admin.list_errors(actor=admin).items
     assert item.summary == "rusak (terjadi 3 kali)"
     assert "(3 kali)" in error_admin.error_detail(actor=admin, error_id=item.id).when
+
+
+def test_the_apps_exception_handler_limits_each_client(engine: Engine) -> None:
+    """The wiring: handle_backend_error finds the sender in Reflex's event context."""
+    from reflex_base.event.context import EventContext
+
+    from nexus_app.nexus_app import handle_backend_error
+
+    def fail_from(ip: str, message: str) -> None:
+        context = EventContext(
+            token=f"tab-{ip}", state_manager=None, enqueue_impl=None, router_data={"ip": ip}
+        )
+        reset = EventContext.set(context)
+        try:
+            try:
+                _BrokenState().on_event(message)
+            except TypeError as exc:
+                handle_backend_error(exc)
+        finally:
+            EventContext.reset(reset)
+
+    for i in range(30):
+        fail_from("10.0.0.1", f"rusak {i}")
+    fail_from("10.0.0.2", "rusak dari klien lain")
+    messages = [r.error_message for r in _rows(engine)]
+    assert len(messages) == error_log.CLIENT_EVENTS_PER_MINUTE + 1
+    assert messages[-1] == "rusak dari klien lain"
