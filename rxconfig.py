@@ -4,6 +4,8 @@ import os
 
 import reflex as rx
 
+from nexus_app.config import get_settings
+
 config = rx.Config(
     app_name="nexus_app",
     telemetry_enabled=False,
@@ -12,6 +14,9 @@ config = rx.Config(
     backend_port=int(os.environ.get("NEXUS_PORT", "3000")),
     # With REDIS_URL set, several backend workers share state through Redis.
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Cross-site HTTP callers (CORS): none unless NEXUS_ALLOWED_ORIGINS lists them. The
+    # websocket's origin check is nexus_app/http/origins.py (same host, or these).
+    cors_allowed_origins=get_settings().allowed_origin_list,
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large")

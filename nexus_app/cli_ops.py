@@ -130,7 +130,8 @@ def backup_restore(
     total = sum(result.row_counts.values())
     typer.echo(
         f"restored {result.restored.name} ({total} rows in {len(result.row_counts)} tables); "
-        f"previous database saved as {result.safety_backup.path}"
+        f"previous database saved as {result.safety_backup.path}; "
+        f"{result.sessions_ended} sessions ended (everyone logs in again)"
     )
     if result.needs_upgrade:
         typer.echo("the backup predates this version's schema: run `nexus db upgrade` next")

@@ -21,6 +21,16 @@ class Settings(BaseSettings):
     # Midtrans signs each payment notification with this key; without it the endpoint
     # refuses every notification (503). SecretStr keeps it out of logs and reprs.
     midtrans_server_key: SecretStr | None = Field(default=None, alias="NEXUS_MIDTRANS_SERVER_KEY")
+    # Ask Midtrans's status API for the truth before acting on a notification. Off by
+    # default: many school servers have no internet; the signed notification is then used.
+    midtrans_status_api: bool = Field(default=False, alias="NEXUS_MIDTRANS_STATUS_API")
+    # https://api.sandbox.midtrans.com for sandbox keys.
+    midtrans_api_url: str = Field(
+        default="https://api.midtrans.com", alias="NEXUS_MIDTRANS_API_URL"
+    )
+    # Other sites (origins such as https://portal.sekolah.sch.id) whose pages may call this
+    # server from the browser; comma-separated. Empty: the server's own pages only.
+    allowed_origins: str = Field(default="", alias="NEXUS_ALLOWED_ORIGINS")
 
     # The language model serves one generation at a time; at most this many more may wait in
     # line (beyond it a request falls back at once), and practice feedback waits at most this
@@ -34,10 +44,21 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
 
     @property
+    def allowed_origin_list(self) -> tuple[str, ...]:
+        return parse_origins(self.allowed_origins)
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'nexus.db').resolve()}"
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    """ "https://a.example, http://b:3000/" -> ("https://a.example", "http://b:3000")."""
+    return tuple(
+        part.strip().rstrip("/") for part in (value or "").split(",") if part.strip().strip("/")
+    )
 
 
 @lru_cache(maxsize=1)

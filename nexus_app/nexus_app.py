@@ -1,8 +1,9 @@
 """The Reflex app: pages, their guards, and the error handler."""
 
 import reflex as rx
+from reflex_base.event.context import EventContext
 
-from nexus_app.http import build_api
+from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
     admin,
@@ -49,13 +50,23 @@ from nexus_app.state.school import AdminOverviewState
 from nexus_app.state.teacher import TeacherState
 
 
+def _client() -> str | None:
+    """Who sent the failing event (IP, else the tab's token): the error log's rate limit."""
+    try:
+        context = EventContext.get()
+    except LookupError:
+        return None
+    ip = (context.router_data or {}).get("ip")
+    return f"ip:{ip}" if ip else f"tab:{context.token}"
+
+
 def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
     """Refusals become a redirect or a clear message; anything else is logged for admins."""
     if isinstance(exception, NotAuthenticated):
         return rx.redirect("/login")
     if isinstance(exception, PermissionDenied | ServiceError):
         return rx.toast.error(exception.message, id="service-error")
-    error_log.capture(exception, endpoint="reflex-event")
+    error_log.capture(exception, endpoint=error_log.EVENT_ENDPOINT, client=_client())
     return rx.toast.error(
         "Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk admin.",
         id="backend-error",
@@ -67,6 +78,11 @@ app = rx.App(
     # Plain HTTP endpoints (payment notifications, backup downloads) beside Reflex's own.
     api_transformer=build_api(),
 )
+
+# The websocket accepts pages of this server's own host (or NEXUS_ALLOWED_ORIGINS) only;
+# Reflex's own setting would either allow every site or switch the check off.
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = origins.origin_allowed
 
 # Scheduled jobs (session cleanup, readiness, weak areas, backups) run inside the app.
 app.register_lifespan_task(scheduler_lifespan)

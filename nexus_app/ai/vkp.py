@@ -27,7 +27,10 @@ Export/import: :func:`export_package` writes one ``.vkp`` file (a gzip tar of th
 folder). :func:`import_package` checks every member name, the manifest and each file's sha256
 against the manifest before anything becomes visible; a bad or forged file raises
 :class:`CorruptPackage` and leaves the root as it was. Checksums give integrity, not
-authenticity: anyone can write a valid package, so only admins may import.
+authenticity: anyone can write a valid package, so only admins may import. The derived
+indexes of an imported package (``index.hnsw``, ``bm25/``) are never extracted or loaded:
+hnswlib's loader is native code that trusts its input, so both are rebuilt here from the
+package's checked embeddings and chunks (the manifest then lists the rebuilt files).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import unicodedata
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -824,7 +827,8 @@ def import_package(
             final = book / manifest.version
             if (final / MANIFEST).is_file():
                 existing = _read_manifest(final)
-                if existing.files == manifest.files:
+                # The indexes installed here are rebuilt ones: compare the content only.
+                if _content_files(existing.files) == _content_files(manifest.files):
                     switched = _maybe_switch(book, manifest.version, make_current)
                     return ImportResult(existing, final, False, switched)
                 raise CorruptPackage(
@@ -835,6 +839,8 @@ def import_package(
             tmp.mkdir(parents=True)
             try:
                 for name, member in by_name.items():
+                    if _derived(name):
+                        continue  # a foreign index never reaches the disk, let alone hnswlib
                     target = tmp / name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     digest = _extract_member(tar, member, target)
@@ -843,6 +849,7 @@ def import_package(
                             f"{file.name}: checksum {name} tidak cocok (file rusak atau diubah)"
                         )
                 try:
+                    manifest = _rebuild_indexes(tmp, manifest)
                     load_package(tmp)  # the counts, the index and BM25 must load
                 except CorruptPackage:
                     raise
@@ -856,6 +863,68 @@ def import_package(
                 raise
             switched = _maybe_switch(book, manifest.version, make_current)
     return ImportResult(manifest, final, True, switched)
+
+
+_MAX_CHUNKS = 2_000_000
+_NORM_TOLERANCE = 0.02
+
+
+def _derived(name: str) -> bool:
+    """Files rebuilt from the others on import (never taken from a package file)."""
+    return name in (HNSW_FILE, BM25_DIR) or name.startswith(BM25_DIR + "/")
+
+
+def _content_files(files: dict[str, str]) -> dict[str, str]:
+    return {name: digest for name, digest in files.items() if not _derived(name)}
+
+
+def _checked_embeddings(folder: Path, manifest: Manifest, chunk_count: int) -> np.ndarray:
+    """The package's embeddings, refused unless they are exactly what a build writes."""
+    n = manifest.chunk_count
+    if chunk_count != n or not 1 <= n <= _MAX_CHUNKS:
+        raise CorruptPackage("jumlah chunk tidak cocok dengan manifest")
+    try:
+        embeddings = np.load(folder / EMBEDDINGS, allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        raise CorruptPackage(f"embeddings.npy tidak terbaca: {exc}") from exc
+    if embeddings.dtype != np.float32 or embeddings.shape != (n, manifest.dim):
+        raise CorruptPackage(
+            f"embeddings.npy harus float32 berukuran ({n}, {manifest.dim}), "
+            f"bukan {embeddings.dtype} {embeddings.shape}"
+        )
+    values = np.ascontiguousarray(embeddings, dtype=np.float32)
+    if not np.isfinite(values).all():
+        raise CorruptPackage("embeddings.npy berisi NaN atau tak hingga")
+    norms = np.linalg.norm(values, axis=1)
+    if np.abs(norms - 1.0).max() > _NORM_TOLERANCE:
+        raise CorruptPackage("embeddings.npy tidak ternormalisasi (panjang vektor harus 1)")
+    return values
+
+
+def _rebuild_indexes(folder: Path, manifest: Manifest) -> Manifest:
+    """Build index.hnsw and bm25/ here from the checked embeddings and chunks, and write
+    the manifest that lists them. Returns that manifest."""
+    try:
+        chunks = [
+            Chunk.from_dict(json.loads(line))
+            for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CorruptPackage(f"chunks.jsonl tidak terbaca: {exc}") from exc
+    if [c.id for c in chunks] != list(range(len(chunks))):
+        raise CorruptPackage("id chunk tidak berurutan")
+    embeddings = _checked_embeddings(folder, manifest, len(chunks))
+    (folder / HNSW_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder / BM25_DIR, ignore_errors=True)
+    params = HnswParams()
+    _build_hnsw(embeddings, params).save_index(str(folder / HNSW_FILE))
+    _build_bm25(chunks, _bm25_params()).save(str(folder / BM25_DIR), show_progress=False)
+    rebuilt = replace(
+        manifest, hnsw=params.as_dict(), bm25=_bm25_params(), files=_hash_tree(folder)
+    )
+    _write_json_atomic(folder / MANIFEST, rebuilt.to_dict())
+    return rebuilt
 
 
 def _maybe_switch(book: Path, version: str, make_current: bool | None) -> bool:

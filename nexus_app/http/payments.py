@@ -3,7 +3,8 @@
 Midtrans POSTs a JSON body for every status change of an order and retries until it gets
 a 2xx, so every answer is JSON with an honest status: 200 when the notification was
 applied or was already applied (repeats are harmless), 4xx when it can never be applied,
-503 when this server has no server key, 500 (logged in error_logs) for anything else.
+503 when this server has no server key or (NEXUS_MIDTRANS_STATUS_API=on) Midtrans's
+status API cannot be reached, 500 (logged in error_logs) for anything else.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ async def midtrans_notification(request: Request) -> JSONResponse:
     try:
         result = await run_in_threadpool(billing.handle_midtrans_notification, payload)
     except billing.PaymentsNotConfigured as exc:
+        return _error(503, exc.message)
+    except billing.StatusCheckUnavailable as exc:
+        # Signed, but Midtrans's status API did not answer: Midtrans retries on a 5xx.
+        await run_in_threadpool(error_log.capture, exc, endpoint=NOTIFICATION_PATH)
         return _error(503, exc.message)
     except billing.InvalidSignature as exc:
         # Not written to error_logs: anyone can post forgeries and fill the table.

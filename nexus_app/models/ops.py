@@ -37,6 +37,10 @@ class ErrorLog(SQLModel, table=True):
     http_status_code: int | None = Field(default=None, sa_type=sa.SmallInteger)
     environment: str | None = Field(default=None, max_length=20)
     created_at: datetime = created_at_field()
+    # The same error (type, message, endpoint) again within a few minutes bumps these on
+    # the existing row instead of adding one: a flood of one error stays one row.
+    occurrences: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    last_seen_at: datetime | None = optional_time_field()
 
 
 class JobRun(SQLModel, table=True):

@@ -6,6 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.state.admin_backups import AdminBackupsState
+from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/backups"
 TITLE = "Cadangan"
@@ -131,7 +132,9 @@ def _upload() -> rx.Component:
             ),
             rx.button(
                 "Unggah dan periksa",
-                on_click=s.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_click=s.upload(
+                    rx.upload_files(upload_id=UPLOAD_ID, extra_headers=upload_headers())
+                ),
                 id="backup-upload-submit",
                 variant="soft",
             ),

@@ -7,6 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.state.admin_banks import UPLOAD_ID, AdminBanksState
+from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/banks"
 TITLE = "Bank soal"
@@ -169,7 +170,9 @@ def _import_panel() -> rx.Component:
                 rx.button(
                     rx.icon("file-up", size=16),
                     "Impor ke bank ini",
-                    on_click=state.import_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                    on_click=state.import_file(
+                        rx.upload_files(upload_id=UPLOAD_ID, extra_headers=upload_headers())
+                    ),
                     id="import-submit",
                     color_scheme=BRAND_COLOR,
                 ),

@@ -15,6 +15,7 @@ from nexus_app.state.admin_books import (
     BookRow,
     VersionRow,
 )
+from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/books"
 TITLE = "Buku & paket pengetahuan"
@@ -122,7 +123,9 @@ def _upload_card() -> rx.Component:
                     s.begin_upload,
                     s.upload_book(
                         rx.upload_files(
-                            upload_id=BOOK_UPLOAD_ID, on_upload_progress=s.upload_progress
+                            upload_id=BOOK_UPLOAD_ID,
+                            on_upload_progress=s.upload_progress,
+                            extra_headers=upload_headers(),
                         )
                     ),
                 ],
@@ -271,7 +274,9 @@ def _import_card() -> rx.Component:
                     s.begin_import,
                     s.import_package(
                         rx.upload_files(
-                            upload_id=PACKAGE_UPLOAD_ID, on_upload_progress=s.import_progress
+                            upload_id=PACKAGE_UPLOAD_ID,
+                            on_upload_progress=s.import_progress,
+                            extra_headers=upload_headers(),
                         )
                     ),
                 ],

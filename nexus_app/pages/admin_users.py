@@ -8,6 +8,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.state.admin_users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
+from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/users"
 TITLE = "Pengguna"
@@ -586,7 +587,9 @@ def _import_card() -> rx.Component:
             rx.button(
                 rx.icon("upload", size=16),
                 "Periksa & impor",
-                on_click=S.import_csv(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_click=S.import_csv(
+                    rx.upload_files(upload_id=UPLOAD_ID, extra_headers=upload_headers())
+                ),
                 loading=S.import_busy,
                 id="import-submit",
             ),

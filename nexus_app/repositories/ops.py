@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import ErrorLog, User
+from nexus_app.models import Session as LoginSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class ErrorLogRow:
     method: str | None
     environment: str | None
     stack_trace: str | None  # only filled by `get_error`: the list leaves it out
+    occurrences: int = 1
+    last_seen_at: datetime | None = None
 
 
 def record_error(
@@ -53,6 +56,77 @@ def record_error(
     session.add(row)
     session.flush()
     return row
+
+
+def end_all_sessions(*, session: Session) -> int:
+    """Log everyone out (after a restore the sessions table is the backup's)."""
+    result = session.exec(sa.delete(LoginSession))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+def disabled_usernames(*, session: Session) -> list[str]:
+    """Accounts that cannot log in now: deactivated or deleted."""
+    return list(
+        session.exec(
+            select(User.username).where(
+                sa.or_(col(User.is_active).is_(False), col(User.deleted_at).is_not(None))
+            )
+        ).all()
+    )
+
+
+def deactivate_usernames(*, session: Session, usernames: list[str]) -> int:
+    """Deactivate these accounts (those that exist); returns how many were active."""
+    changed = 0
+    for start in range(0, len(usernames), 500):
+        result = session.exec(
+            sa.update(User)  # type: ignore[call-overload]
+            .where(col(User.username).in_(usernames[start : start + 500]))
+            .where(col(User.is_active).is_(True))
+            .values(is_active=False)
+        )
+        changed += int(result.rowcount or 0)
+    return changed
+
+
+def bump_recent_error(
+    *,
+    session: Session,
+    error_type: str,
+    message: str,
+    endpoint: str | None,
+    user_id: int | None,
+    since: datetime,
+    now: datetime,
+) -> bool:
+    """Count one more occurrence on the latest row of the same error (type, message,
+    endpoint, user) seen since `since`; False when there is none and a new row is due."""
+    endpoint = (endpoint or "")[:255] or None
+    seen = sa.func.coalesce(col(ErrorLog.last_seen_at), col(ErrorLog.created_at))
+    latest = session.exec(
+        select(ErrorLog.id)
+        .where(
+            col(ErrorLog.error_type) == error_type[:100],
+            col(ErrorLog.error_message) == message,
+            col(ErrorLog.endpoint).is_(None)
+            if endpoint is None
+            else col(ErrorLog.endpoint) == endpoint,
+            col(ErrorLog.user_id).is_(None)
+            if user_id is None
+            else col(ErrorLog.user_id) == user_id,
+            seen >= since,
+        )
+        .order_by(col(ErrorLog.id).desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return False
+    session.exec(
+        sa.update(ErrorLog)  # type: ignore[call-overload]
+        .where(col(ErrorLog.id) == latest)
+        .values(occurrences=col(ErrorLog.occurrences) + 1, last_seen_at=now)
+    )
+    return True
 
 
 def _error_filters(
@@ -121,6 +195,8 @@ def search_errors(
             ErrorLog.endpoint,
             ErrorLog.method,
             ErrorLog.environment,
+            ErrorLog.occurrences,
+            ErrorLog.last_seen_at,
         )
         .outerjoin(User, col(User.id) == col(ErrorLog.user_id))
         .where(*filters)
@@ -140,8 +216,22 @@ def search_errors(
             method=method,
             environment=environment,
             stack_trace=None,
+            occurrences=int(count or 1),
+            last_seen_at=last_seen,
         )
-        for eid, created, severity_, etype, message, username, endpoint, method, environment in rows
+        for (
+            eid,
+            created,
+            severity_,
+            etype,
+            message,
+            username,
+            endpoint,
+            method,
+            environment,
+            count,
+            last_seen,
+        ) in rows
     ], int(total)
 
 
@@ -165,6 +255,8 @@ def get_error(*, session: Session, error_id: int) -> ErrorLogRow | None:
         method=row.method,
         environment=row.environment,
         stack_trace=row.error_stack_trace,
+        occurrences=int(row.occurrences or 1),
+        last_seen_at=row.last_seen_at,
     )
 
 

@@ -11,7 +11,10 @@ Next to each file a JSON sidecar (`<file>.json`) records the format, database ki
 revision, row counts per table, size, SHA-256 and creation time. A restore checks the file
 itself (magic bytes, a readable Nexus schema, a migration this code knows) and, when the
 sidecar is there, its checksum; a backup downloaded without its sidecar still restores.
-Every restore first takes a safety backup (`…-pre-restore`) of the current database.
+Every restore first takes a safety backup (`…-pre-restore`) of the current database, and
+ends with everyone logged out (the restored sessions table is the backup's) and the accounts
+that were deactivated or deleted before the restore deactivated again. A gzip bomb is
+refused before it fills the disk (MAX_UNPACKED_RATIO, MAX_UNPACKED_BYTES).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from nexus_app.config import get_settings
 from nexus_app.db import get_engine, unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import jobs as jobs_repo
+from nexus_app.repositories import ops as ops_repo
+from nexus_app.services import pg_restore_check
 from nexus_app.services.errors import InvalidInput, NotFound, ServiceError
 
 RETENTION_DAYS = 28
@@ -54,7 +59,13 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 # Tables any Nexus database has; a SQLite file or dump without them is not ours.
 REQUIRED_TABLES = ("alembic_version", "users")
-PG_LOCK_TIMEOUT = "30s"  # a restore waits this long for busy tables, then gives up whole
+# A gzip bomb must not fill the disk: the unpacked SQLite file may be at most RATIO times
+# the compressed size (a real backup is about 5x; at least UNPACKED_FLOOR is always
+# allowed) and never more than MAX_UNPACKED_BYTES.
+MAX_UNPACKED_RATIO = 100
+REFERENCE_ROUND_TRIPS = 3
+UNPACKED_FLOOR_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024 * 1024
 
 BACKUP_NAME = re.compile(
     r"^nexus-(?P<stamp>\d{8}-\d{6})(?:-(?P<label>[a-z0-9][a-z0-9-]*))?"
@@ -90,6 +101,10 @@ class RestoreResult:
     row_counts: dict[str, int]
     # The backup predates the code's newest migration: run `nexus db upgrade` next.
     needs_upgrade: bool
+    # Everyone was logged out: the restored sessions table must not revive old logins.
+    sessions_ended: int = 0
+    # Accounts disabled before the restore that the backup had active: kept disabled.
+    kept_deactivated: int = 0
 
 
 # --- where and what -------------------------------------------------------------------------
@@ -463,9 +478,18 @@ def _unpacked_sqlite(path: Path) -> Iterator[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".restore-") as scratch:
         copy = Path(scratch) / "restore.sqlite"
+        limit = unpacked_limit(path.stat().st_size)
         try:
             with gzip.open(path, "rb") as packed, copy.open("wb") as raw:
-                shutil.copyfileobj(packed, raw, 1 << 20)
+                written = 0
+                while block := packed.read(1 << 20):
+                    written += len(block)
+                    if written > limit:
+                        raise InvalidInput(
+                            f"Cadangan '{path.name}' terlalu besar setelah dibuka (lebih dari "
+                            f"{human_size(limit, decimal_comma=True)}); tidak ada yang diubah."
+                        )
+                    raw.write(block)
             with contextlib.closing(sqlite3.connect(copy)) as check:
                 verdict = check.execute("PRAGMA quick_check").fetchone()
         except (OSError, EOFError, sqlite3.DatabaseError) as exc:
@@ -473,6 +497,11 @@ def _unpacked_sqlite(path: Path) -> Iterator[Path]:
         if not verdict or verdict[0] != "ok":
             raise _not_ours(path, "pemeriksaan integritas SQLite gagal")
         yield copy
+
+
+def unpacked_limit(compressed_size: int) -> int:
+    """How large a compressed SQLite backup may grow when unpacked."""
+    return min(MAX_UNPACKED_BYTES, max(UNPACKED_FLOOR_BYTES, MAX_UNPACKED_RATIO * compressed_size))
 
 
 def _pg_toc_tables(path: Path) -> set[str]:
@@ -555,17 +584,100 @@ def inspect_backup(file: str | Path) -> BackupInfo:
     return _described(path, kind, None)
 
 
+def _migrate(url: str, revision: str) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(_ALEMBIC_DIR.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(_ALEMBIC_DIR))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, revision)
+
+
+def _run_psql(script: Path, url: str) -> None:
+    conninfo, env = _libpq(url)
+    _run_tool(
+        [
+            _pg_tool("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--file={script}",
+            f"--dbname={conninfo}",
+        ],
+        env,
+    )
+
+
+def _checked_pg_script(path: Path, url: str, revision: str | None, scratch: Path) -> Path:
+    """The dump as a script that holds only Nexus's schema (at the dump's revision) and
+    data, proven to load in a scratch database (nexus_app/services/pg_restore_check.py)."""
+    if revision is None or _known_revisions() is None:
+        raise _not_ours(path, "skema cadangan tidak bisa dibandingkan dengan migrasi Nexus")
+    raw = scratch / "dump.sql"
+    _run_tool(
+        [
+            _pg_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={raw}",
+            str(path),
+        ],
+        {},
+    )
+    checked = scratch / "checked.sql"
+    with pg_restore_check.scratch_database(url) as scratch_url:
+        _migrate(scratch_url, revision)
+        reference = pg_restore_check.Reference()
+        # PostgreSQL re-words some stored expressions (CHECK constraints) when a dump is
+        # restored, so a database that was restored before dumps them differently from a
+        # freshly migrated one: the reference holds the wordings of a few round trips.
+        for generation in range(REFERENCE_ROUND_TRIPS):
+            schema = scratch / f"schema-{generation}.sql"
+            conninfo, env = _libpq(scratch_url)
+            _run_tool(
+                [
+                    _pg_tool("pg_dump"),
+                    "--schema-only",
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--file={schema}",
+                    f"--dbname={conninfo}",
+                ],
+                env,
+            )
+            with schema.open(encoding="utf-8") as lines:
+                pg_restore_check.add_reference(reference, lines)
+            _run_psql(schema, scratch_url)
+        pg_restore_check.write_checked_script(raw, reference, checked)
+        raw.unlink()
+        # It must load completely here before the live database is touched.
+        _run_psql(checked, scratch_url)
+    return checked
+
+
 def restore_backup(file: str | Path) -> RestoreResult:
     """Replace the current database with a backup, after a safety backup of it.
 
     Validation happens first and refuses with nothing changed. SQLite: the backup API
     writes the checked copy into the live file (other connections see the new content on
-    their next query). PostgreSQL: `pg_restore --clean --if-exists --single-transaction`,
-    so a failure part-way rolls back to the database as it was.
+    their next query). PostgreSQL: the dump's script, checked to hold only Nexus's own
+    schema and data and loaded into a scratch database first, runs with
+    `psql --single-transaction`, so a failure part-way rolls back to the database as it was.
     """
     path = resolve_backup(file)
     kind = _checked_kind(path)
     url = get_settings().resolved_database_url
+    with unit_of_work() as session:
+        # Accounts switched off since the backup was taken stay off after it.
+        disabled = ops_repo.disabled_usernames(session=session)
     if kind == "sqlite":
         with _unpacked_sqlite(path) as copy:
             info = _described(path, kind, copy)
@@ -577,24 +689,12 @@ def restore_backup(file: str | Path) -> RestoreResult:
                 src.backup(dst)
     else:
         info = _described(path, kind, None)
-        safety = create_backup(label="pre-restore")
-        conninfo, env = _libpq(url)
-        # Fail (and roll back whole) rather than wait forever behind a busy table.
-        env["PGOPTIONS"] = f"-c lock_timeout={PG_LOCK_TIMEOUT}"
-        _run_tool(
-            [
-                _pg_tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--exit-on-error",
-                f"--dbname={conninfo}",
-                str(path),
-            ],
-            env,
-        )
+        directory = backups_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=".restore-") as scratch:
+            checked = _checked_pg_script(path, url, info.alembic_revision, Path(scratch))
+            safety = create_backup(label="pre-restore")
+            _run_psql(checked, url)
     with unit_of_work() as session:
         # Runs that were in progress when the backup was taken never finish in this copy;
         # left 'running', they would hold their job back on SQLite.
@@ -604,6 +704,10 @@ def restore_backup(file: str | Path) -> RestoreResult:
             now=utcnow(),
             detail=f"interrupted: the database was restored from {info.name}",
         )
+        # The backup's sessions table would log back in whoever was logged in then,
+        # including accounts deactivated or passwords changed since: everyone logs in again.
+        ended = ops_repo.end_all_sessions(session=session)
+        kept = ops_repo.deactivate_usernames(session=session, usernames=disabled)
         counts = jobs_repo.table_row_counts(session=session)
     head = _head_revision()
     return RestoreResult(
@@ -611,4 +715,6 @@ def restore_backup(file: str | Path) -> RestoreResult:
         safety_backup=safety,
         row_counts=counts,
         needs_upgrade=head is not None and info.alembic_revision != head,
+        sessions_ended=ended,
+        kept_deactivated=kept,
     )

@@ -4,11 +4,14 @@ plus uploads and short-lived signed download links."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,8 +20,10 @@ from typing import BinaryIO
 from nexus_app.config import get_settings
 from nexus_app.services import backup
 from nexus_app.services.auth import CurrentUser, require_admin
-from nexus_app.services.backup import BACKUP_NAME, BackupInfo, RestoreResult
+from nexus_app.services.backup import BACKUP_NAME, BackupError, BackupInfo, RestoreResult
 from nexus_app.services.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 DOWNLOAD_SECONDS = 300
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
@@ -132,19 +137,53 @@ def _listed(name: str) -> Path:
 # --- signed download links ------------------------------------------------------------------
 
 
+KEY_BYTES = 32
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return key if len(key) >= KEY_BYTES else None
+
+
 def _secret() -> bytes:
-    """A per-server key kept in the data folder (created on first use, owner-only)."""
+    """A per-server key kept in the data folder (created on first use, owner-only).
+
+    An empty or short file (a crash while writing, a hand edit) is never used as a key:
+    an empty HMAC key would let anyone forge download links. It is replaced by a fresh one.
+    The key is written to a temporary file first and moved in whole, so a second worker
+    never reads a half-written key.
+    """
     path = get_settings().data_dir / "download.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
+    key = _read_key(path)
+    if key is not None:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".download.key.")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp makes it owner-only (0600)
+            handle.write(secrets.token_bytes(KEY_BYTES))
+        if path.exists():
+            log.warning("download.key was empty or too short: replaced with a new key")
+            os.replace(temp, path)
+        else:
+            with contextlib.suppress(FileExistsError):  # another worker was first: use its
+                os.link(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    key = _read_key(path)
+    if key is None:
+        raise BackupError("Kunci tanda tangan unduhan tidak bisa dibuat di folder data.")
+    return key
 
 
 def _sign(payload: str) -> str:
-    digest = hmac.new(_secret(), payload.encode(), hashlib.sha256).digest()
+    key = _secret()
+    if len(key) < KEY_BYTES:  # _secret never returns one; a last guard for forgeries
+        raise BackupError("Kunci tanda tangan unduhan tidak sah.")
+    digest = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 

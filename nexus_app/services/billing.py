@@ -8,10 +8,15 @@ tier does not include the feature. docs/subscriptions.md has the rules.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -82,6 +87,11 @@ class PaymentsNotConfigured(ServiceError):
 
 class InvalidSignature(PermissionDenied):
     """A notification whose signature_key does not match: forged or for another key."""
+
+
+class StatusCheckUnavailable(ServiceError):
+    """NEXUS_MIDTRANS_STATUS_API is on but Midtrans's status API could not be asked; the
+    notification is refused for now (Midtrans retries it later)."""
 
 
 @dataclass(frozen=True)
@@ -575,6 +585,38 @@ def map_transaction_status(transaction_status: str, fraud_status: str | None) ->
     }.get(status)
 
 
+# The signature covers order_id + status_code + gross_amount, not transaction_status or
+# fraud_status: a signed "201 pending" notification with its status edited to "settlement"
+# still verifies. A paid status is believed only together with the signed status code.
+PAID_STATUS_CODE = "200"
+STATUS_MISMATCH_MESSAGE = (
+    "Status transaksi '{status}' tidak cocok dengan status_code {code} yang ditandatangani; "
+    "notifikasi ditolak."
+)
+
+
+def notification_status(
+    status_code: str, transaction_status: str, fraud_status: str | None
+) -> str | None:
+    """The Nexus payment status a notification may set, or None to ignore it.
+
+    A payment is success only when the signed status_code is 200 and the unsigned fields
+    agree with it (a settlement under fraud review or refused by it is not paid).
+    """
+    mapped = map_transaction_status(transaction_status, fraud_status)
+    if mapped != "success":
+        return mapped
+    status = (transaction_status or "").strip().lower()
+    fraud = (fraud_status or "").strip().lower()
+    if (status_code or "").strip() != PAID_STATUS_CODE or (
+        status == "settlement" and fraud not in ("", "accept")
+    ):
+        raise InvalidInput(
+            STATUS_MISMATCH_MESSAGE.format(status=transaction_status, code=status_code)
+        )
+    return mapped
+
+
 NOT_CONFIGURED_MESSAGE = (
     "Pembayaran Midtrans belum dikonfigurasi di server ini (NEXUS_MIDTRANS_SERVER_KEY belum diisi)."
 )
@@ -629,6 +671,73 @@ def parse_notification(payload: object) -> Notification:
         transaction_id=text("transaction_id", required=False),
         payment_type=text("payment_type", required=False),
     )
+
+
+STATUS_API_TIMEOUT_SECONDS = 10
+STATUS_API_MAX_BYTES = 64 * 1024
+
+
+def _status_api_answer(order_id: str, server_key: str) -> Mapping[str, object]:
+    """GET <api>/v2/<order_id>/status with the server key (Basic auth), as JSON."""
+    base = get_settings().midtrans_api_url.rstrip("/")
+    url = f"{base}/v2/{urllib.parse.quote(order_id, safe='')}/status"
+    auth = base64.b64encode(f"{server_key}:".encode()).decode()
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "Authorization": f"Basic {auth}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=STATUS_API_TIMEOUT_SECONDS) as response:
+            body = response.read(STATUS_API_MAX_BYTES + 1)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise StatusCheckUnavailable(
+            f"API status Midtrans tidak bisa dihubungi ({exc}); notifikasi akan dicoba lagi."
+        ) from exc
+    try:
+        if len(body) > STATUS_API_MAX_BYTES:
+            raise ValueError("answer too large")
+        answer = json.loads(body)
+        if not isinstance(answer, Mapping):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        raise StatusCheckUnavailable(
+            "Jawaban API status Midtrans tidak terbaca; notifikasi akan dicoba lagi."
+        ) from exc
+    return answer
+
+
+def confirm_with_status_api(note: Notification, server_key: str) -> Notification:
+    """The order's status as Midtrans's status API tells it (Midtrans's advice for
+    notifications), replacing what the notification claimed."""
+    answer = _status_api_answer(note.order_id, server_key)
+    if str(answer.get("order_id") or "") != note.order_id:
+        raise StatusCheckUnavailable(
+            f"API status Midtrans tidak mengenal pesanan {note.order_id} "
+            f"(status_code {answer.get('status_code')}); notifikasi akan dicoba lagi."
+        )
+    confirmed = parse_notification(
+        {
+            key: answer.get(key)
+            for key in (
+                "order_id",
+                "status_code",
+                "gross_amount",
+                "transaction_status",
+                "fraud_status",
+                "transaction_id",
+                "payment_type",
+            )
+        }
+        # The status API's answer came over TLS from Midtrans with our key: no signature
+        # to check (it may carry one, but it is not needed to trust it).
+        | {"signature_key": "status-api"}
+    )
+    log.info(
+        "midtrans status api for %s: %s (notification said %s)",
+        note.order_id,
+        confirmed.transaction_status,
+        note.transaction_status,
+    )
+    return confirmed
 
 
 def _amount(gross_amount: str) -> Decimal:
@@ -686,7 +795,12 @@ def handle_midtrans_notification(
     payload: object, *, now: datetime | None = None
 ) -> NotificationResult:
     """Verify and apply one Midtrans HTTP notification. A transition happens once: a
-    repeated notification, or one that arrives out of order, changes nothing."""
+    repeated notification, or one that arrives out of order, changes nothing.
+
+    With NEXUS_MIDTRANS_STATUS_API on, the status applied is the one Midtrans's status API
+    reports for the order (StatusCheckUnavailable when it cannot be asked); off (offline
+    servers), the signed notification decides, and a paid status needs status_code 200.
+    """
     server_key = _server_key()
     note = parse_notification(payload)
     if not verify_signature(
@@ -697,8 +811,11 @@ def handle_midtrans_notification(
         server_key=server_key,
     ):
         raise InvalidSignature("Tanda tangan notifikasi tidak valid.")
+    if get_settings().midtrans_status_api:
+        # Asked before the transaction: no row is locked while the network answers.
+        note = confirm_with_status_api(note, server_key)
     amount = _amount(note.gross_amount)
-    new_status = map_transaction_status(note.transaction_status, note.fraud_status)
+    new_status = notification_status(note.status_code, note.transaction_status, note.fraud_status)
     now = now or utcnow()
     with unit_of_work() as session:
         payment = billing_repo.get_payment_by_order_id(

@@ -77,6 +77,17 @@ def first_line(message: str | None, limit: int = SUMMARY_LENGTH) -> str:
     return "(tanpa pesan)"
 
 
+def _when(first: datetime, last: datetime | None, occurrences: int) -> str:
+    text = first.astimezone(UTC).strftime(TIME_FORMAT)
+    if occurrences > 1 and last is not None:
+        text += f" s.d. {last.astimezone(UTC).strftime(TIME_FORMAT)} ({occurrences} kali)"
+    return text
+
+
+def _with_repeats(summary: str, occurrences: int) -> str:
+    return f"{summary} (terjadi {occurrences} kali)" if occurrences > 1 else summary
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
@@ -128,7 +139,7 @@ def list_errors(
                 when=r.created_at.astimezone(UTC).strftime(TIME_FORMAT),
                 severity=r.severity or "",
                 error_type=r.error_type or "-",
-                summary=first_line(r.message),
+                summary=_with_repeats(first_line(r.message), r.occurrences),
                 username=r.username or "-",
                 endpoint=r.endpoint or "-",
             )
@@ -154,7 +165,7 @@ def error_detail(*, actor: CurrentUser, error_id: int) -> ErrorDetail:
         raise NotFound("Log error tidak ditemukan (mungkin sudah dihapus).")
     return ErrorDetail(
         id=row.id,
-        when=row.created_at.astimezone(UTC).strftime(TIME_FORMAT),
+        when=_when(row.created_at, row.last_seen_at, row.occurrences),
         severity=row.severity or "",
         error_type=row.error_type or "-",
         message=row.message or "",

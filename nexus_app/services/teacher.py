@@ -348,10 +348,16 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
         )
 
 
+# OWASP's CSV-injection list: a tab or carriage return in front also reaches the formula
+# parser of some spreadsheets ("\t=cmd|..." is run after the cell is trimmed).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def spreadsheet_text(value: object) -> object:
-    """Spreadsheets run text cells that start with = + - @ as formulas (a student named
-    "=HYPERLINK(...)"): keep such text as text. Numbers pass unchanged."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Spreadsheets run text cells that start with = + - @ (or a tab or carriage return)
+    as formulas (a student named "=HYPERLINK(...)"): keep such text as text. Numbers pass
+    unchanged."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return f"'{value}"
     return value
 

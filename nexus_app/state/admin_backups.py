@@ -166,7 +166,7 @@ class AdminBackupsState(AuthState):
             )
             self.message = (
                 f"Basis data dipulihkan dari {name}. Keadaan sebelumnya disimpan sebagai "
-                f"{result.safety_backup.name}.{upgrade} Jika Anda diminta masuk lagi, itu "
-                "karena sesi yang tersimpan kini berasal dari cadangan."
+                f"{result.safety_backup.name}.{upgrade} Semua pengguna, termasuk Anda, "
+                "perlu masuk lagi."
             )
             self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]

@@ -149,3 +149,48 @@ def test_an_unexpected_error_is_logged_for_admins(
     (logged,) = _errors(engine)
     assert (logged.error_type, logged.endpoint) == ("RuntimeError", NOTIFICATION_PATH)
     assert logged.error_message == "database went away"
+
+
+def _pending_edited_to(order_id: str, status: str, fraud: str | None = None) -> dict:
+    """A genuine signed "201 pending" notification whose unsigned status was edited."""
+    body = notification(order_id, "pending", "49000.00")
+    body["transaction_status"] = status
+    if fraud:
+        body["fraud_status"] = fraud
+    return body
+
+
+@pytest.mark.parametrize(
+    ("status", "fraud"), [("settlement", None), ("capture", "accept"), ("SETTLEMENT", None)]
+)
+def test_a_signed_pending_edited_to_paid_is_refused(
+    client: TestClient, engine: Engine, order, status: str, fraud: str | None
+) -> None:
+    response = client.post(
+        NOTIFICATION_PATH, json=_pending_edited_to(order.order_id, status, fraud)
+    )
+    assert response.status_code == 400
+    assert "status_code 201" in response.json()["error"]
+    assert _tier(engine) == "free"
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text(
+                "SELECT payment_status FROM payment_subscriptions WHERE midtrans_order_id = :o"
+            ),
+            {"o": order.order_id},
+        ).scalar_one()
+    assert stored == "pending"
+
+
+def test_a_settlement_whose_fraud_check_disagrees_is_refused(
+    client: TestClient, engine: Engine, order
+) -> None:
+    for fraud in ("challenge", "deny"):
+        body = notification(order.order_id, "settlement", "49000.00", fraud=fraud)
+        assert client.post(NOTIFICATION_PATH, json=body).status_code == 400
+    assert _tier(engine) == "free"
+    # The genuine article still pays.
+    paid = client.post(
+        NOTIFICATION_PATH, json=notification(order.order_id, "settlement", "49000.00")
+    )
+    assert paid.status_code == 200 and paid.json()["payment_status"] == "success"

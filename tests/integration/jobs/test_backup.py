@@ -78,7 +78,9 @@ def test_backup_change_restore_gives_back_the_same_rows(school: Engine) -> None:
     assert changed != before
 
     result = backup.restore_backup(made.path)
-    assert _counts(school) == before == result.row_counts == made.row_counts
+    # Everything comes back except the logins: a restore ends every session.
+    assert _counts(school) == result.row_counts == {**made.row_counts, "sessions": 0}
+    assert {**before, "sessions": 0} == result.row_counts and result.sessions_ended == 1
     with school.connect() as conn:
         names = set(conn.execute(sa.text("SELECT username FROM users")).scalars())
     assert names == {"siswa0", "siswa1", "siswa2"}
@@ -204,3 +206,104 @@ def test_runs_in_progress_at_backup_time_do_not_block_jobs_after_a_restore(
     assert row.status == "failed" and made.name in row.detail
     # Not refused as "already running" (a SQLite 'running' row would be trusted for 6 h).
     assert job_service.run_job("nightly_backup", force=True).status == "success"
+
+
+def test_a_restore_ends_every_session_and_keeps_later_deactivations(school: Engine) -> None:
+    made = backup.create_backup()  # siswa0 is logged in and active in this backup
+    with school.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET is_active = false WHERE username = 'siswa0'"))
+        conn.execute(
+            sa.text("UPDATE users SET deleted_at = CURRENT_TIMESTAMP WHERE username = 'siswa1'")
+        )
+        conn.execute(sa.text("DELETE FROM sessions"))
+    token = "s" * 64
+    with Session(school) as session:  # someone logged in after the backup, too
+        user_id = session.exec(sa.select(User.id).where(User.username == "siswa2")).scalar_one()
+        session.add(LoginSession(user_id=user_id, token=token, expires_at=utcnow() + timedelta(1)))
+        session.commit()
+
+    result = backup.restore_backup(made.path)
+    assert result.sessions_ended == 1 and result.kept_deactivated == 2
+    with school.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM sessions")).scalar_one() == 0
+        active = dict(conn.execute(sa.text("SELECT username, is_active FROM users")).all())
+    # The backup's session for siswa0 does not log a deactivated account back in.
+    assert {name: bool(value) for name, value in active.items()} == {
+        "siswa0": False,
+        "siswa1": False,
+        "siswa2": True,
+    }
+
+
+def test_a_gzip_bomb_is_refused_before_it_fills_the_disk(
+    school: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if school.dialect.name != "sqlite":
+        pytest.skip("SQLite backups are the gzip ones")
+    monkeypatch.setattr(backup, "UNPACKED_FLOOR_BYTES", 1024 * 1024)
+    bomb = backup.backups_dir() / "nexus-20260101-000000.sqlite.gz"
+    bomb.parent.mkdir(parents=True, exist_ok=True)
+    bomb.write_bytes(gzip.compress(b"SQLite format 3\x00" + bytes(50 * 1024 * 1024)))
+    # 50 MB of zeros pack into ~50 kB: 100 times that is ~5 MB, far below 50 MB.
+    assert backup.unpacked_limit(bomb.stat().st_size) == 100 * bomb.stat().st_size
+    before = _counts(school)
+    with pytest.raises(InvalidInput, match="terlalu besar setelah dibuka"):
+        backup.restore_backup(bomb)
+    assert _counts(school) == before
+    assert not list(backup.backups_dir().glob(".restore-*"))
+    assert backup.unpacked_limit(10**12) == backup.MAX_UNPACKED_BYTES
+
+
+def _scratch_databases(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'nexus_restore_check_%'"
+                )
+            ).scalars()
+        )
+
+
+@pytest.mark.parametrize("extra", ["trigger", "table"])
+def test_a_dump_carrying_sql_of_its_own_is_refused(school: Engine, extra: str) -> None:
+    if school.dialect.name != "postgresql":
+        pytest.skip("pg_dump files only")
+    # A dump made from a tampered database: a legitimate-looking file whose restore would
+    # run the attacker's DDL with the app's role (a trigger that makes every new account an
+    # admin), or add a table of theirs.
+    evil = {
+        "trigger": [
+            "CREATE FUNCTION public.nexus_evil() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN UPDATE users SET role = 'admin'; RETURN NEW; END $$",
+            "CREATE TRIGGER trg_evil AFTER INSERT ON users "
+            "FOR EACH ROW EXECUTE FUNCTION public.nexus_evil()",
+        ],
+        "table": ["CREATE TABLE public.stash (secret text)"],
+    }[extra]
+    undo = {
+        "trigger": ["DROP TRIGGER trg_evil ON users", "DROP FUNCTION public.nexus_evil()"],
+        "table": ["DROP TABLE public.stash"],
+    }[extra]
+    with school.begin() as conn:
+        for statement in evil:
+            conn.execute(sa.text(statement))
+    made = backup.create_backup()
+    with school.begin() as conn:
+        for statement in undo:
+            conn.execute(sa.text(statement))
+    before = _counts(school)
+
+    with pytest.raises(InvalidInput, match="bukan bagian dari skema Nexus"):
+        backup.restore_backup(made.path)
+    with school.connect() as conn:
+        leftovers = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_proc WHERE proname = 'nexus_evil' "
+                "UNION ALL SELECT count(*) FROM pg_class WHERE relname = 'stash'"
+            )
+        ).scalars()
+        assert list(leftovers) == [0, 0]
+    assert _counts(school) == before
+    assert not [b for b in backup.list_backups() if b.label == "pre-restore"]
+    assert _scratch_databases(school) == []

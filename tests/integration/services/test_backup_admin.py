@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import hmac
 import io
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from nexus_app.config import get_settings
 from nexus_app.models import User
 from nexus_app.repositories import jobs as jobs_repo
 from nexus_app.services import backup, backup_admin
@@ -131,3 +135,29 @@ def test_upload_then_restore_round_trip(engine: Engine, admin: CurrentUser, tmp_
     assert result.safety_backup.name.endswith(
         "-pre-restore" + backup.EXTENSIONS[engine.dialect.name]
     )
+
+
+def _forged_sig(key: bytes, payload: str) -> str:
+    digest = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("stored", [b"", b"short"], ids=["empty", "short"])
+def test_an_empty_signing_key_is_never_used(
+    engine: Engine, admin: CurrentUser, stored: bytes
+) -> None:
+    row = backup_admin.create_backup(actor=admin)
+    key_file = get_settings().data_dir / "download.key"
+    key_file.write_bytes(stored)
+    # A link anyone can compute with the empty (or known short) key is refused ...
+    expires = "9999999999"
+    forged = _forged_sig(stored, f"{row.name}|{expires}")
+    with pytest.raises(NotFound, match="tidak sah"):
+        backup_admin.resolve_download(name=row.name, expires=expires, sig=forged, now=1.0)
+    # ... because the key was replaced by a fresh, full-length one, owner-only.
+    key = key_file.read_bytes()
+    assert len(key) == backup_admin.KEY_BYTES and key != stored
+    assert key_file.stat().st_mode & 0o077 == 0
+    url = backup_admin.download_url(actor=admin, name=row.name, now=1.0)
+    query = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))
+    assert backup_admin.resolve_download(now=2.0, **query).name == row.name

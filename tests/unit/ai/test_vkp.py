@@ -6,6 +6,7 @@ test_embedder.py and the gold-set test), so they run in about a second.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -334,3 +335,72 @@ def test_damaged_installed_package_is_detected(tmp_path: Path) -> None:
     shutil.rmtree(res.path / "bm25")
     with pytest.raises(CorruptPackage):
         load_package(res.path, verify=True)
+
+
+def _replace_member(members: dict[str, bytes], name: str, data: bytes) -> dict[str, bytes]:
+    """A consistent forgery: the file and its checksum in the manifest both changed."""
+    m = dict(members)
+    m[name] = data
+    manifest = json.loads(m["manifest.json"])
+    manifest["files"][name] = hashlib.sha256(data).hexdigest()
+    m["manifest.json"] = json.dumps(manifest).encode()
+    return m
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def test_a_foreign_index_is_never_loaded_but_rebuilt(tmp_path: Path) -> None:
+    res = build(write_book(tmp_path, book_text()), tmp_path / "src")
+    members = _members(export_package(res.path, tmp_path / "good.vkp"))
+    # Correctly listed and checksummed, yet not an hnswlib index at all: native code that
+    # trusted it would read out of bounds. Here it is never even written to disk.
+    hostile = b"\xff" * 4096
+    forged = _write_tar(tmp_path / "forged.vkp", _replace_member(members, "index.hnsw", hostile))
+    imported = import_package(forged, tmp_path / "dst")
+    installed = imported.path / "index.hnsw"
+    assert installed.read_bytes() != hostile
+    assert (
+        imported.manifest.files["index.hnsw"] == hashlib.sha256(installed.read_bytes()).hexdigest()
+    )
+    package = load_package(imported.path, verify=True)
+    q = EMB.embed_queries(["kebalikan eksponen"])[0]
+    assert package.search_dense(q, 3)[0].tolist() == package.search_exact(q, 3)[0].tolist()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("nan", "NaN"),
+        ("float64", "float32"),
+        ("short", "float32"),
+        ("not_normalised", "ternormalisasi"),
+        ("pickle", "tidak terbaca"),
+    ],
+)
+def test_embeddings_are_checked_before_indexing(tmp_path: Path, case: str, message: str) -> None:
+    res = build(write_book(tmp_path, book_text()), tmp_path / "src")
+    members = _members(export_package(res.path, tmp_path / "good.vkp"))
+    good = np.load(io.BytesIO(members["embeddings.npy"]), allow_pickle=False)
+    if case == "nan":
+        bad = good.copy()
+        bad[0, 0] = np.nan
+        data = _npy(bad)
+    elif case == "float64":
+        data = _npy(good.astype(np.float64))
+    elif case == "short":
+        data = _npy(good[:-1])
+    elif case == "not_normalised":
+        data = _npy(good * 3)
+    else:
+        buffer = io.BytesIO()
+        np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+        data = buffer.getvalue()
+    bad_file = _write_tar(tmp_path / "bad.vkp", _replace_member(members, "embeddings.npy", data))
+    with pytest.raises(CorruptPackage, match=message):
+        import_package(bad_file, tmp_path / "dst")
+    leftovers = [p for p in (tmp_path / "dst").rglob("*") if p.is_file() and p.name != ".lock"]
+    assert leftovers == []

@@ -160,3 +160,39 @@ def test_rupiah_formatting() -> None:
     assert billing.format_idr(49000) == "Rp 49.000"
     assert billing.format_idr(1250000) == "Rp 1.250.000"
     assert billing.format_idr(None) == "-"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "fraud", "expected"),
+    [
+        ("200", "settlement", None, "success"),
+        ("200", "settlement", "accept", "success"),
+        ("200", "capture", "accept", "success"),
+        ("201", "pending", None, "pending"),
+        ("201", "capture", "challenge", "pending"),
+        ("202", "deny", None, "failed"),
+        ("200", "refund", None, "refunded"),
+    ],
+)
+def test_a_status_agreeing_with_its_signed_code(
+    code: str, status: str, fraud: str | None, expected: str
+) -> None:
+    assert billing.notification_status(code, status, fraud) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "fraud"),
+    [
+        ("201", "settlement", None),  # a signed pending, edited
+        ("201", "capture", "accept"),
+        ("202", "settlement", None),
+        ("", "settlement", None),
+        ("200", "settlement", "challenge"),  # fraud review has not accepted it
+        ("200", "settlement", "deny"),
+    ],
+)
+def test_a_paid_status_needs_code_200_and_agreeing_fields(
+    code: str, status: str, fraud: str | None
+) -> None:
+    with pytest.raises(InvalidInput, match="tidak cocok"):
+        billing.notification_status(code, status, fraud)
