@@ -1,6 +1,6 @@
 """error_logs: occurrences and last_seen_at, so a repeated error bumps one row
 
-Revision ID: 0006e
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-04 21:10:00.000000
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import nexus_app.models.base
 from alembic import op
 
-revision: str = "0006e"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
