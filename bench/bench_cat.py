@@ -1,8 +1,8 @@
 """CAT simulation benchmark: Nexus engine vs catsim 0.21 on catsim's own bank.
 
 Run from the repo root:  python bench/bench_cat.py  (needs catsim==0.21.0).
-`--only exposure` runs only the exposure-control part, `--only accuracy` only the
-first part; `--seeds N` and `--simulees N` size the exposure part.
+`--only accuracy|exposure|bound` runs one part; `--seeds N` and `--simulees N` size
+the exposure part.
 
 Bank: catsim ItemBank.generate_item_bank(500, "3PL", seed=7).  1000 examinees
 theta ~ N(0, 1) (seed 2024), fixed-length 30-item CATs starting at theta = 0.
@@ -21,6 +21,13 @@ information, the same for the RMS posterior SD after 20 items (a low-noise
 measure of the same error: the prior equals the simulated population, so the
 mean posterior variance is an unbiased estimate of the MSE), maximum and mean
 exposure rate after 30 items, and the share of the bank used.
+
+Bound: what the 0.20 cap costs even with every simulee's true theta known.  A
+linear programme gives 600 simulees (theta seed 5) 30 items each, no item to
+more than 20% of them, maximising total information at the true thetas; the
+best 20 of each simulee's items are compared with the 20 most informative items
+of the bank (no cap), as mean information and as the RMSE it implies for an
+EAP under the N(0, 1) prior, sqrt(mean(1 / (1 + information))).
 """
 
 import argparse
@@ -263,9 +270,48 @@ def exposure_report(a: np.ndarray, b: np.ndarray, c: np.ndarray, seeds: int, n: 
         )
 
 
+def cap_bound(a: np.ndarray, b: np.ndarray, c: np.ndarray, n: int = 600) -> None:
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    from nexus_app.engine.irt import information
+
+    thetas = np.random.default_rng(5).normal(size=n)
+    info = np.asarray(information(thetas[:, None], a, b, c))
+    keep = 200  # each simulee's 200 best items: the rest never enter an optimal choice
+    top = np.argsort(-info, axis=1)[:, :keep]
+    rows = np.repeat(np.arange(n), keep)
+    cols = top.ravel()
+    values = info[rows, cols]
+    var = np.arange(values.size)
+    ones = np.ones(values.size)
+    per_person = sparse.csr_matrix((ones, (rows, var)), shape=(n, values.size))
+    per_item = sparse.csr_matrix((ones, (cols, var)), shape=(len(a), values.size))
+    result = linprog(
+        -values,
+        A_ub=per_item,
+        b_ub=np.full(len(a), 0.20 * n),
+        A_eq=per_person,
+        b_eq=np.full(n, TEST_LENGTH),
+        bounds=(0, 1),
+        method="highs",
+    )
+    chosen = (result.x.reshape(n, keep) > 0.5) * values.reshape(n, keep)
+    capped = np.sort(chosen, axis=1)[:, ::-1][:, :20].sum(axis=1)
+    free = np.sort(info, axis=1)[:, ::-1][:, :20].sum(axis=1)
+    proxy_free = float(np.sqrt(np.mean(1.0 / (1.0 + free))))
+    proxy_capped = float(np.sqrt(np.mean(1.0 / (1.0 + capped))))
+    print(
+        f"Bound with true thetas known ({n} simulees, {TEST_LENGTH} items each, cap 0.20): "
+        f"information of the best 20 items {free.mean():.3f} without cap, "
+        f"{capped.mean():.3f} with ({capped.mean() / free.mean() - 1:+.1%}); implied RMSE "
+        f"{proxy_free:.4f} -> {proxy_capped:.4f} ({proxy_capped / proxy_free - 1:+.1%})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("accuracy", "exposure"))
+    parser.add_argument("--only", choices=("accuracy", "exposure", "bound"))
     parser.add_argument("--seeds", type=int, default=3, help="exposure part: theta seeds")
     parser.add_argument("--simulees", type=int, default=2000, help="exposure part: per seed")
     args = parser.parse_args()
@@ -274,12 +320,14 @@ def main() -> None:
 
     bank = ItemBank.generate_item_bank(500, "3PL", seed=BANK_SEED)
     a, b, c = (np.ascontiguousarray(bank.items[:, k]) for k in range(3))
-    if args.only != "exposure":
+    if args.only in (None, "accuracy"):
         accuracy_report(bank, a, b, c)
-    if args.only != "accuracy":
-        if args.only is None:
-            print()
+        print()
+    if args.only in (None, "exposure"):
         exposure_report(a, b, c, args.seeds, args.simulees)
+        print()
+    if args.only in (None, "bound"):
+        cap_bound(a, b, c)
 
 
 def accuracy_report(bank: Any, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
