@@ -2,15 +2,18 @@
 
 * `ThetaPosterior`: incremental EAP on the shared quadrature grid, so one CAT
   step costs O(grid) for the update instead of O(items x grid).
-* `choose_next_item`: content balancing, exposure control (randomesque),
-  exclusion mask and a widening difficulty window, then maximum information.
+* `ExposureControl`: progressive-restricted item exposure control with
+  per-item administration counts the caller can persist.
+* `choose_next_item`: content balancing, exposure control (progressive-restricted
+  or randomesque), exclusion mask and a widening difficulty window, then
+  maximum information.
 * `should_stop`: SE / length stopping rule for tryouts.
 
 Pure functions and plain numpy state; no app imports.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +27,7 @@ from .irt import (
     log_pq,
     pick_top,
     posterior_moments,
+    remaining_mask,
     validate_item_params,
 )
 
@@ -59,6 +63,192 @@ class ThetaPosterior:
         if self._cache is None:
             self._cache = posterior_moments(self.loglik + self._log_prior, self.grid)
         return self._cache
+
+
+IntArray = npt.NDArray[np.int64]
+
+# Exponent of the progressive weight; 0 turns the random component off.
+DEFAULT_ACCELERATION: float = 0.1
+# Slack in the cap test, so max_rate * examinees landing on an integer is not lost to
+# floating-point rounding (0.2 * 5 = 1.0000000000000002 would otherwise pass or fail by luck).
+_CAP_EPS = 1e-9
+
+
+class ExposureControl:
+    """Progressive-restricted item exposure control (Revuelta & Ponsoda, 1998).
+
+    Keeps, per item, how many examinees have been given it (`counts`) and how many
+    examinees have finished (`examinees`); the running exposure rate of item i is
+    `counts[i] / examinees`.  Each pick has two parts:
+
+    * **Restriction.** Item i may be given to the current examinee only if that keeps
+      its rate at or under `max_rate` once this examinee is counted:
+      `counts[i] + 1 <= max_rate * (examinees + 1)`.  When no remaining item passes
+      (a bank too small for the cap, or the first few examinees of a fresh bank), the
+      restriction is dropped for that pick: `select` always returns an item while one
+      is left.
+    * **Progressive random component.** Among the allowed items it takes the highest
+      `(1 - w) * R_i + w * I_i(theta)`, where `I_i` is Fisher information at theta,
+      `R_i ~ U(0, max_j I_j)` over the allowed items, and
+      `w = min(position / length, 1) ** acceleration` grows to 1 at the end of the
+      test (the acceleration exponent is Barrada et al.'s 2008 variant; 0 means no
+      random component, i.e. plain "maximum information among items under the cap").
+
+    `position` is the 1-based number of the item being chosen and `length` the test
+    length (for open-ended practice: a nominal length; positions past it get w = 1).
+    `counts` and `examinees` are plain attributes (int64 array, int); `state()` and
+    `from_state()` move them to and from storage.  `end_examinee(administered)` adds
+    one examinee and one administration per item given.
+    """
+
+    def __init__(
+        self,
+        n_items: int,
+        max_rate: float = 0.20,
+        rng: np.random.Generator | None = None,
+        *,
+        acceleration: float = DEFAULT_ACCELERATION,
+        counts: npt.ArrayLike | None = None,
+        examinees: int = 0,
+    ) -> None:
+        if int(n_items) != n_items or n_items < 0:
+            raise ValueError(f"n_items must be a non-negative integer, got {n_items!r}")
+        if not (0.0 < max_rate <= 1.0):
+            raise ValueError(f"max_rate must be in (0, 1], got {max_rate!r}")
+        if not (math.isfinite(acceleration) and acceleration >= 0.0):
+            raise ValueError(f"acceleration must be finite and >= 0, got {acceleration!r}")
+        self.n_items: int = int(n_items)
+        self.max_rate: float = float(max_rate)
+        self.acceleration: float = float(acceleration)
+        self.rng: np.random.Generator = rng if rng is not None else np.random.default_rng()
+        self.counts: IntArray = np.zeros(self.n_items, dtype=np.int64)
+        self.examinees: int = 0
+        self.load(np.zeros(self.n_items) if counts is None else counts, examinees)
+
+    # --- state ---------------------------------------------------------------------
+
+    def load(self, counts: npt.ArrayLike, examinees: int) -> None:
+        """Replace the counts (one non-negative integer per item) and examinee total."""
+        arr = np.asarray(counts)
+        if arr.shape != (self.n_items,):
+            raise ValueError(f"counts has shape {arr.shape}, expected ({self.n_items},)")
+        if arr.size and (
+            not np.all(np.isfinite(arr.astype(float)))
+            or np.any(arr < 0)
+            or np.any(arr != np.floor(arr))
+        ):
+            raise ValueError("counts must be non-negative integers")
+        if int(examinees) != examinees or examinees < 0:
+            raise ValueError(f"examinees must be a non-negative integer, got {examinees!r}")
+        self.counts = arr.astype(np.int64).copy()
+        self.examinees = int(examinees)
+
+    def state(self) -> tuple[list[int], int]:
+        """(counts as plain ints, examinees): what a caller stores."""
+        return [int(v) for v in self.counts], self.examinees
+
+    @classmethod
+    def from_state(
+        cls,
+        counts: npt.ArrayLike,
+        examinees: int,
+        max_rate: float = 0.20,
+        rng: np.random.Generator | None = None,
+        *,
+        acceleration: float = DEFAULT_ACCELERATION,
+    ) -> "ExposureControl":
+        arr = np.asarray(counts)
+        if arr.ndim != 1:
+            raise ValueError(f"counts must be one-dimensional, got shape {arr.shape}")
+        return cls(
+            int(arr.shape[0]),
+            max_rate,
+            rng,
+            acceleration=acceleration,
+            counts=arr,
+            examinees=examinees,
+        )
+
+    def rates(self) -> FloatArray:
+        """Running exposure rate per item (0 before the first examinee)."""
+        return self.counts / self.examinees if self.examinees else np.zeros(self.n_items)
+
+    def end_examinee(self, administered: Iterable[int] | npt.ArrayLike) -> None:
+        """Count one finished examinee who was given `administered` (indices or mask)."""
+        given = ~remaining_mask(administered, self.n_items)
+        self.counts[given] += 1
+        self.examinees += 1
+
+    # --- selection -----------------------------------------------------------------
+
+    def under_cap(self) -> npt.NDArray[np.bool_]:
+        """Items that may still be given without passing max_rate."""
+        return self.counts + 1 <= self.max_rate * (self.examinees + 1) + _CAP_EPS
+
+    def restrict(self, candidates: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Candidates under the cap, or all candidates when none is (never empties)."""
+        mask = np.asarray(candidates, dtype=bool)
+        if mask.shape != (self.n_items,):
+            raise ValueError(f"candidates has shape {mask.shape}, expected ({self.n_items},)")
+        allowed = mask & self.under_cap()
+        return allowed if allowed.any() else mask
+
+    def progressive_weight(self, position: int, length: int) -> float:
+        """Weight w of information against the random component at this position."""
+        if position < 1 or length < 1:
+            raise ValueError(f"position and length must be >= 1, got {position}, {length}")
+        if self.acceleration == 0.0:
+            return 1.0
+        return min(position / length, 1.0) ** self.acceleration
+
+    def pick(
+        self,
+        theta: float,
+        a: npt.ArrayLike,
+        b: npt.ArrayLike,
+        c: npt.ArrayLike,
+        candidates: npt.ArrayLike,
+        position: int,
+        length: int,
+    ) -> int:
+        """The progressive choice among `candidates` (bool mask), no restriction applied."""
+        if not np.isfinite(theta):
+            raise ValueError(f"theta must be finite, got {theta}")
+        aa, bb, cc = validate_item_params(a, b, c)
+        if len(aa) != self.n_items:
+            raise ValueError(f"the bank has {len(aa)} items, the counts {self.n_items}")
+        mask = np.asarray(candidates, dtype=bool)
+        if mask.shape != (self.n_items,):
+            raise ValueError(f"candidates has shape {mask.shape}, expected ({self.n_items},)")
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            raise ValueError("no item remains to select")
+        w = self.progressive_weight(position, length)
+        info = np.asarray(information(float(theta), aa[idx], bb[idx], cc[idx]), dtype=float)
+        score = info
+        if w < 1.0:
+            random_part = self.rng.random(idx.size) * float(info.max())
+            score = (1.0 - w) * random_part + w * info
+        return int(idx[int(np.argmax(score))])
+
+    def select(
+        self,
+        theta: float,
+        a: npt.ArrayLike,
+        b: npt.ArrayLike,
+        c: npt.ArrayLike,
+        administered: Iterable[int] | npt.ArrayLike,
+        position: int,
+        length: int,
+    ) -> int:
+        """Index of the next item (never one in `administered`: indices or bool mask).
+
+        Raises ValueError when every item has been administered.
+        """
+        remaining = remaining_mask(administered, self.n_items)
+        if not remaining.any():
+            raise ValueError("no item remains to select")
+        return self.pick(theta, a, b, c, self.restrict(remaining), position, length)
 
 
 def _pick_sub_type(
@@ -115,6 +305,9 @@ def choose_next_item(
     top_n: int = 1,
     rng: np.random.Generator | None = None,
     windows: Sequence[float] = DEFAULT_WINDOWS,
+    exposure: ExposureControl | None = None,
+    position: int = 1,
+    length: int = 1,
 ) -> int | None:
     """Index of the next item, or None when no eligible item is left.
 
@@ -125,10 +318,14 @@ def choose_next_item(
     2. Content balancing: if `target_proportions` is given, keep only the
        sub_type with the largest (target share - administered share) deficit
        that still has eligible items.
-    3. Difficulty window: keep items with |b - theta| <= w for the first w in
+    3. Exposure restriction (with `exposure`): drop items whose running rate
+       would pass the cap, unless that leaves none.  Before the window, so the
+       window widens to reach an item under the cap rather than over-use one.
+    4. Difficulty window: keep items with |b - theta| <= w for the first w in
        `windows` that leaves at least one item (so 0.5, 1.0, 2.0, then all).
-    4. Maximum information at theta; with top_n > 1 a uniform pick among the
-       top_n most informative (randomesque exposure control).
+    5. With `exposure`: its progressive pick at `position` of `length` (top_n
+       is ignored).  Otherwise maximum information at theta; with top_n > 1 a
+       uniform pick among the top_n most informative (randomesque).
     """
     if not np.isfinite(theta):
         raise ValueError(f"theta must be finite, got {theta}")
@@ -153,6 +350,11 @@ def choose_next_item(
             target_proportions,
         )
 
+    if exposure is not None:
+        if exposure.n_items != n:
+            raise ValueError(f"exposure counts cover {exposure.n_items} items, the bank {n}")
+        candidates = exposure.restrict(candidates)
+
     # Widening window: never empty at the end because inf is appended.
     distance = np.abs(bb - theta)
     for width in (*windows, math.inf):
@@ -161,6 +363,8 @@ def choose_next_item(
             candidates = in_window
             break
 
+    if exposure is not None:
+        return exposure.pick(theta, aa, bb, cc, candidates, position, length)
     info = np.asarray(information(theta, aa, bb, cc))
     return pick_top(info, candidates, top_n, rng)
 

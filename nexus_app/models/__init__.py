@@ -8,6 +8,8 @@ from nexus_app.models.ops import ErrorLog, JobRun
 from nexus_app.models.practice import (
     Attempt,
     AttemptFeedback,
+    ItemExposure,
+    SectionExposure,
     UserReadiness,
     UserStudySession,
 )
@@ -21,6 +23,7 @@ __all__ = [
     "ChatHistory",
     "ClassAssignment",
     "ErrorLog",
+    "ItemExposure",
     "JobRun",
     "LoginAttempt",
     "PaymentSubscription",
@@ -29,6 +32,7 @@ __all__ = [
     "QuestionBank",
     "QuestionCreate",
     "QuestionReviewLog",
+    "SectionExposure",
     "Session",
     "Subject",
     "SubscriptionTier",

@@ -160,3 +160,36 @@ class UserReadiness(SQLModel, table=True):
 
     last_updated: datetime = updated_at_field()
     updated_by_job_id: str | None = Field(default=None, max_length=100)
+
+
+class ItemExposure(SQLModel, table=True):
+    """How many adaptive sessions (practice and tryout) were shown each item.
+
+    With `SectionExposure.examinee_count` this gives the running exposure rate the item
+    selector caps (engine.cat.ExposureControl). Rows appear on an item's first showing
+    and only ever grow, by an atomic `count = count + 1`.
+    """
+
+    __tablename__ = "item_exposure"
+    __table_args__ = (sa.CheckConstraint("administered_count >= 0", name="administered_count"),)
+
+    question_id: int = Field(
+        primary_key=True,
+        foreign_key="questions.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    administered_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class SectionExposure(SQLModel, table=True):
+    """How many adaptive sessions were started per UTBK section: the denominator of
+    every item's exposure rate in that section."""
+
+    __tablename__ = "section_exposure"
+    __table_args__ = (sa.CheckConstraint("examinee_count >= 0", name="examinee_count"),)
+
+    section: str = Field(
+        primary_key=True, max_length=10, foreign_key="utbk_sections.code", ondelete="CASCADE"
+    )
+    examinee_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -2,9 +2,16 @@
 
 Ability per section is a normal belief N(theta, variance) kept in `user_readiness`; every
 answer updates it (engine.ability) and the next item is the most informative one near it
-(engine.cat: content balancing across sub_types, randomesque exposure control, nothing seen
-in the last 7 days, a widening difficulty window). A tryout starts from a fresh N(0, 1)
-belief for the session and stops when its SE reaches 0.30 or the section's item count.
+(engine.cat: content balancing across sub_types, nothing seen in the last 7 days,
+progressive-restricted exposure control, a widening difficulty window). A tryout starts
+from a fresh N(0, 1) belief for the session and stops when its SE reaches 0.30 or the
+section's item count.
+
+Exposure counts live in the database (repositories.exposure): a section's examinee count
+grows when a session starts, an item's count when it is served, each by one atomic
+statement in the same transaction, so concurrent students never lose an increment. Practice
+and tryout sessions share one count per section: an item shown too often is shown too often
+whichever page showed it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from nexus_app.engine import ability, cat, readiness
 from nexus_app.models import Attempt, Question, UserStudySession, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
+from nexus_app.repositories import exposure as exposure_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
@@ -31,7 +39,11 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 MODES = ("practice", "tryout")
-TOP_N = 5  # randomesque exposure control: pick among the 5 most informative items
+# No item goes to more than this share of a section's sessions while others remain.
+MAX_EXPOSURE_RATE = 0.20
+# Practice has no fixed length; the exposure control's random component fades over this
+# many items, as if it were a test of this length (later items: pure information).
+PRACTICE_NOMINAL_LENGTH = 20
 DEFAULT_A, DEFAULT_C = 1.0, 0.2
 SESSION_IDLE_LIMIT = timedelta(hours=3)
 MAX_SECONDS_PER_ITEM = 30 * 60  # an item left open over lunch counts as 30 minutes
@@ -199,11 +211,12 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
     items = attempt_repo.list_session_items(session=session, session_id=row.id)
     if row.mode == "tryout":
         theta, se = _tryout_estimate(items)
-        section_items = _section_item_count(session, row.section)
-        if cat.should_stop(se, len(items), se_target=TRYOUT_SE_TARGET, max_items=section_items):
+        length = _section_item_count(session, row.section)
+        if cat.should_stop(se, len(items), se_target=TRYOUT_SE_TARGET, max_items=length):
             return None
     else:
         theta, _ = _section_belief(session, actor.id, row.section)
+        length = PRACTICE_NOMINAL_LENGTH
     # Serving is what the tier's daily quota counts (answered plus on-screen questions);
     # checked before item selection, so a student over the limit costs no CAT work.
     billing.enforce_daily_limit(session, actor=actor, kind="practice")
@@ -228,20 +241,39 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
         sub_types=sub_types,
         administered_sub_types=[i.sub_type or "" for i in items],
         target_proportions=targets,
-        top_n=TOP_N,
-        rng=_rng,
+        exposure=_exposure_control(session, row.section, candidates),
+        position=len(items) + 1,
+        length=length,
     )
     if index is None:
         return None
     question = question_repo.get_question(
         session=session, question_id=candidates[index].question_id
     )
-    assert question is not None
+    assert question is not None and question.id is not None
+    exposure_repo.count_item_shown(session=session, question_id=question.id)
     row.current_question_id = question.id
     row.current_served_at = utcnow()
     session.add(row)
     session.flush()
     return _item_view(row, question, len(items) + 1, theta)
+
+
+def _exposure_control(
+    session: Session, section: str, candidates: list[question_repo.CatCandidate]
+) -> cat.ExposureControl:
+    """The section's stored counts, lined up with the candidate list."""
+    shown = exposure_repo.get_section_item_counts(session=session, section=section)
+    # start_session counted this session already; the engine's cap test counts the
+    # current examinee itself, so leave this one out.
+    examinees = exposure_repo.get_section_examinees(session=session, section=section) - 1
+    return cat.ExposureControl(
+        len(candidates),
+        MAX_EXPOSURE_RATE,
+        _rng,
+        counts=[shown.get(c.question_id, 0) for c in candidates],
+        examinees=max(examinees, 0),
+    )
 
 
 def _tryout_status(
@@ -302,6 +334,7 @@ def start_session(
             mode=mode,
             sub_type=sub_type,
         )
+        exposure_repo.count_section_examinee(session=session, section=section)
         view = _serve_next(session, actor, row)
         if view is None:
             raise InvalidInput(

@@ -50,6 +50,8 @@ def _roundtrip(url: str) -> None:
         "utbk_sections",
         "login_attempts",
         "job_runs",
+        "item_exposure",
+        "section_exposure",
     }
     assert expected <= tables
     command.downgrade(cfg, "base")

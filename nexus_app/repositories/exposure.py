@@ -1,0 +1,59 @@
+"""Exposure counts for adaptive item selection: sessions per section, showings per item.
+
+Both counters grow only through `INSERT … ON CONFLICT DO UPDATE SET n = n + 1`, a single
+statement that the database applies atomically, so students answering at the same time on
+PostgreSQL never lose an increment (no read-modify-write in Python). A missing row is zero.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nexus_app.models import ItemExposure, Question, SectionExposure
+from nexus_app.repositories._dialect import upsert_insert
+
+
+def count_item_shown(*, session: Session, question_id: int) -> int:
+    """One more session was shown this item; returns its new count."""
+    table: sa.Table = ItemExposure.__table__  # type: ignore[attr-defined]
+    stmt = upsert_insert(session, ItemExposure).values(
+        question_id=question_id, administered_count=1
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["question_id"],
+        set_={"administered_count": table.c.administered_count + 1},
+    ).returning(table.c.administered_count)
+    return int(session.execute(stmt).scalar_one())
+
+
+def count_section_examinee(*, session: Session, section: str) -> int:
+    """One more adaptive session started in this section; returns the new count."""
+    table: sa.Table = SectionExposure.__table__  # type: ignore[attr-defined]
+    stmt = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["section"],
+        set_={"examinee_count": table.c.examinee_count + 1},
+    ).returning(table.c.examinee_count)
+    return int(session.execute(stmt).scalar_one())
+
+
+def get_section_examinees(*, session: Session, section: str) -> int:
+    count = session.exec(
+        select(SectionExposure.examinee_count).where(col(SectionExposure.section) == section)
+    ).first()
+    return int(count or 0)
+
+
+def get_section_item_counts(*, session: Session, section: str) -> dict[int, int]:
+    """Showings per item of a section (items never shown are absent: zero).
+
+    By section rather than by a list of ids, so a large bank never meets SQLite's limit
+    on bound parameters.
+    """
+    rows = session.exec(
+        select(ItemExposure.question_id, ItemExposure.administered_count)
+        .join(Question, col(Question.id) == col(ItemExposure.question_id))
+        .where(col(Question.section) == section)
+    ).all()
+    return {int(qid): int(n) for qid, n in rows}

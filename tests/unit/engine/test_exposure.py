@@ -1,0 +1,271 @@
+"""Tests for nexus_app.engine.cat.ExposureControl (progressive-restricted selection)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nexus_app.engine import cat, irt
+
+
+def bank(n: int = 80, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.6, 2.0, n), rng.normal(0.0, 1.0, n), rng.uniform(0.1, 0.25, n)
+
+
+def simulate(
+    control: cat.ExposureControl,
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    examinees: int,
+    length: int,
+    seed: int = 1,
+) -> np.ndarray:
+    """Run fixed-length CATs through `control`; return how often each item was given."""
+    rng = np.random.default_rng(seed)
+    usage = np.zeros(len(a), dtype=np.int64)
+    for true_theta in rng.normal(size=examinees):
+        posterior = cat.ThetaPosterior()
+        given_items: set[int] = set()
+        theta = 0.0
+        for position in range(1, length + 1):
+            item = control.select(theta, a, b, c, given_items, position, length)
+            assert item not in given_items
+            given_items.add(item)
+            correct = int(rng.random() < irt.probability(true_theta, a[item], b[item], c[item]))
+            posterior.add(a[item], b[item], c[item], correct)
+            theta, _ = posterior.estimate()
+        control.end_examinee(given_items)
+        usage[list(given_items)] += 1
+    return usage
+
+
+class TestConstruction:
+    def test_fresh_state(self) -> None:
+        control = cat.ExposureControl(5)
+        assert control.max_rate == 0.20
+        assert control.state() == ([0, 0, 0, 0, 0], 0)
+        assert control.rates().tolist() == [0.0] * 5
+
+    @pytest.mark.parametrize("max_rate", [0.0, -0.1, 1.5, float("nan")])
+    def test_rejects_bad_max_rate(self, max_rate: float) -> None:
+        with pytest.raises(ValueError, match="max_rate"):
+            cat.ExposureControl(3, max_rate)
+
+    def test_rejects_bad_counts(self) -> None:
+        with pytest.raises(ValueError, match="shape"):
+            cat.ExposureControl(3, counts=[1, 2])
+        with pytest.raises(ValueError, match="non-negative"):
+            cat.ExposureControl(3, counts=[1, -1, 0])
+        with pytest.raises(ValueError, match="non-negative"):
+            cat.ExposureControl(3, counts=[1, 0.5, 0])
+        with pytest.raises(ValueError, match="examinees"):
+            cat.ExposureControl(3, counts=[1, 0, 0], examinees=-1)
+        with pytest.raises(ValueError, match="one-dimensional"):
+            cat.ExposureControl.from_state([[1, 2]], 3)
+
+    def test_rejects_bad_position(self) -> None:
+        a, b, c = bank(4)
+        control = cat.ExposureControl(4)
+        with pytest.raises(ValueError, match="position"):
+            control.select(0.0, a, b, c, set(), 0, 10)
+        with pytest.raises(ValueError, match="position"):
+            control.select(0.0, a, b, c, set(), 1, 0)
+
+    def test_rejects_bank_of_other_size(self) -> None:
+        a, b, c = bank(4)
+        with pytest.raises(ValueError, match="bank has 4 items"):
+            cat.ExposureControl(5).select(0.0, a, b, c, set(), 1, 10)
+
+
+class TestState:
+    def test_end_examinee_counts_set_and_mask(self) -> None:
+        control = cat.ExposureControl(4)
+        control.end_examinee({0, 2})
+        control.end_examinee(np.array([False, False, True, True]))
+        control.end_examinee([])
+        assert control.state() == ([1, 0, 2, 1], 3)
+        assert control.rates() == pytest.approx([1 / 3, 0.0, 2 / 3, 1 / 3])
+
+    def test_round_trip(self) -> None:
+        a, b, c = bank(40)
+        control = cat.ExposureControl(40, 0.3, np.random.default_rng(5))
+        simulate(control, a, b, c, examinees=15, length=6)
+        counts, examinees = control.state()
+        assert all(type(v) is int for v in counts) and type(examinees) is int
+        again = cat.ExposureControl.from_state(counts, examinees, 0.3, np.random.default_rng(9))
+        control.rng = np.random.default_rng(9)
+        assert again.state() == (counts, examinees)
+        picks = [control.select(0.3, a, b, c, {1, 2}, p, 6) for p in range(1, 7)]
+        assert [again.select(0.3, a, b, c, {1, 2}, p, 6) for p in range(1, 7)] == picks
+
+    def test_state_is_a_copy(self) -> None:
+        counts = np.array([1, 2, 3])
+        control = cat.ExposureControl(3, counts=counts, examinees=5)
+        counts[0] = 99
+        assert control.state() == ([1, 2, 3], 5)
+
+
+class TestSelect:
+    def test_fresh_bank_with_acceleration_zero_is_max_info(self) -> None:
+        # No examinee yet: nothing passes the cap, so the restriction steps aside.
+        a, b, c = bank()
+        control = cat.ExposureControl(len(a), acceleration=0.0)
+        for theta in (-1.5, 0.0, 0.7):
+            want = irt.select_item(theta, a, b, c, {3, 4})
+            assert control.select(theta, a, b, c, {3, 4}, 1, 20) == want
+
+    def test_set_and_mask_agree(self) -> None:
+        a, b, c = bank()
+        given_items = {0, 5, 17, 42}
+        mask = np.zeros(len(a), dtype=bool)
+        mask[list(given_items)] = True
+        counts = np.random.default_rng(3).integers(0, 30, len(a))
+        picks = []
+        for administered in (given_items, mask, sorted(given_items)):
+            control = cat.ExposureControl(
+                len(a), rng=np.random.default_rng(7), counts=counts, examinees=100
+            )
+            picks.append([control.select(0.2, a, b, c, administered, p, 10) for p in (1, 4, 10)])
+        assert picks[0] == picks[1] == picks[2]
+
+    def test_skips_items_over_the_cap(self) -> None:
+        a, b, c = bank()
+        best = irt.select_item(0.0, a, b, c, set())
+        counts = np.zeros(len(a), dtype=np.int64)
+        counts[best] = 20  # 20 of 100: one more would make 21 of 101 > 0.20
+        control = cat.ExposureControl(len(a), acceleration=0.0, counts=counts, examinees=100)
+        pick = control.select(0.0, a, b, c, set(), 5, 10)
+        assert pick != best
+        assert pick == irt.select_item(0.0, a, b, c, {best})
+        # At 19 of 100 it may be given once more (20 of 101 <= 0.20).
+        counts[best] = 19
+        control.load(counts, 100)
+        assert control.select(0.0, a, b, c, set(), 5, 10) == best
+
+    def test_all_over_the_cap_still_returns_an_item(self) -> None:
+        a, b, c = bank(10)
+        control = cat.ExposureControl(10, counts=np.full(10, 50), examinees=50)
+        pick = control.select(0.0, a, b, c, {0, 1, 2}, 3, 10)
+        assert pick not in {0, 1, 2}
+        assert pick == irt.select_item(0.0, a, b, c, {0, 1, 2})  # last position: w = 1
+
+    def test_one_item_left(self) -> None:
+        a, b, c = bank(6)
+        control = cat.ExposureControl(6, counts=np.full(6, 9), examinees=10)
+        assert control.select(1.0, a, b, c, {0, 1, 2, 4, 5}, 1, 20) == 3
+
+    def test_nothing_left_raises(self) -> None:
+        a, b, c = bank(3)
+        with pytest.raises(ValueError, match="no item remains"):
+            cat.ExposureControl(3).select(0.0, a, b, c, {0, 1, 2}, 1, 5)
+
+    def test_progressive_weight(self) -> None:
+        control = cat.ExposureControl(3, acceleration=0.5)
+        assert control.progressive_weight(1, 4) == pytest.approx(0.5)
+        assert control.progressive_weight(4, 4) == 1.0
+        assert control.progressive_weight(9, 4) == 1.0  # open-ended practice past its length
+        assert cat.ExposureControl(3, acceleration=0.0).progressive_weight(1, 30) == 1.0
+
+    def test_random_component_spreads_first_items(self) -> None:
+        a, b, c = bank(200)
+        strong = cat.ExposureControl(200, rng=np.random.default_rng(1), acceleration=2.0)
+        firsts = {strong.select(0.0, a, b, c, set(), 1, 30) for _ in range(50)}
+        assert len(firsts) > 10
+        # At the end of the test the random part is gone: maximum information.
+        assert strong.select(0.0, a, b, c, set(), 30, 30) == irt.select_item(0.0, a, b, c, set())
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        theta=st.floats(-4, 4),
+        given_items=st.sets(st.integers(0, 24), max_size=24),
+        counts=st.lists(st.integers(0, 60), min_size=25, max_size=25),
+        examinees=st.integers(0, 60),
+        position=st.integers(1, 40),
+        length=st.integers(1, 30),
+        acceleration=st.sampled_from([0.0, 0.1, 1.0, 3.0]),
+        as_mask=st.booleans(),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_never_returns_administered(
+        self,
+        theta: float,
+        given_items: set[int],
+        counts: list[int],
+        examinees: int,
+        position: int,
+        length: int,
+        acceleration: float,
+        as_mask: bool,
+        seed: int,
+    ) -> None:
+        a, b, c = bank(25, seed=seed % 1000)
+        control = cat.ExposureControl(
+            25,
+            rng=np.random.default_rng(seed),
+            acceleration=acceleration,
+            counts=counts,
+            examinees=examinees,
+        )
+        administered: set[int] | np.ndarray = given_items
+        if as_mask:
+            administered = np.isin(np.arange(25), list(given_items))
+        item = control.select(theta, a, b, c, administered, position, length)
+        assert 0 <= item < 25 and item not in given_items
+        under = {i for i in range(25) if i not in given_items and control.under_cap()[i]}
+        if under:
+            assert item in under
+
+    @settings(max_examples=6, deadline=None)
+    @given(
+        seed=st.integers(0, 10_000),
+        max_rate=st.sampled_from([0.15, 0.20, 0.30]),
+        acceleration=st.sampled_from([0.0, 0.1, 1.0]),
+    )
+    def test_long_run_respects_max_rate(
+        self, seed: int, max_rate: float, acceleration: float
+    ) -> None:
+        a, b, c = bank(80, seed=seed)
+        control = cat.ExposureControl(
+            80, max_rate, np.random.default_rng(seed), acceleration=acceleration
+        )
+        usage = simulate(control, a, b, c, examinees=200, length=8, seed=seed)
+        assert control.state() == (usage.tolist(), 200)
+        assert usage.max() / 200 <= max_rate + 0.01
+        assert usage.sum() == 1600
+
+
+class TestChooseNextItemWithExposure:
+    def test_restriction_comes_before_the_window(self) -> None:
+        # Item 0 sits at theta but is over the cap; item 1 is far away and under it.
+        a, b, c = np.array([1.5, 1.0]), np.array([0.0, 2.5]), np.array([0.2, 0.2])
+        control = cat.ExposureControl(2, counts=[30, 0], examinees=100)
+        assert cat.choose_next_item(0.0, a, b, c, exposure=control, position=5, length=10) == 1
+
+    def test_content_balancing_outranks_exposure(self) -> None:
+        a, b, c = np.full(3, 1.2), np.array([0.0, 0.1, 0.2]), np.full(3, 0.2)
+        sub_types = ["PU", "PK", "PK"]
+        control = cat.ExposureControl(3, counts=[90, 0, 0], examinees=100)
+        got = cat.choose_next_item(
+            0.0,
+            a,
+            b,
+            c,
+            sub_types=sub_types,
+            administered_sub_types=["PK", "PK"],
+            target_proportions={"PU": 1.0, "PK": 1.0},
+            exposure=control,
+            position=3,
+            length=10,
+        )
+        assert got == 0  # the only PU item, although over the cap
+
+    def test_respects_eligible_and_bank_size(self) -> None:
+        a, b, c = bank(10)
+        control = cat.ExposureControl(10)
+        eligible = np.zeros(10, dtype=bool)
+        eligible[7] = True
+        assert cat.choose_next_item(0.0, a, b, c, eligible=eligible, exposure=control) == 7
+        with pytest.raises(ValueError, match="exposure counts cover 9"):
+            cat.choose_next_item(0.0, a, b, c, exposure=cat.ExposureControl(9))
