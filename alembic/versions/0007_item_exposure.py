@@ -1,7 +1,7 @@
 """exposure counts for adaptive item selection (item_exposure, section_exposure)
 
-Revision ID: 0006_exposure
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 22:02:23.762383
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "0006_exposure"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
