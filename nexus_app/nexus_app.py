@@ -40,7 +40,7 @@ from nexus_app.state.admin_statistics import AdminStatisticsState
 from nexus_app.state.admin_subjects import AdminSubjectsState
 from nexus_app.state.admin_subscriptions import AdminSubscriptionsState
 from nexus_app.state.admin_users import AdminUsersState
-from nexus_app.state.auth import AuthState
+from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
@@ -49,8 +49,12 @@ from nexus_app.state.school import AdminOverviewState
 from nexus_app.state.teacher import TeacherState
 
 
-def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
+def handle_backend_error(exception: Exception) -> rx.event.EventSpec | None:
     """Refusals become a redirect or a clear message; anything else is logged for admins."""
+    if isinstance(exception, SessionPending):
+        # A page load queued behind the guard while the tab fetches its token: it runs
+        # again once the token has been checked.
+        return None
     if isinstance(exception, NotAuthenticated):
         return rx.redirect("/login")
     if isinstance(exception, PermissionDenied | ServiceError):
@@ -67,6 +71,9 @@ app = rx.App(
     # Plain HTTP endpoints (payment notifications, backup downloads) beside Reflex's own.
     api_transformer=build_api(),
 )
+
+# Reset a tab whose session died before a hydrate sends it its state tree.
+app.add_middleware(SessionHygieneMiddleware())
 
 # Scheduled jobs (session cleanup, readiness, weak areas, backups) run inside the app.
 app.register_lifespan_task(scheduler_lifespan)
