@@ -84,6 +84,7 @@ class ChatState(AuthState):
     async def send(self):
         async with self:
             actor = self.require(*ROLES)
+            login_id = self._login_nonce
             if self.streaming:
                 return
             question = self.question
@@ -109,18 +110,23 @@ class ChatState(AuthState):
         try:
             async for update in in_thread(updates):
                 async with self:
+                    if not self._same_login(login_id):
+                        cancel.set()  # the tab logged out: stop the model, write nothing
+                        continue
                     if self.stop_requested:
                         cancel.set()
                     self._apply(update, question_done=False)
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
+                if self._same_login(login_id):
+                    self.error = exc.message
         finally:
             async with self:
-                self.streaming = False
-                self.queue_position = 0
-                self.question = "" if not self.error else self.question
-                self._load_history(actor)
+                if self._same_login(login_id):
+                    self.streaming = False
+                    self.queue_position = 0
+                    self.question = "" if not self.error else self.question
+                    self._load_history(actor)
 
     def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
         if update.kind == "sources":

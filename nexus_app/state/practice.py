@@ -276,6 +276,7 @@ class PracticeState(AuthState):
     async def stream_feedback(self):
         async with self:
             actor = self.require("siswa")
+            login_id = self._login_nonce
             attempt_id = self.attempt_id
             self.feedback_text = ""
             self.feedback_busy = True
@@ -283,8 +284,8 @@ class PracticeState(AuthState):
         try:
             async for update in in_thread(updates):
                 async with self:
-                    if self.attempt_id != attempt_id:
-                        break  # the student moved on to the next question
+                    if self.attempt_id != attempt_id or not self._same_login(login_id):
+                        break  # the student moved on to the next question, or logged out
                     if update.kind == "token":
                         self.feedback_text += update.text
                     elif update.kind == "final":
@@ -292,10 +293,12 @@ class PracticeState(AuthState):
                         self.feedback_id = update.feedback_id
         except ServiceError as exc:
             async with self:
-                self.feedback_text = exc.message
+                if self._same_login(login_id):
+                    self.feedback_text = exc.message
         finally:
             async with self:
-                self.feedback_busy = False
+                if self._same_login(login_id):
+                    self.feedback_busy = False
 
     @rx.event
     def rate_feedback(self, helpful: bool) -> None:
