@@ -402,3 +402,10 @@ def test_a_background_task_from_the_previous_login_writes_nothing(
     after_handover = json.dumps(run.deltas[-1:], default=str)
     assert secret not in json.dumps(root.dict(), default=str)
     assert secret not in after_handover
+
+
+def test_the_middleware_knows_the_hydrate_events_reflex_sends() -> None:
+    from reflex_base.utils.format import format_event_handler
+
+    sent = {format_event_handler(State.event_handlers[n]) for n in ("hydrate", "hydrate_and_load")}
+    assert sent == SessionHygieneMiddleware.HYDRATE_EVENTS
