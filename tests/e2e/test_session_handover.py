@@ -85,7 +85,9 @@ def test_admin_to_student_on_one_tab_leaks_nothing(page: Page, server_data_dir: 
     page.locator("#logout").click()
     expect(page).to_have_url(LOGIN_URL)
     expect(page.locator("#login-submit")).to_be_visible()
-    # Logging out gave the tab a new Reflex client token (so a new, empty state tree).
+    # Logging out gave the tab a new Reflex client token (so a new, empty state tree); the
+    # page saves it when its socket connects.
+    page.wait_for_function("sessionStorage.getItem('token') !== null")
     new_client_token = page.evaluate("sessionStorage.getItem('token')")
     assert new_client_token and new_client_token != client_token
 
