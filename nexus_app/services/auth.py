@@ -57,7 +57,7 @@ _DUMMY_HASH = _hasher.hash("nexus-dummy-password")
 PASSWORD_THREADS = max(1, os.cpu_count() or 1)
 _hash_slots = threading.BoundedSemaphore(PASSWORD_THREADS)
 # Pages hand their password work to this pool: waiting logins queue here without holding
-# the default pool's threads, which the tutor and the feedback streams need.
+# threads of asyncio's default pool, which every other `asyncio.to_thread` call shares.
 _password_pool = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="argon2")
 # Beyond this many waiting or running calls a login is refused at once ("busy") instead
 # of queueing for ever; at ~0.2 s a hash that is several seconds of work already.
