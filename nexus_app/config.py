@@ -38,10 +38,24 @@ class Settings(BaseSettings):
     llm_queue_max: int = Field(default=8, ge=0, alias="NEXUS_LLM_QUEUE_MAX")
     llm_feedback_wait_s: float = Field(default=20.0, gt=0, alias="NEXUS_LLM_FEEDBACK_WAIT")
 
+    # A session ends `session_hours` after its last use, and in any case `session_max_days`
+    # after the login that made it.
     session_hours: int = 24
-    login_max_failures: int = 5
+    session_max_days: int = 7
+
+    # Login throttling (docs/security.md). Failures are counted per (username, client) and
+    # per client over `login_window_minutes`; a client that has not failed is never locked
+    # out of an account by what other clients did.
+    login_max_failures: int = 5  # per username from one client: then growing waits
     login_window_minutes: int = 15
-    login_lock_minutes: int = 15
+    login_lock_minutes: int = 15  # the longest wait
+    login_user_max_failures: int = 20  # per username from all clients together
+    login_ip_max_failures: int = 30  # per client across usernames (password spraying)
+    login_global_max_failures_per_minute: int = 100  # the whole server (argon2 CPU)
+    login_attempts_keep_days: int = 30
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or networks,
+    # e.g. "127.0.0.1, 10.0.0.0/8"). Empty: the socket's peer address is the client.
+    trusted_proxies: str = Field(default="", alias="NEXUS_TRUSTED_PROXIES")
 
     @property
     def allowed_origin_list(self) -> tuple[str, ...]:

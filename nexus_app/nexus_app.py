@@ -41,7 +41,7 @@ from nexus_app.state.admin_statistics import AdminStatisticsState
 from nexus_app.state.admin_subjects import AdminSubjectsState
 from nexus_app.state.admin_subscriptions import AdminSubscriptionsState
 from nexus_app.state.admin_users import AdminUsersState
-from nexus_app.state.auth import AuthState
+from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
@@ -60,8 +60,12 @@ def _client() -> str | None:
     return f"ip:{ip}" if ip else f"tab:{context.token}"
 
 
-def handle_backend_error(exception: Exception) -> rx.event.EventSpec:
+def handle_backend_error(exception: Exception) -> rx.event.EventSpec | None:
     """Refusals become a redirect or a clear message; anything else is logged for admins."""
+    if isinstance(exception, SessionPending):
+        # A page load queued behind the guard while the tab fetches its token: it runs
+        # again once the token has been checked.
+        return None
     if isinstance(exception, NotAuthenticated):
         return rx.redirect("/login")
     if isinstance(exception, PermissionDenied | ServiceError):
@@ -83,6 +87,9 @@ app = rx.App(
 # Reflex's own setting would either allow every site or switch the check off.
 if app.sio is not None:
     app.sio.eio.cors_allowed_origins = origins.origin_allowed
+
+# Reset a tab whose session died before a hydrate sends it its state tree.
+app.add_middleware(SessionHygieneMiddleware())
 
 # Scheduled jobs (session cleanup, readiness, weak areas, backups) run inside the app.
 app.register_lifespan_task(scheduler_lifespan)

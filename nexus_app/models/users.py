@@ -116,14 +116,21 @@ class Session(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Every login try, kept for throttling (5 failures in 15 minutes lock a username)."""
+    """Every checked login (and current-password) try, kept 30 days for throttling
+    per username and client, per client, and server-wide (docs/security.md)."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("idx_login_attempts_username_created", "username", "created_at"),)
+    __table_args__ = (
+        sa.Index("idx_login_attempts_username_created", "username", "created_at"),
+        sa.Index("idx_login_attempts_ip_created", "ip_address", "created_at"),
+        sa.Index("idx_login_attempts_created", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=50)
     succeeded: bool
+    # The client's address (IPv6 at most 45 characters); NULL when it was not known.
+    ip_address: str | None = Field(default=None, max_length=45)
     created_at: datetime = created_at_field()
 
 

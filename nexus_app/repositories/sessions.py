@@ -22,14 +22,18 @@ def create_session(
 
 
 def validate_session_token(
-    *, session: DbSession, token_hash: str, now: datetime
+    *, session: DbSession, token_hash: str, now: datetime, created_after: datetime | None = None
 ) -> tuple[Session, User] | None:
-    """Seed query "Validate session token": a live session and its (active) user."""
-    row = session.exec(
+    """Seed query "Validate session token": a live session and its (active) user.
+    `created_after` is the absolute cap: older sessions are refused however recently used."""
+    query = (
         select(Session, User)
         .join(User, col(User.id) == col(Session.user_id))
         .where(Session.token == token_hash, Session.expires_at > now)
-    ).first()
+    )
+    if created_after is not None:
+        query = query.where(Session.created_at > created_after)
+    row = session.exec(query).first()
     return (row[0], row[1]) if row else None
 
 
@@ -61,9 +65,15 @@ def delete_other_sessions_for_user(
     return int(result.rowcount or 0)
 
 
-def cleanup_expired_sessions(*, session: DbSession, now: datetime) -> int:
-    """Seed query "Cleanup expired sessions"; returns how many were removed."""
-    result = session.exec(delete(Session).where(col(Session.expires_at) < now))  # type: ignore[call-overload]
+def cleanup_expired_sessions(
+    *, session: DbSession, now: datetime, created_before: datetime | None = None
+) -> int:
+    """Seed query "Cleanup expired sessions"; returns how many were removed. With
+    `created_before`, sessions past the absolute cap go too."""
+    expired = col(Session.expires_at) < now
+    if created_before is not None:
+        expired = sa.or_(expired, col(Session.created_at) < created_before)
+    result = session.exec(delete(Session).where(expired))  # type: ignore[call-overload]
     return int(result.rowcount or 0)
 
 

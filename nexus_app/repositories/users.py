@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,33 +54,78 @@ def username_exists(*, session: Session, username: str) -> bool:
     return session.exec(select(User.id).where(User.username == username)).first() is not None
 
 
-def record_login_attempt(*, session: Session, username: str, succeeded: bool) -> None:
-    session.add(LoginAttempt(username=username, succeeded=succeeded))
+def record_login_attempt(
+    *, session: Session, username: str, succeeded: bool, ip_address: str | None = None
+) -> None:
+    session.add(LoginAttempt(username=username, succeeded=succeeded, ip_address=ip_address))
 
 
-def count_recent_failures(*, session: Session, username: str, since: datetime) -> int:
-    """Failures since `since` that came after the last success (a success clears the count)."""
-    last_success = (
+def _same_ip(ip_address: str | None) -> Any:
+    # An unknown address is one client of its own (NULL = NULL is not true in SQL).
+    if ip_address is None:
+        return LoginAttempt.ip_address.is_(None)  # type: ignore[union-attr]
+    return LoginAttempt.ip_address == ip_address
+
+
+def _last_success(*filters: Any) -> Any:
+    return (
         select(sa.func.max(LoginAttempt.created_at))
-        .where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
+        .where(*filters, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
         .scalar_subquery()
     )
-    query = select(sa.func.count()).where(
-        LoginAttempt.username == username,
-        LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
-        LoginAttempt.created_at >= since,
-        sa.or_(last_success.is_(None), LoginAttempt.created_at > last_success),
-    )
-    return int(session.exec(query).one())
 
 
-def latest_failure_time(*, session: Session, username: str) -> datetime | None:
-    return session.exec(
-        select(sa.func.max(LoginAttempt.created_at)).where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
-        )
+@dataclass(frozen=True)
+class FailureCount:
+    count: int
+    latest: datetime | None  # the newest of the counted failures
+
+
+def _failures(session: Session, since: datetime, filters: list[Any], reset: bool) -> FailureCount:
+    """Failures matching `filters` since `since`; with `reset`, only those after the last
+    success matching the same filters (a success clears the count)."""
+    where = [*filters, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since]  # type: ignore[attr-defined]
+    if reset:
+        last_success = _last_success(*filters)
+        where.append(sa.or_(last_success.is_(None), LoginAttempt.created_at > last_success))
+    count, latest = session.exec(
+        select(sa.func.count(), sa.func.max(LoginAttempt.created_at)).where(*where)
     ).one()
+    return FailureCount(int(count), latest)
+
+
+def failures_for_username(*, session: Session, username: str, since: datetime) -> FailureCount:
+    """Every client's failures on a username since `since`, after its last success."""
+    return _failures(session, since, [LoginAttempt.username == username], reset=True)
+
+
+def failures_for_client(
+    *, session: Session, username: str, ip_address: str | None, since: datetime
+) -> FailureCount:
+    """One client's failures on one username since `since`, after that client's last
+    success on it."""
+    return _failures(
+        session, since, [LoginAttempt.username == username, _same_ip(ip_address)], reset=True
+    )
+
+
+def failures_from_ip(*, session: Session, ip_address: str | None, since: datetime) -> FailureCount:
+    """One client's failures on any username since `since` (successes do not clear it:
+    a sprayer who guesses one password right keeps the count of the others)."""
+    return _failures(session, since, [_same_ip(ip_address)], reset=False)
+
+
+def failures_everywhere(*, session: Session, since: datetime) -> int:
+    """Failures server-wide since `since`."""
+    return _failures(session, since, [], reset=False).count
+
+
+def prune_login_attempts(*, session: Session, before: datetime) -> int:
+    """Forget attempts older than `before` (the throttle looks back minutes, not months)."""
+    result = session.exec(
+        delete(LoginAttempt).where(col(LoginAttempt.created_at) < before)  # type: ignore[call-overload]
+    )
+    return int(result.rowcount or 0)
 
 
 def touch_last_login(*, session: Session, user: User, when: datetime) -> None:

@@ -1,11 +1,25 @@
-"""Passwords, login with throttling, session tokens, and the per-request user check."""
+"""Passwords, login with throttling, session tokens, and the per-request user check.
+
+The browser holds the raw session token; the database and the Reflex state hold only its
+SHA-256 (`session_digest`). argon2 work runs in a small thread pool of its own
+(`run_password_work`), never on the event loop and never in the default pool.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
+import ipaddress
+import math
+import os
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,12 +38,32 @@ from nexus_app.services.errors import (
     InvalidInput,
     NotAuthenticated,
     PermissionDenied,
+    ServerBusy,
 )
+
+if TYPE_CHECKING:
+    from sqlmodel import Session as DbSession
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # argon2id with the library's RFC 9106 "low memory" defaults: ~50 ms on these machines.
 _hasher = PasswordHasher()
 # Verifying against this keeps unknown usernames as slow as known ones (no user probing).
 _DUMMY_HASH = _hasher.hash("nexus-dummy-password")
+
+# At most one argon2 computation per core, whoever asks (pages, CLI, CSV import): a flood of
+# logins then costs the other users a share of the CPU, not all of it.
+PASSWORD_THREADS = max(1, os.cpu_count() or 1)
+_hash_slots = threading.BoundedSemaphore(PASSWORD_THREADS)
+# Pages hand their password work to this pool: waiting logins queue here without holding
+# threads of asyncio's default pool, which every other `asyncio.to_thread` call shares.
+_password_pool = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="argon2")
+# Beyond this many waiting or running calls a login is refused at once ("busy") instead
+# of queueing for ever; at ~0.2 s a hash that is several seconds of work already.
+PASSWORD_QUEUE_LIMIT = 16 * PASSWORD_THREADS
+_queued = 0
+_queued_lock = threading.Lock()
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -48,8 +82,12 @@ class CurrentUser:
 
 @dataclass(frozen=True)
 class LoginResult:
-    token: str
+    token: str  # the raw token: for the browser only, never to be stored on the server
     user: CurrentUser
+
+    @property
+    def session_digest(self) -> str:
+        return hash_token(self.token)
 
 
 def require_role(actor: CurrentUser, *roles: str) -> None:
@@ -63,14 +101,45 @@ def require_admin(actor: CurrentUser) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _hash_slots:
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def run_password_work(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a service call that hashes or verifies a password (login, password changes,
+    account creation) in the argon2 pool, off the event loop. Refuses with ServerBusy when
+    too many are already waiting."""
+    global _queued
+    with _queued_lock:
+        if _queued >= PASSWORD_QUEUE_LIMIT:
+            seconds = max(5, math.ceil(_queued * 0.2 / PASSWORD_THREADS))
+            raise ServerBusy(
+                "Server sedang sibuk memeriksa banyak kata sandi sekaligus. "
+                f"Coba lagi dalam {seconds} detik."
+            )
+        _queued += 1
+    job = _password_pool.submit(functools.partial(fn, *args, **kwargs))
+    job.add_done_callback(_count_out)  # also when cancelled before it ran
+    return await asyncio.wrap_future(job)
+
+
+def _count_out(_job: object) -> None:
+    global _queued
+    with _queued_lock:
+        _queued -= 1
+
+
+def password_queue_length() -> int:
+    """Calls waiting for or running in the argon2 pool (for tests and benchmarks)."""
+    return _queued
 
 
 def hash_token(token: str) -> str:
@@ -139,40 +208,152 @@ def create_user(
         raise Conflict("Nama pengguna atau email sudah dipakai.") from exc
 
 
-def login(*, username: str, password: str) -> LoginResult:
-    """Check credentials; on success create a session and return its (only) plain token."""
+# --- login throttling (docs/security.md) -----------------------------------------------------
+
+
+def resolve_client_ip(peer: str | None, forwarded_for: str | None = None) -> str | None:
+    """The client's address: the socket's peer, or, when the peer is a trusted reverse proxy
+    (NEXUS_TRUSTED_PROXIES), the nearest X-Forwarded-For entry that is not one of ours.
+    X-Forwarded-For from anyone else is ignored: a client could write anything there."""
+    trusted = _trusted_networks(get_settings().trusted_proxies)
+    client = _parse_ip(peer)
+    if client is None:
+        return None
+    if forwarded_for and _is_trusted(client, trusted):
+        for entry in reversed([e.strip() for e in forwarded_for.split(",") if e.strip()]):
+            hop = _parse_ip(entry)
+            if hop is None:
+                break  # a garbled chain: keep the last address we could trust
+            client = hop
+            if not _is_trusted(hop, trusted):
+                break
+    return str(client)
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _parse_ip(value: str | None) -> IPAddress | None:
+    try:
+        address = ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+@functools.lru_cache(maxsize=8)
+def _trusted_networks(setting: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for entry in setting.replace(";", ",").split(","):
+        if entry.strip():
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"NEXUS_TRUSTED_PROXIES: '{entry.strip()}' bukan alamat IP atau jaringan."
+                ) from exc
+    return tuple(networks)
+
+
+def _is_trusted(address: IPAddress, trusted: tuple[IPNetwork, ...]) -> bool:
+    return any(address.version == net.version and address in net for net in trusted)
+
+
+def _wait_text(seconds: float) -> str:
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} detik" if whole < 60 else f"{math.ceil(whole / 60)} menit"
+
+
+def _client_delay(failures: int) -> timedelta:
+    """The wait after the last failure once one client has failed `login_max_failures` times
+    on one account: 1, 2, 4, 8 … minutes, at most `login_lock_minutes`."""
     settings = get_settings()
+    steps = failures - settings.login_max_failures
+    return timedelta(minutes=min(settings.login_lock_minutes, 2**steps))
+
+
+def _check_login_throttle(
+    session: DbSession, *, username: str, ip_address: str | None, now: datetime
+) -> None:
+    """Refuse (AccountLocked, with the wait) before any password is checked. Only clients
+    with failures of their own are ever refused, so no one can lock an account's owner out
+    from another device."""
+    settings = get_settings()
+    window_start = now - timedelta(minutes=settings.login_window_minutes)
+    lock = timedelta(minutes=settings.login_lock_minutes)
+    mine = user_repo.failures_from_ip(session=session, ip_address=ip_address, since=window_start)
+    if mine.count == 0:
+        return  # a client that has not failed is never refused
+    # Server-wide: many failures this minute (a spread-out attack, or argon2 burning CPU).
+    recent = user_repo.failures_everywhere(session=session, since=now - timedelta(minutes=1))
+    if recent >= settings.login_global_max_failures_per_minute:
+        raise AccountLocked(
+            "Server sedang menerima terlalu banyak percobaan masuk yang gagal. Perangkat yang "
+            "baru saja gagal masuk harus menunggu; coba lagi dalam 1 menit."
+        )
+    # One client trying many accounts (password spraying).
+    if mine.count >= settings.login_ip_max_failures and mine.latest is not None:
+        wait = mine.latest + lock - now
+        if wait.total_seconds() > 0:
+            raise AccountLocked(
+                "Terlalu banyak percobaan masuk yang gagal dari perangkat ini. Coba lagi dalam "
+                f"{_wait_text(wait.total_seconds())}."
+            )
+    # One client guessing one account: growing waits.
+    pair = user_repo.failures_for_client(
+        session=session, username=username, ip_address=ip_address, since=window_start
+    )
+    if pair.count >= settings.login_max_failures and pair.latest is not None:
+        wait = pair.latest + _client_delay(pair.count) - now
+        if wait.total_seconds() > 0:
+            raise AccountLocked(
+                "Terlalu banyak percobaan yang salah untuk akun ini dari perangkat ini. "
+                f"Coba lagi dalam {_wait_text(wait.total_seconds())}."
+            )
+    # Many clients guessing one account: those that already failed on it wait.
+    if pair.count > 0:
+        everyone = user_repo.failures_for_username(
+            session=session, username=username, since=window_start
+        )
+        if everyone.count >= settings.login_user_max_failures and everyone.latest is not None:
+            wait = everyone.latest + lock - now
+            if wait.total_seconds() > 0:
+                raise AccountLocked(
+                    "Akun ini sedang dilindungi karena banyak percobaan kata sandi yang salah. "
+                    f"Coba lagi dalam {_wait_text(wait.total_seconds())}."
+                )
+
+
+def login(*, username: str, password: str, client_ip: str | None = None) -> LoginResult:
+    """Check credentials; on success create a session and return its (only) plain token.
+    Blocking (argon2): pages call it through `run_password_work`."""
     username = (username or "").strip()
     if not username or not password:
         raise InvalidInput("Nama pengguna dan kata sandi wajib diisi.")
     if len(password) > MAX_PASSWORD_LENGTH or len(username) > 50:
         raise AuthenticationFailed("Nama pengguna atau kata sandi salah.")
+    client_ip = client_ip or None
     now = utcnow()
     with unit_of_work() as session:
-        window_start = now - timedelta(minutes=settings.login_window_minutes)
-        failures = user_repo.count_recent_failures(
-            session=session, username=username, since=window_start
-        )
-        if failures >= settings.login_max_failures:
-            last = user_repo.latest_failure_time(session=session, username=username)
-            unlock_at = (last or now) + timedelta(minutes=settings.login_lock_minutes)
-            if unlock_at > now:
-                minutes = max(1, int((unlock_at - now).total_seconds() // 60) + 1)
-                raise AccountLocked(
-                    f"Terlalu banyak percobaan masuk yang gagal. Akun ini dikunci sementara; "
-                    f"coba lagi dalam {minutes} menit."
-                )
+        _check_login_throttle(session, username=username, ip_address=client_ip, now=now)
         user = user_repo.get_user_by_username(session=session, username=username)
         password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not password_ok:
-            user_repo.record_login_attempt(session=session, username=username, succeeded=False)
+            user_repo.record_login_attempt(
+                session=session, username=username, succeeded=False, ip_address=client_ip
+            )
             session.commit()
             raise AuthenticationFailed("Nama pengguna atau kata sandi salah.")
         if not user.is_active:
             raise AuthenticationFailed(
                 "Akun Anda tidak aktif. Hubungi admin sekolah untuk mengaktifkannya kembali."
             )
-        user_repo.record_login_attempt(session=session, username=username, succeeded=True)
+        user_repo.record_login_attempt(
+            session=session, username=username, succeeded=True, ip_address=client_ip
+        )
         user_repo.touch_last_login(session=session, user=user, when=now)
         token = secrets.token_urlsafe(32)  # 256 bits
         assert user.id is not None
@@ -180,19 +361,42 @@ def login(*, username: str, password: str) -> LoginResult:
             session=session,
             user_id=user.id,
             token_hash=hash_token(token),
-            expires_at=now + timedelta(hours=settings.session_hours),
+            expires_at=_session_expiry(created=now, now=now),
         )
         return LoginResult(token=token, user=_to_current(user))
 
 
+def _session_expiry(*, created: datetime, now: datetime) -> datetime:
+    """Sliding `session_hours` from now, but never past `session_max_days` after login."""
+    settings = get_settings()
+    return min(
+        now + timedelta(hours=settings.session_hours),
+        created + timedelta(days=settings.session_max_days),
+    )
+
+
 def current_user(token: str | None, *, roles: tuple[str, ...] | None = None) -> CurrentUser:
-    """The user behind a browser token; renews the 24 h expiry. Every private event calls it."""
+    """The user behind a raw browser token (see `current_user_for_digest`)."""
     if not token:
         raise NotAuthenticated()
+    return current_user_for_digest(hash_token(token), roles=roles)
+
+
+def current_user_for_digest(
+    session_digest: str | None, *, roles: tuple[str, ...] | None = None
+) -> CurrentUser:
+    """The user behind a session digest; renews the sliding expiry up to the absolute cap.
+    Every private event calls it."""
+    if not session_digest:
+        raise NotAuthenticated()
+    settings = get_settings()
     now = utcnow()
     with unit_of_work() as session:
         found = session_repo.validate_session_token(
-            session=session, token_hash=hash_token(token), now=now
+            session=session,
+            token_hash=session_digest,
+            now=now,
+            created_after=now - timedelta(days=settings.session_max_days),
         )
         if found is None:
             raise NotAuthenticated()
@@ -207,56 +411,73 @@ def current_user(token: str | None, *, roles: tuple[str, ...] | None = None) -> 
                 session=session,
                 row=row,
                 now=now,
-                expires_at=now + timedelta(hours=get_settings().session_hours),
+                expires_at=_session_expiry(created=row.created_at, now=now),
             )
         return _to_current(user)
 
 
-def change_own_password(*, token: str | None, current_password: str, new_password: str) -> int:
+def change_own_password(
+    *,
+    session_digest: str | None,
+    current_password: str,
+    new_password: str,
+    client_ip: str | None = None,
+) -> int:
     """Any user changes their own password after proving the current one; their other
     sessions end (a lost phone stays logged in no longer), this one stays. Wrong current
-    passwords count towards the same lock as failed logins. Returns sessions ended."""
-    actor = current_user(token)
-    settings = get_settings()
+    passwords count like failed logins from this client. Returns sessions ended.
+    Blocking (argon2): pages call it through `run_password_work`."""
+    actor = current_user_for_digest(session_digest)
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Kata sandi baru minimal {MIN_PASSWORD_LENGTH} karakter.")
     if len(new_password) > MAX_PASSWORD_LENGTH or len(current_password) > MAX_PASSWORD_LENGTH:
         raise InvalidInput(f"Kata sandi maksimal {MAX_PASSWORD_LENGTH} karakter.")
     if new_password == current_password:
         raise InvalidInput("Kata sandi baru harus berbeda dari kata sandi sekarang.")
+    client_ip = client_ip or None
     now = utcnow()
     with unit_of_work() as session:
-        failures = user_repo.count_recent_failures(
-            session=session,
-            username=actor.username,
-            since=now - timedelta(minutes=settings.login_window_minutes),
-        )
-        if failures >= settings.login_max_failures:
-            raise AccountLocked(
-                "Terlalu banyak percobaan kata sandi yang salah. Coba lagi dalam "
-                f"{settings.login_lock_minutes} menit."
-            )
+        _check_login_throttle(session, username=actor.username, ip_address=client_ip, now=now)
         user = user_repo.get_user(session=session, user_id=actor.id)
         if user is None or not verify_password(user.password_hash, current_password):
             user_repo.record_login_attempt(
-                session=session, username=actor.username, succeeded=False
+                session=session, username=actor.username, succeeded=False, ip_address=client_ip
             )
             session.commit()
             raise AuthenticationFailed("Kata sandi sekarang salah; kata sandi tidak diubah.")
         user.password_hash = hash_password(new_password)
         session.add(user)
         return session_repo.delete_other_sessions_for_user(
-            session=session, user_id=actor.id, keep_token_hash=hash_token(token or "")
+            session=session, user_id=actor.id, keep_token_hash=session_digest or ""
         )
 
 
 def logout(token: str | None) -> None:
-    if not token:
+    if token:
+        logout_digest(hash_token(token))
+
+
+def logout_digest(session_digest: str | None) -> None:
+    """End one session (the browser's token is gone with it)."""
+    if not session_digest:
         return
     with unit_of_work() as session:
-        session_repo.delete_session(session=session, token_hash=hash_token(token))
+        session_repo.delete_session(session=session, token_hash=session_digest)
 
 
 def cleanup_expired_sessions() -> int:
+    """Sessions past their sliding expiry or their absolute cap."""
+    now = utcnow()
     with unit_of_work() as session:
-        return session_repo.cleanup_expired_sessions(session=session, now=utcnow())
+        return session_repo.cleanup_expired_sessions(
+            session=session,
+            now=now,
+            created_before=now - timedelta(days=get_settings().session_max_days),
+        )
+
+
+def prune_login_attempts() -> int:
+    """Forget login attempts older than `login_attempts_keep_days` (the hourly job)."""
+    before = utcnow() - timedelta(days=get_settings().login_attempts_keep_days)
+    with unit_of_work() as session:
+        return user_repo.prune_login_attempts(session=session, before=before)

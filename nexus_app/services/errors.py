@@ -39,3 +39,7 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     pass
+
+
+class ServerBusy(ServiceError):
+    """Too much work queued (e.g. password checks): try again shortly."""

@@ -80,9 +80,15 @@ class JobRunView:
 
 
 def _cleanup_sessions(job_id: str) -> str:
-    from nexus_app.services.auth import cleanup_expired_sessions
+    from nexus_app.config import get_settings
+    from nexus_app.services.auth import cleanup_expired_sessions, prune_login_attempts
 
-    return f"removed {cleanup_expired_sessions()} expired sessions"
+    sessions = cleanup_expired_sessions()
+    attempts = prune_login_attempts()
+    days = get_settings().login_attempts_keep_days
+    return (
+        f"removed {sessions} expired sessions and {attempts} login attempts older than {days} days"
+    )
 
 
 def _refresh_readiness(job_id: str) -> str:
@@ -115,7 +121,7 @@ JOBS: dict[str, JobSpec] = {
     for spec in (
         JobSpec(
             name="cleanup_sessions",
-            description="Delete expired login sessions.",
+            description="Delete expired login sessions and login attempts older than 30 days.",
             cron="7 * * * *",
             schedule_text="hourly at :07",
             func=_cleanup_sessions,

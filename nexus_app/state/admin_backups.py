@@ -58,6 +58,7 @@ class AdminBackupsState(AuthState):
     async def create_now(self):
         async with self:
             actor = self.require("admin")
+            login_id = self._login_nonce
             if self.busy:
                 return
             self.busy = True
@@ -69,10 +70,13 @@ class AdminBackupsState(AuthState):
             row = await asyncio.to_thread(backup_admin.create_backup, actor=actor, label=label)
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
-                self.busy = False
+                if self._same_login(login_id):
+                    self.error = exc.message
+                    self.busy = False
             return
         async with self:
+            if not self._same_login(login_id):
+                return  # logged out meanwhile: the backup exists, the tab is not told
             self.message = f"Cadangan {row.name} ({row.size}) berhasil dibuat."
             self.label = ""
             self.busy = False
@@ -141,6 +145,7 @@ class AdminBackupsState(AuthState):
     async def restore(self):
         async with self:
             actor = self.require("admin")
+            login_id = self._login_nonce
             if self.busy:
                 return
             name = self.restore_name
@@ -153,10 +158,13 @@ class AdminBackupsState(AuthState):
             )
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
-                self.busy = False
+                if self._same_login(login_id):
+                    self.error = exc.message
+                    self.busy = False
             return
         async with self:
+            if not self._same_login(login_id):
+                return  # logged out meanwhile: the restore is done, the tab is not told
             self.busy = False
             self.restore_open = False
             upgrade = (

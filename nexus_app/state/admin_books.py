@@ -205,6 +205,7 @@ class AdminBooksState(AuthState):
     async def run_ingest(self):
         async with self:
             actor = self.require("admin")
+            login_id = self._login_nonce
             path, subject, title = self._staged_path, self._staged_subject, self._staged_title
             self._staged_path = ""
             if not path:
@@ -215,31 +216,39 @@ class AdminBooksState(AuthState):
             updates = books.ingest_staged(actor=actor, path=path, subject_code=subject, title=title)
             async for update in in_thread(updates):
                 async with self:
-                    self.ingest_percent = update.percent
-                    self.ingest_label = update.label
+                    if self._same_login(login_id):
+                        self.ingest_percent = update.percent
+                        self.ingest_label = update.label
                 result = update.result or result
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
+                if self._same_login(login_id):
+                    self.error = exc.message
         except Exception as exc:
             error_log.capture(exc, user_id=actor.id, endpoint="admin/books ingest")
             async with self:
-                self.error = "Pemrosesan buku gagal karena kesalahan server (sudah dicatat)."
+                if self._same_login(login_id):
+                    self.error = "Pemrosesan buku gagal karena kesalahan server (sudah dicatat)."
         finally:
             async with self:
-                self.ingesting = False
-                if result is not None:
-                    state = "versi baru" if result.created else "isi sama, versi lama dipakai"
-                    self.message = (
-                        f"'{result.title}' ({result.subject}) siap: versi {result.version}, "
-                        f"{result.chunk_count} bagian dari {result.page_count} halaman "
-                        f"({state}, {result.seconds:.1f} detik)."
-                    )
-                    self.title = ""
-                else:
-                    self.ingest_percent = 0
-                    self.ingest_label = ""
-                self._reload(actor)
+                # Logged out meanwhile: the book is saved, the tab is not told.
+                if self._same_login(login_id):
+                    self._ingest_finished(actor, result)
+
+    def _ingest_finished(self, actor: CurrentUser, result: books.IngestResult | None) -> None:
+        self.ingesting = False
+        if result is not None:
+            state = "versi baru" if result.created else "isi sama, versi lama dipakai"
+            self.message = (
+                f"'{result.title}' ({result.subject}) siap: versi {result.version}, "
+                f"{result.chunk_count} bagian dari {result.page_count} halaman "
+                f"({state}, {result.seconds:.1f} detik)."
+            )
+            self.title = ""
+        else:
+            self.ingest_percent = 0
+            self.ingest_label = ""
+        self._reload(actor)
 
     # --- packages: export, import, switch version ----------------------------------------------
 

@@ -228,6 +228,7 @@ class AdminCalibrationState(AuthState):
     async def run_calibration(self):
         async with self:
             actor = self.require("admin")
+            login_id = self._login_nonce
             if self.running or not self.bank_id:
                 return
             bank_id, min_responses = int(self.bank_id), int(self.min_responses)
@@ -255,22 +256,27 @@ class AdminCalibrationState(AuthState):
                 if step is not None and step is not shown:
                     shown = step
                     async with self:
-                        self.progress = step.percent
-                        self.progress_message = step.message
+                        if self._same_login(login_id):
+                            self.progress = step.percent
+                            self.progress_message = step.message
             run = task.result()
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
-                self.show_progress = False
+                if self._same_login(login_id):
+                    self.error = exc.message
+                    self.show_progress = False
         else:
             async with self:
-                self.progress = 100
-                self.progress_message = "Kalibrasi selesai."
-                if str(run.bank_id) == self.bank_id:
-                    self._show_run(run, keep_selection=False)
+                # The run is saved either way; only a tab still under this login shows it.
+                if self._same_login(login_id):
+                    self.progress = 100
+                    self.progress_message = "Kalibrasi selesai."
+                    if str(run.bank_id) == self.bank_id:
+                        self._show_run(run, keep_selection=False)
         finally:
             async with self:
-                self.running = False
+                if self._same_login(login_id):
+                    self.running = False
 
     @rx.event
     def apply_selected(self) -> None:

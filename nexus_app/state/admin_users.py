@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from nexus_app.services import user_admin
-from nexus_app.services.auth import ROLE_LABELS, CurrentUser
+from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 
@@ -147,6 +147,18 @@ class AdminUsersState(AuthState):
         self._close_panel()
         self._reload(actor)
 
+    def _forget_secrets(self) -> None:
+        """AuthState calls this at every page load and before every hydrate: a generated
+        password lives only while its panel shows it (docs/security.md)."""
+        if self.created_password:
+            self.created_password = ""
+        if self.reset_password_shown:
+            self.reset_password_shown = ""
+        if self.import_credentials:
+            self.import_credentials = []
+        if self._credentials_csv:
+            self._credentials_csv = ""
+
     @rx.event
     def apply_search(self, form_data: dict[str, Any]) -> None:
         actor = self.require("admin")
@@ -198,14 +210,16 @@ class AdminUsersState(AuthState):
         self.new_role = value if value in ROLE_LABELS else "siswa"
 
     @rx.event
-    def create_user(self, form_data: dict[str, Any]) -> None:
+    async def create_user(self, form_data: dict[str, Any]) -> None:
         actor = self.require("admin")
         self.create_error = ""
         self.create_message = ""
         self.created_password = ""
         is_student = self.new_role == "siswa"
         try:
-            created = user_admin.create_user(
+            # argon2 hashing runs in its own thread pool, off the event loop.
+            created = await run_password_work(
+                user_admin.create_user,
                 actor=actor,
                 username=str(form_data.get("username") or ""),
                 full_name=str(form_data.get("full_name") or ""),
@@ -449,13 +463,17 @@ class AdminUsersState(AuthState):
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
         self._reload(actor)
 
-    def _reset(self, actor: CurrentUser, password: str | None) -> None:
+    async def _reset(self, actor: CurrentUser, password: str | None) -> None:
         self.panel_error = ""
         self.panel_message = ""
         self.reset_password_shown = ""
         try:
-            result = user_admin.reset_password(
-                actor=actor, user_id=self.selected_id, new_password=password
+            # argon2 hashing runs in its own thread pool, off the event loop.
+            result = await run_password_work(
+                user_admin.reset_password,
+                actor=actor,
+                user_id=self.selected_id,
+                new_password=password,
             )
         except ServiceError as exc:
             self.panel_error = exc.message
@@ -468,13 +486,13 @@ class AdminUsersState(AuthState):
             self.reset_password_shown = result.password
 
     @rx.event
-    def reset_password(self, form_data: dict[str, Any]) -> None:
+    async def reset_password(self, form_data: dict[str, Any]) -> None:
         actor = self.require("admin")
         typed = str(form_data.get("new_password") or "")
         if not typed:
             self.panel_error = "Ketik kata sandi baru, atau pilih “Buat otomatis”."
             return
-        self._reset(actor, typed)
+        await self._reset(actor, typed)
 
     @rx.event
     def dismiss_reset_password(self) -> None:
@@ -482,6 +500,6 @@ class AdminUsersState(AuthState):
         self.reset_password_shown = ""
 
     @rx.event
-    def reset_password_generated(self) -> None:
+    async def reset_password_generated(self) -> None:
         actor = self.require("admin")
-        self._reset(actor, None)
+        await self._reset(actor, None)

@@ -1,8 +1,26 @@
-"""Who is logged in. Every private state inherits from AuthState and calls `require`."""
+"""Who is logged in. Every private state inherits from AuthState and calls `require`.
+
+The raw session token lives only in the browser (localStorage `nexus_token`). The server
+state keeps its SHA-256 in a backend var, never the token: the state tree is persisted (disk
+or Redis) and may be read by whoever reads those. The token reaches the browser at login as
+an `rx.call_script` event (not state), and a new tab hands it over once, on request, when its
+first page loads (`_identify` → `adopt_token`).
+
+Login, logout and a dead session reset AuthState and every child state (all private states
+are children) to their defaults, so nothing of one user's tab reaches the next user of the
+same tab. See docs/security.md.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import OnLoadInternalState
 
 from nexus_app.services import auth
 from nexus_app.services.auth import CurrentUser
@@ -12,28 +30,62 @@ from nexus_app.services.errors import (
     ServiceError,
 )
 
+if TYPE_CHECKING:
+    from reflex.app import App
+    from reflex.event import Event
+    from reflex.state import BaseState, StateUpdate
+
 HOME_BY_ROLE = {"siswa": "/dashboard", "guru": "/teacher", "admin": "/admin"}
 ONBOARDING_ROUTE = "/onboarding"
+LOGIN_ROUTE = "/login"
+TOKEN_KEY = "nexus_token"  # the browser's localStorage key for the raw session token
+# How long a request for the browser's token stays open (the answer takes one round trip).
+TOKEN_REQUEST_SECONDS = 15.0
+
+# Logging out also gives the tab a new Reflex client token (kept by Reflex in
+# sessionStorage 'token'): the reload starts a fresh state tree; the old one was reset.
+LOGOUT_SCRIPT = (
+    f"localStorage.removeItem('{TOKEN_KEY}'); sessionStorage.removeItem('token'); "
+    f"window.location.replace('{LOGIN_ROUTE}')"
+)
+FORGET_TOKEN_SCRIPT = f"localStorage.removeItem('{TOKEN_KEY}')"
+NOT_LOGGED_IN = "Silakan masuk terlebih dahulu."
+
+
+class SessionPending(Exception):
+    """The tab has asked the browser for its token and the answer has not come yet.
+
+    A page's own load handler queued behind the guard raises this instead of sending the
+    tab to /login; the page's load runs again once the token has been checked. Not a
+    ServiceError on purpose: no handler shows it, the app's error handler ignores it."""
 
 
 class AuthState(rx.State):
-    # The raw token lives only in this browser's localStorage and in this var.
-    token: str = rx.LocalStorage("", name="nexus_token", sync=True)
     user_id: int = 0
     username: str = ""
     full_name: str = ""
     role: str = ""
     class_name: str = ""
-    # "checking" until the server has looked at the token, then "ok" or "denied".
+    # "checking" until the server has looked at the session, then "ok" or "denied".
     access: str = "checking"
 
     login_username: str = ""
     login_error: str = ""
-    login_busy: bool = False
 
     password_dialog_open: bool = False
     password_error: str = ""
     password_message: str = ""
+
+    # Backend only: never sent to the browser.
+    # SHA-256 of this tab's session token; the token itself is never on the server.
+    _session_digest: str = ""
+    # Changes with every login and logout: a background task that started under another
+    # login writes nothing (see `_same_login`).
+    _login_nonce: str = ""
+    # When this tab asked the browser for its token (0: no open request), and what the
+    # answer was when it brought no session ("missing" or "invalid").
+    _token_asked_at: float = 0.0
+    _token_answer: str = ""
 
     @rx.var
     def is_logged_in(self) -> bool:
@@ -42,6 +94,8 @@ class AuthState(rx.State):
     @rx.var
     def role_label(self) -> str:
         return auth.ROLE_LABELS.get(self.role, "")
+
+    # --- the session ---------------------------------------------------------------------
 
     def _set_user(self, user: CurrentUser) -> None:
         self.user_id = user.id
@@ -57,15 +111,111 @@ class AuthState(rx.State):
         self.role = ""
         self.class_name = ""
 
+    def _auth_root(self) -> AuthState:
+        """The AuthState instance itself, also when called from a child state."""
+        state: Any = self
+        while type(state) is not AuthState:
+            state = state.parent_state
+        return state
+
+    def _start_session(self, session_digest: str, user: CurrentUser) -> None:
+        """A new login in this tab: nothing of the previous one survives."""
+        root = self._auth_root()
+        root.reset()
+        root._session_digest = session_digest
+        root._login_nonce = uuid.uuid4().hex
+        root._set_user(user)
+        root.access = "ok"
+
+    def _end_session(self, *, message: str = "", answer: str = "") -> None:
+        """Back to a fresh tab's state: every private state at its defaults."""
+        root = self._auth_root()
+        root.reset()
+        root.login_error = message
+        root._token_answer = answer
+
+    def _token_pending(self) -> bool:
+        asked = self._token_asked_at
+        return asked > 0 and time.time() - asked < TOKEN_REQUEST_SECONDS
+
+    def _client_ip(self) -> str | None:
+        headers = self.router.headers.raw_headers
+        # Reflex puts the socket's peer here before any X-Forwarded-For handling.
+        peer = headers.get("asgi-scope-client") or self.router.session.client_ip
+        return auth.resolve_client_ip(peer, headers.get("x-forwarded-for"))
+
+    def _same_login(self, login_id: str) -> bool:
+        """Background tasks capture `_login_nonce` when they start and call this inside
+        every `async with self:` before writing: False once the tab has logged out or
+        someone else has logged in on it."""
+        return bool(login_id) and self._login_nonce == login_id
+
     def require(self, *roles: str) -> CurrentUser:
-        """Re-check the token (and role) on the server; raises NotAuthenticated/PermissionDenied."""
+        """Re-check the session (and role) on the server; raises NotAuthenticated or
+        PermissionDenied (or SessionPending while the tab's token is being fetched)."""
+        digest = self._session_digest
+        if not digest:
+            if self._token_pending():
+                raise SessionPending()
+            self._forget_user()
+            raise NotAuthenticated()
         try:
-            user = auth.current_user(self.token, roles=roles or None)
+            user = auth.current_user_for_digest(digest, roles=roles or None)
         except NotAuthenticated:
             self._forget_user()
             raise
         self._set_user(user)
         return user
+
+    def _identify(self) -> rx.event.EventSpec | None:
+        """At a page load without a session in this tab: ask the browser for its token once
+        (the answer comes to `adopt_token`, which runs the page load again); None when there
+        is nothing to wait for."""
+        if self._session_digest:
+            return None
+        if self._token_answer:
+            return None  # the browser has answered for this page load
+        self._token_asked_at = time.time()
+        return rx.call_script(
+            f"localStorage.getItem('{TOKEN_KEY}')", callback=AuthState.adopt_token
+        )
+
+    @rx.event
+    def adopt_token(self, token: Any = None):
+        """The browser's answer to `_identify`: its raw token (or null). Only the digest is
+        kept. An answer nobody asked for is ignored."""
+        if not self._token_pending():
+            return None
+        self._token_asked_at = 0.0
+        raw = token if isinstance(token, str) else ""
+        events: list[Any] = []
+        if not raw:
+            self._end_session(answer="missing")
+        else:
+            digest = auth.hash_token(raw)
+            try:
+                user = auth.current_user_for_digest(digest)
+            except NotAuthenticated as exc:
+                self._end_session(message=exc.message, answer="invalid")
+                events.append(rx.call_script(FORGET_TOKEN_SCRIPT))
+            else:
+                self._start_session(digest, user)
+        # Run the page's on_load again, now that the tab knows who it is.
+        events.append(OnLoadInternalState.on_load_internal)
+        return events
+
+    def _forget_one_time_secrets(self) -> None:
+        """Generated passwords live only as long as the panel that shows them: a page load
+        (or a new connection) ends them. Child states opt in with `_forget_secrets()`."""
+        stack = list(self._auth_root().substates.values())
+        while stack:
+            state = stack.pop()
+            forget = getattr(state, "_forget_secrets", None)
+            if callable(forget):
+                forget()
+            stack.extend(state.substates.values())
+
+    # --- page loads ----------------------------------------------------------------------
 
     @rx.event
     def guard(self, roles: list[str]):
@@ -78,14 +228,19 @@ class AuthState(rx.State):
         return self._guard(roles, onboarding_page=True)
 
     def _guard(self, roles: list[str], *, onboarding_page: bool):
+        self._forget_one_time_secrets()
         self.access = "checking"
+        if (ask := self._identify()) is not None:
+            return ask
+        answer, self._token_answer = self._token_answer, ""
         try:
             user = self.require(*roles)
         except NotAuthenticated as exc:
-            self.token = ""
-            self.login_error = exc.message
+            message = NOT_LOGGED_IN if answer == "missing" else exc.message
+            # /login sees the answer too, and does not ask the browser again.
+            self._end_session(message=message, answer=answer or "invalid")
             self.access = "denied"
-            return rx.redirect("/login")
+            return rx.redirect(LOGIN_ROUTE)
         except PermissionDenied:
             self.access = "denied"
             return None
@@ -97,40 +252,56 @@ class AuthState(rx.State):
     @rx.event
     def go_home(self):
         """`/`: each role's own start page (or the login page)."""
+        if (ask := self._identify()) is not None:
+            return ask
         try:
             user = self.require()
         except ServiceError:
-            return rx.redirect("/login")
-        return rx.redirect(HOME_BY_ROLE.get(user.role, "/login"))
+            return rx.redirect(LOGIN_ROUTE)
+        return rx.redirect(HOME_BY_ROLE.get(user.role, LOGIN_ROUTE))
 
     @rx.event
     def redirect_if_logged_in(self):
-        if not self.token:
-            return None
-        try:
-            user = self.require()
-        except ServiceError:
-            self.token = ""
-            return None
-        return rx.redirect(HOME_BY_ROLE.get(user.role, "/"))
+        """on_load of /login: a live session goes home; otherwise whatever a previous user
+        left in this tab is wiped (the message that sent the tab here stays)."""
+        if (ask := self._identify()) is not None:
+            return ask
+        if self._session_digest:
+            try:
+                user = self.require()
+            except ServiceError:
+                pass
+            else:
+                return rx.redirect(HOME_BY_ROLE.get(user.role, "/"))
+        message, typed = self.login_error, self.login_username
+        self._end_session(message=message)
+        self.login_username = typed
+        return None
+
+    # --- login, logout, own password ------------------------------------------------------
 
     @rx.event
-    def login(self, form_data: dict[str, str]):
+    async def login(self, form_data: dict[str, str]):
         self.login_error = ""
         username = (form_data.get("username") or "").strip()
         password = form_data.get("password") or ""
         self.login_username = username
         try:
-            result = auth.login(username=username, password=password)
+            # argon2 (~0.2 s) runs in its own thread pool, never on the event loop.
+            result = await auth.run_password_work(
+                auth.login, username=username, password=password, client_ip=self._client_ip()
+            )
         except ServiceError as exc:
             self.login_error = exc.message
             return None
-        self.token = result.token
-        self._set_user(result.user)
-        self.access = "ok"
+        # One tab, one session: a login over another one ends the old one.
+        auth.logout_digest(self._session_digest)
+        self._start_session(result.session_digest, result.user)
+        # The raw token goes to the browser as an event, never into the state.
+        store = rx.call_script(f"localStorage.setItem('{TOKEN_KEY}', {json.dumps(result.token)})")
         if result.user.role == "siswa" and not result.user.onboarding_completed:
-            return rx.redirect(ONBOARDING_ROUTE)
-        return rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))
+            return [store, rx.redirect(ONBOARDING_ROUTE)]
+        return [store, rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))]
 
     @rx.event
     def open_password_dialog(self) -> None:
@@ -151,7 +322,7 @@ class AuthState(rx.State):
             self.close_password_dialog()
 
     @rx.event
-    def change_password(self, form_data: dict[str, str]) -> None:
+    async def change_password(self, form_data: dict[str, str]) -> None:
         """Every role changes its own password here: no admin (or shell) needed."""
         self.require()
         self.password_error = ""
@@ -161,10 +332,12 @@ class AuthState(rx.State):
             self.password_error = "Konfirmasi kata sandi baru tidak sama."
             return
         try:
-            ended = auth.change_own_password(
-                token=self.token,
+            ended = await auth.run_password_work(
+                auth.change_own_password,
+                session_digest=self._session_digest,
                 current_password=form_data.get("current_password") or "",
                 new_password=new_password,
+                client_ip=self._client_ip(),
             )
         except NotAuthenticated:
             raise
@@ -176,8 +349,29 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
-        auth.logout(self.token)
-        self.token = ""
-        self._forget_user()
-        self.access = "checking"
-        return rx.redirect("/login")
+        auth.logout_digest(self._session_digest)
+        self._end_session()
+        return rx.call_script(LOGOUT_SCRIPT)
+
+
+class SessionHygieneMiddleware(Middleware):
+    """Before a hydrate (a page load or reconnect sends the whole state tree to the
+    browser): one-time secrets end, and a tab whose session has died (expired, logged out
+    elsewhere, account deactivated) is reset first, so the tree sent holds nothing of it."""
+
+    HYDRATE_EVENTS = frozenset(
+        f"{rx.State.get_full_name()}.{name}" for name in ("hydrate", "hydrate_and_load")
+    )
+
+    async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
+        if event.name not in self.HYDRATE_EVENTS:
+            return None
+        tab = state.get_substate(AuthState.get_full_name().split("."))
+        assert isinstance(tab, AuthState)
+        tab._forget_one_time_secrets()
+        if tab._session_digest:
+            try:
+                auth.current_user_for_digest(tab._session_digest)
+            except NotAuthenticated:
+                tab._end_session()
+        return None

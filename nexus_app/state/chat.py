@@ -86,6 +86,7 @@ class ChatState(AuthState):
     async def send(self):
         async with self:
             actor = self.require(*ROLES)
+            login_id = self._login_nonce
             if self.streaming:
                 return
             question = self.question
@@ -115,17 +116,18 @@ class ChatState(AuthState):
             async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
                 async for update in stream:
                     async with self:
-                        if self.user_id != actor.id:
-                            break  # logged out (or another user) meanwhile
+                        if not self._same_login(login_id):
+                            break  # the tab logged out (or changed hands): write nothing
                         if self.stop_requested:
                             cancel.set()
                         self._apply(update, question_done=False)
         except ServiceError as exc:
             async with self:
-                self.error = exc.message
+                if self._same_login(login_id):
+                    self.error = exc.message
         finally:
             async with self:
-                if self.user_id == actor.id:
+                if self._same_login(login_id):
                     self.streaming = False
                     self.queue_position = 0
                     self.queue_wait = ""

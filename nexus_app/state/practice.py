@@ -282,10 +282,10 @@ class PracticeState(AuthState):
         elif key == "Enter" and self.phase == "result":
             self._next()
 
-    def _wants_feedback(self, user_id: int, attempt_id: int) -> bool:
-        """Still the same student on the same answer (not moved on, left or logged out)."""
+    def _wants_feedback(self, login_id: str, attempt_id: int) -> bool:
+        """Still the same login on the same answer (not moved on, left or logged out)."""
         return (
-            self.user_id == user_id
+            self._same_login(login_id)
             and self.attempt_id == attempt_id
             and self._feedback_for == attempt_id
         )
@@ -294,6 +294,7 @@ class PracticeState(AuthState):
     async def stream_feedback(self):
         async with self:
             actor = self.require("siswa")
+            login_id = self._login_nonce
             attempt_id = self.attempt_id
             self.feedback_text = ""
             self.feedback_notice = ""
@@ -308,7 +309,7 @@ class PracticeState(AuthState):
             async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
                 async for update in stream:
                     async with self:
-                        if not self._wants_feedback(actor.id, attempt_id):
+                        if not self._wants_feedback(login_id, attempt_id):
                             break
                         if update.kind == "queue":
                             self.feedback_queue = update.position
@@ -324,11 +325,11 @@ class PracticeState(AuthState):
                             self.feedback_notice = update.notice
         except ServiceError as exc:
             async with self:
-                if self._wants_feedback(actor.id, attempt_id):
+                if self._wants_feedback(login_id, attempt_id):
                     self.feedback_text = exc.message
         finally:
             async with self:
-                if self.attempt_id == attempt_id:
+                if self.attempt_id == attempt_id and self._same_login(login_id):
                     self.feedback_busy = False
                     self.feedback_queue = 0
 

@@ -38,7 +38,9 @@ def test_unknown_job(engine: Engine) -> None:
 def test_run_and_list(engine: Engine) -> None:
     result = runner.invoke(jobs_app, ["run", "cleanup_sessions"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("cleanup_sessions: removed 0 expired sessions (")
+    assert result.stdout.startswith(
+        "cleanup_sessions: removed 0 expired sessions and 0 login attempts older than 30 days ("
+    )
     # An operator's run right after is not treated as a duplicate of the first.
     assert runner.invoke(jobs_app, ["run", "cleanup_sessions"]).exit_code == 0
     listed = runner.invoke(jobs_app, ["list"])

@@ -78,8 +78,19 @@ def test_cleanup_sessions_job(engine: Engine) -> None:
     auth.login(username="siswa01", password="kata-sandi-aman")
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE sessions SET expires_at = :t"), {"t": utcnow()})
+        # The two successful logins are recent; one old failure is past the 30 days.
+        conn.execute(
+            sa.text(
+                "INSERT INTO login_attempts (username, succeeded, ip_address, created_at) "
+                "VALUES ('siswa01', :f, '10.0.0.9', :t)"
+            ),
+            {"f": False, "t": utcnow() - timedelta(days=31)},
+        )
     outcome = job_service.run_job("cleanup_sessions")
-    assert outcome.status == "success" and outcome.detail == "removed 2 expired sessions"
+    assert outcome.status == "success"
+    assert outcome.detail == "removed 2 expired sessions and 1 login attempts older than 30 days"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM login_attempts")).scalar() == 2
 
 
 def test_two_workers_firing_the_same_slot_run_it_once(engine: Engine, register_job) -> None:

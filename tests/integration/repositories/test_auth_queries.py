@@ -39,6 +39,14 @@ def test_create_and_validate_session_token(session: Session) -> None:
     assert (
         sessions.validate_session_token(session=session, token_hash="digest-1", now=later) is None
     )
+    # The absolute cap: a session created before `created_after` is refused while unexpired.
+    cap = row.created_at + timedelta(seconds=1)
+    assert (
+        sessions.validate_session_token(
+            session=session, token_hash="digest-1", now=now, created_after=cap
+        )
+        is None
+    )
 
 
 def test_cleanup_expired_sessions_removes_only_expired(session: Session) -> None:

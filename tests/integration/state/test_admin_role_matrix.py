@@ -76,7 +76,7 @@ def _arguments(cls: type[AuthState], name: str) -> list[Any]:
 def _instance(cls: type[AuthState], token: str) -> AuthState:
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
     state = root.get_substate(cls.get_full_name().split("."))
-    state.token = token
+    state._session_digest = auth.hash_token(token)
     return state  # type: ignore[return-value]
 
 
