@@ -607,12 +607,23 @@ def end_session(*, actor: CurrentUser, session_id: str) -> str:
         return row.id
 
 
+def _may_review(session: Session, actor: CurrentUser, owner_id: int) -> bool:
+    if actor.role == "admin" or owner_id == actor.id:
+        return True
+    if actor.role != "guru":
+        return False
+    owner = user_repo.get_user(session=session, user_id=owner_id)
+    classes = user_repo.list_teacher_classes(session=session, teacher_id=actor.id)
+    return owner is not None and owner.class_name is not None and owner.class_name in classes
+
+
 def session_review(*, actor: CurrentUser, session_id: str) -> SessionReview:
     """The session-statistics query and its per-item breakdown; students see their own,
-    teachers and admins any."""
+    teachers their classes' students', admins any."""
     with unit_of_work() as session:
         row = study_repo.get_study_session(session=session, session_id=session_id)
-        if row is None or (actor.role == "siswa" and row.user_id != actor.id):
+        if row is None or not _may_review(session, actor, row.user_id):
+            # The same answer as a missing session: an id is no hint that it exists.
             raise NotFound("Sesi latihan tidak ditemukan.")
         stats = attempt_repo.get_session_statistics(
             session=session, user_id=row.user_id, session_id=row.id

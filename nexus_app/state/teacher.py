@@ -80,6 +80,9 @@ class TeacherState(AuthState):
         self._refresh()
 
     def _refresh(self) -> None:
+        # Outside the try below: a dead session must reach the app's handler (to /login),
+        # not end up as an error line on the page.
+        self.require("guru", "admin")
         self.drill_open = False
         if not self.view_key:
             return

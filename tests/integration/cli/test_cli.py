@@ -15,7 +15,7 @@ NEXUS = str(ROOT / ".venv" / "bin" / "nexus")
 
 
 def nexus(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([NEXUS, *args], input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run([NEXUS, *args], input=stdin, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize(

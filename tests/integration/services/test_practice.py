@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
+from nexus_app.repositories import users as user_repo
 from nexus_app.services import auth, practice
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -259,6 +261,27 @@ def test_other_students_cannot_read_or_answer_a_session(engine: Engine, student)
     with pytest.raises(NotFound):
         _answer(view, other)
     teacher = auth.create_user(username="guru01", password="kata-sandi-1", role="guru")
-    assert practice.session_review(actor=teacher, session_id=view.session_id).total == 0
     with pytest.raises(PermissionDenied):
         practice.start_session(actor=teacher, section="PU")
+
+
+def test_teachers_review_only_their_classes_sessions(engine: Engine, student) -> None:
+    """Hardening finding 6: a guru opened any student's session review by its id."""
+    pupil = auth.create_user(
+        username="siswa_kelas", password="kata-sandi-1", role="siswa", class_name="XII-1"
+    )
+    view = practice.start_session(actor=pupil, section="PU")
+    own_teacher = auth.create_user(username="guru_kelas", password="kata-sandi-1", role="guru")
+    other_teacher = auth.create_user(username="guru_lain", password="kata-sandi-1", role="guru")
+    admin = auth.create_user(username="admin_uji", password="kata-sandi-1", role="admin")
+    with unit_of_work() as session:
+        user_repo.assign_class(session=session, teacher_id=own_teacher.id, class_name="XII-1")
+        user_repo.assign_class(session=session, teacher_id=other_teacher.id, class_name="XII-2")
+    assert practice.session_review(actor=own_teacher, session_id=view.session_id).total == 0
+    assert practice.session_review(actor=admin, session_id=view.session_id).total == 0
+    with pytest.raises(NotFound):
+        practice.session_review(actor=other_teacher, session_id=view.session_id)
+    # A student with no class is nobody's: only they and admins see the session.
+    classless = practice.start_session(actor=student, section="PU")
+    with pytest.raises(NotFound):
+        practice.session_review(actor=own_teacher, session_id=classless.session_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -45,7 +46,9 @@ GENEROUS = 120.0  # seconds: only a stuck server reaches these
 def _state(cls: type[S], token: str) -> S:
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
     state = root.get_substate(cls.get_full_name().split("."))
-    state.token = token
+    # What a login leaves in the tab: the session's digest and a fresh login nonce.
+    state._session_digest = auth.hash_token(token)
+    state._login_nonce = uuid.uuid4().hex
     return state  # type: ignore[return-value]
 
 
