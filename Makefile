@@ -21,7 +21,7 @@ export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev lint services clean
+.PHONY: run test install install-dev lint services clean screenshots
 
 ## make run: install, migrate, seed the demo school, serve on http://localhost:$(PORT)
 run: install
@@ -71,6 +71,11 @@ $(STAMPS)/bun:
 	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
 	$(REFLEX_BUN_PATH) --version >/dev/null
 	@mkdir -p $(STAMPS) && touch $@
+
+## make screenshots: run the browser tests and keep their screenshots in docs/screenshots
+## (a normal test run writes them to a temporary folder and leaves the tree clean)
+screenshots: install-dev services
+	NEXUS_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
 
 lint: install-dev
 	$(BIN)/ruff check .

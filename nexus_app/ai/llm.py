@@ -24,11 +24,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import contextlib
 import statistics
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,6 +457,17 @@ class _QueuedModel:
         )
 
 
+_LOADED: weakref.WeakSet[LocalLLM] = weakref.WeakSet()
+
+
+@atexit.register
+def _unload_models_at_exit() -> None:
+    # llama.cpp's own finaliser runs during interpreter teardown, when the module globals it
+    # calls are already gone, and prints a TypeError traceback; free the models before that.
+    for model in list(_LOADED):
+        model.unload()
+
+
 class LocalLLM(_QueuedModel):
     """A GGUF chat model run by llama.cpp on the CPU."""
 
@@ -493,6 +506,15 @@ class LocalLLM(_QueuedModel):
         self.n_ctx = n_ctx
         if queue is not None:
             self.queue = queue
+        _LOADED.add(self)
+
+    def unload(self) -> None:
+        """Free the model now. Skipped while a generation holds or waits for the slot:
+        freeing it under a running llama.cpp call would crash the process."""
+        if len(self.queue):
+            return
+        with contextlib.suppress(Exception):
+            self._llama.close()
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))

@@ -1,6 +1,6 @@
 """Grounded answers: retrieval → short Indonesian prompt → streamed answer → support check.
 
-The small default model invents facts and does not refuse on its own (DESIGN.md), so honesty
+The small default model invents facts and does not refuse on its own (docs/ai.md), so honesty
 comes from outside the model:
 
 1. **Not covered.** If the retrieval relevance is below the threshold

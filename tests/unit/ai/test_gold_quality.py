@@ -103,7 +103,7 @@ def test_not_covered_questions_are_refused(
             false_refusals.append(g["question"])
     assert refused_uncovered >= MIN_REFUSED_OF_8
     assert len(false_refusals) <= MAX_FALSE_REFUSALS, false_refusals
-    # The example from DESIGN.md, asked of the math book.
+    # An out-of-book question (docs/ai.md), asked of the math book.
     res = retrievers["MAT_10"].search("Siapa presiden pertama Indonesia?")
     assert not res.covered
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -310,3 +312,38 @@ def test_real_packaged_model_streams_a_short_indonesian_answer(real_llm: LocalLL
     for _ in gen2:
         cancel.set()
     assert gen2.stats.stop_reason == "cancelled" and gen2.stats.completion_tokens <= 3
+
+
+@pytest.mark.llm
+def test_a_process_that_loaded_the_model_exits_without_a_finaliser_traceback() -> None:
+    """llama.cpp's finaliser printed a TypeError at exit when it ran during interpreter
+    teardown, after the module functions it calls were gone. The script makes that happen
+    for sure: its first exit hook (which runs last) removes the function the finaliser needs.
+    """
+    try:
+        models.find_llm_model()
+    except ModelUnavailable as exc:
+        pytest.skip(f"default model not joined: {exc}")
+    script = (
+        "import atexit\n"
+        "import llama_cpp.llama_cpp as native\n"
+        "atexit.register(setattr, native, 'llama_model_free', None)\n"
+        "from nexus_app.ai.llm import LocalLLM\n"
+        "model = LocalLLM(n_ctx=256)\n"
+        "assert model.count_tokens('halo') > 0\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Exception ignored" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.llm
+def test_unload_waits_for_no_one_in_line(real_llm: LocalLLM) -> None:
+    ticket = real_llm.queue.take_ticket()
+    try:
+        real_llm.unload()  # someone holds the slot: the model stays
+        assert real_llm.count_tokens("halo") > 0
+    finally:
+        real_llm.queue.release(ticket)

@@ -65,7 +65,7 @@ def test_support_check_rejects_the_presiden_answer_over_a_math_context() -> None
     assert not result.supported
     assert result.sentences[0].overlap < 0.6
     assert "presiden" in result.sentences[0].missing_terms
-    # Same sentence over a physics context fails too (DESIGN.md's observed failure).
+    # Same sentence over a physics context fails too (the invented answer docs/ai.md describes).
     assert not support_check("Presiden pertama Indonesia adalah Indonesia.", [PHYSICS]).supported
 
 
