@@ -47,6 +47,7 @@ Update = dict[str, Any]
 # (_result) => {addEvents([ReflexEvent("<event>", {<arg>:_result})])}
 _CALLBACK = re.compile(r'ReflexEvent\("(?P<event>[^"]+)",\s*\{(?P<arg>\w+):_result\}\)')
 _JS_STRING = r"'((?:[^'\\]|\\.)*)'"
+_JSON_STRING = r"\"[0-9a-f]*\""  # a request id as json.dumps writes it
 
 
 def var_key(name: str) -> str:
@@ -224,6 +225,11 @@ class Tab:
         for statement in (s.strip() for s in code.split(";")):
             if m := re.fullmatch(rf"localStorage\.getItem\({_JS_STRING}\)", statement):
                 result = self.local_storage.get(m[1])
+            elif m := re.fullmatch(
+                rf"\[({_JSON_STRING}),\s*localStorage\.getItem\({_JS_STRING}\)\]", statement
+            ):
+                # The token request names itself: [request id, token].
+                result = [json.loads(m[1]), self.local_storage.get(m[2])]
             elif m := re.fullmatch(rf"localStorage\.setItem\({_JS_STRING},\s*(.+)\)", statement):
                 self.local_storage[m[1]] = str(json.loads(m[2]))
             elif m := re.fullmatch(rf"localStorage\.removeItem\({_JS_STRING}\)", statement):

@@ -86,6 +86,9 @@ class AuthState(rx.State):
     # answer was when it brought no session ("missing" or "invalid").
     _token_asked_at: float = 0.0
     _token_answer: str = ""
+    # Which request the answer must name: an answer to an earlier page's request (the tab
+    # moved on before it came back) says nothing about the browser's token now.
+    _token_request: str = ""
 
     @rx.var
     def is_logged_in(self) -> bool:
@@ -176,17 +179,23 @@ class AuthState(rx.State):
         if self._token_answer:
             return None  # the browser has answered for this page load
         self._token_asked_at = time.time()
+        self._token_request = uuid.uuid4().hex
         return rx.call_script(
-            f"localStorage.getItem('{TOKEN_KEY}')", callback=AuthState.adopt_token
+            f"[{json.dumps(self._token_request)}, localStorage.getItem('{TOKEN_KEY}')]",
+            callback=AuthState.adopt_token,
         )
 
     @rx.event
-    def adopt_token(self, token: Any = None):
-        """The browser's answer to `_identify`: its raw token (or null). Only the digest is
-        kept. An answer nobody asked for is ignored."""
+    def adopt_token(self, answer: Any = None):
+        """The browser's answer to `_identify`: [request id, raw token or null]. Only the
+        digest is kept. An answer nobody asked for, or to an earlier request, is ignored."""
         if not self._token_pending():
             return None
+        if not (isinstance(answer, list) and len(answer) == 2 and answer[0] == self._token_request):
+            return None
         self._token_asked_at = 0.0
+        self._token_request = ""
+        token = answer[1]
         raw = token if isinstance(token, str) else ""
         events: list[Any] = []
         if not raw:

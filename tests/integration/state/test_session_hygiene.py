@@ -251,14 +251,18 @@ def test_a_new_tab_fetches_the_token_once_and_keeps_only_its_digest(engine: Engi
     root = _tree("/admin")
     tab = _sub(root, AuthState)
     ask = _call(tab, "guard", ["admin"])
-    assert _arg(ask, "javascript_code") == "localStorage.getItem('nexus_token')"
+    request = tab._token_request
+    assert _arg(ask, "javascript_code") == f"[\"{request}\", localStorage.getItem('nexus_token')]"
     assert "adopt_token" in _arg(ask, "callback")
     # The page's own load, queued behind the guard, waits instead of going to /login.
     with pytest.raises(SessionPending) as pending:
         _call(_sub(root, AdminOverviewState), "load")
     assert handle_backend_error(pending.value) is None
 
-    events = _call(tab, "adopt_token", token)
+    # An answer to an earlier request (the tab moved on before it came back) is ignored.
+    assert _call(tab, "adopt_token", ["an-earlier-request", None]) is None
+    assert _call(tab, "adopt_token", token) is None  # and so is a bare token
+    events = _call(tab, "adopt_token", [request, token])
     assert events[-1].fn is OnLoadInternalState.on_load_internal.fn  # the load runs again
     assert tab.username == "admin_serah" and tab._session_digest == auth.hash_token(token)
     assert token not in _everything(root)
@@ -266,14 +270,15 @@ def test_a_new_tab_fetches_the_token_once_and_keeps_only_its_digest(engine: Engi
     _call(_sub(root, AdminOverviewState), "load")
     # An answer nobody asked for is ignored (no switching users by a crafted event).
     other = auth.login(username="siswa_serah", password=PASSWORD).token
-    assert _call(tab, "adopt_token", other) is None and tab.username == "admin_serah"
+    assert _call(tab, "adopt_token", [request, other]) is None
+    assert tab.username == "admin_serah"
 
 
 def test_a_forged_token_is_dropped_and_the_tab_goes_to_login(engine: Engine, people) -> None:
     root = _tree("/admin")
     tab = _sub(root, AuthState)
     _call(tab, "guard", ["admin"])
-    events = _call(tab, "adopt_token", "forged-token-value")
+    events = _call(tab, "adopt_token", [tab._token_request, "forged-token-value"])
     assert _arg(events[0], "javascript_code") == "localStorage.removeItem('nexus_token')"
     redirect = _call(tab, "guard", ["admin"])
     assert _arg(redirect, "path") == "/login"
