@@ -145,6 +145,34 @@ def assign_class(*, session: Session, teacher_id: int, class_name: str) -> None:
         session.flush()
 
 
+def unassign_class(*, session: Session, teacher_id: int, class_name: str) -> bool:
+    """Whether the teacher taught the class (and now no longer does)."""
+    result = session.exec(
+        delete(ClassAssignment).where(  # type: ignore[call-overload]
+            col(ClassAssignment.teacher_id) == teacher_id,
+            col(ClassAssignment.class_name) == class_name,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def list_classes_by_teacher(
+    *, session: Session, teacher_ids: Collection[int]
+) -> dict[int, list[str]]:
+    """The classes of many teachers at once (one query for a page of the user list)."""
+    found: dict[int, list[str]] = {}
+    wanted = sorted(set(teacher_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = session.exec(
+            select(ClassAssignment.teacher_id, ClassAssignment.class_name)
+            .where(col(ClassAssignment.teacher_id).in_(wanted[start : start + _IN_CHUNK]))
+            .order_by(col(ClassAssignment.class_name))
+        ).all()
+        for teacher_id, class_name in rows:
+            found.setdefault(int(teacher_id), []).append(class_name)
+    return found
+
+
 def list_teacher_classes(*, session: Session, teacher_id: int) -> list[str]:
     return list(
         session.exec(
@@ -336,3 +364,34 @@ def clear_login_failures(*, session: Session, username: str) -> int:
         )
     )
     return int(result.rowcount or 0)
+
+
+def email_taken_by_other(*, session: Session, email: str, user_id: int) -> bool:
+    """Whether another account (deleted ones too: the column is unique) has this email,
+    compared case-insensitively."""
+    return (
+        session.exec(
+            select(User.id).where(
+                sa.func.lower(User.email) == email.lower(), col(User.id) != user_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def set_profile(
+    *,
+    session: Session,
+    user: User,
+    full_name: str,
+    email: str | None,
+    class_name: str | None,
+    grade: int | None,
+) -> None:
+    """Name, email, class and grade only: the id, and with it every answer, stays."""
+    user.full_name = full_name
+    user.email = email
+    user.class_name = class_name
+    user.grade = grade
+    session.add(user)
+    session.flush()

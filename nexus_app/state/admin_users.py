@@ -34,6 +34,17 @@ def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
         "class_name": row.class_name or "–",
         "grade": "–" if row.grade is None else str(row.grade),
         "email": row.email or "–",
+        # The list's "Kelas" column: a student's class, the classes a guru teaches.
+        "class_cell": (
+            ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
+            if row.role == "guru"
+            else row.class_name or "–"
+        ),
+        # The edit form's starting values (empty, not "–").
+        "full_name_raw": row.full_name,
+        "class_raw": row.class_name,
+        "grade_raw": "" if row.grade is None else str(row.grade),
+        "email_raw": row.email,
         "active": "1" if row.is_active else "",
         "status": "Aktif" if row.is_active else "Nonaktif",
         "last_login": row.last_login.strftime(TIME_FORMAT) if row.last_login else "belum pernah",
@@ -98,6 +109,10 @@ class AdminUsersState(AuthState):
     panel_error: str = ""
     panel_message: str = ""
     reset_password_shown: str = ""  # the new password, shown once
+    profile_key: int = 0  # bumped when the panel shows another state of the account
+    panel_classes: list[str] = []  # a guru's classes
+    class_options: list[str] = []  # classes that have students, to pick from
+    class_form_key: int = 0
 
     @rx.var
     def page_text(self) -> str:
@@ -216,6 +231,7 @@ class AdminUsersState(AuthState):
         self.create_message = ""
         self.created_password = ""
         is_student = self.new_role == "siswa"
+        is_teacher = self.new_role == "guru"
         try:
             # argon2 hashing runs in its own thread pool, off the event loop.
             created = await run_password_work(
@@ -228,6 +244,7 @@ class AdminUsersState(AuthState):
                 grade=form_data.get("grade") if is_student else None,
                 email=str(form_data.get("email") or ""),
                 password=str(form_data.get("password") or ""),
+                classes=str(form_data.get("classes") or "") if is_teacher else None,
             )
         except ServiceError as exc:
             self.create_error = exc.message
@@ -378,11 +395,16 @@ class AdminUsersState(AuthState):
         self.panel_error = ""
         self.panel_message = ""
         self.reset_password_shown = ""
+        self.panel_classes = []
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
         self.selected = _user_dict(row, actor.id)
         self.panel_role = row.role
+        self.panel_classes = list(row.classes)
+        self.profile_key += 1
+        if row.role == "guru":
+            self.class_options = user_admin.class_choices(actor=actor)
 
     @rx.event
     def open_user(self, user_id: str) -> None:
@@ -503,3 +525,72 @@ class AdminUsersState(AuthState):
     async def reset_password_generated(self) -> None:
         actor = self.require("admin")
         await self._reset(actor, None)
+
+    # --- profile and a guru's classes ----------------------------------------------------
+
+    @rx.event
+    def save_profile(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        is_student = self.selected.get("role") == "siswa"
+        try:
+            row = user_admin.update_profile(
+                actor=actor,
+                user_id=self.selected_id,
+                full_name=str(form_data.get("full_name") or ""),
+                class_name=str(form_data.get("class_name") or "") if is_student else None,
+                grade=form_data.get("grade") if is_student else None,
+                email=str(form_data.get("email") or ""),
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(row, actor)
+        self.panel_message = f"Data {row.username} disimpan."
+        self._reload(actor)
+
+    @rx.event
+    def add_class(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            # Typing a class nobody is in yet is allowed here: its students may come later.
+            change = user_admin.assign_class(
+                actor=actor,
+                user_id=self.selected_id,
+                class_name=str(form_data.get("class_name") or ""),
+                allow_empty=True,
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self.panel_classes = list(change.classes)
+        self.class_form_key += 1
+        if not change.changed:
+            self.panel_message = f"{change.username} sudah mengajar {change.class_name}."
+        elif change.has_students:
+            self.panel_message = f"{change.username} sekarang mengajar {change.class_name}."
+        else:
+            self.panel_message = (
+                f"{change.username} sekarang mengajar {change.class_name}. Kelas ini belum "
+                "punya siswa: periksa penulisannya, atau impor siswanya dengan kelas yang sama."
+            )
+        self._reload(actor)
+
+    @rx.event
+    def remove_class(self, class_name: str) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            change = user_admin.unassign_class(
+                actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self.panel_classes = list(change.classes)
+        self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
+        self._reload(actor)
