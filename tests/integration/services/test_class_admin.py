@@ -295,3 +295,18 @@ def test_csv_classes_column_and_the_message_for_a_guru_with_a_class(engine: Engi
     assert report.ok and report.imported == 2, report.errors
     rows = {r.username: r for r in user_admin.list_users(actor=admin).rows}
     assert rows["g1"].classes == ("XII IPA 1", "XII IPA 3")
+
+
+def test_teacher_notices_for_classes_without_students_and_nothing_to_map(
+    engine: Engine, admin
+) -> None:
+    auth.create_user(username="guru1", password=PASSWORD, role="guru")
+    user_admin.assign_class_by_username(username="guru1", class_name="X-1", allow_empty=True)
+    guru = _login("guru1")
+    assert "(X-1) belum memiliki siswa" in teacher.options(actor=guru).notice
+    auth.create_user(username="ani", password=PASSWORD, role="siswa", class_name="X-1", grade=10)
+    # Students, but no bank and no subject yet: nothing to map, and who can fix it.
+    for actor in (guru, admin):
+        assert "Belum ada bank soal" in teacher.options(actor=actor).notice
+    _bank()
+    assert teacher.options(actor=guru).notice == ""
