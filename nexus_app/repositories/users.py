@@ -395,3 +395,60 @@ def set_profile(
     user.grade = grade
     session.add(user)
     session.flush()
+
+
+def list_class_members(*, session: Session, class_name: str, lock: bool = False) -> list[User]:
+    """Every student of a class, active or not (not deleted), by username; with `lock`,
+    row-locked on PostgreSQL until the transaction ends."""
+    query = (
+        select(User)
+        .where(
+            User.role == "siswa",
+            User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.class_name == class_name,
+        )
+        .order_by(col(User.username))
+    )
+    if lock:
+        query = query.with_for_update()
+    return list(session.exec(query).all())
+
+
+def list_class_teacher_names(*, session: Session, class_name: str) -> list[str]:
+    """Usernames of the teachers assigned to a class."""
+    return list(
+        session.exec(
+            select(User.username)
+            .join(ClassAssignment, col(ClassAssignment.teacher_id) == col(User.id))
+            .where(ClassAssignment.class_name == class_name)
+            .order_by(col(User.username))
+        ).all()
+    )
+
+
+def move_students(*, session: Session, users: list[User], class_name: str, grade_step: int) -> None:
+    """Put students in another class, their grade moved by `grade_step` (0 or 1)."""
+    for user in users:
+        user.class_name = class_name
+        if user.grade is not None:
+            user.grade += grade_step
+        session.add(user)
+    session.flush()
+
+
+def rename_class_assignments(*, session: Session, old: str, new: str) -> int:
+    """Teachers of `old` now teach `new` (one row each: a teacher who had both keeps one)."""
+    rows = list(session.exec(select(ClassAssignment).where(ClassAssignment.class_name == old)))
+    for row in rows:
+        taken = session.exec(
+            select(ClassAssignment.id).where(
+                ClassAssignment.teacher_id == row.teacher_id, ClassAssignment.class_name == new
+            )
+        ).first()
+        if taken is None:
+            row.class_name = new
+            session.add(row)
+        else:
+            session.delete(row)
+    session.flush()
+    return len(rows)

@@ -310,3 +310,113 @@ def test_teacher_notices_for_classes_without_students_and_nothing_to_map(
         assert "Belum ada bank soal" in teacher.options(actor=actor).notice
     _bank()
     assert teacher.options(actor=guru).notice == ""
+
+
+def test_kenaikan_kelas_moves_a_whole_class_with_a_preview(engine: Engine, admin) -> None:
+    _bank()
+    for username, class_name, grade in (
+        ("ani", "X-1", 10),
+        ("budi", "X-1", 10),
+        ("citra", "XI-1", 11),
+        ("dodi", "XII-1", 12),
+    ):
+        auth.create_user(
+            username=username, password=PASSWORD, role="siswa", class_name=class_name, grade=grade
+        )
+    auth.create_user(username="wali", password=PASSWORD, role="guru")
+    user_admin.assign_class_by_username(username="wali", class_name="X-1")
+    ani = _login("ani")
+    _practise(ani, 3, "C")
+
+    plan = user_admin.preview_class_move(
+        actor=admin, class_name="x-1", new_class_name="XI-2", grade_mode="up"
+    )
+    assert (plan.old, plan.new, plan.grade_step) == ("X-1", "XI-2", 1)
+    assert [(s.username, s.grade_before, s.grade_after) for s in plan.students] == [
+        ("ani", 10, 11),
+        ("budi", 10, 11),
+    ]
+    assert plan.teachers == ("wali",)
+    with engine.connect() as conn:  # a preview writes nothing
+        assert (
+            conn.execute(sa.text("SELECT COUNT(*) FROM users WHERE class_name = 'X-1'")).scalar()
+            == 2
+        )
+
+    # A student joined X-1 after the preview: the confirmed list no longer holds.
+    auth.create_user(username="eka", password=PASSWORD, role="siswa", class_name="X-1", grade=10)
+    with pytest.raises(Conflict, match="berubah sejak pratinjau"):
+        user_admin.move_class(
+            actor=admin,
+            class_name="X-1",
+            new_class_name="XI-2",
+            grade_mode="up",
+            fingerprint=plan.fingerprint,
+        )
+    plan = user_admin.preview_class_move(
+        actor=admin, class_name="X-1", new_class_name="XI-2", grade_mode="up"
+    )
+    done = user_admin.move_class(
+        actor=admin,
+        class_name="X-1",
+        new_class_name="XI-2",
+        grade_mode="up",
+        fingerprint=plan.fingerprint,
+    )
+    assert len(done.students) == 3
+    with engine.connect() as conn:
+        moved = conn.execute(
+            sa.text(
+                "SELECT username, class_name, grade FROM users "
+                "WHERE role = 'siswa' ORDER BY username"
+            )
+        ).all()
+        assert (
+            conn.execute(
+                sa.text("SELECT COUNT(*) FROM attempts WHERE user_id = :u"), {"u": ani.id}
+            ).scalar()
+            == 3
+        )
+    assert [tuple(r) for r in moved] == [
+        ("ani", "XI-2", 11),
+        ("budi", "XI-2", 11),
+        ("citra", "XI-1", 11),
+        ("dodi", "XII-1", 12),
+        ("eka", "XI-2", 11),
+    ]
+    # The teacher went with the class and still sees ani's answers.
+    overview = teacher.class_overview(actor=_login("wali"), view_key="section:PU")
+    assert sorted(_names(overview)) == ["ani", "budi", "eka"]
+    assert {w.username: w.answers for w in overview.weekly}["ani"] == 3
+
+    # Refusals: a class 12 cannot go up, classes are not merged, nonsense is named.
+    with pytest.raises(InvalidInput, match=r"1 siswa sudah kelas 12 \(dodi\)"):
+        user_admin.preview_class_move(
+            actor=admin, class_name="XII-1", new_class_name="XIII-1", grade_mode="up"
+        )
+    with pytest.raises(Conflict, match="sudah punya 1 siswa"):
+        user_admin.preview_class_move(actor=admin, class_name="XI-2", new_class_name="xi-1")
+    with pytest.raises(InvalidInput, match="tidak punya siswa"):
+        user_admin.preview_class_move(actor=admin, class_name="X-9", new_class_name="X-8")
+    with pytest.raises(InvalidInput, match="sama dengan yang lama"):
+        user_admin.preview_class_move(actor=admin, class_name="XI-2", new_class_name="XI-2")
+    with pytest.raises(InvalidInput, match="tingkat tetap"):
+        user_admin.preview_class_move(
+            actor=admin, class_name="XI-2", new_class_name="XI-3", grade_mode="down"
+        )
+    # A plain rename keeps the grade; without move_teachers the guru stays on the old name.
+    renamed = user_admin.preview_class_move(
+        actor=admin, class_name="XI-1", new_class_name="XI IPA 1", move_teachers=False
+    )
+    user_admin.move_class(
+        actor=admin,
+        class_name="XI-1",
+        new_class_name="XI IPA 1",
+        move_teachers=False,
+        fingerprint=renamed.fingerprint,
+    )
+    assert user_admin.get_user(actor=admin, user_id=_login("citra").id).grade == 11
+    with pytest.raises(PermissionDenied):
+        user_admin.preview_class_move(
+            actor=_login("wali"), class_name="XI-2", new_class_name="XI-3"
+        )
