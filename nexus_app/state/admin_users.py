@@ -110,6 +110,18 @@ class AdminUsersState(AuthState):
     panel_message: str = ""
     reset_password_shown: str = ""  # the new password, shown once
     profile_key: int = 0  # bumped when the panel shows another state of the account
+    # Rename a class / kenaikan kelas: a preview first, then the move.
+    move_classes: list[str] = []
+    move_grade_mode: str = "up"
+    move_teachers: bool = True
+    move_rows: list[dict[str, str]] = []
+    move_summary: str = ""
+    move_error: str = ""
+    move_message: str = ""
+    move_form_key: int = 0
+    # What the admin saw in the preview (backend only): the move must match it.
+    _move_request: dict[str, str] = {}
+    _move_fingerprint: str = ""
     panel_classes: list[str] = []  # a guru's classes
     class_options: list[str] = []  # classes that have students, to pick from
     class_form_key: int = 0
@@ -149,6 +161,8 @@ class AdminUsersState(AuthState):
         self.total = result.total
         self.page = result.page
         self.pages = result.pages
+        # Any change to the list (an import, a moved student) may change the classes.
+        self.move_classes = user_admin.class_choices(actor=actor)
 
     @rx.event
     def load(self) -> None:
@@ -160,6 +174,8 @@ class AdminUsersState(AuthState):
         self.reset_password_shown = ""
         self._clear_import()
         self._close_panel()
+        self._clear_move()
+        self.move_message = ""
         self._reload(actor)
 
     def _forget_secrets(self) -> None:
@@ -594,3 +610,102 @@ class AdminUsersState(AuthState):
         self.panel_classes = list(change.classes)
         self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
         self._reload(actor)
+
+    # --- rename a class / kenaikan kelas ---------------------------------------------------
+
+    def _clear_move(self) -> None:
+        self.move_rows = []
+        self.move_summary = ""
+        self.move_error = ""
+        self._move_request = {}
+        self._move_fingerprint = ""
+
+    @rx.event
+    def set_move_grade_mode(self, value: str) -> None:
+        self.require("admin")
+        self.move_grade_mode = value if value in user_admin.GRADE_MODES else "keep"
+        self._clear_move()
+
+    @rx.event
+    def set_move_teachers(self, value: bool) -> None:
+        self.require("admin")
+        self.move_teachers = bool(value)
+        self._clear_move()
+
+    @rx.event
+    def preview_move(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self._clear_move()
+        self.move_message = ""
+        request = {
+            "class_name": str(form_data.get("move_from") or ""),
+            "new_class_name": str(form_data.get("move_to") or ""),
+            "grade_mode": self.move_grade_mode,
+        }
+        try:
+            plan = user_admin.preview_class_move(
+                actor=actor, move_teachers=self.move_teachers, **request
+            )
+        except ServiceError as exc:
+            self.move_error = exc.message
+            return
+        self._move_request = request
+        self._move_fingerprint = plan.fingerprint
+        self.move_rows = [
+            {
+                "username": m.username,
+                "full_name": m.full_name or "–",
+                "grade": (
+                    "–"
+                    if m.grade_before is None
+                    else f"{m.grade_before} → {m.grade_after}"
+                    if m.grade_before != m.grade_after
+                    else str(m.grade_before)
+                ),
+                "status": "Aktif" if m.is_active else "Nonaktif",
+            }
+            for m in plan.students
+        ]
+        self.move_summary = _move_summary(plan, done=False)
+
+    @rx.event
+    def cancel_move(self) -> None:
+        self.require("admin")
+        self._clear_move()
+
+    @rx.event
+    def confirm_move(self) -> None:
+        actor = self.require("admin")
+        if not self._move_request:
+            self.move_error = "Lihat pratinjau terlebih dahulu."
+            return
+        try:
+            plan = user_admin.move_class(
+                actor=actor,
+                move_teachers=self.move_teachers,
+                fingerprint=self._move_fingerprint,
+                **self._move_request,
+            )
+        except ServiceError as exc:
+            self._clear_move()
+            self.move_error = exc.message
+            return
+        self._clear_move()
+        self.move_message = _move_summary(plan, done=True)
+        self.move_form_key += 1
+        self._reload(actor)
+
+
+def _move_summary(plan: user_admin.ClassMovePlan, *, done: bool) -> str:
+    count = len(plan.students)
+    grade = " dan naik satu tingkat" if plan.grade_step else ", tingkat tetap"
+    head = (
+        f"{count} siswa {'dipindahkan' if done else 'akan pindah'} dari {plan.old} ke "
+        f"{plan.new}{grade}. Riwayat latihan mereka tetap."
+    )
+    if not plan.teachers:
+        return head + " Kelas ini belum punya guru."
+    names = ", ".join(plan.teachers)
+    if plan.move_teachers:
+        return head + f" Guru kelas ini ({names}) ikut ke {plan.new}."
+    return head + f" Guru kelas ini ({names}) tetap tercatat di {plan.old}."

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 CLASS = "XI E2E 1"
 OTHER_CLASS = "XI E2E 2"
+NEXT_CLASS = "XII E2E 1"
 STUDENT_PASSWORD = "siswa-e2e-2026"
 GURU = "guru_e2e"
 GURU_PASSWORD = "guru-e2e-2026"
@@ -111,5 +112,21 @@ def test_admin_assigns_a_class_and_the_new_guru_sees_its_students(
         guru.goto("/teacher")
         expect(guru.locator("#heatmap")).to_contain_text("kls_e2e_01")
         expect(guru.locator("#heatmap")).not_to_contain_text("kls_e2e_02")
+
+        # Kenaikan kelas: the class goes a grade up under a new name, after a preview, and
+        # its guru goes with it.
+        page.locator("#move-from").select_option(CLASS)
+        page.locator("#move-to").fill(NEXT_CLASS)
+        page.locator("#move-preview-submit").click()
+        expect(page.locator("#move-summary")).to_contain_text(
+            f"1 siswa akan pindah dari {CLASS} ke {NEXT_CLASS}"
+        )
+        expect(page.locator("#move-summary")).to_contain_text(GURU)
+        expect(page.locator(".move-row")).to_have_count(1)
+        expect(page.locator("#move-preview")).to_contain_text("11 → 12")
+        page.locator("#move-confirm").click()
+        expect(page.locator("#move-message")).to_contain_text("1 siswa dipindahkan")
+        guru.goto("/teacher")
+        expect(guru.locator("#heatmap")).to_contain_text(f"kls_e2e_01 · {NEXT_CLASS}")
     finally:
         guru_context.close()
