@@ -112,6 +112,46 @@ def user_create(
     typer.echo(f"created {user.role} '{user.username}' (id {user.id})")
 
 
+@user_app.command("assign-class")
+def user_assign_class(
+    username: Annotated[str, typer.Option("--username", help="The teacher's login name.")],
+    class_name: Annotated[str, typer.Option("--class", help="Class, e.g. 'XII IPA 1'.")],
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="Allow a class no student is in yet."),
+    ] = False,
+) -> None:
+    """Let a guru see a class on /teacher."""
+    from nexus_app.services.user_admin import assign_class_by_username
+
+    change = run(
+        lambda: assign_class_by_username(
+            username=username, class_name=class_name, allow_empty=allow_empty
+        )
+    )
+    state = "assigned" if change.changed else "already assigned"
+    empty = "" if change.has_students else " (no students yet)"
+    typer.echo(
+        f"{change.username}: '{change.class_name}' {state}{empty}; "
+        f"classes: {', '.join(change.classes)}"
+    )
+
+
+@user_app.command("unassign-class")
+def user_unassign_class(
+    username: Annotated[str, typer.Option("--username", help="The teacher's login name.")],
+    class_name: Annotated[str, typer.Option("--class", help="Class, e.g. 'XII IPA 1'.")],
+) -> None:
+    """Take a class away from a guru."""
+    from nexus_app.services.user_admin import unassign_class_by_username
+
+    change = run(lambda: unassign_class_by_username(username=username, class_name=class_name))
+    typer.echo(
+        f"{change.username}: '{change.class_name}' removed; "
+        f"classes: {', '.join(change.classes) or 'none'}"
+    )
+
+
 @subject_app.command("create")
 def subject_create(
     grade: Annotated[int, typer.Option("--grade", help="10, 11 or 12.")],

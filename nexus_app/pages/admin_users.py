@@ -1,5 +1,5 @@
-"""/admin/users: Pengguna (search and paging, create, CSV import, role, (de)activation,
-password reset)."""
+"""/admin/users: Pengguna (search and paging, create, CSV import, profile edits, a guru's
+classes, role, (de)activation, password reset)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _user_row(row: rx.Var) -> rx.Component:
         rx.table.cell(rx.text(row["username"], weight="medium")),
         rx.table.cell(row["full_name"]),
         rx.table.cell(row["role_label"]),
-        rx.table.cell(row["class_name"]),
+        rx.table.cell(row["class_cell"], id="user-classes-" + row["username"]),
         rx.table.cell(row["grade"]),
         rx.table.cell(_status_badge(row)),
         rx.table.cell(row["last_login"]),
@@ -206,6 +206,148 @@ def _panel_role() -> rx.Component:
         ),
         align="center",
         spacing="3",
+    )
+
+
+def _panel_profile() -> rx.Component:
+    student_fields = rx.cond(
+        S.selected["role"] == "siswa",
+        rx.grid(
+            _field(
+                "Kelas",
+                rx.input(
+                    name="class_name",
+                    default_value=S.selected["class_raw"],
+                    id="panel-class",
+                    width=INPUT_WIDTH,
+                ),
+            ),
+            _field(
+                "Tingkat",
+                rx.el.select(
+                    rx.el.option("10", value="10"),
+                    rx.el.option("11", value="11"),
+                    rx.el.option("12", value="12"),
+                    name="grade",
+                    default_value=S.selected["grade_raw"],
+                    id="panel-grade",
+                    style=SELECT_STYLE,
+                ),
+            ),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+    )
+    return rx.form(
+        rx.vstack(
+            rx.grid(
+                _field(
+                    "Nama lengkap",
+                    rx.input(
+                        name="full_name",
+                        default_value=S.selected["full_name_raw"],
+                        id="panel-full-name",
+                        width=INPUT_WIDTH,
+                    ),
+                ),
+                _field(
+                    "Email (boleh kosong)",
+                    rx.input(
+                        name="email",
+                        type="email",
+                        default_value=S.selected["email_raw"],
+                        id="panel-email",
+                        width=INPUT_WIDTH,
+                    ),
+                ),
+                columns="2",
+                spacing="3",
+                width="100%",
+            ),
+            student_fields,
+            rx.text(
+                "Memindahkan siswa ke kelas lain tidak menghapus riwayat latihannya.",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.button("Simpan data", type="submit", id="panel-profile-save"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=S.save_profile,
+        # A new key remounts the uncontrolled inputs with the account's current values.
+        key=S.profile_key,
+        width="100%",
+    )
+
+
+def _panel_classes() -> rx.Component:
+    chips = rx.cond(
+        S.panel_classes.length() > 0,
+        rx.flex(
+            rx.foreach(
+                S.panel_classes,
+                lambda c: rx.badge(
+                    c,
+                    rx.icon_button(
+                        rx.icon("x", size=12),
+                        size="1",
+                        variant="ghost",
+                        on_click=S.remove_class(c),
+                        aria_label="Hapus kelas " + c,
+                        class_name="panel-class-remove",
+                    ),
+                    size="2",
+                    class_name="panel-class",
+                ),
+            ),
+            wrap="wrap",
+            spacing="2",
+            id="panel-classes",
+        ),
+        rx.text(
+            "Belum ada kelas: guru ini melihat halaman Kelas kosong.",
+            size="2",
+            color_scheme="gray",
+            id="panel-classes-empty",
+        ),
+    )
+    return rx.vstack(
+        rx.text("Kelas yang diajar", weight="medium"),
+        chips,
+        rx.form(
+            rx.hstack(
+                rx.el.input(
+                    name="class_name",
+                    list="panel-class-options",
+                    placeholder="Pilih atau ketik kelas, mis. XII IPA 1",
+                    auto_complete="off",
+                    id="panel-class-add",
+                    style={**SELECT_STYLE, "width": "280px"},
+                ),
+                rx.el.datalist(
+                    rx.foreach(S.class_options, lambda c: rx.el.option(value=c)),
+                    id="panel-class-options",
+                ),
+                rx.button(
+                    rx.icon("plus", size=16), "Tambah kelas", type="submit", id="panel-class-submit"
+                ),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            on_submit=S.add_class,
+            key=S.class_form_key,
+        ),
+        rx.text(
+            "Pilihan berisi kelas yang sudah punya siswa; kelas baru boleh diketik.",
+            size="1",
+            color_scheme="gray",
+        ),
+        spacing="2",
+        width="100%",
+        id="panel-classes-section",
     )
 
 
@@ -330,6 +472,8 @@ def _panel() -> rx.Component:
                     color_scheme="gray",
                 ),
                 success_callout(S.panel_message, "panel-message"),
+                _panel_profile(),
+                rx.cond(S.selected["role"] == "guru", _panel_classes()),
                 _panel_role(),
                 _panel_status(),
                 _panel_password(),
@@ -376,6 +520,18 @@ def _create_card() -> rx.Component:
             width="100%",
         ),
     )
+    teacher_fields = rx.cond(
+        S.new_role == "guru",
+        _field(
+            "Kelas yang diajar (boleh kosong; pisahkan dengan ;)",
+            rx.input(
+                name="classes",
+                placeholder="XII IPA 1; XII IPA 2",
+                id="new-classes",
+                width=INPUT_WIDTH,
+            ),
+        ),
+    )
     return rx.card(
         rx.vstack(
             rx.heading("Tambah pengguna", size="4"),
@@ -406,6 +562,7 @@ def _create_card() -> rx.Component:
                         rx.input(name="full_name", id="new-full-name", width=INPUT_WIDTH),
                     ),
                     student_fields,
+                    teacher_fields,
                     _field(
                         "Email (boleh kosong)",
                         rx.input(name="email", type="email", id="new-email", width=INPUT_WIDTH),
@@ -546,7 +703,8 @@ def _import_card() -> rx.Component:
             rx.heading("Impor dari CSV", size="4"),
             rx.text(
                 "Kolom: username, full_name, role (siswa/guru/admin), class_name dan grade "
-                "(10–12, wajib untuk siswa), email, password (boleh kosong: dibuat otomatis). "
+                "(10–12, wajib untuk siswa), email, password (boleh kosong: dibuat otomatis), "
+                "classes (kelas yang diajar guru, dipisah ';'). "
                 "Setiap baris diperiksa dulu; satu baris salah berarti tidak ada yang diimpor, "
                 "kecuali Anda memilih melewati baris yang salah.",
                 size="2",
@@ -610,6 +768,131 @@ def _import_card() -> rx.Component:
     )
 
 
+# --- rename a class / kenaikan kelas -------------------------------------------------------
+
+
+def _move_preview() -> rx.Component:
+    return rx.cond(
+        S.move_summary != "",
+        rx.vstack(
+            rx.callout(S.move_summary, icon="info", color_scheme="blue", id="move-summary"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in ["Nama pengguna", "Nama lengkap", "Tingkat", "Status"]
+                        ]
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        S.move_rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r["username"]),
+                            rx.table.cell(r["full_name"]),
+                            rx.table.cell(r["grade"]),
+                            rx.table.cell(r["status"]),
+                            class_name="move-row",
+                        ),
+                    )
+                ),
+                variant="surface",
+                size="1",
+                width="100%",
+                id="move-preview",
+            ),
+            rx.hstack(
+                rx.button(
+                    "Pindahkan " + S.move_rows.length().to_string() + " siswa",
+                    color_scheme="amber",
+                    on_click=S.confirm_move,
+                    id="move-confirm",
+                ),
+                rx.button("Batal", variant="soft", color_scheme="gray", on_click=S.cancel_move),
+                spacing="3",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _move_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Ganti nama kelas / kenaikan kelas", size="4"),
+            rx.text(
+                "Memindahkan semua siswa satu kelas sekaligus, misalnya X IPA 1 menjadi "
+                "XI IPA 1 di awal tahun ajaran. Mulailah dari kelas 12 yang lulus "
+                "(nonaktifkan), lalu kelas 11, lalu kelas 10: kelas tidak digabung.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.flex(
+                    _field(
+                        "Kelas sekarang",
+                        rx.el.select(
+                            rx.el.option("Pilih kelas…", value=""),
+                            rx.foreach(S.move_classes, lambda c: rx.el.option(c, value=c)),
+                            name="move_from",
+                            id="move-from",
+                            style=SELECT_STYLE,
+                        ),
+                    ),
+                    _field(
+                        "Nama kelas baru",
+                        rx.input(
+                            name="move_to",
+                            placeholder="XI IPA 1",
+                            id="move-to",
+                            width=INPUT_WIDTH,
+                        ),
+                    ),
+                    _field(
+                        "Tingkat",
+                        rx.el.select(
+                            rx.el.option("Naik satu tingkat", value="up"),
+                            rx.el.option("Tetap (hanya ganti nama)", value="keep"),
+                            value=S.move_grade_mode,
+                            on_change=S.set_move_grade_mode,
+                            id="move-grade-mode",
+                            style=SELECT_STYLE,
+                        ),
+                    ),
+                    spacing="3",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.checkbox(
+                        "Guru kelas ini ikut pindah ke nama kelas baru",
+                        checked=S.move_teachers,
+                        on_change=S.set_move_teachers,
+                        id="move-teachers",
+                    ),
+                    rx.spacer(),
+                    rx.button("Pratinjau", type="submit", id="move-preview-submit"),
+                    align="center",
+                    width="100%",
+                    margin_top="0.5em",
+                ),
+                on_submit=S.preview_move,
+                key=S.move_form_key,
+                width="100%",
+            ),
+            error_callout(S.move_error, "move-error"),
+            success_callout(S.move_message, "move-message"),
+            _move_preview(),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="move-card",
+    )
+
+
 def _content() -> rx.Component:
     return rx.vstack(
         _filters(),
@@ -625,6 +908,7 @@ def _content() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        _move_card(),
         spacing="4",
         width="100%",
     )

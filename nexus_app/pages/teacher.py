@@ -213,6 +213,19 @@ def _content() -> rx.Component:
             s.error != "",
             rx.callout(s.error, icon="shield-alert", color_scheme="red", id="teacher-error"),
         ),
+        rx.cond(
+            s.notice != "",
+            rx.callout(s.notice, icon="info", color_scheme="amber", id="teacher-no-classes"),
+            _class_reports(),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _class_reports() -> rx.Component:
+    s = TeacherState
+    return rx.vstack(
         rx.heading("Peta penguasaan · ", s.view_label, size="4"),
         _heatmap(),
         _drilldown(),

@@ -145,6 +145,34 @@ def assign_class(*, session: Session, teacher_id: int, class_name: str) -> None:
         session.flush()
 
 
+def unassign_class(*, session: Session, teacher_id: int, class_name: str) -> bool:
+    """Whether the teacher taught the class (and now no longer does)."""
+    result = session.exec(
+        delete(ClassAssignment).where(  # type: ignore[call-overload]
+            col(ClassAssignment.teacher_id) == teacher_id,
+            col(ClassAssignment.class_name) == class_name,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def list_classes_by_teacher(
+    *, session: Session, teacher_ids: Collection[int]
+) -> dict[int, list[str]]:
+    """The classes of many teachers at once (one query for a page of the user list)."""
+    found: dict[int, list[str]] = {}
+    wanted = sorted(set(teacher_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = session.exec(
+            select(ClassAssignment.teacher_id, ClassAssignment.class_name)
+            .where(col(ClassAssignment.teacher_id).in_(wanted[start : start + _IN_CHUNK]))
+            .order_by(col(ClassAssignment.class_name))
+        ).all()
+        for teacher_id, class_name in rows:
+            found.setdefault(int(teacher_id), []).append(class_name)
+    return found
+
+
 def list_teacher_classes(*, session: Session, teacher_id: int) -> list[str]:
     return list(
         session.exec(
@@ -336,3 +364,91 @@ def clear_login_failures(*, session: Session, username: str) -> int:
         )
     )
     return int(result.rowcount or 0)
+
+
+def email_taken_by_other(*, session: Session, email: str, user_id: int) -> bool:
+    """Whether another account (deleted ones too: the column is unique) has this email,
+    compared case-insensitively."""
+    return (
+        session.exec(
+            select(User.id).where(
+                sa.func.lower(User.email) == email.lower(), col(User.id) != user_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def set_profile(
+    *,
+    session: Session,
+    user: User,
+    full_name: str,
+    email: str | None,
+    class_name: str | None,
+    grade: int | None,
+) -> None:
+    """Name, email, class and grade only: the id, and with it every answer, stays."""
+    user.full_name = full_name
+    user.email = email
+    user.class_name = class_name
+    user.grade = grade
+    session.add(user)
+    session.flush()
+
+
+def list_class_members(*, session: Session, class_name: str, lock: bool = False) -> list[User]:
+    """Every student of a class, active or not (not deleted), by username; with `lock`,
+    row-locked on PostgreSQL until the transaction ends."""
+    query = (
+        select(User)
+        .where(
+            User.role == "siswa",
+            User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.class_name == class_name,
+        )
+        .order_by(col(User.username))
+    )
+    if lock:
+        query = query.with_for_update()
+    return list(session.exec(query).all())
+
+
+def list_class_teacher_names(*, session: Session, class_name: str) -> list[str]:
+    """Usernames of the teachers assigned to a class."""
+    return list(
+        session.exec(
+            select(User.username)
+            .join(ClassAssignment, col(ClassAssignment.teacher_id) == col(User.id))
+            .where(ClassAssignment.class_name == class_name)
+            .order_by(col(User.username))
+        ).all()
+    )
+
+
+def move_students(*, session: Session, users: list[User], class_name: str, grade_step: int) -> None:
+    """Put students in another class, their grade moved by `grade_step` (0 or 1)."""
+    for user in users:
+        user.class_name = class_name
+        if user.grade is not None:
+            user.grade += grade_step
+        session.add(user)
+    session.flush()
+
+
+def rename_class_assignments(*, session: Session, old: str, new: str) -> int:
+    """Teachers of `old` now teach `new` (one row each: a teacher who had both keeps one)."""
+    rows = list(session.exec(select(ClassAssignment).where(ClassAssignment.class_name == old)))
+    for row in rows:
+        taken = session.exec(
+            select(ClassAssignment.id).where(
+                ClassAssignment.teacher_id == row.teacher_id, ClassAssignment.class_name == new
+            )
+        ).first()
+        if taken is None:
+            row.class_name = new
+            session.add(row)
+        else:
+            session.delete(row)
+    session.flush()
+    return len(rows)

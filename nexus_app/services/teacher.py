@@ -43,6 +43,8 @@ class ViewChoice:
 class TeacherOptions:
     classes: list[str]
     views: list[ViewChoice]
+    # Set when a guru has nothing to see: why, and what to ask the admin for.
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,38 @@ def options(*, actor: CurrentUser) -> TeacherOptions:
             ViewChoice(f"subject:{s.code}", f"Kelas {s.grade} · {s.name} ({s.code})")
             for s in curriculum_repo.list_all_subjects(session=session)
         ]
-    return TeacherOptions(classes=classes, views=views)
+        notice = _empty_notice(session, actor, classes, has_views=bool(views))
+    return TeacherOptions(classes=classes, views=views, notice=notice)
+
+
+def _empty_notice(session: object, actor: CurrentUser, classes: list[str], has_views: bool) -> str:
+    """A new school's guru opens /teacher before anyone assigned them a class: say so,
+    instead of an empty grid."""
+    if actor.role != "guru":
+        if not has_views:
+            return _NOTHING_TO_MAP
+        return ""
+    if not classes:
+        return (
+            "Anda belum ditugaskan ke kelas mana pun, jadi belum ada siswa yang bisa "
+            "ditampilkan di sini. Minta admin sekolah menambahkan kelas yang Anda ajar: "
+            f"Admin → Pengguna → Kelola pada akun {actor.username} → Kelas yang diajar."
+        )
+    if not user_repo.list_students(session=session, class_names=classes):  # type: ignore[arg-type]
+        return (
+            f"Kelas yang Anda ajar ({', '.join(classes)}) belum memiliki siswa aktif. Minta "
+            "admin sekolah memeriksa penulisan nama kelas atau mengimpor siswanya."
+        )
+    if not has_views:
+        return _NOTHING_TO_MAP
+    return ""
+
+
+_NOTHING_TO_MAP = (
+    "Belum ada bank soal UTBK yang siap dipakai atau mata pelajaran sekolah, jadi belum ada "
+    "yang bisa dipetakan. Minta admin mengimpor bank soal (Admin → Bank soal) atau menambah "
+    "mata pelajaran (Admin → Mata pelajaran)."
+)
 
 
 def _parse_view(session: object, key: str) -> tuple[ViewChoice, str | None, int | None]:

@@ -1,5 +1,5 @@
-"""Admin use cases for accounts: list and search, create, CSV import, change role, deactivate
-and reactivate, reset a password.
+"""Admin use cases for accounts: list and search, create, CSV import, edit a profile, a
+teacher's classes, change role, deactivate and reactivate, reset a password.
 
 Every function takes the acting admin as `actor` and checks the role itself, so no caller
 (page, CLI, HTTP) can skip the check. The CSV format is documented in docs/users-import.md.
@@ -36,7 +36,7 @@ MAX_SEARCH_CHARS = 100
 STATUS_FILTERS = ("all", "active", "inactive")
 
 CSV_REQUIRED = ("username", "full_name", "role")
-CSV_OPTIONAL = ("class_name", "grade", "email", "password")
+CSV_OPTIONAL = ("class_name", "grade", "email", "password", "classes")
 CSV_COLUMNS = CSV_REQUIRED + CSV_OPTIONAL
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 2000
@@ -44,6 +44,9 @@ MAX_IMPORT_ROWS = 2000
 MAX_FULL_NAME = 100
 MAX_CLASS_NAME = 50
 MAX_EMAIL = 255
+MAX_TEACHER_CLASSES = 40
+# A guru row's `classes` cell lists the classes taught, e.g. "XII IPA 1; XII IPA 2".
+CLASS_SEPARATOR = ";"
 GRADES = (10, 11, 12)
 # Indonesian schools write kelas 10-12 as X, XI, XII just as often.
 _ROMAN_GRADES = {"x": 10, "xi": 11, "xii": 12}
@@ -71,6 +74,8 @@ class UserRow:
     is_active: bool
     last_login: datetime | None
     created_at: datetime
+    # The classes a guru teaches (empty for everyone else).
+    classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class NewUser:
     email: str | None
     password: str
     generated: bool
+    classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,17 @@ class PasswordReset:
 
 
 @dataclass(frozen=True)
+class ClassChange:
+    """A teacher's classes after one assignment or removal."""
+
+    username: str
+    class_name: str
+    classes: tuple[str, ...]
+    changed: bool  # False: it was already so
+    has_students: bool  # False: no student is in this class (yet)
+
+
+@dataclass(frozen=True)
 class CsvRow:
     line: int
     values: dict[str, str]
@@ -205,8 +222,10 @@ def clean_new_user(
     grade: Any = None,
     email: str | None = None,
     password: str | None = None,
+    classes: str | Iterable[str] | None = None,
 ) -> NewUser:
-    """Check one new account (form or CSV row); an empty password means "generate one"."""
+    """Check one new account (form or CSV row); an empty password means "generate one".
+    `classes` are the classes a guru teaches (a `;`-separated cell or a list)."""
     username = (username or "").strip()
     role = (role or "").strip().lower()
     full_name = " ".join((full_name or "").split())
@@ -230,7 +249,16 @@ def clean_new_user(
             raise InvalidInput("Tingkat wajib diisi untuk siswa: 10, 11 atau 12.")
     elif class_name is not None or number is not None:
         # A teacher's classes are class assignments, not a class of their own.
-        raise InvalidInput("Kelas dan tingkat hanya diisi untuk siswa.")
+        raise InvalidInput(
+            "Kelas dan tingkat hanya diisi untuk siswa. Kelas yang diajar guru diisi di kolom "
+            "classes (dipisah ';', misalnya XII IPA 1;XII IPA 2) atau lewat tombol Kelola "
+            "guru itu di Admin → Pengguna."
+        )
+    taught = parse_classes(classes)
+    if taught and role != "guru":
+        raise InvalidInput(
+            "Kolom classes (kelas yang diajar) hanya untuk guru; kelas siswa diisi di class_name."
+        )
     if email is not None and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
         raise InvalidInput(f"Alamat email tidak valid: '{email}'.")
     return NewUser(
@@ -242,7 +270,34 @@ def clean_new_user(
         email=email,
         password=plain,
         generated=generated,
+        classes=taught,
     )
+
+
+def clean_class_name(value: str | None) -> str:
+    """A class name as stored: spaces collapsed, at most MAX_CLASS_NAME characters."""
+    name = " ".join((value or "").split())
+    if not name:
+        raise InvalidInput("Nama kelas wajib diisi (misalnya XII IPA 1).")
+    if len(name) > MAX_CLASS_NAME:
+        raise InvalidInput(f"Nama kelas maksimal {MAX_CLASS_NAME} karakter: '{name}'.")
+    return name
+
+
+def parse_classes(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """A guru's classes from a `;`-separated cell (or a list): cleaned, in order, each once."""
+    if value is None:
+        return ()
+    parts = value.split(CLASS_SEPARATOR) if isinstance(value, str) else list(value)
+    names: dict[str, str] = {}
+    for part in parts:
+        if not " ".join((part or "").split()):
+            continue
+        name = clean_class_name(part)
+        names.setdefault(name.lower(), name)
+    if len(names) > MAX_TEACHER_CLASSES:
+        raise InvalidInput(f"Seorang guru paling banyak mengajar {MAX_TEACHER_CLASSES} kelas.")
+    return tuple(names.values())
 
 
 def read_user_csv(filename: str, data: bytes) -> list[CsvRow]:
@@ -348,6 +403,7 @@ def validate_csv_rows(rows: Iterable[CsvRow]) -> tuple[list[tuple[int, NewUser]]
                 grade=row.values.get("grade"),
                 email=row.values.get("email"),
                 password=row.values.get("password"),
+                classes=row.values.get("classes"),
             )
         except InvalidInput as exc:
             errors.append(RowError(row.line, exc.message))
@@ -400,7 +456,7 @@ def credentials_csv(credentials: Iterable[NewCredential]) -> str:
 # --- Use cases ----------------------------------------------------------------------------
 
 
-def _row(user: User) -> UserRow:
+def _row(user: User, classes: Iterable[str] = ()) -> UserRow:
     assert user.id is not None
     return UserRow(
         id=user.id,
@@ -413,7 +469,14 @@ def _row(user: User) -> UserRow:
         is_active=user.is_active,
         last_login=user.last_login,
         created_at=user.created_at,
+        classes=tuple(classes),
     )
+
+
+def _rows_with_classes(session: Any, users: list[User]) -> tuple[UserRow, ...]:
+    teachers = [u.id for u in users if u.role == "guru" and u.id is not None]
+    classes = user_repo.list_classes_by_teacher(session=session, teacher_ids=teachers)
+    return tuple(_row(u, classes.get(u.id or 0, ()) if u.role == "guru" else ()) for u in users)
 
 
 def _credential(user: NewUser) -> NewCredential:
@@ -461,7 +524,7 @@ def list_users(
             offset=(page - 1) * per_page,
         )
         return UserPage(
-            rows=tuple(_row(u) for u in users), total=total, page=page, per_page=per_page
+            rows=_rows_with_classes(session, users), total=total, page=page, per_page=per_page
         )
 
 
@@ -471,7 +534,7 @@ def get_user(*, actor: CurrentUser, user_id: int) -> UserRow:
         user = user_repo.get_user(session=session, user_id=user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound("Pengguna tidak ditemukan.")
-        return _row(user)
+        return _rows_with_classes(session, [user])[0]
 
 
 def _taken_message(kind: str, value: str) -> str:
@@ -488,8 +551,10 @@ def create_user(
     grade: Any = None,
     email: str | None = None,
     password: str | None = None,
+    classes: str | Iterable[str] | None = None,
 ) -> NewCredential:
-    """Create one account; an empty password is generated and returned (shown once)."""
+    """Create one account; an empty password is generated and returned (shown once). A guru's
+    `classes` are assigned at once, students or not (they may be imported later)."""
     require_admin(actor)
     user = clean_new_user(
         username=username,
@@ -499,6 +564,7 @@ def create_user(
         grade=grade,
         email=email,
         password=password,
+        classes=classes,
     )
     with unit_of_work() as session:
         # Case-insensitive: 'Siswa01' next to 'siswa01' only confuses everyone.
@@ -507,7 +573,7 @@ def create_user(
         if user.email and user_repo.existing_emails(session=session, emails=[user.email]):
             raise Conflict(_taken_message("Email", user.email))
     # The auth service owns the insert (and turns a race on the unique keys into Conflict).
-    auth.create_user(
+    created = auth.create_user(
         username=user.username,
         password=user.password,
         role=user.role,
@@ -516,7 +582,23 @@ def create_user(
         class_name=user.class_name,
         grade=user.grade,
     )
+    if user.classes:
+        with unit_of_work() as session:
+            _assign_all(session, created.id, user.classes)
     return _credential(user)
+
+
+def _canonical_classes(session: Any) -> dict[str, str]:
+    """Lower-cased class name → the spelling the students' accounts use."""
+    return {c.lower(): c for c in user_repo.list_student_classes(session=session)}
+
+
+def _assign_all(session: Any, teacher_id: int, classes: Iterable[str]) -> None:
+    known = _canonical_classes(session)
+    for name in classes:
+        user_repo.assign_class(
+            session=session, teacher_id=teacher_id, class_name=known.get(name.lower(), name)
+        )
 
 
 def _split_taken(
@@ -587,7 +669,7 @@ def import_users_csv(
                     f"yang sama ({late[0]}). Tidak ada yang diimpor; coba lagi."
                 )
             errors = sorted([*errors, *late], key=lambda e: e.line)
-            user_repo.add_users(
+            added = user_repo.add_users(
                 session=session,
                 users=[
                     {
@@ -602,6 +684,11 @@ def import_users_csv(
                     for line, user in valid
                 ],
             )
+            # A guru row's `classes`: assigned in the same transaction as the accounts.
+            taught = {u.username: u.classes for _, u in valid if u.classes}
+            for account in added:
+                if account.username in taught and account.id is not None:
+                    _assign_all(session, account.id, taught[account.username])
     except IntegrityError as exc:
         raise Conflict(
             "Nama pengguna atau email bentrok dengan akun yang baru dibuat. "
@@ -708,3 +795,289 @@ def reset_password(
         return PasswordReset(
             username=user.username, password=plain, generated=generated, sessions_ended=ended
         )
+
+
+# --- Profile and a teacher's classes ------------------------------------------------------
+
+
+def update_profile(
+    *,
+    actor: CurrentUser,
+    user_id: int,
+    full_name: str,
+    class_name: str | None = None,
+    grade: Any = None,
+    email: str | None = None,
+) -> UserRow:
+    """Fix a name, move a student to another class or grade, change an email. The account
+    (and with it every answer, session and mastery row) stays the same, so nothing is lost.
+    Class and grade are for students; a former student's stored ones are left untouched."""
+    require_admin(actor)
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise InvalidInput("Nama lengkap wajib diisi.")
+    if len(full_name) > MAX_FULL_NAME:
+        raise InvalidInput(f"Nama lengkap maksimal {MAX_FULL_NAME} karakter.")
+    clean_email = (email or "").strip() or None
+    if clean_email is not None and (len(clean_email) > MAX_EMAIL or not _EMAIL.match(clean_email)):
+        raise InvalidInput(f"Alamat email tidak valid: '{clean_email}'.")
+    typed_class = " ".join((class_name or "").split()) or None
+    number = parse_grade(grade)
+    with unit_of_work() as session:
+        user = user_repo.get_live_user_for_update(session=session, user_id=user_id)
+        if user is None:
+            raise NotFound("Pengguna tidak ditemukan.")
+        if user.role == "siswa":
+            if typed_class is None:
+                raise InvalidInput("Kelas wajib diisi untuk siswa (misalnya XII IPA 1).")
+            new_class: str | None = clean_class_name(typed_class)
+            if number is None:
+                raise InvalidInput("Tingkat wajib diisi untuk siswa: 10, 11 atau 12.")
+            new_grade: int | None = number
+        else:
+            if typed_class is not None or number is not None:
+                raise InvalidInput(
+                    "Kelas dan tingkat hanya diisi untuk siswa. Kelas yang diajar guru diatur "
+                    "di bagian 'Kelas yang diajar'."
+                )
+            new_class, new_grade = user.class_name, user.grade
+        assert user.id is not None
+        if clean_email is not None and user_repo.email_taken_by_other(
+            session=session, email=clean_email, user_id=user.id
+        ):
+            raise Conflict(_taken_message("Email", clean_email))
+        user_repo.set_profile(
+            session=session,
+            user=user,
+            full_name=full_name,
+            email=clean_email,
+            class_name=new_class,
+            grade=new_grade,
+        )
+        return _rows_with_classes(session, [user])[0]
+
+
+def class_choices(*, actor: CurrentUser) -> list[str]:
+    """Classes that have students: what the admin picks a teacher's classes from."""
+    require_admin(actor)
+    with unit_of_work() as session:
+        return user_repo.list_student_classes(session=session)
+
+
+def _teacher(user: User | None, who: str) -> User:
+    if user is None or user.deleted_at is not None:
+        raise NotFound(f"Pengguna {who} tidak ditemukan.")
+    if user.role != "guru":
+        raise InvalidInput(
+            f"{user.username} bukan guru (perannya {user.role}): kelas hanya diberikan kepada "
+            "guru. Admin sudah melihat semua kelas."
+        )
+    return user
+
+
+def _assign(session: Any, user: User, class_name: str, allow_empty: bool) -> ClassChange:
+    name = clean_class_name(class_name)
+    known = _canonical_classes(session)
+    has_students = name.lower() in known
+    # 'xii ipa 1' is the students' 'XII IPA 1', not a second class.
+    name = known.get(name.lower(), name)
+    if not has_students and not allow_empty:
+        listed = ", ".join(sorted(known.values())[:8]) or "belum ada"
+        raise InvalidInput(
+            f"Tidak ada siswa di kelas '{name}' (kelas yang ada: {listed}). Periksa "
+            "penulisannya, atau pakai --allow-empty untuk kelas yang siswanya belum diimpor."
+        )
+    assert user.id is not None
+    before = user_repo.list_teacher_classes(session=session, teacher_id=user.id)
+    if name not in before and len(before) >= MAX_TEACHER_CLASSES:
+        raise InvalidInput(f"Seorang guru paling banyak mengajar {MAX_TEACHER_CLASSES} kelas.")
+    user_repo.assign_class(session=session, teacher_id=user.id, class_name=name)
+    return ClassChange(
+        username=user.username,
+        class_name=name,
+        classes=tuple(user_repo.list_teacher_classes(session=session, teacher_id=user.id)),
+        changed=name not in before,
+        has_students=has_students,
+    )
+
+
+def _unassign(session: Any, user: User, class_name: str) -> ClassChange:
+    name = " ".join((class_name or "").split())
+    assert user.id is not None
+    before = user_repo.list_teacher_classes(session=session, teacher_id=user.id)
+    # Removing matches the stored spelling, whatever case the admin typed.
+    stored = next((c for c in before if c.lower() == name.lower()), None)
+    if stored is None:
+        raise InvalidInput(
+            f"{user.username} tidak mengajar kelas '{name}' "
+            f"(kelasnya: {', '.join(before) or 'belum ada'})."
+        )
+    user_repo.unassign_class(session=session, teacher_id=user.id, class_name=stored)
+    return ClassChange(
+        username=user.username,
+        class_name=stored,
+        classes=tuple(c for c in before if c != stored),
+        changed=True,
+        has_students=stored.lower() in _canonical_classes(session),
+    )
+
+
+def assign_class(
+    *, actor: CurrentUser, user_id: int, class_name: str, allow_empty: bool = False
+) -> ClassChange:
+    """The guru sees this class's students on /teacher from their next click. A class no
+    student is in is refused unless `allow_empty` (a new class whose students come later)."""
+    require_admin(actor)
+    with unit_of_work() as session:
+        user = _teacher(user_repo.get_user(session=session, user_id=user_id), "ini")
+        return _assign(session, user, class_name, allow_empty)
+
+
+def unassign_class(*, actor: CurrentUser, user_id: int, class_name: str) -> ClassChange:
+    require_admin(actor)
+    with unit_of_work() as session:
+        user = _teacher(user_repo.get_user(session=session, user_id=user_id), "ini")
+        return _unassign(session, user, class_name)
+
+
+# The `nexus user assign-class` CLI runs as the server's operator (a shell on the server is
+# outside the web threat model, as for `nexus user create`), so it names the guru instead.
+
+
+def assign_class_by_username(
+    *, username: str, class_name: str, allow_empty: bool = False
+) -> ClassChange:
+    with unit_of_work() as session:
+        user = user_repo.get_user_by_username(session=session, username=username.strip())
+        return _assign(session, _teacher(user, f"'{username}'"), class_name, allow_empty)
+
+
+def unassign_class_by_username(*, username: str, class_name: str) -> ClassChange:
+    with unit_of_work() as session:
+        user = user_repo.get_user_by_username(session=session, username=username.strip())
+        return _unassign(session, _teacher(user, f"'{username}'"), class_name)
+
+
+# --- Rename a class / kenaikan kelas ------------------------------------------------------
+
+GRADE_MODES = {"keep": 0, "up": 1}  # keep the grade, or one grade up (kenaikan kelas)
+
+
+@dataclass(frozen=True)
+class ClassMover:
+    username: str
+    full_name: str
+    grade_before: int | None
+    grade_after: int | None
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class ClassMovePlan:
+    """Who moves where: shown before, and returned after, `move_class`."""
+
+    old: str
+    new: str
+    grade_step: int
+    students: tuple[ClassMover, ...]
+    teachers: tuple[str, ...]  # the old class's gurus (usernames)
+    move_teachers: bool
+    # The moving students' ids: the move refuses a list that changed since the preview.
+    fingerprint: str
+
+
+def _plan(
+    session: Any, class_name: str, new_class_name: str, grade_mode: str, move_teachers: bool
+) -> tuple[ClassMovePlan, list[User]]:
+    if grade_mode not in GRADE_MODES:
+        raise InvalidInput("Pilih: tingkat tetap, atau naik satu tingkat.")
+    step = GRADE_MODES[grade_mode]
+    old = " ".join((class_name or "").split())
+    if not old:
+        raise InvalidInput("Pilih kelas yang akan dipindahkan.")
+    new = clean_class_name(new_class_name)
+    known = _canonical_classes(session)
+    old = known.get(old.lower(), old)
+    students = user_repo.list_class_members(session=session, class_name=old, lock=True)
+    if not students:
+        raise InvalidInput(f"Kelas '{old}' tidak punya siswa.")
+    if new == old and step == 0:
+        raise InvalidInput("Nama kelas baru sama dengan yang lama dan tingkatnya tetap.")
+    if new.lower() != old.lower() and new.lower() in known:
+        taken = len(user_repo.list_class_members(session=session, class_name=known[new.lower()]))
+        raise Conflict(
+            f"Kelas '{known[new.lower()]}' sudah punya {taken} siswa: kelas tidak digabung. "
+            "Pindahkan kelas itu dulu (mulai dari tingkat tertinggi), atau pilih nama lain."
+        )
+    if step:
+        top = [s.username for s in students if s.grade is not None and s.grade + step > GRADES[-1]]
+        if top:
+            raise InvalidInput(
+                f"{len(top)} siswa sudah kelas {GRADES[-1]} ({', '.join(top[:5])}"
+                f"{', …' if len(top) > 5 else ''}) dan tidak bisa naik tingkat. Siswa yang lulus "
+                "dinonaktifkan, bukan dinaikkan."
+            )
+    plan = ClassMovePlan(
+        old=old,
+        new=new,
+        grade_step=step,
+        students=tuple(
+            ClassMover(
+                username=s.username,
+                full_name=s.full_name or "",
+                grade_before=s.grade,
+                grade_after=None if s.grade is None else s.grade + step,
+                is_active=s.is_active,
+            )
+            for s in students
+        ),
+        teachers=tuple(user_repo.list_class_teacher_names(session=session, class_name=old)),
+        move_teachers=move_teachers,
+        fingerprint=",".join(str(s.id) for s in sorted(students, key=lambda s: s.id or 0)),
+    )
+    return plan, students
+
+
+def preview_class_move(
+    *,
+    actor: CurrentUser,
+    class_name: str,
+    new_class_name: str,
+    grade_mode: str = "keep",
+    move_teachers: bool = True,
+) -> ClassMovePlan:
+    """Who would move: nothing is written."""
+    require_admin(actor)
+    with unit_of_work() as session:
+        plan, _students = _plan(session, class_name, new_class_name, grade_mode, move_teachers)
+        session.rollback()
+        return plan
+
+
+def move_class(
+    *,
+    actor: CurrentUser,
+    class_name: str,
+    new_class_name: str,
+    grade_mode: str = "keep",
+    move_teachers: bool = True,
+    fingerprint: str,
+) -> ClassMovePlan:
+    """Rename a class, or move it a grade up (kenaikan kelas), in one transaction: every
+    student of it (their history stays: the accounts are the same) and, with
+    `move_teachers`, its teachers' assignments. Refused if the students changed since the
+    preview whose `fingerprint` the admin confirmed."""
+    require_admin(actor)
+    with unit_of_work() as session:
+        plan, students = _plan(session, class_name, new_class_name, grade_mode, move_teachers)
+        if plan.fingerprint != fingerprint:
+            raise Conflict(
+                f"Daftar siswa kelas '{plan.old}' berubah sejak pratinjau. Periksa pratinjau "
+                "yang baru, lalu pindahkan lagi."
+            )
+        user_repo.move_students(
+            session=session, users=students, class_name=plan.new, grade_step=plan.grade_step
+        )
+        if move_teachers:
+            user_repo.rename_class_assignments(session=session, old=plan.old, new=plan.new)
+        return plan

@@ -34,6 +34,17 @@ def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
         "class_name": row.class_name or "–",
         "grade": "–" if row.grade is None else str(row.grade),
         "email": row.email or "–",
+        # The list's "Kelas" column: a student's class, the classes a guru teaches.
+        "class_cell": (
+            ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
+            if row.role == "guru"
+            else row.class_name or "–"
+        ),
+        # The edit form's starting values (empty, not "–").
+        "full_name_raw": row.full_name,
+        "class_raw": row.class_name,
+        "grade_raw": "" if row.grade is None else str(row.grade),
+        "email_raw": row.email,
         "active": "1" if row.is_active else "",
         "status": "Aktif" if row.is_active else "Nonaktif",
         "last_login": row.last_login.strftime(TIME_FORMAT) if row.last_login else "belum pernah",
@@ -98,6 +109,22 @@ class AdminUsersState(AuthState):
     panel_error: str = ""
     panel_message: str = ""
     reset_password_shown: str = ""  # the new password, shown once
+    profile_key: int = 0  # bumped when the panel shows another state of the account
+    # Rename a class / kenaikan kelas: a preview first, then the move.
+    move_classes: list[str] = []
+    move_grade_mode: str = "up"
+    move_teachers: bool = True
+    move_rows: list[dict[str, str]] = []
+    move_summary: str = ""
+    move_error: str = ""
+    move_message: str = ""
+    move_form_key: int = 0
+    # What the admin saw in the preview (backend only): the move must match it.
+    _move_request: dict[str, str] = {}
+    _move_fingerprint: str = ""
+    panel_classes: list[str] = []  # a guru's classes
+    class_options: list[str] = []  # classes that have students, to pick from
+    class_form_key: int = 0
 
     @rx.var
     def page_text(self) -> str:
@@ -134,6 +161,8 @@ class AdminUsersState(AuthState):
         self.total = result.total
         self.page = result.page
         self.pages = result.pages
+        # Any change to the list (an import, a moved student) may change the classes.
+        self.move_classes = user_admin.class_choices(actor=actor)
 
     @rx.event
     def load(self) -> None:
@@ -145,6 +174,8 @@ class AdminUsersState(AuthState):
         self.reset_password_shown = ""
         self._clear_import()
         self._close_panel()
+        self._clear_move()
+        self.move_message = ""
         self._reload(actor)
 
     def _forget_secrets(self) -> None:
@@ -216,6 +247,7 @@ class AdminUsersState(AuthState):
         self.create_message = ""
         self.created_password = ""
         is_student = self.new_role == "siswa"
+        is_teacher = self.new_role == "guru"
         try:
             # argon2 hashing runs in its own thread pool, off the event loop.
             created = await run_password_work(
@@ -228,6 +260,7 @@ class AdminUsersState(AuthState):
                 grade=form_data.get("grade") if is_student else None,
                 email=str(form_data.get("email") or ""),
                 password=str(form_data.get("password") or ""),
+                classes=str(form_data.get("classes") or "") if is_teacher else None,
             )
         except ServiceError as exc:
             self.create_error = exc.message
@@ -378,11 +411,16 @@ class AdminUsersState(AuthState):
         self.panel_error = ""
         self.panel_message = ""
         self.reset_password_shown = ""
+        self.panel_classes = []
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
         self.selected = _user_dict(row, actor.id)
         self.panel_role = row.role
+        self.panel_classes = list(row.classes)
+        self.profile_key += 1
+        if row.role == "guru":
+            self.class_options = user_admin.class_choices(actor=actor)
 
     @rx.event
     def open_user(self, user_id: str) -> None:
@@ -503,3 +541,171 @@ class AdminUsersState(AuthState):
     async def reset_password_generated(self) -> None:
         actor = self.require("admin")
         await self._reset(actor, None)
+
+    # --- profile and a guru's classes ----------------------------------------------------
+
+    @rx.event
+    def save_profile(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        is_student = self.selected.get("role") == "siswa"
+        try:
+            row = user_admin.update_profile(
+                actor=actor,
+                user_id=self.selected_id,
+                full_name=str(form_data.get("full_name") or ""),
+                class_name=str(form_data.get("class_name") or "") if is_student else None,
+                grade=form_data.get("grade") if is_student else None,
+                email=str(form_data.get("email") or ""),
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self._show(row, actor)
+        self.panel_message = f"Data {row.username} disimpan."
+        self._reload(actor)
+
+    @rx.event
+    def add_class(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            # Typing a class nobody is in yet is allowed here: its students may come later.
+            change = user_admin.assign_class(
+                actor=actor,
+                user_id=self.selected_id,
+                class_name=str(form_data.get("class_name") or ""),
+                allow_empty=True,
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self.panel_classes = list(change.classes)
+        self.class_form_key += 1
+        if not change.changed:
+            self.panel_message = f"{change.username} sudah mengajar {change.class_name}."
+        elif change.has_students:
+            self.panel_message = f"{change.username} sekarang mengajar {change.class_name}."
+        else:
+            self.panel_message = (
+                f"{change.username} sekarang mengajar {change.class_name}. Kelas ini belum "
+                "punya siswa: periksa penulisannya, atau impor siswanya dengan kelas yang sama."
+            )
+        self._reload(actor)
+
+    @rx.event
+    def remove_class(self, class_name: str) -> None:
+        actor = self.require("admin")
+        self.panel_error = ""
+        self.panel_message = ""
+        try:
+            change = user_admin.unassign_class(
+                actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
+            )
+        except ServiceError as exc:
+            self.panel_error = exc.message
+            return
+        self.panel_classes = list(change.classes)
+        self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
+        self._reload(actor)
+
+    # --- rename a class / kenaikan kelas ---------------------------------------------------
+
+    def _clear_move(self) -> None:
+        self.move_rows = []
+        self.move_summary = ""
+        self.move_error = ""
+        self._move_request = {}
+        self._move_fingerprint = ""
+
+    @rx.event
+    def set_move_grade_mode(self, value: str) -> None:
+        self.require("admin")
+        self.move_grade_mode = value if value in user_admin.GRADE_MODES else "keep"
+        self._clear_move()
+
+    @rx.event
+    def set_move_teachers(self, value: bool) -> None:
+        self.require("admin")
+        self.move_teachers = bool(value)
+        self._clear_move()
+
+    @rx.event
+    def preview_move(self, form_data: dict[str, Any]) -> None:
+        actor = self.require("admin")
+        self._clear_move()
+        self.move_message = ""
+        request = {
+            "class_name": str(form_data.get("move_from") or ""),
+            "new_class_name": str(form_data.get("move_to") or ""),
+            "grade_mode": self.move_grade_mode,
+        }
+        try:
+            plan = user_admin.preview_class_move(
+                actor=actor, move_teachers=self.move_teachers, **request
+            )
+        except ServiceError as exc:
+            self.move_error = exc.message
+            return
+        self._move_request = request
+        self._move_fingerprint = plan.fingerprint
+        self.move_rows = [
+            {
+                "username": m.username,
+                "full_name": m.full_name or "–",
+                "grade": (
+                    "–"
+                    if m.grade_before is None
+                    else f"{m.grade_before} → {m.grade_after}"
+                    if m.grade_before != m.grade_after
+                    else str(m.grade_before)
+                ),
+                "status": "Aktif" if m.is_active else "Nonaktif",
+            }
+            for m in plan.students
+        ]
+        self.move_summary = _move_summary(plan, done=False)
+
+    @rx.event
+    def cancel_move(self) -> None:
+        self.require("admin")
+        self._clear_move()
+
+    @rx.event
+    def confirm_move(self) -> None:
+        actor = self.require("admin")
+        if not self._move_request:
+            self.move_error = "Lihat pratinjau terlebih dahulu."
+            return
+        try:
+            plan = user_admin.move_class(
+                actor=actor,
+                move_teachers=self.move_teachers,
+                fingerprint=self._move_fingerprint,
+                **self._move_request,
+            )
+        except ServiceError as exc:
+            self._clear_move()
+            self.move_error = exc.message
+            return
+        self._clear_move()
+        self.move_message = _move_summary(plan, done=True)
+        self.move_form_key += 1
+        self._reload(actor)
+
+
+def _move_summary(plan: user_admin.ClassMovePlan, *, done: bool) -> str:
+    count = len(plan.students)
+    grade = " dan naik satu tingkat" if plan.grade_step else ", tingkat tetap"
+    head = (
+        f"{count} siswa {'dipindahkan' if done else 'akan pindah'} dari {plan.old} ke "
+        f"{plan.new}{grade}. Riwayat latihan mereka tetap."
+    )
+    if not plan.teachers:
+        return head + " Kelas ini belum punya guru."
+    names = ", ".join(plan.teachers)
+    if plan.move_teachers:
+        return head + f" Guru kelas ini ({names}) ikut ke {plan.new}."
+    return head + f" Guru kelas ini ({names}) tetap tercatat di {plan.old}."

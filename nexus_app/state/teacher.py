@@ -55,6 +55,7 @@ class TeacherState(AuthState):
     intervention: list[dict[str, str]] = []
     weekly: list[dict[str, str]] = []
     error: str = ""
+    notice: str = ""  # why a guru's page is empty (no classes yet)
 
     drill_open: bool = False
     drill_name: str = ""
@@ -74,6 +75,7 @@ class TeacherState(AuthState):
         actor = self.require("guru", "admin")
         opts = teacher.options(actor=actor)
         self.classes = opts.classes
+        self.notice = opts.notice
         self.views = [{"key": v.key, "label": v.label} for v in opts.views]
         if not self.view_key and opts.views:
             self.view_key = opts.views[0].key

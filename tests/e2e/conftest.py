@@ -1,4 +1,9 @@
-"""A real Nexus in prod mode (SQLite, demo school) and Debian's Chromium driven by Playwright."""
+"""A real Nexus in prod mode (SQLite, demo school) and Debian's Chromium driven by Playwright.
+
+NEXUS_E2E_EMPTY_SCHOOL=1 starts the server on a new school instead: no demo data, only the
+admin account (the demo admin's login) and one subject, made with the `nexus` CLI as a school
+would. Only the tests written for both (test_class_assignment.py) are meant to run that way.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from nexus_app.services.demo import DEMO_ADMIN
+
 ROOT = Path(__file__).resolve().parents[2]
 PORT = int(os.environ.get("NEXUS_E2E_PORT", "3117"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
@@ -24,6 +31,7 @@ SCREENSHOTS = Path(
     os.environ.get("NEXUS_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "nexus-e2e-screenshots"
 )
 STARTUP_SECONDS = 600
+EMPTY_SCHOOL = os.environ.get("NEXUS_E2E_EMPTY_SCHOOL") == "1"
 # A cheap laptop, a busy 2-core server: give the page time, not flaky failures.
 expect.set_options(timeout=20_000)
 
@@ -60,8 +68,28 @@ def server(server_data_dir: Path) -> Iterator[str]:
     env["NEXUS_SCHEDULER"] = "off"  # no nightly jobs racing the browser tests
     env["NEXUS_MIDTRANS_SERVER_KEY"] = "e2e-midtrans-server-key"
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
-    for args in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run([nexus, *args], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([nexus, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    if EMPTY_SCHOOL:
+        admin = ["--username", DEMO_ADMIN.username, "--role", "admin", "--password-stdin"]
+        subprocess.run(
+            [nexus, "user", "create", *admin, "--full-name", DEMO_ADMIN.full_name],
+            input=DEMO_ADMIN.password + "\n",
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        subject = ["--grade", "11", "--name", "Fisika", "--code", "FIS_11"]
+        subprocess.run(
+            [nexus, "subject", "create", *subject],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    else:
+        subprocess.run([nexus, "demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
     log = data_dir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -25,6 +25,8 @@ def nexus(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[s
         ["db", "upgrade"],
         ["demo", "seed"],
         ["user", "create"],
+        ["user", "assign-class"],
+        ["user", "unassign-class"],
         ["subject", "create"],
         ["bank", "import"],
         ["serve"],
@@ -193,3 +195,57 @@ def test_irt_calibrate_without_answers_is_one_line(engine: Engine) -> None:
     result = nexus("irt", "calibrate", "--bank", "Bank Demo UTBK")
     assert result.returncode == 1
     assert "Belum cukup jawaban" in result.stderr and result.stderr.count("\n") == 1
+
+
+def _one_error(result: subprocess.CompletedProcess[str], text: str) -> None:
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith("error: ") and result.stderr.strip().count("\n") == 0
+    assert text in result.stderr
+
+
+def test_user_assign_and_unassign_class(engine: Engine) -> None:
+    from nexus_app.services import auth
+
+    auth.create_user(
+        username="ani", password="kata-sandi-1", role="siswa", class_name="XII IPA 1", grade=12
+    )
+    auth.create_user(username="bu_sri", password="kata-sandi-1", role="guru")
+
+    ok = nexus("user", "assign-class", "--username", "bu_sri", "--class", "xii ipa 1")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "bu_sri: 'XII IPA 1' assigned; classes: XII IPA 1"
+    again = nexus("user", "assign-class", "--username", "bu_sri", "--class", "XII IPA 1")
+    assert again.returncode == 0 and "already assigned" in again.stdout
+
+    _one_error(
+        nexus("user", "assign-class", "--username", "nobody", "--class", "XII IPA 1"),
+        "Pengguna 'nobody' tidak ditemukan.",
+    )
+    _one_error(
+        nexus("user", "assign-class", "--username", "ani", "--class", "XII IPA 1"),
+        "ani bukan guru",
+    )
+    _one_error(
+        nexus("user", "assign-class", "--username", "bu_sri", "--class", "XII IPA 9"),
+        "Tidak ada siswa di kelas 'XII IPA 9'",
+    )
+    empty = nexus(
+        "user", "assign-class", "--username", "bu_sri", "--class", "XII IPA 9", "--allow-empty"
+    )
+    assert empty.returncode == 0, empty.stderr
+    assert "(no students yet)" in empty.stdout
+
+    gone = nexus("user", "unassign-class", "--username", "bu_sri", "--class", "XII IPA 9")
+    assert gone.returncode == 0, gone.stderr
+    assert gone.stdout.strip() == "bu_sri: 'XII IPA 9' removed; classes: XII IPA 1"
+    _one_error(
+        nexus("user", "unassign-class", "--username", "bu_sri", "--class", "XII IPA 9"),
+        "tidak mengajar kelas 'XII IPA 9'",
+    )
+    _one_error(
+        nexus("user", "unassign-class", "--username", "ani", "--class", "XII IPA 1"),
+        "bukan guru",
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT class_name FROM class_assignments")).scalars().all()
+    assert rows == ["XII IPA 1"]

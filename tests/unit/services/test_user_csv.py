@@ -111,3 +111,27 @@ def test_credentials_csv_keeps_cells_as_text_in_spreadsheets() -> None:
     assert rows[1] == ["a1", '\'=HYPERLINK("http://x")', "siswa", "X 1", "abcd-efgh-jkmn"]
     # What the importer reads back is the same header.
     assert set(rows[0]) <= set(user_admin.CSV_COLUMNS)
+
+
+def test_a_guru_rows_classes_cell_is_split_on_semicolons() -> None:
+    assert user_admin.parse_classes(" XII IPA 1 ;xii  ipa 2;; XII IPA 1 ") == (
+        "XII IPA 1",
+        "xii ipa 2",
+    )
+    assert user_admin.parse_classes("") == () and user_admin.parse_classes(None) == ()
+    assert user_admin.parse_classes(["X-1", " X-2 "]) == ("X-1", "X-2")
+    with pytest.raises(InvalidInput, match="Nama kelas maksimal 50"):
+        user_admin.parse_classes("K" * 51)
+    with pytest.raises(InvalidInput, match="paling banyak mengajar 40"):
+        user_admin.parse_classes(";".join(f"K{i}" for i in range(41)))
+    guru = user_admin.clean_new_user(
+        username="guru1", full_name="G", role="guru", classes="X-1;X-2", password="x" * 8
+    )
+    assert guru.classes == ("X-1", "X-2")
+    with pytest.raises(InvalidInput, match="hanya untuk guru"):
+        user_admin.clean_new_user(
+            username="s1", full_name="S", role="siswa", class_name="X-1", grade=10, classes="X-2"
+        )
+    # The old refusal now says where a teacher's classes go.
+    with pytest.raises(InvalidInput, match=r"kolom classes.*Kelola"):
+        user_admin.clean_new_user(username="g", full_name="G", role="guru", class_name="X-1")
