@@ -544,6 +544,7 @@ def _create_card() -> rx.Component:
                             value=S.new_role,
                             on_change=S.set_new_role,
                             id="new-role",
+                            name="role",  # submitted too; the handler reads the state's copy
                             style=SELECT_STYLE,
                         ),
                     ),
@@ -858,6 +859,7 @@ def _move_card() -> rx.Component:
                             value=S.move_grade_mode,
                             on_change=S.set_move_grade_mode,
                             id="move-grade-mode",
+                            name="grade_mode",  # submitted too; the handler reads the state's copy
                             style=SELECT_STYLE,
                         ),
                     ),
@@ -871,6 +873,7 @@ def _move_card() -> rx.Component:
                         checked=S.move_teachers,
                         on_change=S.set_move_teachers,
                         id="move-teachers",
+                        name="teachers_follow",  # submitted too; the handler reads the state's copy
                     ),
                     rx.spacer(),
                     rx.button("Pratinjau", type="submit", id="move-preview-submit"),
