@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -472,13 +472,21 @@ def list_bank_items(*, session: Session, bank_id: int) -> list[Question]:
     )
 
 
-def list_first_responses(
-    *, session: Session, question_ids: Collection[int]
-) -> list[tuple[int, int, bool]]:
-    """(user_id, question_id, is_correct) of each student's FIRST answer to each item:
-    later answers to a seen item measure memory of it, not ability."""
+FIRST_RESPONSE_CHUNK = 50_000
+
+
+def iter_first_responses(
+    *, session: Session, question_ids: Collection[int], chunk_size: int = FIRST_RESPONSE_CHUNK
+) -> Iterator[list[tuple[int, int, bool]]]:
+    """(user_id, question_id, is_correct) of each student's FIRST answer to each item, in
+    chunks of up to `chunk_size` rows: later answers to a seen item measure memory of it,
+    not ability.
+
+    Streamed (a server-side cursor on PostgreSQL), so a bank with millions of answers is
+    never held as row objects all at once; the caller packs each chunk into arrays. Rows
+    come in no particular order."""
     if not question_ids:
-        return []
+        return
     ranked = (
         select(
             col(Attempt.user_id).label("user_id"),
@@ -494,10 +502,24 @@ def list_first_responses(
         .where(col(Attempt.question_id).in_(list(question_ids)), col(Attempt.deleted_at).is_(None))
         .subquery()
     )
-    rows = session.exec(
-        select(ranked.c.user_id, ranked.c.question_id, ranked.c.is_correct).where(ranked.c.n == 1)
-    ).all()
-    return [(int(u), int(q), bool(ok)) for u, q, ok in rows]
+    statement = (
+        select(ranked.c.user_id, ranked.c.question_id, ranked.c.is_correct)
+        .where(ranked.c.n == 1)
+        .execution_options(yield_per=chunk_size)
+    )
+    for rows in session.exec(statement).partitions():
+        yield [(int(u), int(q), bool(ok)) for u, q, ok in rows]
+
+
+def list_first_responses(
+    *, session: Session, question_ids: Collection[int]
+) -> list[tuple[int, int, bool]]:
+    """All of `iter_first_responses` in one list (small banks and tests)."""
+    return [
+        row
+        for chunk in iter_first_responses(session=session, question_ids=question_ids)
+        for row in chunk
+    ]
 
 
 def list_question_banks(*, session: Session) -> list[QuestionBank]:
