@@ -62,8 +62,11 @@ _LOWER = np.array([_ALPHA_BOUNDS[0], _B_BOUNDS[0], _GAMMA_BOUNDS[0]])
 _UPPER = np.array([_ALPHA_BOUNDS[1], _B_BOUNDS[1], _GAMMA_BOUNDS[1]])
 _PQ_FLOOR = 1e-12
 # "auto" SEs: the full numerical Hessian costs 2 E-steps per free parameter (600 for 100
-# items), so above this many free items the per-item blocks are used instead.
+# items), each a pass over all answers, so above this many free items, or this many
+# (answers x free items), the per-item blocks are used instead.  The second limit keeps
+# the full SEs under ~10 s here (40 items x 5,000 persons = 6.4 M; 100 x 2,000 x 20 = 8 M).
 FULL_SE_MAX_ITEMS: int = 100
+FULL_SE_MAX_WORK: int = 20_000_000
 # Answers per chunk in the per-answer passes (SE blocks): bounds their scratch memory
 # (chunk x 41 nodes x 3 parameters x 8 bytes, about 100 MB).
 _CHUNK: int = 100_000
@@ -555,6 +558,11 @@ def _validate_fixed(
     return clean
 
 
+def _full_se_affordable(answers: Answers, free: BoolArray) -> bool:
+    n_free = int(free.sum())
+    return n_free <= FULL_SE_MAX_ITEMS and len(answers) * n_free <= FULL_SE_MAX_WORK
+
+
 def calibrate_3pl(
     responses: npt.ArrayLike,
     *,
@@ -622,7 +630,8 @@ def calibrate_answers(
     se_method: "full" = inverse of the numerical observed-information Hessian
       over all free parameters (2 E-steps per parameter); "block" = its
       per-item 3x3 blocks (one pass, for large banks); "auto" = full up to
-      FULL_SE_MAX_ITEMS free items, block above.
+      FULL_SE_MAX_ITEMS free items and FULL_SE_MAX_WORK answers x free items,
+      block above.
     """
     if not isinstance(answers, Answers):
         raise ValueError("answers must be an Answers (see Answers.from_arrays)")
@@ -682,7 +691,7 @@ def calibrate_answers(
 
     if not compute_se:
         se_work = np.full(par.shape, np.nan)
-    elif se_method == "full" or (se_method == "auto" and free.sum() <= FULL_SE_MAX_ITEMS):
+    elif se_method == "full" or (se_method == "auto" and _full_se_affordable(answers, free)):
         se_work, _ = _observed_se(design, par, free, priors, log_weights)
     else:
         se_work, _ = _block_observed_se(design, par, free, priors, log_weights)

@@ -135,6 +135,10 @@ def test_auto_uses_blocks_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> No
     full = cal.calibrate_3pl(x, se_method="full")
     np.testing.assert_array_equal(auto.se_b, block.se_b)
     assert not np.allclose(block.se_b[3:], full.se_b[3:], rtol=1e-9, equal_nan=True)
+    monkeypatch.setattr(cal, "FULL_SE_MAX_ITEMS", 100)
+    np.testing.assert_array_equal(cal.calibrate_3pl(x).se_b, full.se_b)
+    monkeypatch.setattr(cal, "FULL_SE_MAX_WORK", 1000)  # answers x free items over the budget
+    np.testing.assert_array_equal(cal.calibrate_3pl(x).se_b, block.se_b)
 
 
 class TestAnswersValidation:
