@@ -221,10 +221,9 @@ def _load_data(
     correct: list[np.ndarray] = []
     total = 0
     for chunk in question_repo.iter_first_responses(session=session, question_ids=ids.tolist()):
-        block = np.array(chunk, dtype=np.int64).reshape(-1, 3)
-        users.append(block[:, 0])
-        questions.append(block[:, 1])
-        correct.append(block[:, 2].astype(bool))
+        users.append(np.array(chunk.user_ids, dtype=np.int64))
+        questions.append(np.array(chunk.question_ids, dtype=np.int64))
+        correct.append(np.array(chunk.is_correct, dtype=bool))
         total += len(chunk)
         if on_chunk is not None:
             on_chunk(total)

@@ -280,6 +280,11 @@ def test_first_responses_stream_in_chunks_and_keep_only_first_answers(session: S
     ids = [q.id for q in items]
     chunks = list(questions.iter_first_responses(session=session, question_ids=ids, chunk_size=5))
     assert [len(c) for c in chunks] == [5, 5, 2]
-    assert {row for chunk in chunks for row in chunk} == expected
+    rows = {
+        (u, q, bool(ok))
+        for c in chunks
+        for u, q, ok in zip(c.user_ids, c.question_ids, c.is_correct, strict=True)
+    }
+    assert rows == expected
     assert set(questions.list_first_responses(session=session, question_ids=ids)) == expected
     assert list(questions.iter_first_responses(session=session, question_ids=[])) == []
