@@ -17,6 +17,7 @@ import argparse
 import io
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -215,6 +216,7 @@ def main() -> None:
         from nexus_app.db import get_engine
 
         get_engine().dispose()
+        shutil.rmtree(tmp, ignore_errors=True)  # the SQLite file and the proposal
         if args.keep and admin_engine is not None:
             print(f"kept database {name}: rerun with --reuse {name}")
         elif admin_engine is not None:
