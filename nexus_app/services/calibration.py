@@ -1,6 +1,8 @@
 """Recalibrate a bank's 3PL parameters from the answers students have given.
 
-Each student's first answer to each item forms the persons × items matrix (unseen = nan).
+Each student's first answer to each item is one record of the sparse `Answers` the engine
+estimates from (never a persons × items matrix: a platform-sized bank has 100,000 students
+and 5 M answers); the answers are read from the database in chunks.
 Items with too few answers cannot be estimated: they are held at their current values and
 so also anchor the scale (linking), and the others are estimated by MML-EM with priors.
 Nothing changes until the result is applied.
@@ -40,7 +42,7 @@ from sqlmodel import Session
 
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
-from nexus_app.engine.calibration import CalibrationResult, calibrate_3pl
+from nexus_app.engine.calibration import Answers, CalibrationResult, calibrate_answers
 from nexus_app.models import Question, QuestionBank, utcnow
 from nexus_app.repositories import item_stats as stats_repo
 from nexus_app.repositories import questions as question_repo
@@ -196,25 +198,49 @@ def _old_params(q: Question) -> tuple[float, float, float]:
 @dataclass(frozen=True)
 class _Data:
     items: list[Question]
-    matrix: np.ndarray
+    answers: Answers
     counts: np.ndarray
     fixed: dict[int, tuple[float, float, float]]
     persons: int
     responses: int
 
 
-def _load_data(session: Session, bank: QuestionBank, min_responses: int) -> _Data:
+def _load_data(
+    session: Session,
+    bank: QuestionBank,
+    min_responses: int,
+    on_chunk: Callable[[int], None] | None = None,
+) -> _Data:
+    """The bank's first answers as engine `Answers` (persons in user-id order, items in
+    the bank's order), read chunk by chunk; `on_chunk(answers so far)` after each."""
     items = question_repo.list_bank_items(session=session, bank_id=bank.id or 0)
-    column = {q.id: j for j, q in enumerate(items)}
-    answers = question_repo.list_first_responses(session=session, question_ids=list(column))
-    persons = sorted({u for u, _, _ in answers})
-    row = {u: i for i, u in enumerate(persons)}
-    matrix = np.full((len(persons), len(items)), np.nan)
-    for user_id, question_id, correct in answers:
-        matrix[row[user_id], column[question_id]] = 1.0 if correct else 0.0
-    counts = (~np.isnan(matrix)).sum(axis=0) if persons else np.zeros(len(items), int)
+    ids = np.array([q.id or 0 for q in items], dtype=np.int64)
+    by_id = np.argsort(ids)
+    users: list[np.ndarray] = []
+    questions: list[np.ndarray] = []
+    correct: list[np.ndarray] = []
+    total = 0
+    for chunk in question_repo.iter_first_responses(session=session, question_ids=ids.tolist()):
+        users.append(np.array(chunk.user_ids, dtype=np.int64))
+        questions.append(np.array(chunk.question_ids, dtype=np.int64))
+        correct.append(np.array(chunk.is_correct, dtype=bool))
+        total += len(chunk)
+        if on_chunk is not None:
+            on_chunk(total)
+    user_ids = np.concatenate(users) if users else np.empty(0, np.int64)
+    person_ids, person = np.unique(user_ids, return_inverse=True)
+    question_ids = np.concatenate(questions) if questions else np.empty(0, np.int64)
+    column = by_id[np.searchsorted(ids[by_id], question_ids)]
+    answers = Answers.from_arrays(
+        person,
+        column,
+        np.concatenate(correct) if correct else np.empty(0, bool),
+        n_items=max(len(items), 1),
+        n_persons=len(person_ids),
+    )
+    counts = np.bincount(answers.item, minlength=len(items))
     fixed = {j: _old_params(q) for j, q in enumerate(items) if counts[j] < min_responses}
-    return _Data(items, matrix, counts, fixed, len(persons), len(answers))
+    return _Data(items, answers, counts, fixed, len(person_ids), len(answers))
 
 
 def _too_few(bank_name: str, data: _Data, min_responses: int) -> InvalidInput:
@@ -230,8 +256,8 @@ def _too_few(bank_name: str, data: _Data, min_responses: int) -> InvalidInput:
 def _estimate(
     data: _Data, progress: Callable[[int, float], None] | None = None
 ) -> CalibrationResult:
-    return calibrate_3pl(
-        data.matrix,
+    return calibrate_answers(
+        data.answers,
         fixed=data.fixed or None,
         max_iter=EM_MAX_ITER,
         tol=EM_TOLERANCE,
@@ -406,6 +432,11 @@ def _one_run_per_bank(bank_id: int) -> Iterator[None]:
             _running.discard(bank_id)
 
 
+def _thousands(n: int) -> str:
+    """12345 -> '12.345' (Indonesian digit grouping)."""
+    return f"{n:,}".replace(",", ".")
+
+
 def _em_percent(iteration: int, change: float, first_change: float) -> int:
     """EM has no known length: progress is how far the largest parameter change has
     fallen from its first value towards the tolerance (log scale), or the iteration
@@ -436,12 +467,29 @@ def run_calibration(
             progress(p)
 
     report(CalibrationProgress("data", "Mengumpulkan jawaban siswa…", 2))
+
+    def on_chunk(loaded: int) -> None:
+        # A platform-sized bank takes a while to read: show the count growing.
+        report(
+            CalibrationProgress(
+                "data", f"Mengumpulkan jawaban siswa… {_thousands(loaded)} jawaban terbaca", 2
+            )
+        )
+
     with unit_of_work() as session:
         bank = stats_repo.get_bank(session=session, bank_id=bank_id)
         if bank is None or bank.id is None:
             raise NotFound("Bank soal tidak ditemukan.")
         bank_name = bank.name
-        data = _load_data(session, bank, min_responses)
+        data = _load_data(session, bank, min_responses, on_chunk)
+    report(
+        CalibrationProgress(
+            "data",
+            f"{_thousands(data.responses)} jawaban pertama dari {_thousands(data.persons)} "
+            "siswa terbaca; memulai EM…",
+            4,
+        )
+    )
     if len(data.items) - len(data.fixed) < MIN_FREE_ITEMS:
         raise _too_few(bank_name, data, min_responses)
 

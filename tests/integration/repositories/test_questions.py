@@ -244,3 +244,47 @@ def test_update_question_stats_restarts_means_after_imported_counts(session: Ses
         session=session, question_id=q.id, is_correct=False, time_spent_seconds=44
     )
     assert (q.attempt_count, q.correct_rate, q.avg_time_seconds) == (501, 0.0, 44)
+
+
+def test_first_responses_stream_in_chunks_and_keep_only_first_answers(session: Session) -> None:
+    bank = questions.create_question_bank(session=session, name="Kalibrasi")
+    items = [f.question(session, bank_id=bank.id) for _ in range(3)]
+    other = f.question(session)  # another bank's item: never read
+    students = [f.user(session) for _ in range(4)]
+    start = utcnow() - timedelta(days=1)
+    expected = set()
+    for i, student in enumerate(students):
+        for j, item in enumerate(items):
+            first = (i + j) % 2 == 0
+            f.attempt(
+                session, user_id=student.id, question_id=item.id, is_correct=first, created_at=start
+            )
+            # A later answer to the same item (memory, not ability) and a deleted one.
+            f.attempt(
+                session,
+                user_id=student.id,
+                question_id=item.id,
+                is_correct=not first,
+                created_at=start + timedelta(hours=1),
+            )
+            expected.add((student.id, item.id, first))
+        f.attempt(session, user_id=student.id, question_id=other.id, created_at=start)
+    f.attempt(
+        session,
+        user_id=students[0].id,
+        question_id=items[0].id,
+        is_correct=False,
+        created_at=start - timedelta(hours=1),
+        deleted_at=utcnow(),
+    )
+    ids = [q.id for q in items]
+    chunks = list(questions.iter_first_responses(session=session, question_ids=ids, chunk_size=5))
+    assert [len(c) for c in chunks] == [5, 5, 2]
+    rows = {
+        (u, q, bool(ok))
+        for c in chunks
+        for u, q, ok in zip(c.user_ids, c.question_ids, c.is_correct, strict=True)
+    }
+    assert rows == expected
+    assert set(questions.list_first_responses(session=session, question_ids=ids)) == expected
+    assert list(questions.iter_first_responses(session=session, question_ids=[])) == []

@@ -223,3 +223,15 @@ def test_other_roles_are_refused(engine: Engine) -> None:
         for call in calls:
             with pytest.raises(PermissionDenied):
                 call()
+
+
+def test_progress_counts_the_answers_read(engine: Engine) -> None:
+    admin = _admin()
+    bank_id, _ = _seed(engine, persons=60)
+    seen: list[CalibrationProgress] = []
+    calibration.run_calibration(
+        actor=admin, bank_id=bank_id, min_responses=10, progress=seen.append
+    )
+    data = [p.message for p in seen if p.stage == "data"]
+    assert "Mengumpulkan jawaban siswa… 360 jawaban terbaca" in data
+    assert data[-1] == "360 jawaban pertama dari 60 siswa terbaca; memulai EM…"
