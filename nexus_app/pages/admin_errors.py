@@ -11,7 +11,7 @@ from nexus_app.state.admin_errors import RETENTION_DAYS, SEVERITY_OPTIONS, Admin
 ROUTE = "/admin/errors"
 TITLE = "Log error"
 
-HEADERS = ["Waktu (UTC)", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
+HEADERS = ["Waktu", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
 
 
 def _filters() -> rx.Component:
@@ -151,7 +151,7 @@ def _detail() -> rx.Component:
                 rx.hstack(rx.code(d["type"]), rx.badge(d["severity"], color_scheme=d["color"]))
             ),
             rx.vstack(
-                _field("Waktu (UTC)", d["when"]),
+                _field("Waktu", d["when"]),
                 _field("Pengguna", d["user"]),
                 _field("Endpoint", d["endpoint"]),
                 _field("Metode", d["method"]),
