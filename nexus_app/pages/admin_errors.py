@@ -57,6 +57,7 @@ def _filters() -> rx.Component:
             rx.input(type="date", value=s.date_to, on_change=s.set_date_to, id="error-date-to"),
             align="center",
             spacing="2",
+            wrap="wrap",
         ),
         rx.button(
             "Hapus filter", variant="ghost", on_click=s.clear_filters, id="error-clear-filters"
