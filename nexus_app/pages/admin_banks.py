@@ -89,7 +89,7 @@ def _create_form() -> rx.Component:
                     on_change=state.set_new_name,
                     id="bank-name",
                     max_length=255,
-                    min_width="320px",
+                    min_width="min(320px, 100%)",
                 ),
                 rx.el.select(
                     rx.foreach(

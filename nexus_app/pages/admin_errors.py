@@ -11,7 +11,7 @@ from nexus_app.state.admin_errors import RETENTION_DAYS, SEVERITY_OPTIONS, Admin
 ROUTE = "/admin/errors"
 TITLE = "Log error"
 
-HEADERS = ["Waktu (UTC)", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
+HEADERS = ["Waktu", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
 
 
 def _filters() -> rx.Component:
@@ -57,6 +57,7 @@ def _filters() -> rx.Component:
             rx.input(type="date", value=s.date_to, on_change=s.set_date_to, id="error-date-to"),
             align="center",
             spacing="2",
+            wrap="wrap",
         ),
         rx.button(
             "Hapus filter", variant="ghost", on_click=s.clear_filters, id="error-clear-filters"
@@ -151,7 +152,7 @@ def _detail() -> rx.Component:
                 rx.hstack(rx.code(d["type"]), rx.badge(d["severity"], color_scheme=d["color"]))
             ),
             rx.vstack(
-                _field("Waktu (UTC)", d["when"]),
+                _field("Waktu", d["when"]),
                 _field("Pengguna", d["user"]),
                 _field("Endpoint", d["endpoint"]),
                 _field("Metode", d["method"]),

@@ -53,7 +53,7 @@ def _answer() -> rx.Component:
                     rx.cond(
                         (s.answer == "") & s.streaming,
                         rx.hstack(rx.spinner(size="2"), rx.text("Mencari di buku…", size="2")),
-                        rx.text(s.answer, white_space="pre-wrap"),
+                        rx.text(s.answer, white_space="pre-wrap", overflow_wrap="anywhere"),
                     ),
                     id="chat-answer",
                     width="100%",
@@ -161,7 +161,9 @@ def _content() -> rx.Component:
                     lambda h: rx.card(
                         rx.text(h["when"], " · ", h["subject"], size="1", color_scheme="gray"),
                         rx.text(rx.text.strong(h["question"]), size="2"),
-                        rx.text(h["answer"], size="2", white_space="pre-wrap"),
+                        rx.text(
+                            h["answer"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"
+                        ),
                         rx.text("Sumber: ", h["sources"], size="1", color_scheme="gray"),
                         width="100%",
                     ),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.shell import BRAND_COLOR, TABLE_ONLY, app_shell
+from nexus_app.components.tables import phone_cards
 from nexus_app.state.dashboard import DashboardState
 
 ROUTE = "/dashboard"
@@ -124,7 +125,30 @@ def _plan_row(p: rx.Var) -> rx.Component:
         rx.link("Mulai", href=p["href"], size="2"),
         width="100%",
         align="center",
+        wrap="wrap",
         class_name="plan-row",
+    )
+
+
+def _session_card(x: rx.Var) -> rx.Component:
+    """A phone's row of the sessions table, its "Rincian" a full-size button."""
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(x["section"], " · ", x["mode"], weight="medium", size="2"),
+                rx.text(x["started"], size="1", color_scheme="gray"),
+                rx.text(
+                    x["answered"], " soal · akurasi ", x["accuracy"], size="1", color_scheme="gray"
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.link(rx.button("Rincian", variant="soft"), href=x["href"]),
+            align="center",
+            width="100%",
+        ),
+        class_name="session-card",
+        width="100%",
     )
 
 
@@ -143,6 +167,7 @@ def _content() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
         ),
         rx.card(
             rx.vstack(
@@ -221,7 +246,7 @@ def _content() -> rx.Component:
                 rx.foreach(
                     s.sessions,
                     lambda x: rx.table.row(
-                        rx.table.cell(x["started"]),
+                        rx.table.cell(x["started"], white_space="nowrap"),
                         rx.table.cell(x["section"]),
                         rx.table.cell(x["mode"]),
                         rx.table.cell(x["answered"]),
@@ -233,7 +258,9 @@ def _content() -> rx.Component:
             variant="surface",
             width="100%",
             id="study-sessions",
+            display=TABLE_ONLY,
         ),
+        phone_cards(s.sessions, _session_card, "study-session-cards"),
         rx.link(rx.button("Mulai latihan", size="3", color_scheme=BRAND_COLOR), href="/practice"),
         spacing="4",
         width="100%",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import BRAND_COLOR
+from nexus_app.components.shell import BRAND_COLOR, TOUCH_CSS
 from nexus_app.state.auth import AuthState
 
 ROUTE = "/login"
@@ -73,6 +73,7 @@ def login_page() -> rx.Component:
             width="min(400px, 92vw)",
             size="4",
         ),
+        rx.el.style(TOUCH_CSS),
         min_height="100vh",
         background=f"linear-gradient(160deg, {rx.color(BRAND_COLOR, 3)}, {rx.color('gray', 2)})",
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.components.shell import app_shell, stat_card
+from nexus_app.components.shell import TABLE_ONLY, app_shell, stat_card
+from nexus_app.components.tables import card_field, phone_cards
 from nexus_app.state.practice import SessionReviewState
 
 ROUTE = "/practice/session/[id]"
@@ -18,11 +19,41 @@ def _row(r: rx.Var) -> rx.Component:
         rx.table.cell(r["text"]),
         rx.table.cell(r["selected"]),
         rx.table.cell(r["correct_answer"]),
-        rx.table.cell(
-            rx.badge(r["result"], color_scheme=rx.cond(r["result"] == "Benar", "green", "orange"))
-        ),
+        rx.table.cell(_result_badge(r)),
         rx.table.cell(r["time"]),
         class_name="review-row",
+    )
+
+
+def _result_badge(r: rx.Var) -> rx.Component:
+    return rx.badge(r["result"], color_scheme=rx.cond(r["result"] == "Benar", "green", "orange"))
+
+
+def _card(r: rx.Var) -> rx.Component:
+    """A phone's row: the question, then the answer, the key and the result side by side."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text("No. ", r["position"], weight="bold", size="2"),
+                rx.badge(r["sub_type"], variant="soft"),
+                rx.spacer(),
+                _result_badge(r),
+                width="100%",
+                align="center",
+            ),
+            rx.text(r["text"], size="2", overflow_wrap="anywhere"),
+            rx.flex(
+                card_field("Jawabanmu", r["selected"]),
+                card_field("Kunci", r["correct_answer"]),
+                card_field("Waktu", r["time"]),
+                wrap="wrap",
+                column_gap="1.2em",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="review-card",
+        width="100%",
     )
 
 
@@ -67,7 +98,9 @@ def _content() -> rx.Component:
                 variant="surface",
                 width="100%",
                 id="review-table",
+                display=TABLE_ONLY,
             ),
+            phone_cards(state.rows, _card, "review-cards"),
             rx.link(rx.button("Latihan lagi", id="practice-again"), href="/practice"),
             spacing="4",
             width="100%",

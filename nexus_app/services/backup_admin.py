@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from nexus_app.config import get_settings
-from nexus_app.services import backup
+from nexus_app.services import backup, timefmt
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.backup import BACKUP_NAME, BackupError, BackupInfo, RestoreResult
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -46,7 +46,7 @@ class BackupRow:
 def _row(info: BackupInfo) -> BackupRow:
     return BackupRow(
         name=info.name,
-        created_at=f"{info.created_at:%Y-%m-%d %H:%M} UTC",
+        created_at=timefmt.format_datetime(info.created_at),
         size=backup.human_size(info.size_bytes, decimal_comma=True),
         size_bytes=info.size_bytes,
         database=info.database,

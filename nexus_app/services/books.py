@@ -31,6 +31,7 @@ from nexus_app.ai.embedder import DEFAULT_EMBEDDER, EmbedderUnavailable, get_emb
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.repositories import curriculum as curriculum_repo
+from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -407,7 +408,7 @@ class PackageVersionView:
     version: str
     chunk_count: int
     page_count: int
-    created_at: str  # "YYYY-MM-DD HH:MM UTC"
+    created_at: str  # "DD-MM-YYYY HH:MM WIB"
     embedder: str
     size_bytes: int
     is_current: bool
@@ -446,7 +447,7 @@ def _folder_size(folder: Path) -> tuple[int, int]:
 
 def _created(text: str) -> str:
     try:
-        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M UTC")
+        return timefmt.format_datetime(datetime.fromisoformat(text))
     except ValueError:
         return text
 

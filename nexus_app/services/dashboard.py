@@ -15,6 +15,7 @@ from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.repositories import weak_areas as weak_repo
+from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 
@@ -156,7 +157,7 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
                 correct=f.correct_answer,
                 text=f.feedback_text,
                 helpful=f.is_helpful,
-                when=f.attempt_date.strftime("%d-%m-%Y"),
+                when=timefmt.format_date(f.attempt_date),
             )
             for f in feedback_repo.list_feedback_history(session=session, user_id=actor.id, limit=5)
         ]
@@ -165,7 +166,7 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
                 session_id=s.id,
                 section=s.section or "-",
                 mode="Tryout" if s.mode == "tryout" else "Latihan",
-                started=s.started_at.strftime("%d-%m-%Y %H:%M"),
+                started=timefmt.format_datetime(s.started_at),
                 answered=s.questions_attempted,
                 correct=s.questions_correct,
                 accuracy=(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import ops as ops_repo
+from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -22,13 +23,12 @@ PAGE_SIZE = 25
 RETENTION_DAYS = 90
 MAX_SEARCH_LENGTH = 200
 SUMMARY_LENGTH = 160
-TIME_FORMAT = "%d-%m-%Y %H:%M:%S"
 
 
 @dataclass(frozen=True)
 class ErrorListItem:
     id: int
-    when: str  # UTC
+    when: str  # WIB, labelled
     severity: str
     error_type: str
     summary: str  # the message's first line, shortened
@@ -78,9 +78,9 @@ def first_line(message: str | None, limit: int = SUMMARY_LENGTH) -> str:
 
 
 def _when(first: datetime, last: datetime | None, occurrences: int) -> str:
-    text = first.astimezone(UTC).strftime(TIME_FORMAT)
+    text = timefmt.format_datetime(first, seconds=True)
     if occurrences > 1 and last is not None:
-        text += f" s.d. {last.astimezone(UTC).strftime(TIME_FORMAT)} ({occurrences} kali)"
+        text += f" s.d. {timefmt.format_datetime(last, seconds=True)} ({occurrences} kali)"
     return text
 
 
@@ -89,7 +89,8 @@ def _with_repeats(summary: str, occurrences: int) -> str:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+    # The admin picks days as they read the times: WIB days.
+    return datetime.combine(day, time(0, 0), tzinfo=timefmt.LOCAL_ZONE)
 
 
 def list_errors(
@@ -103,7 +104,7 @@ def list_errors(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> ErrorPage:
-    """One page of errors, newest first. Dates are whole UTC days, both ends included."""
+    """One page of errors, newest first. Dates are whole WIB days, both ends included."""
     require_admin(actor)
     if severity and severity not in SEVERITIES:
         raise InvalidInput("Tingkat keparahan tidak dikenal.")
@@ -136,7 +137,7 @@ def list_errors(
         items=[
             ErrorListItem(
                 id=r.id,
-                when=r.created_at.astimezone(UTC).strftime(TIME_FORMAT),
+                when=timefmt.format_datetime(r.created_at, seconds=True),
                 severity=r.severity or "",
                 error_type=r.error_type or "-",
                 summary=_with_repeats(first_line(r.message), r.occurrences),

@@ -11,7 +11,7 @@ from nexus_app.models import utcnow
 from nexus_app.repositories import ops as ops_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import school as school_repo
-from nexus_app.services import backup, jobs
+from nexus_app.services import backup, jobs, timefmt
 from nexus_app.services.auth import CurrentUser, require_admin
 
 
@@ -49,7 +49,7 @@ def _job_health() -> list[JobHealth]:
             JobHealth(name, "never", "-", "belum pernah berjalan")
             if run is None
             else JobHealth(
-                name, run.status, f"{run.started_at:%Y-%m-%d %H:%M} UTC", run.detail or ""
+                name, run.status, timefmt.format_datetime(run.started_at), run.detail or ""
             )
         )
     return rows

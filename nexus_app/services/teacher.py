@@ -21,6 +21,7 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import teacher as teacher_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.repositories import weak_areas as weak_repo
+from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -338,7 +339,7 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
             )
             drill.append(
                 DrillAttempt(
-                    when=a.answered_at.strftime("%d-%m-%Y %H:%M"),
+                    when=timefmt.format_datetime(a.answered_at),
                     text=a.text if len(a.text) <= 90 else a.text[:87] + "…",
                     selected=a.selected,
                     correct_answer=a.correct_answer,
@@ -367,14 +368,14 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
             topic=f"{topic} ({view.label})",
             mastery=current,
             attempts=list(reversed(drill)),
-            tutor_questions=[(c.created_at.strftime("%d-%m-%Y"), c.question) for c in chat],
+            tutor_questions=[(timefmt.format_date(c.created_at), c.question) for c in chat],
             weak_history=[
                 (
-                    w.detected_at.strftime("%d-%m-%Y"),
+                    timefmt.format_date(w.detected_at),
                     f"{w.weakness_score or 0:.2f}",
                     "terbuka"
                     if w.resolved_at is None
-                    else f"selesai {w.resolved_at.strftime('%d-%m-%Y')}",
+                    else f"selesai {timefmt.format_date(w.resolved_at)}",
                 )
                 for w in weak
             ],

@@ -30,7 +30,7 @@ from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import curriculum as curriculum_repo
-from nexus_app.services import billing, mastery
+from nexus_app.services import billing, mastery, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.books import packages_root
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -323,7 +323,7 @@ def history(*, actor: CurrentUser, limit: int = HISTORY_LIMIT) -> list[HistoryIt
             sources = []
         items.append(
             HistoryItem(
-                when=row.created_at.strftime("%d-%m-%Y %H:%M"),
+                when=timefmt.format_datetime(row.created_at),
                 subject=subjects.get(row.subject_id, "-"),
                 question=row.question,
                 answer=row.response,

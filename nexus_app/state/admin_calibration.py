@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from nexus_app.services import calibration
+from nexus_app.services import calibration, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
@@ -174,7 +174,7 @@ class AdminCalibrationState(AuthState):
         self.run_id = run.run_id
         converged = "konvergen" if run.converged else "BELUM konvergen"
         self.run_summary = (
-            f"Dijalankan {run.created_at:%Y-%m-%d %H:%M} UTC oleh {run.created_by}: "
+            f"Dijalankan {timefmt.format_datetime(run.created_at)} oleh {run.created_by}: "
             f"{run.persons} siswa, {run.responses} jawaban pertama, minimal "
             f"{run.min_responses} jawaban per soal. {run.estimated} soal diestimasi "
             f"({run.misfitting} tidak cocok), {len(run.items) - run.estimated} ditahan. "

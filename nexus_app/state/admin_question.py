@@ -3,17 +3,15 @@ two-reviewer workflow (admin only; every handler re-checks the role on the serve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 import reflex as rx
 
-from nexus_app.services import bank_admin
+from nexus_app.services import bank_admin, timefmt
 from nexus_app.services.bank_admin import QuestionDetail
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 
-# Indonesian schools read Western Indonesia Time; Indonesia has no daylight saving.
-WIB = timezone(timedelta(hours=7))
 LETTERS = ("A", "B", "C", "D", "E")
 FORM_FIELDS = (
     "section",
@@ -43,7 +41,7 @@ REVISION_LABELS = {
 
 
 def _when(value: datetime) -> str:
-    return value.astimezone(UTC).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+    return timefmt.format_datetime(value)
 
 
 class AdminQuestionState(AuthState):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import reflex as rx
 
-from nexus_app.services import billing
+from nexus_app.services import billing, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
@@ -17,9 +17,7 @@ FORM_FIELDS = ("display_name", "practice", "feedback", "tutor", "price", "durati
 
 
 def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(billing.JAKARTA).strftime("%d-%m-%Y %H:%M") + " WIB"
+    return timefmt.format_datetime(moment)
 
 
 def _day(day: date | None) -> str:

@@ -109,7 +109,7 @@ def test_versions_are_listed_and_an_older_one_can_be_made_current(engine: Engine
     ]
     newest, oldest = book.versions
     assert newest.chunk_count == bumped.chunk_count > oldest.chunk_count >= 2
-    assert newest.created_at.endswith("UTC") and newest.size_bytes > 0 and oldest.page_count == 2
+    assert newest.created_at.endswith("WIB") and newest.size_bytes > 0 and oldest.page_count == 2
 
     books.admin_set_current_version(actor=admin, book_id=book.book_id, version="1.0.0")
     [book] = books.admin_list_books(actor=admin)

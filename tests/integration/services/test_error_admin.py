@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from nexus_app.models import ErrorLog, utcnow
-from nexus_app.services import error_admin, error_log, jobs
+from nexus_app.services import error_admin, error_log, jobs, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 from tests.integration.repositories import factories as f
@@ -58,7 +58,7 @@ def test_filters_paging_and_detail(engine: Engine, session: Session) -> None:
         _error(session, when=base + timedelta(minutes=i), message=f"gagal nomor {i}\nbaris 2")
     _error(
         session,
-        when=datetime(2026, 11, 12, 23, 59, tzinfo=UTC),
+        when=datetime(2026, 11, 12, 23, 59, tzinfo=timefmt.LOCAL_ZONE),
         severity="critical",
         error_type="KeyError",
         message="'soal_id' tidak ada: 100% gagal",
@@ -68,7 +68,7 @@ def test_filters_paging_and_detail(engine: Engine, session: Session) -> None:
     )
     _error(
         session,
-        when=datetime(2026, 11, 13, 0, 0, tzinfo=UTC),
+        when=datetime(2026, 11, 13, 0, 0, tzinfo=timefmt.LOCAL_ZONE),
         severity="low",
         error_type="TimeoutError",
         message="",
@@ -87,7 +87,7 @@ def test_filters_paging_and_detail(engine: Engine, session: Session) -> None:
         "-",
         "-",
     )
-    assert newest.when == "13-11-2026 00:00:00"
+    assert newest.when == "13-11-2026 00:00:00 WIB"
     second = error_admin.list_errors(actor=admin, page=2)
     assert len(second.items) == 7 and second.items[-1].summary == "gagal nomor 0"
     assert error_admin.list_errors(actor=admin, page=9).page == 2  # clamped to the last page
@@ -104,7 +104,7 @@ def test_filters_paging_and_detail(engine: Engine, session: Session) -> None:
     assert error_admin.list_errors(actor=admin, text="nightly_backup").total == 1
     assert error_admin.list_errors(actor=admin, text="timeouterror").total == 1
     assert error_admin.list_errors(actor=admin, text="0%").total == 1  # not "0 then anything"
-    # Dates are whole UTC days, both ends included.
+    # Dates are whole WIB days (as the times read), both ends included.
     one_day = error_admin.list_errors(
         actor=admin, date_from=date(2026, 11, 12), date_to=date(2026, 11, 12)
     )
