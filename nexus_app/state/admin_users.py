@@ -7,14 +7,13 @@ from typing import Any
 
 import reflex as rx
 
-from nexus_app.services import user_admin
+from nexus_app.services import timefmt, user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
 ALL = ""
-TIME_FORMAT = "%d-%m-%Y %H:%M UTC"
 CREDENTIALS_FILENAME = "akun-baru-nexus.csv"
 MAX_IMPORT_BYTES = user_admin.MAX_IMPORT_BYTES
 _REJECTION_REASONS = {
@@ -47,7 +46,7 @@ def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
         "email_raw": row.email,
         "active": "1" if row.is_active else "",
         "status": "Aktif" if row.is_active else "Nonaktif",
-        "last_login": row.last_login.strftime(TIME_FORMAT) if row.last_login else "belum pernah",
+        "last_login": timefmt.format_datetime(row.last_login, empty="belum pernah"),
         "is_self": "1" if row.id == actor_id else "",
     }
 
