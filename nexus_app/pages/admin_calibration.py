@@ -83,8 +83,12 @@ def _bank_facts() -> rx.Component:
                 S.bank_status,
                 color_scheme=rx.cond(S.bank_calibrated, "green", "gray"),
                 id="calibration-bank-status",
+                # A long status ("Terkalibrasi <date> (sampel …)") wraps on a phone.
+                white_space="normal",
+                max_width="100%",
             ),
             align="center",
+            wrap="wrap",
         ),
         rx.text(
             "Hanya jawaban pertama tiap siswa pada tiap soal yang dipakai. Soal dengan jawaban "
