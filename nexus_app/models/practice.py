@@ -64,6 +64,15 @@ class Attempt(SQLModel, table=True):
             postgresql_where=sa.text("is_correct = false"),
             sqlite_where=sa.text("is_correct = 0"),
         ),
+        # Distinct students per item over live answers (calibration counts, top questions)
+        # as an index-only scan; migration 0009.
+        sa.Index(
+            "idx_attempts_question_user",
+            "question_id",
+            "user_id",
+            postgresql_where=sa.text("deleted_at IS NULL"),
+            sqlite_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

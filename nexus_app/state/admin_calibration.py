@@ -62,6 +62,14 @@ def _row(item: calibration.ItemCalibration) -> dict[str, str]:
     }
 
 
+def _bank_counts(
+    actor: CurrentUser, bank_id: int, min_responses: int
+) -> tuple[calibration.BankData, calibration.CalibrationRun | None]:
+    """Runs in a worker thread (see `AdminCalibrationState.refresh_counts`)."""
+    data = calibration.bank_data(actor=actor, bank_id=bank_id, min_responses=min_responses)
+    return data, calibration.latest_calibration(actor=actor, bank_id=bank_id)
+
+
 class _LatestProgress:
     """Written by the calibration thread, read by the event loop (one reference swap)."""
 
@@ -101,6 +109,9 @@ class AdminCalibrationState(AuthState):
     error: str = ""
     success: str = ""
 
+    # Whether the next count refresh keeps the admin's item selection (same run shown again).
+    _keep_selection: bool = True
+
     @rx.var
     def selected_count(self) -> int:
         return len(self.selected)
@@ -112,7 +123,7 @@ class AdminCalibrationState(AuthState):
         )
 
     @rx.event
-    def load(self) -> None:
+    def load(self):
         actor = self.require("admin")
         self.error = ""
         banks = calibration.list_banks(actor=actor)
@@ -121,23 +132,54 @@ class AdminCalibrationState(AuthState):
         ]
         if self.bank_id not in {b["id"] for b in self.banks}:
             self.bank_id = self.banks[0]["id"] if self.banks else ""
-        self._refresh(actor)
+        return self._refresh(keep_selection=True)
 
-    def _refresh(self, actor: CurrentUser, *, keep_selection: bool = True) -> None:
-        """Reload the chosen bank's counts and its pending run (if any)."""
+    def _refresh(self, *, keep_selection: bool):
+        """Reload the chosen bank's counts and its pending run (if any) in `refresh_counts`:
+        the counts read every answer of the bank, which must not hold up the event loop
+        that serves every other user."""
         if not self.running:
             self.show_progress = False
         if not self.bank_id:
             self._clear_bank()
+            return None
+        self._keep_selection = keep_selection
+        return AdminCalibrationState.refresh_counts
+
+    @rx.event(background=True)
+    async def refresh_counts(self):
+        async with self:
+            actor = self.require("admin")
+            login_id = self._login_nonce
+            bank_id, min_responses = self.bank_id, self.min_responses
+            keep_selection = self._keep_selection
+        if not bank_id.isdigit() or not min_responses.isdigit():
             return
         try:
-            data = calibration.bank_data(
-                actor=actor, bank_id=int(self.bank_id), min_responses=int(self.min_responses)
+            data, run = await asyncio.to_thread(
+                _bank_counts, actor, int(bank_id), int(min_responses)
             )
-            run = calibration.latest_calibration(actor=actor, bank_id=int(self.bank_id))
         except ServiceError as exc:
-            self.error = exc.message
+            async with self:
+                if self._same_login(login_id):
+                    self.error = exc.message
             return
+        async with self:
+            # A slower refresh for an earlier choice must not overwrite a newer one.
+            if (
+                self._same_login(login_id)
+                and self.bank_id == bank_id
+                and self.min_responses == min_responses
+            ):
+                self._show_counts(data, run, keep_selection=keep_selection)
+
+    def _show_counts(
+        self,
+        data: calibration.BankData,
+        run: calibration.CalibrationRun | None,
+        *,
+        keep_selection: bool,
+    ) -> None:
         bank = data.bank
         self.bank_name = bank.name
         self.bank_calibrated = bank.is_calibrated
@@ -186,22 +228,24 @@ class AdminCalibrationState(AuthState):
             self.selected = [r["id"] for r in self.rows if r["well"]]
 
     @rx.event
-    def set_bank(self, value: str) -> None:
-        actor = self.require("admin")
+    def set_bank(self, value: str):
+        self.require("admin")
         self.bank_id = value
         self.error = ""
         self.success = ""
-        self._refresh(actor, keep_selection=False)
+        # Not the previous bank's counts under the new bank's name while they load.
+        self._clear_bank()
+        return self._refresh(keep_selection=False)
 
     @rx.event
-    def set_min_responses(self, value: str) -> None:
-        actor = self.require("admin")
+    def set_min_responses(self, value: str):
+        self.require("admin")
         if value not in MIN_RESPONSE_CHOICES:
             self.error = "Pilih batas minimal jawaban dari daftar."
-            return
+            return None
         self.min_responses = value
         self.error = ""
-        self._refresh(actor)
+        return self._refresh(keep_selection=True)
 
     @rx.event
     def toggle_item(self, question_id: str, checked: bool) -> None:
@@ -279,7 +323,7 @@ class AdminCalibrationState(AuthState):
                     self.running = False
 
     @rx.event
-    def apply_selected(self) -> None:
+    def apply_selected(self):
         actor = self.require("admin")
         self.error = ""
         self.success = ""
@@ -301,18 +345,18 @@ class AdminCalibrationState(AuthState):
             f"'{result.bank_name}' ditandai terkalibrasi pada "
             f"{result.calibration_date.isoformat()} dengan sampel {result.sample_size} jawaban."
         )
-        self._refresh(actor, keep_selection=False)
+        return self._refresh(keep_selection=False)
 
     @rx.event
-    def discard(self) -> None:
+    def discard(self):
         actor = self.require("admin")
         self.error = ""
         if not self.bank_id:
-            return
+            return None
         try:
             calibration.discard_calibration(actor=actor, bank_id=int(self.bank_id))
         except ServiceError as exc:
             self.error = exc.message
-            return
+            return None
         self.success = "Hasil kalibrasi dibuang. Tidak ada parameter yang diubah."
-        self._refresh(actor, keep_selection=False)
+        return self._refresh(keep_selection=False)
