@@ -24,7 +24,12 @@ def _card(c: rx.Var) -> rx.Component:
                 c["has_data"] != "",
                 rx.vstack(
                     rx.text("Perkiraan skor ", rx.text.strong(c["range"]), size="3"),
-                    rx.text("Kesiapan menuju target: ", rx.text.strong(c["readiness"]), size="2"),
+                    rx.text("Kesiapan: ", rx.text.strong(c["readiness"]), size="2"),
+                    rx.text(
+                        "kemajuan perkiraan skor menuju skor target",
+                        size="1",
+                        color_scheme="gray",
+                    ),
                     rx.box(
                         rx.box(
                             width=c["readiness_width"],
@@ -38,7 +43,7 @@ def _card(c: rx.Var) -> rx.Component:
                         background_color=rx.color("gray", 4),
                     ),
                     rx.text(
-                        "Peluang mencapai target saat ini: ",
+                        "Peluang skormu sekarang sudah mencapai target: ",
                         c["chance"],
                         size="1",
                         color_scheme="gray",
@@ -181,6 +186,16 @@ def _content() -> rx.Component:
             id="todays-plan",
         ),
         rx.flex(rx.foreach(s.cards, _card), wrap="wrap", spacing="3", id="readiness-cards"),
+        rx.text(
+            "Kesiapan menunjukkan seberapa jauh perkiraan skormu sudah bergerak dari 200 menuju "
+            "skor target (100% berarti perkiraan skormu sudah sampai target). Peluang adalah "
+            "kemungkinan skormu yang sebenarnya sudah mencapai target; angka ini tetap kecil "
+            "sampai perkiraan skormu mendekati target dan makin pasti, jadi Kesiapan 60% dengan "
+            "Peluang 3% itu wajar: kamu sudah maju, tetapi belum sampai target.",
+            size="1",
+            color_scheme="gray",
+            id="readiness-help",
+        ),
         rx.text(
             "Skor adalah perkiraan Nexus dari kemampuan (θ) dengan skala 500 + 100·θ, "
             "bukan konversi resmi UTBK.",

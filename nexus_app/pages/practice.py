@@ -50,7 +50,7 @@ def _chooser() -> rx.Component:
             rx.el.select(
                 rx.foreach(
                     PracticeState.section_sub_types,
-                    lambda t: rx.el.option(t, value=t),
+                    lambda t: rx.el.option(t[1], value=t[0]),
                 ),
                 id="topic-select",
                 value=PracticeState.sub_type,

@@ -3,6 +3,7 @@ feedback, study sessions and today's plan."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,6 +12,7 @@ from nexus_app.engine import readiness
 from nexus_app.models import utcnow
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import feedback as feedback_repo
+from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
@@ -95,6 +97,12 @@ class Dashboard:
     sessions: list[StudySessionItem] = field(default_factory=list)
     plan: list[PlanBlock] = field(default_factory=list)
     daily_minutes: int = 0
+    # False when no section has a servable question: there is nothing to plan.
+    can_practise: bool = True
+
+    @property
+    def plan_minutes(self) -> int:
+        return sum(b.minutes for b in self.plan)
 
 
 def student_dashboard(*, actor: CurrentUser) -> Dashboard:
@@ -180,6 +188,13 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
                 session=session, user_id=actor.id, limit=10
             )
         ]
+        # Only sections with servable questions can be practised; a plan pointing at the
+        # others ends at "Belum ada soal".
+        practicable = {
+            s.code: s.sub_types
+            for s in question_repo.list_section_supply(session=session)
+            if s.servable > 0
+        }
     daily = round((user.study_hours_per_week or 0) * 60 / 7)
     return Dashboard(
         full_name=user.full_name or user.username,
@@ -194,8 +209,9 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         weak_areas=weak,
         feedback=feedback,
         sessions=sessions,
-        plan=todays_plan(daily, cards, weak),
+        plan=todays_plan(daily, cards, weak, practicable=practicable),
         daily_minutes=daily,
+        can_practise=bool(practicable),
     )
 
 
@@ -225,42 +241,64 @@ def _ability_history(
 
 
 def todays_plan(
-    daily_minutes: int, cards: list[ReadinessCard], weak: list[WeakAreaItem]
+    daily_minutes: int,
+    cards: list[ReadinessCard],
+    weak: list[WeakAreaItem],
+    *,
+    practicable: Mapping[str, Collection[str]],
 ) -> list[PlanBlock]:
     """Split today's study time: weak topics first, then the least-ready sections.
 
-    Each block is at least 10 minutes, so a short day gets fewer, useful blocks rather
-    than many token ones.
+    `practicable` maps each section that has servable questions to its topics; nothing
+    else is planned, since practice would only answer "Belum ada soal". Each block is at
+    least 10 minutes, so a short day gets fewer, useful blocks rather than many token
+    ones, and the blocks add up to the day's time rounded to 5 minutes.
     """
-    if daily_minutes <= 0:
+    if daily_minutes <= 0 or not practicable:
         return []
     candidates: list[tuple[float, str, str, str]] = []
     for w in weak:
-        candidates.append(
-            (1.0 + w.weakness_score, w.section, w.topic, "topik ini perlu latihan lagi")
-        )
-    for card in cards:
+        if w.topic in practicable.get(w.section, ()):
+            candidates.append(
+                (1.0 + w.weakness_score, w.section, w.topic, "topik ini perlu latihan lagi")
+            )
+    open_cards = [c for c in cards if c.section in practicable]
+    for card in open_cards:
         if card.answered == 0:
             candidates.append((0.5, card.section, "", "belum pernah berlatih subtes ini"))
         elif card.readiness_percentage is not None and card.readiness_percentage < 80:
             need = 1 - card.readiness_percentage / 100
             candidates.append((need, card.section, "", "kesiapan masih bisa naik"))
     if not candidates:
-        candidates = [(0.5, c.section, "", "jaga kemampuan tetap terasah") for c in cards[:3]]
+        candidates = [(0.5, c.section, "", "jaga kemampuan tetap terasah") for c in open_cards[:3]]
+    if not candidates:
+        return []
     candidates.sort(key=lambda c: -c[0])
     slots = max(1, min(len(candidates), daily_minutes // MIN_BLOCK_MINUTES, 4))
     chosen = candidates[:slots]
-    total_weight = sum(c[0] for c in chosen)
-    blocks: list[PlanBlock] = []
-    for weight, section, topic, reason in chosen:
-        minutes = max(MIN_BLOCK_MINUTES, round(daily_minutes * weight / total_weight / 5) * 5)
-        blocks.append(
-            PlanBlock(
-                section=section,
-                topic=topic,
-                minutes=minutes,
-                questions=max(1, int(minutes / MINUTES_PER_ITEM)),
-                reason=reason,
-            )
+    minutes = _split_minutes(daily_minutes, [max(c[0], 0.01) for c in chosen])
+    return [
+        PlanBlock(
+            section=section,
+            topic=topic,
+            minutes=m,
+            questions=max(1, int(m / MINUTES_PER_ITEM)),
+            reason=reason,
         )
-    return blocks
+        for (_, section, topic, reason), m in zip(chosen, minutes, strict=True)
+    ]
+
+
+def _split_minutes(daily_minutes: int, weights: list[float]) -> list[int]:
+    """Share the day (rounded to 5 minutes, at least 10 a block) in 5-minute steps by
+    weight, largest remainders first, so the blocks sum exactly to the total."""
+    step = 5
+    total = max(MIN_BLOCK_MINUTES * len(weights), round(daily_minutes / step) * step)
+    spare = (total - MIN_BLOCK_MINUTES * len(weights)) // step
+    weight_sum = sum(weights)
+    shares = [spare * w / weight_sum for w in weights]
+    steps = [int(x) for x in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: -(shares[i] - steps[i]))
+    for i in by_remainder[: spare - sum(steps)]:
+        steps[i] += 1
+    return [MIN_BLOCK_MINUTES + n * step for n in steps]

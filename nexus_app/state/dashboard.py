@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.services import dashboard
+from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 
 SECTION_COLORS = {
@@ -75,7 +76,7 @@ class DashboardState(AuthState):
         self.weak_areas = [
             {
                 "section": w.section,
-                "topic": w.topic,
+                "topic": topic_label(w.topic),
                 "score": f"{w.weakness_score:.2f}",
                 "recommendation": w.recommendation,
                 "href": f"/practice?section={w.section}&topic={w.topic}",
@@ -108,7 +109,7 @@ class DashboardState(AuthState):
         self.plan = [
             {
                 "section": p.section,
-                "topic": p.topic or "semua topik",
+                "topic": topic_label(p.topic) or "semua topik",
                 "minutes": str(p.minutes),
                 "questions": str(p.questions),
                 "reason": p.reason,
@@ -116,8 +117,15 @@ class DashboardState(AuthState):
             }
             for p in data.plan
         ]
-        self.plan_line = (
-            f"Sekitar {data.daily_minutes} menit hari ini ({data.weekly_hours} jam per minggu)."
-            if data.weekly_hours
-            else "Isi jam belajar per minggu agar rencana harian bisa dibuat."
-        )
+        if not data.can_practise:
+            self.plan_line = (
+                "Sekolahmu belum punya soal yang bisa dilatih. "
+                "Minta guru atau admin menambahkan soal, lalu rencana harian akan muncul di sini."
+            )
+        elif data.weekly_hours:
+            # The total is the sum of the blocks listed below, so the numbers add up.
+            self.plan_line = (
+                f"Sekitar {data.plan_minutes} menit hari ini ({data.weekly_hours} jam per minggu)."
+            )
+        else:
+            self.plan_line = "Isi jam belajar per minggu agar rencana harian bisa dibuat."

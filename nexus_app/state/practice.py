@@ -9,6 +9,7 @@ import reflex as rx
 
 from nexus_app.services import feedback, practice
 from nexus_app.services.errors import ServiceError
+from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread, wait_label
 
@@ -67,8 +68,10 @@ class PracticeState(AuthState):
     correct_count: int = 0
 
     @rx.var
-    def section_sub_types(self) -> list[str]:
-        return [ALL_TOPICS, *self.sub_types_by_section.get(self.section, [])]
+    def section_sub_types(self) -> list[list[str]]:
+        """[key, display name] pairs: the select sends the key, the student reads the name."""
+        keys = self.sub_types_by_section.get(self.section, [])
+        return [[ALL_TOPICS, ALL_TOPICS], *([k, topic_label(k)] for k in keys)]
 
     @rx.var
     def theta_label(self) -> str:
@@ -87,7 +90,7 @@ class PracticeState(AuthState):
         self.position = view.position
         self.question_id = view.question_id
         self.question_text = view.text
-        self.question_sub_type = view.sub_type
+        self.question_sub_type = topic_label(view.sub_type)
         self.options = [[letter, text] for letter, text in view.options]
         self.served_at = view.served_at.isoformat()
         self.selected = ""
@@ -394,7 +397,7 @@ class SessionReviewState(AuthState):
         self.rows = [
             {
                 "position": str(r.position),
-                "sub_type": r.sub_type or "-",
+                "sub_type": topic_label(r.sub_type) or "-",
                 "text": r.text if len(r.text) <= 90 else r.text[:87] + "…",
                 "selected": r.selected,
                 "correct_answer": r.correct_answer,

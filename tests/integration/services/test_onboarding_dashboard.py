@@ -105,7 +105,8 @@ def test_dashboard_reflects_practice(engine: Engine, student) -> None:
     assert data.history and data.history_sections == ["PU"]
     assert data.sessions and data.sessions[0].answered == 4
     assert data.daily_minutes == 60
-    assert sum(b.minutes for b in data.plan) >= 50
+    assert data.can_practise and {b.section for b in data.plan} == {"PU"}
+    assert sum(b.minutes for b in data.plan) == data.plan_minutes == 60
 
 
 def test_todays_plan_favours_weak_topics() -> None:
@@ -118,8 +119,68 @@ def test_todays_plan_favours_weak_topics() -> None:
         ),
     ]
     weak = [dashboard.WeakAreaItem("PU", "deduktif", 0.8, "Perlu latihan lagi.")]
-    plan = dashboard.todays_plan(60, cards, weak)
+    both = {"PU": ("deduktif", "induktif"), "PK": ("aljabar",)}
+    plan = dashboard.todays_plan(60, cards, weak, practicable=both)
     assert plan[0].topic == "deduktif" and plan[0].minutes >= plan[-1].minutes
     assert all(b.minutes >= 10 for b in plan)
-    assert dashboard.todays_plan(0, cards, weak) == []
-    assert len(dashboard.todays_plan(15, cards, weak)) == 1
+    assert sum(b.minutes for b in plan) == 60
+    assert dashboard.todays_plan(0, cards, weak, practicable=both) == []
+    assert len(dashboard.todays_plan(15, cards, weak, practicable=both)) == 1
+
+
+def _cards(codes: list[str]) -> list[dashboard.ReadinessCard]:
+    return [
+        dashboard.ReadinessCard(c, c, 0, None, None, None, None, None, None, None, None, None)
+        for c in codes
+    ]
+
+
+def test_todays_plan_skips_sections_and_topics_without_questions() -> None:
+    cards = _cards(["PU", "PPU", "PBM", "PK"])
+    weak = [
+        dashboard.WeakAreaItem("PPU", "ide_pokok", 0.9, "Perlu latihan lagi."),
+        dashboard.WeakAreaItem("PU", "hilang", 0.9, "Perlu latihan lagi."),
+    ]
+    plan = dashboard.todays_plan(60, cards, weak, practicable={"PU": ("deduktif",)})
+    assert [(b.section, b.topic) for b in plan] == [("PU", "")]
+    assert plan[0].minutes == 60
+    assert dashboard.todays_plan(60, cards, weak, practicable={}) == []
+
+
+@pytest.mark.parametrize("daily", [9, 10, 15, 26, 51, 60, 90, 257])
+def test_todays_plan_minutes_add_up(daily: int) -> None:
+    """The issue's case: 51 minutes announced, 4 × 15 listed."""
+    cards = _cards(["PU", "PPU", "PBM", "PK", "LBI"])
+    practicable = {c.section: () for c in cards}
+    plan = dashboard.todays_plan(daily, cards, [], practicable=practicable)
+    total = sum(b.minutes for b in plan)
+    assert all(b.minutes >= 10 and b.minutes % 5 == 0 for b in plan)
+    assert len(plan) <= 4
+    assert total == max(10 * len(plan), round(daily / 5) * 5)
+    assert abs(total - daily) <= 5 or total == 10 * len(plan)
+
+
+def test_dashboard_plan_in_a_school_without_questions(engine: Engine) -> None:
+    student = auth.create_user(username="siswa02", password="kata-sandi-1", role="siswa")
+    onboarding.save_onboarding(
+        actor=student, target_ptn="UI", target_score="700", exam_date=FUTURE, hours="7"
+    )
+    data = dashboard.student_dashboard(actor=student)
+    assert not data.can_practise and data.plan == [] and data.plan_minutes == 0
+    assert len(data.cards) >= 4  # readiness cards still listed, just no plan
+
+
+def test_dashboard_plans_only_sections_with_questions(engine: Engine, student) -> None:
+    assert import_bank(
+        filename="k.csv",
+        data=_bank_csv("PK", 6, ("spldv",)),
+        bank_name="Uji PK",
+        mark_reviewed_by=["A", "B"],
+    ).ok
+    onboarding.save_onboarding(
+        actor=student, target_ptn="UI", target_score="700", exam_date=FUTURE, hours="6"
+    )
+    data = dashboard.student_dashboard(actor=student)
+    assert data.can_practise
+    assert {b.section for b in data.plan} == {"PU", "PK"}
+    assert data.plan_minutes == sum(b.minutes for b in data.plan) == 50  # 6 h/week ≈ 51 min
