@@ -134,11 +134,18 @@ def _import_panel() -> rx.Component:
             rx.text(
                 "Kolom wajib: section, text, option_a … option_e, correct_answer. Opsional: "
                 "sub_type, explanation, explanation_en, strategy_tip, related_concept, "
-                "discrimination, difficulty, guessing (lihat docs/bank-import.md). Berkas UTF-8, "
+                "discrimination, difficulty, guessing (kosong = nilai bawaan). Berkas UTF-8, "
                 "maksimal 5 MB. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
                 "diimpor, kecuali Anda memilih melewati baris yang salah.",
                 size="2",
                 color_scheme="gray",
+            ),
+            rx.button(
+                rx.icon("download", size=16),
+                "Unduh templat CSV",
+                on_click=state.download_template,
+                variant="soft",
+                id="import-download-template",
             ),
             rx.upload(
                 rx.vstack(

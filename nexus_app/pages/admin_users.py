@@ -711,6 +711,13 @@ def _import_card() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
+            rx.button(
+                rx.icon("download", size=16),
+                "Unduh templat CSV",
+                on_click=S.download_template,
+                variant="soft",
+                id="import-download-template",
+            ),
             rx.upload(
                 rx.vstack(
                     rx.icon("file-spreadsheet", size=28, color=rx.color("indigo", 9)),

@@ -54,6 +54,61 @@ PARAM_RANGES = {
 }
 
 
+# The downloadable CSV template: keyed by column so that a column added to COLUMNS without an
+# example fails the template test instead of drifting from what the importer reads.
+TEMPLATE_FILENAME = "templat-impor-bank-soal.csv"
+_TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
+    {
+        "section": "PU",
+        "sub_type": "logika",
+        "text": "Semua siswa kelas XII mengikuti upacara. Rina adalah siswa kelas XII. "
+        "Simpulan yang tepat adalah ...",
+        "option_a": "Rina mengikuti upacara.",
+        "option_b": "Rina tidak mengikuti upacara.",
+        "option_c": "Rina mungkin mengikuti upacara.",
+        "option_d": "Sebagian siswa kelas XII adalah Rina.",
+        "option_e": "Tidak dapat disimpulkan.",
+        "correct_answer": "A",
+        "explanation": "Silogisme: semua siswa kelas XII ikut upacara; Rina siswa kelas XII.",
+        "explanation_en": "Syllogism: every class XII student attends, and Rina is one of them.",
+        "strategy_tip": "Tulis premis sebagai himpunan sebelum memilih jawaban.",
+        "related_concept": "silogisme",
+        "discrimination": "1.0",
+        "difficulty": "0.0",
+        "guessing": "0.2",
+    },
+    {
+        "section": "PK",
+        "sub_type": "aljabar",
+        "text": "Jika 2x + 3 = 11, nilai x adalah ...",
+        "option_a": "3",
+        "option_b": "4",
+        "option_c": "5",
+        "option_d": "7",
+        "option_e": "8",
+        "correct_answer": "B",
+        "explanation": "2x = 11 - 3 = 8, jadi x = 4.",
+        "explanation_en": "",
+        "strategy_tip": "",
+        "related_concept": "persamaan linear",
+        "discrimination": "",
+        "difficulty": "-1.0",
+        "guessing": "",
+    },
+)
+
+
+def csv_template() -> str:
+    """Every column the importer reads and two example items, with a BOM for Excel. Written
+    directly, not through the export formula guard, which would mangle the -1.0 difficulty."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in _TEMPLATE_ROWS:
+        writer.writerow([row[c] for c in COLUMNS])
+    return "\ufeff" + out.getvalue()
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int
@@ -102,12 +157,16 @@ def read_rows(filename: str, data: bytes) -> list[_Row]:
 def _read_csv(text: str) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
+    # Every missing and unknown column in one message, so one upload shows the whole fix.
     missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InvalidInput(f"Kolom wajib tidak ada di baris judul: {', '.join(missing)}.")
     unknown = [h for h in header if h and h not in COLUMNS]
+    problems = []
+    if missing:
+        problems.append(f"Kolom wajib tidak ada di baris judul: {', '.join(missing)}.")
     if unknown:
-        raise InvalidInput(f"Kolom tidak dikenal: {', '.join(unknown)}.")
+        problems.append(f"Kolom tidak dikenal: {', '.join(unknown)}.")
+    if problems:
+        raise InvalidInput(" ".join(problems))
     reader.fieldnames = header
     rows: list[_Row] = []
     line = reader.line_num + 1

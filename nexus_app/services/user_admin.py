@@ -363,18 +363,17 @@ def read_user_csv(filename: str, data: bytes) -> list[CsvRow]:
 def _check_header(header: list[str]) -> None:
     if not any(header):
         raise InvalidInput("Baris pertama harus berisi nama kolom (baris judul).")
+    # Every missing and unknown column in one message: a typo ("ful_name") shows both at once,
+    # so the admin fixes the header in one go instead of one upload per column.
     missing = [c for c in CSV_REQUIRED if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"Kolom wajib tidak ada di baris judul: {', '.join(missing)}. "
-            f"Kolom yang dikenal: {', '.join(CSV_COLUMNS)}."
-        )
     unknown = [h for h in header if h not in CSV_COLUMNS]
+    problems = []
+    if missing:
+        problems.append(f"Kolom wajib tidak ada di baris judul: {', '.join(missing)}.")
     if unknown:
-        raise InvalidInput(
-            f"Kolom tidak dikenal: {', '.join(h or '(kosong)' for h in unknown)}. "
-            f"Kolom yang dikenal: {', '.join(CSV_COLUMNS)}."
-        )
+        problems.append(f"Kolom tidak dikenal: {', '.join(h or '(kosong)' for h in unknown)}.")
+    if problems:
+        raise InvalidInput(" ".join([*problems, f"Kolom yang dikenal: {', '.join(CSV_COLUMNS)}."]))
     doubled = sorted({h for h in header if header.count(h) > 1})
     if doubled:
         raise InvalidInput(f"Kolom muncul dua kali di baris judul: {', '.join(doubled)}.")
@@ -432,6 +431,44 @@ def validate_csv_rows(rows: Iterable[CsvRow]) -> tuple[list[tuple[int, NewUser]]
             first_email[user.email.lower()] = row.line
         valid.append((row.line, user))
     return valid, errors
+
+
+# The downloadable import template: one siswa and one guru row, keyed by column so that a column
+# added to CSV_COLUMNS without an example fails the template test instead of drifting.
+TEMPLATE_FILENAME = "templat-impor-pengguna.csv"
+_TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
+    {
+        "username": "siti.rahmawati",
+        "full_name": "Siti Rahmawati",
+        "role": "siswa",
+        "class_name": "XII IPA 1",
+        "grade": "12",
+        "email": "siti.rahmawati@contoh.sch.id",
+        "password": "",
+        "classes": "",
+    },
+    {
+        "username": "budi.santoso",
+        "full_name": "Budi Santoso, S.Pd.",
+        "role": "guru",
+        "class_name": "",
+        "grade": "",
+        "email": "",
+        "password": "",
+        "classes": "XII IPA 1;XII IPA 2",
+    },
+)
+
+
+def csv_template() -> str:
+    """The header the importer reads and two example rows, with a BOM for Excel. Written
+    directly, not through the export formula guard: the examples are plain text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in _TEMPLATE_ROWS:
+        writer.writerow([row[c] for c in CSV_COLUMNS])
+    return "\ufeff" + out.getvalue()
 
 
 def credentials_csv(credentials: Iterable[NewCredential]) -> str:

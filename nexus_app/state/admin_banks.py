@@ -6,7 +6,7 @@ from datetime import date
 
 import reflex as rx
 
-from nexus_app.services import bank_admin
+from nexus_app.services import bank_admin, bank_import
 from nexus_app.services.bank_admin import BankSummary
 from nexus_app.services.bank_import import MAX_FILE_BYTES
 from nexus_app.services.errors import ServiceError
@@ -193,6 +193,12 @@ class AdminBanksState(AuthState):
         self.filter_section = self.filter_status = ""
         self._reset_import()
         self._load_items()
+
+    @rx.event
+    def download_template(self):
+        """The import template, built next to the importer's columns so it cannot drift."""
+        self.require("admin")
+        return rx.download(data=bank_import.csv_template(), filename=bank_import.TEMPLATE_FILENAME)
 
     @rx.event
     def set_skip_invalid(self, value: bool) -> None:

@@ -387,6 +387,12 @@ class AdminUsersState(AuthState):
         )
 
     @rx.event
+    def download_template(self):
+        """The import template, built next to the importer's columns so it cannot drift."""
+        self.require("admin")
+        return rx.download(data=user_admin.csv_template(), filename=user_admin.TEMPLATE_FILENAME)
+
+    @rx.event
     def download_credentials(self):
         self.require("admin")
         if not self._credentials_csv:

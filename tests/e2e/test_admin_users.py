@@ -86,6 +86,14 @@ def test_search_page_and_create_a_student(page: Page) -> None:
 
 def test_import_reports_the_bad_line_then_skips_it(page: Page, tmp_path: Path) -> None:
     _open_users(page)
+    # The template is on the page (docs/ is not reachable from a browser).
+    with page.expect_download() as template_info:
+        page.locator("#import-download-template").click()
+    template = template_info.value
+    assert template.suggested_filename == "templat-impor-pengguna.csv"
+    lines = Path(template.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "username,full_name,role,class_name,grade,email,password,classes"
+    assert lines[2].endswith(",guru,,,,,XII IPA 1;XII IPA 2")
     csv_file = tmp_path / "kelas-xi.csv"
     csv_file.write_text(CSV_WITH_A_BAD_ROW, encoding="utf-8")
     page.locator("#users-csv input[type='file']").set_input_files(str(csv_file))

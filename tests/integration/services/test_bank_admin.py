@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from nexus_app.models import QuestionReviewLog
+from nexus_app.models import Question, QuestionReviewLog
 from nexus_app.repositories import questions as question_repo
-from nexus_app.services import auth, bank_admin
+from nexus_app.services import auth, bank_admin, bank_import
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_import import MAX_FILE_BYTES, import_bank
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -421,3 +421,39 @@ def test_the_cli_importer_finds_a_bank_regardless_of_case(engine: Engine) -> Non
     assert report.imported == 1
     assert [b.name for b in bank_admin.list_banks(actor=admin1)] == ["Tryout Oktober"]
     assert _bank(admin1, bank.id).total == 1
+
+
+def test_the_download_template_imports_as_is(engine: Engine, session: Session) -> None:
+    """The template the page offers is built from the importer's columns: it must import
+    cleanly, every column present, and no value mangled by the export formula guard."""
+    admin1, *_ = _users()
+    text = bank_import.csv_template()
+    header = text.lstrip("\ufeff").splitlines()[0].split(",")
+    assert tuple(header) == bank_import.COLUMNS
+    assert "'-" not in text  # the negative difficulty is a number, not guarded text
+    bank = bank_admin.create_bank(actor=admin1, name="Templat")
+    result = bank_admin.import_into_bank(
+        actor=admin1,
+        bank_id=bank.id,
+        filename=bank_import.TEMPLATE_FILENAME,
+        data=text.encode("utf-8"),
+        skip_invalid=False,
+    )
+    assert result.ok and result.imported == 2
+    stored = session.exec(
+        select(Question.difficulty_irt).where(col(Question.question_bank_id) == bank.id)
+    ).all()
+    assert sorted(stored) == [-1.0, 0.0]
+
+
+def test_every_missing_and_unknown_column_is_named_at_once(engine: Engine) -> None:
+    admin1, *_ = _users()
+    bank = bank_admin.create_bank(actor=admin1, name="Kolom")
+    data = b"section,text,optin_a,option_b,option_c,option_d\nPU,x,a,b,c,d\n"
+    with pytest.raises(InvalidInput) as caught:
+        bank_admin.import_into_bank(
+            actor=admin1, bank_id=bank.id, filename="s.csv", data=data, skip_invalid=False
+        )
+    message = caught.value.message
+    assert "Kolom wajib tidak ada di baris judul: option_a, option_e, correct_answer." in message
+    assert "Kolom tidak dikenal: optin_a." in message

@@ -324,3 +324,38 @@ def test_password_reset_logs_out_and_lifts_a_lockout(engine: Engine, admin) -> N
     generated = user_admin.reset_password(actor=admin, user_id=user_id)
     assert generated.generated and generated.sessions_ended == 1
     assert auth.login(username="siswa1", password=generated.password).user.id == user_id
+
+
+def test_the_download_template_imports_as_is(engine: Engine, session: Session, admin) -> None:
+    """The template the page offers is built from the importer's columns: its two rows (a
+    siswa, and a guru with classes) import cleanly with generated passwords."""
+    text = user_admin.csv_template()
+    assert tuple(text.lstrip("\ufeff").splitlines()[0].split(",")) == user_admin.CSV_COLUMNS
+    assert "'" not in text  # nothing went through the export formula guard
+    report = user_admin.import_users_csv(
+        actor=admin, filename=user_admin.TEMPLATE_FILENAME, data=text.encode("utf-8")
+    )
+    assert report.errors == () and report.imported == 2
+    assert {c.username for c in report.credentials} == {"siti.rahmawati", "budi.santoso"}
+    assert (
+        _count(
+            engine,
+            "SELECT COUNT(*) FROM class_assignments a JOIN users u ON u.id = a.teacher_id "
+            "WHERE u.username = 'budi.santoso'",
+        )
+        == 2
+    )
+    siti = _count(
+        engine, "SELECT grade FROM users WHERE username = 'siti.rahmawati' AND role = 'siswa'"
+    )
+    assert siti == 12
+
+
+def test_every_missing_and_unknown_column_is_named_at_once(engine: Engine, admin) -> None:
+    data = b"username,ful_name,peran\nbudi,Budi,guru\n"
+    with pytest.raises(InvalidInput) as caught:
+        user_admin.import_users_csv(actor=admin, filename="users.csv", data=data)
+    message = caught.value.message
+    assert "Kolom wajib tidak ada di baris judul: full_name, role." in message
+    assert "Kolom tidak dikenal: ful_name, peran." in message
+    assert _count(engine, "SELECT COUNT(*) FROM users") == 1
