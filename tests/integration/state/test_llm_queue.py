@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +33,7 @@ from nexus_app.state.chat import ChatState
 from nexus_app.state.practice import PracticeState
 from tests.integration.services.test_books_tutor import BOOK
 from tests.integration.services.test_practice import _bank_csv
+from tests.integration.state.tabs import sign_in
 
 T = TypeVar("T")
 S = TypeVar("S", bound=State)
@@ -46,9 +46,7 @@ GENEROUS = 120.0  # seconds: only a stuck server reaches these
 def _state(cls: type[S], token: str) -> S:
     root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
     state = root.get_substate(cls.get_full_name().split("."))
-    # What a login leaves in the tab: the session's digest and a fresh login nonce.
-    state._session_digest = auth.hash_token(token)
-    state._login_nonce = uuid.uuid4().hex
+    sign_in(state, token)
     return state  # type: ignore[return-value]
 
 

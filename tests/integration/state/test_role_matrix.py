@@ -22,7 +22,6 @@ import inspect
 import json
 import pkgutil
 import typing
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +42,7 @@ from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied
 from nexus_app.state.auth import AuthState, SessionPending
 from tests.integration.services.test_practice import _bank_csv
+from tests.integration.state.tabs import sign_in
 
 ROLES = ("anonymous", "siswa", "guru", "admin")
 EVERYONE = ROLES
@@ -182,8 +182,7 @@ def _tree(world: World, cls: type[AuthState], role: str) -> tuple[State, AuthSta
     state = root.get_substate(cls.get_full_name().split("."))
     if role != "anonymous":
         _keep_logged_in(world, role)
-        state._session_digest = auth.hash_token(world.tokens[role])
-        state._login_nonce = uuid.uuid4().hex
+        sign_in(state, world.tokens[role])
     for field, value in PRESETS.get(cls.__name__, {}).items():
         setattr(state, field, value)
     root._clean()
