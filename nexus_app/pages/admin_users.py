@@ -225,9 +225,7 @@ def _panel_profile() -> rx.Component:
             _field(
                 "Tingkat",
                 rx.el.select(
-                    rx.el.option("10", value="10"),
-                    rx.el.option("11", value="11"),
-                    rx.el.option("12", value="12"),
+                    *_grade_options(),
                     name="grade",
                     default_value=S.selected["grade_raw"],
                     id="panel-grade",
@@ -489,6 +487,10 @@ def _panel() -> rx.Component:
 # --- create -------------------------------------------------------------------------------
 
 
+def _grade_options() -> list[rx.Component]:
+    return [rx.el.option(str(grade), value=str(grade)) for grade in (10, 11, 12)]
+
+
 def _field(label: str, control: rx.Component) -> rx.Component:
     return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
 
@@ -506,9 +508,7 @@ def _create_card() -> rx.Component:
             _field(
                 "Tingkat",
                 rx.el.select(
-                    rx.el.option("10", value="10"),
-                    rx.el.option("11", value="11"),
-                    rx.el.option("12", value="12"),
+                    *_grade_options(),
                     name="grade",
                     default_value="12",
                     id="new-grade",
