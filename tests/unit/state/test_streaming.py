@@ -147,8 +147,10 @@ def test_errors_reach_the_consumer_and_shutdown_stops_streams() -> None:
     assert run_with_pool(consume_failing(), threads=1) == [1]
 
     closed = threading.Event()
+    started: list[threading.Event] = []
 
     def endless(cancel: threading.Event) -> Iterator[int]:
+        started[-1].set()
         try:
             while not cancel.is_set():
                 time.sleep(0.01)
@@ -157,17 +159,23 @@ def test_errors_reach_the_consumer_and_shutdown_stops_streams() -> None:
             closed.set()
 
     async def shutdown() -> None:
+        # The failing stream's thread may still be finishing on a busy machine: counting it as
+        # ours would cancel it instead of the endless one.
+        await eventually(lambda: streaming.running_streams() == 0)
         cancel = threading.Event()
+        started.append(threading.Event())
         task = asyncio.ensure_future(_drain(in_thread(endless(cancel), cancel=cancel)))
-        await eventually(lambda: streaming.running_streams() == 1)
+        await eventually(started[-1].is_set)
         streaming.cancel_all()  # what the process does at exit
         await asyncio.wait_for(task, timeout=30)
         assert cancel.is_set()
 
         # A cancelled background task (the server stopping its tasks) cancels its stream too.
+        await eventually(lambda: streaming.running_streams() == 0)
         cancel2 = threading.Event()
+        started.append(threading.Event())
         task2 = asyncio.ensure_future(_drain(in_thread(endless(cancel2), cancel=cancel2)))
-        await eventually(lambda: streaming.running_streams() == 1)
+        await eventually(started[-1].is_set)
         task2.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task2
