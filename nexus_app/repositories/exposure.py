@@ -12,11 +12,12 @@ from sqlmodel import Session, col, select
 
 from nexus_app.models import ItemExposure, Question, SectionExposure
 from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._sql import table_of
 
 
 def count_item_shown(*, session: Session, question_id: int) -> int:
     """One more session was shown this item; returns its new count."""
-    table: sa.Table = ItemExposure.__table__  # type: ignore[attr-defined]
+    table: sa.Table = table_of(ItemExposure)
     stmt = upsert_insert(session, ItemExposure).values(
         question_id=question_id, administered_count=1
     )
@@ -29,7 +30,7 @@ def count_item_shown(*, session: Session, question_id: int) -> int:
 
 def count_section_examinee(*, session: Session, section: str) -> int:
     """One more adaptive session started in this section; returns the new count."""
-    table: sa.Table = SectionExposure.__table__  # type: ignore[attr-defined]
+    table: sa.Table = table_of(SectionExposure)
     stmt = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["section"],

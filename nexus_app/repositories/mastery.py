@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from nexus_app.models import TopicMastery, utcnow
 from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._sql import table_of
 
 WEAK_MASTERY_THRESHOLD = 0.4
 
@@ -51,7 +52,7 @@ def upsert_topic_mastery(
     if (subject_id is None) == (section is None):
         raise ValueError("give exactly one of subject_id or section")
     when = now or utcnow()
-    table: sa.Table = TopicMastery.__table__  # type: ignore[attr-defined]
+    table: sa.Table = table_of(TopicMastery)
     stmt = upsert_insert(session, TopicMastery).values(
         user_id=user_id,
         subject_id=subject_id,
