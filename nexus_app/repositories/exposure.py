@@ -18,10 +18,10 @@ from nexus_app.repositories._sql import table_of
 def count_item_shown(*, session: Session, question_id: int) -> int:
     """One more session was shown this item; returns its new count."""
     table: sa.Table = table_of(ItemExposure)
-    stmt = upsert_insert(session, ItemExposure).values(
+    insert = upsert_insert(session, ItemExposure).values(
         question_id=question_id, administered_count=1
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=["question_id"],
         set_={"administered_count": table.c.administered_count + 1},
     ).returning(table.c.administered_count)
@@ -31,8 +31,8 @@ def count_item_shown(*, session: Session, question_id: int) -> int:
 def count_section_examinee(*, session: Session, section: str) -> int:
     """One more adaptive session started in this section; returns the new count."""
     table: sa.Table = table_of(SectionExposure)
-    stmt = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
-    stmt = stmt.on_conflict_do_update(
+    insert = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
+    stmt = insert.on_conflict_do_update(
         index_elements=["section"],
         set_={"examinee_count": table.c.examinee_count + 1},
     ).returning(table.c.examinee_count)

@@ -110,16 +110,18 @@ def upsert_readiness(
         for name, value in asdict(values).items()
         if value is not None or name in forecast_fields
     }
-    stmt = upsert_insert(session, UserReadiness).values(
+    insert = upsert_insert(session, UserReadiness).values(
         user_id=user_id,
         section=section,
         last_updated=when,
         updated_by_job_id=job_id,
         **fields,
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=["user_id", "section"],
-        set_={name: stmt.excluded[name] for name in [*fields, "last_updated", "updated_by_job_id"]},
+        set_={
+            name: insert.excluded[name] for name in [*fields, "last_updated", "updated_by_job_id"]
+        },
     ).returning(UserReadiness)
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
