@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: style, the layer contract, then unit, integration (SQLite and PostgreSQL)
+# The whole suite: style, the layer contract, types, then unit, integration (SQLite and PostgreSQL)
 # and browser tests. Run through `make test`, which installs everything first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ $BIN/ruff check .
 $BIN/ruff format --check .
 echo "== import contracts"
 $BIN/lint-imports
+echo "== types (mypy; the checked packages are listed in pyproject.toml)"
+$BIN/mypy
 echo "== pytest"
 set +e
 $BIN/python -m pytest -q -p no:cacheprovider "$@"

@@ -64,7 +64,7 @@ async def _answer(send: Send, status: int, message: str) -> None:
 def _is_upload(scope: Scope) -> bool:
     if scope["type"] != "http" or scope.get("method", "GET") in _READ_ONLY_METHODS:
         return False
-    path = scope.get("path", "").rstrip("/")
+    path: str = scope.get("path", "").rstrip("/")
     return path == UPLOAD_PATH or path.startswith(UPLOAD_PATH + "/")
 
 

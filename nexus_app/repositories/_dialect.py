@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql._typing import _DMLTableArgument
 from sqlmodel import Session
 
 
@@ -12,7 +11,7 @@ def dialect_name(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def upsert_insert(session: Session, entity: Any) -> Any:
+def upsert_insert(session: Session, entity: _DMLTableArgument) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that offers `on_conflict_do_update` / `on_conflict_do_nothing`.
 
     Both dialects spell ON CONFLICT the same way, but SQLAlchemy exposes it only on the

@@ -20,6 +20,7 @@ from nexus_app.models import (
     utcnow,
 )
 from nexus_app.repositories._dialect import dialect_name
+from nexus_app.repositories._sql import select_columns
 
 CLASS_MASTERY_THRESHOLD = 0.5
 
@@ -105,10 +106,10 @@ def weekly_student_activity(
     if class_name is not None:
         filters.append(col(User.class_name) == class_name)
     rows = session.exec(
-        select(
-            User.id,
-            User.username,
-            User.full_name,
+        select_columns(
+            col(User.id),
+            col(User.username),
+            col(User.full_name),
             total,
             sa.func.count(sa.distinct(col(ChatHistory.subject_id))),
             sa.func.avg(col(ChatHistory.confidence)),
@@ -153,10 +154,10 @@ def class_mastery_summary(
     if class_name is not None:
         filters.append(col(User.class_name) == class_name)
     rows = session.exec(
-        select(
-            Subject.id,
-            Subject.name,
-            TopicMastery.topic,
+        select_columns(
+            col(Subject.id),
+            col(Subject.name),
+            col(TopicMastery.topic),
             sa.func.count(sa.distinct(col(TopicMastery.user_id))),
             avg,
             sa.func.min(col(TopicMastery.mastery_level)),
@@ -203,7 +204,7 @@ def user_growth_by_week(
         filters.append(col(User.created_at) >= signed_up_since)
     tier = col(User.subscription_tier)
     per_user = (
-        select(
+        select_columns(
             _utc_week(session, col(User.created_at)).label("signup_week"),
             sa.case((tier == "premium", 1), else_=0).label("premium"),
             sa.case((tier == "premium_plus", 1), else_=0).label("premium_plus"),
@@ -214,7 +215,7 @@ def user_growth_by_week(
         .subquery()
     )
     rows = session.exec(
-        select(
+        select_columns(
             per_user.c.signup_week,
             sa.func.count(),
             sa.func.sum(per_user.c.premium),
@@ -261,7 +262,7 @@ def feedback_generation_stats(
         .subquery()
     )
     rows = session.exec(
-        select(
+        select_columns(
             per_row.c.day,
             per_row.c.model_used,
             sa.func.count(),
@@ -370,7 +371,7 @@ def feedback_helpfulness(
     model, version = col(AttemptFeedback.model_used), col(AttemptFeedback.prompt_version)
     total = sa.func.count()
     rows = session.exec(
-        select(
+        select_columns(
             model,
             version,
             total,
@@ -404,7 +405,7 @@ def feedback_usage_by_day(
     milliseconds. Unknown token counts or times add nothing. Oldest day first."""
     ms = col(AttemptFeedback.generation_time_ms)
     per_row = (
-        select(
+        select_columns(
             _utc_day(session, col(AttemptFeedback.created_at)).label("day"),
             col(AttemptFeedback.model_used).label("model_used"),
             sa.case((ms == 0, 1), else_=0).label("reused"),
@@ -419,7 +420,7 @@ def feedback_usage_by_day(
         .subquery()
     )
     rows = session.exec(
-        select(
+        select_columns(
             per_row.c.day,
             per_row.c.model_used,
             sa.func.count(),
@@ -458,11 +459,11 @@ def chat_usage_by_day(
     chat_history recorded usage (NULL model and counts) are answers with no known usage.
     Oldest day first."""
     model = col(ChatHistory.model_used)
-    ran = model.is_not(None)
+    ran: sa.ColumnElement[bool] = model.is_not(None)
     if no_model:
         ran = sa.and_(ran, model.not_in(list(no_model)))
     per_row = (
-        select(
+        select_columns(
             _utc_day(session, col(ChatHistory.created_at)).label("day"),
             col(ChatHistory.user_id).label("user_id"),
             sa.case((ran, 1), else_=0).label("ran"),
@@ -474,7 +475,7 @@ def chat_usage_by_day(
         .subquery()
     )
     rows = session.exec(
-        select(
+        select_columns(
             per_row.c.day,
             sa.func.count(),
             sa.func.count(sa.distinct(per_row.c.user_id)),

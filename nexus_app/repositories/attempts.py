@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from nexus_app.models import Attempt, Question, User, utcnow
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +152,8 @@ def get_session_statistics(
     )
     correct = sa.func.sum(sa.case((col(Attempt.is_correct) == sa.true(), 1), else_=0))
     totals = session.exec(
-        select(
-            Question.section,
+        select_columns(
+            col(Question.section),
             sa.func.count(),
             correct,
             sa.func.avg(col(Attempt.time_spent_seconds)),
@@ -165,15 +166,15 @@ def get_session_statistics(
         .order_by(col(Question.section))
     ).all()
     details = session.exec(
-        select(
-            Question.section,
-            Attempt.id,
-            Attempt.question_id,
-            Attempt.attempt_number_in_session,
-            Attempt.is_correct,
-            Attempt.selected_answer,
-            Question.correct_answer,
-            Attempt.time_spent_seconds,
+        select_columns(
+            col(Question.section),
+            col(Attempt.id),
+            col(Attempt.question_id),
+            col(Attempt.attempt_number_in_session),
+            col(Attempt.is_correct),
+            col(Attempt.selected_answer),
+            col(Question.correct_answer),
+            col(Attempt.time_spent_seconds),
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
         .where(*where)
@@ -238,17 +239,17 @@ def get_attempt_at_position(*, session: Session, session_id: str, position: int)
 
 def list_session_items(*, session: Session, session_id: str) -> list[SessionItem]:
     rows = session.exec(
-        select(
-            Attempt.id,
-            Attempt.attempt_number_in_session,
-            Attempt.question_id,
-            Attempt.is_correct,
-            Attempt.selected_answer,
-            Attempt.time_spent_seconds,
-            Question.sub_type,
-            Question.discrimination,
-            Question.difficulty_irt,
-            Question.guessing_param,
+        select_columns(
+            col(Attempt.id),
+            col(Attempt.attempt_number_in_session),
+            col(Attempt.question_id),
+            col(Attempt.is_correct),
+            col(Attempt.selected_answer),
+            col(Attempt.time_spent_seconds),
+            col(Question.sub_type),
+            col(Question.discrimination),
+            col(Question.difficulty_irt),
+            col(Question.guessing_param),
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
         .where(col(Attempt.session_id) == session_id, col(Attempt.deleted_at).is_(None))
@@ -277,4 +278,5 @@ def list_section_theta_history(
         .order_by(col(Attempt.created_at).desc(), col(Attempt.id).desc())
         .limit(limit)
     ).all()
-    return [(when, float(theta)) for when, theta in reversed(rows)]
+    # The query keeps only answers with a theta; the check narrows the column's type.
+    return [(when, float(theta)) for when, theta in reversed(rows) if theta is not None]

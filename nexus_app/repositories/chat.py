@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import ChatHistory, User, utcnow
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +108,14 @@ def delete_stale_pending(
     *, session: Session, user_id: int, pending_model: str, before: datetime
 ) -> int:
     """Rows reserved for questions whose answer never came (the server stopped mid-answer)."""
-    result = session.execute(
+    result = session.exec(
         sa.delete(ChatHistory).where(
             col(ChatHistory.user_id) == user_id,
             col(ChatHistory.model_used) == pending_model,
             col(ChatHistory.created_at) < before,
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 def list_recent_chat_history(
@@ -146,13 +147,13 @@ def list_subject_chat_history(
     """
     since = (now or utcnow()) - timedelta(days=days)
     rows = session.exec(
-        select(
-            ChatHistory.id,
-            ChatHistory.user_id,
-            User.username,
-            ChatHistory.question,
-            ChatHistory.response,
-            ChatHistory.created_at,
+        select_columns(
+            col(ChatHistory.id),
+            col(ChatHistory.user_id),
+            col(User.username),
+            col(ChatHistory.question),
+            col(ChatHistory.response),
+            col(ChatHistory.created_at),
         )
         .join(User, col(User.id) == col(ChatHistory.user_id))
         .where(ChatHistory.subject_id == subject_id, col(ChatHistory.created_at) > since)

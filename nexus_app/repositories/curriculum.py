@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, delete, func, select, update
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, SQLModel, col, delete, func, select, update
 
 from nexus_app.models import (
     Book,
@@ -15,6 +16,7 @@ from nexus_app.models import (
     TopicMastery,
     WeakArea,
 )
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +88,13 @@ def get_book(*, session: Session, subject_id: int, title: str) -> Book | None:
 def list_books_for_subject_code(*, session: Session, subject_code: str) -> list[BookWithSubject]:
     """Seed query "Get books for a subject with VKP version"."""
     rows = session.exec(
-        select(
-            Book.id,
-            Book.title,
-            Book.filename,
-            Book.vkp_version,
-            Book.chunk_count,
-            Subject.name,
+        select_columns(
+            col(Book.id),
+            col(Book.title),
+            col(Book.filename),
+            col(Book.vkp_version),
+            col(Book.chunk_count),
+            col(Subject.name),
         )
         .join(Subject, col(Subject.id) == col(Book.subject_id))
         .where(Subject.code == subject_code)
@@ -180,8 +182,7 @@ class BookRow:
     grade: int
 
 
-def _count(session: Session, model: type, subject_id: int) -> int:
-    column = model.subject_id  # type: ignore[attr-defined]
+def _count(session: Session, model: type[SQLModel], column: Mapped[Any], subject_id: int) -> int:
     return int(
         session.exec(select(func.count()).select_from(model).where(column == subject_id)).one()
     )
@@ -189,11 +190,13 @@ def _count(session: Session, model: type, subject_id: int) -> int:
 
 def count_subject_dependents(*, session: Session, subject_id: int) -> SubjectDependents:
     return SubjectDependents(
-        books=_count(session, Book, subject_id),
-        chat_history=_count(session, ChatHistory, subject_id),
-        topic_mastery=_count(session, TopicMastery, subject_id),
-        weak_areas=_count(session, WeakArea, subject_id),
-        practice_questions=_count(session, PracticeQuestion, subject_id),
+        books=_count(session, Book, col(Book.subject_id), subject_id),
+        chat_history=_count(session, ChatHistory, col(ChatHistory.subject_id), subject_id),
+        topic_mastery=_count(session, TopicMastery, col(TopicMastery.subject_id), subject_id),
+        weak_areas=_count(session, WeakArea, col(WeakArea.subject_id), subject_id),
+        practice_questions=_count(
+            session, PracticeQuestion, col(PracticeQuestion.subject_id), subject_id
+        ),
     )
 
 
@@ -204,8 +207,14 @@ def delete_subject_cascade(*, session: Session, subject_id: int) -> SubjectDepen
     session.exec(
         update(ChatHistory).where(col(ChatHistory.subject_id) == subject_id).values(subject_id=None)
     )
-    for model in (TopicMastery, WeakArea, PracticeQuestion, Book):
-        session.exec(delete(model).where(col(model.subject_id) == subject_id))  # type: ignore[attr-defined]
+    owned: list[tuple[type[SQLModel], Mapped[Any]]] = [
+        (TopicMastery, col(TopicMastery.subject_id)),
+        (WeakArea, col(WeakArea.subject_id)),
+        (PracticeQuestion, col(PracticeQuestion.subject_id)),
+        (Book, col(Book.subject_id)),
+    ]
+    for model, column in owned:
+        session.exec(delete(model).where(column == subject_id))
     session.exec(delete(Subject).where(col(Subject.id) == subject_id))
     session.flush()
     return removed
@@ -234,7 +243,9 @@ def list_subjects_with_book_counts(
         .where(col(Book.subject_id) == col(Subject.id))
         .scalar_subquery()
     )
-    query = select(Subject.id, Subject.grade, Subject.name, Subject.code, book_count)
+    query = select_columns(
+        col(Subject.id), col(Subject.grade), col(Subject.name), col(Subject.code), book_count
+    )
     if grade is not None:
         query = query.where(Subject.grade == grade)
     rows = session.exec(query.order_by(col(Subject.grade), col(Subject.name), col(Subject.id)))
@@ -245,16 +256,16 @@ def list_subjects_with_book_counts(
 
 
 def _book_rows_query() -> Any:
-    return select(
-        Book.id,
-        Book.title,
-        Book.filename,
-        Book.vkp_version,
-        Book.chunk_count,
-        Subject.id,
-        Subject.code,
-        Subject.name,
-        Subject.grade,
+    return select_columns(
+        col(Book.id),
+        col(Book.title),
+        col(Book.filename),
+        col(Book.vkp_version),
+        col(Book.chunk_count),
+        col(Subject.id),
+        col(Subject.code),
+        col(Subject.name),
+        col(Subject.grade),
     ).join(Subject, col(Subject.id) == col(Book.subject_id))
 
 

@@ -12,15 +12,16 @@ from sqlmodel import Session, col, select
 
 from nexus_app.models import ItemExposure, Question, SectionExposure
 from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._sql import table_of
 
 
 def count_item_shown(*, session: Session, question_id: int) -> int:
     """One more session was shown this item; returns its new count."""
-    table: sa.Table = ItemExposure.__table__  # type: ignore[attr-defined]
-    stmt = upsert_insert(session, ItemExposure).values(
+    table: sa.Table = table_of(ItemExposure)
+    insert = upsert_insert(session, ItemExposure).values(
         question_id=question_id, administered_count=1
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=["question_id"],
         set_={"administered_count": table.c.administered_count + 1},
     ).returning(table.c.administered_count)
@@ -29,9 +30,9 @@ def count_item_shown(*, session: Session, question_id: int) -> int:
 
 def count_section_examinee(*, session: Session, section: str) -> int:
     """One more adaptive session started in this section; returns the new count."""
-    table: sa.Table = SectionExposure.__table__  # type: ignore[attr-defined]
-    stmt = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
-    stmt = stmt.on_conflict_do_update(
+    table: sa.Table = table_of(SectionExposure)
+    insert = upsert_insert(session, SectionExposure).values(section=section, examinee_count=1)
+    stmt = insert.on_conflict_do_update(
         index_elements=["section"],
         set_={"examinee_count": table.c.examinee_count + 1},
     ).returning(table.c.examinee_count)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from nexus_app.models import Attempt, AttemptFeedback, Question
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +108,19 @@ def list_feedback_history(
 ) -> list[FeedbackHistoryRow]:
     """Query 7 "Get feedback history for user": rated feedback only, newest first."""
     rows = session.exec(
-        select(
-            AttemptFeedback.id,
-            AttemptFeedback.feedback_text,
-            AttemptFeedback.is_helpful,
-            AttemptFeedback.model_used,
-            AttemptFeedback.generation_time_ms,
-            Attempt.selected_answer,
-            Question.correct_answer,
-            Question.text,
-            Question.section,
-            Attempt.is_correct,
-            Attempt.time_spent_seconds,
-            Attempt.created_at,
+        select_columns(
+            col(AttemptFeedback.id),
+            col(AttemptFeedback.feedback_text),
+            col(AttemptFeedback.is_helpful),
+            col(AttemptFeedback.model_used),
+            col(AttemptFeedback.generation_time_ms),
+            col(Attempt.selected_answer),
+            col(Question.correct_answer),
+            col(Question.text),
+            col(Question.section),
+            col(Attempt.is_correct),
+            col(Attempt.time_spent_seconds),
+            col(Attempt.created_at),
         )
         .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
         .join(Question, col(Question.id) == col(Attempt.question_id))

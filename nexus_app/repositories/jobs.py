@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from nexus_app.models import Attempt, JobRun, Question, User, UserReadiness
 from nexus_app.models.base import UTCDateTime
 from nexus_app.repositories._dialect import dialect_name
+from nexus_app.repositories._sql import select_columns, table_of
 
 FINISHED_OR_RUNNING = ("running", "success", "failed")
 
@@ -208,7 +210,7 @@ def select_readiness_inputs(
     partition = (col(Attempt.user_id), col(Question.section))
     x_abs = _days_from_now(session, col(Attempt.created_at), now)
     points = (
-        select(
+        select_columns(
             col(Attempt.user_id).label("user_id"),
             col(Question.section).label("section"),
             x_abs.label("x_abs"),
@@ -235,7 +237,7 @@ def select_readiness_inputs(
         return sa.case((trend, value))
 
     sums = (
-        select(
+        select_columns(
             points.c.user_id,
             points.c.section,
             sa.func.count().label("n_history"),
@@ -252,9 +254,9 @@ def select_readiness_inputs(
         .group_by(points.c.user_id, points.c.section)
         .cte("theta_sums")
     )
-    r = UserReadiness.__table__.c  # type: ignore[attr-defined]
+    r = table_of(UserReadiness).c
     rows = session.execute(
-        select(
+        select_columns(
             r.user_id,
             r.section,
             r.current_theta,
@@ -329,8 +331,10 @@ def write_readiness_forecasts(
     columns = ", ".join(FORECAST_COLUMNS)
     if dialect == "postgresql":
         raw = conn.connection.driver_connection
+        if not isinstance(raw, psycopg.Connection):  # COPY is psycopg's, not the DBAPI's
+            raise TypeError(f"PostgreSQL through {type(raw).__name__}, not psycopg")
         with (
-            raw.cursor() as cursor,  # type: ignore[union-attr]
+            raw.cursor() as cursor,
             cursor.copy(f"COPY nexus_readiness_forecast ({columns}) FROM STDIN") as copy,
         ):
             for row in rows:
@@ -345,7 +349,7 @@ def write_readiness_forecasts(
             [(*row[:6], row[6].isoformat() if row[6] else None, *row[7:]) for row in rows],
         )
     assignments = ", ".join(f"{name} = f.{name}" for name in FORECAST_COLUMNS[2:])
-    result = session.execute(
+    result = conn.execute(
         sa.text(
             f"UPDATE user_readiness SET {assignments}, last_updated = :now, "
             "updated_by_job_id = :job_id FROM nexus_readiness_forecast AS f "
@@ -371,7 +375,9 @@ def table_row_counts(*, session: Session) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name in names:
         # Identifiers cannot be bound parameters; these come from the catalogue, quoted.
-        counts[name] = int(session.execute(sa.text(f"SELECT count(*) FROM {quote(name)}")).scalar())
+        counts[name] = int(
+            session.execute(sa.text(f"SELECT count(*) FROM {quote(name)}")).scalar_one()
+        )
     return counts
 
 

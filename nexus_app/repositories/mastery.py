@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from nexus_app.models import TopicMastery, utcnow
 from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._sql import table_of
 
 WEAK_MASTERY_THRESHOLD = 0.4
 
@@ -51,8 +52,8 @@ def upsert_topic_mastery(
     if (subject_id is None) == (section is None):
         raise ValueError("give exactly one of subject_id or section")
     when = now or utcnow()
-    table: sa.Table = TopicMastery.__table__  # type: ignore[attr-defined]
-    stmt = upsert_insert(session, TopicMastery).values(
+    table: sa.Table = table_of(TopicMastery)
+    insert = upsert_insert(session, TopicMastery).values(
         user_id=user_id,
         subject_id=subject_id,
         section=section,
@@ -72,16 +73,16 @@ def upsert_topic_mastery(
         # Matches uq_topic_mastery_section_topic (WHERE subject_id IS NULL).
         target = ["user_id", "section", "topic"]
         predicate = table.c.subject_id.is_(None)
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=target,
         index_where=predicate,
         set_={
-            "mastery_level": stmt.excluded.mastery_level,
-            "question_count": table.c.question_count + stmt.excluded.question_count,
-            "correct_count": table.c.correct_count + stmt.excluded.correct_count,
-            "last_interaction": stmt.excluded.last_interaction,
+            "mastery_level": insert.excluded.mastery_level,
+            "question_count": table.c.question_count + insert.excluded.question_count,
+            "correct_count": table.c.correct_count + insert.excluded.correct_count,
+            "last_interaction": insert.excluded.last_interaction,
             # ON CONFLICT DO UPDATE does not run Column.onupdate: set it here.
-            "updated_at": stmt.excluded.updated_at,
+            "updated_at": insert.excluded.updated_at,
         },
     ).returning(TopicMastery)
     # populate_existing: a row already in the identity map takes the upserted values.

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from nexus_app.models import ErrorLog, User
 from nexus_app.models import Session as LoginSession
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def record_error(
 
 def end_all_sessions(*, session: Session) -> int:
     """Log everyone out (after a restore the sessions table is the backup's)."""
-    result = session.exec(sa.delete(LoginSession))  # type: ignore[call-overload]
+    result = session.exec(sa.delete(LoginSession))
     return int(result.rowcount or 0)
 
 
@@ -80,7 +81,7 @@ def deactivate_usernames(*, session: Session, usernames: list[str]) -> int:
     changed = 0
     for start in range(0, len(usernames), 500):
         result = session.exec(
-            sa.update(User)  # type: ignore[call-overload]
+            sa.update(User)
             .where(col(User.username).in_(usernames[start : start + 500]))
             .where(col(User.is_active).is_(True))
             .values(is_active=False)
@@ -122,7 +123,7 @@ def bump_recent_error(
     if latest is None:
         return False
     session.exec(
-        sa.update(ErrorLog)  # type: ignore[call-overload]
+        sa.update(ErrorLog)
         .where(col(ErrorLog.id) == latest)
         .values(occurrences=col(ErrorLog.occurrences) + 1, last_seen_at=now)
     )
@@ -185,18 +186,18 @@ def search_errors(
     )
     total = session.exec(select(sa.func.count()).select_from(ErrorLog).where(*filters)).one()
     rows = session.exec(
-        select(
-            ErrorLog.id,
-            ErrorLog.created_at,
-            ErrorLog.severity,
-            ErrorLog.error_type,
-            ErrorLog.error_message,
-            User.username,
-            ErrorLog.endpoint,
-            ErrorLog.method,
-            ErrorLog.environment,
-            ErrorLog.occurrences,
-            ErrorLog.last_seen_at,
+        select_columns(
+            col(ErrorLog.id),
+            col(ErrorLog.created_at),
+            col(ErrorLog.severity),
+            col(ErrorLog.error_type),
+            col(ErrorLog.error_message),
+            col(User.username),
+            col(ErrorLog.endpoint),
+            col(ErrorLog.method),
+            col(ErrorLog.environment),
+            col(ErrorLog.occurrences),
+            col(ErrorLog.last_seen_at),
         )
         .outerjoin(User, col(User.id) == col(ErrorLog.user_id))
         .where(*filters)
@@ -292,7 +293,5 @@ def count_errors_before(*, session: Session, before: datetime) -> int:
 
 def delete_errors_before(*, session: Session, before: datetime) -> int:
     """Delete errors captured before `before`; returns how many went."""
-    result = session.exec(  # type: ignore[call-overload]
-        sa.delete(ErrorLog).where(col(ErrorLog.created_at) < before)
-    )
+    result = session.exec(sa.delete(ErrorLog).where(col(ErrorLog.created_at) < before))
     return int(result.rowcount or 0)

@@ -19,6 +19,7 @@ from nexus_app.models import (
     UtbkSection,
     utcnow,
 )
+from nexus_app.repositories._sql import select_columns, table_of
 
 RECENT_DAYS = 7
 DIFFICULTY_WINDOW = 0.5
@@ -230,12 +231,12 @@ def list_cat_candidates(
     the service to default. Ordered by id so the engine's indices are reproducible.
     """
     since = (now or utcnow()) - timedelta(days=recent_days)
-    query = select(
-        Question.id,
-        Question.discrimination,
-        Question.difficulty_irt,
-        Question.guessing_param,
-        Question.sub_type,
+    query = select_columns(
+        col(Question.id),
+        col(Question.discrimination),
+        col(Question.difficulty_irt),
+        col(Question.guessing_param),
+        col(Question.sub_type),
     ).where(
         *_servable(section),
         col(Question.difficulty_irt).is_not(None),
@@ -383,7 +384,7 @@ def update_question_stats_after_attempt(
     A NULL mean (no earlier answers, or imported counts without stats) restarts from
     this answer.
     """
-    t = Question.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Question).c
     n_rate = sa.case((t.correct_rate.is_(None), 0), else_=t.attempt_count)
     n_time = sa.case((t.avg_time_seconds.is_(None), 0), else_=t.attempt_count)
     score = 1.0 if is_correct else 0.0
@@ -633,7 +634,7 @@ def count_bank_items(*, session: Session) -> dict[int, BankItemCounts]:
         return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
 
     rows = session.exec(
-        select(
+        select_columns(
             col(Question.question_bank_id),
             col(Question.section),
             count_if(live),

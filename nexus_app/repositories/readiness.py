@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select, update
 
 from nexus_app.models import Attempt, Question, User, UserReadiness, UtbkSection, utcnow
 from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._sql import select_columns, table_of
 
 RECENT_WINDOW = 10  # the seed's "accuracy metrics (last 10 attempts)"
 
@@ -73,7 +74,7 @@ def create_initial_readiness(
         | ({} if target_theta is None else {"target_theta": target_theta})
         for section in dict.fromkeys(sections)  # de-duplicate, keep order
     ]
-    table: sa.Table = UserReadiness.__table__  # type: ignore[attr-defined]
+    table: sa.Table = table_of(UserReadiness)
     stmt = (
         upsert_insert(session, table)
         .values(rows)
@@ -109,16 +110,18 @@ def upsert_readiness(
         for name, value in asdict(values).items()
         if value is not None or name in forecast_fields
     }
-    stmt = upsert_insert(session, UserReadiness).values(
+    insert = upsert_insert(session, UserReadiness).values(
         user_id=user_id,
         section=section,
         last_updated=when,
         updated_by_job_id=job_id,
         **fields,
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert.on_conflict_do_update(
         index_elements=["user_id", "section"],
-        set_={name: stmt.excluded[name] for name in [*fields, "last_updated", "updated_by_job_id"]},
+        set_={
+            name: insert.excluded[name] for name in [*fields, "last_updated", "updated_by_job_id"]
+        },
     ).returning(UserReadiness)
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
@@ -131,23 +134,23 @@ def get_dashboard_readiness(*, session: Session, user_id: int) -> list[Dashboard
     """
     r = UserReadiness
     rows = session.exec(
-        select(
-            r.section,
-            UtbkSection.name,
-            r.overall_accuracy,
-            r.recent_accuracy,
-            r.total_attempts_count,
-            r.current_theta,
-            r.readiness_percentage,
-            r.predicted_score_low,
-            r.predicted_score_high,
-            r.ready_by_date,
-            r.improvement_rate_per_week,
-            r.days_to_ready,
-            User.target_score,
-            User.exam_date,
-            r.last_updated,
-            r.theta_variance,
+        select_columns(
+            col(r.section),
+            col(UtbkSection.name),
+            col(r.overall_accuracy),
+            col(r.recent_accuracy),
+            col(r.total_attempts_count),
+            col(r.current_theta),
+            col(r.readiness_percentage),
+            col(r.predicted_score_low),
+            col(r.predicted_score_high),
+            col(r.ready_by_date),
+            col(r.improvement_rate_per_week),
+            col(r.days_to_ready),
+            col(User.target_score),
+            col(User.exam_date),
+            col(r.last_updated),
+            col(r.theta_variance),
         )
         .join(User, col(User.id) == col(r.user_id))
         .join(UtbkSection, col(UtbkSection.code) == col(r.section))
@@ -200,7 +203,7 @@ def refresh_readiness_batch(
     theta_after = col(Attempt.user_theta_after)
     partition = (col(Attempt.user_id), col(Question.section))
     ranked = (
-        select(
+        select_columns(
             col(Attempt.user_id).label("user_id"),
             col(Question.section).label("section"),
             correct_flag.label("correct"),
@@ -233,7 +236,7 @@ def refresh_readiness_batch(
     )
     recent = ranked.c.recency <= recent_window
     stats = (
-        select(
+        select_columns(
             ranked.c.user_id,
             ranked.c.section,
             sa.func.count().label("total"),
@@ -247,7 +250,7 @@ def refresh_readiness_batch(
         .group_by(ranked.c.user_id, ranked.c.section)
         .cte("attempt_stats")
     )
-    r = UserReadiness.__table__.c  # type: ignore[attr-defined]
+    r = table_of(UserReadiness).c
     result = session.exec(
         update(UserReadiness)
         .where(r.user_id == stats.c.user_id, r.section == stats.c.section)

@@ -44,12 +44,12 @@ def renew_session(*, session: DbSession, row: Session, now: datetime, expires_at
 
 
 def delete_session(*, session: DbSession, token_hash: str) -> int:
-    result = session.exec(delete(Session).where(col(Session.token) == token_hash))  # type: ignore[call-overload]
+    result = session.exec(delete(Session).where(col(Session.token) == token_hash))
     return int(result.rowcount or 0)
 
 
 def delete_sessions_for_user(*, session: DbSession, user_id: int) -> int:
-    result = session.exec(delete(Session).where(col(Session.user_id) == user_id))  # type: ignore[call-overload]
+    result = session.exec(delete(Session).where(col(Session.user_id) == user_id))
     return int(result.rowcount or 0)
 
 
@@ -58,7 +58,7 @@ def delete_other_sessions_for_user(
 ) -> int:
     """Log a user out everywhere except the session that asked (a password change)."""
     result = session.exec(
-        delete(Session).where(  # type: ignore[call-overload]
+        delete(Session).where(
             col(Session.user_id) == user_id, col(Session.token) != keep_token_hash
         )
     )
@@ -73,7 +73,7 @@ def cleanup_expired_sessions(
     expired = col(Session.expires_at) < now
     if created_before is not None:
         expired = sa.or_(expired, col(Session.created_at) < created_before)
-    result = session.exec(delete(Session).where(expired))  # type: ignore[call-overload]
+    result = session.exec(delete(Session).where(expired))
     return int(result.rowcount or 0)
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import Attempt, ChatHistory, Question, TopicMastery, WeakArea
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,18 @@ def list_topic_attempts(
 ) -> list[TopicAttempt]:
     """A student's answers to items of one sub_type, oldest first."""
     rows = session.exec(
-        select(
-            Attempt.created_at,
-            Attempt.question_id,
-            Question.text,
-            Attempt.selected_answer,
-            Question.correct_answer,
-            Attempt.is_correct,
-            Attempt.time_spent_seconds,
-            Question.discrimination,
-            Question.difficulty_irt,
-            Question.guessing_param,
-            Attempt.user_theta_before,
+        select_columns(
+            col(Attempt.created_at),
+            col(Attempt.question_id),
+            col(Question.text),
+            col(Attempt.selected_answer),
+            col(Question.correct_answer),
+            col(Attempt.is_correct),
+            col(Attempt.time_spent_seconds),
+            col(Question.discrimination),
+            col(Question.difficulty_irt),
+            col(Question.guessing_param),
+            col(Attempt.user_theta_before),
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
         .where(

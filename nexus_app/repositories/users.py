@@ -17,7 +17,7 @@ def get_user_by_username(*, session: Session, username: str) -> User | None:
     """Seed query "Validate user credentials": the lookup half (the hash is checked in Python,
     because argon2 hashes are salted and cannot be compared in SQL)."""
     return session.exec(
-        select(User).where(User.username == username, User.deleted_at.is_(None))  # type: ignore[union-attr]
+        select(User).where(User.username == username, col(User.deleted_at).is_(None))
     ).first()
 
 
@@ -63,14 +63,14 @@ def record_login_attempt(
 def _same_ip(ip_address: str | None) -> Any:
     # An unknown address is one client of its own (NULL = NULL is not true in SQL).
     if ip_address is None:
-        return LoginAttempt.ip_address.is_(None)  # type: ignore[union-attr]
+        return col(LoginAttempt.ip_address).is_(None)
     return LoginAttempt.ip_address == ip_address
 
 
 def _last_success(*filters: Any) -> Any:
     return (
         select(sa.func.max(LoginAttempt.created_at))
-        .where(*filters, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
+        .where(*filters, col(LoginAttempt.succeeded).is_(True))
         .scalar_subquery()
     )
 
@@ -84,7 +84,11 @@ class FailureCount:
 def _failures(session: Session, since: datetime, filters: list[Any], reset: bool) -> FailureCount:
     """Failures matching `filters` since `since`; with `reset`, only those after the last
     success matching the same filters (a success clears the count)."""
-    where = [*filters, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since]  # type: ignore[attr-defined]
+    where = [
+        *filters,
+        col(LoginAttempt.succeeded).is_(False),
+        col(LoginAttempt.created_at) >= since,
+    ]
     if reset:
         last_success = _last_success(*filters)
         where.append(sa.or_(last_success.is_(None), LoginAttempt.created_at > last_success))
@@ -122,9 +126,7 @@ def failures_everywhere(*, session: Session, since: datetime) -> int:
 
 def prune_login_attempts(*, session: Session, before: datetime) -> int:
     """Forget attempts older than `before` (the throttle looks back minutes, not months)."""
-    result = session.exec(
-        delete(LoginAttempt).where(col(LoginAttempt.created_at) < before)  # type: ignore[call-overload]
-    )
+    result = session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < before))
     return int(result.rowcount or 0)
 
 
@@ -148,7 +150,7 @@ def assign_class(*, session: Session, teacher_id: int, class_name: str) -> None:
 def unassign_class(*, session: Session, teacher_id: int, class_name: str) -> bool:
     """Whether the teacher taught the class (and now no longer does)."""
     result = session.exec(
-        delete(ClassAssignment).where(  # type: ignore[call-overload]
+        delete(ClassAssignment).where(
             col(ClassAssignment.teacher_id) == teacher_id,
             col(ClassAssignment.class_name) == class_name,
         )
@@ -189,7 +191,11 @@ def list_student_classes(*, session: Session) -> list[str]:
         c
         for c in session.exec(
             select(User.class_name)
-            .where(User.role == "siswa", User.deleted_at.is_(None), User.class_name.is_not(None))  # type: ignore[union-attr]
+            .where(
+                User.role == "siswa",
+                col(User.deleted_at).is_(None),
+                col(User.class_name).is_not(None),
+            )
             .distinct()
             .order_by(User.class_name)
         ).all()
@@ -202,20 +208,20 @@ def list_students(
 ) -> list[User]:
     query = select(User).where(
         User.role == "siswa",
-        User.is_active.is_(True),  # type: ignore[attr-defined]
-        User.deleted_at.is_(None),  # type: ignore[union-attr]
-        User.class_name.in_(class_names),  # type: ignore[union-attr]
+        col(User.is_active).is_(True),
+        col(User.deleted_at).is_(None),
+        col(User.class_name).in_(class_names),
     )
     if grade is not None:
         query = query.where(User.grade == grade)
-    return list(session.exec(query.order_by(User.class_name, User.full_name)).all())
+    return list(session.exec(query.order_by(col(User.class_name), col(User.full_name))).all())
 
 
 # --- Admin: the user list, bulk checks and account changes -------------------------------
 
 
 def _user_filters(*, search: str | None, role: str | None, active: bool | None) -> list[Any]:
-    filters: list[Any] = [User.deleted_at.is_(None)]  # type: ignore[union-attr]
+    filters: list[Any] = [col(User.deleted_at).is_(None)]
     if search:
         # Case-insensitive substring; autoescape makes % and _ in the term match literally.
         filters.append(
@@ -313,9 +319,7 @@ def add_users(*, session: Session, users: list[dict[str, Any]]) -> list[User]:
 def get_live_user_for_update(*, session: Session, user_id: int) -> User | None:
     """A not-deleted user, row-locked on PostgreSQL until the transaction ends."""
     return session.exec(
-        select(User)
-        .where(User.id == user_id, User.deleted_at.is_(None))  # type: ignore[union-attr]
-        .with_for_update()
+        select(User).where(User.id == user_id, col(User.deleted_at).is_(None)).with_for_update()
     ).first()
 
 
@@ -329,7 +333,7 @@ def lock_active_admin_ids(*, session: Session) -> list[int]:
             .where(
                 User.role == "admin",
                 col(User.is_active).is_(True),
-                User.deleted_at.is_(None),  # type: ignore[union-attr]
+                col(User.deleted_at).is_(None),
             )
             .order_by(col(User.id))
             .with_for_update()
@@ -359,7 +363,7 @@ def set_password_hash(*, session: Session, user: User, password_hash: str) -> No
 def clear_login_failures(*, session: Session, username: str) -> int:
     """Forget a username's failed logins (a password reset also lifts a lockout)."""
     result = session.exec(
-        delete(LoginAttempt).where(  # type: ignore[call-overload]
+        delete(LoginAttempt).where(
             col(LoginAttempt.username) == username, col(LoginAttempt.succeeded).is_(False)
         )
     )
@@ -404,7 +408,7 @@ def list_class_members(*, session: Session, class_name: str, lock: bool = False)
         select(User)
         .where(
             User.role == "siswa",
-            User.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(User.deleted_at).is_(None),
             User.class_name == class_name,
         )
         .order_by(col(User.username))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from nexus_app.models import Subject, User, WeakArea, utcnow
+from nexus_app.repositories._sql import select_columns
 
 INTERVENTION_MIN_WEAK_AREAS = 3
 
@@ -156,13 +157,13 @@ def list_students_needing_intervention(
     if class_name is not None:
         filters.append(col(User.class_name) == class_name)
     rows = session.exec(
-        select(
-            User.id,
-            User.username,
-            User.full_name,
-            WeakArea.subject_id,
-            Subject.name,
-            WeakArea.section,
+        select_columns(
+            col(User.id),
+            col(User.username),
+            col(User.full_name),
+            col(WeakArea.subject_id),
+            col(Subject.name),
+            col(WeakArea.section),
             count,
         )
         .join(WeakArea, col(WeakArea.user_id) == col(User.id))
