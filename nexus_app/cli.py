@@ -122,7 +122,7 @@ def user_assign_class(
     ] = False,
 ) -> None:
     """Let a guru see a class on /teacher."""
-    from nexus_app.services.user_admin import assign_class_by_username
+    from nexus_app.services.users import assign_class_by_username
 
     change = run(
         lambda: assign_class_by_username(
@@ -143,7 +143,7 @@ def user_unassign_class(
     class_name: Annotated[str, typer.Option("--class", help="Class, e.g. 'XII IPA 1'.")],
 ) -> None:
     """Take a class away from a guru."""
-    from nexus_app.services.user_admin import unassign_class_by_username
+    from nexus_app.services.users import unassign_class_by_username
 
     change = run(lambda: unassign_class_by_username(username=username, class_name=class_name))
     typer.echo(

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from nexus_app.models import utcnow
-from nexus_app.services import auth, user_admin
+from nexus_app.services import auth, users
 from nexus_app.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -55,35 +55,33 @@ def test_search_filters_and_pages_in_sql(engine: Engine, session: Session, admin
     session.execute(sa.text("UPDATE users SET is_active = false WHERE username = 'siswa07'"))
     session.commit()
 
-    first = user_admin.list_users(actor=admin, per_page=25)
+    first = users.list_users(actor=admin, per_page=25)
     assert first.total == 32  # 30 students, a teacher, the admin; never the deleted account
     assert (first.page, first.pages, len(first.rows)) == (1, 2, 25)
     assert first.has_next and not first.has_previous
-    second = user_admin.list_users(actor=admin, page=2, per_page=25)
+    second = users.list_users(actor=admin, page=2, per_page=25)
     assert len(second.rows) == 7 and not second.has_next
     assert not {r.id for r in first.rows} & {r.id for r in second.rows}
     # A page past the end shows the last one.
-    assert user_admin.list_users(actor=admin, page=99).page == 2
+    assert users.list_users(actor=admin, page=99).page == 2
 
-    by_name = user_admin.list_users(actor=admin, search="wahyuni")
+    by_name = users.list_users(actor=admin, search="wahyuni")
     assert [r.username for r in by_name.rows] == ["guru_fisika"]
-    by_class = user_admin.list_users(actor=admin, search="ips 2")
+    by_class = users.list_users(actor=admin, search="ips 2")
     assert by_class.total == 15
     assert {r.class_name for r in by_class.rows} == {"XII IPS 2"}
-    assert user_admin.list_users(actor=admin, search="siswa0").total == 9
+    assert users.list_users(actor=admin, search="siswa0").total == 9
     # LIKE wildcards in the search are literal characters.
-    assert user_admin.list_users(actor=admin, search="%").total == 0
-    assert user_admin.list_users(actor=admin, search="a_1").total == 0  # not siswa01, siswa11…
-    assert [r.username for r in user_admin.list_users(actor=admin, search="u_f").rows] == [
-        "guru_fisika"
-    ]
+    assert users.list_users(actor=admin, search="%").total == 0
+    assert users.list_users(actor=admin, search="a_1").total == 0  # not siswa01, siswa11…
+    assert [r.username for r in users.list_users(actor=admin, search="u_f").rows] == ["guru_fisika"]
 
-    assert user_admin.list_users(actor=admin, role="guru").total == 1
-    inactive = user_admin.list_users(actor=admin, status="inactive")
+    assert users.list_users(actor=admin, role="guru").total == 1
+    inactive = users.list_users(actor=admin, status="inactive")
     assert [r.username for r in inactive.rows] == ["siswa07"]
-    assert user_admin.list_users(actor=admin, role="siswa", status="active").total == 29
+    assert users.list_users(actor=admin, role="siswa", status="active").total == 29
     with pytest.raises(InvalidInput):
-        user_admin.list_users(actor=admin, role="kepala_sekolah")
+        users.list_users(actor=admin, role="kepala_sekolah")
 
 
 def test_only_admins_may_use_any_of_it(engine: Engine, admin) -> None:
@@ -91,18 +89,16 @@ def test_only_admins_may_use_any_of_it(engine: Engine, admin) -> None:
     siswa = auth.create_user(username="siswa1", password=PASSWORD, role="siswa")
     for actor in (guru, siswa):
         calls = [
-            lambda a=actor: user_admin.list_users(actor=a),
-            lambda a=actor: user_admin.get_user(actor=a, user_id=admin.id),
-            lambda a=actor: user_admin.create_user(
-                actor=a, username="x1", full_name="X", role="guru"
-            ),
-            lambda a=actor: user_admin.import_users_csv(
+            lambda a=actor: users.list_users(actor=a),
+            lambda a=actor: users.get_user(actor=a, user_id=admin.id),
+            lambda a=actor: users.create_user(actor=a, username="x1", full_name="X", role="guru"),
+            lambda a=actor: users.import_users_csv(
                 actor=a, filename="u.csv", data=_csv("x2,X,guru,,,,")
             ),
-            lambda a=actor: user_admin.change_role(actor=a, user_id=a.id, role="admin"),
-            lambda a=actor: user_admin.deactivate_user(actor=a, user_id=admin.id),
-            lambda a=actor: user_admin.reactivate_user(actor=a, user_id=a.id),
-            lambda a=actor: user_admin.reset_password(actor=a, user_id=admin.id),
+            lambda a=actor: users.change_role(actor=a, user_id=a.id, role="admin"),
+            lambda a=actor: users.deactivate_user(actor=a, user_id=admin.id),
+            lambda a=actor: users.reactivate_user(actor=a, user_id=a.id),
+            lambda a=actor: users.reset_password(actor=a, user_id=admin.id),
         ]
         for call in calls:
             with pytest.raises(PermissionDenied):
@@ -111,7 +107,7 @@ def test_only_admins_may_use_any_of_it(engine: Engine, admin) -> None:
 
 
 def test_create_validates_and_refuses_duplicates(engine: Engine, admin) -> None:
-    created = user_admin.create_user(
+    created = users.create_user(
         actor=admin,
         username="siswa31",
         full_name="  Budi   Santoso ",
@@ -123,19 +119,19 @@ def test_create_validates_and_refuses_duplicates(engine: Engine, admin) -> None:
     )
     assert not created.generated and created.password == "rahasia-budi-1"
     assert auth.login(username="siswa31", password="rahasia-budi-1").user.class_name == "XI IPA 2"
-    row = user_admin.list_users(actor=admin, search="siswa31").rows[0]
+    row = users.list_users(actor=admin, search="siswa31").rows[0]
     assert (row.full_name, row.grade, row.email) == ("Budi Santoso", 11, "budi@sekolah.sch.id")
 
-    teacher = user_admin.create_user(actor=admin, username="guru2", full_name="Guru", role="guru")
+    teacher = users.create_user(actor=admin, username="guru2", full_name="Guru", role="guru")
     assert teacher.generated and len(teacher.password) >= 12
     assert auth.login(username="guru2", password=teacher.password).user.role == "guru"
 
     with pytest.raises(Conflict, match="sudah dipakai"):
-        user_admin.create_user(
+        users.create_user(
             actor=admin, username="SISWA31", full_name="Lain", role="guru", password=PASSWORD
         )
     with pytest.raises(Conflict, match="Email"):
-        user_admin.create_user(
+        users.create_user(
             actor=admin, username="lain", full_name="Lain", role="guru", email="BUDI@sekolah.sch.id"
         )
     bad = [
@@ -158,7 +154,7 @@ def test_create_validates_and_refuses_duplicates(engine: Engine, admin) -> None:
     ]
     for fields, message in bad:
         with pytest.raises(InvalidInput, match=message):
-            user_admin.create_user(actor=admin, **fields)  # type: ignore[arg-type]
+            users.create_user(actor=admin, **fields)  # type: ignore[arg-type]
     assert _count(engine, "SELECT COUNT(*) FROM users") == 3
 
 
@@ -174,7 +170,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(engine: Engine, adm
         ",Tanpa Nama,siswa,XII IPA 1,12,,",  # line 8: missing username
         "guru_b,Pak Budi,guru,,,budi@sekolah.sch.id,sandi-pak-budi",  # line 9: good
     )
-    report = user_admin.import_users_csv(actor=admin, filename="kelas.csv", data=data)
+    report = users.import_users_csv(actor=admin, filename="kelas.csv", data=data)
     assert report.imported == 0 and report.rows == 8
     lines = {e.line: e.reason for e in report.errors}
     assert sorted(lines) == [3, 4, 5, 6, 7, 8]
@@ -187,7 +183,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(engine: Engine, adm
     assert str(report.errors[0]).startswith("Baris 3: ")
     assert _count(engine, "SELECT COUNT(*) FROM users") == 2  # nothing was written
 
-    skipped = user_admin.import_users_csv(
+    skipped = users.import_users_csv(
         actor=admin, filename="kelas.csv", data=data, skip_invalid=True
     )
     assert (skipped.imported, skipped.skipped) == (2, 6)
@@ -196,13 +192,11 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(engine: Engine, adm
     new_password = skipped.credentials[0].password
     assert auth.login(username="siswa01", password=new_password).user.class_name == "XII IPA 1"
     assert auth.login(username="guru_b", password="sandi-pak-budi").user.role == "guru"
-    csv_text = user_admin.credentials_csv(skipped.credentials)
+    csv_text = users.credentials_csv(skipped.credentials)
     assert f"siswa01,Ahmad Rizki,siswa,XII IPA 1,{new_password}" in csv_text
 
     # The same file again: every good row is now a duplicate of the database.
-    again = user_admin.import_users_csv(
-        actor=admin, filename="kelas.csv", data=data, skip_invalid=True
-    )
+    again = users.import_users_csv(actor=admin, filename="kelas.csv", data=data, skip_invalid=True)
     assert again.imported == 0
     assert {2, 9} <= {e.line for e in again.errors}
 
@@ -216,11 +210,11 @@ def test_import_refuses_unusable_files_with_a_clear_message(engine: Engine, admi
         ("users.csv", b"username,full_name,role,kelas\nbudi,Budi,guru,X\n", "tidak dikenal"),
         ("users.csv", HEADER.encode(), "hanya baris judul"),
         ("users.csv", b"", "kosong"),
-        ("users.csv", b"x" * (user_admin.MAX_IMPORT_BYTES + 1), "terlalu besar"),
+        ("users.csv", b"x" * (users.MAX_IMPORT_BYTES + 1), "terlalu besar"),
     ]
     for filename, data, message in cases:
         with pytest.raises(InvalidInput, match=message):
-            user_admin.import_users_csv(actor=admin, filename=filename, data=data)
+            users.import_users_csv(actor=admin, filename=filename, data=data)
     assert _count(engine, "SELECT COUNT(*) FROM users") == 1
 
 
@@ -232,7 +226,7 @@ def test_import_reads_excel_semicolons_and_reports_progress(engine: Engine, admi
         "siswa11;Rudi;siswa;X MIPA 1;10\n"
     ).encode()
     seen: list[tuple[int, int]] = []
-    report = user_admin.import_users_csv(
+    report = users.import_users_csv(
         actor=admin,
         filename="Daftar Siswa.CSV",
         data=data,
@@ -240,10 +234,10 @@ def test_import_reads_excel_semicolons_and_reports_progress(engine: Engine, admi
     )
     assert report.ok and report.imported == 2 and len(report.credentials) == 2
     assert seen[-1] == (2, 2)
-    row = user_admin.list_users(actor=admin, search="siswa10").rows[0]
+    row = users.list_users(actor=admin, search="siswa10").rows[0]
     assert (row.full_name, row.class_name, row.grade) == ("Putri, Ayu", "X MIPA 1", 10)
     # Blank lines do not shift the reported line numbers.
-    bad = user_admin.import_users_csv(
+    bad = users.import_users_csv(
         actor=admin,
         filename="u.csv",
         data=b"username;full_name;role;class_name;grade\n\nsiswa12;A;siswa;X;99\n",
@@ -255,32 +249,32 @@ def test_role_changes_and_self_protection(engine: Engine, admin) -> None:
     siswa = auth.create_user(username="siswa1", password=PASSWORD, role="siswa", class_name="X 1")
     token = auth.login(username="siswa1", password=PASSWORD).token
 
-    row = user_admin.change_role(actor=admin, user_id=siswa.id, role="guru")
+    row = users.change_role(actor=admin, user_id=siswa.id, role="guru")
     assert row.role == "guru" and row.class_name == "X 1"  # kept for a change back
     # The open session sees the new role on its next request.
     assert auth.current_user(token, roles=("guru",)).role == "guru"
 
     with pytest.raises(Conflict, match="sendiri"):
-        user_admin.change_role(actor=admin, user_id=admin.id, role="guru")
+        users.change_role(actor=admin, user_id=admin.id, role="guru")
     with pytest.raises(Conflict, match="sendiri"):
-        user_admin.deactivate_user(actor=admin, user_id=admin.id)
+        users.deactivate_user(actor=admin, user_id=admin.id)
     with pytest.raises(Conflict, match="sendiri"):
-        user_admin.reset_password(actor=admin, user_id=admin.id)
+        users.reset_password(actor=admin, user_id=admin.id)
     with pytest.raises(InvalidInput):
-        user_admin.change_role(actor=admin, user_id=siswa.id, role="root")
+        users.change_role(actor=admin, user_id=siswa.id, role="root")
     with pytest.raises(NotFound):
-        user_admin.change_role(actor=admin, user_id=999_999, role="guru")
+        users.change_role(actor=admin, user_id=999_999, role="guru")
 
     # A second admin may be demoted while another remains...
     other = auth.create_user(username="admin2", password=PASSWORD, role="admin")
-    user_admin.change_role(actor=admin, user_id=other.id, role="guru")
-    user_admin.change_role(actor=admin, user_id=other.id, role="admin")
+    users.change_role(actor=admin, user_id=other.id, role="guru")
+    users.change_role(actor=admin, user_id=other.id, role="admin")
     # ...but never the last active admin, even by an actor the database no longer backs.
-    user_admin.deactivate_user(actor=other, user_id=admin.id)
+    users.deactivate_user(actor=other, user_id=admin.id)
     with pytest.raises(Conflict, match="admin aktif terakhir"):
-        user_admin.change_role(actor=admin, user_id=other.id, role="siswa")
+        users.change_role(actor=admin, user_id=other.id, role="siswa")
     with pytest.raises(Conflict, match="admin aktif terakhir"):
-        user_admin.deactivate_user(actor=admin, user_id=other.id)
+        users.deactivate_user(actor=admin, user_id=other.id)
     assert _count(engine, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active") == 1
 
 
@@ -290,7 +284,7 @@ def test_deactivation_ends_sessions_and_refuses_login(engine: Engine, admin) -> 
     second = auth.login(username="siswa1", password=PASSWORD).token
     user_id = auth.current_user(first).id
 
-    result = user_admin.deactivate_user(actor=admin, user_id=user_id)
+    result = users.deactivate_user(actor=admin, user_id=user_id)
     assert result.sessions_ended == 2 and not result.user.is_active
     for token in (first, second):
         with pytest.raises(NotAuthenticated):
@@ -299,7 +293,7 @@ def test_deactivation_ends_sessions_and_refuses_login(engine: Engine, admin) -> 
         auth.login(username="siswa1", password=PASSWORD)
     assert _count(engine, "SELECT COUNT(*) FROM sessions WHERE user_id = :u", u=user_id) == 0
 
-    assert user_admin.reactivate_user(actor=admin, user_id=user_id).is_active
+    assert users.reactivate_user(actor=admin, user_id=user_id).is_active
     assert auth.login(username="siswa1", password=PASSWORD).user.id == user_id
 
 
@@ -312,8 +306,8 @@ def test_password_reset_logs_out_and_lifts_a_lockout(engine: Engine, admin) -> N
             auth.login(username="siswa1", password="salah-salah")
 
     with pytest.raises(InvalidInput, match="minimal 8"):
-        user_admin.reset_password(actor=admin, user_id=user_id, new_password="pendek")
-    typed = user_admin.reset_password(actor=admin, user_id=user_id, new_password="sandi-baru-123")
+        users.reset_password(actor=admin, user_id=user_id, new_password="pendek")
+    typed = users.reset_password(actor=admin, user_id=user_id, new_password="sandi-baru-123")
     assert (typed.generated, typed.sessions_ended) == (False, 1)
     with pytest.raises(NotAuthenticated):
         auth.current_user(old_token)
@@ -321,7 +315,7 @@ def test_password_reset_logs_out_and_lifts_a_lockout(engine: Engine, admin) -> N
         auth.login(username="siswa1", password=PASSWORD)
     assert auth.login(username="siswa1", password="sandi-baru-123").user.id == user_id
 
-    generated = user_admin.reset_password(actor=admin, user_id=user_id)
+    generated = users.reset_password(actor=admin, user_id=user_id)
     assert generated.generated and generated.sessions_ended == 1
     assert auth.login(username="siswa1", password=generated.password).user.id == user_id
 
@@ -329,11 +323,11 @@ def test_password_reset_logs_out_and_lifts_a_lockout(engine: Engine, admin) -> N
 def test_the_download_template_imports_as_is(engine: Engine, session: Session, admin) -> None:
     """The template the page offers is built from the importer's columns: its two rows (a
     siswa, and a guru with classes) import cleanly with generated passwords."""
-    text = user_admin.csv_template()
-    assert tuple(text.lstrip("\ufeff").splitlines()[0].split(",")) == user_admin.CSV_COLUMNS
+    text = users.csv_template()
+    assert tuple(text.lstrip("\ufeff").splitlines()[0].split(",")) == users.CSV_COLUMNS
     assert "'" not in text  # nothing went through the export formula guard
-    report = user_admin.import_users_csv(
-        actor=admin, filename=user_admin.TEMPLATE_FILENAME, data=text.encode("utf-8")
+    report = users.import_users_csv(
+        actor=admin, filename=users.TEMPLATE_FILENAME, data=text.encode("utf-8")
     )
     assert report.errors == () and report.imported == 2
     assert {c.username for c in report.credentials} == {"siti.rahmawati", "budi.santoso"}
@@ -354,7 +348,7 @@ def test_the_download_template_imports_as_is(engine: Engine, session: Session, a
 def test_every_missing_and_unknown_column_is_named_at_once(engine: Engine, admin) -> None:
     data = b"username,ful_name,peran\nbudi,Budi,guru\n"
     with pytest.raises(InvalidInput) as caught:
-        user_admin.import_users_csv(actor=admin, filename="users.csv", data=data)
+        users.import_users_csv(actor=admin, filename="users.csv", data=data)
     message = caught.value.message
     assert "Kolom wajib tidak ada di baris judul: full_name, role." in message
     assert "Kolom tidak dikenal: ful_name, peran." in message
