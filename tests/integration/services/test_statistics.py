@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from nexus_app.models import Question, utcnow
 from nexus_app.repositories import questions as question_repo
-from nexus_app.services import auth, item_stats
+from nexus_app.services import auth, statistics
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 from tests.integration.repositories import factories as f
@@ -61,7 +61,7 @@ def school(session: Session) -> School:
 
 def test_labels_order_and_threshold(school: School) -> None:
     admin, ids = school.admin, school.ids
-    rows = item_stats.question_statistics(actor=admin)
+    rows = statistics.question_statistics(actor=admin)
     assert [(r.question_id, r.assessment.code) for r in rows] == [
         (ids["fine"], "ACCEPTABLE"),
         (ids["easy"], "TOO_EASY"),
@@ -80,24 +80,24 @@ def test_labels_order_and_threshold(school: School) -> None:
     assert rows[1].correct_rate_percentage == 90.0
     assert "85%" in rows[1].assessment.explanation
     # Lowering the threshold lets the most attempted item (9 students) in, first.
-    lower = item_stats.question_statistics(actor=admin, min_users=9)
+    lower = statistics.question_statistics(actor=admin, min_users=9)
     assert lower[0].question_id == ids["few"]
     assert ids["gone"] not in {r.question_id for r in lower}
 
 
 def test_filters_by_section_and_bank(school: School) -> None:
     admin, ids = school.admin, school.ids
-    pk = item_stats.question_statistics(actor=admin, section="PK")
+    pk = statistics.question_statistics(actor=admin, section="PK")
     assert [r.question_id for r in pk] == [ids["optimal"]]
-    main = item_stats.question_statistics(actor=admin, bank_id=school.main)
+    main = statistics.question_statistics(actor=admin, bank_id=school.main)
     assert [r.question_id for r in main] == [ids["easy"], ids["hard"], ids["optimal"]]
-    both = item_stats.question_statistics(
+    both = statistics.question_statistics(
         actor=admin,
         section="PU",
         bank_id=school.other,
     )
     assert [r.question_id for r in both] == [ids["fine"], ids["nodata"]]
-    opts = item_stats.options(actor=admin)
+    opts = statistics.options(actor=admin)
     assert [name for _, name in opts.banks] == ["Bank A", "Bank B"]
     assert "PU" in {code for code, _ in opts.sections}
 
@@ -105,19 +105,19 @@ def test_filters_by_section_and_bank(school: School) -> None:
 def test_bad_filters_are_refused(school: School) -> None:
     admin = school.admin
     with pytest.raises(InvalidInput):
-        item_stats.question_statistics(actor=admin, min_users=0)
+        statistics.question_statistics(actor=admin, min_users=0)
     with pytest.raises(InvalidInput):
-        item_stats.question_statistics(actor=admin, limit=7)
+        statistics.question_statistics(actor=admin, limit=7)
     with pytest.raises(NotFound):
-        item_stats.question_statistics(actor=admin, section="XX")
+        statistics.question_statistics(actor=admin, section="XX")
     with pytest.raises(NotFound):
-        item_stats.question_statistics(actor=admin, bank_id=999_999)
+        statistics.question_statistics(actor=admin, bank_id=999_999)
 
 
 def test_csv_has_every_row_with_its_label(school: School) -> None:
     admin = school.admin
-    rows = item_stats.question_statistics(actor=admin)
-    parsed = list(csv.DictReader(io.StringIO(item_stats.statistics_csv(rows))))
+    rows = statistics.question_statistics(actor=admin)
+    parsed = list(csv.DictReader(io.StringIO(statistics.statistics_csv(rows))))
     assert [int(r["id"]) for r in parsed] == [r.question_id for r in rows]
     assert parsed[1]["penilaian"] == "TOO_EASY" and parsed[1]["persen_benar"] == "90.0"
     assert parsed[4]["persen_benar"] == ""  # NO_DATA: no rate, an empty cell
@@ -128,6 +128,6 @@ def test_other_roles_are_refused(school: School) -> None:
     siswa = auth.create_user(username="siswa1", password="kata-sandi-1", role="siswa")
     for actor in (guru, siswa):
         with pytest.raises(PermissionDenied):
-            item_stats.question_statistics(actor=actor)
+            statistics.question_statistics(actor=actor)
         with pytest.raises(PermissionDenied):
-            item_stats.options(actor=actor)
+            statistics.options(actor=actor)
