@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import logit
 
+from ..irt import FloatArray
 from .em import _e_step, _m_step, _start_values, _unpack
 from .model import (
     LOG_WEIGHTS,
@@ -18,6 +20,7 @@ from .model import (
     Priors,
     ProgressCallback,
     SeMethod,
+    _Design,
     _design,
     _validate,
     _validate_fixed,
@@ -74,6 +77,75 @@ def calibrate_3pl(
     )
 
 
+def _anchored_start(
+    answers: Answers, fixed_params: Mapping[int, tuple[float, float, float]]
+) -> tuple[FloatArray, BoolArray]:
+    """Start values in the working scale, anchors set to their given values."""
+    par = _start_values(answers)
+    is_fixed = np.zeros(answers.n_items, dtype=bool)
+    for j, (a, b, c) in fixed_params.items():
+        is_fixed[j] = True
+        # Fixed values are stored unclipped: anchors must stay exactly as given.
+        par[j] = [np.log(a), b, logit(c) if c > 0 else -np.inf]
+    return par, is_fixed
+
+
+def _latent_moments(post: FloatArray) -> tuple[float, float]:
+    """Mean and SD of a normal latent distribution from the posteriors of those who answered;
+    bounded so the [-4, 4] node grid still covers +-3 SD."""
+    eap = post @ NODES
+    second = post @ NODES**2
+    mean = float(np.clip(eap.mean(), -1.5, 1.5))
+    sd = float(np.clip(np.sqrt(max(second.mean() - mean**2, 0.0)), 0.3, 2.0))
+    return mean, sd
+
+
+@dataclass(frozen=True)
+class _EmOutcome:
+    iterations: int
+    converged: bool
+    latent_mean: float
+    latent_sd: float
+    log_weights: FloatArray
+
+
+def _em_cycles(
+    design: _Design,
+    par: FloatArray,
+    free: BoolArray,
+    priors: Priors,
+    answered: BoolArray | None,
+    max_iter: int,
+    tol: float,
+    progress: ProgressCallback | None,
+) -> _EmOutcome:
+    """EM cycles until no free parameter (nor the latent moments, when `answered` says whose
+    posteriors estimate them) moves by tol. Updates `par` in place."""
+    latent_mean, latent_sd = 0.0, 1.0
+    log_weights = LOG_WEIGHTS
+    converged = False
+    iteration = 0
+    old = np.column_stack(_unpack(par))
+    for iteration in range(1, max_iter + 1):
+        r, n, post, _ = _e_step(design, par, log_weights)
+        if free.any():
+            par[free] = _m_step(par[free], r[free], n[free], priors)
+        new = np.column_stack(_unpack(par))
+        change = float(np.abs(new[free] - old[free]).max()) if free.any() else 0.0
+        old = new
+        if answered is not None and answered.any():
+            new_mean, new_sd = _latent_moments(post[answered])
+            change = max(change, abs(new_mean - latent_mean), abs(new_sd - latent_sd))
+            latent_mean, latent_sd = new_mean, new_sd
+            log_weights = latent_log_weights(latent_mean, latent_sd)
+        if progress is not None:
+            progress(iteration, change)
+        if change < tol:
+            converged = True
+            break
+    return _EmOutcome(iteration, converged, latent_mean, latent_sd, log_weights)
+
+
 def calibrate_answers(
     answers: Answers,
     *,
@@ -117,46 +189,18 @@ def calibrate_answers(
     design = _design(answers)
     n_items = answers.n_items
 
-    par = _start_values(answers)
-    is_fixed = np.zeros(n_items, dtype=bool)
-    for j, (a, b, c) in fixed_params.items():
-        is_fixed[j] = True
-        # Fixed values are stored unclipped: anchors must stay exactly as given.
-        par[j] = [np.log(a), b, logit(c) if c > 0 else -np.inf]
+    par, is_fixed = _anchored_start(answers, fixed_params)
     free = ~is_fixed
 
     if estimate_latent is None:
         estimate_latent = bool(is_fixed.any())
     # People with no response carry no information.
     answered = np.bincount(answers.person, minlength=answers.n_persons) > 0
-    latent_mean, latent_sd = 0.0, 1.0
-    log_weights = LOG_WEIGHTS
-
-    converged = False
-    iteration = 0
-    old = np.column_stack(_unpack(par))
-    for iteration in range(1, max_iter + 1):
-        r, n, post, _ = _e_step(design, par, log_weights)
-        if free.any():
-            par[free] = _m_step(par[free], r[free], n[free], priors)
-        new = np.column_stack(_unpack(par))
-        change = float(np.abs(new[free] - old[free]).max()) if free.any() else 0.0
-        old = new
-        if estimate_latent and answered.any():
-            # Normal latent distribution with moments from the posteriors;
-            # bounded so the [-4, 4] node grid still covers +-3 SD.
-            eap = post[answered] @ NODES
-            second = post[answered] @ NODES**2
-            new_mean = float(np.clip(eap.mean(), -1.5, 1.5))
-            new_sd = float(np.clip(np.sqrt(max(second.mean() - new_mean**2, 0.0)), 0.3, 2.0))
-            change = max(change, abs(new_mean - latent_mean), abs(new_sd - latent_sd))
-            latent_mean, latent_sd = new_mean, new_sd
-            log_weights = latent_log_weights(latent_mean, latent_sd)
-        if progress is not None:
-            progress(iteration, change)
-        if change < tol:
-            converged = True
-            break
+    em = _em_cycles(
+        design, par, free, priors, answered if estimate_latent else None, max_iter, tol, progress
+    )
+    iteration, converged = em.iterations, em.converged
+    latent_mean, latent_sd, log_weights = em.latent_mean, em.latent_sd, em.log_weights
 
     _, _, post, loglik = _e_step(design, par, log_weights)
     a, b, c = _unpack(par)
@@ -166,10 +210,10 @@ def calibrate_answers(
 
     if not compute_se:
         se_work = np.full(par.shape, np.nan)
-    elif se_method == "full" or (se_method == "auto" and _full_se_affordable(answers, free)):
-        se_work, _ = _observed_se(design, par, free, priors, log_weights)
     else:
-        se_work, _ = _block_observed_se(design, par, free, priors, log_weights)
+        full = se_method == "full" or (se_method == "auto" and _full_se_affordable(answers, free))
+        se_of = _observed_se if full else _block_observed_se
+        se_work, _ = se_of(design, par, free, priors, log_weights)
     se_a = a * se_work[:, 0]
     se_b = se_work[:, 1]
     se_c = c * (1.0 - c) * se_work[:, 2]
