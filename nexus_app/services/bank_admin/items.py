@@ -176,6 +176,44 @@ def _reviewer_name(actor: CurrentUser) -> str:
     return (actor.full_name or "").strip() or actor.username
 
 
+def _check_review(status: str, notes: str, aspects: tuple[str, ...], revision_type: str) -> None:
+    if status not in REVIEW_STATUSES:
+        raise InvalidInput("Pilih hasil review: disetujui, perlu revisi, atau ditolak.")
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput(f"Catatan review paling panjang {MAX_NOTES} karakter.")
+    if status != "approved" and not notes:
+        raise InvalidInput("Tuliskan catatan: apa yang perlu diperbaiki atau mengapa ditolak.")
+    unknown = [a for a in aspects if a not in REVIEW_ASPECTS]
+    if unknown:
+        raise InvalidInput("Aspek review tidak dikenal.")
+    if revision_type and revision_type not in REVISION_TYPES:
+        raise InvalidInput("Jenis revisi tidak dikenal.")
+
+
+def _approve(session: Session, q: Question, actor: CurrentUser, name: str, notes: str) -> bool:
+    """Fill reviewer_1, then reviewer_2 (another person). False when the item was already
+    reviewed: the approval is logged as an extra opinion and counts for nothing."""
+    assert q.id is not None
+    if q.is_reviewed:
+        return False
+    if q.reviewer_1_name is None:
+        q.reviewer_1_name, q.reviewer_1_notes = name, notes or None
+        return True
+    first = review_repo.latest_approval(session=session, question_id=q.id)
+    same = (
+        first.reviewer_id == actor.id
+        if first is not None and first.reviewer_id is not None
+        else q.reviewer_1_name == name
+    )
+    if same:
+        raise Conflict(
+            "Anda sudah menyetujui soal ini. Persetujuan kedua harus dari reviewer lain."
+        )
+    q.reviewer_2_name, q.reviewer_2_notes = name, notes or None
+    q.is_reviewed = True
+    return True
+
+
 def review_question(
     *,
     actor: CurrentUser,
@@ -189,17 +227,7 @@ def review_question(
     needs_revision or rejected clears them and takes the item out of practice."""
     require_admin(actor)
     notes = (notes or "").strip()
-    if status not in REVIEW_STATUSES:
-        raise InvalidInput("Pilih hasil review: disetujui, perlu revisi, atau ditolak.")
-    if len(notes) > MAX_NOTES:
-        raise InvalidInput(f"Catatan review paling panjang {MAX_NOTES} karakter.")
-    if status != "approved" and not notes:
-        raise InvalidInput("Tuliskan catatan: apa yang perlu diperbaiki atau mengapa ditolak.")
-    unknown = [a for a in aspects if a not in REVIEW_ASPECTS]
-    if unknown:
-        raise InvalidInput("Aspek review tidak dikenal.")
-    if revision_type and revision_type not in REVISION_TYPES:
-        raise InvalidInput("Jenis revisi tidak dikenal.")
+    _check_review(status, notes, aspects, revision_type)
     name = _reviewer_name(actor)
     with unit_of_work() as session:
         q = _question_or_404(session, question_id, lock=True)
@@ -208,24 +236,7 @@ def review_question(
         assert q.id is not None
         counted = True
         if status == "approved":
-            if q.is_reviewed:
-                counted = False  # logged as an extra opinion; the item is already reviewed
-            elif q.reviewer_1_name is None:
-                q.reviewer_1_name, q.reviewer_1_notes = name, notes or None
-            else:
-                first = review_repo.latest_approval(session=session, question_id=q.id)
-                same = (
-                    first.reviewer_id == actor.id
-                    if first is not None and first.reviewer_id is not None
-                    else q.reviewer_1_name == name
-                )
-                if same:
-                    raise Conflict(
-                        "Anda sudah menyetujui soal ini. Persetujuan kedua harus dari "
-                        "reviewer lain."
-                    )
-                q.reviewer_2_name, q.reviewer_2_notes = name, notes or None
-                q.is_reviewed = True
+            counted = _approve(session, q, actor, name, notes)
         else:
             question_repo.reset_review(question=q)
         review_repo.add_review_log(

@@ -211,6 +211,30 @@ def _find_taken(
     return _split_taken(valid, usernames, emails)
 
 
+def _hash_passwords(
+    valid: list[tuple[int, NewUser]], progress: ProgressCallback | None
+) -> dict[int, str]:
+    """argon2 hash of each row's password, by CSV line, reporting progress per row."""
+    hashes: dict[int, str] = {}
+    for done, (line, user) in enumerate(valid, start=1):
+        hashes[line] = auth.hash_password(user.password)
+        if progress is not None:
+            progress(done, len(valid))
+    return hashes
+
+
+def _account_values(user: NewUser, password_hash: str) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "password_hash": password_hash,
+        "role": user.role,
+        "full_name": user.full_name,
+        "email": user.email,
+        "class_name": user.class_name,
+        "grade": user.grade,
+    }
+
+
 def import_users_csv(
     *,
     actor: CurrentUser,
@@ -234,11 +258,7 @@ def import_users_csv(
         )
 
     # argon2 takes ~0.15 s a password here: hash before the transaction, so it stays short.
-    hashes: dict[int, str] = {}
-    for done, (line, user) in enumerate(valid, start=1):
-        hashes[line] = auth.hash_password(user.password)
-        if progress is not None:
-            progress(done, len(valid))
+    hashes = _hash_passwords(valid, progress)
 
     try:
         with unit_of_work() as session:
@@ -252,18 +272,7 @@ def import_users_csv(
             errors = sorted([*errors, *late], key=lambda e: e.line)
             added = user_repo.add_users(
                 session=session,
-                users=[
-                    {
-                        "username": user.username,
-                        "password_hash": hashes[line],
-                        "role": user.role,
-                        "full_name": user.full_name,
-                        "email": user.email,
-                        "class_name": user.class_name,
-                        "grade": user.grade,
-                    }
-                    for line, user in valid
-                ],
+                users=[_account_values(user, hashes[line]) for line, user in valid],
             )
             # A guru row's `classes`: assigned in the same transaction as the accounts.
             taught = {u.username: u.classes for _, u in valid if u.classes}
