@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nexus_app.ai.chunking import (
+    Chunk,
     ChunkParams,
     chunk_pages,
 )
@@ -63,6 +64,36 @@ def _pages_sha256(pages: Sequence[Page]) -> str:
     return sha256_bytes(blob)
 
 
+def _read_source(
+    source: str | Path | Sequence[Page], source_name: str | None
+) -> tuple[list[Page], str, str]:
+    """Pages, checksum and display name of a file (its bytes) or of extracted pages (text)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return extract_document(path), sha256_file(path), source_name or path.name
+    pages = list(source)
+    return pages, _pages_sha256(pages), source_name or ""
+
+
+def _embed_chunks(
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    batch_size: int,
+    report: ProgressCallback,
+) -> np.ndarray:
+    """One L2-normalised float32 row per chunk, embedded in batches with progress."""
+    texts = [c.index_text() for c in chunks]
+    vectors: list[np.ndarray] = []
+    report("embed", 0, len(texts))
+    for i in range(0, len(texts), batch_size):
+        vectors.append(embedder.embed_passages(texts[i : i + batch_size]))
+        report("embed", min(i + batch_size, len(texts)), len(texts))
+    embeddings = np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)
+    if embeddings.shape != (len(chunks), embedder.dim):
+        raise ValueError("embedder returned an unexpected shape")
+    return embeddings
+
+
 def build_package(
     source: str | Path | Sequence[Page],
     *,
@@ -92,15 +123,7 @@ def build_package(
     book = book_dir(root, key)
 
     report("extract", 0, 1)
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        pages = extract_document(path)
-        source_sha = sha256_file(path)
-        name = source_name or path.name
-    else:
-        pages = list(source)
-        source_sha = _pages_sha256(pages)
-        name = source_name or ""
+    pages, source_sha, name = _read_source(source, source_name)
     report("extract", 1, 1)
 
     with _book_lock(book):
@@ -130,15 +153,7 @@ def build_package(
         if not chunks:
             raise ValueError("Dokumen tidak berisi teks yang bisa dipotong menjadi bagian.")
 
-        texts = [c.index_text() for c in chunks]
-        vectors: list[np.ndarray] = []
-        report("embed", 0, len(texts))
-        for i in range(0, len(texts), batch_size):
-            vectors.append(embedder.embed_passages(texts[i : i + batch_size]))
-            report("embed", min(i + batch_size, len(texts)), len(texts))
-        embeddings = np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)
-        if embeddings.shape != (len(chunks), embedder.dim):
-            raise ValueError("embedder returned an unexpected shape")
+        embeddings = _embed_chunks(chunks, embedder, batch_size, report)
 
         report("index", 0, 2)
         index = _build_hnsw(embeddings, hnsw)

@@ -91,6 +91,33 @@ def export_package(source: str | Path, dest: str | Path) -> Path:
     return dest
 
 
+def _checked_members(tar: tarfile.TarFile, file_name: str) -> dict[str, tarfile.TarInfo]:
+    """The package's regular files by safe name; anything else (links, devices, duplicate or
+    unsafe names, too many members or bytes) refuses the whole file."""
+    try:
+        members = tar.getmembers()
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        raise CorruptPackage(f"{file_name} rusak atau terpotong ({exc})") from exc
+    if not members or len(members) > _MAX_MEMBERS:
+        raise CorruptPackage(f"{file_name}: jumlah isi paket tidak wajar")
+    total = 0
+    by_name: dict[str, tarfile.TarInfo] = {}
+    for m in members:
+        if m.isdir():
+            _check_member_name(m.name.rstrip("/"))
+            continue
+        if not m.isfile():
+            raise CorruptPackage(f"{file_name}: berisi link atau file khusus ({m.name!r})")
+        name = _check_member_name(m.name)
+        if name in by_name:
+            raise CorruptPackage(f"{file_name}: file ganda {name!r}")
+        total += m.size
+        by_name[name] = m
+    if total > _MAX_TOTAL_BYTES:
+        raise CorruptPackage(f"{file_name}: paket terlalu besar")
+    return by_name
+
+
 def import_package(
     file: str | Path, root: str | Path, *, make_current: bool | None = None
 ) -> ImportResult:
@@ -112,27 +139,7 @@ def import_package(
         raise CorruptPackage(f"{file.name} bukan file paket VKP yang valid ({exc})") from exc
 
     with tar:
-        try:
-            members = tar.getmembers()
-        except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-            raise CorruptPackage(f"{file.name} rusak atau terpotong ({exc})") from exc
-        if not members or len(members) > _MAX_MEMBERS:
-            raise CorruptPackage(f"{file.name}: jumlah isi paket tidak wajar")
-        total = 0
-        by_name: dict[str, tarfile.TarInfo] = {}
-        for m in members:
-            if m.isdir():
-                _check_member_name(m.name.rstrip("/"))
-                continue
-            if not m.isfile():
-                raise CorruptPackage(f"{file.name}: berisi link atau file khusus ({m.name!r})")
-            name = _check_member_name(m.name)
-            if name in by_name:
-                raise CorruptPackage(f"{file.name}: file ganda {name!r}")
-            total += m.size
-            by_name[name] = m
-        if total > _MAX_TOTAL_BYTES:
-            raise CorruptPackage(f"{file.name}: paket terlalu besar")
+        by_name = _checked_members(tar, file.name)
         if MANIFEST not in by_name:
             raise CorruptPackage(f"{file.name}: tidak ada manifest.json")
         manifest = Manifest.from_dict(_read_member_json(tar, by_name[MANIFEST]))

@@ -71,6 +71,22 @@ def submit_answer(
             return _stored_result(session, actor, row, stored.id or 0)
 
 
+def _item_params(question: Question) -> tuple[float, float, float]:
+    """The item's 3PL (a, b, c); an uncalibrated item gets the defaults."""
+    a = question.discrimination or DEFAULT_A
+    b = question.difficulty_irt if question.difficulty_irt is not None else 0.0
+    c = question.guessing_param if question.guessing_param is not None else DEFAULT_C
+    return a, b, c
+
+
+def _clear_current(session: Session, row: UserStudySession, now: datetime) -> None:
+    """The answered question leaves the screen: the next request serves a new one."""
+    row.current_question_id = None
+    row.current_served_at = None
+    row.updated_at = now
+    session.add(row)
+
+
 def _record(
     session: Session,
     actor: CurrentUser,
@@ -86,9 +102,7 @@ def _record(
     is_correct = letter == question.correct_answer
     served = row.current_served_at or now
     seconds = int(min(max((now - served).total_seconds(), 0), MAX_SECONDS_PER_ITEM))
-    a = question.discrimination or DEFAULT_A
-    b = question.difficulty_irt if question.difficulty_irt is not None else 0.0
-    c = question.guessing_param if question.guessing_param is not None else DEFAULT_C
+    a, b, c = _item_params(question)
 
     theta_before, sd_before = _section_belief(session, actor.id, row.section)
     theta_after, sd_after = ability.update_ability(theta_before, sd_before, a, b, c, is_correct)
@@ -124,10 +138,7 @@ def _record(
         when=now,
         prior_theta=theta_before,
     )
-    row.current_question_id = None
-    row.current_served_at = None
-    row.updated_at = now
-    session.add(row)
+    _clear_current(session, row, now)
     _update_readiness(session, actor.id, row.section, theta_after, sd_after)
     session.flush()
 
