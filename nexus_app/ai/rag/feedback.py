@@ -106,6 +106,30 @@ class FeedbackEvent:
     wait_s: float | None = None  # "queue": estimated seconds until the model starts
 
 
+def _judge_feedback(
+    raw: str,
+    stem: str,
+    options: Mapping[str, str],
+    explanation: str,
+    chosen: str,
+    correct: str,
+) -> SupportResult:
+    """Whether the model's sentence may be shown: supported by the item, naming no other key,
+    not echoing the prompt, and saying something of its own."""
+    sources = [stem, *options.values(), explanation, f"{chosen} {correct}", _FEEDBACK_VOCAB]
+    support = support_check(raw, sources, min_overlap=0.5)
+    claimed = {m.upper() for m in _KEY_CLAIM.findall(raw)}
+    if claimed and claimed != {correct.upper()}:
+        support = SupportResult(False, support.score, support.sentences, "wrong_key")
+    elif _FEEDBACK_ECHO.search(raw):
+        support = SupportResult(False, support.score, support.sentences, "echo")
+    # The sentence must say something beyond the starter words ("Pilihan D tampak benar karena").
+    own_terms = set(content_terms(raw)) - set(content_terms(_FEEDBACK_VOCAB + f" {chosen}"))
+    if support.supported and len(own_terms) < MIN_FEEDBACK_TERMS:
+        support = SupportResult(False, support.score, support.sentences, "no_content")
+    return support
+
+
 def stream_feedback(
     llm: ChatModel | None,
     *,
@@ -179,17 +203,7 @@ def stream_feedback(
     raw = gen.text.strip()
     if gen.stats.stop_reason in ("length", "timeout"):
         raw = drop_incomplete_sentence(raw)
-    sources = [stem, *options.values(), explanation, f"{chosen} {correct}", _FEEDBACK_VOCAB]
-    support = support_check(raw, sources, min_overlap=0.5)
-    claimed = {m.upper() for m in _KEY_CLAIM.findall(raw)}
-    if claimed and claimed != {correct.upper()}:
-        support = SupportResult(False, support.score, support.sentences, "wrong_key")
-    elif _FEEDBACK_ECHO.search(raw):
-        support = SupportResult(False, support.score, support.sentences, "echo")
-    # The sentence must say something beyond the starter words ("Pilihan D tampak benar karena").
-    own_terms = set(content_terms(raw)) - set(content_terms(_FEEDBACK_VOCAB + f" {chosen}"))
-    if support.supported and len(own_terms) < MIN_FEEDBACK_TERMS:
-        support = SupportResult(False, support.score, support.sentences, "no_content")
+    support = _judge_feedback(raw, stem, options, explanation, chosen, correct)
     ok = support.supported and gen.stats.stop_reason in ("stop", "length", "timeout")
     result = FeedbackResult(
         text=f"{raw} {fallback}" if ok else fallback,
