@@ -11,6 +11,7 @@ import typer
 
 from nexus_app.cli_common import fail, run
 from nexus_app.cli_ops import backup_app, jobs_app
+from nexus_app.formatting import format_size
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -266,7 +267,7 @@ def book_export(
     from nexus_app.services.books import export_book
 
     path = run(lambda: export_book(subject_code=subject, title=title, dest=out))
-    typer.echo(f"exported {path} ({path.stat().st_size} bytes)")
+    typer.echo(f"exported {path} ({format_size(path.stat().st_size)})")
 
 
 @book_app.command("import")

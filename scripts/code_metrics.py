@@ -2,17 +2,22 @@
 
 Usage: python scripts/code_metrics.py [DIR ...]   (default: services, ai, engine, cli)
 Prints modules over 500 lines, functions over 60 lines, `_pct`-style helpers and how often
-each empty-placeholder spelling ("-" or "–" as a whole string literal) appears.
+each empty-placeholder spelling ("-" or "–" written for a missing value: after `or`,
+`else` or `return`, as an `empty=` default, or as a `.get()` default) appears.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ["nexus_app/services", "nexus_app/ai", "nexus_app/engine", "nexus_app/cli.py"]
+PLACEHOLDER = re.compile(
+    r'(?:\bor\s+|\belse\s+|\breturn\s+|empty: str = |EMPTY = |\.get\([^()]*, )"([-–])"(?![.\w])'
+)
 MODULE_LIMIT = 500
 FUNCTION_LIMIT = 60
 
@@ -37,6 +42,8 @@ def main(argv: list[str]) -> int:
         lines = text.count("\n")
         if lines > MODULE_LIMIT:
             long_modules.append((lines, rel))
+        for spelling in PLACEHOLDER.findall(text):
+            placeholders[spelling] += 1
         tree = ast.parse(text)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -45,8 +52,6 @@ def main(argv: list[str]) -> int:
                     long_functions.append((length, f"{rel}:{node.lineno} {node.name}"))
                 if "pct" in node.name.lower() or "percent" in node.name.lower():
                     pct_helpers.append(f"{rel}:{node.lineno} {node.name}")
-            elif isinstance(node, ast.Constant) and node.value in placeholders:
-                placeholders[node.value] += 1
     print(f"files: {len(files)}")
     print(f"modules over {MODULE_LIMIT} lines: {len(long_modules)}")
     for lines, rel in sorted(long_modules, reverse=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.repositories import item_stats as stats_repo
 from nexus_app.repositories import questions as question_repo
@@ -117,7 +118,7 @@ def question_statistics(
     result = []
     for r in rows:
         text = " ".join(r.text.split())
-        preview = text if len(text) <= TEXT_PREVIEW_CHARS else text[: TEXT_PREVIEW_CHARS - 1] + "…"
+        preview = formatting.shorten(text, TEXT_PREVIEW_CHARS)
         result.append(
             QuestionStat(
                 question_id=r.question_id,
@@ -138,7 +139,7 @@ def question_statistics(
 
 def statistics_csv(rows: list[QuestionStat]) -> str:
     def blank(value: object) -> object:
-        return "" if value is None else value
+        return formatting.CSV_EMPTY if value is None else value  # numbers stay numbers
 
     return to_csv(
         [

@@ -17,6 +17,9 @@ that were deactivated or deleted before the restore deactivated again. A gzip bo
 refused before it fills the disk (MAX_UNPACKED_RATIO, MAX_UNPACKED_BYTES).
 """
 
+# The books page shows sizes through here until state imports nexus_app.formatting itself.
+from nexus_app.formatting import format_size as human_size
+
 from .archive import apply_retention, create_backup, list_backups, nightly_backup
 from .files import (
     BACKUP_NAME,
@@ -35,7 +38,6 @@ from .files import (
     RestoreResult,
     backups_dir,
     database_kind,
-    human_size,
 )
 from .restore import (
     MAX_UNPACKED_BYTES,

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from nexus_app.config import get_settings
 from nexus_app.db import get_engine
+from nexus_app.formatting import format_size
 from nexus_app.models import utcnow
 from nexus_app.repositories import jobs as jobs_repo
 
@@ -38,7 +39,6 @@ from .files import (
     _sqlite_file,
     backups_dir,
     database_kind,
-    human_size,
 )
 
 # --- create ---------------------------------------------------------------------------------
@@ -270,4 +270,4 @@ def nightly_backup() -> str:
     """The scheduled job: a backup, then the 28-day retention."""
     info = create_backup()
     removed = apply_retention()
-    return f"{info.name} ({human_size(info.size_bytes)}); removed {len(removed)} old backups"
+    return f"{info.name} ({format_size(info.size_bytes)}); removed {len(removed)} old backups"

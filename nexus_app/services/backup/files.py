@@ -77,17 +77,6 @@ def database_kind(url: str | None = None) -> str:
     return name
 
 
-def human_size(size: int, *, decimal_comma: bool = False) -> str:
-    """1.5 MB for the command line; 1,5 MB (decimal_comma) for the Indonesian pages."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            text = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-            return text.replace(".", ",") if decimal_comma else text
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def _sqlite_file(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":

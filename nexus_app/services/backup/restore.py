@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
+from nexus_app.formatting import format_size
 from nexus_app.models import utcnow
 from nexus_app.repositories import jobs as jobs_repo
 from nexus_app.repositories import ops as ops_repo
@@ -42,7 +43,6 @@ from .files import (
     _sqlite_file,
     backups_dir,
     database_kind,
-    human_size,
 )
 
 # Tables any Nexus database has; a SQLite file or dump without them is not ours.
@@ -149,7 +149,7 @@ def _unpacked_sqlite(path: Path) -> Iterator[Path]:
                     if written > limit:
                         raise InvalidInput(
                             f"Cadangan '{path.name}' terlalu besar setelah dibuka (lebih dari "
-                            f"{human_size(limit, decimal_comma=True)}); tidak ada yang diubah."
+                            f"{format_size(limit, decimal_comma=True)}); tidak ada yang diubah."
                         )
                     raw.write(block)
             with contextlib.closing(sqlite3.connect(copy)) as check:

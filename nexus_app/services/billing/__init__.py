@@ -6,6 +6,9 @@ are limited; teachers and admins never are. A NULL limit means unlimited and 0 m
 tier does not include the feature. docs/subscriptions.md has the rules.
 """
 
+# Pages show prices through here until state imports nexus_app.formatting itself.
+from nexus_app.formatting import format_idr
+
 from .midtrans import (
     NOT_CONFIGURED_MESSAGE,
     PAID_STATUS_CODE,
@@ -53,7 +56,6 @@ from .views import (
     TierView,
     UsageView,
     UserSubscriptionView,
-    format_idr,
     jakarta_date,
     jakarta_day_start,
     jakarta_month_start,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 
+from nexus_app.formatting import LOCAL_ZONE
 from nexus_app.models import utcnow
 from nexus_app.services.errors import (
     PermissionDenied,
@@ -14,7 +15,7 @@ from nexus_app.services.errors import (
 
 log = logging.getLogger(__name__)
 
-JAKARTA = timezone(timedelta(hours=7), "WIB")
+JAKARTA = LOCAL_ZONE  # the school's day: limits reset at 00:00 WIB
 MAX_DAILY_LIMIT = 100_000
 MAX_PRICE_IDR = 100_000_000
 MAX_DURATION_DAYS = 3_650
@@ -180,9 +181,3 @@ def jakarta_month_start(now: datetime | None = None) -> datetime:
 
 def jakarta_date(moment: datetime) -> date:
     return moment.astimezone(JAKARTA).date()
-
-
-def format_idr(amount: int | None) -> str:
-    if amount is None:
-        return "-"
-    return "Rp " + f"{amount:,}".replace(",", ".")

@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from nexus_app.db import unit_of_work
+from nexus_app.formatting import format_int
 from nexus_app.models import utcnow
 from nexus_app.repositories import item_stats as stats_repo
 from nexus_app.repositories import questions as question_repo
@@ -112,11 +113,6 @@ def _one_run_per_bank(bank_id: int) -> Iterator[None]:
             _running.discard(bank_id)
 
 
-def _thousands(n: int) -> str:
-    """12345 -> '12.345' (Indonesian digit grouping)."""
-    return f"{n:,}".replace(",", ".")
-
-
 def _em_percent(iteration: int, change: float, first_change: float) -> int:
     """EM has no known length: progress is how far the largest parameter change has
     fallen from its first value towards the tolerance (log scale), or the iteration
@@ -128,6 +124,25 @@ def _em_percent(iteration: int, change: float, first_change: float) -> int:
         by_change = math.log(first_change / max(change, EM_TOLERANCE)) / span
     fraction = min(1.0, max(by_iter, by_change, 0.0))
     return 5 + int(80 * fraction)
+
+
+def _em_progress(iteration: int, change: float, first_change: float) -> CalibrationProgress:
+    """What the page shows after an EM iteration; the last one hands over to the SEs."""
+    if change < EM_TOLERANCE or iteration >= EM_MAX_ITER:
+        return CalibrationProgress(
+            "finish",
+            "EM selesai; menghitung galat baku dan kecocokan butir…",
+            88,
+            iteration,
+            change,
+        )
+    return CalibrationProgress(
+        "em",
+        f"Iterasi EM {iteration}: perubahan parameter terbesar {change:.4f}",
+        _em_percent(iteration, change, first_change),
+        iteration,
+        change,
+    )
 
 
 def run_calibration(
@@ -152,7 +167,7 @@ def run_calibration(
         # A platform-sized bank takes a while to read: show the count growing.
         report(
             CalibrationProgress(
-                "data", f"Mengumpulkan jawaban siswa… {_thousands(loaded)} jawaban terbaca", 2
+                "data", f"Mengumpulkan jawaban siswa… {format_int(loaded)} jawaban terbaca", 2
             )
         )
 
@@ -165,7 +180,7 @@ def run_calibration(
     report(
         CalibrationProgress(
             "data",
-            f"{_thousands(data.responses)} jawaban pertama dari {_thousands(data.persons)} "
+            f"{format_int(data.responses)} jawaban pertama dari {format_int(data.persons)} "
             "siswa terbaca; memulai EM…",
             4,
         )
@@ -178,27 +193,7 @@ def run_calibration(
     def on_iteration(iteration: int, change: float) -> None:
         if not first:
             first.append(change)
-        done = change < EM_TOLERANCE or iteration >= EM_MAX_ITER
-        if done:
-            report(
-                CalibrationProgress(
-                    "finish",
-                    "EM selesai; menghitung galat baku dan kecocokan butir…",
-                    88,
-                    iteration,
-                    change,
-                )
-            )
-        else:
-            report(
-                CalibrationProgress(
-                    "em",
-                    f"Iterasi EM {iteration}: perubahan parameter terbesar {change:.4f}",
-                    _em_percent(iteration, change, first[0]),
-                    iteration,
-                    change,
-                )
-            )
+        report(_em_progress(iteration, change, first[0]))
 
     with _one_run_per_bank(bank_id):
         started = time.perf_counter()

@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 from sqlmodel import Session
 
+from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine.calibration import Answers, CalibrationResult, calibrate_answers
 from nexus_app.models import Question, QuestionBank, utcnow
@@ -138,9 +139,7 @@ def _report_items(data: _Data, result: CalibrationResult) -> list[ItemCalibratio
                 # A held item keeps its parameters: its fit is shown but never flags it.
                 misfit=bool(result.misfit[j]) and j not in data.fixed,
                 chi2_p=_nan_or(result.chi2_p[j]),
-                text=text
-                if len(text) <= TEXT_PREVIEW_CHARS
-                else text[: TEXT_PREVIEW_CHARS - 1] + "…",
+                text=formatting.shorten(text, TEXT_PREVIEW_CHARS),
             )
         )
     return report
