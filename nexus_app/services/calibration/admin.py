@@ -18,6 +18,7 @@ from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound
 
 from .estimation import (
+    _Data,
     _estimate,
     _load_data,
     _mark_calibrated,
@@ -145,22 +146,8 @@ def _em_progress(iteration: int, change: float, first_change: float) -> Calibrat
     )
 
 
-def run_calibration(
-    *,
-    actor: CurrentUser,
-    bank_id: int,
-    min_responses: int = MIN_RESPONSES_PER_ITEM,
-    progress: ProgressSink | None = None,
-) -> CalibrationRun:
-    """Estimate new parameters for a bank and keep them as its pending run (replacing an
-    earlier one). Writes nothing to the database; too few answers changes nothing."""
-    require_admin(actor)
-    _check_min_responses(min_responses)
-
-    def report(p: CalibrationProgress) -> None:
-        if progress is not None:
-            progress(p)
-
+def _read_answers(bank_id: int, min_responses: int, report: ProgressSink) -> tuple[str, _Data]:
+    """The bank's name and first answers, the count shown growing while they are read."""
     report(CalibrationProgress("data", "Mengumpulkan jawaban siswa…", 2))
 
     def on_chunk(loaded: int) -> None:
@@ -185,6 +172,26 @@ def run_calibration(
             4,
         )
     )
+    return bank_name, data
+
+
+def run_calibration(
+    *,
+    actor: CurrentUser,
+    bank_id: int,
+    min_responses: int = MIN_RESPONSES_PER_ITEM,
+    progress: ProgressSink | None = None,
+) -> CalibrationRun:
+    """Estimate new parameters for a bank and keep them as its pending run (replacing an
+    earlier one). Writes nothing to the database; too few answers changes nothing."""
+    require_admin(actor)
+    _check_min_responses(min_responses)
+
+    def report(p: CalibrationProgress) -> None:
+        if progress is not None:
+            progress(p)
+
+    bank_name, data = _read_answers(bank_id, min_responses, report)
     if len(data.items) - len(data.fixed) < MIN_FREE_ITEMS:
         raise _too_few(bank_name, data, min_responses)
 
