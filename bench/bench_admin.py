@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/bench_admin.py [--quick] [--repeats 20] [--requests 
 
 Each database is a fresh migrated one (a temporary SQLite file; a throwaway PostgreSQL
 database on 127.0.0.1:5432, dropped afterwards), emptied between the five measurements:
-1. user list (`services.user_admin.list_users`): 5,000 accounts inserted with SQLAlchemy
+1. user list (`services.users.list_users`): 5,000 accounts inserted with SQLAlchemy
    Core and one precomputed argon2 hash; first page, a search term, page 100;
 2. error log (`services.error_admin.list_errors`): 50,000 error_logs rows with ~1 kB stack
    traces over 90 days; unfiltered first page, severity filter, text search;
@@ -308,25 +308,25 @@ def bank_csv(rows: int, seed: int) -> bytes:
 
 
 def measure_user_list(sizes: Sizes, now: datetime) -> dict[str, float]:
-    from nexus_app.services import user_admin
+    from nexus_app.services import users
 
     admin = _admin()
     _insert_students(sizes.users - 1, random.Random(1), now, prefix="siswa", created_days=365)
-    first = user_admin.list_users(actor=admin)
-    assert first.total == sizes.users and len(first.rows) == user_admin.PER_PAGE
-    found = user_admin.list_users(actor=admin, search="sari")
+    first = users.list_users(actor=admin)
+    assert first.total == sizes.users and len(first.rows) == users.PER_PAGE
+    found = users.list_users(actor=admin, search="sari")
     assert 0 < found.total < sizes.users
-    last = user_admin.list_users(actor=admin, page=100)
+    last = users.list_users(actor=admin, page=100)
     assert last.page == min(100, last.pages)
     return {
         "users: first page": _median(
-            _ms_samples(lambda: user_admin.list_users(actor=admin), sizes.repeats)
+            _ms_samples(lambda: users.list_users(actor=admin), sizes.repeats)
         ),
         "users: search 'sari'": _median(
-            _ms_samples(lambda: user_admin.list_users(actor=admin, search="sari"), sizes.repeats)
+            _ms_samples(lambda: users.list_users(actor=admin, search="sari"), sizes.repeats)
         ),
         "users: page 100": _median(
-            _ms_samples(lambda: user_admin.list_users(actor=admin, page=100), sizes.repeats)
+            _ms_samples(lambda: users.list_users(actor=admin, page=100), sizes.repeats)
         ),
     }
 

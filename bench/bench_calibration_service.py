@@ -156,6 +156,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["NEXUS_DATA_DIR"] = str(tmp / "data")
     try:
+        from nexus_app.db import unit_of_work
         from nexus_app.services import auth, calibration
 
         answers, a, b, c = simulate(args.persons, args.items, args.per_person, "random", args.seed)
@@ -177,7 +178,7 @@ def main() -> None:
                 username="benchadmin", password="kata-sandi-bench", role="admin"
             )
         del answers
-        with calibration.unit_of_work() as session:
+        with unit_of_work() as session:
             bank_id = int(
                 session.exec(sa.text("SELECT id FROM question_banks")).scalar_one()  # type: ignore[call-overload]
             )

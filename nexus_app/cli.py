@@ -11,6 +11,7 @@ import typer
 
 from nexus_app.cli_common import fail, run
 from nexus_app.cli_ops import backup_app, jobs_app
+from nexus_app.formatting import format_size
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -122,7 +123,7 @@ def user_assign_class(
     ] = False,
 ) -> None:
     """Let a guru see a class on /teacher."""
-    from nexus_app.services.user_admin import assign_class_by_username
+    from nexus_app.services.users import assign_class_by_username
 
     change = run(
         lambda: assign_class_by_username(
@@ -143,7 +144,7 @@ def user_unassign_class(
     class_name: Annotated[str, typer.Option("--class", help="Class, e.g. 'XII IPA 1'.")],
 ) -> None:
     """Take a class away from a guru."""
-    from nexus_app.services.user_admin import unassign_class_by_username
+    from nexus_app.services.users import unassign_class_by_username
 
     change = run(lambda: unassign_class_by_username(username=username, class_name=class_name))
     typer.echo(
@@ -266,7 +267,7 @@ def book_export(
     from nexus_app.services.books import export_book
 
     path = run(lambda: export_book(subject_code=subject, title=title, dest=out))
-    typer.echo(f"exported {path} ({path.stat().st_size} bytes)")
+    typer.echo(f"exported {path} ({format_size(path.stat().st_size)})")
 
 
 @book_app.command("import")

@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from nexus_app.cli_common import fail, run
+from nexus_app.formatting import format_datetime, format_size
 from nexus_app.services.jobs import JOB_NAMES, JOBS
 
 T = TypeVar("T")
@@ -58,7 +59,7 @@ def jobs_list(
         str | None, typer.Option("--name", help=f"Only this job ({_JOB_LIST}).")
     ] = None,
 ) -> None:
-    """Show the schedule and the last runs (newest first, times in UTC)."""
+    """Show the schedule (UTC, as the scheduler runs) and the last runs (newest first, WIB)."""
     from nexus_app.services.jobs import list_runs
 
     if name is not None and name not in JOBS:
@@ -71,12 +72,12 @@ def jobs_list(
     if not runs:
         typer.echo("no runs yet")
         return
-    typer.echo(f"{'started (UTC)':<19}  {'job':<18} {'status':<8} {'ms':>8}  detail")
+    typer.echo(f"{'started':<23}  {'job':<18} {'status':<8} {'ms':>8}  detail")
     for job_run in runs:
         ms = "" if job_run.duration_ms is None else str(job_run.duration_ms)
         typer.echo(
-            f"{job_run.started_at:%Y-%m-%d %H:%M:%S}  {job_run.name:<18} {job_run.status:<8} "
-            f"{ms:>8}  {_one_line(job_run.detail)}"
+            f"{format_datetime(job_run.started_at, seconds=True)}  {job_run.name:<18} "
+            f"{job_run.status:<8} {ms:>8}  {_one_line(job_run.detail)}"
         )
 
 
@@ -86,25 +87,25 @@ def jobs_list(
 @backup_app.command("create")
 def backup_create() -> None:
     """Back up the database now into NEXUS_DATA_DIR/backups; prints the path and size."""
-    from nexus_app.services.backup import create_backup, human_size
+    from nexus_app.services.backup import create_backup
 
     info = run(create_backup)
-    typer.echo(f"{info.path} ({human_size(info.size_bytes)})")
+    typer.echo(f"{info.path} ({format_size(info.size_bytes)})")
 
 
 @backup_app.command("list")
 def backup_list() -> None:
-    """List backups, newest first, with their sizes and dates (UTC)."""
-    from nexus_app.services.backup import backups_dir, human_size, list_backups
+    """List backups, newest first, with their sizes and dates (WIB)."""
+    from nexus_app.services.backup import backups_dir, list_backups
 
     backups = run(list_backups)
     if not backups:
         typer.echo(f"no backups in {backups_dir()}")
         return
-    typer.echo(f"{'created (UTC)':<19}  {'size':>9}  {'database':<10} {'revision':<12} file")
+    typer.echo(f"{'created':<23}  {'size':>9}  {'database':<10} {'revision':<12} file")
     for info in backups:
         typer.echo(
-            f"{info.created_at:%Y-%m-%d %H:%M:%S}  {human_size(info.size_bytes):>9}  "
+            f"{format_datetime(info.created_at, seconds=True)}  {format_size(info.size_bytes):>9}  "
             f"{info.database:<10} {info.alembic_revision or '?':<12} {info.path}"
         )
 

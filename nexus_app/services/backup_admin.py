@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from nexus_app import formatting
 from nexus_app.config import get_settings
-from nexus_app.services import backup, timefmt
+from nexus_app.services import backup
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.backup import BACKUP_NAME, BackupError, BackupInfo, RestoreResult
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -46,11 +47,11 @@ class BackupRow:
 def _row(info: BackupInfo) -> BackupRow:
     return BackupRow(
         name=info.name,
-        created_at=timefmt.format_datetime(info.created_at),
-        size=backup.human_size(info.size_bytes, decimal_comma=True),
+        created_at=formatting.format_datetime(info.created_at),
+        size=formatting.format_size(info.size_bytes, decimal_comma=True),
         size_bytes=info.size_bytes,
         database=info.database,
-        revision=info.alembic_revision or "-",
+        revision=formatting.or_empty(info.alembic_revision),
         rows=sum(info.row_counts.values()),
         label=info.label or "",
     )

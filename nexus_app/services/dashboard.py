@@ -7,9 +7,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine import readiness
-from nexus_app.models import utcnow
+from nexus_app.models import UserStudySession, utcnow
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import feedback as feedback_repo
 from nexus_app.repositories import questions as question_repo
@@ -17,7 +18,6 @@ from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.repositories import weak_areas as weak_repo
-from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 
@@ -105,6 +105,62 @@ class Dashboard:
         return sum(b.minutes for b in self.plan)
 
 
+def _card(r: readiness_repo.DashboardReadinessRow) -> ReadinessCard:
+    """One section's readiness card; no answers yet means no estimates to show."""
+    return ReadinessCard(
+        section=r.section,
+        name=r.section_name,
+        answered=r.total_attempts_count,
+        accuracy=r.overall_accuracy,
+        score=(
+            round(float(readiness.theta_to_score(r.current_theta)))
+            if r.current_theta is not None and r.total_attempts_count
+            else None
+        ),
+        predicted_low=r.predicted_score_low if r.total_attempts_count else None,
+        predicted_high=r.predicted_score_high if r.total_attempts_count else None,
+        readiness_percentage=r.readiness_percentage if r.total_attempts_count else None,
+        chance_of_target=(
+            readiness.chance_of_reaching(r.current_theta, r.theta_variance**0.5, r.target_score)
+            if r.total_attempts_count
+            and r.current_theta is not None
+            and r.theta_variance
+            and r.target_score
+            else None
+        ),
+        ready_by=r.ready_by_date,
+        days_to_ready=r.days_to_ready,
+        improvement_per_week=r.improvement_rate_per_week,
+    )
+
+
+def _feedback_item(f: feedback_repo.FeedbackHistoryRow) -> FeedbackItem:
+    return FeedbackItem(
+        section=f.section,
+        question=f.question_text if len(f.question_text) <= 80 else f.question_text[:77] + "…",
+        selected=f.selected_answer,
+        correct=f.correct_answer,
+        text=f.feedback_text,
+        helpful=f.is_helpful,
+        when=formatting.format_date(f.attempt_date),
+    )
+
+
+def _session_item(s: UserStudySession) -> StudySessionItem:
+    return StudySessionItem(
+        session_id=s.id,
+        section=formatting.or_empty(s.section),
+        mode="Tryout" if s.mode == "tryout" else "Latihan",
+        started=formatting.format_datetime(s.started_at),
+        answered=s.questions_attempted,
+        correct=s.questions_correct,
+        accuracy=formatting.format_percent(
+            100 * s.questions_correct / s.questions_attempted if s.questions_attempted else None
+        ),
+        minutes=s.duration_minutes,
+    )
+
+
 def student_dashboard(*, actor: CurrentUser) -> Dashboard:
     if actor.role != "siswa":
         raise PermissionDenied("Dasbor ini untuk akun siswa.")
@@ -114,36 +170,7 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         if user is None:
             raise NotFound("Akun tidak ditemukan.")
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
-        cards = [
-            ReadinessCard(
-                section=r.section,
-                name=r.section_name,
-                answered=r.total_attempts_count,
-                accuracy=r.overall_accuracy,
-                score=(
-                    round(float(readiness.theta_to_score(r.current_theta)))
-                    if r.current_theta is not None and r.total_attempts_count
-                    else None
-                ),
-                predicted_low=r.predicted_score_low if r.total_attempts_count else None,
-                predicted_high=r.predicted_score_high if r.total_attempts_count else None,
-                readiness_percentage=r.readiness_percentage if r.total_attempts_count else None,
-                chance_of_target=(
-                    readiness.chance_of_reaching(
-                        r.current_theta, r.theta_variance**0.5, r.target_score
-                    )
-                    if r.total_attempts_count
-                    and r.current_theta is not None
-                    and r.theta_variance
-                    and r.target_score
-                    else None
-                ),
-                ready_by=r.ready_by_date,
-                days_to_ready=r.days_to_ready,
-                improvement_per_week=r.improvement_rate_per_week,
-            )
-            for r in rows
-        ]
+        cards = [_card(r) for r in rows]
         history, history_sections = _ability_history(session, actor.id, cards)
         weak = [
             WeakAreaItem(
@@ -156,34 +183,11 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
             if w.section
         ]
         feedback = [
-            FeedbackItem(
-                section=f.section,
-                question=f.question_text
-                if len(f.question_text) <= 80
-                else f.question_text[:77] + "…",
-                selected=f.selected_answer,
-                correct=f.correct_answer,
-                text=f.feedback_text,
-                helpful=f.is_helpful,
-                when=timefmt.format_date(f.attempt_date),
-            )
+            _feedback_item(f)
             for f in feedback_repo.list_feedback_history(session=session, user_id=actor.id, limit=5)
         ]
         sessions = [
-            StudySessionItem(
-                session_id=s.id,
-                section=s.section or "-",
-                mode="Tryout" if s.mode == "tryout" else "Latihan",
-                started=timefmt.format_datetime(s.started_at),
-                answered=s.questions_attempted,
-                correct=s.questions_correct,
-                accuracy=(
-                    f"{100 * s.questions_correct / s.questions_attempted:.0f}%"
-                    if s.questions_attempted
-                    else "-"
-                ),
-                minutes=s.duration_minutes,
-            )
+            _session_item(s)
             for s in study_repo.list_user_study_sessions(
                 session=session, user_id=actor.id, limit=10
             )

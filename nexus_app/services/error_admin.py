@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import ops as ops_repo
-from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -73,14 +73,14 @@ def first_line(message: str | None, limit: int = SUMMARY_LENGTH) -> str:
     for line in (message or "").splitlines():
         if line.strip():
             line = line.strip()
-            return line if len(line) <= limit else line[: limit - 1] + "…"
+            return formatting.shorten(line, limit)
     return "(tanpa pesan)"
 
 
 def _when(first: datetime, last: datetime | None, occurrences: int) -> str:
-    text = timefmt.format_datetime(first, seconds=True)
+    text = formatting.format_datetime(first, seconds=True)
     if occurrences > 1 and last is not None:
-        text += f" s.d. {timefmt.format_datetime(last, seconds=True)} ({occurrences} kali)"
+        text += f" s.d. {formatting.format_datetime(last, seconds=True)} ({occurrences} kali)"
     return text
 
 
@@ -90,7 +90,7 @@ def _with_repeats(summary: str, occurrences: int) -> str:
 
 def _midnight(day: date) -> datetime:
     # The admin picks days as they read the times: WIB days.
-    return datetime.combine(day, time(0, 0), tzinfo=timefmt.LOCAL_ZONE)
+    return datetime.combine(day, time(0, 0), tzinfo=formatting.LOCAL_ZONE)
 
 
 def list_errors(
@@ -137,12 +137,12 @@ def list_errors(
         items=[
             ErrorListItem(
                 id=r.id,
-                when=timefmt.format_datetime(r.created_at, seconds=True),
+                when=formatting.format_datetime(r.created_at, seconds=True),
                 severity=r.severity or "",
-                error_type=r.error_type or "-",
+                error_type=formatting.or_empty(r.error_type),
                 summary=_with_repeats(first_line(r.message), r.occurrences),
-                username=r.username or "-",
-                endpoint=r.endpoint or "-",
+                username=formatting.or_empty(r.username),
+                endpoint=formatting.or_empty(r.endpoint),
             )
             for r in rows
         ],
@@ -168,13 +168,13 @@ def error_detail(*, actor: CurrentUser, error_id: int) -> ErrorDetail:
         id=row.id,
         when=_when(row.created_at, row.last_seen_at, row.occurrences),
         severity=row.severity or "",
-        error_type=row.error_type or "-",
+        error_type=formatting.or_empty(row.error_type),
         message=row.message or "",
         stack_trace=row.stack_trace or "(tidak ada jejak tumpukan)",
-        username=row.username or "-",
-        endpoint=row.endpoint or "-",
-        method=row.method or "-",
-        environment=row.environment or "-",
+        username=formatting.or_empty(row.username),
+        endpoint=formatting.or_empty(row.endpoint),
+        method=formatting.or_empty(row.method),
+        environment=formatting.or_empty(row.environment),
     )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from nexus_app import formatting
 from nexus_app.services.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def _claim(lock: Session, spec: JobSpec, *, force: bool, now: datetime) -> str |
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1] + "…"
+    return formatting.shorten(text, DETAIL_LIMIT)
 
 
 def run_job(name: str, *, force: bool = False) -> JobOutcome:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from nexus_app import formatting
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import ops as ops_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import school as school_repo
-from nexus_app.services import backup, jobs, timefmt
+from nexus_app.services import backup, jobs
 from nexus_app.services.auth import CurrentUser, require_admin
 
 
@@ -46,10 +47,10 @@ def _job_health() -> list[JobHealth]:
         newest = jobs.list_runs(limit=1, name=name)
         run = newest[0] if newest else None
         rows.append(
-            JobHealth(name, "never", "-", "belum pernah berjalan")
+            JobHealth(name, "never", formatting.EMPTY, "belum pernah berjalan")
             if run is None
             else JobHealth(
-                name, run.status, timefmt.format_datetime(run.started_at), run.detail or ""
+                name, run.status, formatting.format_datetime(run.started_at), run.detail or ""
             )
         )
     return rows

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine import mastery as mastery_engine
 from nexus_app.models import User, utcnow
@@ -21,7 +22,6 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import teacher as teacher_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.repositories import weak_areas as weak_repo
-from nexus_app.services import timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -308,6 +308,35 @@ def _weekly(session: object, students: list[User]) -> list[WeeklyItem]:
     return sorted(items, key=lambda i: (-i.answers, i.username))
 
 
+def _replayed(attempts: list[teacher_repo.TopicAttempt]) -> list[DrillAttempt]:
+    """The topic's answers, oldest first, each with the mastery it left behind."""
+    state = None
+    drill: list[DrillAttempt] = []
+    for a in attempts:
+        state = mastery_engine.update_mastery(
+            state,
+            a.is_correct,
+            a.b if a.b is not None else DEFAULT_B,
+            a.a or DEFAULT_A,
+            a.c if a.c is not None else DEFAULT_C,
+            a.answered_at,
+            # As the practice service did: a new topic starts at the section ability.
+            prior_theta=a.theta_before,
+        )
+        drill.append(
+            DrillAttempt(
+                when=formatting.format_datetime(a.answered_at),
+                text=a.text if len(a.text) <= 90 else a.text[:87] + "…",
+                selected=a.selected,
+                correct_answer=a.correct_answer,
+                is_correct=a.is_correct,
+                seconds=a.time_spent_seconds,
+                mastery_after=state.mastery_level,
+            )
+        )
+    return drill
+
+
 def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -> Drilldown:
     _require_teacher(actor)
     with unit_of_work() as session:
@@ -324,30 +353,7 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
             if section is not None
             else []
         )
-        state = None
-        drill: list[DrillAttempt] = []
-        for a in attempts:
-            state = mastery_engine.update_mastery(
-                state,
-                a.is_correct,
-                a.b if a.b is not None else DEFAULT_B,
-                a.a or DEFAULT_A,
-                a.c if a.c is not None else DEFAULT_C,
-                a.answered_at,
-                # As the practice service did: a new topic starts at the section ability.
-                prior_theta=a.theta_before,
-            )
-            drill.append(
-                DrillAttempt(
-                    when=timefmt.format_datetime(a.answered_at),
-                    text=a.text if len(a.text) <= 90 else a.text[:87] + "…",
-                    selected=a.selected,
-                    correct_answer=a.correct_answer,
-                    is_correct=a.is_correct,
-                    seconds=a.time_spent_seconds,
-                    mastery_after=state.mastery_level,
-                )
-            )
+        drill = _replayed(attempts)
         grid = teacher_repo.list_mastery_grid(
             session=session, user_ids=[student.id], section=section, subject_id=subject_id
         )
@@ -368,14 +374,14 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
             topic=f"{topic} ({view.label})",
             mastery=current,
             attempts=list(reversed(drill)),
-            tutor_questions=[(timefmt.format_date(c.created_at), c.question) for c in chat],
+            tutor_questions=[(formatting.format_date(c.created_at), c.question) for c in chat],
             weak_history=[
                 (
-                    timefmt.format_date(w.detected_at),
+                    formatting.format_date(w.detected_at),
                     f"{w.weakness_score or 0:.2f}",
                     "terbuka"
                     if w.resolved_at is None
-                    else f"selesai {timefmt.format_date(w.resolved_at)}",
+                    else f"selesai {formatting.format_date(w.resolved_at)}",
                 )
                 for w in weak
             ],
@@ -408,7 +414,13 @@ def summary_csv(overview: ClassOverview) -> str:
     return to_csv(
         ["topik", "jumlah_siswa", "rata_rata_penguasaan", "terendah", "tertinggi"],
         [
-            [t.topic, t.students, f"{t.avg:.3f}", f"{t.low:.3f}", f"{t.high:.3f}"]
+            [
+                t.topic,
+                t.students,
+                formatting.format_decimal(t.avg, 3),
+                formatting.format_decimal(t.low, 3),
+                formatting.format_decimal(t.high, 3),
+            ]
             for t in overview.summary
         ],
     )
@@ -430,7 +442,7 @@ def weekly_csv(overview: ClassOverview) -> str:
                 w.full_name,
                 w.class_name,
                 w.answers,
-                "" if w.accuracy is None else f"{w.accuracy:.3f}",
+                formatting.format_decimal(w.accuracy, 3, empty=formatting.CSV_EMPTY),
                 w.sessions,
                 w.tutor_questions,
             ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
+from nexus_app import formatting
 from nexus_app.ai import rag, vkp
 from nexus_app.ai.llm import LocalLLM
 from nexus_app.ai.models import ModelUnavailable
@@ -30,7 +31,7 @@ from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import curriculum as curriculum_repo
-from nexus_app.services import billing, mastery, timefmt
+from nexus_app.services import billing, mastery
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.books import packages_root
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -323,8 +324,8 @@ def history(*, actor: CurrentUser, limit: int = HISTORY_LIMIT) -> list[HistoryIt
             sources = []
         items.append(
             HistoryItem(
-                when=timefmt.format_datetime(row.created_at),
-                subject=subjects.get(row.subject_id, "-"),
+                when=formatting.format_datetime(row.created_at),
+                subject=subjects.get(row.subject_id, formatting.EMPTY),
                 question=row.question,
                 answer=row.response,
                 confidence=row.confidence or 0.0,

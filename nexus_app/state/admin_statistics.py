@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from nexus_app.services import item_stats
+from nexus_app.services import statistics as item_stats
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState

@@ -7,7 +7,8 @@ from typing import Any
 
 import reflex as rx
 
-from nexus_app.services import timefmt, user_admin
+from nexus_app.services import timefmt
+from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState

@@ -18,6 +18,7 @@ from nexus_app.models import User, utcnow
 from nexus_app.repositories import jobs as jobs_repo
 from nexus_app.services import auth, backup
 from nexus_app.services import jobs as job_service
+from nexus_app.services.backup import restore as backup_restore
 from nexus_app.services.errors import InvalidInput, NotFound
 
 
@@ -240,7 +241,7 @@ def test_a_gzip_bomb_is_refused_before_it_fills_the_disk(
 ) -> None:
     if school.dialect.name != "sqlite":
         pytest.skip("SQLite backups are the gzip ones")
-    monkeypatch.setattr(backup, "UNPACKED_FLOOR_BYTES", 1024 * 1024)
+    monkeypatch.setattr(backup_restore, "UNPACKED_FLOOR_BYTES", 1024 * 1024)
     bomb = backup.backups_dir() / "nexus-20260101-000000.sqlite.gz"
     bomb.parent.mkdir(parents=True, exist_ok=True)
     bomb.write_bytes(gzip.compress(b"SQLite format 3\x00" + bytes(50 * 1024 * 1024)))

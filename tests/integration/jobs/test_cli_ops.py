@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,8 @@ def test_run_and_list(engine: Engine) -> None:
     assert "19:00 UTC (02:00 WIB)" in listed.stdout
     runs = [line for line in listed.stdout.splitlines() if " success " in line]
     assert len(runs) == 2 and all("cleanup_sessions" in line for line in runs)
+    # Run times read as the school's clock and say so, like the pages.
+    assert all(re.match(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d WIB  ", line) for line in runs)
 
 
 def test_a_failing_job_exits_non_zero_with_one_line(engine: Engine, register_job) -> None:
@@ -68,6 +71,8 @@ def test_backup_create_list_restore(engine: Engine) -> None:
 
     listed = runner.invoke(backup_app, ["list"])
     assert listed.exit_code == 0 and path.name in listed.stdout
+    row = next(line for line in listed.stdout.splitlines() if path.name in line)
+    assert re.match(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d WIB  ", row)
 
     refused = runner.invoke(backup_app, ["restore", str(path)])
     assert refused.exit_code == 1

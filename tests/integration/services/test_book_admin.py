@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from nexus_app import config
 from nexus_app.services import auth, books, subjects
 from nexus_app.services.auth import CurrentUser
+from nexus_app.services.books import uploads as book_uploads
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 BOOK = """# Ekonomi Dasar
@@ -145,7 +146,7 @@ def test_uploads_over_the_limit_or_of_the_wrong_kind_are_refused(
     engine: Engine, actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = actors["admin"]
-    monkeypatch.setattr(books, "MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(book_uploads, "MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
     big = b"a" * (2 * 1024 * 1024 + 1)
     with pytest.raises(InvalidInput, match="terlalu besar: ukuran maksimal 2 MB"):
         _stage(admin, "besar.txt", big)

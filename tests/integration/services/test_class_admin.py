@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from nexus_app.services import auth, teacher, user_admin
+from nexus_app.services import auth, teacher, users
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.integration.services.test_practice import _bank_csv
@@ -48,7 +48,7 @@ def test_an_empty_school_imports_a_guru_with_classes_who_then_sees_them(
     engine: Engine, admin
 ) -> None:
     _bank()
-    report = user_admin.import_users_csv(
+    report = users.import_users_csv(
         actor=admin,
         filename="sekolah.csv",
         data=_csv(
@@ -80,80 +80,76 @@ def test_an_empty_school_imports_a_guru_with_classes_who_then_sees_them(
     assert teacher.options(actor=admin).notice == ""
 
     # The admin list shows what each guru teaches.
-    rows = {r.username: r for r in user_admin.list_users(actor=admin).rows}
+    rows = {r.username: r for r in users.list_users(actor=admin).rows}
     assert rows["bu_sri"].classes == ("XII IPA 1", "XII IPA 2")
     assert rows["pak_joko"].classes == () and rows["ani"].classes == ()
 
     # Assigned in the panel: Pak Joko sees XI IPS 1 on his next click.
-    change = user_admin.assign_class(
-        actor=admin, user_id=rows["pak_joko"].id, class_name="XI IPS 1"
-    )
+    change = users.assign_class(actor=admin, user_id=rows["pak_joko"].id, class_name="XI IPS 1")
     assert change.changed and change.has_students and change.classes == ("XI IPS 1",)
     assert teacher.options(actor=joko).notice == ""
     assert _names(teacher.class_overview(actor=joko, view_key="section:PU")) == ["citra"]
 
 
 def test_assigning_and_removing_classes_follows_the_rules(engine: Engine, admin) -> None:
-    user_admin.create_user(
+    users.create_user(
         actor=admin, username="ani", full_name="Ani", role="siswa", class_name="X-1", grade=10
     )
-    user_admin.create_user(actor=admin, username="guru1", full_name="Guru Satu", role="guru")
-    rows = {r.username: r for r in user_admin.list_users(actor=admin).rows}
+    users.create_user(actor=admin, username="guru1", full_name="Guru Satu", role="guru")
+    rows = {r.username: r for r in users.list_users(actor=admin).rows}
     guru, ani = rows["guru1"].id, rows["ani"].id
-    assert user_admin.class_choices(actor=admin) == ["X-1"]
+    assert users.class_choices(actor=admin) == ["X-1"]
 
-    first = user_admin.assign_class(actor=admin, user_id=guru, class_name=" x-1 ")
+    first = users.assign_class(actor=admin, user_id=guru, class_name=" x-1 ")
     assert (first.class_name, first.changed) == ("X-1", True)
-    again = user_admin.assign_class(actor=admin, user_id=guru, class_name="X-1")
+    again = users.assign_class(actor=admin, user_id=guru, class_name="X-1")
     assert not again.changed and again.classes == ("X-1",)
 
     # A class nobody is in: refused with what exists, unless the admin means it.
     with pytest.raises(InvalidInput, match=r"Tidak ada siswa di kelas 'X-9'.*X-1"):
-        user_admin.assign_class(actor=admin, user_id=guru, class_name="X-9")
-    later = user_admin.assign_class(actor=admin, user_id=guru, class_name="X-9", allow_empty=True)
+        users.assign_class(actor=admin, user_id=guru, class_name="X-9")
+    later = users.assign_class(actor=admin, user_id=guru, class_name="X-9", allow_empty=True)
     assert later.classes == ("X-1", "X-9") and not later.has_students
     for bad in ("", "   ", "K" * 51):
         with pytest.raises(InvalidInput, match="Nama kelas"):
-            user_admin.assign_class(actor=admin, user_id=guru, class_name=bad, allow_empty=True)
+            users.assign_class(actor=admin, user_id=guru, class_name=bad, allow_empty=True)
 
     with pytest.raises(InvalidInput, match="ani bukan guru"):
-        user_admin.assign_class(actor=admin, user_id=ani, class_name="X-1")
+        users.assign_class(actor=admin, user_id=ani, class_name="X-1")
     with pytest.raises(InvalidInput, match="admin bukan guru"):
-        user_admin.assign_class(actor=admin, user_id=admin.id, class_name="X-1")
+        users.assign_class(actor=admin, user_id=admin.id, class_name="X-1")
     with pytest.raises(NotFound):
-        user_admin.assign_class(actor=admin, user_id=99_999, class_name="X-1")
+        users.assign_class(actor=admin, user_id=99_999, class_name="X-1")
 
-    removed = user_admin.unassign_class(actor=admin, user_id=guru, class_name="x-9")
+    removed = users.unassign_class(actor=admin, user_id=guru, class_name="x-9")
     assert removed.class_name == "X-9" and removed.classes == ("X-1",)
     with pytest.raises(InvalidInput, match="tidak mengajar kelas 'X-9'"):
-        user_admin.unassign_class(actor=admin, user_id=guru, class_name="X-9")
+        users.unassign_class(actor=admin, user_id=guru, class_name="X-9")
 
     # The operator's CLI functions: by username, the same rules.
-    by_name = user_admin.assign_class_by_username(
-        username="guru1", class_name="X-2", allow_empty=True
-    )
+    by_name = users.assign_class_by_username(username="guru1", class_name="X-2", allow_empty=True)
     assert by_name.classes == ("X-1", "X-2")
     with pytest.raises(NotFound, match="'nobody'"):
-        user_admin.assign_class_by_username(username="nobody", class_name="X-1")
+        users.assign_class_by_username(username="nobody", class_name="X-1")
     with pytest.raises(InvalidInput, match="Tidak ada siswa"):
-        user_admin.assign_class_by_username(username="guru1", class_name="X-3")
-    assert user_admin.unassign_class_by_username(username="guru1", class_name="X-2").changed
+        users.assign_class_by_username(username="guru1", class_name="X-3")
+    assert users.unassign_class_by_username(username="guru1", class_name="X-2").changed
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT class_name FROM class_assignments")).scalars().all()
     assert stored == ["X-1"]
 
     # A guru created with classes gets them at once.
-    user_admin.create_user(
+    users.create_user(
         actor=admin, username="guru2", full_name="Guru Dua", role="guru", classes="x-1; X-5"
     )
-    assert user_admin.assign_class_by_username(username="guru2", class_name="X-1").classes == (
+    assert users.assign_class_by_username(username="guru2", class_name="X-1").classes == (
         "X-1",
         "X-5",
     )
 
 
 def test_only_admins_assign_classes_or_edit_profiles(engine: Engine, admin) -> None:
-    user_admin.create_user(
+    users.create_user(
         actor=admin, username="guru1", full_name="Guru", role="guru", password=PASSWORD
     )
     guru = _login("guru1")
@@ -166,13 +162,13 @@ def test_only_admins_assign_classes_or_edit_profiles(engine: Engine, admin) -> N
             )
         )
         with pytest.raises(PermissionDenied):
-            user_admin.assign_class(actor=actor, user_id=guru.id, class_name="X-1")
+            users.assign_class(actor=actor, user_id=guru.id, class_name="X-1")
         with pytest.raises(PermissionDenied):
-            user_admin.unassign_class(actor=actor, user_id=guru.id, class_name="X-1")
+            users.unassign_class(actor=actor, user_id=guru.id, class_name="X-1")
         with pytest.raises(PermissionDenied):
-            user_admin.class_choices(actor=actor)
+            users.class_choices(actor=actor)
         with pytest.raises(PermissionDenied):
-            user_admin.update_profile(actor=actor, user_id=guru.id, full_name="Nama Baru")
+            users.update_profile(actor=actor, user_id=guru.id, full_name="Nama Baru")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM class_assignments")).scalar() == 0
         assert (
@@ -189,11 +185,11 @@ def test_moving_a_student_to_another_class_keeps_her_history(engine: Engine, adm
         )
     for username, class_name in (("wali1", "X-1"), ("wali2", "X-2")):
         auth.create_user(username=username, password=PASSWORD, role="guru")
-        user_admin.assign_class_by_username(username=username, class_name=class_name)
+        users.assign_class_by_username(username=username, class_name=class_name)
     ani = _login("ani")
     _practise(ani, 5, "C")
 
-    row = user_admin.update_profile(
+    row = users.update_profile(
         actor=admin,
         user_id=ani.id,
         full_name="  Ani   Lestari ",
@@ -234,7 +230,7 @@ def test_moving_a_student_to_another_class_keeps_her_history(engine: Engine, adm
     for change, error, message in cases:
         fields = {"full_name": "Ani", "class_name": "X-1", "grade": 10, "email": None, **change}
         with pytest.raises(error, match=message):
-            user_admin.update_profile(actor=admin, user_id=ani.id, **fields)
+            users.update_profile(actor=admin, user_id=ani.id, **fields)
     auth.create_user(
         username="citra",
         password=PASSWORD,
@@ -244,7 +240,7 @@ def test_moving_a_student_to_another_class_keeps_her_history(engine: Engine, adm
         email="citra@sekolah.sch.id",
     )
     with pytest.raises(Conflict, match="sudah dipakai"):
-        user_admin.update_profile(
+        users.update_profile(
             actor=admin,
             user_id=ani.id,
             full_name="Ani",
@@ -253,21 +249,19 @@ def test_moving_a_student_to_another_class_keeps_her_history(engine: Engine, adm
             email="CITRA@sekolah.sch.id",
         )
     with pytest.raises(NotFound):
-        user_admin.update_profile(actor=admin, user_id=99_999, full_name="Siapa")
-    assert user_admin.get_user(actor=admin, user_id=ani.id).full_name == "Ani Lestari"
+        users.update_profile(actor=admin, user_id=99_999, full_name="Siapa")
+    assert users.get_user(actor=admin, user_id=ani.id).full_name == "Ani Lestari"
 
     # A guru's own class and grade are not a thing: the message says where classes go.
     wali2 = _login("wali2")
     with pytest.raises(InvalidInput, match="Kelas yang diajar"):
-        user_admin.update_profile(actor=admin, user_id=wali2.id, full_name="W", class_name="X-2")
-    edited = user_admin.update_profile(
-        actor=admin, user_id=wali2.id, full_name="Ibu Wali Dua", email=""
-    )
+        users.update_profile(actor=admin, user_id=wali2.id, full_name="W", class_name="X-2")
+    edited = users.update_profile(actor=admin, user_id=wali2.id, full_name="Ibu Wali Dua", email="")
     assert edited.full_name == "Ibu Wali Dua" and edited.classes == ("X-2",)
 
 
 def test_csv_classes_column_and_the_message_for_a_guru_with_a_class(engine: Engine, admin) -> None:
-    bad = user_admin.import_users_csv(
+    bad = users.import_users_csv(
         actor=admin,
         filename="u.csv",
         data=_csv(
@@ -291,9 +285,9 @@ def test_csv_classes_column_and_the_message_for_a_guru_with_a_class(engine: Engi
         b"s1;Siswa Satu;siswa;XII IPA 1;12;\n"
         b'g1;Guru Satu;guru;;;"XII IPA 1;XII IPA 3"\n'
     )
-    report = user_admin.import_users_csv(actor=admin, filename="u.csv", data=semicolons)
+    report = users.import_users_csv(actor=admin, filename="u.csv", data=semicolons)
     assert report.ok and report.imported == 2, report.errors
-    rows = {r.username: r for r in user_admin.list_users(actor=admin).rows}
+    rows = {r.username: r for r in users.list_users(actor=admin).rows}
     assert rows["g1"].classes == ("XII IPA 1", "XII IPA 3")
 
 
@@ -301,7 +295,7 @@ def test_teacher_notices_for_classes_without_students_and_nothing_to_map(
     engine: Engine, admin
 ) -> None:
     auth.create_user(username="guru1", password=PASSWORD, role="guru")
-    user_admin.assign_class_by_username(username="guru1", class_name="X-1", allow_empty=True)
+    users.assign_class_by_username(username="guru1", class_name="X-1", allow_empty=True)
     guru = _login("guru1")
     assert "(X-1) belum memiliki siswa" in teacher.options(actor=guru).notice
     auth.create_user(username="ani", password=PASSWORD, role="siswa", class_name="X-1", grade=10)
@@ -324,11 +318,11 @@ def test_kenaikan_kelas_moves_a_whole_class_with_a_preview(engine: Engine, admin
             username=username, password=PASSWORD, role="siswa", class_name=class_name, grade=grade
         )
     auth.create_user(username="wali", password=PASSWORD, role="guru")
-    user_admin.assign_class_by_username(username="wali", class_name="X-1")
+    users.assign_class_by_username(username="wali", class_name="X-1")
     ani = _login("ani")
     _practise(ani, 3, "C")
 
-    plan = user_admin.preview_class_move(
+    plan = users.preview_class_move(
         actor=admin, class_name="x-1", new_class_name="XI-2", grade_mode="up"
     )
     assert (plan.old, plan.new, plan.grade_step) == ("X-1", "XI-2", 1)
@@ -346,17 +340,17 @@ def test_kenaikan_kelas_moves_a_whole_class_with_a_preview(engine: Engine, admin
     # A student joined X-1 after the preview: the confirmed list no longer holds.
     auth.create_user(username="eka", password=PASSWORD, role="siswa", class_name="X-1", grade=10)
     with pytest.raises(Conflict, match="berubah sejak pratinjau"):
-        user_admin.move_class(
+        users.move_class(
             actor=admin,
             class_name="X-1",
             new_class_name="XI-2",
             grade_mode="up",
             fingerprint=plan.fingerprint,
         )
-    plan = user_admin.preview_class_move(
+    plan = users.preview_class_move(
         actor=admin, class_name="X-1", new_class_name="XI-2", grade_mode="up"
     )
-    done = user_admin.move_class(
+    done = users.move_class(
         actor=admin,
         class_name="X-1",
         new_class_name="XI-2",
@@ -391,32 +385,30 @@ def test_kenaikan_kelas_moves_a_whole_class_with_a_preview(engine: Engine, admin
 
     # Refusals: a class 12 cannot go up, classes are not merged, nonsense is named.
     with pytest.raises(InvalidInput, match=r"1 siswa sudah kelas 12 \(dodi\)"):
-        user_admin.preview_class_move(
+        users.preview_class_move(
             actor=admin, class_name="XII-1", new_class_name="XIII-1", grade_mode="up"
         )
     with pytest.raises(Conflict, match="sudah punya 1 siswa"):
-        user_admin.preview_class_move(actor=admin, class_name="XI-2", new_class_name="xi-1")
+        users.preview_class_move(actor=admin, class_name="XI-2", new_class_name="xi-1")
     with pytest.raises(InvalidInput, match="tidak punya siswa"):
-        user_admin.preview_class_move(actor=admin, class_name="X-9", new_class_name="X-8")
+        users.preview_class_move(actor=admin, class_name="X-9", new_class_name="X-8")
     with pytest.raises(InvalidInput, match="sama dengan yang lama"):
-        user_admin.preview_class_move(actor=admin, class_name="XI-2", new_class_name="XI-2")
+        users.preview_class_move(actor=admin, class_name="XI-2", new_class_name="XI-2")
     with pytest.raises(InvalidInput, match="tingkat tetap"):
-        user_admin.preview_class_move(
+        users.preview_class_move(
             actor=admin, class_name="XI-2", new_class_name="XI-3", grade_mode="down"
         )
     # A plain rename keeps the grade; without move_teachers the guru stays on the old name.
-    renamed = user_admin.preview_class_move(
+    renamed = users.preview_class_move(
         actor=admin, class_name="XI-1", new_class_name="XI IPA 1", move_teachers=False
     )
-    user_admin.move_class(
+    users.move_class(
         actor=admin,
         class_name="XI-1",
         new_class_name="XI IPA 1",
         move_teachers=False,
         fingerprint=renamed.fingerprint,
     )
-    assert user_admin.get_user(actor=admin, user_id=_login("citra").id).grade == 11
+    assert users.get_user(actor=admin, user_id=_login("citra").id).grade == 11
     with pytest.raises(PermissionDenied):
-        user_admin.preview_class_move(
-            actor=_login("wali"), class_name="XI-2", new_class_name="XI-3"
-        )
+        users.preview_class_move(actor=_login("wali"), class_name="XI-2", new_class_name="XI-3")

@@ -12,7 +12,7 @@ import pytest
 from reflex.state import State
 from sqlalchemy.engine import Engine
 
-from nexus_app.services import auth, user_admin
+from nexus_app.services import auth, users
 from nexus_app.state.admin_users import AdminUsersState
 from nexus_app.state.auth import AuthState
 
@@ -47,11 +47,11 @@ def _recording(real: Callable[..., Any], threads: list[str]) -> Callable[..., An
         (
             AdminUsersState,
             "create_user",
-            user_admin,
+            users,
             "create_user",
             [{"username": "guru_x", "full_name": "Guru X"}],
         ),
-        (AdminUsersState, "reset_password_generated", user_admin, "reset_password", []),
+        (AdminUsersState, "reset_password_generated", users, "reset_password", []),
     ],
 )
 def test_password_handlers_do_not_hash_on_the_event_loop(

@@ -9,6 +9,7 @@ import pytest
 
 from nexus_app.engine import calibration as cal
 from nexus_app.engine import irt
+from nexus_app.engine.calibration import estimate
 
 from . import dense_calibration_reference as dense
 
@@ -129,15 +130,15 @@ def test_block_standard_errors_match_the_full_hessian_blocks() -> None:
 
 def test_auto_uses_blocks_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     x = awkward_matrix(7)
-    monkeypatch.setattr(cal, "FULL_SE_MAX_ITEMS", 3)
+    monkeypatch.setattr(estimate, "FULL_SE_MAX_ITEMS", 3)
     auto = cal.calibrate_3pl(x)
     block = cal.calibrate_3pl(x, se_method="block")
     full = cal.calibrate_3pl(x, se_method="full")
     np.testing.assert_array_equal(auto.se_b, block.se_b)
     assert not np.allclose(block.se_b[3:], full.se_b[3:], rtol=1e-9, equal_nan=True)
-    monkeypatch.setattr(cal, "FULL_SE_MAX_ITEMS", 100)
+    monkeypatch.setattr(estimate, "FULL_SE_MAX_ITEMS", 100)
     np.testing.assert_array_equal(cal.calibrate_3pl(x).se_b, full.se_b)
-    monkeypatch.setattr(cal, "FULL_SE_MAX_WORK", 1000)  # answers x free items over the budget
+    monkeypatch.setattr(estimate, "FULL_SE_MAX_WORK", 1000)  # answers x free items over the budget
     np.testing.assert_array_equal(cal.calibrate_3pl(x).se_b, block.se_b)
 
 

@@ -1,0 +1,196 @@
+"""The models behind the queue: the local llama.cpp model and a scripted one for tests."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from nexus_app.ai.models import ModelUnavailable, find_llm_model, read_recorded_sha256
+
+from .generation import Generation, GenerationStats, _Params
+from .queue import DEFAULT_N_CTX, DEFAULT_THREADS, GENERATION_QUEUE, ChatMessage, FifoLock
+
+
+class _QueuedModel:
+    """Shared queue/limit/cancel machinery; subclasses supply ``_stream``."""
+
+    queue: FifoLock = GENERATION_QUEUE
+    _name: str = "model"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _stream(
+        self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
+    ) -> Iterator[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def generate(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        top_p: float = 0.9,
+        repeat_penalty: float = 1.1,
+        stop: Sequence[str] = (),
+        time_limit_s: float = 60.0,
+        queue_timeout_s: float | None = 300.0,
+        cancel: threading.Event | None = None,
+        on_queue: Callable[[int], None] | None = None,
+        max_waiting: int | None = None,
+    ) -> Generation:
+        """Queue a chat generation. Nothing runs until the result is iterated.
+
+        :class:`QueueFull` when ``max_waiting`` generations already wait for the slot."""
+        if not messages:
+            raise ValueError("messages must not be empty")
+        params = _Params(max_tokens, temperature, top_p, repeat_penalty, list(stop))
+        return Generation(
+            self,
+            [dict(m) for m in messages],
+            params,
+            time_limit_s=time_limit_s,
+            queue_timeout_s=queue_timeout_s,
+            cancel=cancel,
+            on_queue=on_queue,
+            max_waiting=max_waiting,
+        )
+
+
+_LOADED: weakref.WeakSet[LocalLLM] = weakref.WeakSet()
+
+
+@atexit.register
+def _unload_models_at_exit() -> None:
+    # llama.cpp's own finaliser runs during interpreter teardown, when the module globals it
+    # calls are already gone, and prints a TypeError traceback; free the models before that.
+    for model in list(_LOADED):
+        model.unload()
+
+
+class LocalLLM(_QueuedModel):
+    """A GGUF chat model run by llama.cpp on the CPU."""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int = DEFAULT_THREADS,
+        n_batch: int = 512,
+        seed: int = 42,
+        queue: FifoLock | None = None,
+        verbose: bool = False,
+    ) -> None:
+        path = find_llm_model(model_path)
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelUnavailable("llama-cpp-python is not installed") from exc
+        try:
+            self._llama: Any = Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_batch=n_batch,
+                seed=seed,
+                verbose=verbose,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelUnavailable(f"Model file could not be loaded: {path} ({exc})") from exc
+        self.path = path
+        self.sha256 = read_recorded_sha256(path)
+        meta = getattr(self._llama, "metadata", {}) or {}
+        self._name = str(meta.get("general.name") or path.stem)
+        self.n_ctx = n_ctx
+        if queue is not None:
+            self.queue = queue
+        _LOADED.add(self)
+
+    def unload(self) -> None:
+        """Free the model now. Skipped while a generation holds or waits for the slot:
+        freeing it under a running llama.cpp call would crash the process."""
+        if len(self.queue):
+            return
+        with contextlib.suppress(Exception):
+            self._llama.close()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def _stream(
+        self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
+    ) -> Iterator[str]:
+        llama = self._llama
+        stream = llama.create_chat_completion(
+            messages=messages,
+            stream=True,
+            max_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            repeat_penalty=params.repeat_penalty,
+            stop=params.stop or None,
+        )
+        prompt_tokens: int | None = None
+        try:
+            for chunk in stream:
+                choice = chunk["choices"][0]
+                piece = choice.get("delta", {}).get("content")
+                if piece:
+                    if prompt_tokens is None:
+                        # At the first sampled token the context holds exactly the prompt.
+                        prompt_tokens = int(llama.n_tokens)
+                        stats.prompt_tokens = prompt_tokens
+                    yield piece
+                reason = choice.get("finish_reason")
+                if reason:
+                    stats.stop_reason = "length" if reason == "length" else "stop"
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()
+            if prompt_tokens is not None:
+                stats.completion_tokens = max(int(llama.n_tokens) - prompt_tokens, 0)
+
+
+class ScriptedChatModel(_QueuedModel):
+    """A stand-in model that streams ``reply`` word by word (after ``delay_s`` per piece).
+
+    ``reply`` may be a string or a function of the messages. Same queue, time limit and
+    cancel behaviour as :class:`LocalLLM`, so callers can be tested without a model file.
+    """
+
+    def __init__(
+        self,
+        reply: str | Callable[[Sequence[ChatMessage]], str],
+        *,
+        delay_s: float = 0.0,
+        name: str = "scripted",
+        queue: FifoLock | None = None,
+    ) -> None:
+        self._reply = reply
+        self._delay = delay_s
+        self._name = name
+        self.calls: list[list[ChatMessage]] = []
+        self.queue = queue if queue is not None else FifoLock()
+
+    def _stream(
+        self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
+    ) -> Iterator[str]:
+        self.calls.append(messages)
+        text = self._reply(messages) if callable(self._reply) else self._reply
+        stats.prompt_tokens = sum(len(m["content"].split()) for m in messages)
+        pieces = text.split(" ")
+        for i, word in enumerate(pieces[: params.max_tokens]):
+            if self._delay:
+                time.sleep(self._delay)
+            yield word if i == 0 else " " + word
+        stats.stop_reason = "length" if len(pieces) > params.max_tokens else "stop"

@@ -1,0 +1,227 @@
+"""The book tutor: retrieve, prompt, stream, check support, fall back to extracts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from nexus_app.ai.llm import ChatModel, GenerationStats, QueueFull, QueueTimeout
+from nexus_app.ai.models import ModelUnavailable
+from nexus_app.ai.retriever import Passage, RetrievalResult, Retriever
+
+from .prompts import (
+    ANSWER_STOP,
+    MIN_SENTENCE_SUPPORT,
+    NOTICE_BUSY,
+    NOTICE_NO_MODEL,
+    NOTICE_NOT_COVERED,
+    NOTICE_TIMEOUT,
+    NOTICE_UNSUPPORTED,
+    PROMPT_VERSION,
+    build_answer_messages,
+    drop_incomplete_sentence,
+    validate_question,
+)
+from .support import SupportResult, extractive_answer, support_check
+
+# --- the tutor -----------------------------------------------------------------------------
+
+AnswerMode = Literal["llm", "extractive", "not_covered", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class TutorAnswer:
+    question: str
+    text: str  # what to show and store
+    mode: AnswerMode
+    notice: str | None  # an honest note for the student (Indonesian), if any
+    passages: tuple[Passage, ...]  # the sources to show (book, page, version, text)
+    confidence: float  # retrieval relevance in [0, 1]
+    retrieval: RetrievalResult
+    support: SupportResult | None = None
+    model: str | None = None
+    model_text: str | None = None  # the raw generated text, kept even when not shown
+    stats: GenerationStats | None = None
+    prompt_version: str = PROMPT_VERSION
+
+    @property
+    def topics(self) -> list[str]:
+        """Headings of the sources, best first (for topic mastery)."""
+        seen: list[str] = []
+        for p in self.passages:
+            if p.heading and p.heading not in seen:
+                seen.append(p.heading)
+        return seen
+
+
+@dataclass(frozen=True, slots=True)
+class TutorEvent:
+    """``passages`` (sources found) → ``queue`` (position in line) → ``token``… → ``final``.
+
+    The ``final`` event's ``answer.text`` is what to show and save: it may replace the streamed
+    tokens (extractive fallback after a failed support check).
+    """
+
+    kind: Literal["passages", "queue", "token", "final"]
+    text: str = ""
+    position: int | None = None
+    passages: tuple[Passage, ...] = ()
+    answer: TutorAnswer | None = None
+    wait_s: float | None = None  # "queue": estimated seconds until the model starts
+
+
+class Tutor:
+    """Answers questions from one retriever's packages, with or without a model."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        llm: ChatModel | None = None,
+        *,
+        k: int = 5,
+        prompt_passages: int = 2,
+        max_words_per_passage: int = 80,
+        max_tokens: int = 120,
+        time_limit_s: float = 45.0,
+        queue_timeout_s: float | None = 120.0,
+        min_support: float = MIN_SENTENCE_SUPPORT,
+        max_waiting: int | None = None,
+        heartbeat_s: float = 1.0,
+    ) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.k = k
+        self.prompt_passages = prompt_passages
+        self.max_words_per_passage = max_words_per_passage
+        self.max_tokens = max_tokens
+        self.time_limit_s = time_limit_s
+        self.queue_timeout_s = queue_timeout_s
+        self.min_support = min_support
+        self.max_waiting = max_waiting
+        self.heartbeat_s = heartbeat_s
+
+    def answer(self, question: str, *, cancel: threading.Event | None = None) -> TutorAnswer:
+        final: TutorAnswer | None = None
+        for event in self.stream(question, cancel=cancel):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        *,
+        cancel: threading.Event | None = None,
+        on_queue: Callable[[int], None] | None = None,
+        use_llm: bool = True,
+    ) -> Iterator[TutorEvent]:
+        """Validate, retrieve, then (if covered and a model is present) generate and check.
+
+        Raises :class:`QuestionError` before anything else for empty or over-long questions.
+        While in line, ``queue`` events repeat (on each change and every ``heartbeat_s``) with
+        the position and the estimated wait; ``on_queue(position)`` is called too. A full line
+        (``max_waiting``) or a wait past ``queue_timeout_s`` gives the extractive answer with
+        :data:`NOTICE_BUSY`.
+        """
+        q = validate_question(question)
+        result = self.retriever.search(q, k=self.k)
+        shown = tuple(result.passages)
+        yield TutorEvent("passages", passages=shown)
+        confidence = round(result.relevance, 4)
+
+        def final(**kwargs: object) -> TutorEvent:
+            base: dict[str, object] = {
+                "question": q,
+                "passages": shown,
+                "confidence": confidence,
+                "retrieval": result,
+            }
+            base.update(kwargs)
+            return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
+
+        if not result.covered:
+            yield final(text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED)
+            return
+        extractive = extractive_answer(q, shown)
+        if self.llm is None or not use_llm:
+            yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
+            return
+
+        used = shown[: self.prompt_passages]
+        messages = build_answer_messages(
+            q,
+            used,
+            max_passages=self.prompt_passages,
+            max_words_per_passage=self.max_words_per_passage,
+        )
+        try:
+            gen = self.llm.generate(
+                messages,
+                max_tokens=self.max_tokens,
+                # Greedy: the same question over the same books gives the same answer.
+                temperature=0.0,
+                stop=ANSWER_STOP,
+                time_limit_s=self.time_limit_s,
+                queue_timeout_s=self.queue_timeout_s,
+                cancel=cancel,
+                on_queue=on_queue,
+                max_waiting=self.max_waiting,
+            )
+        except ModelUnavailable:
+            yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
+            return
+        except QueueFull:
+            yield final(text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name)
+            return
+        with gen:
+            try:
+                for pos in gen.wait(heartbeat_s=self.heartbeat_s):
+                    yield TutorEvent("queue", position=pos, wait_s=gen.estimated_wait(pos))
+                for piece in gen:
+                    yield TutorEvent("token", text=piece)
+            except QueueTimeout:
+                yield final(
+                    text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name
+                )
+                return
+        stats = gen.stats
+        raw = gen.text.strip()
+        if stats.stop_reason in ("length", "timeout"):
+            raw = drop_incomplete_sentence(raw)
+        if stats.stop_reason == "cancelled":
+            yield final(
+                text=raw,
+                mode="cancelled",
+                notice=None,
+                model=self.llm.name,
+                model_text=raw,
+                stats=stats,
+            )
+            return
+        # The model saw the excerpts, but checking against the whole passages is fairer to
+        # paraphrases that use a neighbouring sentence; both come from the same pages.
+        support = support_check(raw, [p.text for p in used], min_overlap=self.min_support)
+        if support.supported:
+            notice = NOTICE_TIMEOUT if stats.stop_reason == "timeout" else None
+            yield final(
+                text=raw,
+                mode="llm",
+                notice=notice,
+                support=support,
+                model=self.llm.name,
+                model_text=raw,
+                stats=stats,
+            )
+        else:
+            yield final(
+                text=extractive,
+                mode="extractive",
+                notice=NOTICE_UNSUPPORTED,
+                support=support,
+                model=self.llm.name,
+                model_text=raw,
+                stats=stats,
+            )
