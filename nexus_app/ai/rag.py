@@ -69,6 +69,7 @@ __all__ = [
     "fallback_feedback",
     "feedback_wait_notice",
     "stream_feedback",
+    "strip_leading_citations",
     "support_check",
     "validate_question",
 ]
@@ -228,6 +229,15 @@ def build_answer_messages(
     ]
 
 
+_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+\][\s.,:;-]*)+")
+
+
+def strip_leading_citations(text: str) -> str:
+    """A model answer that opens with its source number ("[1] Barisan …") starts with the
+    words instead; the number stays wherever else the model put it."""
+    return _LEADING_CITATIONS.sub("", text).lstrip()
+
+
 def drop_incomplete_sentence(text: str) -> str:
     """Cut a text that was stopped mid-sentence back to its last complete sentence
     (a trailing citation like ``[1]`` counts as part of the sentence)."""
@@ -318,11 +328,13 @@ def support_check(
 def extractive_answer(
     question: str, passages: Sequence[Passage], *, max_passages: int = 2, max_words: int = 60
 ) -> str:
-    """The most relevant sentences of the best passages, each with its citation."""
+    """The most relevant sentences of the best passages, each ending with its source number
+    and citation, as a model's answer ends its sentences ("… [1]"): the answer starts with
+    the book's words, not with a bare "[1]"."""
     parts = []
     for i, p in enumerate(passages[:max_passages], start=1):
         excerpt = _best_excerpt(p.text, question, max_words)
-        parts.append(f"[{i}] {excerpt} ({p.citation})")
+        parts.append(f"{excerpt} [{i}: {p.citation}]")
     return "\n\n".join(parts)
 
 
@@ -491,6 +503,7 @@ class Tutor:
         raw = gen.text.strip()
         if stats.stop_reason in ("length", "timeout"):
             raw = drop_incomplete_sentence(raw)
+        raw = strip_leading_citations(raw)
         if stats.stop_reason == "cancelled":
             yield final(
                 text=raw,
