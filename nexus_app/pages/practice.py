@@ -157,6 +157,24 @@ def _status_bar() -> rx.Component:
     )
 
 
+def _resumed() -> rx.Component:
+    """After a reload: say that this is the unfinished session and what is answered so far."""
+    return rx.cond(
+        PracticeState.resumed,
+        rx.callout(
+            "Melanjutkan sesi yang belum selesai: "
+            + PracticeState.answered.to_string()
+            + " soal sudah dijawab ("
+            + PracticeState.correct_count.to_string()
+            + " benar).",
+            icon="history",
+            size="1",
+            id="practice-resumed",
+            width="100%",
+        ),
+    )
+
+
 def _result() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -266,6 +284,7 @@ def _result() -> rx.Component:
 
 def _question() -> rx.Component:
     return rx.vstack(
+        _resumed(),
         _status_bar(),
         rx.card(
             rx.text(

@@ -23,6 +23,24 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 
 
+def session_rows(sessions: list[dashboard.StudySessionItem]) -> list[dict[str, str]]:
+    """The study-sessions table; a session left without one answer (opened, then
+    abandoned) is no history and is not listed."""
+    return [
+        {
+            "id": s.session_id,
+            "section": s.section,
+            "mode": s.mode,
+            "started": s.started,
+            "answered": str(s.answered),
+            "accuracy": s.accuracy,
+            "href": f"/practice/session/{s.session_id}",
+        }
+        for s in sessions
+        if s.answered > 0
+    ]
+
+
 class DashboardState(AuthState):
     target_line: str = ""
     exam_line: str = ""
@@ -94,18 +112,7 @@ class DashboardState(AuthState):
             }
             for f in data.feedback
         ]
-        self.sessions = [
-            {
-                "id": s.session_id,
-                "section": s.section,
-                "mode": s.mode,
-                "started": s.started,
-                "answered": str(s.answered),
-                "accuracy": s.accuracy,
-                "href": f"/practice/session/{s.session_id}",
-            }
-            for s in data.sessions
-        ]
+        self.sessions = session_rows(data.sessions)
         self.plan = [
             {
                 "section": p.section,
