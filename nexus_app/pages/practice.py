@@ -180,7 +180,12 @@ def _result() -> rx.Component:
         rx.vstack(
             rx.cond(
                 PracticeState.is_correct,
-                rx.heading("Benar! 🎉", size="5", color_scheme="green"),
+                rx.hstack(
+                    rx.icon("party-popper", size=22, color=rx.color("green", 11)),
+                    rx.heading("Benar!", size="5", color_scheme="green"),
+                    align="center",
+                    spacing="2",
+                ),
                 rx.heading(
                     "Belum tepat — tidak apa-apa, ayo pahami caranya.",
                     size="5",

@@ -78,7 +78,7 @@ class DashboardState(AuthState):
                 "chance": _pct(c.chance_of_target),
                 "accuracy": _pct(None if c.accuracy is None else 100 * c.accuracy),
                 "ready_by": (
-                    "sudah siap 🎉"
+                    "sudah siap"
                     if c.days_to_ready == 0
                     else f"{c.ready_by.strftime('%d-%m-%Y')} ({c.days_to_ready} hari)"
                     if c.ready_by and c.days_to_ready is not None
@@ -107,7 +107,8 @@ class DashboardState(AuthState):
                 "question": f.question,
                 "answer": f"{f.selected} → {f.correct}",
                 "text": f.text,
-                "helpful": "👍" if f.helpful else "👎",
+                # An icon on the page, a word for screen readers (no emoji: fonts lack them).
+                "helpful": "membantu" if f.helpful else "tidak membantu",
                 "when": f.when,
             }
             for f in data.feedback
