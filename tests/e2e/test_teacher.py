@@ -54,5 +54,6 @@ def test_the_filters_say_what_they_filter(page: Page) -> None:
     options = page.locator("#class-filter option, #grade-filter option").all_inner_texts()
     assert not [o for o in options if o.lower().startswith("semua kelas")], options
     page.locator("#grade-filter").select_option("12")
+    expect(page.locator("#grade-filter")).to_have_value("12")
     expect(page.locator("#heatmap")).to_be_visible()
     screenshot(page, "teacher-filters")

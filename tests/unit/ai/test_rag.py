@@ -154,6 +154,9 @@ def test_tutor_not_covered_skips_the_model(retriever: Retriever) -> None:
     answer = Tutor(retriever, llm=model).answer("Siapa presiden pertama Republik Indonesia?")
     assert answer.mode == "not_covered" and answer.text == NOTICE_NOT_COVERED
     assert model.calls == []
+    # Not even a "passages" event: the page never lists sources for a refusal.
+    events = list(Tutor(retriever, llm=model).stream("Siapa presiden pertama Republik Indonesia?"))
+    assert [e.kind for e in events] == ["final"]
 
 
 def test_tutor_streams_supported_answer(retriever: Retriever) -> None:
