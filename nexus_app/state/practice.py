@@ -132,7 +132,9 @@ class PracticeState(AuthState):
             self.mode = "practice"
             return rx.redirect(ROUTE, replace=True) if self._start() else None
         if self.phase != "choose" and self.session_id:
+            # Back on the page (a reload, or from another page): the same session goes on.
             self._resume()
+            self.resumed = self.phase == "question"
             return None
         # This tab's state is new (a reload in a new tab, a restarted server): the student's
         # unfinished session, if any, comes back from the database.

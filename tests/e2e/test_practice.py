@@ -86,6 +86,7 @@ def test_a_reload_resumes_the_session_with_its_answers(page: Page) -> None:
     page.reload()
     expect(question).to_have_text(text)
     expect(page.get_by_text("Soal ke-3")).to_be_visible()
+    expect(page.locator("#practice-resumed")).to_contain_text("2 soal sudah dijawab")
 
     # Without Reflex's tab token the reload starts a fresh state tree (as after a server
     # restart): the open session, its item and its answers come back from the database.
