@@ -78,6 +78,13 @@ def handle_backend_error(exception: Exception) -> rx.event.EventSpec | None:
 
 
 app = rx.App(
+    # Indonesian pages: screen readers and hyphenation follow the document's language.
+    html_lang="id",
+    # Our own icon (assets/); /favicon.ico stays for browsers that ask for it by name.
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        rx.el.link(rel="alternate icon", href="/favicon.ico", sizes="16x16 32x32 48x48"),
+    ],
     backend_exception_handler=handle_backend_error,
     # Plain HTTP endpoints (payment notifications, backup downloads) beside Reflex's own.
     api_transformer=build_api(),

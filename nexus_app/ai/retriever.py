@@ -76,11 +76,32 @@ class Passage:
     bm25_score: float | None  # raw BM25 score, None if not among the BM25 candidates
     dense_rank: int | None = None
     bm25_rank: int | None = None
+    # False for Markdown and plain-text books: their "pages" are cuts of a fixed length
+    # made at import, so a page number would point nowhere; they are cited by section.
+    paged: bool = True
+
+    @property
+    def location(self) -> str:
+        """Where in the book: "hlm. 4" (or "hlm. 4–5") in a paged book, else the section
+        heading ("bagian Barisan Aritmetika"); "" when an unpaged book has no heading."""
+        if self.paged:
+            pages = f"{self.page}" if self.page == self.page_end else f"{self.page}–{self.page_end}"
+            return f"hlm. {pages}"
+        return f"bagian {self.heading}" if self.heading else ""
 
     @property
     def citation(self) -> str:
-        pages = f"{self.page}" if self.page == self.page_end else f"{self.page}–{self.page_end}"
-        return f"{self.book_title}, hlm. {pages} (paket v{self.package_version})"
+        where = f", {self.location}" if self.location else ""
+        return f"{self.book_title}{where} (paket v{self.package_version})"
+
+
+# Books whose pages are made at import (fixed-length cuts), not a printed book's pages.
+UNPAGED_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def is_paged(source_name: str) -> bool:
+    """Whether a book's page numbers are real: a PDF's are; a text file's are not."""
+    return not source_name.lower().endswith(UNPAGED_SUFFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +253,7 @@ class Retriever:
                     bm25_score=lexical.get((pi, cid)),
                     dense_rank=d_pos.get((pi, cid)),
                     bm25_rank=b_pos.get((pi, cid)),
+                    paged=is_paged(m.source_name),
                 )
             )
         top_dense = max(dense.values()) if dense else None

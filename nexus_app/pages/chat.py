@@ -17,12 +17,11 @@ def _source(s: rx.Var) -> rx.Component:
             rx.badge("[", s["n"], "]"),
             " ",
             rx.text.strong(s["book"]),
-            ", hlm. ",
-            s["page"],
+            ", ",
+            s["where"],
             " · paket v",
             s["version"],
-            " · ",
-            s["heading"],
+            rx.cond(s["heading"] != "", " · " + s["heading"], ""),
             size="2",
         ),
         rx.text(s["text"], size="2", color_scheme="gray", white_space="pre-wrap"),
@@ -164,7 +163,16 @@ def _content() -> rx.Component:
                         rx.text(
                             h["answer"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"
                         ),
-                        rx.text("Sumber: ", h["sources"], size="1", color_scheme="gray"),
+                        rx.cond(
+                            h["sources"] != "",
+                            rx.text(
+                                "Sumber: ",
+                                h["sources"],
+                                size="1",
+                                color_scheme="gray",
+                                class_name="chat-history-sources",
+                            ),
+                        ),
                         width="100%",
                     ),
                 ),

@@ -157,6 +157,13 @@ def _session_card(x: rx.Var) -> rx.Component:
     )
 
 
+def _rating_icon(name: str, label: rx.Var) -> rx.Component:
+    """The student's rating of a feedback, as an icon (emoji need a font that has them)."""
+    return rx.icon(
+        name, size=14, color=rx.color("gray", 11), aria_label=label, class_name="feedback-rating"
+    )
+
+
 def _content() -> rx.Component:
     s = DashboardState
     return rx.vstack(
@@ -224,14 +231,17 @@ def _content() -> rx.Component:
                     s.feedback,
                     lambda f: rx.card(
                         rx.text(rx.badge(f["section"]), " ", f["question"], size="2"),
-                        rx.text(
-                            f["answer"],
-                            " · ",
-                            f["helpful"],
-                            " · ",
-                            f["when"],
-                            size="1",
-                            color_scheme="gray",
+                        rx.hstack(
+                            rx.text(f["answer"], " · ", size="1", color_scheme="gray"),
+                            rx.cond(
+                                f["helpful"] == "membantu",
+                                _rating_icon("thumbs-up", f["helpful"]),
+                                _rating_icon("thumbs-down", f["helpful"]),
+                            ),
+                            rx.text(" · ", f["when"], size="1", color_scheme="gray"),
+                            align="center",
+                            spacing="1",
+                            wrap="wrap",
                         ),
                         rx.text(f["text"], size="2"),
                         width="100%",
@@ -240,7 +250,7 @@ def _content() -> rx.Component:
                 width="100%",
             ),
             rx.text(
-                "Umpan balik yang kamu nilai 👍/👎 akan muncul di sini.",
+                "Umpan balik yang kamu nilai (membantu atau tidak) akan muncul di sini.",
                 color_scheme="gray",
                 size="2",
             ),

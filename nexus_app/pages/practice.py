@@ -157,12 +157,35 @@ def _status_bar() -> rx.Component:
     )
 
 
+def _resumed() -> rx.Component:
+    """After a reload: say that this is the unfinished session and what is answered so far."""
+    return rx.cond(
+        PracticeState.resumed,
+        rx.callout(
+            "Melanjutkan sesi yang belum selesai: "
+            + PracticeState.answered.to_string()
+            + " soal sudah dijawab ("
+            + PracticeState.correct_count.to_string()
+            + " benar).",
+            icon="history",
+            size="1",
+            id="practice-resumed",
+            width="100%",
+        ),
+    )
+
+
 def _result() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.cond(
                 PracticeState.is_correct,
-                rx.heading("Benar! 🎉", size="5", color_scheme="green"),
+                rx.hstack(
+                    rx.icon("party-popper", size=22, color=rx.color("green", 11)),
+                    rx.heading("Benar!", size="5", color_scheme="green"),
+                    align="center",
+                    spacing="2",
+                ),
                 rx.heading(
                     "Belum tepat — tidak apa-apa, ayo pahami caranya.",
                     size="5",
@@ -266,6 +289,7 @@ def _result() -> rx.Component:
 
 def _question() -> rx.Component:
     return rx.vstack(
+        _resumed(),
         _status_bar(),
         rx.card(
             rx.text(

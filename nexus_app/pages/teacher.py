@@ -6,38 +6,72 @@ import reflex as rx
 
 from nexus_app.components.shell import SELECT_STYLE, app_shell
 from nexus_app.components.tables import simple_table
-from nexus_app.state.teacher import ALL_GRADES, HeatCell, HeatRow, TeacherState
+from nexus_app.state.teacher import (
+    ALL_CLASSES,
+    ALL_CLASSES_LABEL,
+    ALL_GRADES,
+    HeatCell,
+    HeatRow,
+    TeacherState,
+)
 
 ROUTE = "/teacher"
 ROLES = ["guru", "admin"]
 
 
+def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, style={"font_size": "13px", "font_weight": "500"}),
+        control,
+        spacing="1",
+    )
+
+
 def _filters() -> rx.Component:
+    """Three filters, each named for what it narrows: "kelas" alone meant both a class
+    (rombel, e.g. XI IPA 1) and a grade (10–12)."""
     s = TeacherState
     return rx.hstack(
-        rx.el.select(
-            rx.foreach(s.views, lambda v: rx.el.option(v["label"], value=v["key"])),
-            value=s.view_key,
-            on_change=s.set_view,
-            id="view-filter",
-            style=SELECT_STYLE,
+        _labelled(
+            "Subtes / mata pelajaran",
+            rx.el.select(
+                rx.foreach(s.views, lambda v: rx.el.option(v["label"], value=v["key"])),
+                value=s.view_key,
+                on_change=s.set_view,
+                id="view-filter",
+                style=SELECT_STYLE,
+            ),
+            "view-filter",
         ),
-        rx.el.select(
-            rx.foreach(s.class_choices, lambda c: rx.el.option(c, value=c)),
-            value=s.class_filter,
-            on_change=s.set_class_filter,
-            id="class-filter",
-            style=SELECT_STYLE,
+        _labelled(
+            "Rombel",
+            rx.el.select(
+                rx.foreach(
+                    s.class_choices,
+                    lambda c: rx.el.option(
+                        rx.cond(c == ALL_CLASSES, ALL_CLASSES_LABEL, c), value=c
+                    ),
+                ),
+                value=s.class_filter,
+                on_change=s.set_class_filter,
+                id="class-filter",
+                style=SELECT_STYLE,
+            ),
+            "class-filter",
         ),
-        rx.el.select(
-            rx.el.option("Semua kelas (10–12)", value=ALL_GRADES),
-            rx.el.option("Kelas 10", value="10"),
-            rx.el.option("Kelas 11", value="11"),
-            rx.el.option("Kelas 12", value="12"),
-            value=s.grade_filter,
-            on_change=s.set_grade_filter,
-            id="grade-filter",
-            style=SELECT_STYLE,
+        _labelled(
+            "Tingkat",
+            rx.el.select(
+                rx.el.option("Semua tingkat (10–12)", value=ALL_GRADES),
+                rx.el.option("Tingkat 10", value="10"),
+                rx.el.option("Tingkat 11", value="11"),
+                rx.el.option("Tingkat 12", value="12"),
+                value=s.grade_filter,
+                on_change=s.set_grade_filter,
+                id="grade-filter",
+                style=SELECT_STYLE,
+            ),
+            "grade-filter",
         ),
         wrap="wrap",
         spacing="3",

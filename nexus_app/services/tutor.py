@@ -56,6 +56,13 @@ class Source:
     heading: str
     score: float
     text: str
+    # "hlm. 4" in a PDF, "bagian <heading>" in a Markdown or text book (whose page numbers
+    # are cuts made at import); "" in answers saved before it was recorded.
+    location: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.location or f"hlm. {self.page}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,15 @@ class HistoryItem:
 
 def _sources(passages: tuple[Passage, ...] | list[Passage]) -> list[Source]:
     return [
-        Source(p.book_title, p.page, p.package_version, p.heading, round(p.score, 4), p.text)
+        Source(
+            p.book_title,
+            p.page,
+            p.package_version,
+            p.heading,
+            round(p.score, 4),
+            p.text,
+            p.location,
+        )
         for p in passages
     ]
 
@@ -126,13 +141,16 @@ def _usage(answer: rag.TutorAnswer) -> Usage:
 
 
 def _view(answer: rag.TutorAnswer) -> AnswerView:
+    # A refusal says it once (its text is the notice) and cites nothing: the passages
+    # retrieval found were judged not to answer the question.
+    refused = answer.mode == "not_covered"
     return AnswerView(
         question=answer.question,
         answer=answer.text,
         mode=answer.mode,
-        notice=answer.notice or "",
+        notice="" if refused else answer.notice or "",
         confidence=answer.confidence,
-        sources=_sources(answer.passages),
+        sources=[] if refused else _sources(answer.passages),
         model=answer.model or "",
         topic=(answer.topics[0] if answer.topics else ""),
         usage=_usage(answer),
@@ -322,6 +340,8 @@ def history(*, actor: CurrentUser, limit: int = HISTORY_LIMIT) -> list[HistoryIt
             sources = [Source(**s) for s in json.loads(row.sources_json or "[]")]
         except (TypeError, ValueError):
             sources = []
+        if row.model_used == "not_covered":
+            sources = []  # refusals saved before they stopped listing passages
         items.append(
             HistoryItem(
                 when=formatting.format_datetime(row.created_at),

@@ -20,9 +20,10 @@ def _source_rows(sources: list[tutor.Source]) -> list[dict[str, str]]:
         {
             "n": str(i),
             "book": s.book,
-            "page": str(s.page),
+            "where": s.where,
             "version": s.version,
-            "heading": s.heading,
+            # Not twice: an unpaged book's location is its heading already.
+            "heading": "" if s.where == f"bagian {s.heading}" else s.heading,
             "text": s.text if len(s.text) <= 600 else s.text[:597] + "…",
         }
         for i, s in enumerate(sources, start=1)
@@ -64,7 +65,10 @@ class ChatState(AuthState):
                 "subject": h.subject,
                 "question": h.question,
                 "answer": h.answer,
-                "sources": "; ".join(f"{s.book} hlm. {s.page} (v{s.version})" for s in h.sources),
+                "sources": "; ".join(
+                    f"[{i}] {s.book}, {s.where} (paket v{s.version})"
+                    for i, s in enumerate(h.sources, start=1)
+                ),
             }
             for h in tutor.history(actor=actor)
         ]
@@ -148,9 +152,11 @@ class ChatState(AuthState):
             final = update.answer
             self.answer = final.answer
             self.notice = final.notice
-            self.show_sources = final.mode != "not_covered"
-            self.sources = _source_rows(final.sources) if self.show_sources else []
-            self.confidence = f"{final.confidence:.0%}"
+            refused = final.mode == "not_covered"
+            self.show_sources = not refused
+            self.sources = [] if refused else _source_rows(final.sources)
+            # A match percentage beside "the books do not cover this" reads as a contradiction.
+            self.confidence = "" if refused else f"{final.confidence:.0%}"
 
     @rx.event
     def leave(self) -> None:

@@ -23,6 +23,24 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 
 
+def session_rows(sessions: list[dashboard.StudySessionItem]) -> list[dict[str, str]]:
+    """The study-sessions table; a session left without one answer (opened, then
+    abandoned) is no history and is not listed."""
+    return [
+        {
+            "id": s.session_id,
+            "section": s.section,
+            "mode": s.mode,
+            "started": s.started,
+            "answered": str(s.answered),
+            "accuracy": s.accuracy,
+            "href": f"/practice/session/{s.session_id}",
+        }
+        for s in sessions
+        if s.answered > 0
+    ]
+
+
 class DashboardState(AuthState):
     target_line: str = ""
     exam_line: str = ""
@@ -60,7 +78,7 @@ class DashboardState(AuthState):
                 "chance": _pct(c.chance_of_target),
                 "accuracy": _pct(None if c.accuracy is None else 100 * c.accuracy),
                 "ready_by": (
-                    "sudah siap 🎉"
+                    "sudah siap"
                     if c.days_to_ready == 0
                     else f"{c.ready_by.strftime('%d-%m-%Y')} ({c.days_to_ready} hari)"
                     if c.ready_by and c.days_to_ready is not None
@@ -89,23 +107,13 @@ class DashboardState(AuthState):
                 "question": f.question,
                 "answer": f"{f.selected} → {f.correct}",
                 "text": f.text,
-                "helpful": "👍" if f.helpful else "👎",
+                # An icon on the page, a word for screen readers (no emoji: fonts lack them).
+                "helpful": "membantu" if f.helpful else "tidak membantu",
                 "when": f.when,
             }
             for f in data.feedback
         ]
-        self.sessions = [
-            {
-                "id": s.session_id,
-                "section": s.section,
-                "mode": s.mode,
-                "started": s.started,
-                "answered": str(s.answered),
-                "accuracy": s.accuracy,
-                "href": f"/practice/session/{s.session_id}",
-            }
-            for s in data.sessions
-        ]
+        self.sessions = session_rows(data.sessions)
         self.plan = [
             {
                 "section": p.section,

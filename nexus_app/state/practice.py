@@ -13,6 +13,7 @@ from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread, wait_label
 
+ROUTE = "/practice"
 ALL_TOPICS = "Semua topik"
 LETTERS = ("A", "B", "C", "D", "E")
 
@@ -66,6 +67,8 @@ class PracticeState(AuthState):
     _feedback_for: int = 0
     answered: int = 0
     correct_count: int = 0
+    # The session on screen was picked up from the database after a reload.
+    resumed: bool = False
 
     @rx.var
     def section_sub_types(self) -> list[list[str]]:
@@ -97,12 +100,13 @@ class PracticeState(AuthState):
         self.score = view.score
         self.theta = view.theta
         self.mode = view.mode
+        self.answered = view.position - 1
         self.phase = "question"
         self.error = ""
 
     @rx.event
-    def load(self) -> None:
-        self.require("siswa")
+    def load(self):
+        actor = self.require("siswa")
         choices = practice.list_sections()
         self.sections = [
             {
@@ -116,10 +120,8 @@ class PracticeState(AuthState):
         if not self.section:
             ready = [c.code for c in choices if c.available > 0]
             self.section = ready[0] if ready else ""
-        if self.phase != "choose" and self.session_id:
-            self._resume()
-            return
-        # A link from the dashboard ("Latihan topik ini") starts that topic straight away.
+        # A link from the dashboard ("Latihan topik ini") starts that topic straight away,
+        # then drops its query so that reloading the page resumes instead of starting again.
         query = self.router.url.query_parameters
         if query.get("section") in self.sub_types_by_section:
             self.section = query["section"]
@@ -128,7 +130,35 @@ class PracticeState(AuthState):
                 topic if topic in self.sub_types_by_section[self.section] else ALL_TOPICS
             )
             self.mode = "practice"
-            self._start()
+            return rx.redirect(ROUTE, replace=True) if self._start() else None
+        if self.phase != "choose" and self.session_id:
+            # Back on the page (a reload, or from another page): the same session goes on.
+            self._resume()
+            self.resumed = self.phase == "question"
+            return None
+        # This tab's state is new (a reload in a new tab, a restarted server): the student's
+        # unfinished session, if any, comes back from the database.
+        try:
+            found = practice.open_session(actor=actor)
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        if found is None:
+            return None
+        if found.question is None:
+            # Nothing more to ask (a tryout that was complete): close it, show its review.
+            try:
+                practice.end_session(actor=actor, session_id=found.session_id)
+            except ServiceError as exc:
+                self._fail(exc)
+                return None
+            return rx.redirect(f"/practice/session/{found.session_id}") if found.answered else None
+        self.section, self.mode = found.section, found.mode
+        self.sub_type = found.sub_type or ALL_TOPICS
+        self.correct_count = found.correct
+        self._show_question(found.question)
+        self.resumed = True
+        return None
 
     @rx.event
     def set_section(self, code: str) -> None:
@@ -150,10 +180,12 @@ class PracticeState(AuthState):
     def start(self) -> None:
         self._start()
 
-    def _start(self) -> None:
+    def _start(self) -> bool:
+        """Start a session and show its first item; False (and the reason shown) if not."""
         actor = self.require("siswa")
         self.answered = 0
         self.correct_count = 0
+        self.resumed = False
         try:
             view = practice.start_session(
                 actor=actor,
@@ -163,8 +195,9 @@ class PracticeState(AuthState):
             )
         except ServiceError as exc:
             self._fail(exc)
-            return
+            return False
         self._show_question(view)
+        return True
 
     @rx.event
     def start_topic(self, section: str, sub_type: str) -> None:
@@ -238,6 +271,7 @@ class PracticeState(AuthState):
         self.correct_count += 1 if result.is_correct else 0
         self.phase = "result"
         self.error = ""
+        self.resumed = False
         self.attempt_id = result.attempt_id
         self.feedback_text = ""
         self.feedback_id = 0
@@ -272,6 +306,10 @@ class PracticeState(AuthState):
             return None
         self.phase = "choose"
         self.session_id = ""
+        self.resumed = False
+        if self.answered == 0:
+            # Nothing answered: no review to show, back to choosing a subtest.
+            return None
         return rx.redirect(f"/practice/session/{session_id}")
 
     @rx.event

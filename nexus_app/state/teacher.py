@@ -11,6 +11,8 @@ from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 
 ALL_GRADES = "Semua"
+ALL_CLASSES = teacher.ALL_CLASSES
+ALL_CLASSES_LABEL = "Semua rombel"
 
 
 @dataclasses.dataclass

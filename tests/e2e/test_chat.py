@@ -20,9 +20,16 @@ def test_question_gets_an_answer_with_sources(page: Page) -> None:
     expect(answer).to_contain_text("beda", timeout=120_000)
     sources = page.locator("#chat-sources")
     expect(sources).to_contain_text("Matematika Kelas 10", timeout=120_000)
-    expect(sources).to_contain_text("hlm.")
     expect(page.locator("#chat-send")).to_be_enabled(timeout=120_000)
-    expect(page.locator("#chat-history")).to_contain_text("barisan aritmetika")
+    # A Markdown book has no printed pages: its sources name their section, not "hlm. 1".
+    expect(sources).to_contain_text("bagian ")
+    expect(sources).not_to_contain_text("hlm.")
+    # The answer starts with words, not with a bare source number.
+    assert not answer.inner_text().lstrip().startswith("[")
+    expect(answer).not_to_contain_text("hlm.")
+    history = page.locator("#chat-history")
+    expect(history).to_contain_text("barisan aritmetika")
+    expect(history.locator(".chat-history-sources").first).to_contain_text("[1] Matematika")
     screenshot(page, "chat")
 
 
@@ -34,4 +41,13 @@ def test_a_question_the_books_do_not_cover(page: Page) -> None:
     page.locator("#chat-input").fill("Siapa presiden pertama Indonesia?")
     page.locator("#chat-send").click()
     expect(page.locator("#chat-answer")).to_contain_text("tidak membahas", timeout=120_000)
+    expect(page.locator("#chat-send")).to_be_enabled(timeout=120_000)
     expect(page.locator("#chat-sources")).to_have_count(0)
+    # The refusal is said once: no notice repeating it, no match percentage beside it.
+    expect(page.locator("#chat-notice")).to_have_count(0)
+    expect(page.get_by_text("Kecocokan dengan buku")).to_have_count(0)
+    # Its history entry lists no sources either.
+    newest = page.locator("#chat-history .rt-Card").first
+    expect(newest).to_contain_text("Siapa presiden pertama Indonesia?")
+    expect(newest.locator(".chat-history-sources")).to_have_count(0)
+    screenshot(page, "chat-refusal")

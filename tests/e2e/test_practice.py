@@ -59,3 +59,71 @@ def test_a_teacher_cannot_practise(page: Page) -> None:
     expect(page.locator("#nav-teacher")).to_be_visible()
     page.goto("/practice")
     expect(page.locator("#access-denied")).to_be_visible()
+
+
+def _answer_and_go_on(page: Page) -> None:
+    expect(page.locator("#question-text")).to_be_visible()
+    page.locator("#choice-B").click()
+    page.locator("#submit-answer").click()
+    expect(page.locator("#answer-result")).to_be_visible()
+    page.locator("#next-question").click()
+    expect(page.locator("#answer-result")).to_have_count(0)
+
+
+def test_a_reload_resumes_the_session_with_its_answers(page: Page) -> None:
+    login(page, "siswa10", STUDENT_PASSWORD)
+    page.locator("#nav-practice").click()
+    expect(page.locator("#section-select")).to_be_visible()
+    page.locator("#section-select").select_option("PK")
+    page.locator("#start-practice").click()
+    _answer_and_go_on(page)
+    _answer_and_go_on(page)
+    question = page.locator("#question-text")
+    expect(question).to_be_visible()
+    text = question.inner_text()
+    expect(page.get_by_text("Soal ke-3")).to_be_visible()
+
+    page.reload()
+    expect(question).to_have_text(text)
+    expect(page.get_by_text("Soal ke-3")).to_be_visible()
+    expect(page.locator("#practice-resumed")).to_contain_text("2 soal sudah dijawab")
+
+    # Without Reflex's tab token the reload starts a fresh state tree (as after a server
+    # restart): the open session, its item and its answers come back from the database.
+    page.evaluate("sessionStorage.removeItem('token')")
+    page.reload()
+    expect(question).to_have_text(text)
+    expect(page.get_by_text("Soal ke-3")).to_be_visible()
+    expect(page.locator("#practice-resumed")).to_contain_text("2 soal sudah dijawab")
+    screenshot(page, "practice-resumed-after-reload")
+
+    page.locator("#choice-B").click()
+    page.locator("#submit-answer").click()
+    expect(page.locator("#answer-result")).to_be_visible()
+    expect(page.locator("#practice-resumed")).to_have_count(0)
+    page.locator("#end-session").click()
+    expect(page).to_have_url(re.compile(r"/practice/session/[\w-]+/?$"))
+    expect(page.locator("#review-total")).to_have_text("3")
+
+
+def test_an_abandoned_empty_session_is_not_listed(page: Page) -> None:
+    login(page, "siswa11", STUDENT_PASSWORD)
+    page.locator("#nav-practice").click()
+    page.locator("#section-select").select_option("PK")
+    page.locator("#start-practice").click()
+    expect(page.locator("#question-text")).to_be_visible()
+    text = page.locator("#question-text").inner_text()
+    # Left without answering: the dashboard's session list has no row with 0 answers.
+    page.goto("/dashboard")
+    table = page.locator("#study-sessions")
+    expect(table).to_be_visible()
+    expect(table.locator("tbody tr").first).to_be_visible()
+    counts = table.locator("tbody tr td:nth-child(4)").all_inner_texts()
+    assert counts and "0" not in counts, counts
+    # Back on /practice the same item waits; ending it with nothing answered shows no
+    # empty review, only the subtest choice again.
+    page.goto("/practice")
+    expect(page.locator("#question-text")).to_have_text(text)
+    page.locator("#end-session").click()
+    expect(page.locator("#start-practice")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/practice/?$"))

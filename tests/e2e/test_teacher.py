@@ -37,3 +37,23 @@ def test_a_student_opening_teacher_is_refused(page: Page) -> None:
     page.goto("/teacher")
     expect(page.locator("#access-denied")).to_be_visible()
     expect(page.locator("#heatmap")).to_have_count(0)
+
+
+def test_the_filters_say_what_they_filter(page: Page) -> None:
+    maths = DEMO_TEACHERS[0]
+    login(page, maths.username, maths.password)
+    expect(page.locator("#heatmap")).to_be_visible()
+    labels = [
+        page.locator(f"label[for='{control}']").inner_text()
+        for control in ("view-filter", "class-filter", "grade-filter")
+    ]
+    assert labels == ["Subtes / mata pelajaran", "Rombel", "Tingkat"]
+    expect(page.locator("#class-filter option").first).to_have_text("Semua rombel")
+    expect(page.locator("#grade-filter option").first).to_have_text("Semua tingkat (10–12)")
+    # "kelas" alone no longer names two different filters.
+    options = page.locator("#class-filter option, #grade-filter option").all_inner_texts()
+    assert not [o for o in options if o.lower().startswith("semua kelas")], options
+    page.locator("#grade-filter").select_option("12")
+    expect(page.locator("#grade-filter")).to_have_value("12")
+    expect(page.locator("#heatmap")).to_be_visible()
+    screenshot(page, "teacher-filters")

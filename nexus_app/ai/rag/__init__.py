@@ -52,6 +52,7 @@ from .prompts import (
     QuestionTooLong,
     build_answer_messages,
     drop_incomplete_sentence,
+    strip_leading_citations,
     validate_question,
 )
 from .support import SentenceSupport, SupportResult, extractive_answer, support_check
@@ -91,6 +92,7 @@ __all__ = [
     "fallback_feedback",
     "feedback_wait_notice",
     "stream_feedback",
+    "strip_leading_citations",
     "support_check",
     "validate_question",
 ]

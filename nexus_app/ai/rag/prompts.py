@@ -164,6 +164,15 @@ def build_answer_messages(
     ]
 
 
+_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+\][\s.,:;-]*)+")
+
+
+def strip_leading_citations(text: str) -> str:
+    """A model answer that opens with its source number ("[1] Barisan …") starts with the
+    words instead; the number stays wherever else the model put it."""
+    return _LEADING_CITATIONS.sub("", text).lstrip()
+
+
 def drop_incomplete_sentence(text: str) -> str:
     """Cut a text that was stopped mid-sentence back to its last complete sentence
     (a trailing citation like ``[1]`` counts as part of the sentence)."""

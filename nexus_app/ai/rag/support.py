@@ -91,9 +91,11 @@ def support_check(
 def extractive_answer(
     question: str, passages: Sequence[Passage], *, max_passages: int = 2, max_words: int = 60
 ) -> str:
-    """The most relevant sentences of the best passages, each with its citation."""
+    """The most relevant sentences of the best passages, each ending with its source number
+    and citation, as a model's answer ends its sentences ("… [1]"): the answer starts with
+    the book's words, not with a bare "[1]"."""
     parts = []
     for i, p in enumerate(passages[:max_passages], start=1):
         excerpt = _best_excerpt(p.text, question, max_words)
-        parts.append(f"[{i}] {excerpt} ({p.citation})")
+        parts.append(f"{excerpt} [{i}: {p.citation}]")
     return "\n\n".join(parts)

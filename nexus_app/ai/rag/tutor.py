@@ -22,6 +22,7 @@ from .prompts import (
     PROMPT_VERSION,
     build_answer_messages,
     drop_incomplete_sentence,
+    strip_leading_citations,
     validate_question,
 )
 from .support import SupportResult, extractive_answer, support_check
@@ -58,7 +59,8 @@ class TutorAnswer:
 
 @dataclass(frozen=True, slots=True)
 class TutorEvent:
-    """``passages`` (sources found) → ``queue`` (position in line) → ``token``… → ``final``.
+    """``passages`` (sources found) → ``queue`` (position in line) → ``token``… → ``final``;
+    a question the books do not cover gets ``final`` alone (a refusal cites nothing).
 
     The ``final`` event's ``answer.text`` is what to show and save: it may replace the streamed
     tokens (extractive fallback after a failed support check).
@@ -129,7 +131,6 @@ class Tutor:
         q = validate_question(question)
         result = self.retriever.search(q, k=self.k)
         shown = tuple(result.passages)
-        yield TutorEvent("passages", passages=shown)
         confidence = round(result.relevance, 4)
 
         def final(**kwargs: object) -> TutorEvent:
@@ -143,8 +144,10 @@ class Tutor:
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
         if not result.covered:
+            # No "passages" event: a refusal lists no sources, not even for a moment.
             yield final(text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED)
             return
+        yield TutorEvent("passages", passages=shown)
         extractive = extractive_answer(q, shown)
         if self.llm is None or not use_llm:
             yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
@@ -191,6 +194,7 @@ class Tutor:
         raw = gen.text.strip()
         if stats.stop_reason in ("length", "timeout"):
             raw = drop_incomplete_sentence(raw)
+        raw = strip_leading_citations(raw)
         if stats.stop_reason == "cancelled":
             yield final(
                 text=raw,

@@ -16,7 +16,7 @@ whichever page showed it.
 
 from .answers import end_session, submit_answer, write_readiness
 from .review import session_review
-from .serving import current_question, start_session
+from .serving import OpenSession, current_question, open_session, start_session
 from .views import (
     DEFAULT_A,
     DEFAULT_C,
@@ -46,6 +46,7 @@ __all__ = [
     "SESSION_IDLE_LIMIT",
     "TRYOUT_SE_TARGET",
     "AnswerResult",
+    "OpenSession",
     "QuestionView",
     "ReviewRow",
     "SectionChoice",
@@ -53,6 +54,7 @@ __all__ = [
     "current_question",
     "end_session",
     "list_sections",
+    "open_session",
     "session_review",
     "start_session",
     "submit_answer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -221,19 +222,56 @@ def current_question(*, actor: CurrentUser, session_id: str) -> QuestionView | N
     with unit_of_work() as session:
         row = _load_session(session, actor, session_id)
         _check_open(row)
-        if row.current_question_id is not None:
-            question = question_repo.get_question(
-                session=session, question_id=row.current_question_id
+        return _current(session, actor, row)
+
+
+def _current(session: Session, actor: CurrentUser, row: UserStudySession) -> QuestionView | None:
+    if row.current_question_id is not None:
+        question = question_repo.get_question(session=session, question_id=row.current_question_id)
+        if question is not None:
+            position = attempt_repo.count_session_attempts(session=session, session_id=row.id)
+            assert row.section is not None
+            theta = (
+                _tryout_estimate(
+                    attempt_repo.list_session_items(session=session, session_id=row.id)
+                )[0]
+                if row.mode == "tryout"
+                else _section_belief(session, actor.id, row.section)[0]
             )
-            if question is not None:
-                position = attempt_repo.count_session_attempts(session=session, session_id=row.id)
-                assert row.section is not None
-                theta = (
-                    _tryout_estimate(
-                        attempt_repo.list_session_items(session=session, session_id=row.id)
-                    )[0]
-                    if row.mode == "tryout"
-                    else _section_belief(session, actor.id, row.section)[0]
-                )
-                return _item_view(row, question, position + 1, theta)
-        return _serve_next(session, actor, row)
+            return _item_view(row, question, position + 1, theta)
+    return _serve_next(session, actor, row)
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """A session the student left without ending it (a reload, a closed tab)."""
+
+    session_id: str
+    mode: str
+    section: str
+    sub_type: str
+    answered: int
+    correct: int
+    question: QuestionView | None  # None: nothing more to ask (a finished tryout)
+
+
+def open_session(*, actor: CurrentUser) -> OpenSession | None:
+    """The student's newest session if it is still open and not idle past the limit,
+    with the item on screen (or the next one): a reload picks up where it stopped."""
+    _require_student(actor)
+    with unit_of_work() as session:
+        newest = study_repo.list_user_study_sessions(session=session, user_id=actor.id, limit=1)
+        if not newest:
+            return None
+        row = newest[0]
+        if row.ended_at is not None or utcnow() - row.updated_at > SESSION_IDLE_LIMIT:
+            return None
+        return OpenSession(
+            session_id=row.id,
+            mode=row.mode,
+            section=row.section or "",
+            sub_type=row.sub_type or "",
+            answered=row.questions_attempted,
+            correct=row.questions_correct,
+            question=_current(session, actor, row),
+        )

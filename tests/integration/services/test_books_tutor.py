@@ -117,9 +117,15 @@ def test_tutor_answers_from_the_book_and_saves_the_exchange(engine: Engine, scho
     assert answer.mode == "extractive" and "percepatan" in answer.answer.lower()
     assert answer.sources and answer.sources[0].book == "Fisika Dasar"
     assert answer.sources[0].page in (1, 2) and answer.sources[0].version == "1.0.0"
+    # A Markdown book has no printed pages: it is cited by its section, never "hlm. 1".
+    top = answer.sources[0]
+    assert top.heading and top.location == f"bagian {top.heading}" == top.where
+    assert "hlm." not in answer.answer and f"bagian {top.heading}" in answer.answer
+    assert not answer.answer.startswith("[")
     assert 0 < answer.confidence <= 1
     history = tutor.history(actor=school["student"])
     assert history[0].question.startswith("Apa yang dimaksud") and history[0].sources
+    assert history[0].sources[0].where == top.where
     with engine.connect() as conn:
         row = conn.execute(
             sa.text(
@@ -146,9 +152,15 @@ def test_tutor_is_honest_when_the_books_do_not_cover_it(engine: Engine, school) 
         actor=school["student"],
     )
     assert answer.mode == "not_covered" and "tidak membahas" in answer.answer
+    # Said once (no notice repeating the answer), and no passages cited for it.
+    assert answer.notice == "" and answer.sources == []
     with engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT model_used, token_count_output FROM chat_history")).one()
+        row = conn.execute(
+            sa.text("SELECT model_used, token_count_output, sources_json FROM chat_history")
+        ).one()
     assert (row.model_used, row.token_count_output) == ("not_covered", 0)
+    assert json.loads(row.sources_json) == []
+    assert tutor.history(actor=school["student"])[0].sources == []
 
 
 def _usage_rows(engine: Engine) -> list[sa.Row]:

@@ -121,6 +121,48 @@ def test_reload_shows_the_same_question(engine: Engine, student) -> None:
     assert again.served_at == view.served_at
 
 
+def test_a_new_tab_finds_the_open_session_with_its_answers(engine: Engine, student) -> None:
+    assert practice.open_session(actor=student) is None
+    view = practice.start_session(actor=student, section="PU", sub_type="a")
+    _answer(view, student, "B")  # right
+    view = practice.current_question(actor=student, session_id=view.session_id)
+    assert view is not None
+    _answer(view, student, "C")  # wrong
+    view = practice.current_question(actor=student, session_id=view.session_id)
+    assert view is not None and view.position == 3
+    found = practice.open_session(actor=student)
+    assert found is not None and found.question is not None
+    assert (found.session_id, found.section, found.sub_type, found.mode) == (
+        view.session_id,
+        "PU",
+        "a",
+        "practice",
+    )
+    assert (found.answered, found.correct) == (2, 1)
+    # The same item, served at the same time: a reload neither skips nor restarts it.
+    assert found.question.question_id == view.question_id
+    assert found.question.position == 3 and found.question.served_at == view.served_at
+
+
+def test_ended_idle_and_other_students_sessions_are_not_resumed(engine: Engine, student) -> None:
+    view = practice.start_session(actor=student, section="PU")
+    other = auth.create_user(username="siswa02", password="kata-sandi-2", role="siswa")
+    assert practice.open_session(actor=other) is None
+    practice.end_session(actor=student, session_id=view.session_id)
+    assert practice.open_session(actor=student) is None
+    practice.start_session(actor=student, section="PU")
+    assert practice.open_session(actor=student) is not None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE user_study_sessions SET updated_at = :t"),
+            {"t": utcnow() - timedelta(hours=4)},
+        )
+    assert practice.open_session(actor=student) is None
+    teacher = auth.create_user(username="guru01", password="kata-sandi-3", role="guru")
+    with pytest.raises(PermissionDenied):
+        practice.open_session(actor=teacher)
+
+
 @pytest.mark.parametrize("letter", ["F", "", "AB", "1"])
 def test_a_letter_outside_a_to_e_writes_nothing(engine: Engine, student, letter: str) -> None:
     view = practice.start_session(actor=student, section="PU")

@@ -29,6 +29,7 @@ from nexus_app.ai.rag import (
     extractive_answer,
     fallback_feedback,
     stream_feedback,
+    strip_leading_citations,
     support_check,
     validate_question,
 )
@@ -140,7 +141,7 @@ def test_tutor_without_model_answers_extractively_with_notice(retriever: Retriev
     tutor = Tutor(retriever, llm=None)
     answer = tutor.answer("Apa itu eksponen?")
     assert answer.mode == "extractive" and answer.notice == NOTICE_NO_MODEL
-    assert "perkalian berulang" in answer.text and "(Matematika, hlm. 1" in answer.text
+    assert "perkalian berulang" in answer.text and "[1: Matematika, hlm. 1" in answer.text
     assert answer.passages and answer.passages[0].page == 1
     assert 0.0 <= answer.confidence <= 1.0 and answer.confidence == pytest.approx(
         answer.retrieval.relevance, abs=1e-4
@@ -153,6 +154,9 @@ def test_tutor_not_covered_skips_the_model(retriever: Retriever) -> None:
     answer = Tutor(retriever, llm=model).answer("Siapa presiden pertama Republik Indonesia?")
     assert answer.mode == "not_covered" and answer.text == NOTICE_NOT_COVERED
     assert model.calls == []
+    # Not even a "passages" event: the page never lists sources for a refusal.
+    events = list(Tutor(retriever, llm=model).stream("Siapa presiden pertama Republik Indonesia?"))
+    assert [e.kind for e in events] == ["final"]
 
 
 def test_tutor_streams_supported_answer(retriever: Retriever) -> None:
@@ -170,6 +174,15 @@ def test_tutor_streams_supported_answer(retriever: Retriever) -> None:
     assert final.stats is not None and final.model == "scripted"
     # The model saw the constant system prompt first.
     assert model.calls[0][0]["content"] == SYSTEM_PROMPT
+
+
+def test_a_model_answer_opening_with_its_source_number_starts_with_words(
+    retriever: Retriever,
+) -> None:
+    reply = "[1] Eksponen adalah cara singkat menuliskan perkalian berulang [1]."
+    answer = Tutor(retriever, llm=ScriptedChatModel(reply)).answer("Apa itu eksponen?")
+    assert answer.mode == "llm"
+    assert answer.text == "Eksponen adalah cara singkat menuliskan perkalian berulang [1]."
 
 
 def test_tutor_falls_back_when_the_answer_is_unsupported(retriever: Retriever) -> None:
@@ -197,7 +210,37 @@ def test_tutor_cancel_and_limits(retriever: Retriever) -> None:
 def test_extractive_answer_cites_each_passage(retriever: Retriever) -> None:
     passages = retriever.search("eksponen perkalian berulang", k=2).passages
     text = extractive_answer("eksponen", passages)
-    assert text.startswith("[1] ") and "hlm." in text and "paket v1.0.0" in text
+    # The book's words first, the source number and citation after them, never a bare "[1]".
+    assert not text.startswith("[")
+    first, second = text.split("\n\n")
+    assert first.endswith(f"[1: {passages[0].citation}]")
+    assert second.endswith(f"[2: {passages[1].citation}]")
+    assert "hlm." in text and "paket v1.0.0" in text
+
+
+def test_an_unpaged_book_is_cited_by_its_section(retriever: Retriever) -> None:
+    passage = retriever.search("eksponen perkalian berulang", k=1).passages[0]
+    markdown = replace(passage, paged=False)
+    assert passage.location.startswith("hlm. ")
+    assert markdown.location == f"bagian {passage.heading}" and passage.heading
+    assert "hlm." not in markdown.citation and passage.heading in markdown.citation
+    assert "hlm." not in extractive_answer("eksponen", [markdown])
+    no_heading = replace(markdown, heading="")
+    assert no_heading.location == "" and no_heading.citation == (
+        f"{passage.book_title} (paket v{passage.package_version})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("[1] Eksponen adalah perkalian berulang [1].", "Eksponen adalah perkalian berulang [1]."),
+        ("[1][2]. Eksponen.", "Eksponen."),
+        ("Eksponen adalah perkalian berulang [1].", "Eksponen adalah perkalian berulang [1]."),
+    ],
+)
+def test_a_leading_citation_mark_is_dropped(raw: str, shown: str) -> None:
+    assert strip_leading_citations(raw) == shown
 
 
 ITEM = {
