@@ -317,10 +317,11 @@ def ask(
             lambda q=q: tutor.ask(subject_code=subject, question=q, k=k, use_llm=not no_llm)
         )
         passages = [
-            {"book": s.book, "page": s.page, "score": s.score, "text": s.text}
+            {"book": s.book, "page": s.page, "where": s.where, "score": s.score, "text": s.text}
             for s in answer.sources
         ]
-        shown = "" if no_llm else answer.answer
+        # --no-llm shows what retrieval found; a refusal is still said, or nothing would print.
+        shown = answer.answer if answer.mode == "not_covered" or not no_llm else ""
         if as_json:
             typer.echo(
                 json.dumps(
@@ -334,7 +335,7 @@ def ask(
         if answer.notice:
             typer.echo(f"({answer.notice})")
         for i, s in enumerate(answer.sources, start=1):
-            typer.echo(f"[{i}] {s.book}, hlm. {s.page} (v{s.version}, skor {s.score:.3f})")
+            typer.echo(f"[{i}] {s.book}, {s.where} (v{s.version}, skor {s.score:.3f})")
 
 
 @app.command("serve")

@@ -322,7 +322,9 @@ def test_cli_ingest_and_ask(engine: Engine, school) -> None:
     payload = json.loads(asked.stdout)
     assert set(payload) == {"question", "answer", "passages"}
     assert payload["passages"][0]["book"] == "Fisika Dasar"
-    assert set(payload["passages"][0]) == {"book", "page", "score", "text"}
+    assert set(payload["passages"][0]) == {"book", "page", "where", "score", "text"}
+    # A Markdown book has no pages of its own: it is cited by its section.
+    assert payload["passages"][0]["where"].startswith("bagian ")
     batch = subprocess.run(
         [nexus, "ask", "-", "--subject", "FIS_10", "--no-llm"],
         input="Apa itu kecepatan?\nApa itu percepatan?\n",
