@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -212,8 +213,8 @@ def irt_calibrate(
         fail("there are no question banks yet")
     for name in names:
         report = run(
-            lambda name=name: calibrate_bank(
-                bank_name=name, apply=apply, min_responses=min_responses
+            functools.partial(
+                calibrate_bank, bank_name=name, apply=apply, min_responses=min_responses
             )
         )
         typer.echo(
@@ -314,7 +315,7 @@ def ask(
         as_json = True  # one object per line, the model loaded once
     for q in questions:
         answer = run(
-            lambda q=q: tutor.ask(subject_code=subject, question=q, k=k, use_llm=not no_llm)
+            functools.partial(tutor.ask, subject_code=subject, question=q, k=k, use_llm=not no_llm)
         )
         passages = [
             {"book": s.book, "page": s.page, "where": s.where, "score": s.score, "text": s.text}

@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from nexus_app.ai.models import minilm_model_dir
+from nexus_app.ai.models import ModelUnavailable, minilm_model_dir
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -172,7 +172,10 @@ class SentenceTransformerEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self._dim = int(getter())
+        dim = getter()
+        if dim is None:
+            raise ModelUnavailable("the packaged embedding model does not state its dimension")
+        self._dim = int(dim)
         packaged = minilm_model_dir()
         if name:
             self._name = name

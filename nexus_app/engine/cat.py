@@ -199,7 +199,7 @@ class ExposureControl:
             raise ValueError(f"position and length must be >= 1, got {position}, {length}")
         if self.acceleration == 0.0:
             return 1.0
-        return min(position / length, 1.0) ** self.acceleration
+        return float(min(position / length, 1.0) ** self.acceleration)
 
     def pick(
         self,
@@ -286,7 +286,7 @@ def _pick_sub_type(
         key=lambda t: (-t[0], -t[1], t[2]),
     )
     for _, _, name in ranked:
-        in_type = candidates & (sub_types == name)
+        in_type: npt.NDArray[np.bool_] = candidates & (sub_types == name)
         if in_type.any():
             return in_type
     return candidates

@@ -9,7 +9,7 @@ Only numpy, scipy and the standard library are imported here.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -226,7 +226,7 @@ def remaining_mask(
     if isinstance(administered, np.ndarray) and administered.dtype == bool:
         mask = administered
     else:
-        items = list(administered)  # sets/generators have no array protocol
+        items = list(cast("Iterable[Any]", administered))  # sets/generators: no array protocol
         arr = np.asarray(items)
         if arr.dtype == bool and len(items) > 0:
             mask = arr

@@ -149,7 +149,9 @@ def seed_demo(*, with_books: bool = True) -> SeedResult:
     with unit_of_work() as session:
         for teacher, classes in TEACHER_CLASSES.items():
             user = user_repo.get_user_by_username(session=session, username=teacher)
-            for class_name in classes if user and user.id else ():
+            if user is None or user.id is None:
+                continue
+            for class_name in classes:
                 user_repo.assign_class(session=session, teacher_id=user.id, class_name=class_name)
     attempts_created = _seed_histories()
     books_ingested = _seed_books() if with_books else 0

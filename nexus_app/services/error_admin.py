@@ -116,23 +116,27 @@ def list_errors(
     if page_size < 1:
         raise InvalidInput("Ukuran halaman harus positif.")
     page = max(page, 1)
-    query = {
-        "severity": severity or None,
-        "error_type": error_type or None,
-        "text": text or None,
-        "since": _midnight(date_from) if date_from else None,
-        "until": _midnight(date_to + timedelta(days=1)) if date_to else None,
-    }
+    since = _midnight(date_from) if date_from else None
+    until = _midnight(date_to + timedelta(days=1)) if date_to else None
     with unit_of_work() as session:
-        rows, total = ops_repo.search_errors(
-            session=session, limit=page_size, offset=(page - 1) * page_size, **query
-        )
+
+        def search(page: int) -> tuple[list[ops_repo.ErrorLogRow], int]:
+            return ops_repo.search_errors(
+                session=session,
+                limit=page_size,
+                offset=(page - 1) * page_size,
+                severity=severity or None,
+                error_type=error_type or None,
+                text=text or None,
+                since=since,
+                until=until,
+            )
+
+        rows, total = search(page)
         pages = max(1, math.ceil(total / page_size))
         if page > pages:  # the filter shrank the list under the current page
             page = pages
-            rows, total = ops_repo.search_errors(
-                session=session, limit=page_size, offset=(page - 1) * page_size, **query
-            )
+            rows, total = search(page)
     return ErrorPage(
         items=[
             ErrorListItem(

@@ -111,8 +111,12 @@ def compute_forecasts(rows: Sequence[ReadinessInputRow], *, now: datetime) -> li
     known = np.isfinite(days)
     day_counts = np.where(known, days, 0).astype(np.int64)
     dates = np.datetime64(now.date(), "D") + day_counts.astype("timedelta64[D]")
-    ready_dates: list[date | None] = np.where(known, dates.astype(object), None).tolist()
-    days_to_ready: list[int | None] = np.where(known, day_counts.astype(object), None).tolist()
+    ready_dates: list[date | None] = [
+        d if k else None for d, k in zip(dates.astype(object).tolist(), known.tolist(), strict=True)
+    ]
+    days_to_ready: list[int | None] = [
+        n if k else None for n, k in zip(day_counts.tolist(), known.tolist(), strict=True)
+    ]
     return list(
         zip(
             [row.user_id for row in rows],

@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine import mastery as mastery_engine
-from nexus_app.models import User, utcnow
+from nexus_app.models import TopicMastery, User, utcnow
 from nexus_app.repositories import analytics as analytics_repo
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import questions as question_repo
@@ -160,7 +162,7 @@ def options(*, actor: CurrentUser) -> TeacherOptions:
     return TeacherOptions(classes=classes, views=views, notice=notice)
 
 
-def _empty_notice(session: object, actor: CurrentUser, classes: list[str], has_views: bool) -> str:
+def _empty_notice(session: Session, actor: CurrentUser, classes: list[str], has_views: bool) -> str:
     """A new school's guru opens /teacher before anyone assigned them a class: say so,
     instead of an empty grid."""
     if actor.role != "guru":
@@ -173,7 +175,7 @@ def _empty_notice(session: object, actor: CurrentUser, classes: list[str], has_v
             "ditampilkan di sini. Minta admin sekolah menambahkan kelas yang Anda ajar: "
             f"Admin → Pengguna → Kelola pada akun {actor.username} → Kelas yang diajar."
         )
-    if not user_repo.list_students(session=session, class_names=classes):  # type: ignore[arg-type]
+    if not user_repo.list_students(session=session, class_names=classes):
         return (
             f"Kelas yang Anda ajar ({', '.join(classes)}) belum memiliki siswa aktif. Minta "
             "admin sekolah memeriksa penulisan nama kelas atau mengimpor siswanya."
@@ -221,7 +223,10 @@ def class_overview(
         else:
             topics = []
         topics += sorted({m.topic for m in grid} - set(topics))
-        by_cell = {(m.user_id, m.topic): m for m in grid}
+        # Keyed like the lookups below: a student row's id is typed optional by the model.
+        by_cell: dict[tuple[int | None, str], TopicMastery] = {
+            (m.user_id, m.topic): m for m in grid
+        }
         rows = [
             StudentRow(
                 username=s.username,
@@ -231,10 +236,11 @@ def class_overview(
                     Cell(
                         topic=t,
                         topic_slug=slug(t),
-                        mastery=by_cell[(s.id, t)].mastery_level if (s.id, t) in by_cell else None,
-                        answers=by_cell[(s.id, t)].question_count if (s.id, t) in by_cell else 0,
+                        mastery=cell.mastery_level if cell else None,
+                        answers=cell.question_count if cell else 0,
                     )
                     for t in topics
+                    for cell in [by_cell.get((s.id, t))]
                 ],
             )
             for s in students
@@ -251,7 +257,7 @@ def _summary(rows: list[StudentRow], topics: list[str]) -> list[TopicSummary]:
     so the teacher also sees what went well; the page highlights those below 0.5)."""
     out: list[TopicSummary] = []
     for i, topic in enumerate(topics):
-        values = [r.cells[i].mastery for r in rows if r.cells[i].mastery is not None]
+        values = [m for r in rows if (m := r.cells[i].mastery) is not None]
         if values:
             out.append(
                 TopicSummary(

@@ -15,7 +15,8 @@ def _unpack(par: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 def _pack(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     par = np.column_stack([np.log(a), b, logit(c)])
-    return np.clip(par, _LOWER, _UPPER)
+    packed: FloatArray = np.clip(par, _LOWER, _UPPER)
+    return packed
 
 
 def _item_curves(par: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -47,7 +48,8 @@ def _log_prior(par: FloatArray, priors: Priors) -> FloatArray:
 def _objective(par: FloatArray, r: FloatArray, n: FloatArray, priors: Priors) -> FloatArray:
     """Per item expected complete-data log-posterior (the M-step target)."""
     log_p, log_q = _log_curves(par)
-    return (r * log_p).sum(1) + ((n - r) * log_q).sum(1) + _log_prior(par, priors)
+    value: FloatArray = (r * log_p).sum(1) + ((n - r) * log_q).sum(1) + _log_prior(par, priors)
+    return value
 
 
 def _score_info(

@@ -91,7 +91,8 @@ def run_sequences(model: MasteryModel, seqs: Sequences) -> FloatArray:
 
 def _mean_log_loss(p: FloatArray, y: FloatArray, weights: FloatArray) -> FloatArray:
     p = np.clip(p, 1e-9, 1.0 - 1e-9)
-    return -(weights * (y * np.log(p) + (1.0 - y) * np.log1p(-p))).sum(axis=-1)
+    loss: FloatArray = -(weights * (y * np.log(p) + (1.0 - y) * np.log1p(-p))).sum(axis=-1)
+    return loss
 
 
 def _elo_losses(
@@ -157,7 +158,7 @@ def _grid_then_refine(
     axes: Sequence[Sequence[float]],
     bounds: Sequence[tuple[float, float]],
     chunk: int = 512,
-    valid: Callable[[Sequence[float]], bool] | None = None,
+    valid: Callable[[FloatArray], bool] | None = None,
 ) -> tuple[FloatArray, float]:
     """Evaluate a full grid in chunks, then polish the best point with Nelder-Mead."""
     grid = np.array(list(itertools.product(*axes)), dtype=float)
@@ -229,7 +230,7 @@ def fit_bkt(seqs: Sequences) -> BKTModel:
     )
     bounds = [(0.001, 0.999), (0.0, 0.999), (0.0, 0.499), (0.0, 0.499)]
 
-    def valid(x: Sequence[float]) -> bool:
+    def valid(x: FloatArray) -> bool:
         return all(lo <= v <= hi for v, (lo, hi) in zip(x, bounds, strict=True))
 
     def loss(pi: FloatArray, pl: FloatArray, pg: FloatArray, ps: FloatArray) -> FloatArray:
