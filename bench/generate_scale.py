@@ -183,6 +183,32 @@ def steps(
             params,
         ),
         (
+            "topic_mastery",
+            # Each student: a mastery cell per sub_type of two UTBK sections (the heatmap).
+            """
+            INSERT INTO topic_mastery (user_id, section, topic, mastery_level, question_count,
+                                       correct_count, last_interaction)
+            SELECT u.id, s.code, 'tipe-' || t, random(), 5, 3,
+                   now() - random() * interval '30 days'
+            FROM users u
+            CROSS JOIN (VALUES ('PU'), ('PK')) AS s(code)
+            CROSS JOIN generate_series(0, 4) AS t
+            WHERE u.role = 'siswa';
+            """,
+            {},
+        ),
+        (
+            "weak_areas",
+            # One student in four has three open weak areas in one section (intervention).
+            """
+            INSERT INTO weak_areas (user_id, section, topic, weakness_score, detected_at)
+            SELECT u.id, 'PK', 'tipe-' || t, 0.7, now() - interval '3 days'
+            FROM users u CROSS JOIN generate_series(0, 2) AS t
+            WHERE u.role = 'siswa' AND u.id % 4 = 0;
+            """,
+            {},
+        ),
+        (
             "error_logs",
             """
             INSERT INTO error_logs (error_type, error_message, error_stack_trace, severity,
@@ -208,6 +234,9 @@ def main() -> None:
     parser.add_argument("--db", default="nexus_scale", help="database name (created)")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the seeds' size")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="fill only these tables of an existing database"
+    )
     args = parser.parse_args()
 
     s = args.scale
@@ -219,12 +248,15 @@ def main() -> None:
         n_errors=max(100, int(50_000 * s)),
     )
     start = time.perf_counter()
-    create_database(args.db, args.recreate)
     url = db_url(args.db)
-    migrate(url)
+    if args.only is None:
+        create_database(args.db, args.recreate)
+        migrate(url)
     print(f"database {args.db} migrated in {time.perf_counter() - start:.1f} s", flush=True)
     engine = sa.create_engine(url)
     for table, sql, params in steps(**sizes):
+        if args.only is not None and table not in args.only:
+            continue
         t0 = time.perf_counter()
         with engine.begin() as conn:
             for statement in (part.strip() for part in sql.split(";")):
