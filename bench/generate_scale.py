@@ -209,6 +209,17 @@ def steps(
             {},
         ),
         (
+            "item_exposure",
+            # Showings per item and sessions per section, as 5 M answers would leave them.
+            """
+            INSERT INTO item_exposure (question_id, administered_count)
+            SELECT question_id, count(*) FROM attempts GROUP BY question_id;
+            INSERT INTO section_exposure (section, examinee_count)
+            SELECT code, :users * 2 FROM utbk_sections;
+            """,
+            params,
+        ),
+        (
             "error_logs",
             """
             INSERT INTO error_logs (error_type, error_message, error_stack_trace, severity,
