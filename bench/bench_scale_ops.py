@@ -117,7 +117,8 @@ def main() -> None:
     def timed(name: str, fn: Callable[[int], object]) -> None:
         if args.only and not any(name.startswith(p) for p in args.only):
             return
-        fn(0)  # warm-up: first connection, caches
+        for i in range(-6, 1):  # warm-up: connections, every section in the worker caches
+            fn(i)
         samples = []
         for i in range(1, n + 1):
             t0 = time.perf_counter()

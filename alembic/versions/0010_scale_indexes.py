@@ -44,6 +44,9 @@ def upgrade() -> None:
         ["user_id", "subject_id", "topic", "created_at"],
     )
 
+    # Item selection reads only the counts near the exposure cap, not a section's all.
+    op.create_index("idx_item_exposure_count", "item_exposure", ["administered_count"])
+
     op.create_table(
         "item_bank_versions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,6 +101,7 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS trg_questions_item_version_{name}")
     op.drop_table("item_bank_versions")
+    op.drop_index("idx_item_exposure_count", table_name="item_exposure")
     op.drop_index("idx_chat_history_user_subject_topic", table_name="chat_history")
     op.drop_index("idx_chat_history_user_created", table_name="chat_history")
     op.create_index("idx_chat_history_user", "chat_history", ["user_id"])
