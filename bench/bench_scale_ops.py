@@ -38,7 +38,9 @@ AIMS: dict[str, float] = {
     "practice.current_question after a submit": 15,
     "teacher class overview, class of 40": 50,
     "weekly activity, all students": 100,
+    "weekly activity, one class": 100,
     "students needing intervention, all classes": 50,
+    "students needing intervention, one class": 50,
     "error-log text search": 100,
 }
 
@@ -203,6 +205,22 @@ def main() -> None:
             return weak_repo.list_students_needing_intervention(session=s)
 
     timed("students needing intervention, all classes", intervention)
+
+    def weekly_class(i: int) -> object:
+        with unit_of_work() as s:
+            return analytics_repo.weekly_student_activity(
+                session=s, class_names=[teachers[i % len(teachers)][2]]
+            )
+
+    timed("weekly activity, one class", weekly_class)
+
+    def intervention_class(i: int) -> object:
+        with unit_of_work() as s:
+            return weak_repo.list_students_needing_intervention(
+                session=s, class_name=teachers[i % len(teachers)][2]
+            )
+
+    timed("students needing intervention, one class", intervention_class)
     timed(
         "error-log text search",
         lambda i: error_admin.list_errors(actor=admin, text=words[i % len(words)]),

@@ -263,7 +263,7 @@ def main() -> None:
     if args.only is None:
         create_database(args.db, args.recreate)
         migrate(url)
-    print(f"database {args.db} migrated in {time.perf_counter() - start:.1f} s", flush=True)
+        print(f"database {args.db} migrated in {time.perf_counter() - start:.1f} s", flush=True)
     engine = sa.create_engine(url)
     for table, sql, params in steps(**sizes):
         if args.only is not None and table not in args.only:
