@@ -72,6 +72,7 @@ def upgrade() -> None:
             f"AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF {ITEM_COLUMNS} ON questions "
             "FOR EACH STATEMENT EXECUTE FUNCTION nexus_bump_item_version()"
         )
+        # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in ERROR_SEARCH_COLUMNS:
             op.execute(
@@ -79,6 +80,10 @@ def upgrade() -> None:
                 f"USING gin ({column} gin_trgm_ops)"
             )
     else:
+        # SQLite keeps triggers with the table: a later batch migration that rebuilds
+        # `questions` (copy and rename) must create these again, or the item cache goes
+        # stale; tests/integration/repositories/test_questions.py
+        # (test_cached_section_items_follow_every_item_change) fails if they are lost.
         bump = "INSERT OR REPLACE INTO item_bank_versions (id, token) VALUES (1, random());"
         for name, event in (
             ("insert", "INSERT"),
