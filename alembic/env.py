@@ -16,6 +16,16 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 target_metadata = SQLModel.metadata
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave PostgreSQL-only trigram indexes (names ending in _trgm, migration 0010) out of
+    the model comparison: the models describe what both databases share."""
+    return not (
+        type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm")
+    )
+
+
 def _url() -> str:
     return config.attributes.get("database_url") or get_settings().resolved_database_url
 
@@ -28,6 +38,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -41,6 +52,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

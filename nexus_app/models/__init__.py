@@ -1,6 +1,12 @@
 """SQLModel tables. Importing this package registers every table on the metadata."""
 
-from nexus_app.models.bank import Question, QuestionBank, QuestionCreate, QuestionReviewLog
+from nexus_app.models.bank import (
+    ItemBankVersion,
+    Question,
+    QuestionBank,
+    QuestionCreate,
+    QuestionReviewLog,
+)
 from nexus_app.models.base import utcnow
 from nexus_app.models.billing import PaymentSubscription, SubscriptionTier
 from nexus_app.models.curriculum import Book, Subject, UtbkSection
@@ -23,6 +29,7 @@ __all__ = [
     "ChatHistory",
     "ClassAssignment",
     "ErrorLog",
+    "ItemBankVersion",
     "ItemExposure",
     "JobRun",
     "LoginAttempt",

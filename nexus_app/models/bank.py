@@ -136,3 +136,18 @@ class QuestionReviewLog(SQLModel, table=True):
     needs_revision: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     revision_type: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
+
+
+class ItemBankVersion(SQLModel, table=True):
+    """One row whose token changes whenever an item's servability or 3PL parameters do.
+
+    Database triggers (migration 0010) write a new random token on every insert or
+    delete of a question and on updates of the columns item selection reads, so a worker
+    can keep each section's item parameters in memory and check one primary-key row per
+    request instead of reloading thousands of items.
+    """
+
+    __tablename__ = "item_bank_versions"
+
+    id: int = Field(primary_key=True)
+    token: int = Field(sa_type=sa.BigInteger)

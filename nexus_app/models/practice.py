@@ -180,7 +180,11 @@ class ItemExposure(SQLModel, table=True):
     """
 
     __tablename__ = "item_exposure"
-    __table_args__ = (sa.CheckConstraint("administered_count >= 0", name="administered_count"),)
+    __table_args__ = (
+        sa.CheckConstraint("administered_count >= 0", name="administered_count"),
+        # Item selection reads only the items near the exposure cap (migration 0010).
+        sa.Index("idx_item_exposure_count", "administered_count"),
+    )
 
     question_id: int = Field(
         primary_key=True,

@@ -22,7 +22,13 @@ class ChatHistory(SQLModel, table=True):
         sa.CheckConstraint(
             "confidence IS NULL OR confidence BETWEEN 0.0 AND 1.0", name="confidence"
         ),
-        sa.Index("idx_chat_history_user", "user_id"),
+        # Newest-first history per student (last 100 messages, weekly counts) reads the
+        # index in order; it also serves plain user_id lookups (migration 0010).
+        sa.Index("idx_chat_history_user_created", "user_id", "created_at", "id"),
+        # One student's chat per school topic (weak-area detection), newest first.
+        sa.Index(
+            "idx_chat_history_user_subject_topic", "user_id", "subject_id", "topic", "created_at"
+        ),
         sa.Index("idx_chat_history_created", "created_at"),
         sa.Index("idx_chat_history_subject", "subject_id"),
     )

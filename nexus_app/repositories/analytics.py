@@ -91,6 +91,7 @@ def weekly_student_activity(
     days: int = 7,
     now: datetime | None = None,
     class_name: str | None = None,
+    class_names: Collection[str] | None = None,
 ) -> list[StudentActivityRow]:
     """OpenClass "Weekly report: student activity summary".
 
@@ -105,6 +106,9 @@ def weekly_student_activity(
     filters: list[Any] = [col(User.role) == "siswa", col(User.deleted_at).is_(None)]
     if class_name is not None:
         filters.append(col(User.class_name) == class_name)
+    if class_names is not None:
+        # A teacher's classes only: the page shows 40 students, not all 100,000.
+        filters.append(col(User.class_name).in_(list(class_names)))
     rows = session.exec(
         select_columns(
             col(User.id),

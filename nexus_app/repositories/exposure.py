@@ -46,15 +46,21 @@ def get_section_examinees(*, session: Session, section: str) -> int:
     return int(count or 0)
 
 
-def get_section_item_counts(*, session: Session, section: str) -> dict[int, int]:
+def get_section_item_counts(
+    *, session: Session, section: str, min_count: int = 0
+) -> dict[int, int]:
     """Showings per item of a section (items never shown are absent: zero).
 
     By section rather than by a list of ids, so a large bank never meets SQLite's limit
-    on bound parameters.
+    on bound parameters. `min_count` leaves out items shown fewer times (absent too):
+    the selector only needs the items near its cap, a few of a section's thousands.
     """
-    rows = session.exec(
+    query = (
         select(ItemExposure.question_id, ItemExposure.administered_count)
         .join(Question, col(Question.id) == col(ItemExposure.question_id))
         .where(col(Question.section) == section)
-    ).all()
+    )
+    if min_count > 0:
+        query = query.where(col(ItemExposure.administered_count) >= min_count)
+    rows = session.exec(query).all()
     return {int(qid): int(n) for qid, n in rows}

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select, update
 
 from nexus_app.models import (
     Attempt,
+    ItemBankVersion,
     Question,
     QuestionBank,
     QuestionCreate,
@@ -216,6 +217,60 @@ def select_next_question_candidates(
     return list(session.exec(query).all())
 
 
+# Each section's servable items as 3PL parameters, held per worker process and keyed by
+# the database and the item-bank token (migration 0010's triggers write a new token on
+# every change to the columns read here). Checking the token is one primary-key lookup;
+# reloading a section at the seeds' scale (~14,000 items) costs ~50 ms.
+_SECTION_ITEMS: dict[tuple[str, str], tuple[int, tuple[CatCandidate, ...]]] = {}
+_SUPPLY_COUNTS: dict[str, tuple[int, list[tuple[str, str | None, int]]]] = {}
+
+
+def _database_key(session: Session) -> str:
+    return repr(session.get_bind().engine.url)
+
+
+def _item_bank_token(session: Session) -> int | None:
+    """The current token; None when the row is missing (a wiped table), then nothing is
+    cached."""
+    token = session.exec(select(ItemBankVersion.token).where(col(ItemBankVersion.id) == 1)).first()
+    return None if token is None else int(token)
+
+
+def _section_items(session: Session, section: str) -> tuple[CatCandidate, ...]:
+    """Every servable item of `section` with a difficulty, ordered by id."""
+    token = _item_bank_token(session)
+    key = (_database_key(session), section)
+    cached = _SECTION_ITEMS.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    query = select_columns(
+        col(Question.id),
+        col(Question.discrimination),
+        col(Question.difficulty_irt),
+        col(Question.guessing_param),
+        col(Question.sub_type),
+    ).where(*_servable(section), col(Question.difficulty_irt).is_not(None))
+    items = tuple(
+        CatCandidate(question_id=int(qid), a=a, b=float(b), c=c, sub_type=sub_type)
+        for qid, a, b, c, sub_type in session.exec(query.order_by(col(Question.id))).all()
+    )
+    if token is not None:
+        _SECTION_ITEMS[key] = (token, items)
+    return items
+
+
+def recently_answered_ids(*, session: Session, user_id: int, since: datetime) -> set[int]:
+    """Questions the user answered after `since` (idx_attempts_user_created)."""
+    return {
+        int(qid)
+        for qid in session.exec(
+            select(Attempt.question_id).where(
+                Attempt.user_id == user_id, col(Attempt.created_at) > since
+            )
+        ).all()
+    }
+
+
 def list_cat_candidates(
     *,
     session: Session,
@@ -228,27 +283,17 @@ def list_cat_candidates(
     """Every item Query 2 would accept at any theta, as 3PL parameters for the CAT engine.
 
     Items need a difficulty (b) to be adaptive; a missing a or c comes back as None for
-    the service to default. Ordered by id so the engine's indices are reproducible.
+    the service to default. Ordered by id so the engine's indices are reproducible. The
+    section's items come from the per-worker cache; only the user's recent answers are
+    read per call.
     """
     since = (now or utcnow()) - timedelta(days=recent_days)
-    query = select_columns(
-        col(Question.id),
-        col(Question.discrimination),
-        col(Question.difficulty_irt),
-        col(Question.guessing_param),
-        col(Question.sub_type),
-    ).where(
-        *_servable(section),
-        col(Question.difficulty_irt).is_not(None),
-        _not_recently_answered(user_id, since),
-    )
-    if exclude_question_ids:
-        query = query.where(col(Question.id).not_in(list(exclude_question_ids)))
-    rows = session.exec(query.order_by(col(Question.id))).all()
-    return [
-        CatCandidate(question_id=int(qid), a=a, b=float(b), c=c, sub_type=sub_type)
-        for qid, a, b, c, sub_type in rows
-    ]
+    skip = recently_answered_ids(session=session, user_id=user_id, since=since)
+    skip.update(exclude_question_ids)
+    items = _section_items(session, section)
+    if not skip:
+        return list(items)
+    return [c for c in items if c.question_id not in skip]
 
 
 def list_questions_by_section(
@@ -427,23 +472,39 @@ class SectionSupply:
     sub_types: tuple[str, ...]
 
 
+def _supply_counts(session: Session) -> list[tuple[str, str | None, int]]:
+    """(section, sub_type, servable items), cached under the item-bank token like the
+    section items: a full pass over the questions at the seeds' scale takes ~40 ms."""
+    token = _item_bank_token(session)
+    key = _database_key(session)
+    cached = _SUPPLY_COUNTS.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    rows = [
+        (str(section), sub_type, int(n))
+        for section, sub_type, n in session.exec(
+            select(Question.section, Question.sub_type, sa.func.count())
+            .where(
+                col(Question.is_reviewed),
+                sa.not_(col(Question.is_ambiguous)),
+                col(Question.deleted_at).is_(None),
+                col(Question.difficulty_irt).is_not(None),
+            )
+            .group_by(col(Question.section), col(Question.sub_type))
+        ).all()
+    ]
+    if token is not None:
+        _SUPPLY_COUNTS[key] = (token, rows)
+    return rows
+
+
 def list_section_supply(*, session: Session) -> list[SectionSupply]:
     """Every UTBK section in order, with how many reviewed, usable items it has and
     their sub_types (the practice page's choices)."""
     sections = session.exec(select(UtbkSection).order_by(col(UtbkSection.sort_order))).all()
-    rows = session.exec(
-        select(Question.section, Question.sub_type, sa.func.count())
-        .where(
-            col(Question.is_reviewed),
-            sa.not_(col(Question.is_ambiguous)),
-            col(Question.deleted_at).is_(None),
-            col(Question.difficulty_irt).is_not(None),
-        )
-        .group_by(col(Question.section), col(Question.sub_type))
-    ).all()
     counts: dict[str, int] = {}
     sub_types: dict[str, set[str]] = {}
-    for section, sub_type, n in rows:
+    for section, sub_type, n in _supply_counts(session):
         counts[section] = counts.get(section, 0) + int(n)
         if sub_type:
             sub_types.setdefault(section, set()).add(sub_type)

@@ -248,7 +248,7 @@ def class_overview(
         overview = ClassOverview(view=view, topics=topics, rows=rows)
         overview.summary = _summary(rows, topics)
         overview.intervention = _intervention(session, students, classes)
-        overview.weekly = _weekly(session, students)
+        overview.weekly = _weekly(session, students, classes)
         return overview
 
 
@@ -289,13 +289,16 @@ def _intervention(
     return sorted(items, key=lambda i: (-i.weak_areas, i.username))
 
 
-def _weekly(session: object, students: list[User]) -> list[WeeklyItem]:
+def _weekly(session: object, students: list[User], classes: list[str]) -> list[WeeklyItem]:
     since = utcnow() - timedelta(days=7)
     ids = [s.id for s in students if s.id is not None]
     practice = teacher_repo.practice_activity(session=session, user_ids=ids, since=since)  # type: ignore[arg-type]
     chat = {
         r.username: r.total_questions
-        for r in analytics_repo.weekly_student_activity(session=session)  # type: ignore[arg-type]
+        for r in analytics_repo.weekly_student_activity(
+            session=session,  # type: ignore[arg-type]
+            class_names=classes,
+        )
     }
     items = []
     for s in students:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -134,10 +135,15 @@ def _exposure_control(
     session: Session, section: str, candidates: list[question_repo.CatCandidate]
 ) -> cat.ExposureControl:
     """The section's stored counts, lined up with the candidate list."""
-    shown = exposure_repo.get_section_item_counts(session=session, section=section)
     # start_session counted this session already; the engine's cap test counts the
     # current examinee itself, so leave this one out.
     examinees = exposure_repo.get_section_examinees(session=session, section=section) - 1
+    # The cap test (count + 1 <= rate * (examinees + 1)) treats every item under it alike,
+    # so only items shown at least this often can change the pick; the rest read as 0.
+    near_cap = max(0, math.floor(MAX_EXPOSURE_RATE * (max(examinees, 0) + 1)) - 1)
+    shown = exposure_repo.get_section_item_counts(
+        session=session, section=section, min_count=near_cap
+    )
     return cat.ExposureControl(
         len(candidates),
         MAX_EXPOSURE_RATE,

@@ -156,6 +156,50 @@ def test_cat_candidates_list_every_eligible_item_with_parameters(session: Sessio
     )
 
 
+def test_cached_section_items_follow_every_item_change(session: Session) -> None:
+    """The per-worker item cache is invalidated by migration 0010's triggers: each change
+    to a column item selection reads shows at once; the per-answer statistics do not
+    bump the token (so answers do not reload the section)."""
+    me = f.user(session)
+
+    def ids() -> list[int]:
+        rows = questions.list_cat_candidates(session=session, user_id=me.id, section="PU")
+        return [r.question_id for r in rows]
+
+    def supply() -> int:
+        return {s.code: s for s in questions.list_section_supply(session=session)}["PU"].servable
+
+    q1 = f.question(session, b=0.0, a=1.0)
+    q2 = f.question(session, b=0.5)
+    assert ids() == [q1.id, q2.id] and supply() == 2
+    token = questions._item_bank_token(session)
+    assert token is not None  # the triggers exist on this database
+
+    questions.update_question_stats_after_attempt(
+        session=session, question_id=q1.id, is_correct=True, time_spent_seconds=30
+    )
+    assert questions._item_bank_token(session) == token
+
+    q1.discrimination = 1.7
+    session.add(q1)
+    session.flush()
+    assert questions.list_cat_candidates(session=session, user_id=me.id, section="PU")[0].a == 1.7
+    q2.is_ambiguous = True
+    session.add(q2)
+    session.flush()
+    assert ids() == [q1.id] and supply() == 1
+    q3 = f.question(session, b=1.0)
+    assert ids() == [q1.id, q3.id] and supply() == 2
+    q3.deleted_at = utcnow()
+    session.add(q3)
+    session.flush()
+    assert ids() == [q1.id] and supply() == 1
+    q1.section = "PK"
+    session.add(q1)
+    session.flush()
+    assert ids() == [] and supply() == 0
+
+
 def test_questions_by_section_filters_counts_reviews_and_paginates(session: Session) -> None:
     now = utcnow()
     hard = f.question(session, b=1.0, sub_type="logika", correct_rate=0.456, attempt_count=12)
