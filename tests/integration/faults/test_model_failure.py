@@ -163,8 +163,8 @@ def test_model_failing_mid_feedback_shows_the_explanation_and_saves_nothing(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Practice feedback through PracticeState.stream_feedback: the failed generation falls
-    back to the stored explanation with a notice and is not saved, so asking again gets (and
-    saves) the model's feedback."""
+    back to the stored explanation with a notice and is not saved, so asking again runs the
+    model again and saves its result."""
     from nexus_app.services import practice
     from nexus_app.services.bank_import import import_bank
     from nexus_app.state.practice import PracticeState
