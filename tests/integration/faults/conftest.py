@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-
 INITDB_OPTIONS = ("-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
 
 
