@@ -1,5 +1,8 @@
 """A full run of the CLI makes no outbound connection.
 
+db upgrade, demo seed, subject create, book ingest (default embedder), book list, ask
+--no-llm and, when the packaged language model is installed, ask answered by that model.
+
 Each `nexus` command runs inside `unshare -rn`: a new network namespace (as an unprivileged
 user namespace) whose only interface is loopback, brought up first. On top of that a
 `sitecustomize` socket guard in every Python process logs any connect, send or name lookup
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from nexus_app.ai import models, rag
 from tests.conftest import ROOT
 from tests.integration.services.test_books_tutor import BOOK
 
@@ -135,6 +139,14 @@ def test_cli_run_makes_no_outbound_connection(tmp_path: Path) -> None:
         ["book", "list"],
         ["ask", "Apa yang dimaksud dengan percepatan?", "--subject", "FIS_10", "--no-llm"],
     ]
+    try:
+        models.find_llm_model()
+        # The packaged language model too (llama.cpp loads and generates from disk).
+        commands.append(["ask", "Apa yang dimaksud dengan percepatan?", "--subject", "FIS_10"])
+    except models.ModelUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        print(f"the language model is not installed, its answer is not checked: {exc}")
     outputs: list[str] = []
     for args in commands:
         argv = [*wrap, NEXUS, *args] if isolated else [NEXUS, *args]
@@ -148,6 +160,9 @@ def test_cli_run_makes_no_outbound_connection(tmp_path: Path) -> None:
     assert "demo school ready" in outputs[1]
     assert "version 1.0.0" in outputs[3]
     assert "Fisika Dasar" in outputs[5] and "skor" in outputs[5]
+    if len(outputs) > 6:  # answered by the model, not the no-model fallback
+        assert "percepatan" in outputs[6].lower()
+        assert rag.NOTICE_NO_MODEL not in outputs[6], outputs[6]
 
 
 def test_the_guard_catches_an_outbound_connection(tmp_path: Path) -> None:
