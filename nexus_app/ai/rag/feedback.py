@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -20,9 +21,12 @@ from .prompts import (
     FEEDBACK_SYSTEM_PROMPT,
     MIN_FEEDBACK_TERMS,
     NOTICE_FEEDBACK_BUSY,
+    NOTICE_FEEDBACK_FAILED,
     drop_incomplete_sentence,
 )
 from .support import SupportResult, support_check
+
+log = logging.getLogger(__name__)
 
 # --- practice feedback ---------------------------------------------------------------------
 
@@ -92,7 +96,8 @@ class FeedbackResult:
     model_text: str | None = None
     support: SupportResult | None = None
     stats: GenerationStats | None = None
-    # The model was busy (line full, or the wait ran out): nothing was generated.
+    # The model was busy (line full, or the wait ran out) or failed: nothing usable was
+    # generated, so nothing is saved and a later try may still get the model's feedback.
     busy: bool = False
     notice: str | None = None  # an honest note for the student (Indonesian), if any
 
@@ -199,6 +204,15 @@ def stream_feedback(
                     fallback, "explanation", model=llm.name, busy=True, notice=waited
                 ),
             )
+            return
+        except Exception:
+            # The model broke mid-answer: the generation released its slot; show the stored
+            # explanation and say why.
+            log.exception("the language model failed mid-feedback")
+            failed = FeedbackResult(
+                fallback, "explanation", model=llm.name, busy=True, notice=NOTICE_FEEDBACK_FAILED
+            )
+            yield FeedbackEvent("final", result=failed)
             return
     raw = gen.text.strip()
     if gen.stats.stop_reason in ("length", "timeout"):

@@ -49,6 +49,14 @@ NOTICE_FEEDBACK_BUSY = (
     "untuk soal ini."
 )
 NOTICE_TIMEOUT = "Jawaban dipotong karena melewati batas waktu."
+NOTICE_MODEL_FAILED = (
+    "Tutor AI mengalami gangguan saat menjawab, jadi Nexus menampilkan bagian buku yang paling "
+    "relevan. Silakan bertanya lagi."
+)
+NOTICE_FEEDBACK_FAILED = (
+    "AI mengalami gangguan saat menulis umpan balik, jadi yang ditampilkan adalah pembahasan "
+    "tersimpan untuk soal ini."
+)
 _MODEL_REFUSAL = "buku tidak membahas hal ini"
 # Words feedback is asked to use ("why the chosen option looks right but is wrong, the step to
 # the key"): they count as supported even though the item text rarely contains them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from .prompts import (
     ANSWER_STOP,
     MIN_SENTENCE_SUPPORT,
     NOTICE_BUSY,
+    NOTICE_MODEL_FAILED,
     NOTICE_NO_MODEL,
     NOTICE_NOT_COVERED,
     NOTICE_TIMEOUT,
@@ -26,6 +28,8 @@ from .prompts import (
     validate_question,
 )
 from .support import SupportResult, extractive_answer, support_check
+
+log = logging.getLogger(__name__)
 
 # --- the tutor -----------------------------------------------------------------------------
 
@@ -188,6 +192,19 @@ class Tutor:
             except QueueTimeout:
                 yield final(
                     text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name
+                )
+                return
+            except Exception:
+                # The model broke mid-answer (llama.cpp out of memory, a bad context): its
+                # slot is released by the generation; the student gets the book passages.
+                log.exception("the language model failed mid-answer")
+                yield final(
+                    text=extractive,
+                    mode="extractive",
+                    notice=NOTICE_MODEL_FAILED,
+                    model=self.llm.name,
+                    model_text=gen.text.strip(),
+                    stats=gen.stats,
                 )
                 return
         stats = gen.stats
