@@ -6,18 +6,6 @@ from reflex_base.event.context import EventContext
 from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
-    admin,
-    admin_analytics,
-    admin_backups,
-    admin_banks,
-    admin_books,
-    admin_calibration,
-    admin_errors,
-    admin_question,
-    admin_statistics,
-    admin_subjects,
-    admin_subscriptions,
-    admin_users,
     chat,
     dashboard,
     home,
@@ -28,25 +16,37 @@ from nexus_app.pages import (
     practice_session,
     teacher,
 )
+from nexus_app.pages.admin import analytics as admin_analytics
+from nexus_app.pages.admin import backups as admin_backups
+from nexus_app.pages.admin import banks as admin_banks
+from nexus_app.pages.admin import books as admin_books
+from nexus_app.pages.admin import calibration as admin_calibration
+from nexus_app.pages.admin import errors as admin_errors
+from nexus_app.pages.admin import overview as admin
+from nexus_app.pages.admin import question as admin_question
+from nexus_app.pages.admin import statistics as admin_statistics
+from nexus_app.pages.admin import subjects as admin_subjects
+from nexus_app.pages.admin import subscriptions as admin_subscriptions
+from nexus_app.pages.admin import users as admin_users
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from nexus_app.state.admin_analytics import AdminAnalyticsState
-from nexus_app.state.admin_backups import AdminBackupsState
-from nexus_app.state.admin_banks import AdminBanksState
-from nexus_app.state.admin_books import AdminBooksState
-from nexus_app.state.admin_calibration import AdminCalibrationState
-from nexus_app.state.admin_errors import AdminErrorsState
-from nexus_app.state.admin_question import AdminQuestionState
-from nexus_app.state.admin_statistics import AdminStatisticsState
-from nexus_app.state.admin_subjects import AdminSubjectsState
-from nexus_app.state.admin_subscriptions import AdminSubscriptionsState
-from nexus_app.state.admin_users import AdminUsersState
+from nexus_app.state.admin.analytics import AdminAnalyticsState
+from nexus_app.state.admin.backups import AdminBackupsState
+from nexus_app.state.admin.banks import AdminBanksState
+from nexus_app.state.admin.books import AdminBooksState
+from nexus_app.state.admin.calibration import AdminCalibrationState
+from nexus_app.state.admin.errors import AdminErrorsState
+from nexus_app.state.admin.overview import AdminOverviewState
+from nexus_app.state.admin.question import AdminQuestionState
+from nexus_app.state.admin.statistics import AdminStatisticsState
+from nexus_app.state.admin.subjects import AdminSubjectsState
+from nexus_app.state.admin.subscriptions import AdminSubscriptionsState
+from nexus_app.state.admin.users import AdminUsersState
 from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
-from nexus_app.state.school import AdminOverviewState
 from nexus_app.state.teacher import TeacherState
 
 

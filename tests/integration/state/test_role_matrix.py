@@ -89,8 +89,9 @@ VICTIM_QUESTION = "Bagaimana cara rahasia-zeta menghitung peluang?"
 
 def _states() -> list[type[AuthState]]:
     found: dict[str, type[AuthState]] = {}
-    for info in pkgutil.iter_modules(nexus_app.state.__path__):
-        module = importlib.import_module(f"nexus_app.state.{info.name}")
+    # Subpackages too (state/admin/, pages/admin/).
+    for info in pkgutil.walk_packages(nexus_app.state.__path__, prefix="nexus_app.state."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
                 inspect.isclass(value)

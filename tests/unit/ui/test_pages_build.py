@@ -11,8 +11,9 @@ import nexus_app.pages
 
 def _page_functions() -> list[tuple[str, object]]:
     found = []
-    for info in pkgutil.iter_modules(nexus_app.pages.__path__):
-        module = importlib.import_module(f"nexus_app.pages.{info.name}")
+    # Subpackages too (state/admin/, pages/admin/).
+    for info in pkgutil.walk_packages(nexus_app.pages.__path__, prefix="nexus_app.pages."):
+        module = importlib.import_module(info.name)
         for name in dir(module):
             fn = getattr(module, name)
             if (
@@ -21,7 +22,7 @@ def _page_functions() -> list[tuple[str, object]]:
                 and not name.startswith("_")
                 and name.endswith(("_page", "_home", "home", "not_found"))
             ):
-                found.append((f"{info.name}.{name}", fn))
+                found.append((f"{info.name.removeprefix('nexus_app.pages.')}.{name}", fn))
     return found
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
-from nexus_app.state.admin_banks import UPLOAD_ID, AdminBanksState
+from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState
 from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/banks"

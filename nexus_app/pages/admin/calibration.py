@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
-from nexus_app.state.admin_calibration import AdminCalibrationState as S
+from nexus_app.state.admin.calibration import AdminCalibrationState as S
 
 ROUTE = "/admin/calibration"
 TITLE = "Kalibrasi 3PL"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
-from nexus_app.state.admin_backups import AdminBackupsState
+from nexus_app.state.admin.backups import AdminBackupsState
 from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/backups"

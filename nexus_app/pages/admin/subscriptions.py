@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_subscriptions import TIER_ORDER, AdminSubscriptionsState
+from nexus_app.state.admin.subscriptions import TIER_ORDER, AdminSubscriptionsState
 
 ROUTE = "/admin/subscriptions"
 TITLE = "Langganan"

@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_subjects import ALL_GRADES, AdminSubjectsState
+from nexus_app.state.admin.subjects import ALL_GRADES, AdminSubjectsState
 
 ROUTE = "/admin/subjects"
 TITLE = "Mata pelajaran"

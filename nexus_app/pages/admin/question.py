@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_question import AdminQuestionState
+from nexus_app.state.admin.question import AdminQuestionState
 
 ROUTE = "/admin/questions/[question_id]"
 TITLE = "Editor soal"

@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_analytics import RANGE_OPTIONS, AdminAnalyticsState
+from nexus_app.state.admin.analytics import RANGE_OPTIONS, AdminAnalyticsState
 
 ROUTE = "/admin/analytics"
 TITLE = "Analitik"

@@ -7,7 +7,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
+from nexus_app.state.admin.users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
 from nexus_app.state.uploads import upload_headers
 
 ROUTE = "/admin/users"

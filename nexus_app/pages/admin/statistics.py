@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.services.item_stats import ASSESSMENTS
-from nexus_app.state.admin_statistics import AdminStatisticsState as S
+from nexus_app.state.admin.statistics import AdminStatisticsState as S
 
 ROUTE = "/admin/statistics"
 TITLE = "Statistik soal"

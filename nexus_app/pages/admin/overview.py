@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page
 from nexus_app.components.shell import stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.school import AdminOverviewState
+from nexus_app.state.admin.overview import AdminOverviewState
 
 ROUTE = "/admin"
 ROLES = ["admin"]

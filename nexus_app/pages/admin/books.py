@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_books import (
+from nexus_app.state.admin.books import (
     BOOK_UPLOAD_ID,
     MAX_BOOK_BYTES,
     MAX_PACKAGE_BYTES,

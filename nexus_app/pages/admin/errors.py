@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_errors import RETENTION_DAYS, SEVERITY_OPTIONS, AdminErrorsState
+from nexus_app.state.admin.errors import RETENTION_DAYS, SEVERITY_OPTIONS, AdminErrorsState
 
 ROUTE = "/admin/errors"
 TITLE = "Log error"

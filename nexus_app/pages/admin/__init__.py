@@ -1,0 +1,1 @@
+"""The admin area: one module per section, each behind the admin guard."""
