@@ -16,32 +16,10 @@ from nexus_app.pages import (
     practice_session,
     teacher,
 )
-from nexus_app.pages.admin import analytics as admin_analytics
-from nexus_app.pages.admin import backups as admin_backups
-from nexus_app.pages.admin import banks as admin_banks
-from nexus_app.pages.admin import books as admin_books
-from nexus_app.pages.admin import calibration as admin_calibration
-from nexus_app.pages.admin import errors as admin_errors
-from nexus_app.pages.admin import overview as admin
-from nexus_app.pages.admin import question as admin_question
-from nexus_app.pages.admin import statistics as admin_statistics
-from nexus_app.pages.admin import subjects as admin_subjects
-from nexus_app.pages.admin import subscriptions as admin_subscriptions
-from nexus_app.pages.admin import users as admin_users
+from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from nexus_app.state.admin.analytics import AdminAnalyticsState
-from nexus_app.state.admin.backups import AdminBackupsState
-from nexus_app.state.admin.banks import AdminBanksState
-from nexus_app.state.admin.books import AdminBooksState
-from nexus_app.state.admin.calibration import AdminCalibrationState
-from nexus_app.state.admin.errors import AdminErrorsState
-from nexus_app.state.admin.overview import AdminOverviewState
-from nexus_app.state.admin.question import AdminQuestionState
-from nexus_app.state.admin.statistics import AdminStatisticsState
-from nexus_app.state.admin.subjects import AdminSubjectsState
-from nexus_app.state.admin.subscriptions import AdminSubscriptionsState
-from nexus_app.state.admin.users import AdminUsersState
+from nexus_app.state.admin.sections import ADMIN_ROLES, ADMIN_SECTIONS
 from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
@@ -108,12 +86,6 @@ app.add_page(
     on_load=[AuthState.guard(teacher.ROLES), TeacherState.load],
 )
 app.add_page(
-    admin.admin_home,
-    route=admin.ROUTE,
-    title="Admin | Nexus",
-    on_load=[AuthState.guard(admin.ROLES), AdminOverviewState.load],
-)
-app.add_page(
     practice.practice_page,
     route=practice.ROUTE,
     title="Latihan | Nexus",
@@ -145,59 +117,11 @@ app.add_page(
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 
-# The admin sections: each module declares its route and title; all are admin-only.
-ADMIN_SECTIONS: list[tuple[object, str, str, rx.event.EventHandler]] = [
-    (admin_users.admin_users_page, admin_users.ROUTE, admin_users.TITLE, AdminUsersState.load),
-    (
-        admin_subjects.admin_subjects_page,
-        admin_subjects.ROUTE,
-        admin_subjects.TITLE,
-        AdminSubjectsState.load,
-    ),
-    (admin_books.admin_books_page, admin_books.ROUTE, admin_books.TITLE, AdminBooksState.load),
-    (admin_banks.admin_banks_page, admin_banks.ROUTE, admin_banks.TITLE, AdminBanksState.load),
-    (
-        admin_question.admin_question_page,
-        admin_question.ROUTE,
-        admin_question.TITLE,
-        AdminQuestionState.load,
-    ),
-    (
-        admin_calibration.admin_calibration_page,
-        admin_calibration.ROUTE,
-        admin_calibration.TITLE,
-        AdminCalibrationState.load,
-    ),
-    (
-        admin_statistics.admin_statistics_page,
-        admin_statistics.ROUTE,
-        admin_statistics.TITLE,
-        AdminStatisticsState.load,
-    ),
-    (
-        admin_analytics.admin_analytics_page,
-        admin_analytics.ROUTE,
-        admin_analytics.TITLE,
-        AdminAnalyticsState.load,
-    ),
-    (admin_errors.admin_errors_page, admin_errors.ROUTE, admin_errors.TITLE, AdminErrorsState.load),
-    (
-        admin_subscriptions.admin_subscriptions_page,
-        admin_subscriptions.ROUTE,
-        admin_subscriptions.TITLE,
-        AdminSubscriptionsState.load,
-    ),
-    (
-        admin_backups.admin_backups_page,
-        admin_backups.ROUTE,
-        admin_backups.TITLE,
-        AdminBackupsState.load,
-    ),
-]
-for page_fn, route, title, load in ADMIN_SECTIONS:
+# The admin sections, from their one registry (state/admin/sections.py); all admin-only.
+for section in ADMIN_SECTIONS:
     app.add_page(
-        page_fn,
-        route=route,
-        title=f"{title} | Nexus Admin",
-        on_load=[AuthState.guard(admin.ROLES), load],
+        ADMIN_PAGES[section.key],
+        route=section.route,
+        title=section.title,
+        on_load=[AuthState.guard(ADMIN_ROLES), section.on_load],
     )

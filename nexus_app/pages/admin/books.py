@@ -15,10 +15,8 @@ from nexus_app.state.admin.books import (
     BookRow,
     VersionRow,
 )
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
-
-ROUTE = "/admin/books"
-TITLE = "Buku & paket pengetahuan"
 
 _BOOK_TYPES = {
     "application/pdf": [".pdf"],
@@ -309,4 +307,4 @@ def _content() -> rx.Component:
 
 
 def admin_books_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["books"], _content)()

@@ -7,9 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.state.admin.calibration import AdminCalibrationState as S
-
-ROUTE = "/admin/calibration"
-TITLE = "Kalibrasi 3PL"
+from nexus_app.state.admin.sections import SECTION
 
 _HEADERS = [
     "",
@@ -297,4 +295,4 @@ def _content() -> rx.Component:
 
 
 def admin_calibration_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["calibration"], _content)()

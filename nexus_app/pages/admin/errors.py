@@ -7,9 +7,7 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.state.admin.errors import RETENTION_DAYS, SEVERITY_OPTIONS, AdminErrorsState
-
-ROUTE = "/admin/errors"
-TITLE = "Log error"
+from nexus_app.state.admin.sections import SECTION
 
 HEADERS = ["Waktu", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
 
@@ -266,4 +264,4 @@ def _content() -> rx.Component:
 
 
 def admin_errors_page() -> rx.Component:
-    return admin_page("/admin/errors", TITLE, _content)()
+    return admin_page(SECTION["errors"], _content)()

@@ -8,10 +8,7 @@ from nexus_app.components.admin import admin_page
 from nexus_app.components.shell import stat_card
 from nexus_app.components.tables import simple_table
 from nexus_app.state.admin.overview import AdminOverviewState
-
-ROUTE = "/admin"
-ROLES = ["admin"]
-
+from nexus_app.state.admin.sections import SECTION
 
 _STATUS_COLORS = {"success": "green", "failed": "red", "running": "blue", "skipped": "gray"}
 
@@ -106,4 +103,4 @@ def _content() -> rx.Component:
 
 
 def admin_home() -> rx.Component:
-    return admin_page(ROUTE, "Admin sekolah", _content)()
+    return admin_page(SECTION["overview"], _content)()

@@ -7,10 +7,8 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.services.item_stats import ASSESSMENTS
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.admin.statistics import AdminStatisticsState as S
-
-ROUTE = "/admin/statistics"
-TITLE = "Statistik soal"
 
 BADGE_COLORS = {
     "TOO_EASY": "blue",
@@ -195,4 +193,4 @@ def _content() -> rx.Component:
 
 
 def admin_statistics_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["statistics"], _content)()

@@ -7,11 +7,9 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.admin.users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
 from nexus_app.state.uploads import upload_headers
-
-ROUTE = "/admin/users"
-TITLE = "Pengguna"
 
 S = AdminUsersState
 ROLE_OPTIONS = [("siswa", "Siswa"), ("guru", "Guru"), ("admin", "Admin")]
@@ -925,4 +923,4 @@ def _content() -> rx.Component:
 
 
 def admin_users_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["users"], _content)()

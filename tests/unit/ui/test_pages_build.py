@@ -7,6 +7,8 @@ import pkgutil
 import pytest
 
 import nexus_app.pages
+from nexus_app.pages.admin import PAGES as ADMIN_PAGES
+from nexus_app.state.admin.sections import ADMIN_SECTIONS, NAV_SECTIONS, SECTION
 
 
 def _page_functions() -> list[tuple[str, object]]:
@@ -38,6 +40,14 @@ def test_page_builds(name: str, page) -> None:
     component = page()
     assert component is not None
     assert component.render()
+
+
+def test_every_admin_section_has_one_page_and_the_nav_one_link() -> None:
+    """The registry (state/admin/sections.py) and the page functions line up by key."""
+    assert set(ADMIN_PAGES) == set(SECTION)
+    links = [s.link_id for s in NAV_SECTIONS]
+    assert len(links) == len(set(links)) == len(SECTION) - 1  # the question editor has none
+    assert all(s.route.startswith("/admin") for s in ADMIN_SECTIONS)
 
 
 def test_the_app_module_imports() -> None:
