@@ -11,6 +11,11 @@ from nexus_app.state.auth import AuthState
 
 ALL = ""
 MIN_USERS_NOT_A_NUMBER = "Minimal siswa yang menjawab harus berupa bilangan bulat."
+# (code, label, explanation) of every assessment, for the page's legend and badges: pages
+# read the state, never the service.
+ASSESSMENTS: list[tuple[str, str, str]] = [
+    (a.code, a.label, a.explanation) for a in item_stats.ASSESSMENTS.values()
+]
 
 
 def _pct(value: float | None) -> str:
