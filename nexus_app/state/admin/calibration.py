@@ -16,6 +16,7 @@ import reflex as rx
 from nexus_app.services import calibration, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 MIN_RESPONSE_CHOICES = ["10", "15", "20", "25", "30", "50", "100", "200", "500"]
@@ -122,9 +123,8 @@ class AdminCalibrationState(AuthState):
             int(self.min_responses) < calibration.MIN_RESPONSES_PER_ITEM
         )
 
-    @rx.event
-    def load(self):
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser):
         self.error = ""
         banks = calibration.list_banks(actor=actor)
         self.banks = [
@@ -227,9 +227,8 @@ class AdminCalibrationState(AuthState):
             # A fresh result starts with the items that are safe to apply.
             self.selected = [r["id"] for r in self.rows if r["well"]]
 
-    @rx.event
+    @admin_event
     def set_bank(self, value: str):
-        self.require("admin")
         self.bank_id = value
         self.error = ""
         self.success = ""
@@ -237,9 +236,8 @@ class AdminCalibrationState(AuthState):
         self._clear_bank()
         return self._refresh(keep_selection=False)
 
-    @rx.event
+    @admin_event
     def set_min_responses(self, value: str):
-        self.require("admin")
         if value not in MIN_RESPONSE_CHOICES:
             self.error = "Pilih batas minimal jawaban dari daftar."
             return None
@@ -247,25 +245,21 @@ class AdminCalibrationState(AuthState):
         self.error = ""
         return self._refresh(keep_selection=True)
 
-    @rx.event
+    @admin_event
     def toggle_item(self, question_id: str, checked: bool) -> None:
-        self.require("admin")
         rest = [q for q in self.selected if q != question_id]
         self.selected = [*rest, question_id] if checked else rest
 
-    @rx.event
+    @admin_event
     def select_all(self) -> None:
-        self.require("admin")
         self.selected = [r["id"] for r in self.rows if not r["held"]]
 
-    @rx.event
+    @admin_event
     def select_none(self) -> None:
-        self.require("admin")
         self.selected = []
 
-    @rx.event
+    @admin_event
     def select_well_fitting(self) -> None:
-        self.require("admin")
         self.selected = [r["id"] for r in self.rows if r["well"]]
 
     @rx.event(background=True)
@@ -322,9 +316,8 @@ class AdminCalibrationState(AuthState):
                 if self._same_login(login_id):
                     self.running = False
 
-    @rx.event
-    def apply_selected(self):
-        actor = self.require("admin")
+    @admin_event
+    def apply_selected(self, actor: CurrentUser):
         self.error = ""
         self.success = ""
         if not self.run_id:
@@ -347,9 +340,8 @@ class AdminCalibrationState(AuthState):
         )
         return self._refresh(keep_selection=False)
 
-    @rx.event
-    def discard(self):
-        actor = self.require("admin")
+    @admin_event
+    def discard(self, actor: CurrentUser):
         self.error = ""
         if not self.bank_id:
             return None

@@ -7,6 +7,7 @@ import reflex as rx
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
@@ -46,56 +47,48 @@ class AdminErrorsState(AuthState):
     def has_next(self) -> bool:
         return self.page < self.pages
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self.notice = ""
         self._refresh(actor)
 
-    @rx.event
-    def set_severity(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_severity(self, actor: CurrentUser, value: str) -> None:
         self.severity = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_error_type(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_error_type(self, actor: CurrentUser, value: str) -> None:
         self.error_type = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
+    @admin_event
     def set_search(self, value: str) -> None:
-        self.require("admin")
         self.search = value  # applied on Enter or "Cari"
 
-    @rx.event
-    def apply_search(self, form_data: dict[str, str] | None = None) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def apply_search(self, actor: CurrentUser, form_data: dict[str, str] | None = None) -> None:
         if form_data is not None and "search" in form_data:
             self.search = form_data["search"]
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_date_from(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_date_from(self, actor: CurrentUser, value: str) -> None:
         self.date_from = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_date_to(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_date_to(self, actor: CurrentUser, value: str) -> None:
         self.date_to = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def clear_filters(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def clear_filters(self, actor: CurrentUser) -> None:
         self.severity = ""
         self.error_type = ""
         self.search = ""
@@ -104,21 +97,18 @@ class AdminErrorsState(AuthState):
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def next_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def next_page(self, actor: CurrentUser) -> None:
         self.page += 1
         self._refresh(actor)
 
-    @rx.event
-    def previous_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def previous_page(self, actor: CurrentUser) -> None:
         self.page = max(1, self.page - 1)
         self._refresh(actor)
 
-    @rx.event
-    def open_detail(self, error_id: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def open_detail(self, actor: CurrentUser, error_id: str) -> None:
         try:
             d = error_admin.error_detail(actor=actor, error_id=int(error_id))
         except (ValueError, ServiceError) as exc:
@@ -139,19 +129,16 @@ class AdminErrorsState(AuthState):
         }
         self.detail_open = True
 
-    @rx.event
+    @admin_event
     def close_detail(self) -> None:
-        self.require("admin")
         self.detail_open = False
 
-    @rx.event
+    @admin_event
     def set_detail_open(self, value: bool) -> None:
-        self.require("admin")
         self.detail_open = value
 
-    @rx.event
-    def ask_purge(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def ask_purge(self, actor: CurrentUser) -> None:
         self.notice = ""
         try:
             self.purge_count = error_admin.count_old_errors(actor=actor)
@@ -160,14 +147,12 @@ class AdminErrorsState(AuthState):
             return
         self.purge_open = True
 
-    @rx.event
+    @admin_event
     def set_purge_open(self, value: bool) -> None:
-        self.require("admin")
         self.purge_open = value
 
-    @rx.event
-    def confirm_purge(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def confirm_purge(self, actor: CurrentUser) -> None:
         self.purge_open = False
         try:
             deleted = error_admin.purge_old_errors(actor=actor)

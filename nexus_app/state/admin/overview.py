@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from nexus_app.services import school
+from nexus_app.services.auth import CurrentUser
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 
@@ -22,9 +22,8 @@ class AdminOverviewState(AuthState):
     errors_last_day: int = 0
     jobs: list[dict[str, str]] = []
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         overview = school.admin_overview(actor=actor)
         self.students = overview.users_by_role.get("siswa", 0)
         self.teachers = overview.users_by_role.get("guru", 0)

@@ -10,6 +10,7 @@ import reflex as rx
 from nexus_app.services import timefmt, user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
@@ -163,9 +164,8 @@ class AdminUsersState(AuthState):
         # Any change to the list (an import, a moved student) may change the classes.
         self.move_classes = user_admin.class_choices(actor=actor)
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         # Passwords are shown once: a new visit to the page does not show them again.
         self.created_password = ""
         self.create_message = ""
@@ -189,16 +189,14 @@ class AdminUsersState(AuthState):
         if self._credentials_csv:
             self._credentials_csv = ""
 
-    @rx.event
-    def apply_search(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def apply_search(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.search = str(form_data.get("search") or "").strip()
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def clear_search(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def clear_search(self, actor: CurrentUser) -> None:
         self.search = ""
         self.role_filter = ALL
         self.status_filter = "all"
@@ -206,42 +204,36 @@ class AdminUsersState(AuthState):
         self.search_form_key += 1
         self._reload(actor)
 
-    @rx.event
-    def set_role_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_role_filter(self, actor: CurrentUser, value: str) -> None:
         self.role_filter = value if value in ROLE_LABELS else ALL
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def set_status_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_status_filter(self, actor: CurrentUser, value: str) -> None:
         self.status_filter = value if value in user_admin.STATUS_FILTERS else "all"
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def next_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def next_page(self, actor: CurrentUser) -> None:
         self.page += 1
         self._reload(actor)
 
-    @rx.event
-    def previous_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def previous_page(self, actor: CurrentUser) -> None:
         self.page = max(1, self.page - 1)
         self._reload(actor)
 
     # --- create -----------------------------------------------------------------------
 
-    @rx.event
+    @admin_event
     def set_new_role(self, value: str) -> None:
-        self.require("admin")
         self.new_role = value if value in ROLE_LABELS else "siswa"
 
-    @rx.event
-    async def create_user(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    async def create_user(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.create_error = ""
         self.create_message = ""
         self.created_password = ""
@@ -271,9 +263,8 @@ class AdminUsersState(AuthState):
         self.form_key += 1
         self._reload(actor)
 
-    @rx.event
+    @admin_event
     def dismiss_created(self) -> None:
-        self.require("admin")
         self.created_password = ""
         self.create_message = ""
 
@@ -289,15 +280,13 @@ class AdminUsersState(AuthState):
         self.import_progress = 0
         self.import_progress_text = ""
 
-    @rx.event
+    @admin_event
     def set_import_skip(self, value: bool) -> None:
-        self.require("admin")
         self.import_skip = bool(value)
 
-    @rx.event
+    @admin_event
     def upload_rejected(self, rejected: list[dict[str, Any]]) -> None:
         """The browser refused the file before sending it (too large or not .csv)."""
-        self.require("admin")
         self._clear_import()
         codes = [
             str(error.get("code", ""))
@@ -313,9 +302,8 @@ class AdminUsersState(AuthState):
             + "."
         )
 
-    @rx.event
-    async def import_csv(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def import_csv(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self._clear_import()
         if not files:
             self.import_error = "Pilih berkas CSV terlebih dahulu."
@@ -386,23 +374,20 @@ class AdminUsersState(AuthState):
             user_admin.credentials_csv(report.credentials) if report.credentials else ""
         )
 
-    @rx.event
+    @admin_event
     def download_template(self):
         """The import template, built next to the importer's columns so it cannot drift."""
-        self.require("admin")
         return rx.download(data=user_admin.csv_template(), filename=user_admin.TEMPLATE_FILENAME)
 
-    @rx.event
+    @admin_event
     def download_credentials(self):
-        self.require("admin")
         if not self._credentials_csv:
             self.import_error = "Tidak ada kata sandi baru untuk diunduh."
             return None
         return rx.download(data=self._credentials_csv, filename=CREDENTIALS_FILENAME)
 
-    @rx.event
+    @admin_event
     def dismiss_credentials(self) -> None:
-        self.require("admin")
         self.import_credentials = []
         self._credentials_csv = ""
 
@@ -427,9 +412,8 @@ class AdminUsersState(AuthState):
         if row.role == "guru":
             self.class_options = user_admin.class_choices(actor=actor)
 
-    @rx.event
-    def open_user(self, user_id: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def open_user(self, actor: CurrentUser, user_id: str) -> None:
         self._close_panel()
         try:
             row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
@@ -438,19 +422,16 @@ class AdminUsersState(AuthState):
             return
         self._show(row, actor)
 
-    @rx.event
+    @admin_event
     def close_panel(self) -> None:
-        self.require("admin")
         self._close_panel()
 
-    @rx.event
+    @admin_event
     def set_panel_role(self, value: str) -> None:
-        self.require("admin")
         self.panel_role = value
 
-    @rx.event
-    def save_role(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def save_role(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
         try:
@@ -464,19 +445,16 @@ class AdminUsersState(AuthState):
         self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
         self._reload(actor)
 
-    @rx.event
+    @admin_event
     def ask_deactivate(self) -> None:
-        self.require("admin")
         self.confirm_deactivate = True
 
-    @rx.event
+    @admin_event
     def cancel_deactivate(self) -> None:
-        self.require("admin")
         self.confirm_deactivate = False
 
-    @rx.event
-    def deactivate(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def deactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
         self.confirm_deactivate = False
@@ -492,9 +470,8 @@ class AdminUsersState(AuthState):
         )
         self._reload(actor)
 
-    @rx.event
-    def reactivate(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def reactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
         try:
@@ -528,30 +505,26 @@ class AdminUsersState(AuthState):
         if result.generated:
             self.reset_password_shown = result.password
 
-    @rx.event
-    async def reset_password(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    async def reset_password(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         typed = str(form_data.get("new_password") or "")
         if not typed:
             self.panel_error = "Ketik kata sandi baru, atau pilih “Buat otomatis”."
             return
         await self._reset(actor, typed)
 
-    @rx.event
+    @admin_event
     def dismiss_reset_password(self) -> None:
-        self.require("admin")
         self.reset_password_shown = ""
 
-    @rx.event
-    async def reset_password_generated(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    async def reset_password_generated(self, actor: CurrentUser) -> None:
         await self._reset(actor, None)
 
     # --- profile and a guru's classes ----------------------------------------------------
 
-    @rx.event
-    def save_profile(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def save_profile(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
         is_student = self.selected.get("role") == "siswa"
@@ -571,9 +544,8 @@ class AdminUsersState(AuthState):
         self.panel_message = f"Data {row.username} disimpan."
         self._reload(actor)
 
-    @rx.event
-    def add_class(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def add_class(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
         try:
@@ -600,9 +572,8 @@ class AdminUsersState(AuthState):
             )
         self._reload(actor)
 
-    @rx.event
-    def remove_class(self, class_name: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def remove_class(self, actor: CurrentUser, class_name: str) -> None:
         self.panel_error = ""
         self.panel_message = ""
         try:
@@ -625,21 +596,18 @@ class AdminUsersState(AuthState):
         self._move_request = {}
         self._move_fingerprint = ""
 
-    @rx.event
+    @admin_event
     def set_move_grade_mode(self, value: str) -> None:
-        self.require("admin")
         self.move_grade_mode = value if value in user_admin.GRADE_MODES else "keep"
         self._clear_move()
 
-    @rx.event
+    @admin_event
     def set_move_teachers(self, value: bool) -> None:
-        self.require("admin")
         self.move_teachers = bool(value)
         self._clear_move()
 
-    @rx.event
-    def preview_move(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def preview_move(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self._clear_move()
         self.move_message = ""
         request = {
@@ -673,14 +641,12 @@ class AdminUsersState(AuthState):
         ]
         self.move_summary = _move_summary(plan, done=False)
 
-    @rx.event
+    @admin_event
     def cancel_move(self) -> None:
-        self.require("admin")
         self._clear_move()
 
-    @rx.event
-    def confirm_move(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def confirm_move(self, actor: CurrentUser) -> None:
         if not self._move_request:
             self.move_error = "Lihat pratinjau terlebih dahulu."
             return
