@@ -9,7 +9,7 @@ import reflex as rx
 from nexus_app.services import backup_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 
@@ -45,13 +45,9 @@ class AdminBackupsState(AuthState):
     def load(self, actor: CurrentUser) -> None:
         self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
 
-    @admin_event
-    def set_label(self, value: str) -> None:
-        self.label = value
+    set_label = admin_setter("label", str)
 
-    @admin_event
-    def set_confirmation(self, value: str) -> None:
-        self.confirmation = value
+    set_confirmation = admin_setter("confirmation", str)
 
     @rx.event(background=True)
     async def create_now(self):
@@ -113,15 +109,11 @@ class AdminBackupsState(AuthState):
             self.message = f"Cadangan {row.name} ({row.size}) diunggah dan diperiksa."
         self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
 
-    @admin_event
+    @admin_event(error="error")
     def ask_restore(self, actor: CurrentUser, name: str) -> None:
         self.error = ""
         self.message = ""
-        try:
-            row = backup_admin.inspect_backup(actor=actor, name=name)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        row = backup_admin.inspect_backup(actor=actor, name=name)
         self.restore_name = row.name
         rows = f", {row.rows:,} baris".replace(",", ".") if row.rows else ""
         self.restore_summary = (

@@ -11,7 +11,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import BankSummary
 from nexus_app.services.bank_import import MAX_FILE_BYTES
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "bank-upload"
@@ -148,31 +148,21 @@ class AdminBanksState(AuthState):
     def _reset_import(self) -> None:
         self.import_errors, self.import_message, self.import_error = [], "", ""
 
-    @admin_event
-    def set_new_name(self, value: str) -> None:
-        self.new_name = value
+    set_new_name = admin_setter("new_name", str)
 
-    @admin_event
-    def set_new_description(self, value: str) -> None:
-        self.new_description = value
+    set_new_description = admin_setter("new_description", str)
 
-    @admin_event
-    def set_new_source(self, value: str) -> None:
-        self.new_source = value
+    set_new_source = admin_setter("new_source", str)
 
-    @admin_event
+    @admin_event(error="error")
     def create_bank(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            bank = bank_admin.create_bank(
-                actor=actor,
-                name=self.new_name,
-                description=self.new_description,
-                source=self.new_source,
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        bank = bank_admin.create_bank(
+            actor=actor,
+            name=self.new_name,
+            description=self.new_description,
+            source=self.new_source,
+        )
         self.success = f"Bank soal '{bank.name}' dibuat. Impor soal ke dalamnya di bawah."
         self.new_name = self.new_description = ""
         self._load_banks()

@@ -16,7 +16,7 @@ from nexus_app.services import books, error_log, subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.backup import human_size
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread
 
@@ -130,13 +130,9 @@ class AdminBooksState(AuthState):
             self.subject_code = self.subject_choices[0]["code"] if self.subject_choices else ""
         self.books = [_book_row(b) for b in books.admin_list_books(actor=actor)]
 
-    @admin_event
-    def set_subject_code(self, value: str) -> None:
-        self.subject_code = value
+    set_subject_code = admin_setter("subject_code", str)
 
-    @admin_event
-    def set_title(self, value: str) -> None:
-        self.title = value
+    set_title = admin_setter("title", str)
 
     # --- book upload, then ingestion ------------------------------------------------------------
 
@@ -259,15 +255,11 @@ class AdminBooksState(AuthState):
             data=package.data, filename=package.filename, mime_type="application/gzip"
         )
 
-    @admin_event
+    @admin_event(error="error")
     def make_current(self, actor: CurrentUser, book_id: int, version: str) -> None:
         self.error = ""
         self.message = ""
-        try:
-            books.admin_set_current_version(actor=actor, book_id=int(book_id), version=version)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        books.admin_set_current_version(actor=actor, book_id=int(book_id), version=version)
         self.message = f"Versi {version} sekarang dipakai tutor."
         self._reload(actor)
 

@@ -316,23 +316,19 @@ class AdminCalibrationState(AuthState):
                 if self._same_login(login_id):
                     self.running = False
 
-    @admin_event
+    @admin_event(error="error")
     def apply_selected(self, actor: CurrentUser):
         self.error = ""
         self.success = ""
         if not self.run_id:
             self.error = "Belum ada hasil kalibrasi untuk diterapkan."
             return
-        try:
-            result = calibration.apply_calibration(
-                actor=actor,
-                bank_id=int(self.bank_id),
-                run_id=self.run_id,
-                question_ids=[int(q) for q in self.selected],
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        result = calibration.apply_calibration(
+            actor=actor,
+            bank_id=int(self.bank_id),
+            run_id=self.run_id,
+            question_ids=[int(q) for q in self.selected],
+        )
         self.success = (
             f"Parameter baru diterapkan pada {result.applied_count} soal. Bank "
             f"'{result.bank_name}' ditandai terkalibrasi pada "

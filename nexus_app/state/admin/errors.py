@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
@@ -64,9 +64,7 @@ class AdminErrorsState(AuthState):
         self.page = 1
         self._refresh(actor)
 
-    @admin_event
-    def set_search(self, value: str) -> None:
-        self.search = value  # applied on Enter or "Cari"
+    set_search = admin_setter("search", str)  # applied on Enter or "Cari"
 
     @admin_event
     def apply_search(self, actor: CurrentUser, form_data: dict[str, str] | None = None) -> None:
@@ -133,32 +131,20 @@ class AdminErrorsState(AuthState):
     def close_detail(self) -> None:
         self.detail_open = False
 
-    @admin_event
-    def set_detail_open(self, value: bool) -> None:
-        self.detail_open = value
+    set_detail_open = admin_setter("detail_open", bool)
 
-    @admin_event
+    @admin_event(error="error")
     def ask_purge(self, actor: CurrentUser) -> None:
         self.notice = ""
-        try:
-            self.purge_count = error_admin.count_old_errors(actor=actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        self.purge_count = error_admin.count_old_errors(actor=actor)
         self.purge_open = True
 
-    @admin_event
-    def set_purge_open(self, value: bool) -> None:
-        self.purge_open = value
+    set_purge_open = admin_setter("purge_open", bool)
 
-    @admin_event
+    @admin_event(error="error")
     def confirm_purge(self, actor: CurrentUser) -> None:
         self.purge_open = False
-        try:
-            deleted = error_admin.purge_old_errors(actor=actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        deleted = error_admin.purge_old_errors(actor=actor)
         self.notice = f"{deleted} log error lebih dari {RETENTION_DAYS} hari dihapus."
         self.page = 1
         self._refresh(actor)

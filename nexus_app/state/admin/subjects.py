@@ -5,7 +5,7 @@ from __future__ import annotations
 from nexus_app.services import subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 ALL_GRADES = "semua"
@@ -60,13 +60,9 @@ class AdminSubjectsState(AuthState):
         self.grade_filter = value if value in GRADE_CHOICES else ALL_GRADES
         self._reload(actor)
 
-    @admin_event
-    def set_form_grade(self, value: str) -> None:
-        self.form_grade = value
+    set_form_grade = admin_setter("form_grade", str)
 
-    @admin_event
-    def set_form_name(self, value: str) -> None:
-        self.form_name = value
+    set_form_name = admin_setter("form_name", str)
 
     @admin_event
     def set_form_code(self, value: str) -> None:
@@ -96,7 +92,7 @@ class AdminSubjectsState(AuthState):
     def cancel_edit(self) -> None:
         self._reset_form()
 
-    @admin_event
+    @admin_event(error="error")
     def save(self, actor: CurrentUser) -> None:
         self.error = ""
         self.message = ""
@@ -105,26 +101,20 @@ class AdminSubjectsState(AuthState):
         except ValueError:
             self.error = "Kelas harus 10, 11 atau 12."
             return
-        try:
-            if self.edit_id:
-                view = subjects.admin_update_subject(
-                    actor=actor,
-                    subject_id=self.edit_id,
-                    grade=grade,
-                    name=self.form_name,
-                    code=self.form_code,
-                )
-                self.message = f"Mata pelajaran {view.code} diperbarui."
-            else:
-                view = subjects.admin_create_subject(
-                    actor=actor, grade=grade, name=self.form_name, code=self.form_code
-                )
-                self.message = (
-                    f"Mata pelajaran {view.code} ({view.name}, kelas {view.grade}) dibuat."
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        if self.edit_id:
+            view = subjects.admin_update_subject(
+                actor=actor,
+                subject_id=self.edit_id,
+                grade=grade,
+                name=self.form_name,
+                code=self.form_code,
+            )
+            self.message = f"Mata pelajaran {view.code} diperbarui."
+        else:
+            view = subjects.admin_create_subject(
+                actor=actor, grade=grade, name=self.form_name, code=self.form_code
+            )
+            self.message = f"Mata pelajaran {view.code} ({view.name}, kelas {view.grade}) dibuat."
         self._reset_form()
         self._reload(actor)
 

@@ -160,18 +160,14 @@ class AdminSubscriptionsState(AuthState):
         self.tier_message = f"Paket {saved.display_name} tersimpan."
         self._refresh_tiers(actor)
 
-    @admin_event
+    @admin_event(error="order_error")
     def create_order(self, actor: CurrentUser, form_data: dict[str, str]) -> None:
         self.order_message = ""
-        try:
-            order = billing.create_pending_order(
-                actor=actor,
-                username=form_data.get("username", ""),
-                tier=form_data.get("tier", ""),
-            )
-        except ServiceError as exc:
-            self.order_error = exc.message
-            return
+        order = billing.create_pending_order(
+            actor=actor,
+            username=form_data.get("username", ""),
+            tier=form_data.get("tier", ""),
+        )
         self.order_error = ""
         self.order_message = (
             f"Pesanan {order.order_id} untuk {order.username} "

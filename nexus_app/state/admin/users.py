@@ -10,7 +10,7 @@ import reflex as rx
 from nexus_app.services import timefmt, user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
@@ -232,30 +232,26 @@ class AdminUsersState(AuthState):
     def set_new_role(self, value: str) -> None:
         self.new_role = value if value in ROLE_LABELS else "siswa"
 
-    @admin_event
+    @admin_event(error="create_error")
     async def create_user(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.create_error = ""
         self.create_message = ""
         self.created_password = ""
         is_student = self.new_role == "siswa"
         is_teacher = self.new_role == "guru"
-        try:
-            # argon2 hashing runs in its own thread pool, off the event loop.
-            created = await run_password_work(
-                user_admin.create_user,
-                actor=actor,
-                username=str(form_data.get("username") or ""),
-                full_name=str(form_data.get("full_name") or ""),
-                role=self.new_role,
-                class_name=str(form_data.get("class_name") or "") if is_student else None,
-                grade=form_data.get("grade") if is_student else None,
-                email=str(form_data.get("email") or ""),
-                password=str(form_data.get("password") or ""),
-                classes=str(form_data.get("classes") or "") if is_teacher else None,
-            )
-        except ServiceError as exc:
-            self.create_error = exc.message
-            return
+        # argon2 hashing runs in its own thread pool, off the event loop.
+        created = await run_password_work(
+            user_admin.create_user,
+            actor=actor,
+            username=str(form_data.get("username") or ""),
+            full_name=str(form_data.get("full_name") or ""),
+            role=self.new_role,
+            class_name=str(form_data.get("class_name") or "") if is_student else None,
+            grade=form_data.get("grade") if is_student else None,
+            email=str(form_data.get("email") or ""),
+            password=str(form_data.get("password") or ""),
+            classes=str(form_data.get("classes") or "") if is_teacher else None,
+        )
         label = ROLE_LABELS.get(created.role, created.role)
         self.create_message = f"Akun {created.username} ({label}) dibuat."
         if created.generated:
@@ -412,35 +408,23 @@ class AdminUsersState(AuthState):
         if row.role == "guru":
             self.class_options = user_admin.class_choices(actor=actor)
 
-    @admin_event
+    @admin_event(error="panel_error")
     def open_user(self, actor: CurrentUser, user_id: str) -> None:
         self._close_panel()
-        try:
-            row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
         self._show(row, actor)
 
     @admin_event
     def close_panel(self) -> None:
         self._close_panel()
 
-    @admin_event
-    def set_panel_role(self, value: str) -> None:
-        self.panel_role = value
+    set_panel_role = admin_setter("panel_role", str)
 
-    @admin_event
+    @admin_event(error="panel_error")
     def save_role(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            row = user_admin.change_role(
-                actor=actor, user_id=self.selected_id, role=self.panel_role
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.change_role(actor=actor, user_id=self.selected_id, role=self.panel_role)
         self._show(row, actor)
         self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
         self._reload(actor)
@@ -453,16 +437,12 @@ class AdminUsersState(AuthState):
     def cancel_deactivate(self) -> None:
         self.confirm_deactivate = False
 
-    @admin_event
+    @admin_event(error="panel_error")
     def deactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
         self.confirm_deactivate = False
-        try:
-            result = user_admin.deactivate_user(actor=actor, user_id=self.selected_id)
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        result = user_admin.deactivate_user(actor=actor, user_id=self.selected_id)
         self._show(result.user, actor)
         self.panel_message = (
             f"Akun {result.user.username} dinonaktifkan; {result.sessions_ended} sesi "
@@ -470,15 +450,11 @@ class AdminUsersState(AuthState):
         )
         self._reload(actor)
 
-    @admin_event
+    @admin_event(error="panel_error")
     def reactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
         self._reload(actor)
@@ -523,42 +499,34 @@ class AdminUsersState(AuthState):
 
     # --- profile and a guru's classes ----------------------------------------------------
 
-    @admin_event
+    @admin_event(error="panel_error")
     def save_profile(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
         is_student = self.selected.get("role") == "siswa"
-        try:
-            row = user_admin.update_profile(
-                actor=actor,
-                user_id=self.selected_id,
-                full_name=str(form_data.get("full_name") or ""),
-                class_name=str(form_data.get("class_name") or "") if is_student else None,
-                grade=form_data.get("grade") if is_student else None,
-                email=str(form_data.get("email") or ""),
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.update_profile(
+            actor=actor,
+            user_id=self.selected_id,
+            full_name=str(form_data.get("full_name") or ""),
+            class_name=str(form_data.get("class_name") or "") if is_student else None,
+            grade=form_data.get("grade") if is_student else None,
+            email=str(form_data.get("email") or ""),
+        )
         self._show(row, actor)
         self.panel_message = f"Data {row.username} disimpan."
         self._reload(actor)
 
-    @admin_event
+    @admin_event(error="panel_error")
     def add_class(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            # Typing a class nobody is in yet is allowed here: its students may come later.
-            change = user_admin.assign_class(
-                actor=actor,
-                user_id=self.selected_id,
-                class_name=str(form_data.get("class_name") or ""),
-                allow_empty=True,
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        # Typing a class nobody is in yet is allowed here: its students may come later.
+        change = user_admin.assign_class(
+            actor=actor,
+            user_id=self.selected_id,
+            class_name=str(form_data.get("class_name") or ""),
+            allow_empty=True,
+        )
         self.panel_classes = list(change.classes)
         self.class_form_key += 1
         if not change.changed:
@@ -572,17 +540,13 @@ class AdminUsersState(AuthState):
             )
         self._reload(actor)
 
-    @admin_event
+    @admin_event(error="panel_error")
     def remove_class(self, actor: CurrentUser, class_name: str) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            change = user_admin.unassign_class(
-                actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        change = user_admin.unassign_class(
+            actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
+        )
         self.panel_classes = list(change.classes)
         self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
         self._reload(actor)
@@ -606,7 +570,7 @@ class AdminUsersState(AuthState):
         self.move_teachers = bool(value)
         self._clear_move()
 
-    @admin_event
+    @admin_event(error="move_error")
     def preview_move(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self._clear_move()
         self.move_message = ""
@@ -615,13 +579,9 @@ class AdminUsersState(AuthState):
             "new_class_name": str(form_data.get("move_to") or ""),
             "grade_mode": self.move_grade_mode,
         }
-        try:
-            plan = user_admin.preview_class_move(
-                actor=actor, move_teachers=self.move_teachers, **request
-            )
-        except ServiceError as exc:
-            self.move_error = exc.message
-            return
+        plan = user_admin.preview_class_move(
+            actor=actor, move_teachers=self.move_teachers, **request
+        )
         self._move_request = request
         self._move_fingerprint = plan.fingerprint
         self.move_rows = [

@@ -116,9 +116,11 @@ def _allowed(cls: type[AuthState]) -> tuple[str, ...]:
 def _handlers() -> list[tuple[str, type[AuthState], str]]:
     cases = []
     for cls in _states():
-        for name, handler in cls.event_handlers.items():
+        for name in cls.event_handlers:
             # `setvar` is Reflex's generic setter, off for us (state_auto_setters = False).
-            if name == "setvar" or not handler.fn.__qualname__.startswith(cls.__name__ + "."):
+            # Handlers made by a factory (state/admin/base.py: admin_setter) or copied from a
+            # mixin (Paged) belong to the state as much as those written in its body.
+            if name == "setvar":
                 continue
             cases.append((f"{cls.__name__}.{name}", cls, name))
     return cases
