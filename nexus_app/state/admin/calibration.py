@@ -8,6 +8,7 @@ shows it again until it is applied or discarded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -43,24 +44,44 @@ def _fit_label(item: calibration.ItemCalibration) -> str:
     return "tidak cocok" if item.misfit else "cocok"
 
 
-def _row(item: calibration.ItemCalibration) -> dict[str, str]:
+@dataclasses.dataclass
+class CalibrationRow:
+    """One item of a calibration run, as the result table shows it."""
+
+    id: str
+    section: str
+    text: str
+    n: str
+    old: str
+    new: str
+    change: str
+    large: bool  # a change of b worth a second look
+    se: str
+    infit: str
+    outfit: str
+    fit: str
+    held: bool  # kept at its reviewed values: not selectable
+    well: bool  # fits well: selected by default
+
+
+def _row(item: calibration.ItemCalibration) -> CalibrationRow:
     held = item.held_fixed
-    return {
-        "id": str(item.question_id),
-        "section": item.section + (f" · {item.sub_type}" if item.sub_type else ""),
-        "text": item.text,
-        "n": str(item.n_responses),
-        "old": _triple(item.old),
-        "new": "sama (ditahan)" if held else _triple(item.new),
-        "change": "–" if held else _triple(item.change, _signed),
-        "large": "1" if not held and abs(item.change_b) >= LARGE_B_CHANGE else "",
-        "se": "–" if held else _triple(item.se),
-        "infit": _num(item.infit),
-        "outfit": _num(item.outfit),
-        "fit": _fit_label(item),
-        "held": "1" if held else "",
-        "well": "1" if item.well_fitting else "",
-    }
+    return CalibrationRow(
+        id=str(item.question_id),
+        section=item.section + (f" · {item.sub_type}" if item.sub_type else ""),
+        text=item.text,
+        n=str(item.n_responses),
+        old=_triple(item.old),
+        new="sama (ditahan)" if held else _triple(item.new),
+        change="–" if held else _triple(item.change, _signed),
+        large=not held and abs(item.change_b) >= LARGE_B_CHANGE,
+        se="–" if held else _triple(item.se),
+        infit=_num(item.infit),
+        outfit=_num(item.outfit),
+        fit=_fit_label(item),
+        held=held,
+        well=item.well_fitting,
+    )
 
 
 def _bank_counts(
@@ -104,7 +125,7 @@ class AdminCalibrationState(AuthState):
 
     run_id: str = ""
     run_summary: str = ""
-    rows: list[dict[str, str]] = []
+    rows: list[CalibrationRow] = []
     selected: list[str] = []
 
     error: str = ""
@@ -225,7 +246,7 @@ class AdminCalibrationState(AuthState):
         self.rows = [_row(i) for i in run.items]
         if not (keep_selection and same_run):
             # A fresh result starts with the items that are safe to apply.
-            self.selected = [r["id"] for r in self.rows if r["well"]]
+            self.selected = [r.id for r in self.rows if r.well]
 
     @admin_event
     def set_bank(self, value: str):
@@ -252,7 +273,7 @@ class AdminCalibrationState(AuthState):
 
     @admin_event
     def select_all(self) -> None:
-        self.selected = [r["id"] for r in self.rows if not r["held"]]
+        self.selected = [r.id for r in self.rows if not r.held]
 
     @admin_event
     def select_none(self) -> None:
@@ -260,7 +281,7 @@ class AdminCalibrationState(AuthState):
 
     @admin_event
     def select_well_fitting(self) -> None:
-        self.selected = [r["id"] for r in self.rows if r["well"]]
+        self.selected = [r.id for r in self.rows if r.well]
 
     @rx.event(background=True)
     async def run_calibration(self):

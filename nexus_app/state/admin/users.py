@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -24,32 +25,55 @@ _REJECTION_REASONS = {
 }
 
 
-def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
-    return {
-        "id": str(row.id),
-        "username": row.username,
-        "full_name": row.full_name or "–",
-        "role": row.role,
-        "role_label": ROLE_LABELS.get(row.role, row.role),
-        "class_name": row.class_name or "–",
-        "grade": "–" if row.grade is None else str(row.grade),
-        "email": row.email or "–",
-        # The list's "Kelas" column: a student's class, the classes a guru teaches.
-        "class_cell": (
+@dataclasses.dataclass
+class UserListRow:
+    """One account as the list and the panel show it (every field empty: none selected)."""
+
+    id: str = ""
+    username: str = ""
+    full_name: str = ""
+    role: str = ""
+    role_label: str = ""
+    class_name: str = ""
+    grade: str = ""
+    email: str = ""
+    # The list's "Kelas" column: a student's class, the classes a guru teaches.
+    class_cell: str = ""
+    # The edit form's starting values (empty, not "–").
+    full_name_raw: str = ""
+    class_raw: str = ""
+    grade_raw: str = ""
+    email_raw: str = ""
+    active: bool = False
+    status: str = ""
+    last_login: str = ""
+    is_self: bool = False
+
+
+def _user_row(row: user_admin.UserRow, actor_id: int) -> UserListRow:
+    return UserListRow(
+        id=str(row.id),
+        username=row.username,
+        full_name=row.full_name or "–",
+        role=row.role,
+        role_label=ROLE_LABELS.get(row.role, row.role),
+        class_name=row.class_name or "–",
+        grade="–" if row.grade is None else str(row.grade),
+        email=row.email or "–",
+        class_cell=(
             ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
             if row.role == "guru"
             else row.class_name or "–"
         ),
-        # The edit form's starting values (empty, not "–").
-        "full_name_raw": row.full_name,
-        "class_raw": row.class_name,
-        "grade_raw": "" if row.grade is None else str(row.grade),
-        "email_raw": row.email,
-        "active": "1" if row.is_active else "",
-        "status": "Aktif" if row.is_active else "Nonaktif",
-        "last_login": timefmt.format_datetime(row.last_login, empty="belum pernah"),
-        "is_self": "1" if row.id == actor_id else "",
-    }
+        full_name_raw=row.full_name or "",
+        class_raw=row.class_name or "",
+        grade_raw="" if row.grade is None else str(row.grade),
+        email_raw=row.email or "",
+        active=row.is_active,
+        status="Aktif" if row.is_active else "Nonaktif",
+        last_login=timefmt.format_datetime(row.last_login, empty="belum pernah"),
+        is_self=row.id == actor_id,
+    )
 
 
 def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
@@ -75,7 +99,7 @@ class AdminUsersState(Paged, AuthState):
     role_filter: str = ALL
     status_filter: str = "all"
     total: int = 0
-    rows: list[dict[str, str]] = []
+    rows: list[UserListRow] = []
     list_error: str = ""
     search_form_key: int = 0
 
@@ -101,7 +125,7 @@ class AdminUsersState(Paged, AuthState):
 
     # The panel of one selected account.
     selected_id: int = 0
-    selected: dict[str, str] = {}
+    selected: UserListRow = UserListRow()
     panel_role: str = ""
     confirm_deactivate: bool = False
     panel_error: str = ""
@@ -143,7 +167,7 @@ class AdminUsersState(Paged, AuthState):
         except ServiceError as exc:
             self.list_error = exc.message
             return
-        self.rows = [_user_dict(r, actor.id) for r in result.rows]
+        self.rows = [_user_row(r, actor.id) for r in result.rows]
         self.total = result.total
         self.page = result.page
         self.page_count = result.pages
@@ -367,7 +391,7 @@ class AdminUsersState(Paged, AuthState):
 
     def _close_panel(self) -> None:
         self.selected_id = 0
-        self.selected = {}
+        self.selected = UserListRow()
         self.panel_role = ""
         self.confirm_deactivate = False
         self.panel_error = ""
@@ -377,7 +401,7 @@ class AdminUsersState(Paged, AuthState):
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
-        self.selected = _user_dict(row, actor.id)
+        self.selected = _user_row(row, actor.id)
         self.panel_role = row.role
         self.panel_classes = list(row.classes)
         self.profile_key += 1
@@ -479,7 +503,7 @@ class AdminUsersState(Paged, AuthState):
     def save_profile(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        is_student = self.selected.get("role") == "siswa"
+        is_student = self.selected.role == "siswa"
         row = user_admin.update_profile(
             actor=actor,
             user_id=self.selected_id,
