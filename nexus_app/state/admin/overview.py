@@ -1,4 +1,4 @@
-"""States for the admin overview and the teacher's class page."""
+"""State of /admin: the admin's overview of the school server."""
 
 from __future__ import annotations
 

@@ -107,14 +107,10 @@ class AdminStatisticsState(AuthState):
         self.limit = value
         self._refresh(actor)
 
-    @admin_event
+    @admin_event(error="error")
     def download_csv(self, actor: CurrentUser):
         if not self.min_users.isdigit():
             self.error = MIN_USERS_NOT_A_NUMBER
             return None
-        try:
-            stats = self._query(actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
+        stats = self._query(actor)
         return rx.download(data=item_stats.statistics_csv(stats), filename="statistik-soal.csv")
