@@ -116,13 +116,16 @@ def admin_event(fn: Any = None, *, error: str | None = None) -> Any:
 
 
 def admin_setter(field: str, kind: type = str) -> Any:
-    """A handler that sets one field after the role check (a dialog's open flag, a form's
-    choice): nothing to read from the server, but only an admin may change her page."""
+    """`set_<field> = admin_setter("<field>")`: a handler that sets one field after the role
+    check (a dialog's open flag, a form's choice): nothing to read from the server, but only
+    an admin may change her page. It must be bound to the name `set_<field>`: Reflex names an
+    event after its function, so the function carries that name."""
 
     def setter(self: Any, value: Any) -> None:
         self.require(ADMIN)
         setattr(self, field, value)
 
+    setter.__name__ = setter.__qualname__ = f"set_{field}"
     setter.__annotations__ = {"value": kind, "return": None}
     setter.__doc__ = f"Set `{field}` (admin only)."
     return rx.event(setter)

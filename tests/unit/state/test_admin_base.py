@@ -12,6 +12,7 @@ import pytest
 
 from nexus_app.services.errors import InvalidInput, PermissionDenied
 from nexus_app.state.admin.base import Paged, admin_event, admin_setter
+from nexus_app.state.admin.sections import ADMIN_SECTIONS, AdminSection
 
 
 class FakeState:
@@ -106,6 +107,18 @@ def test_the_setter_sets_its_field_for_an_admin() -> None:
     state = FakeState()
     FakeState.set_flag(state, True)
     assert state.flag is True
+    assert FakeState.set_flag.__name__ == "set_flag"
+
+
+@pytest.mark.parametrize("section", ADMIN_SECTIONS, ids=lambda s: s.key)
+def test_every_admin_handler_is_named_as_it_is_bound(section: AdminSection) -> None:
+    """The browser names an event by its function's name: two setters both called `setter`
+    would both run the last one bound."""
+    handlers = section.state.event_handlers
+    assert handlers
+    for name, handler in handlers.items():
+        if name != "setvar":
+            assert handler.fn.__name__ == name, f"{section.state.__name__}.{name}"
 
 
 class FakePaged:
