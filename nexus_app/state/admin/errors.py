@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -15,6 +17,41 @@ SEVERITY_COLORS = {"low": "gray", "medium": "amber", "high": "orange", "critical
 RETENTION_DAYS = error_admin.RETENTION_DAYS
 
 
+@dataclasses.dataclass
+class ErrorRow:
+    """One logged error in the list."""
+
+    id: str
+    when: str
+    severity: str
+    color: str
+    type: str
+    summary: str
+    user: str
+    endpoint: str
+
+
+@dataclasses.dataclass
+class ErrorDetail:
+    """The dialog's one error, whole (every field empty: none open)."""
+
+    id: str = ""
+    when: str = ""
+    severity: str = ""
+    color: str = "gray"
+    type: str = ""
+    message: str = ""
+    stack: str = ""
+    user: str = ""
+    endpoint: str = ""
+    method: str = ""
+    environment: str = ""
+
+
+def _severity(severity: str | None) -> str:
+    return error_admin.SEVERITY_LABELS.get(severity or "", severity or "-")
+
+
 class AdminErrorsState(Paged, AuthState):
     severity: str = ""
     error_type: str = ""
@@ -23,11 +60,11 @@ class AdminErrorsState(Paged, AuthState):
     date_to: str = ""
     types: list[str] = []
 
-    rows: list[dict[str, str]] = []
+    rows: list[ErrorRow] = []
     total: int = 0
 
     detail_open: bool = False
-    detail: dict[str, str] = {}
+    detail: ErrorDetail = ErrorDetail()
 
     purge_open: bool = False
     purge_count: int = 0
@@ -90,19 +127,19 @@ class AdminErrorsState(Paged, AuthState):
         except (ValueError, ServiceError) as exc:
             self.error = exc.message if isinstance(exc, ServiceError) else "Log tidak dikenal."
             return
-        self.detail = {
-            "id": str(d.id),
-            "when": d.when,
-            "severity": error_admin.SEVERITY_LABELS.get(d.severity, d.severity or "-"),
-            "color": SEVERITY_COLORS.get(d.severity, "gray"),
-            "type": d.error_type,
-            "message": d.message,
-            "stack": d.stack_trace,
-            "user": d.username,
-            "endpoint": d.endpoint,
-            "method": d.method,
-            "environment": d.environment,
-        }
+        self.detail = ErrorDetail(
+            id=str(d.id),
+            when=d.when,
+            severity=_severity(d.severity),
+            color=SEVERITY_COLORS.get(d.severity, "gray"),
+            type=d.error_type,
+            message=d.message,
+            stack=d.stack_trace,
+            user=d.username,
+            endpoint=d.endpoint,
+            method=d.method,
+            environment=d.environment,
+        )
         self.detail_open = True
 
     @admin_event
@@ -147,15 +184,15 @@ class AdminErrorsState(Paged, AuthState):
         self.page = result.page
         self.page_count = result.pages
         self.rows = [
-            {
-                "id": str(item.id),
-                "when": item.when,
-                "severity": error_admin.SEVERITY_LABELS.get(item.severity, item.severity or "-"),
-                "color": SEVERITY_COLORS.get(item.severity, "gray"),
-                "type": item.error_type,
-                "summary": item.summary,
-                "user": item.username,
-                "endpoint": item.endpoint,
-            }
+            ErrorRow(
+                id=str(item.id),
+                when=item.when,
+                severity=_severity(item.severity),
+                color=SEVERITY_COLORS.get(item.severity, "gray"),
+                type=item.error_type,
+                summary=item.summary,
+                user=item.username,
+                endpoint=item.endpoint,
+            )
             for item in result.items
         ]

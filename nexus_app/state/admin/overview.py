@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from nexus_app.services import school
 from nexus_app.services.auth import CurrentUser
 from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
+
+
+@dataclasses.dataclass
+class JobRow:
+    """The last run of one scheduled job."""
+
+    name: str
+    status: str
+    started_at: str
+    detail: str
 
 
 class AdminOverviewState(AuthState):
@@ -20,7 +32,7 @@ class AdminOverviewState(AuthState):
     # The nightly backup runs every 24 h: older than 36 h means it has been missed.
     backup_stale: bool = False
     errors_last_day: int = 0
-    jobs: list[dict[str, str]] = []
+    jobs: list[JobRow] = []
 
     @admin_event
     def load(self, actor: CurrentUser) -> None:
@@ -40,7 +52,7 @@ class AdminOverviewState(AuthState):
         self.backup_stale = age is None or age > 36
         self.errors_last_day = overview.errors_last_day
         self.jobs = [
-            {"name": j.name, "status": j.status, "started_at": j.started_at, "detail": j.detail}
+            JobRow(name=j.name, status=j.status, started_at=j.started_at, detail=j.detail)
             for j in overview.jobs
         ]
         self.questions_by_section = [
