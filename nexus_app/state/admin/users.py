@@ -11,7 +11,7 @@ import reflex as rx
 from nexus_app.services import timefmt, user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import Paged, admin_event, admin_setter
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
@@ -93,11 +93,13 @@ def _parse_id(value: Any) -> int:
         return 0
 
 
-class AdminUsersState(Paged, AuthState):
+class AdminUsersState(AuthState):
     # The list.
     search: str = ""
     role_filter: str = ALL
     status_filter: str = "all"
+    page: int = 1
+    pages: int = 1
     total: int = 0
     rows: list[UserListRow] = []
     list_error: str = ""
@@ -149,12 +151,24 @@ class AdminUsersState(Paged, AuthState):
     class_form_key: int = 0
 
     @rx.var
+    def page_text(self) -> str:
+        return f"Halaman {self.page} dari {self.pages}"
+
+    @rx.var
     def total_text(self) -> str:
         return f"{self.total} pengguna"
 
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
     # --- the list ---------------------------------------------------------------------
 
-    def _load_page(self, actor: CurrentUser) -> None:
+    def _reload(self, actor: CurrentUser) -> None:
         self.list_error = ""
         try:
             result = user_admin.list_users(
@@ -170,7 +184,7 @@ class AdminUsersState(Paged, AuthState):
         self.rows = [_user_row(r, actor.id) for r in result.rows]
         self.total = result.total
         self.page = result.page
-        self.page_count = result.pages
+        self.pages = result.pages
         # Any change to the list (an import, a moved student) may change the classes.
         self.move_classes = user_admin.class_choices(actor=actor)
 
@@ -185,7 +199,7 @@ class AdminUsersState(Paged, AuthState):
         self._close_panel()
         self._clear_move()
         self.move_message = ""
-        self._load_page(actor)
+        self._reload(actor)
 
     def _forget_secrets(self) -> None:
         """AuthState calls this at every page load and before every hydrate: a generated
@@ -203,7 +217,7 @@ class AdminUsersState(Paged, AuthState):
     def apply_search(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.search = str(form_data.get("search") or "").strip()
         self.page = 1
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event
     def clear_search(self, actor: CurrentUser) -> None:
@@ -212,19 +226,29 @@ class AdminUsersState(Paged, AuthState):
         self.status_filter = "all"
         self.page = 1
         self.search_form_key += 1
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event
     def set_role_filter(self, actor: CurrentUser, value: str) -> None:
         self.role_filter = value if value in ROLE_LABELS else ALL
         self.page = 1
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event
     def set_status_filter(self, actor: CurrentUser, value: str) -> None:
         self.status_filter = value if value in user_admin.STATUS_FILTERS else "all"
         self.page = 1
-        self._load_page(actor)
+        self._reload(actor)
+
+    @admin_event
+    def next_page(self, actor: CurrentUser) -> None:
+        self.page += 1
+        self._reload(actor)
+
+    @admin_event
+    def previous_page(self, actor: CurrentUser) -> None:
+        self.page = max(1, self.page - 1)
+        self._reload(actor)
 
     # --- create -----------------------------------------------------------------------
 
@@ -257,7 +281,7 @@ class AdminUsersState(Paged, AuthState):
         if created.generated:
             self.created_password = created.password
         self.form_key += 1
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event
     def dismiss_created(self) -> None:
@@ -344,7 +368,7 @@ class AdminUsersState(Paged, AuthState):
             self.import_progress_text = ""
         self._show_report(report)
         if report.imported:
-            self._load_page(actor)
+            self._reload(actor)
             yield rx.clear_selected_files(UPLOAD_ID)
 
     def _show_report(self, report: user_admin.UserImportReport) -> None:
@@ -427,7 +451,7 @@ class AdminUsersState(Paged, AuthState):
         row = user_admin.change_role(actor=actor, user_id=self.selected_id, role=self.panel_role)
         self._show(row, actor)
         self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event
     def ask_deactivate(self) -> None:
@@ -448,7 +472,7 @@ class AdminUsersState(Paged, AuthState):
             f"Akun {result.user.username} dinonaktifkan; {result.sessions_ended} sesi "
             "masuknya diakhiri."
         )
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event(error="panel_error")
     def reactivate(self, actor: CurrentUser) -> None:
@@ -457,7 +481,7 @@ class AdminUsersState(Paged, AuthState):
         row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
-        self._load_page(actor)
+        self._reload(actor)
 
     async def _reset(self, actor: CurrentUser, password: str | None) -> None:
         self.panel_error = ""
@@ -514,7 +538,7 @@ class AdminUsersState(Paged, AuthState):
         )
         self._show(row, actor)
         self.panel_message = f"Data {row.username} disimpan."
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event(error="panel_error")
     def add_class(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
@@ -538,7 +562,7 @@ class AdminUsersState(Paged, AuthState):
                 f"{change.username} sekarang mengajar {change.class_name}. Kelas ini belum "
                 "punya siswa: periksa penulisannya, atau impor siswanya dengan kelas yang sama."
             )
-        self._load_page(actor)
+        self._reload(actor)
 
     @admin_event(error="panel_error")
     def remove_class(self, actor: CurrentUser, class_name: str) -> None:
@@ -549,7 +573,7 @@ class AdminUsersState(Paged, AuthState):
         )
         self.panel_classes = list(change.classes)
         self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
-        self._load_page(actor)
+        self._reload(actor)
 
     # --- rename a class / kenaikan kelas ---------------------------------------------------
 
@@ -624,7 +648,7 @@ class AdminUsersState(Paged, AuthState):
         self._clear_move()
         self.move_message = _move_summary(plan, done=True)
         self.move_form_key += 1
-        self._load_page(actor)
+        self._reload(actor)
 
 
 def _move_summary(plan: user_admin.ClassMovePlan, *, done: bool) -> str:
