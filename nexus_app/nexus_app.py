@@ -6,18 +6,6 @@ from reflex_base.event.context import EventContext
 from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
-    admin,
-    admin_analytics,
-    admin_backups,
-    admin_banks,
-    admin_books,
-    admin_calibration,
-    admin_errors,
-    admin_question,
-    admin_statistics,
-    admin_subjects,
-    admin_subscriptions,
-    admin_users,
     chat,
     dashboard,
     home,
@@ -28,25 +16,15 @@ from nexus_app.pages import (
     practice_session,
     teacher,
 )
+from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from nexus_app.state.admin_analytics import AdminAnalyticsState
-from nexus_app.state.admin_backups import AdminBackupsState
-from nexus_app.state.admin_banks import AdminBanksState
-from nexus_app.state.admin_books import AdminBooksState
-from nexus_app.state.admin_calibration import AdminCalibrationState
-from nexus_app.state.admin_errors import AdminErrorsState
-from nexus_app.state.admin_question import AdminQuestionState
-from nexus_app.state.admin_statistics import AdminStatisticsState
-from nexus_app.state.admin_subjects import AdminSubjectsState
-from nexus_app.state.admin_subscriptions import AdminSubscriptionsState
-from nexus_app.state.admin_users import AdminUsersState
+from nexus_app.state.admin.sections import ADMIN_ROLES, ADMIN_SECTIONS
 from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
-from nexus_app.state.school import AdminOverviewState
 from nexus_app.state.teacher import TeacherState
 
 
@@ -115,12 +93,6 @@ app.add_page(
     on_load=[AuthState.guard(teacher.ROLES), TeacherState.load],
 )
 app.add_page(
-    admin.admin_home,
-    route=admin.ROUTE,
-    title="Admin | Nexus",
-    on_load=[AuthState.guard(admin.ROLES), AdminOverviewState.load],
-)
-app.add_page(
     practice.practice_page,
     route=practice.ROUTE,
     title="Latihan | Nexus",
@@ -152,59 +124,11 @@ app.add_page(
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 
-# The admin sections: each module declares its route and title; all are admin-only.
-ADMIN_SECTIONS: list[tuple[object, str, str, rx.event.EventHandler]] = [
-    (admin_users.admin_users_page, admin_users.ROUTE, admin_users.TITLE, AdminUsersState.load),
-    (
-        admin_subjects.admin_subjects_page,
-        admin_subjects.ROUTE,
-        admin_subjects.TITLE,
-        AdminSubjectsState.load,
-    ),
-    (admin_books.admin_books_page, admin_books.ROUTE, admin_books.TITLE, AdminBooksState.load),
-    (admin_banks.admin_banks_page, admin_banks.ROUTE, admin_banks.TITLE, AdminBanksState.load),
-    (
-        admin_question.admin_question_page,
-        admin_question.ROUTE,
-        admin_question.TITLE,
-        AdminQuestionState.load,
-    ),
-    (
-        admin_calibration.admin_calibration_page,
-        admin_calibration.ROUTE,
-        admin_calibration.TITLE,
-        AdminCalibrationState.load,
-    ),
-    (
-        admin_statistics.admin_statistics_page,
-        admin_statistics.ROUTE,
-        admin_statistics.TITLE,
-        AdminStatisticsState.load,
-    ),
-    (
-        admin_analytics.admin_analytics_page,
-        admin_analytics.ROUTE,
-        admin_analytics.TITLE,
-        AdminAnalyticsState.load,
-    ),
-    (admin_errors.admin_errors_page, admin_errors.ROUTE, admin_errors.TITLE, AdminErrorsState.load),
-    (
-        admin_subscriptions.admin_subscriptions_page,
-        admin_subscriptions.ROUTE,
-        admin_subscriptions.TITLE,
-        AdminSubscriptionsState.load,
-    ),
-    (
-        admin_backups.admin_backups_page,
-        admin_backups.ROUTE,
-        admin_backups.TITLE,
-        AdminBackupsState.load,
-    ),
-]
-for page_fn, route, title, load in ADMIN_SECTIONS:
+# The admin sections, from their one registry (state/admin/sections.py); all admin-only.
+for section in ADMIN_SECTIONS:
     app.add_page(
-        page_fn,
-        route=route,
-        title=f"{title} | Nexus Admin",
-        on_load=[AuthState.guard(admin.ROLES), load],
+        ADMIN_PAGES[section.key],
+        route=section.route,
+        title=section.title,
+        on_load=[AuthState.guard(ADMIN_ROLES), section.on_load],
     )

@@ -7,21 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from nexus_app.components.shell import app_shell
-
-# (label, route, link id). Every admin page module declares one of these routes.
-ADMIN_SECTIONS: list[tuple[str, str, str]] = [
-    ("Ringkasan", "/admin", "admin-nav-overview"),
-    ("Pengguna", "/admin/users", "admin-nav-users"),
-    ("Mata pelajaran", "/admin/subjects", "admin-nav-subjects"),
-    ("Buku & paket", "/admin/books", "admin-nav-books"),
-    ("Bank soal", "/admin/banks", "admin-nav-banks"),
-    ("Kalibrasi", "/admin/calibration", "admin-nav-calibration"),
-    ("Statistik soal", "/admin/statistics", "admin-nav-statistics"),
-    ("Analitik", "/admin/analytics", "admin-nav-analytics"),
-    ("Log error", "/admin/errors", "admin-nav-errors"),
-    ("Langganan", "/admin/subscriptions", "admin-nav-subscriptions"),
-    ("Cadangan", "/admin/backups", "admin-nav-backups"),
-]
+from nexus_app.state.admin.sections import NAV_SECTIONS, AdminSection
 
 
 def _section_nav(active_route: str) -> rx.Component:
@@ -29,16 +15,16 @@ def _section_nav(active_route: str) -> rx.Component:
         *[
             rx.link(
                 rx.button(
-                    label,
+                    s.label,
                     size="1",
-                    variant="solid" if route == active_route else "soft",
-                    color_scheme="indigo" if route == active_route else "gray",
+                    variant="solid" if s.route == active_route else "soft",
+                    color_scheme="indigo" if s.route == active_route else "gray",
                 ),
-                href=route,
-                id=link_id,
+                href=s.route,
+                id=s.link_id,
                 underline="none",
             )
-            for label, route, link_id in ADMIN_SECTIONS
+            for s in NAV_SECTIONS
         ],
         wrap="wrap",
         spacing="2",
@@ -47,14 +33,14 @@ def _section_nav(active_route: str) -> rx.Component:
 
 
 def admin_page(
-    active_route: str, title: str, content: Callable[[], rx.Component]
+    section: AdminSection, content: Callable[[], rx.Component]
 ) -> Callable[[], rx.Component]:
     """An admin page: the app shell, the section navigation, a heading, then the content."""
 
     def body() -> rx.Component:
         return rx.vstack(
-            _section_nav(active_route),
-            rx.heading(title, size="7", margin_top="0.5em"),
+            _section_nav(section.active_route),
+            rx.heading(section.heading, size="7", margin_top="0.5em"),
             content(),
             spacing="4",
             width="100%",

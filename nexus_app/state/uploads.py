@@ -18,10 +18,10 @@ import reflex as rx
 from reflex_base.event import EventHandler
 
 from nexus_app.services import backup_admin, bank_import
-from nexus_app.state.admin_backups import AdminBackupsState
-from nexus_app.state.admin_banks import AdminBanksState
-from nexus_app.state.admin_books import MAX_BOOK_BYTES, MAX_PACKAGE_BYTES, AdminBooksState
-from nexus_app.state.admin_users import MAX_IMPORT_BYTES, AdminUsersState
+from nexus_app.state.admin.backups import AdminBackupsState
+from nexus_app.state.admin.banks import AdminBanksState
+from nexus_app.state.admin.books import MAX_BOOK_BYTES, MAX_PACKAGE_BYTES, AdminBooksState
+from nexus_app.state.admin.users import MAX_IMPORT_BYTES, AdminUsersState
 
 TOKEN_HEADER = "X-Nexus-Token"
 # Where AuthState keeps the raw login token in the browser (rx.LocalStorage name).

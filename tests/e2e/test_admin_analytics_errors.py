@@ -22,6 +22,7 @@ from nexus_app.db import make_engine
 from nexus_app.models import Attempt, AttemptFeedback, ChatHistory, ErrorLog, User, utcnow
 from nexus_app.services import error_log
 from nexus_app.services.demo import DEMO_ADMIN, STUDENT_PASSWORD
+from nexus_app.services.timefmt import LOCAL_ZONE
 from tests.e2e.conftest import login, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -205,7 +206,8 @@ def test_admin_filters_pages_reads_and_purges_errors(page: Page, server_db: Engi
     expect(total).to_have_text("1 log cocok")
     expect(page.locator("#error-table")).to_contain_text("nilai tidak valid nomor 27")
     page.locator("#error-clear-filters").click()
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    # The filter takes WIB days (the times the admin reads): tomorrow in WIB, not in UTC.
+    tomorrow = (utcnow().astimezone(LOCAL_ZONE) + timedelta(days=1)).date().isoformat()
     page.locator("#error-date-from").fill(tomorrow)
     expect(page.locator("#error-empty")).to_be_visible()
     expect(total).to_have_text("0 log cocok")

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from nexus_app.components.admin import ADMIN_SECTIONS
 from nexus_app.services.demo import DEMO_ADMIN, DEMO_TEACHERS, STUDENT_PASSWORD
+from nexus_app.state.admin.sections import NAV_SECTIONS
 from tests.e2e.conftest import login, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -227,7 +227,7 @@ def test_teacher_pages_fit(sized: Page) -> None:
 
 
 def _admin_routes() -> list[tuple[str, str]]:
-    return [(route, route.strip("/").replace("/", "-")) for _, route, _ in ADMIN_SECTIONS]
+    return [(s.route, s.route.strip("/").replace("/", "-")) for s in NAV_SECTIONS]
 
 
 def test_admin_pages_fit(sized: Page) -> None:

@@ -14,15 +14,15 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from nexus_app.state.admin.books import AdminBooksState
+from nexus_app.state.uploads import handler_name
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.e2e
 
 ADMIN = ("admin", "nexus-admin-2026")
-BOOKS_HANDLER = (
-    "reflex___state____state.nexus_app___state___auth____auth_state."
-    "nexus_app___state___admin_books____admin_books_state.upload_book"
-)
+# The name the browser sends (Reflex puts the state's module in it), from the registry.
+BOOKS_HANDLER = handler_name(AdminBooksState.upload_book)
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:

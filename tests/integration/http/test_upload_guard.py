@@ -26,8 +26,8 @@ from starlette.types import Message, Receive, Scope, Send
 import nexus_app.state
 from nexus_app.http import build_api
 from nexus_app.services import auth
-from nexus_app.state.admin_books import AdminBooksState
-from nexus_app.state.admin_users import AdminUsersState
+from nexus_app.state.admin.books import AdminBooksState
+from nexus_app.state.admin.users import AdminUsersState
 from nexus_app.state.auth import AuthState
 from nexus_app.state.uploads import TOKEN_HEADER, UPLOAD_RULES, handler_name
 
@@ -219,8 +219,9 @@ def test_a_body_within_the_limit_without_a_length_goes_through(engine, tokens, d
 def _upload_handlers() -> set[str]:
     """Every handler of every state that takes rx.UploadFile files."""
     found = set()
-    for info in pkgutil.iter_modules(nexus_app.state.__path__):
-        module = importlib.import_module(f"nexus_app.state.{info.name}")
+    # Subpackages too (state/admin/, pages/admin/).
+    for info in pkgutil.walk_packages(nexus_app.state.__path__, prefix="nexus_app.state."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if not (inspect.isclass(value) and issubclass(value, AuthState)):
                 continue

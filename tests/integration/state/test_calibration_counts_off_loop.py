@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from nexus_app.services import auth, calibration
 from nexus_app.services.bank_import import import_bank
-from nexus_app.state.admin_calibration import AdminCalibrationState
+from nexus_app.state.admin.calibration import AdminCalibrationState
 from tests.integration.services.test_practice import _bank_csv
 
 PASSWORD = "kata-sandi-aman"

@@ -13,7 +13,7 @@ from reflex.state import State
 from sqlalchemy.engine import Engine
 
 from nexus_app.services import auth, users
-from nexus_app.state.admin_users import AdminUsersState
+from nexus_app.state.admin.users import AdminUsersState
 from nexus_app.state.auth import AuthState
 
 PASSWORD = "kata-sandi-aman"

@@ -27,7 +27,8 @@ from sqlalchemy.engine import Engine
 
 from nexus_app.services import auth, feedback, tutor
 from nexus_app.services.errors import NotAuthenticated, ServiceError
-from nexus_app.state.admin_users import AdminUsersState
+from nexus_app.state.admin.overview import AdminOverviewState
+from nexus_app.state.admin.users import AdminUsersState
 from nexus_app.state.auth import (
     LOGOUT_SCRIPT,
     AuthState,
@@ -36,7 +37,6 @@ from nexus_app.state.auth import (
 )
 from nexus_app.state.chat import ChatState
 from nexus_app.state.practice import PracticeState
-from nexus_app.state.school import AdminOverviewState
 from nexus_app.state.teacher import TeacherState
 
 PASSWORD = "kata-sandi-aman"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from nexus_app.services import analytics
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 RANGE_OPTIONS: list[tuple[str, str]] = [
@@ -49,14 +48,12 @@ class AdminAnalyticsState(AuthState):
     total_tutor_generated: str = "0"
     total_tutor_compute: str = "0"
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self._refresh(actor)
 
-    @rx.event
-    def set_range(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_range(self, actor: CurrentUser, value: str) -> None:
         self.range_days = value
         self._refresh(actor)
 

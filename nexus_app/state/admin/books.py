@@ -16,6 +16,7 @@ from nexus_app.services import books, error_log, subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.backup import human_size
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread
 
@@ -115,9 +116,8 @@ class AdminBooksState(AuthState):
     _staged_subject: str = ""
     _staged_title: str = ""
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self._reload(actor)
 
     def _reload(self, actor: CurrentUser) -> None:
@@ -130,21 +130,14 @@ class AdminBooksState(AuthState):
             self.subject_code = self.subject_choices[0]["code"] if self.subject_choices else ""
         self.books = [_book_row(b) for b in books.admin_list_books(actor=actor)]
 
-    @rx.event
-    def set_subject_code(self, value: str) -> None:
-        self.require("admin")
-        self.subject_code = value
+    set_subject_code = admin_setter("subject_code", str)
 
-    @rx.event
-    def set_title(self, value: str) -> None:
-        self.require("admin")
-        self.title = value
+    set_title = admin_setter("title", str)
 
     # --- book upload, then ingestion ------------------------------------------------------------
 
-    @rx.event
+    @admin_event
     def begin_upload(self) -> None:
-        self.require("admin")
         self.error = ""
         self.message = ""
         self.upload_percent = 0
@@ -152,20 +145,17 @@ class AdminBooksState(AuthState):
         self.ingest_label = ""
         self.uploading = True
 
-    @rx.event
+    @admin_event
     def upload_progress(self, progress: dict[str, Any]) -> None:
-        self.require("admin")
         self.upload_percent = _percent(progress)
 
-    @rx.event
+    @admin_event
     def book_rejected(self, rejected: list[dict[str, Any]]) -> None:
-        self.require("admin")
         self.message = ""
         self.error = _rejected_message(rejected, "book")
 
-    @rx.event
-    async def upload_book(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def upload_book(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self.uploading = False
         if self.ingesting:
             self.error = "Masih ada buku yang sedang diproses; tunggu sampai selesai."
@@ -252,9 +242,8 @@ class AdminBooksState(AuthState):
 
     # --- packages: export, import, switch version ----------------------------------------------
 
-    @rx.event
-    def export_package(self, book_id: int, version: str):
-        actor = self.require("admin")
+    @admin_event
+    def export_package(self, actor: CurrentUser, book_id: int, version: str):
         self.error = ""
         try:
             package = books.admin_export_package(actor=actor, book_id=int(book_id), version=version)
@@ -266,41 +255,32 @@ class AdminBooksState(AuthState):
             data=package.data, filename=package.filename, mime_type="application/gzip"
         )
 
-    @rx.event
-    def make_current(self, book_id: int, version: str) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def make_current(self, actor: CurrentUser, book_id: int, version: str) -> None:
         self.error = ""
         self.message = ""
-        try:
-            books.admin_set_current_version(actor=actor, book_id=int(book_id), version=version)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        books.admin_set_current_version(actor=actor, book_id=int(book_id), version=version)
         self.message = f"Versi {version} sekarang dipakai tutor."
         self._reload(actor)
 
-    @rx.event
+    @admin_event
     def begin_import(self) -> None:
-        self.require("admin")
         self.error = ""
         self.message = ""
         self.import_percent = 0
         self.importing = True
 
-    @rx.event
+    @admin_event
     def import_progress(self, progress: dict[str, Any]) -> None:
-        self.require("admin")
         self.import_percent = _percent(progress)
 
-    @rx.event
+    @admin_event
     def package_rejected(self, rejected: list[dict[str, Any]]) -> None:
-        self.require("admin")
         self.message = ""
         self.error = _rejected_message(rejected, "package")
 
-    @rx.event
-    async def import_package(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def import_package(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self.importing = False
         if len(files) != 1:
             self.error = "Pilih satu berkas paket .vkp terlebih dahulu."

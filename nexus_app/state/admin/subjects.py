@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import reflex as rx
-
 from nexus_app.services import subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 ALL_GRADES = "semua"
@@ -39,9 +38,8 @@ class AdminSubjectsState(AuthState):
     delete_has_cascade: bool = False
     _delete_counts: dict[str, int] = {}
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self._reload(actor)
 
     def _reload(self, actor: CurrentUser) -> None:
@@ -57,25 +55,17 @@ class AdminSubjectsState(AuthState):
             for s in subjects.admin_list_subjects(actor=actor, grade=grade)
         ]
 
-    @rx.event
-    def set_grade_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_grade_filter(self, actor: CurrentUser, value: str) -> None:
         self.grade_filter = value if value in GRADE_CHOICES else ALL_GRADES
         self._reload(actor)
 
-    @rx.event
-    def set_form_grade(self, value: str) -> None:
-        self.require("admin")
-        self.form_grade = value
+    set_form_grade = admin_setter("form_grade", str)
 
-    @rx.event
-    def set_form_name(self, value: str) -> None:
-        self.require("admin")
-        self.form_name = value
+    set_form_name = admin_setter("form_name", str)
 
-    @rx.event
+    @admin_event
     def set_form_code(self, value: str) -> None:
-        self.require("admin")
         # Codes are uppercase; show it while typing so there are no surprises on save.
         self.form_code = value.upper()
 
@@ -85,9 +75,8 @@ class AdminSubjectsState(AuthState):
         self.form_name = ""
         self.form_code = ""
 
-    @rx.event
+    @admin_event
     def start_edit(self, subject_id: str) -> None:
-        self.require("admin")
         self.error = ""
         self.message = ""
         row = next((s for s in self.subjects if s["id"] == str(subject_id)), None)
@@ -99,14 +88,12 @@ class AdminSubjectsState(AuthState):
         self.form_name = row["name"]
         self.form_code = row["code"]
 
-    @rx.event
+    @admin_event
     def cancel_edit(self) -> None:
-        self.require("admin")
         self._reset_form()
 
-    @rx.event
-    def save(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def save(self, actor: CurrentUser) -> None:
         self.error = ""
         self.message = ""
         try:
@@ -114,32 +101,25 @@ class AdminSubjectsState(AuthState):
         except ValueError:
             self.error = "Kelas harus 10, 11 atau 12."
             return
-        try:
-            if self.edit_id:
-                view = subjects.admin_update_subject(
-                    actor=actor,
-                    subject_id=self.edit_id,
-                    grade=grade,
-                    name=self.form_name,
-                    code=self.form_code,
-                )
-                self.message = f"Mata pelajaran {view.code} diperbarui."
-            else:
-                view = subjects.admin_create_subject(
-                    actor=actor, grade=grade, name=self.form_name, code=self.form_code
-                )
-                self.message = (
-                    f"Mata pelajaran {view.code} ({view.name}, kelas {view.grade}) dibuat."
-                )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        if self.edit_id:
+            view = subjects.admin_update_subject(
+                actor=actor,
+                subject_id=self.edit_id,
+                grade=grade,
+                name=self.form_name,
+                code=self.form_code,
+            )
+            self.message = f"Mata pelajaran {view.code} diperbarui."
+        else:
+            view = subjects.admin_create_subject(
+                actor=actor, grade=grade, name=self.form_name, code=self.form_code
+            )
+            self.message = f"Mata pelajaran {view.code} ({view.name}, kelas {view.grade}) dibuat."
         self._reset_form()
         self._reload(actor)
 
-    @rx.event
-    def ask_delete(self, subject_id: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def ask_delete(self, actor: CurrentUser, subject_id: str) -> None:
         self.error = ""
         self.message = ""
         try:
@@ -159,9 +139,8 @@ class AdminSubjectsState(AuthState):
         self._delete_counts = summary.counts()
         self.delete_open = True
 
-    @rx.event
+    @admin_event
     def cancel_delete(self) -> None:
-        self.require("admin")
         self._close_delete()
 
     def _close_delete(self) -> None:
@@ -172,15 +151,13 @@ class AdminSubjectsState(AuthState):
         self.delete_has_cascade = False
         self._delete_counts = {}
 
-    @rx.event
+    @admin_event
     def set_delete_open(self, value: bool) -> None:
-        self.require("admin")
         if not value:
             self._close_delete()
 
-    @rx.event
-    def confirm_delete(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def confirm_delete(self, actor: CurrentUser) -> None:
         if not self.delete_id:
             return
         label = self.delete_label

@@ -7,10 +7,9 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_subscriptions import TIER_ORDER, AdminSubscriptionsState
+from nexus_app.state.admin.sections import SECTION
+from nexus_app.state.admin.subscriptions import TIER_ORDER, AdminSubscriptionsState
 
-ROUTE = "/admin/subscriptions"
-TITLE = "Langganan"
 NOTIFICATION_URL = "/api/payments/midtrans/notification"
 
 S = AdminSubscriptionsState
@@ -311,4 +310,4 @@ def _content() -> rx.Component:
 
 
 def admin_subscriptions_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["subscriptions"], _content)()

@@ -7,21 +7,18 @@ import reflex as rx
 from nexus_app.components.admin import admin_page
 from nexus_app.components.shell import stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.school import AdminOverviewState
-
-ROUTE = "/admin"
-ROLES = ["admin"]
-
+from nexus_app.state.admin.overview import AdminOverviewState, JobRow
+from nexus_app.state.admin.sections import SECTION
 
 _STATUS_COLORS = {"success": "green", "failed": "red", "running": "blue", "skipped": "gray"}
 
 
-def _job_row(job: rx.Var) -> rx.Component:
+def _job_row(job: JobRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.code(job["name"])),
+        rx.table.cell(rx.code(job.name)),
         rx.table.cell(
             rx.match(
-                job["status"],
+                job.status,
                 *[
                     (status, rx.badge(status, color_scheme=c))
                     for status, c in _STATUS_COLORS.items()
@@ -29,8 +26,8 @@ def _job_row(job: rx.Var) -> rx.Component:
                 rx.badge("belum pernah", color_scheme="orange"),
             )
         ),
-        rx.table.cell(job["started_at"]),
-        rx.table.cell(rx.text(job["detail"], size="1", color_scheme="gray")),
+        rx.table.cell(job.started_at),
+        rx.table.cell(rx.text(job.detail, size="1", color_scheme="gray")),
         class_name="job-row",
     )
 
@@ -106,4 +103,4 @@ def _content() -> rx.Component:
 
 
 def admin_home() -> rx.Component:
-    return admin_page(ROUTE, "Admin sekolah", _content)()
+    return admin_page(SECTION["overview"], _content)()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import reflex as rx
-
 from nexus_app.services import billing, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 ALL = ""
@@ -100,9 +99,8 @@ class AdminSubscriptionsState(AuthState):
     lookup_usage: list[dict[str, str]] = []
     lookup_payments: list[dict[str, str]] = []
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         # A fresh visit starts without the last visit's messages.
         self.tier_error = self.tier_message = ""
         self.order_error = self.order_message = ""
@@ -139,9 +137,8 @@ class AdminSubscriptionsState(AuthState):
         self.list_error = ""
         self.payments = [_payment_row(p) for p in rows]
 
-    @rx.event
-    def save_tier(self, form_data: dict[str, str]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def save_tier(self, actor: CurrentUser, form_data: dict[str, str]) -> None:
         self.tier_message = ""
         tier = form_data.get("tier", "")
         try:
@@ -163,19 +160,14 @@ class AdminSubscriptionsState(AuthState):
         self.tier_message = f"Paket {saved.display_name} tersimpan."
         self._refresh_tiers(actor)
 
-    @rx.event
-    def create_order(self, form_data: dict[str, str]) -> None:
-        actor = self.require("admin")
+    @admin_event(error="order_error")
+    def create_order(self, actor: CurrentUser, form_data: dict[str, str]) -> None:
         self.order_message = ""
-        try:
-            order = billing.create_pending_order(
-                actor=actor,
-                username=form_data.get("username", ""),
-                tier=form_data.get("tier", ""),
-            )
-        except ServiceError as exc:
-            self.order_error = exc.message
-            return
+        order = billing.create_pending_order(
+            actor=actor,
+            username=form_data.get("username", ""),
+            tier=form_data.get("tier", ""),
+        )
         self.order_error = ""
         self.order_message = (
             f"Pesanan {order.order_id} untuk {order.username} "
@@ -185,27 +177,23 @@ class AdminSubscriptionsState(AuthState):
         self._refresh_overview(actor)
         self._refresh_payments(actor)
 
-    @rx.event
-    def set_status_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_status_filter(self, actor: CurrentUser, value: str) -> None:
         self.status_filter = value
         self._refresh_payments(actor)
 
-    @rx.event
-    def set_tier_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_tier_filter(self, actor: CurrentUser, value: str) -> None:
         self.tier_filter = value
         self._refresh_payments(actor)
 
-    @rx.event
-    def search_payments(self, form_data: dict[str, str]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def search_payments(self, actor: CurrentUser, form_data: dict[str, str]) -> None:
         self.search = (form_data.get("search") or "").strip()
         self._refresh_payments(actor)
 
-    @rx.event
-    def lookup_user(self, form_data: dict[str, str]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def lookup_user(self, actor: CurrentUser, form_data: dict[str, str]) -> None:
         self.lookup_username = (form_data.get("username") or "").strip()
         try:
             view = billing.user_subscription(actor=actor, username=self.lookup_username)

@@ -7,10 +7,8 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_question import AdminQuestionState
-
-ROUTE = "/admin/questions/[question_id]"
-TITLE = "Editor soal"
+from nexus_app.state.admin.question import AdminQuestionState
+from nexus_app.state.admin.sections import SECTION
 
 _FULL_SELECT = {**SELECT_STYLE, "width": "100%"}
 
@@ -499,4 +497,4 @@ def _content() -> rx.Component:
 
 
 def admin_question_page() -> rx.Component:
-    return admin_page("/admin/banks", TITLE, _content)()
+    return admin_page(SECTION["question"], _content)()

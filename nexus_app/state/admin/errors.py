@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
@@ -14,6 +17,41 @@ SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
 ]
 SEVERITY_COLORS = {"low": "gray", "medium": "amber", "high": "orange", "critical": "red"}
 RETENTION_DAYS = error_admin.RETENTION_DAYS
+
+
+@dataclasses.dataclass
+class ErrorRow:
+    """One logged error in the list."""
+
+    id: str
+    when: str
+    severity: str
+    color: str
+    type: str
+    summary: str
+    user: str
+    endpoint: str
+
+
+@dataclasses.dataclass
+class ErrorDetail:
+    """The dialog's one error, whole (every field empty: none open)."""
+
+    id: str = ""
+    when: str = ""
+    severity: str = ""
+    color: str = "gray"
+    type: str = ""
+    message: str = ""
+    stack: str = ""
+    user: str = ""
+    endpoint: str = ""
+    method: str = ""
+    environment: str = ""
+
+
+def _severity(severity: str | None) -> str:
+    return error_admin.SEVERITY_LABELS.get(severity or "", severity or "-")
 
 
 class AdminErrorsState(AuthState):
@@ -24,13 +62,13 @@ class AdminErrorsState(AuthState):
     date_to: str = ""
     types: list[str] = []
 
-    rows: list[dict[str, str]] = []
+    rows: list[ErrorRow] = []
     total: int = 0
     page: int = 1
     pages: int = 1
 
     detail_open: bool = False
-    detail: dict[str, str] = {}
+    detail: ErrorDetail = ErrorDetail()
 
     purge_open: bool = False
     purge_count: int = 0
@@ -46,56 +84,46 @@ class AdminErrorsState(AuthState):
     def has_next(self) -> bool:
         return self.page < self.pages
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self.notice = ""
         self._refresh(actor)
 
-    @rx.event
-    def set_severity(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_severity(self, actor: CurrentUser, value: str) -> None:
         self.severity = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_error_type(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_error_type(self, actor: CurrentUser, value: str) -> None:
         self.error_type = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_search(self, value: str) -> None:
-        self.require("admin")
-        self.search = value  # applied on Enter or "Cari"
+    set_search = admin_setter("search", str)  # applied on Enter or "Cari"
 
-    @rx.event
-    def apply_search(self, form_data: dict[str, str] | None = None) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def apply_search(self, actor: CurrentUser, form_data: dict[str, str] | None = None) -> None:
         if form_data is not None and "search" in form_data:
             self.search = form_data["search"]
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_date_from(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_date_from(self, actor: CurrentUser, value: str) -> None:
         self.date_from = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def set_date_to(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_date_to(self, actor: CurrentUser, value: str) -> None:
         self.date_to = value
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def clear_filters(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def clear_filters(self, actor: CurrentUser) -> None:
         self.severity = ""
         self.error_type = ""
         self.search = ""
@@ -104,76 +132,56 @@ class AdminErrorsState(AuthState):
         self.page = 1
         self._refresh(actor)
 
-    @rx.event
-    def next_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def next_page(self, actor: CurrentUser) -> None:
         self.page += 1
         self._refresh(actor)
 
-    @rx.event
-    def previous_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def previous_page(self, actor: CurrentUser) -> None:
         self.page = max(1, self.page - 1)
         self._refresh(actor)
 
-    @rx.event
-    def open_detail(self, error_id: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def open_detail(self, actor: CurrentUser, error_id: str) -> None:
         try:
             d = error_admin.error_detail(actor=actor, error_id=int(error_id))
         except (ValueError, ServiceError) as exc:
             self.error = exc.message if isinstance(exc, ServiceError) else "Log tidak dikenal."
             return
-        self.detail = {
-            "id": str(d.id),
-            "when": d.when,
-            "severity": error_admin.SEVERITY_LABELS.get(d.severity, d.severity or "-"),
-            "color": SEVERITY_COLORS.get(d.severity, "gray"),
-            "type": d.error_type,
-            "message": d.message,
-            "stack": d.stack_trace,
-            "user": d.username,
-            "endpoint": d.endpoint,
-            "method": d.method,
-            "environment": d.environment,
-        }
+        self.detail = ErrorDetail(
+            id=str(d.id),
+            when=d.when,
+            severity=_severity(d.severity),
+            color=SEVERITY_COLORS.get(d.severity, "gray"),
+            type=d.error_type,
+            message=d.message,
+            stack=d.stack_trace,
+            user=d.username,
+            endpoint=d.endpoint,
+            method=d.method,
+            environment=d.environment,
+        )
         self.detail_open = True
 
-    @rx.event
+    @admin_event
     def close_detail(self) -> None:
-        self.require("admin")
         self.detail_open = False
 
-    @rx.event
-    def set_detail_open(self, value: bool) -> None:
-        self.require("admin")
-        self.detail_open = value
+    set_detail_open = admin_setter("detail_open", bool)
 
-    @rx.event
-    def ask_purge(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def ask_purge(self, actor: CurrentUser) -> None:
         self.notice = ""
-        try:
-            self.purge_count = error_admin.count_old_errors(actor=actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        self.purge_count = error_admin.count_old_errors(actor=actor)
         self.purge_open = True
 
-    @rx.event
-    def set_purge_open(self, value: bool) -> None:
-        self.require("admin")
-        self.purge_open = value
+    set_purge_open = admin_setter("purge_open", bool)
 
-    @rx.event
-    def confirm_purge(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def confirm_purge(self, actor: CurrentUser) -> None:
         self.purge_open = False
-        try:
-            deleted = error_admin.purge_old_errors(actor=actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        deleted = error_admin.purge_old_errors(actor=actor)
         self.notice = f"{deleted} log error lebih dari {RETENTION_DAYS} hari dihapus."
         self.page = 1
         self._refresh(actor)
@@ -198,15 +206,15 @@ class AdminErrorsState(AuthState):
         self.page = result.page
         self.pages = result.pages
         self.rows = [
-            {
-                "id": str(item.id),
-                "when": item.when,
-                "severity": error_admin.SEVERITY_LABELS.get(item.severity, item.severity or "-"),
-                "color": SEVERITY_COLORS.get(item.severity, "gray"),
-                "type": item.error_type,
-                "summary": item.summary,
-                "user": item.username,
-                "endpoint": item.endpoint,
-            }
+            ErrorRow(
+                id=str(item.id),
+                when=item.when,
+                severity=_severity(item.severity),
+                color=SEVERITY_COLORS.get(item.severity, "gray"),
+                type=item.error_type,
+                summary=item.summary,
+                user=item.username,
+                endpoint=item.endpoint,
+            )
             for item in result.items
         ]

@@ -7,10 +7,16 @@ import reflex as rx
 from nexus_app.services import statistics as item_stats
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 ALL = ""
 MIN_USERS_NOT_A_NUMBER = "Minimal siswa yang menjawab harus berupa bilangan bulat."
+# (code, label, explanation) of every assessment, for the page's legend and badges: pages
+# read the state, never the service.
+ASSESSMENTS: list[tuple[str, str, str]] = [
+    (a.code, a.label, a.explanation) for a in item_stats.ASSESSMENTS.values()
+]
 
 
 def _pct(value: float | None) -> str:
@@ -51,9 +57,8 @@ class AdminStatisticsState(AuthState):
             counts[r["label"]] = counts.get(r["label"], 0) + 1
         return ", ".join(f"{label}: {n}" for label, n in sorted(counts.items()))
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         opts = item_stats.options(actor=actor)
         self.sections = [{"code": c, "label": f"{c} – {name}"} for c, name in opts.sections]
         self.banks = [{"id": str(i), "label": name} for i, name in opts.banks]
@@ -82,39 +87,30 @@ class AdminStatisticsState(AuthState):
         self.error = ""
         self.rows = [_row(s) for s in stats]
 
-    @rx.event
-    def set_section(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_section(self, actor: CurrentUser, value: str) -> None:
         self.section = value
         self._refresh(actor)
 
-    @rx.event
-    def set_bank(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_bank(self, actor: CurrentUser, value: str) -> None:
         self.bank_id = value
         self._refresh(actor)
 
-    @rx.event
-    def set_min_users(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_min_users(self, actor: CurrentUser, value: str) -> None:
         self.min_users = value.strip()
         self._refresh(actor)
 
-    @rx.event
-    def set_limit(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_limit(self, actor: CurrentUser, value: str) -> None:
         self.limit = value
         self._refresh(actor)
 
-    @rx.event
-    def download_csv(self):
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def download_csv(self, actor: CurrentUser):
         if not self.min_users.isdigit():
             self.error = MIN_USERS_NOT_A_NUMBER
             return None
-        try:
-            stats = self._query(actor)
-        except ServiceError as exc:
-            self.error = exc.message
-            return None
+        stats = self._query(actor)
         return rx.download(data=item_stats.statistics_csv(stats), filename="statistik-soal.csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -11,6 +12,7 @@ from nexus_app.services import timefmt
 from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
@@ -24,32 +26,55 @@ _REJECTION_REASONS = {
 }
 
 
-def _user_dict(row: user_admin.UserRow, actor_id: int) -> dict[str, str]:
-    return {
-        "id": str(row.id),
-        "username": row.username,
-        "full_name": row.full_name or "–",
-        "role": row.role,
-        "role_label": ROLE_LABELS.get(row.role, row.role),
-        "class_name": row.class_name or "–",
-        "grade": "–" if row.grade is None else str(row.grade),
-        "email": row.email or "–",
-        # The list's "Kelas" column: a student's class, the classes a guru teaches.
-        "class_cell": (
+@dataclasses.dataclass
+class UserListRow:
+    """One account as the list and the panel show it (every field empty: none selected)."""
+
+    id: str = ""
+    username: str = ""
+    full_name: str = ""
+    role: str = ""
+    role_label: str = ""
+    class_name: str = ""
+    grade: str = ""
+    email: str = ""
+    # The list's "Kelas" column: a student's class, the classes a guru teaches.
+    class_cell: str = ""
+    # The edit form's starting values (empty, not "–").
+    full_name_raw: str = ""
+    class_raw: str = ""
+    grade_raw: str = ""
+    email_raw: str = ""
+    active: bool = False
+    status: str = ""
+    last_login: str = ""
+    is_self: bool = False
+
+
+def _user_row(row: user_admin.UserRow, actor_id: int) -> UserListRow:
+    return UserListRow(
+        id=str(row.id),
+        username=row.username,
+        full_name=row.full_name or "–",
+        role=row.role,
+        role_label=ROLE_LABELS.get(row.role, row.role),
+        class_name=row.class_name or "–",
+        grade="–" if row.grade is None else str(row.grade),
+        email=row.email or "–",
+        class_cell=(
             ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
             if row.role == "guru"
             else row.class_name or "–"
         ),
-        # The edit form's starting values (empty, not "–").
-        "full_name_raw": row.full_name,
-        "class_raw": row.class_name,
-        "grade_raw": "" if row.grade is None else str(row.grade),
-        "email_raw": row.email,
-        "active": "1" if row.is_active else "",
-        "status": "Aktif" if row.is_active else "Nonaktif",
-        "last_login": timefmt.format_datetime(row.last_login, empty="belum pernah"),
-        "is_self": "1" if row.id == actor_id else "",
-    }
+        full_name_raw=row.full_name or "",
+        class_raw=row.class_name or "",
+        grade_raw="" if row.grade is None else str(row.grade),
+        email_raw=row.email or "",
+        active=row.is_active,
+        status="Aktif" if row.is_active else "Nonaktif",
+        last_login=timefmt.format_datetime(row.last_login, empty="belum pernah"),
+        is_self=row.id == actor_id,
+    )
 
 
 def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
@@ -77,7 +102,7 @@ class AdminUsersState(AuthState):
     page: int = 1
     pages: int = 1
     total: int = 0
-    rows: list[dict[str, str]] = []
+    rows: list[UserListRow] = []
     list_error: str = ""
     search_form_key: int = 0
 
@@ -103,7 +128,7 @@ class AdminUsersState(AuthState):
 
     # The panel of one selected account.
     selected_id: int = 0
-    selected: dict[str, str] = {}
+    selected: UserListRow = UserListRow()
     panel_role: str = ""
     confirm_deactivate: bool = False
     panel_error: str = ""
@@ -157,16 +182,15 @@ class AdminUsersState(AuthState):
         except ServiceError as exc:
             self.list_error = exc.message
             return
-        self.rows = [_user_dict(r, actor.id) for r in result.rows]
+        self.rows = [_user_row(r, actor.id) for r in result.rows]
         self.total = result.total
         self.page = result.page
         self.pages = result.pages
         # Any change to the list (an import, a moved student) may change the classes.
         self.move_classes = user_admin.class_choices(actor=actor)
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         # Passwords are shown once: a new visit to the page does not show them again.
         self.created_password = ""
         self.create_message = ""
@@ -190,16 +214,14 @@ class AdminUsersState(AuthState):
         if self._credentials_csv:
             self._credentials_csv = ""
 
-    @rx.event
-    def apply_search(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def apply_search(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.search = str(form_data.get("search") or "").strip()
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def clear_search(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def clear_search(self, actor: CurrentUser) -> None:
         self.search = ""
         self.role_filter = ALL
         self.status_filter = "all"
@@ -207,64 +229,54 @@ class AdminUsersState(AuthState):
         self.search_form_key += 1
         self._reload(actor)
 
-    @rx.event
-    def set_role_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_role_filter(self, actor: CurrentUser, value: str) -> None:
         self.role_filter = value if value in ROLE_LABELS else ALL
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def set_status_filter(self, value: str) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def set_status_filter(self, actor: CurrentUser, value: str) -> None:
         self.status_filter = value if value in user_admin.STATUS_FILTERS else "all"
         self.page = 1
         self._reload(actor)
 
-    @rx.event
-    def next_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def next_page(self, actor: CurrentUser) -> None:
         self.page += 1
         self._reload(actor)
 
-    @rx.event
-    def previous_page(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def previous_page(self, actor: CurrentUser) -> None:
         self.page = max(1, self.page - 1)
         self._reload(actor)
 
     # --- create -----------------------------------------------------------------------
 
-    @rx.event
+    @admin_event
     def set_new_role(self, value: str) -> None:
-        self.require("admin")
         self.new_role = value if value in ROLE_LABELS else "siswa"
 
-    @rx.event
-    async def create_user(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event(error="create_error")
+    async def create_user(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.create_error = ""
         self.create_message = ""
         self.created_password = ""
         is_student = self.new_role == "siswa"
         is_teacher = self.new_role == "guru"
-        try:
-            # argon2 hashing runs in its own thread pool, off the event loop.
-            created = await run_password_work(
-                user_admin.create_user,
-                actor=actor,
-                username=str(form_data.get("username") or ""),
-                full_name=str(form_data.get("full_name") or ""),
-                role=self.new_role,
-                class_name=str(form_data.get("class_name") or "") if is_student else None,
-                grade=form_data.get("grade") if is_student else None,
-                email=str(form_data.get("email") or ""),
-                password=str(form_data.get("password") or ""),
-                classes=str(form_data.get("classes") or "") if is_teacher else None,
-            )
-        except ServiceError as exc:
-            self.create_error = exc.message
-            return
+        # argon2 hashing runs in its own thread pool, off the event loop.
+        created = await run_password_work(
+            user_admin.create_user,
+            actor=actor,
+            username=str(form_data.get("username") or ""),
+            full_name=str(form_data.get("full_name") or ""),
+            role=self.new_role,
+            class_name=str(form_data.get("class_name") or "") if is_student else None,
+            grade=form_data.get("grade") if is_student else None,
+            email=str(form_data.get("email") or ""),
+            password=str(form_data.get("password") or ""),
+            classes=str(form_data.get("classes") or "") if is_teacher else None,
+        )
         label = ROLE_LABELS.get(created.role, created.role)
         self.create_message = f"Akun {created.username} ({label}) dibuat."
         if created.generated:
@@ -272,9 +284,8 @@ class AdminUsersState(AuthState):
         self.form_key += 1
         self._reload(actor)
 
-    @rx.event
+    @admin_event
     def dismiss_created(self) -> None:
-        self.require("admin")
         self.created_password = ""
         self.create_message = ""
 
@@ -290,15 +301,13 @@ class AdminUsersState(AuthState):
         self.import_progress = 0
         self.import_progress_text = ""
 
-    @rx.event
+    @admin_event
     def set_import_skip(self, value: bool) -> None:
-        self.require("admin")
         self.import_skip = bool(value)
 
-    @rx.event
+    @admin_event
     def upload_rejected(self, rejected: list[dict[str, Any]]) -> None:
         """The browser refused the file before sending it (too large or not .csv)."""
-        self.require("admin")
         self._clear_import()
         codes = [
             str(error.get("code", ""))
@@ -314,9 +323,8 @@ class AdminUsersState(AuthState):
             + "."
         )
 
-    @rx.event
-    async def import_csv(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def import_csv(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self._clear_import()
         if not files:
             self.import_error = "Pilih berkas CSV terlebih dahulu."
@@ -387,23 +395,20 @@ class AdminUsersState(AuthState):
             user_admin.credentials_csv(report.credentials) if report.credentials else ""
         )
 
-    @rx.event
+    @admin_event
     def download_template(self):
         """The import template, built next to the importer's columns so it cannot drift."""
-        self.require("admin")
         return rx.download(data=user_admin.csv_template(), filename=user_admin.TEMPLATE_FILENAME)
 
-    @rx.event
+    @admin_event
     def download_credentials(self):
-        self.require("admin")
         if not self._credentials_csv:
             self.import_error = "Tidak ada kata sandi baru untuk diunduh."
             return None
         return rx.download(data=self._credentials_csv, filename=CREDENTIALS_FILENAME)
 
-    @rx.event
+    @admin_event
     def dismiss_credentials(self) -> None:
-        self.require("admin")
         self.import_credentials = []
         self._credentials_csv = ""
 
@@ -411,7 +416,7 @@ class AdminUsersState(AuthState):
 
     def _close_panel(self) -> None:
         self.selected_id = 0
-        self.selected = {}
+        self.selected = UserListRow()
         self.panel_role = ""
         self.confirm_deactivate = False
         self.panel_error = ""
@@ -421,71 +426,48 @@ class AdminUsersState(AuthState):
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
-        self.selected = _user_dict(row, actor.id)
+        self.selected = _user_row(row, actor.id)
         self.panel_role = row.role
         self.panel_classes = list(row.classes)
         self.profile_key += 1
         if row.role == "guru":
             self.class_options = user_admin.class_choices(actor=actor)
 
-    @rx.event
-    def open_user(self, user_id: str) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def open_user(self, actor: CurrentUser, user_id: str) -> None:
         self._close_panel()
-        try:
-            row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
         self._show(row, actor)
 
-    @rx.event
+    @admin_event
     def close_panel(self) -> None:
-        self.require("admin")
         self._close_panel()
 
-    @rx.event
-    def set_panel_role(self, value: str) -> None:
-        self.require("admin")
-        self.panel_role = value
+    set_panel_role = admin_setter("panel_role", str)
 
-    @rx.event
-    def save_role(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def save_role(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            row = user_admin.change_role(
-                actor=actor, user_id=self.selected_id, role=self.panel_role
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.change_role(actor=actor, user_id=self.selected_id, role=self.panel_role)
         self._show(row, actor)
         self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
         self._reload(actor)
 
-    @rx.event
+    @admin_event
     def ask_deactivate(self) -> None:
-        self.require("admin")
         self.confirm_deactivate = True
 
-    @rx.event
+    @admin_event
     def cancel_deactivate(self) -> None:
-        self.require("admin")
         self.confirm_deactivate = False
 
-    @rx.event
-    def deactivate(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def deactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
         self.confirm_deactivate = False
-        try:
-            result = user_admin.deactivate_user(actor=actor, user_id=self.selected_id)
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        result = user_admin.deactivate_user(actor=actor, user_id=self.selected_id)
         self._show(result.user, actor)
         self.panel_message = (
             f"Akun {result.user.username} dinonaktifkan; {result.sessions_ended} sesi "
@@ -493,16 +475,11 @@ class AdminUsersState(AuthState):
         )
         self._reload(actor)
 
-    @rx.event
-    def reactivate(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def reactivate(self, actor: CurrentUser) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
         self._reload(actor)
@@ -529,65 +506,52 @@ class AdminUsersState(AuthState):
         if result.generated:
             self.reset_password_shown = result.password
 
-    @rx.event
-    async def reset_password(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event
+    async def reset_password(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         typed = str(form_data.get("new_password") or "")
         if not typed:
             self.panel_error = "Ketik kata sandi baru, atau pilih “Buat otomatis”."
             return
         await self._reset(actor, typed)
 
-    @rx.event
+    @admin_event
     def dismiss_reset_password(self) -> None:
-        self.require("admin")
         self.reset_password_shown = ""
 
-    @rx.event
-    async def reset_password_generated(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    async def reset_password_generated(self, actor: CurrentUser) -> None:
         await self._reset(actor, None)
 
     # --- profile and a guru's classes ----------------------------------------------------
 
-    @rx.event
-    def save_profile(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def save_profile(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        is_student = self.selected.get("role") == "siswa"
-        try:
-            row = user_admin.update_profile(
-                actor=actor,
-                user_id=self.selected_id,
-                full_name=str(form_data.get("full_name") or ""),
-                class_name=str(form_data.get("class_name") or "") if is_student else None,
-                grade=form_data.get("grade") if is_student else None,
-                email=str(form_data.get("email") or ""),
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        is_student = self.selected.role == "siswa"
+        row = user_admin.update_profile(
+            actor=actor,
+            user_id=self.selected_id,
+            full_name=str(form_data.get("full_name") or ""),
+            class_name=str(form_data.get("class_name") or "") if is_student else None,
+            grade=form_data.get("grade") if is_student else None,
+            email=str(form_data.get("email") or ""),
+        )
         self._show(row, actor)
         self.panel_message = f"Data {row.username} disimpan."
         self._reload(actor)
 
-    @rx.event
-    def add_class(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def add_class(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            # Typing a class nobody is in yet is allowed here: its students may come later.
-            change = user_admin.assign_class(
-                actor=actor,
-                user_id=self.selected_id,
-                class_name=str(form_data.get("class_name") or ""),
-                allow_empty=True,
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        # Typing a class nobody is in yet is allowed here: its students may come later.
+        change = user_admin.assign_class(
+            actor=actor,
+            user_id=self.selected_id,
+            class_name=str(form_data.get("class_name") or ""),
+            allow_empty=True,
+        )
         self.panel_classes = list(change.classes)
         self.class_form_key += 1
         if not change.changed:
@@ -601,18 +565,13 @@ class AdminUsersState(AuthState):
             )
         self._reload(actor)
 
-    @rx.event
-    def remove_class(self, class_name: str) -> None:
-        actor = self.require("admin")
+    @admin_event(error="panel_error")
+    def remove_class(self, actor: CurrentUser, class_name: str) -> None:
         self.panel_error = ""
         self.panel_message = ""
-        try:
-            change = user_admin.unassign_class(
-                actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
-            )
-        except ServiceError as exc:
-            self.panel_error = exc.message
-            return
+        change = user_admin.unassign_class(
+            actor=actor, user_id=self.selected_id, class_name=str(class_name or "")
+        )
         self.panel_classes = list(change.classes)
         self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
         self._reload(actor)
@@ -626,21 +585,18 @@ class AdminUsersState(AuthState):
         self._move_request = {}
         self._move_fingerprint = ""
 
-    @rx.event
+    @admin_event
     def set_move_grade_mode(self, value: str) -> None:
-        self.require("admin")
         self.move_grade_mode = value if value in user_admin.GRADE_MODES else "keep"
         self._clear_move()
 
-    @rx.event
+    @admin_event
     def set_move_teachers(self, value: bool) -> None:
-        self.require("admin")
         self.move_teachers = bool(value)
         self._clear_move()
 
-    @rx.event
-    def preview_move(self, form_data: dict[str, Any]) -> None:
-        actor = self.require("admin")
+    @admin_event(error="move_error")
+    def preview_move(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self._clear_move()
         self.move_message = ""
         request = {
@@ -648,13 +604,9 @@ class AdminUsersState(AuthState):
             "new_class_name": str(form_data.get("move_to") or ""),
             "grade_mode": self.move_grade_mode,
         }
-        try:
-            plan = user_admin.preview_class_move(
-                actor=actor, move_teachers=self.move_teachers, **request
-            )
-        except ServiceError as exc:
-            self.move_error = exc.message
-            return
+        plan = user_admin.preview_class_move(
+            actor=actor, move_teachers=self.move_teachers, **request
+        )
         self._move_request = request
         self._move_fingerprint = plan.fingerprint
         self.move_rows = [
@@ -674,14 +626,12 @@ class AdminUsersState(AuthState):
         ]
         self.move_summary = _move_summary(plan, done=False)
 
-    @rx.event
+    @admin_event
     def cancel_move(self) -> None:
-        self.require("admin")
         self._clear_move()
 
-    @rx.event
-    def confirm_move(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def confirm_move(self, actor: CurrentUser) -> None:
         if not self._move_request:
             self.move_error = "Lihat pratinjau terlebih dahulu."
             return

@@ -6,11 +6,9 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.services.statistics import ASSESSMENTS
-from nexus_app.state.admin_statistics import AdminStatisticsState as S
-
-ROUTE = "/admin/statistics"
-TITLE = "Statistik soal"
+from nexus_app.state.admin.sections import SECTION
+from nexus_app.state.admin.statistics import ASSESSMENTS
+from nexus_app.state.admin.statistics import AdminStatisticsState as S
 
 BADGE_COLORS = {
     "TOO_EASY": "blue",
@@ -19,6 +17,7 @@ BADGE_COLORS = {
     "ACCEPTABLE": "amber",
     "NO_DATA": "gray",
 }
+NO_DATA_LABEL = next(label for code, label, _ in ASSESSMENTS if code == "NO_DATA")
 _HEADERS = [
     "Soal",
     "Kesulitan (b)",
@@ -41,12 +40,12 @@ def _legend() -> rx.Component:
         rx.vstack(
             *[
                 rx.hstack(
-                    _badge(a.code, a.label),
-                    rx.text(a.explanation, size="2"),
+                    _badge(code, label),
+                    rx.text(explanation, size="2"),
                     align="center",
                     spacing="3",
                 )
-                for a in ASSESSMENTS.values()
+                for code, label, explanation in ASSESSMENTS
             ],
             spacing="2",
         ),
@@ -120,11 +119,11 @@ def _assessment_badge(row: rx.Var) -> rx.Component:
     return rx.match(
         row["code"],
         *[
-            (code, _badge(code, a.label, row["explanation"]))
-            for code, a in ASSESSMENTS.items()
+            (code, _badge(code, label, row["explanation"]))
+            for code, label, _ in ASSESSMENTS
             if code != "NO_DATA"
         ],
-        _badge("NO_DATA", ASSESSMENTS["NO_DATA"].label, row["explanation"]),
+        _badge("NO_DATA", NO_DATA_LABEL, row["explanation"]),
     )
 
 
@@ -195,4 +194,4 @@ def _content() -> rx.Component:
 
 
 def admin_statistics_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["statistics"], _content)()

@@ -6,10 +6,8 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_subjects import ALL_GRADES, AdminSubjectsState
-
-ROUTE = "/admin/subjects"
-TITLE = "Mata pelajaran"
+from nexus_app.state.admin.sections import SECTION
+from nexus_app.state.admin.subjects import ALL_GRADES, AdminSubjectsState
 
 
 def _grade_options() -> list[rx.Component]:
@@ -272,4 +270,4 @@ def _content() -> rx.Component:
 
 
 def admin_subjects_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["subjects"], _content)()

@@ -8,6 +8,7 @@ shows it again until it is applied or discarded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ import reflex as rx
 from nexus_app.services import calibration, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
 
 MIN_RESPONSE_CHOICES = ["10", "15", "20", "25", "30", "50", "100", "200", "500"]
@@ -42,24 +44,44 @@ def _fit_label(item: calibration.ItemCalibration) -> str:
     return "tidak cocok" if item.misfit else "cocok"
 
 
-def _row(item: calibration.ItemCalibration) -> dict[str, str]:
+@dataclasses.dataclass
+class CalibrationRow:
+    """One item of a calibration run, as the result table shows it."""
+
+    id: str
+    section: str
+    text: str
+    n: str
+    old: str
+    new: str
+    change: str
+    large: bool  # a change of b worth a second look
+    se: str
+    infit: str
+    outfit: str
+    fit: str
+    held: bool  # kept at its reviewed values: not selectable
+    well: bool  # fits well: selected by default
+
+
+def _row(item: calibration.ItemCalibration) -> CalibrationRow:
     held = item.held_fixed
-    return {
-        "id": str(item.question_id),
-        "section": item.section + (f" · {item.sub_type}" if item.sub_type else ""),
-        "text": item.text,
-        "n": str(item.n_responses),
-        "old": _triple(item.old),
-        "new": "sama (ditahan)" if held else _triple(item.new),
-        "change": "–" if held else _triple(item.change, _signed),
-        "large": "1" if not held and abs(item.change_b) >= LARGE_B_CHANGE else "",
-        "se": "–" if held else _triple(item.se),
-        "infit": _num(item.infit),
-        "outfit": _num(item.outfit),
-        "fit": _fit_label(item),
-        "held": "1" if held else "",
-        "well": "1" if item.well_fitting else "",
-    }
+    return CalibrationRow(
+        id=str(item.question_id),
+        section=item.section + (f" · {item.sub_type}" if item.sub_type else ""),
+        text=item.text,
+        n=str(item.n_responses),
+        old=_triple(item.old),
+        new="sama (ditahan)" if held else _triple(item.new),
+        change="–" if held else _triple(item.change, _signed),
+        large=not held and abs(item.change_b) >= LARGE_B_CHANGE,
+        se="–" if held else _triple(item.se),
+        infit=_num(item.infit),
+        outfit=_num(item.outfit),
+        fit=_fit_label(item),
+        held=held,
+        well=item.well_fitting,
+    )
 
 
 def _bank_counts(
@@ -103,7 +125,7 @@ class AdminCalibrationState(AuthState):
 
     run_id: str = ""
     run_summary: str = ""
-    rows: list[dict[str, str]] = []
+    rows: list[CalibrationRow] = []
     selected: list[str] = []
 
     error: str = ""
@@ -122,9 +144,8 @@ class AdminCalibrationState(AuthState):
             int(self.min_responses) < calibration.MIN_RESPONSES_PER_ITEM
         )
 
-    @rx.event
-    def load(self):
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser):
         self.error = ""
         banks = calibration.list_banks(actor=actor)
         self.banks = [
@@ -225,11 +246,10 @@ class AdminCalibrationState(AuthState):
         self.rows = [_row(i) for i in run.items]
         if not (keep_selection and same_run):
             # A fresh result starts with the items that are safe to apply.
-            self.selected = [r["id"] for r in self.rows if r["well"]]
+            self.selected = [r.id for r in self.rows if r.well]
 
-    @rx.event
+    @admin_event
     def set_bank(self, value: str):
-        self.require("admin")
         self.bank_id = value
         self.error = ""
         self.success = ""
@@ -237,9 +257,8 @@ class AdminCalibrationState(AuthState):
         self._clear_bank()
         return self._refresh(keep_selection=False)
 
-    @rx.event
+    @admin_event
     def set_min_responses(self, value: str):
-        self.require("admin")
         if value not in MIN_RESPONSE_CHOICES:
             self.error = "Pilih batas minimal jawaban dari daftar."
             return None
@@ -247,26 +266,22 @@ class AdminCalibrationState(AuthState):
         self.error = ""
         return self._refresh(keep_selection=True)
 
-    @rx.event
+    @admin_event
     def toggle_item(self, question_id: str, checked: bool) -> None:
-        self.require("admin")
         rest = [q for q in self.selected if q != question_id]
         self.selected = [*rest, question_id] if checked else rest
 
-    @rx.event
+    @admin_event
     def select_all(self) -> None:
-        self.require("admin")
-        self.selected = [r["id"] for r in self.rows if not r["held"]]
+        self.selected = [r.id for r in self.rows if not r.held]
 
-    @rx.event
+    @admin_event
     def select_none(self) -> None:
-        self.require("admin")
         self.selected = []
 
-    @rx.event
+    @admin_event
     def select_well_fitting(self) -> None:
-        self.require("admin")
-        self.selected = [r["id"] for r in self.rows if r["well"]]
+        self.selected = [r.id for r in self.rows if r.well]
 
     @rx.event(background=True)
     async def run_calibration(self):
@@ -322,24 +337,19 @@ class AdminCalibrationState(AuthState):
                 if self._same_login(login_id):
                     self.running = False
 
-    @rx.event
-    def apply_selected(self):
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def apply_selected(self, actor: CurrentUser):
         self.error = ""
         self.success = ""
         if not self.run_id:
             self.error = "Belum ada hasil kalibrasi untuk diterapkan."
             return
-        try:
-            result = calibration.apply_calibration(
-                actor=actor,
-                bank_id=int(self.bank_id),
-                run_id=self.run_id,
-                question_ids=[int(q) for q in self.selected],
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        result = calibration.apply_calibration(
+            actor=actor,
+            bank_id=int(self.bank_id),
+            run_id=self.run_id,
+            question_ids=[int(q) for q in self.selected],
+        )
         self.success = (
             f"Parameter baru diterapkan pada {result.applied_count} soal. Bank "
             f"'{result.bank_name}' ditandai terkalibrasi pada "
@@ -347,9 +357,8 @@ class AdminCalibrationState(AuthState):
         )
         return self._refresh(keep_selection=False)
 
-    @rx.event
-    def discard(self):
-        actor = self.require("admin")
+    @admin_event
+    def discard(self, actor: CurrentUser):
         self.error = ""
         if not self.bank_id:
             return None

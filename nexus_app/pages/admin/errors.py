@@ -6,10 +6,13 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_errors import RETENTION_DAYS, SEVERITY_OPTIONS, AdminErrorsState
-
-ROUTE = "/admin/errors"
-TITLE = "Log error"
+from nexus_app.state.admin.errors import (
+    RETENTION_DAYS,
+    SEVERITY_OPTIONS,
+    AdminErrorsState,
+    ErrorRow,
+)
+from nexus_app.state.admin.sections import SECTION
 
 HEADERS = ["Waktu", "Tingkat", "Jenis", "Pesan", "Pengguna", "Endpoint"]
 
@@ -68,16 +71,16 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(r: rx.Var) -> rx.Component:
+def _row(r: ErrorRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(r["when"], white_space="nowrap"),
-        rx.table.cell(rx.badge(r["severity"], color_scheme=r["color"])),
-        rx.table.cell(rx.code(r["type"])),
-        rx.table.cell(r["summary"]),
-        rx.table.cell(r["user"]),
-        rx.table.cell(r["endpoint"]),
-        on_click=AdminErrorsState.open_detail(r["id"]),
-        id="error-row-" + r["id"],
+        rx.table.cell(r.when, white_space="nowrap"),
+        rx.table.cell(rx.badge(r.severity, color_scheme=r.color)),
+        rx.table.cell(rx.code(r.type)),
+        rx.table.cell(r.summary),
+        rx.table.cell(r.user),
+        rx.table.cell(r.endpoint),
+        on_click=AdminErrorsState.open_detail(r.id),
+        id="error-row-" + r.id,
         class_name="error-row",
         cursor="pointer",
         _hover={"background": "var(--gray-3)"},
@@ -148,25 +151,23 @@ def _detail() -> rx.Component:
     d = s.detail
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(
-                rx.hstack(rx.code(d["type"]), rx.badge(d["severity"], color_scheme=d["color"]))
-            ),
+            rx.dialog.title(rx.hstack(rx.code(d.type), rx.badge(d.severity, color_scheme=d.color))),
             rx.vstack(
-                _field("Waktu", d["when"]),
-                _field("Pengguna", d["user"]),
-                _field("Endpoint", d["endpoint"]),
-                _field("Metode", d["method"]),
-                _field("Lingkungan", d["environment"]),
+                _field("Waktu", d.when),
+                _field("Pengguna", d.user),
+                _field("Endpoint", d.endpoint),
+                _field("Metode", d.method),
+                _field("Lingkungan", d.environment),
                 rx.text("Pesan", weight="medium", size="2"),
                 rx.el.pre(
-                    d["message"],
+                    d.message,
                     white_space="pre-wrap",
                     font_size="0.85em",
                     id="error-detail-message",
                 ),
                 rx.text("Jejak tumpukan (stack trace)", weight="medium", size="2"),
                 rx.el.pre(
-                    d["stack"],
+                    d.stack,
                     font_size="0.75em",
                     max_height="50vh",
                     overflow="auto",
@@ -266,4 +267,4 @@ def _content() -> rx.Component:
 
 
 def admin_errors_page() -> rx.Component:
-    return admin_page("/admin/errors", TITLE, _content)()
+    return admin_page(SECTION["errors"], _content)()

@@ -7,10 +7,8 @@ import reflex as rx
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin_analytics import RANGE_OPTIONS, AdminAnalyticsState
-
-ROUTE = "/admin/analytics"
-TITLE = "Analitik"
+from nexus_app.state.admin.analytics import RANGE_OPTIONS, AdminAnalyticsState
+from nexus_app.state.admin.sections import SECTION
 
 INDIGO = "#4f46e5"
 TEAL = "#0d9488"
@@ -301,4 +299,4 @@ def _content() -> rx.Component:
 
 
 def admin_analytics_page() -> rx.Component:
-    return admin_page("/admin/analytics", TITLE, _content)()
+    return admin_page(SECTION["analytics"], _content)()

@@ -7,9 +7,11 @@ from datetime import date
 import reflex as rx
 
 from nexus_app.services import bank_admin, bank_import
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import BankSummary
 from nexus_app.services.bank_import import MAX_FILE_BYTES
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "bank-upload"
@@ -129,9 +131,8 @@ class AdminBanksState(AuthState):
             for r in result.rows
         ]
 
-    @rx.event
+    @admin_event
     def load(self) -> None:
-        self.require("admin")
         self.error = self.success = ""
         self._reset_import()
         self._load_banks()
@@ -147,35 +148,21 @@ class AdminBanksState(AuthState):
     def _reset_import(self) -> None:
         self.import_errors, self.import_message, self.import_error = [], "", ""
 
-    @rx.event
-    def set_new_name(self, value: str) -> None:
-        self.require("admin")
-        self.new_name = value
+    set_new_name = admin_setter("new_name", str)
 
-    @rx.event
-    def set_new_description(self, value: str) -> None:
-        self.require("admin")
-        self.new_description = value
+    set_new_description = admin_setter("new_description", str)
 
-    @rx.event
-    def set_new_source(self, value: str) -> None:
-        self.require("admin")
-        self.new_source = value
+    set_new_source = admin_setter("new_source", str)
 
-    @rx.event
-    def create_bank(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def create_bank(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            bank = bank_admin.create_bank(
-                actor=actor,
-                name=self.new_name,
-                description=self.new_description,
-                source=self.new_source,
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        bank = bank_admin.create_bank(
+            actor=actor,
+            name=self.new_name,
+            description=self.new_description,
+            source=self.new_source,
+        )
         self.success = f"Bank soal '{bank.name}' dibuat. Impor soal ke dalamnya di bawah."
         self.new_name = self.new_description = ""
         self._load_banks()
@@ -184,9 +171,8 @@ class AdminBanksState(AuthState):
         self._reset_import()
         self._load_items()
 
-    @rx.event
+    @admin_event
     def open_bank(self, bank_id: str) -> None:
-        self.require("admin")
         self.error = self.success = ""
         self.selected_bank_id = int(bank_id) if str(bank_id).isdigit() else 0
         self.page = 1
@@ -194,20 +180,17 @@ class AdminBanksState(AuthState):
         self._reset_import()
         self._load_items()
 
-    @rx.event
+    @admin_event
     def download_template(self):
         """The import template, built next to the importer's columns so it cannot drift."""
-        self.require("admin")
         return rx.download(data=bank_import.csv_template(), filename=bank_import.TEMPLATE_FILENAME)
 
-    @rx.event
+    @admin_event
     def set_skip_invalid(self, value: bool) -> None:
-        self.require("admin")
         self.skip_invalid = bool(value)
 
-    @rx.event
-    async def import_file(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def import_file(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self._reset_import()
         self.error = self.success = ""
         if not self.selected_bank_id:
@@ -247,28 +230,24 @@ class AdminBanksState(AuthState):
         self._load_items()
         return rx.clear_selected_files(UPLOAD_ID)
 
-    @rx.event
+    @admin_event
     def set_filter_section(self, value: str) -> None:
-        self.require("admin")
         self.filter_section, self.page = value, 1
         self._load_items()
 
-    @rx.event
+    @admin_event
     def set_filter_status(self, value: str) -> None:
-        self.require("admin")
         self.filter_status, self.page = value, 1
         self._load_items()
 
-    @rx.event
+    @admin_event
     def next_page(self) -> None:
-        self.require("admin")
         if self.page < self.pages:
             self.page += 1
         self._load_items()
 
-    @rx.event
+    @admin_event
     def prev_page(self) -> None:
-        self.require("admin")
         if self.page > 1:
             self.page -= 1
         self._load_items()

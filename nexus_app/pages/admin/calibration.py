@@ -6,10 +6,9 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
-from nexus_app.state.admin_calibration import AdminCalibrationState as S
-
-ROUTE = "/admin/calibration"
-TITLE = "Kalibrasi 3PL"
+from nexus_app.state.admin.calibration import AdminCalibrationState as S
+from nexus_app.state.admin.calibration import CalibrationRow
+from nexus_app.state.admin.sections import SECTION
 
 _HEADERS = [
     "",
@@ -140,55 +139,55 @@ def _progress() -> rx.Component:
     )
 
 
-def _fit_badge(row: rx.Var) -> rx.Component:
+def _fit_badge(row: CalibrationRow) -> rx.Component:
     return rx.match(
-        row["fit"],
+        row.fit,
         ("cocok", rx.badge("cocok", color_scheme="green")),
         ("tidak cocok", rx.badge("tidak cocok", color_scheme="red")),
         rx.badge("ditahan", color_scheme="gray"),
     )
 
 
-def _item_row(row: rx.Var) -> rx.Component:
+def _item_row(row: CalibrationRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.checkbox(
-                checked=S.selected.contains(row["id"]),
-                on_change=lambda checked: S.toggle_item(row["id"], checked),
-                disabled=row["held"] == "1",
-                id=f"calibration-pick-{row['id']}",
+                checked=S.selected.contains(row.id),
+                on_change=lambda checked: S.toggle_item(row.id, checked),
+                disabled=row.held,
+                id=f"calibration-pick-{row.id}",
             )
         ),
         rx.table.cell(
             rx.vstack(
                 rx.link(
-                    f"#{row['id']}",
-                    href=f"/admin/questions/{row['id']}",
+                    f"#{row.id}",
+                    href=f"/admin/questions/{row.id}",
                     weight="medium",
                 ),
-                rx.text(row["section"], size="1", color_scheme="gray"),
-                rx.text(row["text"], size="1", max_width="260px"),
+                rx.text(row.section, size="1", color_scheme="gray"),
+                rx.text(row.text, size="1", max_width="260px"),
                 spacing="0",
             )
         ),
-        rx.table.cell(row["n"]),
-        rx.table.cell(row["old"], white_space="nowrap"),
-        rx.table.cell(row["new"], white_space="nowrap"),
+        rx.table.cell(row.n),
+        rx.table.cell(row.old, white_space="nowrap"),
+        rx.table.cell(row.new, white_space="nowrap"),
         rx.table.cell(
             rx.text(
-                row["change"],
-                weight=rx.cond(row["large"] == "1", "bold", "regular"),
-                color_scheme=rx.cond(row["large"] == "1", "orange", "gray"),
+                row.change,
+                weight=rx.cond(row.large, "bold", "regular"),
+                color_scheme=rx.cond(row.large, "orange", "gray"),
                 size="2",
             ),
             white_space="nowrap",
         ),
-        rx.table.cell(row["se"], white_space="nowrap"),
-        rx.table.cell(row["infit"]),
-        rx.table.cell(row["outfit"]),
+        rx.table.cell(row.se, white_space="nowrap"),
+        rx.table.cell(row.infit),
+        rx.table.cell(row.outfit),
         rx.table.cell(_fit_badge(row)),
         class_name="calibration-item",
-        id=f"calibration-item-{row['id']}",
+        id=f"calibration-item-{row.id}",
     )
 
 
@@ -297,4 +296,4 @@ def _content() -> rx.Component:
 
 
 def admin_calibration_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["calibration"], _content)()

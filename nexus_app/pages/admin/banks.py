@@ -6,11 +6,9 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
-from nexus_app.state.admin_banks import UPLOAD_ID, AdminBanksState
+from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
-
-ROUTE = "/admin/banks"
-TITLE = "Bank soal"
 
 STATUS_COLORS = {
     "draft": "gray",
@@ -347,4 +345,4 @@ def _content() -> rx.Component:
 
 
 def admin_banks_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["banks"], _content)()

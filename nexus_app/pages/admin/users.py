@@ -7,11 +7,14 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_users import MAX_IMPORT_BYTES, UPLOAD_ID, AdminUsersState
+from nexus_app.state.admin.sections import SECTION
+from nexus_app.state.admin.users import (
+    MAX_IMPORT_BYTES,
+    UPLOAD_ID,
+    AdminUsersState,
+    UserListRow,
+)
 from nexus_app.state.uploads import upload_headers
-
-ROUTE = "/admin/users"
-TITLE = "Pengguna"
 
 S = AdminUsersState
 ROLE_OPTIONS = [("siswa", "Siswa"), ("guru", "Guru"), ("admin", "Admin")]
@@ -78,33 +81,33 @@ def _filters() -> rx.Component:
     )
 
 
-def _status_badge(row: rx.Var) -> rx.Component:
+def _status_badge(row: UserListRow) -> rx.Component:
     return rx.cond(
-        row["active"] == "1",
-        rx.badge(row["status"], color_scheme="green"),
-        rx.badge(row["status"], color_scheme="red"),
+        row.active,
+        rx.badge(row.status, color_scheme="green"),
+        rx.badge(row.status, color_scheme="red"),
     )
 
 
-def _user_row(row: rx.Var) -> rx.Component:
+def _user_row(row: UserListRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row["username"], weight="medium")),
-        rx.table.cell(row["full_name"]),
-        rx.table.cell(row["role_label"]),
-        rx.table.cell(row["class_cell"], id="user-classes-" + row["username"]),
-        rx.table.cell(row["grade"]),
+        rx.table.cell(rx.text(row.username, weight="medium")),
+        rx.table.cell(row.full_name),
+        rx.table.cell(row.role_label),
+        rx.table.cell(row.class_cell, id="user-classes-" + row.username),
+        rx.table.cell(row.grade),
         rx.table.cell(_status_badge(row)),
-        rx.table.cell(row["last_login"]),
+        rx.table.cell(row.last_login),
         rx.table.cell(
             rx.button(
                 "Kelola",
                 size="1",
                 variant="soft",
-                on_click=S.open_user(row["id"]),
-                id="user-manage-" + row["username"],
+                on_click=S.open_user(row.id),
+                id="user-manage-" + row.username,
             )
         ),
-        id="user-row-" + row["username"],
+        id="user-row-" + row.username,
         class_name="user-row",
     )
 
@@ -201,7 +204,7 @@ def _panel_role() -> rx.Component:
         rx.button(
             "Simpan peran",
             on_click=S.save_role,
-            disabled=S.selected["is_self"] == "1",
+            disabled=S.selected.is_self,
             id="panel-role-save",
         ),
         align="center",
@@ -211,13 +214,13 @@ def _panel_role() -> rx.Component:
 
 def _panel_profile() -> rx.Component:
     student_fields = rx.cond(
-        S.selected["role"] == "siswa",
+        S.selected.role == "siswa",
         rx.grid(
             _field(
                 "Kelas",
                 rx.input(
                     name="class_name",
-                    default_value=S.selected["class_raw"],
+                    default_value=S.selected.class_raw,
                     id="panel-class",
                     width=INPUT_WIDTH,
                 ),
@@ -227,7 +230,7 @@ def _panel_profile() -> rx.Component:
                 rx.el.select(
                     *_grade_options(),
                     name="grade",
-                    default_value=S.selected["grade_raw"],
+                    default_value=S.selected.grade_raw,
                     id="panel-grade",
                     style=SELECT_STYLE,
                 ),
@@ -244,7 +247,7 @@ def _panel_profile() -> rx.Component:
                     "Nama lengkap",
                     rx.input(
                         name="full_name",
-                        default_value=S.selected["full_name_raw"],
+                        default_value=S.selected.full_name_raw,
                         id="panel-full-name",
                         width=INPUT_WIDTH,
                     ),
@@ -254,7 +257,7 @@ def _panel_profile() -> rx.Component:
                     rx.input(
                         name="email",
                         type="email",
-                        default_value=S.selected["email_raw"],
+                        default_value=S.selected.email_raw,
                         id="panel-email",
                         width=INPUT_WIDTH,
                     ),
@@ -369,7 +372,7 @@ def _panel_status() -> rx.Component:
             color_scheme="red",
             variant="soft",
             on_click=S.ask_deactivate,
-            disabled=S.selected["is_self"] == "1",
+            disabled=S.selected.is_self,
             id="panel-deactivate",
         ),
     )
@@ -377,7 +380,7 @@ def _panel_status() -> rx.Component:
         rx.text("Status", weight="medium", width="7em"),
         _status_badge(S.selected),
         rx.cond(
-            S.selected["active"] == "1",
+            S.selected.active,
             deactivate,
             rx.button(
                 "Aktifkan kembali",
@@ -424,7 +427,7 @@ def _panel_password() -> rx.Component:
             _shown_once(S.reset_password_shown, "panel-password-result", S.dismiss_reset_password),
         ),
         rx.cond(
-            S.selected["is_self"] == "1",
+            S.selected.is_self,
             rx.text(
                 "Ini akun Anda sendiri: peran, status dan kata sandinya tidak diubah di sini.",
                 size="2",
@@ -443,7 +446,7 @@ def _panel() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading(
-                        S.selected["full_name"] + " (" + S.selected["username"] + ")",
+                        S.selected.full_name + " (" + S.selected.username + ")",
                         size="4",
                         id="panel-title",
                     ),
@@ -459,19 +462,19 @@ def _panel() -> rx.Component:
                 ),
                 rx.text(
                     "Kelas: "
-                    + S.selected["class_name"]
+                    + S.selected.class_name
                     + " · Tingkat: "
-                    + S.selected["grade"]
+                    + S.selected.grade
                     + " · Email: "
-                    + S.selected["email"]
+                    + S.selected.email
                     + " · Masuk terakhir: "
-                    + S.selected["last_login"],
+                    + S.selected.last_login,
                     size="2",
                     color_scheme="gray",
                 ),
                 success_callout(S.panel_message, "panel-message"),
                 _panel_profile(),
-                rx.cond(S.selected["role"] == "guru", _panel_classes()),
+                rx.cond(S.selected.role == "guru", _panel_classes()),
                 _panel_role(),
                 _panel_status(),
                 _panel_password(),
@@ -925,4 +928,4 @@ def _content() -> rx.Component:
 
 
 def admin_users_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["users"], _content)()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
-from nexus_app.state.admin_backups import AdminBackupsState
+from nexus_app.state.admin.backups import AdminBackupsState
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
 
-ROUTE = "/admin/backups"
-TITLE = "Cadangan"
 UPLOAD_ID = "backup-upload"
 
 
@@ -204,4 +203,4 @@ def _content() -> rx.Component:
 
 
 def admin_backups_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["backups"], _content)()

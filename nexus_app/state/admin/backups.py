@@ -7,7 +7,9 @@ import asyncio
 import reflex as rx
 
 from nexus_app.services import backup_admin
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 
@@ -39,20 +41,13 @@ class AdminBackupsState(AuthState):
     def confirmation_matches(self) -> bool:
         return self.restore_name != "" and self.confirmation.strip() == self.restore_name
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
 
-    @rx.event
-    def set_label(self, value: str) -> None:
-        self.require("admin")
-        self.label = value
+    set_label = admin_setter("label", str)
 
-    @rx.event
-    def set_confirmation(self, value: str) -> None:
-        self.require("admin")
-        self.confirmation = value
+    set_confirmation = admin_setter("confirmation", str)
 
     @rx.event(background=True)
     async def create_now(self):
@@ -82,9 +77,8 @@ class AdminBackupsState(AuthState):
             self.busy = False
             self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
 
-    @rx.event
-    def download(self, name: str):
-        actor = self.require("admin")
+    @admin_event
+    def download(self, actor: CurrentUser, name: str):
         try:
             url = backup_admin.download_url(actor=actor, name=name)
         except ServiceError as exc:
@@ -92,9 +86,8 @@ class AdminBackupsState(AuthState):
             return None
         return rx.download(url=url, filename=name)
 
-    @rx.event
-    async def upload(self, files: list[rx.UploadFile]):
-        actor = self.require("admin")
+    @admin_event
+    async def upload(self, actor: CurrentUser, files: list[rx.UploadFile]):
         self.error = ""
         self.message = ""
         if not files:
@@ -116,16 +109,11 @@ class AdminBackupsState(AuthState):
             self.message = f"Cadangan {row.name} ({row.size}) diunggah dan diperiksa."
         self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
 
-    @rx.event
-    def ask_restore(self, name: str) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def ask_restore(self, actor: CurrentUser, name: str) -> None:
         self.error = ""
         self.message = ""
-        try:
-            row = backup_admin.inspect_backup(actor=actor, name=name)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        row = backup_admin.inspect_backup(actor=actor, name=name)
         self.restore_name = row.name
         rows = f", {row.rows:,} baris".replace(",", ".") if row.rows else ""
         self.restore_summary = (
@@ -134,9 +122,8 @@ class AdminBackupsState(AuthState):
         self.confirmation = ""
         self.restore_open = True
 
-    @rx.event
+    @admin_event
     def cancel_restore(self) -> None:
-        self.require("admin")
         self.restore_open = False
         self.restore_name = ""
         self.confirmation = ""

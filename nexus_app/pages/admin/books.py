@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
-from nexus_app.state.admin_books import (
+from nexus_app.state.admin.books import (
     BOOK_UPLOAD_ID,
     MAX_BOOK_BYTES,
     MAX_PACKAGE_BYTES,
@@ -15,10 +15,8 @@ from nexus_app.state.admin_books import (
     BookRow,
     VersionRow,
 )
+from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
-
-ROUTE = "/admin/books"
-TITLE = "Buku & paket pengetahuan"
 
 _BOOK_TYPES = {
     "application/pdf": [".pdf"],
@@ -309,4 +307,4 @@ def _content() -> rx.Component:
 
 
 def admin_books_page() -> rx.Component:
-    return admin_page(ROUTE, TITLE, _content)()
+    return admin_page(SECTION["books"], _content)()

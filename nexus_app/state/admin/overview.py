@@ -1,11 +1,23 @@
-"""States for the admin overview and the teacher's class page."""
+"""State of /admin: the admin's overview of the school server."""
 
 from __future__ import annotations
 
-import reflex as rx
+import dataclasses
 
 from nexus_app.services import school
+from nexus_app.services.auth import CurrentUser
+from nexus_app.state.admin.base import admin_event
 from nexus_app.state.auth import AuthState
+
+
+@dataclasses.dataclass
+class JobRow:
+    """The last run of one scheduled job."""
+
+    name: str
+    status: str
+    started_at: str
+    detail: str
 
 
 class AdminOverviewState(AuthState):
@@ -20,11 +32,10 @@ class AdminOverviewState(AuthState):
     # The nightly backup runs every 24 h: older than 36 h means it has been missed.
     backup_stale: bool = False
     errors_last_day: int = 0
-    jobs: list[dict[str, str]] = []
+    jobs: list[JobRow] = []
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         overview = school.admin_overview(actor=actor)
         self.students = overview.users_by_role.get("siswa", 0)
         self.teachers = overview.users_by_role.get("guru", 0)
@@ -41,7 +52,7 @@ class AdminOverviewState(AuthState):
         self.backup_stale = age is None or age > 36
         self.errors_last_day = overview.errors_last_day
         self.jobs = [
-            {"name": j.name, "status": j.status, "started_at": j.started_at, "detail": j.detail}
+            JobRow(name=j.name, status=j.status, started_at=j.started_at, detail=j.detail)
             for j in overview.jobs
         ]
         self.questions_by_section = [

@@ -8,8 +8,10 @@ from datetime import datetime
 import reflex as rx
 
 from nexus_app.services import bank_admin, timefmt
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import QuestionDetail
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 LETTERS = ("A", "B", "C", "D", "E")
@@ -133,9 +135,8 @@ class AdminQuestionState(AuthState):
             for h in reversed(detail.history)
         ]
 
-    @rx.event
-    def load(self) -> None:
-        actor = self.require("admin")
+    @admin_event
+    def load(self, actor: CurrentUser) -> None:
         self.error = self.success = self.load_error = ""
         self.preview_answered = False
         self._clear_review_form()
@@ -161,35 +162,25 @@ class AdminQuestionState(AuthState):
         self.review_aspects = []
         self.revision_type = ""
 
-    @rx.event
+    @admin_event
     def set_field(self, name: str, value: str) -> None:
         """Every editor input: the preview reads the same dict, so it follows the typing."""
-        self.require("admin")
         if name in FORM_FIELDS:
             self.form = {**self.form, name: str(value)}
 
-    @rx.event
+    @admin_event
     def discard_changes(self) -> None:
-        self.require("admin")
         self.form = dict(self.saved_form)
         self.error = self.success = ""
 
-    @rx.event
+    @admin_event
     def toggle_preview_answer(self) -> None:
-        self.require("admin")
         self.preview_answered = not self.preview_answered
 
-    @rx.event
-    def save(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def save(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            result = bank_admin.save_question(
-                actor=actor, question_id=self.editing_id, form=self.form
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        result = bank_admin.save_question(actor=actor, question_id=self.editing_id, form=self.form)
         self._show(result.detail)
         if not result.changed:
             self.success = "Tidak ada perubahan untuk disimpan."
@@ -201,48 +192,33 @@ class AdminQuestionState(AuthState):
         else:
             self.success = "Perubahan disimpan."
 
-    @rx.event
-    def set_review_status(self, value: str) -> None:
-        self.require("admin")
-        self.review_status = value
+    set_review_status = admin_setter("review_status", str)
 
-    @rx.event
-    def set_review_notes(self, value: str) -> None:
-        self.require("admin")
-        self.review_notes = value
+    set_review_notes = admin_setter("review_notes", str)
 
-    @rx.event
+    @admin_event
     def toggle_aspect(self, aspect: str, checked: bool) -> None:
-        self.require("admin")
         rest = [a for a in self.review_aspects if a != aspect]
         self.review_aspects = [*rest, aspect] if checked and aspect in ASPECT_LABELS else rest
 
-    @rx.event
-    def set_revision_type(self, value: str) -> None:
-        self.require("admin")
-        self.revision_type = value
+    set_revision_type = admin_setter("revision_type", str)
 
-    @rx.event
-    def submit_review(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def submit_review(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
         if self.is_dirty:
             self.error = (
                 "Simpan atau batalkan perubahan dulu: review berlaku untuk isi yang tersimpan."
             )
             return
-        try:
-            result = bank_admin.review_question(
-                actor=actor,
-                question_id=self.editing_id,
-                status=self.review_status,
-                notes=self.review_notes,
-                aspects=tuple(self.review_aspects),
-                revision_type=self.revision_type,
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        result = bank_admin.review_question(
+            actor=actor,
+            question_id=self.editing_id,
+            status=self.review_status,
+            notes=self.review_notes,
+            aspects=tuple(self.review_aspects),
+            revision_type=self.revision_type,
+        )
         self._show(result.detail)
         self._clear_review_form()
         if not result.counted:
@@ -254,17 +230,12 @@ class AdminQuestionState(AuthState):
         else:
             self.success = "Review dicatat. Soal kembali ke draf dan perlu direview ulang."
 
-    @rx.event
-    def toggle_ambiguous(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def toggle_ambiguous(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            detail = bank_admin.set_ambiguous(
-                actor=actor, question_id=self.editing_id, ambiguous=not self.is_ambiguous
-            )
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        detail = bank_admin.set_ambiguous(
+            actor=actor, question_id=self.editing_id, ambiguous=not self.is_ambiguous
+        )
         self._show(detail)
         self.success = (
             "Soal ditandai ambigu: tidak akan diberikan ke siswa."
@@ -272,26 +243,16 @@ class AdminQuestionState(AuthState):
             else "Tanda ambigu dihapus."
         )
 
-    @rx.event
-    def delete(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def delete(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            detail = bank_admin.delete_question(actor=actor, question_id=self.editing_id)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        detail = bank_admin.delete_question(actor=actor, question_id=self.editing_id)
         self._show(detail)
         self.success = "Soal dihapus (bisa dipulihkan)."
 
-    @rx.event
-    def restore(self) -> None:
-        actor = self.require("admin")
+    @admin_event(error="error")
+    def restore(self, actor: CurrentUser) -> None:
         self.error = self.success = ""
-        try:
-            detail = bank_admin.restore_question(actor=actor, question_id=self.editing_id)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
+        detail = bank_admin.restore_question(actor=actor, question_id=self.editing_id)
         self._show(detail)
         self.success = "Soal dipulihkan."

@@ -1,0 +1,1 @@
+"""States of the admin area: one module per section, named like its page module."""

@@ -1,0 +1,120 @@
+"""The admin base (nexus_app/state/admin/base.py): the role check runs first, the actor is
+handed over, a refusal becomes the named field's message, the browser sees the handler's own
+arguments only. Plain objects stand in for states."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+
+from nexus_app.services.errors import InvalidInput, PermissionDenied
+from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.sections import ADMIN_SECTIONS, AdminSection
+
+
+class FakeState:
+    def __init__(self, role: str = "admin") -> None:
+        self.role = role
+        self.error = ""
+        self.flag = False
+        self.log: list[str] = []
+
+    def require(self, *roles: str) -> str:
+        if self.role not in roles:
+            raise PermissionDenied("Ditolak.")
+        return "the-admin"
+
+    @admin_event(error="error")
+    def act(self, actor: str, value: str) -> str:
+        if value == "bad":
+            raise InvalidInput("Nilai tidak sah.")
+        self.log.append(f"{actor}:{value}")
+        return value
+
+    @admin_event
+    def plain(self, value: int) -> None:
+        if value < 0:
+            raise InvalidInput("Negatif.")
+        self.log.append(str(value))
+
+    @admin_event(error="error")
+    async def later(self, actor: str) -> None:
+        raise InvalidInput("Nanti saja.")
+
+    @admin_event(error="error")
+    async def steps(self, actor: str):
+        self.log.append("first")
+        yield
+        raise InvalidInput("Langkah kedua gagal.")
+
+    set_flag = admin_setter("flag", bool)
+
+
+def test_the_actor_is_handed_over_and_hidden_from_the_browser() -> None:
+    state = FakeState()
+    assert FakeState.act(state, "x") == "x"
+    assert state.log == ["the-admin:x"]
+    assert list(inspect.signature(FakeState.act).parameters) == ["self", "value"]
+    assert FakeState.act.__annotations__ == {"value": str, "return": str}
+    assert FakeState.act.__qualname__ == "FakeState.act"
+
+
+def test_a_refusal_becomes_the_fields_message_and_stops_the_handler() -> None:
+    state = FakeState()
+    assert FakeState.act(state, "bad") is None
+    assert state.error == "Nilai tidak sah."
+    assert state.log == []
+
+
+def test_without_a_field_the_refusal_reaches_the_app() -> None:
+    state = FakeState()
+    FakeState.plain(state, 3)
+    with pytest.raises(InvalidInput):
+        FakeState.plain(state, -1)
+    assert state.log == ["3"]
+    assert list(inspect.signature(FakeState.plain).parameters) == ["self", "value"]
+
+
+@pytest.mark.parametrize("role", ["siswa", "guru"])
+def test_other_roles_are_refused_before_the_handler_runs(role: str) -> None:
+    state = FakeState(role)
+    with pytest.raises(PermissionDenied):
+        FakeState.act(state, "x")
+    with pytest.raises(PermissionDenied):
+        FakeState.set_flag(state, True)
+    assert (state.log, state.flag) == ([], False)
+
+
+def test_async_and_generator_handlers_keep_their_kind() -> None:
+    assert inspect.iscoroutinefunction(FakeState.later)
+    assert inspect.isasyncgenfunction(FakeState.steps)
+    state = FakeState()
+    asyncio.run(FakeState.later(state))
+    assert state.error == "Nanti saja."
+
+    async def drain() -> None:
+        async for _ in FakeState.steps(state):
+            pass
+
+    asyncio.run(drain())
+    assert (state.log, state.error) == (["first"], "Langkah kedua gagal.")
+
+
+def test_the_setter_sets_its_field_for_an_admin() -> None:
+    state = FakeState()
+    FakeState.set_flag(state, True)
+    assert state.flag is True
+    assert FakeState.set_flag.__name__ == "set_flag"
+
+
+@pytest.mark.parametrize("section", ADMIN_SECTIONS, ids=lambda s: s.key)
+def test_every_admin_handler_is_named_as_it_is_bound(section: AdminSection) -> None:
+    """The browser names an event by its function's name: two setters both called `setter`
+    would both run the last one bound."""
+    handlers = section.state.event_handlers
+    assert handlers
+    for name, handler in handlers.items():
+        if name != "setvar":
+            assert handler.fn.__name__ == name, f"{section.state.__name__}.{name}"
