@@ -56,7 +56,8 @@ class SessionPending(Exception):
     """The tab has asked the browser for its token and the answer has not come yet.
 
     A page's own load handler queued behind the guard raises this instead of sending the
-    tab to /login; the page's load runs again once the token has been checked. Not a
+    tab to /login; the page's load runs again once the token has been checked. Also raised
+    when the guard has just refused the page load: its redirect is the only one. Not a
     ServiceError on purpose: no handler shows it, the app's error handler ignores it."""
 
 
@@ -158,7 +159,10 @@ class AuthState(rx.State):
         PermissionDenied (or SessionPending while the tab's token is being fetched)."""
         digest = self._session_digest
         if not digest:
-            if self._token_pending():
+            # Pending: the token is on its way. Denied: the guard of this very page load has
+            # already sent the tab to /login with its message; a second redirect from the
+            # page's own load would race it and lose the message.
+            if self._token_pending() or self.access == "denied":
                 raise SessionPending()
             self._forget_user()
             raise NotAuthenticated()

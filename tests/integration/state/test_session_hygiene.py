@@ -244,6 +244,31 @@ def test_one_time_passwords_end_with_their_panel(engine: Engine, people) -> None
     assert tab.username == "admin_serah"  # a live session is left alone
 
 
+def test_a_refused_page_load_sends_the_tab_to_login_once_with_its_message(
+    engine: Engine, people
+) -> None:
+    """A forged token: the guard sends the tab to /login saying the session ended; the
+    page's own load, run after it, must not send a second redirect that races the first
+    (the second /login load asked the browser again and wiped the message)."""
+    from nexus_app.nexus_app import handle_backend_error
+
+    root = _tree("/admin")
+    tab = _sub(root, AuthState)
+    ask = _call(tab, "guard", ["admin"])
+    request = _arg(ask, "javascript_code").split('"')[1]
+    _call(tab, "adopt_token", [request, "forged-token-value"])
+    refused = _call(tab, "guard", ["admin"])
+    assert _arg(refused, "path") == "/login" and tab.access == "denied"
+    assert "Sesi Anda telah berakhir" in tab.login_error
+    with pytest.raises(SessionPending) as quiet:
+        _call(_sub(root, AdminOverviewState), "load")
+    assert handle_backend_error(quiet.value) is None
+    # A click later, with no page load refusing anything first, is still sent to /login.
+    tab.access = "checking"
+    with pytest.raises(NotAuthenticated):
+        _call(_sub(root, AdminOverviewState), "load")
+
+
 def test_a_new_tab_fetches_the_token_once_and_keeps_only_its_digest(engine: Engine, people) -> None:
     from nexus_app.nexus_app import handle_backend_error
 
