@@ -258,7 +258,11 @@ def test_two_feedback_streams_share_the_real_model_through_the_bridge(
 ) -> None:
     async def one() -> list[FeedbackEvent]:
         cancel = threading.Event()
-        stream = stream_feedback(real_llm, **ITEM, cancel=cancel, queue_timeout_s=300)
+        # Generous limits: this checks the bridge and the line, not the model's speed on a
+        # busy machine (the app's own 30 s limit cut answers off here under load).
+        stream = stream_feedback(
+            real_llm, **ITEM, cancel=cancel, queue_timeout_s=300, time_limit_s=240
+        )
         async with contextlib.aclosing(in_thread(stream, cancel=cancel)) as updates:
             return [event async for event in updates]
 
