@@ -26,6 +26,7 @@ from nexus_app.pages import (
     onboarding,
     practice,
     practice_session,
+    school_practice,
     teacher,
 )
 from nexus_app.services import error_log
@@ -47,6 +48,7 @@ from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
 from nexus_app.state.school import AdminOverviewState
+from nexus_app.state.school_practice import SchoolPracticeState
 from nexus_app.state.teacher import TeacherState
 
 
@@ -125,6 +127,12 @@ app.add_page(
     route=practice.ROUTE,
     title="Latihan | Nexus",
     on_load=[AuthState.guard(practice.ROLES), PracticeState.load],
+)
+app.add_page(
+    school_practice.school_practice_page,
+    route=school_practice.ROUTE,
+    title="Latihan mata pelajaran | Nexus",
+    on_load=[AuthState.guard(school_practice.ROLES), SchoolPracticeState.load],
 )
 app.add_page(
     practice_session.session_review_page,
