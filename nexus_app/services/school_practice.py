@@ -412,13 +412,31 @@ def topics_with_questions(*, session: Session) -> dict[tuple[int, str], int]:
     }
 
 
-def practice_link_for(*, subject_id: int, topic: str) -> str | None:
-    """The practice link of a topic when it has questions (the tutor's suggestion)."""
+def _words(text: str) -> set[str]:
+    return {w for w in "".join(c if c.isalnum() else " " for c in text.casefold()).split()}
+
+
+def suggest_for_topic(*, subject_id: int, topic: str) -> tuple[str, str] | None:
+    """(practice topic, link) for what the tutor was just asked about, or None.
+
+    The tutor's topic is the heading of its best source ("Bab 2 Organel Sel"); a practice
+    topic matches when it is the same ignoring case, else when all its words appear in the
+    heading ("Organel Sel"); of several, the one with most words (the most specific) wins.
+    """
+    wanted = _words(topic)
+    if not wanted:
+        return None
     with unit_of_work() as session:
         rows = practice_repo.list_practice_topics(session=session, subject_id=subject_id)
-    if any(r.topic == topic for r in rows):
-        return practice_link(subject_id, topic)
-    return None
+    for r in rows:
+        if r.topic.casefold() == topic.casefold():
+            return r.topic, practice_link(subject_id, r.topic)
+    matches = [(len(_words(r.topic)), r.topic) for r in rows if _words(r.topic) <= wanted]
+    matches = [m for m in matches if m[0] > 0]
+    if not matches:
+        return None
+    best = max(matches)[1]
+    return best, practice_link(subject_id, best)
 
 
 def _item(q: PracticeQuestion) -> PracticeItem:

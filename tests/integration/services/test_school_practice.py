@@ -183,3 +183,52 @@ def test_student_only(actors: dict[str, CurrentUser], math_subject: int) -> None
         school_practice.start_round(
             actor=actors["siswa"], subject_id=math_subject, topic="Tidak ada"
         )
+
+
+def test_practice_suggestion_matches_the_tutors_topic(
+    actors: dict[str, CurrentUser], math_subject: int
+) -> None:
+    school_practice.import_practice_questions(
+        data=(
+            b"topic,question,answer\n"
+            b"Organel,Apa fungsi ribosom?,Membuat protein.\n"
+            b"Organel Sel,Apa fungsi mitokondria?,Menghasilkan energi.\n"
+            b"Pecahan,Apa itu pecahan?,Bagian dari keseluruhan.\n"
+        ),
+        subject_code="MAT_10",
+    )
+    suggest = school_practice.suggest_for_topic
+    assert suggest(subject_id=math_subject, topic="pecahan") == (
+        "Pecahan",
+        f"/practice/subject?subject={math_subject}&topic=Pecahan",
+    )
+    # All of the practice topic's words in the heading; the most specific wins.
+    assert suggest(subject_id=math_subject, topic="Bab 2 Organel Sel")[0] == "Organel Sel"
+    assert suggest(subject_id=math_subject, topic="Bab 3 Jaringan") is None
+    assert suggest(subject_id=math_subject + 1, topic="Pecahan") is None
+
+
+def test_the_tutor_suggests_practice_on_the_topic_just_asked(
+    engine: Engine, actors: dict[str, CurrentUser], tmp_path
+) -> None:
+    from nexus_app.services import books, tutor
+    from tests.integration.services.test_books_tutor import BOOK
+
+    subjects.create_subject(grade=10, name="Fisika", code="FIS_10")
+    book = tmp_path / "fisika.md"
+    book.write_text(BOOK, encoding="utf-8")
+    books.ingest_book(path=book, subject_code="FIS_10", title="Fisika Dasar")
+    question = "Apa yang dimaksud dengan percepatan?"
+    before = tutor.ask(
+        subject_code="FIS_10", question=question, use_llm=False, actor=actors["siswa"]
+    )
+    assert before.topic and before.practice_link == ""  # no questions on it yet
+    school_practice.import_practice_questions(
+        data=f"topic,question,answer\n{before.topic},Apa satuan percepatan?,m/s2\n".encode(),
+        subject_code="FIS_10",
+    )
+    after = tutor.ask(
+        subject_code="FIS_10", question=question, use_llm=False, actor=actors["siswa"]
+    )
+    assert after.practice_topic == before.topic
+    assert after.practice_link.startswith("/practice/subject?subject=")
