@@ -76,6 +76,7 @@ def demo_seed(
     typer.echo(
         f"demo school ready: {result.users_created} users, {result.subjects_created} subjects, "
         f"{result.questions_imported} questions, {result.attempts_created} practice answers, "
+        f"{result.practice_questions_imported} school practice questions, "
         f"{result.books_ingested} book packages added"
     )
     shown: set[str] = set()
