@@ -255,12 +255,17 @@ def stream(
 
 
 def _with_practice(view: AnswerView, subject_id: int) -> AnswerView:
+    """Link practice on what was asked: the topic (the best source's heading) first, then
+    the other sources' headings, so a question answered from a neighbouring section still
+    finds its topic's questions."""
     if not view.topic or view.mode in ("not_covered", "cancelled"):
         return view
-    found = school_practice.suggest_for_topic(subject_id=subject_id, topic=view.topic)
-    if found is None:
-        return view
-    return dataclasses.replace(view, practice_topic=found[0], practice_link=found[1])
+    headings = [view.topic, *(s.heading for s in view.sources if s.heading)]
+    for heading in dict.fromkeys(headings):
+        found = school_practice.suggest_for_topic(subject_id=subject_id, topic=heading)
+        if found is not None:
+            return dataclasses.replace(view, practice_topic=found[0], practice_link=found[1])
+    return view
 
 
 def ask(

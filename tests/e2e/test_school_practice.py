@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, create_user_on_server, login, screenshot
+from nexus_app.services.demo import STUDENT_PASSWORD
+from tests.e2e.conftest import EMPTY_SCHOOL, ROOT, create_user_on_server, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -132,3 +133,20 @@ def test_student_practises_a_school_topic_until_it_is_a_weak_area(
     page.locator("#school-submit").click()
     expect(page.locator("#school-verdict")).to_contain_text("Benar")
     expect(page.locator("#school-mastery")).to_contain_text("dari 6 jawaban")
+
+
+@pytest.mark.skipif(EMPTY_SCHOOL, reason="needs the demo school's books and questions")
+def test_the_tutor_suggests_practice_on_the_topic_just_asked(page: Page) -> None:
+    login(page, "siswa09", STUDENT_PASSWORD)
+    expect(page.locator("#nav-chat")).to_be_visible()
+    page.goto("/chat")
+    page.locator("#chat-subject").select_option("MAT_10")
+    page.locator("#chat-input").fill("Apa yang dimaksud dengan barisan aritmetika?")
+    page.locator("#chat-send").click()
+    expect(page.locator("#chat-sources")).to_contain_text("Matematika Kelas 10", timeout=120_000)
+    suggestion = page.locator("#chat-practice")
+    expect(suggestion).to_contain_text("Barisan Aritmetika", timeout=120_000)
+    screenshot(page, "chat-practice-suggestion")
+    suggestion.get_by_role("link").click()
+    expect(page.locator("#school-position")).to_have_text("Soal 1 dari 2")
+    expect(page.locator("#school-question")).to_contain_text("barisan")
