@@ -19,6 +19,7 @@ from nexus_app.engine import weakness
 from nexus_app.models import TopicMastery, utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import mastery as mastery_repo
+from nexus_app.repositories import practice_questions as practice_repo
 from nexus_app.repositories import weak_areas as weak_repo
 
 NO_TOPIC = "umum"
@@ -140,10 +141,24 @@ def detect_for_user(session: Session, user_id: int, now: datetime | None = None)
     ones; returns how many are open afterwards."""
     now = now or utcnow()
     rows = mastery_repo.list_topic_mastery(session=session, user_id=user_id)
+    practice_counts: dict[tuple[int, str], int] | None = None
     open_count = 0
     for row in rows:
         verdict = weakness.detect_weak_areas([_evidence(session, row)], now)
         if verdict:
+            recommendation = verdict[0].recommended_practice
+            if row.subject_id is not None:
+                if practice_counts is None:  # one query, and only for school subjects
+                    practice_counts = {
+                        (r.subject_id, r.topic): r.question_count
+                        for r in practice_repo.list_practice_topics(session=session)
+                    }
+                count = practice_counts.get((row.subject_id, row.topic), 0)
+                if count:
+                    # The school practice bank has questions on it: say where to find them.
+                    recommendation += (
+                        f" Ada {count} soal latihan topik ini di menu Latihan mata pelajaran."
+                    )
             weak_repo.record_weak_area(
                 session=session,
                 user_id=user_id,
@@ -151,7 +166,7 @@ def detect_for_user(session: Session, user_id: int, now: datetime | None = None)
                 subject_id=row.subject_id,
                 section=row.section if row.subject_id is None else None,
                 weakness_score=verdict[0].weakness_score,
-                recommended_practice=verdict[0].recommended_practice,
+                recommended_practice=recommendation,
             )
             open_count += 1
         else:

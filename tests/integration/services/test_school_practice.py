@@ -165,6 +165,7 @@ def test_answers_move_mastery_until_a_weak_area_opens(
     board = dashboard.student_dashboard(actor=student)
     weak = [w for w in board.school_weak_areas if w.topic == "Pecahan"]
     assert weak and weak[0].subject == "Matematika"
+    assert "Ada 4 soal latihan topik ini" in weak[0].recommendation
     assert weak[0].practice_link == topics[1].link
     assert [m.topic for m in board.school_mastery] == ["Pecahan"]
     assert board.weak_areas == []  # the UTBK list stays UTBK only
