@@ -23,7 +23,6 @@ from nexus_app.models import PracticeQuestion, TopicMastery, utcnow
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import mastery as mastery_repo
 from nexus_app.repositories import practice_questions as practice_repo
-from nexus_app.repositories import weak_areas as weak_repo
 from nexus_app.services import mastery as mastery_service
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -545,13 +544,7 @@ def answer_question(
             correct_answers=1 if correct else 0,
             now=now,
         )
-        mastery_service.detect_for_user(session, actor.id, now=now)
-        weak = any(
-            w.topic == q.topic
-            for w in weak_repo.list_open_weak_areas(
-                session=session, user_id=actor.id, subject_id=q.subject_id
-            )
-        )
+        weak = mastery_service.detect_for_topic(session, saved, now)
         return AnswerOutcome(
             correct=correct,
             correct_answer=q.answer,

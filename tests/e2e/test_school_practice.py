@@ -123,6 +123,7 @@ def test_student_practises_a_school_topic_until_it_is_a_weak_area(
     page.goto("/dashboard")
     weak = page.locator("#school-weak-areas .school-weak-area", has_text=TOPIC)
     expect(weak).to_contain_text("Biologi")
+    expect(weak).to_contain_text("Ada 5 soal latihan topik ini")
     expect(page.locator("#school-mastery")).to_contain_text("0/5 benar")
     screenshot(page, "school-dashboard-weak")
     # The weak area links straight back to the topic's questions.
