@@ -27,6 +27,9 @@ demo_app = typer.Typer(help="Demo school data.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 subject_app = typer.Typer(help="School subjects.", no_args_is_help=True)
 bank_app = typer.Typer(help="UTBK question banks.", no_args_is_help=True)
+practice_app = typer.Typer(
+    help="School-subject practice questions (per subject and topic).", no_args_is_help=True
+)
 irt_app = typer.Typer(help="Item response theory: calibration.", no_args_is_help=True)
 book_app = typer.Typer(help="Textbooks and their knowledge packages.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -34,6 +37,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(subject_app, name="subject")
 app.add_typer(bank_app, name="bank")
+app.add_typer(practice_app, name="practice-questions")
 app.add_typer(irt_app, name="irt")
 app.add_typer(book_app, name="book")
 app.add_typer(jobs_app, name="jobs")
@@ -73,6 +77,7 @@ def demo_seed(
     typer.echo(
         f"demo school ready: {result.users_created} users, {result.subjects_created} subjects, "
         f"{result.questions_imported} questions, {result.attempts_created} practice answers, "
+        f"{result.practice_questions_imported} school practice questions, "
         f"{result.books_ingested} book packages added"
     )
     shown: set[str] = set()
@@ -191,6 +196,56 @@ def bank_import(
             f"{len(report.errors)} invalid rows; nothing imported (use --skip-invalid to skip them)"
         )
     typer.echo(f"imported {report.imported} questions into '{bank}', skipped {report.skipped}")
+
+
+@practice_app.command("import")
+def practice_questions_import(
+    file: Annotated[
+        Path, typer.Argument(help="A .csv file (see docs/practice-questions-import.md).")
+    ],
+    subject: Annotated[str, typer.Option("--subject", help="The subject's code, e.g. MAT_10.")],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows, skip the bad ones.")
+    ] = False,
+) -> None:
+    """Validate and import practice questions into a subject (all or nothing unless
+    --skip-invalid)."""
+    from nexus_app.services.school_practice import import_practice_questions
+
+    data = run(file.read_bytes)
+    report = run(
+        lambda: import_practice_questions(
+            data=data, subject_code=subject, skip_invalid=skip_invalid
+        )
+    )
+    for error in report.errors:
+        typer.echo(str(error), err=True)
+    if report.errors and not skip_invalid:
+        fail(
+            f"{len(report.errors)} invalid rows; nothing imported (use --skip-invalid to skip them)"
+        )
+    typer.echo(
+        f"imported {report.imported} practice questions into {report.subject_code}, "
+        f"skipped {report.skipped}"
+    )
+
+
+@practice_app.command("template")
+def practice_questions_template(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """The CSV template: every column with two example questions."""
+    from nexus_app.services.school_practice import TEMPLATE_FILENAME, csv_template
+
+    text = csv_template()
+    if out is None:
+        typer.echo(text.lstrip("\ufeff"), nl=False)
+        return
+    target = out / TEMPLATE_FILENAME if out.is_dir() else out
+    run(lambda: target.write_text(text, encoding="utf-8"))
+    typer.echo(f"wrote {target}")
 
 
 @irt_app.command("calibrate")

@@ -14,6 +14,7 @@ from nexus_app.pages import (
     onboarding,
     practice,
     practice_session,
+    school_practice,
     teacher,
 )
 from nexus_app.pages.admin import PAGES as ADMIN_PAGES
@@ -25,6 +26,7 @@ from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
+from nexus_app.state.school_practice import SchoolPracticeState
 from nexus_app.state.teacher import TeacherState
 
 
@@ -97,6 +99,12 @@ app.add_page(
     route=practice.ROUTE,
     title="Latihan | Nexus",
     on_load=[AuthState.guard(practice.ROLES), PracticeState.load],
+)
+app.add_page(
+    school_practice.school_practice_page,
+    route=school_practice.ROUTE,
+    title="Latihan mata pelajaran | Nexus",
+    on_load=[AuthState.guard(school_practice.ROLES), SchoolPracticeState.load],
 )
 app.add_page(
     practice_session.session_review_page,

@@ -135,4 +135,7 @@ class PracticeQuestion(SQLModel, table=True):
     difficulty: str | None = Field(default=None, max_length=20)
     question: str = Field(sa_type=sa.Text)
     answer: str = Field(sa_type=sa.Text)
+    # Migration 0010: a JSON list of option texts for multiple choice (then `answer` is the
+    # letter A-E); NULL for an open question the student marks themselves.
+    options_json: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()

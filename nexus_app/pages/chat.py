@@ -68,6 +68,21 @@ def _answer() -> rx.Component:
                     rx.text("Kecocokan dengan buku: ", s.confidence, size="1", color_scheme="gray"),
                 ),
                 rx.cond(
+                    (s.practice_link != "") & ~s.streaming,
+                    rx.callout(
+                        rx.text(
+                            "Ada soal latihan tentang ",
+                            rx.text.strong(s.practice_topic),
+                            ". ",
+                            rx.link("Latihan topik ini", href=s.practice_link),
+                        ),
+                        icon="pencil",
+                        size="1",
+                        color_scheme="teal",
+                        id="chat-practice",
+                    ),
+                ),
+                rx.cond(
                     s.streaming,
                     rx.button(
                         "Berhenti", size="1", variant="soft", on_click=s.stop, id="chat-stop"

@@ -112,6 +112,84 @@ def _weak_area(w: rx.Var) -> rx.Component:
     )
 
 
+def _school_weak_area(w: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(rx.badge(w["subject"], color_scheme="amber"), rx.text(w["topic"])),
+                rx.text(w["recommendation"], size="2", color_scheme="gray"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(
+                w["href"] != "",
+                rx.link(rx.button("Latihan topik ini", variant="soft"), href=w["href"]),
+            ),
+            align="center",
+            width="100%",
+        ),
+        class_name="school-weak-area",
+        width="100%",
+    )
+
+
+def _school_mastery_row(m: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(m["topic"], weight="medium", size="2"),
+            rx.text(m["subject"], " · ", m["answers"], size="1", color_scheme="gray"),
+            spacing="0",
+            min_width="40%",
+        ),
+        rx.box(
+            rx.box(height="8px", width=m["width"], background_color=rx.color("teal", 9)),
+            width="100%",
+            background_color=rx.color("gray", 4),
+            border_radius="4px",
+            overflow="hidden",
+        ),
+        rx.text(m["mastery"], size="2", min_width="3em"),
+        rx.cond(m["href"] != "", rx.link("Latihan", href=m["href"], size="2")),
+        align="center",
+        width="100%",
+        class_name="school-mastery-row",
+    )
+
+
+def _school_subjects(s: type[DashboardState]) -> rx.Component:
+    return rx.vstack(
+        rx.heading("Mata pelajaran sekolah", size="4"),
+        rx.cond(
+            s.school_weak_areas.length() > 0,
+            rx.vstack(
+                rx.foreach(s.school_weak_areas, _school_weak_area),
+                width="100%",
+                id="school-weak-areas",
+            ),
+        ),
+        rx.cond(
+            s.school_mastery.length() > 0,
+            rx.card(
+                rx.vstack(
+                    rx.text("Penguasaan topik", weight="medium"),
+                    rx.foreach(s.school_mastery, _school_mastery_row),
+                    width="100%",
+                ),
+                width="100%",
+                id="school-mastery",
+            ),
+            rx.text(
+                "Belum ada latihan mata pelajaran. ",
+                rx.link("Mulai latihan mata pelajaran", href="/practice/subject"),
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
 def _plan_row(p: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.badge(p["section"]),
@@ -223,6 +301,7 @@ def _content() -> rx.Component:
                 size="2",
             ),
         ),
+        _school_subjects(s),
         rx.heading("Umpan balik terbaru", size="4"),
         rx.cond(
             s.feedback.length() > 0,

@@ -80,6 +80,14 @@ def _chooser() -> rx.Component:
                 size="3",
                 color_scheme=BRAND_COLOR,
             ),
+            rx.divider(),
+            rx.text(
+                "Latihan mata pelajaran sekolah (soal guru per topik): ",
+                rx.link(
+                    "Latihan mata pelajaran", href="/practice/subject", id="school-practice-link"
+                ),
+                size="2",
+            ),
             spacing="3",
             width="100%",
         ),

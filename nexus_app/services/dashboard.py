@@ -7,17 +7,22 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlmodel import Session
+
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine import readiness
-from nexus_app.models import UserStudySession, utcnow
+from nexus_app.models import UserStudySession, WeakArea, utcnow
 from nexus_app.repositories import attempts as attempt_repo
+from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import feedback as feedback_repo
+from nexus_app.repositories import mastery as mastery_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.repositories import weak_areas as weak_repo
+from nexus_app.services import school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 
@@ -47,6 +52,28 @@ class WeakAreaItem:
     topic: str
     weakness_score: float
     recommendation: str
+
+
+@dataclass(frozen=True)
+class SchoolWeakAreaItem:
+    """An open weak area in a school subject; `practice_link` is empty when the topic has no
+    practice questions yet."""
+
+    subject: str
+    topic: str
+    weakness_score: float
+    recommendation: str
+    practice_link: str
+
+
+@dataclass(frozen=True)
+class SchoolMasteryItem:
+    subject: str
+    topic: str
+    mastery_level: float
+    answers: int
+    correct: int
+    practice_link: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,9 @@ class Dashboard:
     daily_minutes: int = 0
     # False when no section has a servable question: there is nothing to plan.
     can_practise: bool = True
+    # School subjects (the OpenClass loop), beside the UTBK sections above.
+    school_mastery: list[SchoolMasteryItem] = field(default_factory=list)
+    school_weak_areas: list[SchoolWeakAreaItem] = field(default_factory=list)
 
     @property
     def plan_minutes(self) -> int:
@@ -172,6 +202,8 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
         cards = [_card(r) for r in rows]
         history, history_sections = _ability_history(session, actor.id, cards)
+        open_weak = weak_repo.list_open_weak_areas(session=session, user_id=actor.id)
+        school_mastery, school_weak = _school_subjects(session, actor.id, open_weak)
         weak = [
             WeakAreaItem(
                 section=w.section or "",
@@ -179,7 +211,7 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
                 weakness_score=w.weakness_score or 0.0,
                 recommendation=w.recommended_practice or "Perlu latihan lagi.",
             )
-            for w in weak_repo.list_open_weak_areas(session=session, user_id=actor.id)
+            for w in open_weak
             if w.section
         ]
         feedback = [
@@ -216,7 +248,48 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         plan=todays_plan(daily, cards, weak, practicable=practicable),
         daily_minutes=daily,
         can_practise=bool(practicable),
+        school_mastery=school_mastery,
+        school_weak_areas=school_weak,
     )
+
+
+def _school_subjects(
+    session: Session, user_id: int, open_weak: list[WeakArea]
+) -> tuple[list[SchoolMasteryItem], list[SchoolWeakAreaItem]]:
+    """School-subject mastery (topics with practice answers, weakest first) and open weak
+    areas, each linked to the topic's practice questions when it has some."""
+    names = {s.id: s.name for s in curriculum_repo.list_all_subjects(session=session)}
+    practisable = school_practice.topics_with_questions(session=session)
+
+    def link(subject_id: int, topic: str) -> str:
+        if (subject_id, topic) in practisable:
+            return school_practice.practice_link(subject_id, topic)
+        return ""
+
+    mastery = [
+        SchoolMasteryItem(
+            subject=names.get(m.subject_id, ""),
+            topic=m.topic,
+            mastery_level=m.mastery_level,
+            answers=m.question_count,
+            correct=m.correct_count,
+            practice_link=link(m.subject_id, m.topic),
+        )
+        for m in mastery_repo.list_topic_mastery(session=session, user_id=user_id)
+        if m.subject_id is not None and m.question_count > 0
+    ]
+    weak = [
+        SchoolWeakAreaItem(
+            subject=names.get(w.subject_id, ""),
+            topic=w.topic,
+            weakness_score=w.weakness_score or 0.0,
+            recommendation=w.recommended_practice or "Perlu latihan lagi.",
+            practice_link=link(w.subject_id, w.topic),
+        )
+        for w in open_weak
+        if w.subject_id is not None
+    ]
+    return mastery, weak
 
 
 def _ability_history(

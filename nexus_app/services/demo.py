@@ -15,6 +15,7 @@ from nexus_app.repositories import users as user_repo
 from nexus_app.services import auth
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.demo_history import complete_demo_onboarding, seed_student_history
+from nexus_app.services.school_practice import import_practice_questions
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "data"
 DEMO_BANK = "Bank Demo UTBK"
@@ -99,6 +100,7 @@ class SeedResult:
     logins: list[DemoLogin]
     attempts_created: int = 0
     books_ingested: int = 0
+    practice_questions_imported: int = 0
 
 
 def seed_demo(*, with_books: bool = True) -> SeedResult:
@@ -154,6 +156,7 @@ def seed_demo(*, with_books: bool = True) -> SeedResult:
             for class_name in classes:
                 user_repo.assign_class(session=session, teacher_id=user.id, class_name=class_name)
     attempts_created = _seed_histories()
+    practice_imported = _seed_practice_questions()
     books_ingested = _seed_books() if with_books else 0
     logins = [DEMO_ADMIN, *DEMO_TEACHERS, *(s for s, _ in demo_students())]
     return SeedResult(
@@ -163,7 +166,23 @@ def seed_demo(*, with_books: bool = True) -> SeedResult:
         logins,
         attempts_created,
         books_ingested,
+        practice_imported,
     )
+
+
+def _seed_practice_questions() -> int:
+    """School-subject practice questions per subject (data/practice/<CODE>.csv). Questions
+    already there are skipped by the importer's duplicate check, so a second run adds none."""
+    imported = 0
+    for path in sorted((DATA_DIR / "practice").glob("*.csv")):
+        report = import_practice_questions(
+            data=path.read_bytes(), subject_code=path.stem, skip_invalid=True
+        )
+        fresh = [e for e in report.errors if "sudah ada" not in e.reason]
+        if fresh:
+            raise RuntimeError(f"demo practice questions invalid: {fresh[0]}")
+        imported += report.imported
+    return imported
 
 
 DEMO_BOOKS = (

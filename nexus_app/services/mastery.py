@@ -19,6 +19,7 @@ from nexus_app.engine import weakness
 from nexus_app.models import TopicMastery, utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import mastery as mastery_repo
+from nexus_app.repositories import practice_questions as practice_repo
 from nexus_app.repositories import weak_areas as weak_repo
 
 NO_TOPIC = "umum"
@@ -140,30 +141,69 @@ def detect_for_user(session: Session, user_id: int, now: datetime | None = None)
     ones; returns how many are open afterwards."""
     now = now or utcnow()
     rows = mastery_repo.list_topic_mastery(session=session, user_id=user_id)
-    open_count = 0
-    for row in rows:
-        verdict = weakness.detect_weak_areas([_evidence(session, row)], now)
-        if verdict:
-            weak_repo.record_weak_area(
-                session=session,
-                user_id=user_id,
-                topic=row.topic,
-                subject_id=row.subject_id,
-                section=row.section if row.subject_id is None else None,
-                weakness_score=verdict[0].weakness_score,
-                recommended_practice=verdict[0].recommended_practice,
-            )
-            open_count += 1
-        else:
-            weak_repo.resolve_weak_areas(
-                session=session,
-                user_id=user_id,
-                topic=row.topic,
-                subject_id=row.subject_id,
-                section=row.section if row.subject_id is None else None,
-                now=now,
-            )
-    return open_count
+    counts = _PracticeCounts(session)
+    return sum(1 for row in rows if detect_for_topic(session, row, now, counts))
+
+
+class _PracticeCounts:
+    """(subject_id, topic) -> practice questions, read once and only if a school-subject
+    topic turns out weak."""
+
+    def __init__(self, session: Session, subject_id: int | None = None) -> None:
+        self._session = session
+        self._subject_id = subject_id
+        self._counts: dict[tuple[int, str], int] | None = None
+
+    def get(self, subject_id: int, topic: str) -> int:
+        if self._counts is None:
+            self._counts = {
+                (r.subject_id, r.topic): r.question_count
+                for r in practice_repo.list_practice_topics(
+                    session=self._session, subject_id=self._subject_id
+                )
+            }
+        return self._counts.get((subject_id, topic), 0)
+
+
+def detect_for_topic(
+    session: Session,
+    row: TopicMastery,
+    now: datetime | None = None,
+    practice_counts: _PracticeCounts | None = None,
+) -> bool:
+    """The weak-area rules for one topic row: open/refresh or resolve its weak area.
+    Returns whether it is weak. A school practice answer calls this for the answered topic
+    alone, so an answer costs the same however many topics the student has."""
+    now = now or utcnow()
+    verdict = weakness.detect_weak_areas([_evidence(session, row)], now)
+    section = row.section if row.subject_id is None else None
+    if not verdict:
+        weak_repo.resolve_weak_areas(
+            session=session,
+            user_id=row.user_id,
+            topic=row.topic,
+            subject_id=row.subject_id,
+            section=section,
+            now=now,
+        )
+        return False
+    recommendation = verdict[0].recommended_practice
+    if row.subject_id is not None:
+        counts = practice_counts or _PracticeCounts(session, row.subject_id)
+        count = counts.get(row.subject_id, row.topic)
+        if count:
+            # The school practice bank has questions on it: say where to find them.
+            recommendation += f" Ada {count} soal latihan topik ini di menu Latihan mata pelajaran."
+    weak_repo.record_weak_area(
+        session=session,
+        user_id=row.user_id,
+        topic=row.topic,
+        subject_id=row.subject_id,
+        section=section,
+        weakness_score=verdict[0].weakness_score,
+        recommended_practice=recommendation,
+    )
+    return True
 
 
 def detect_all_weak_areas() -> int:

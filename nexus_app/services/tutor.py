@@ -14,6 +14,7 @@ removed if the answer is cancelled or fails.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import curriculum as curriculum_repo
-from nexus_app.services import billing, mastery
+from nexus_app.services import billing, mastery, school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.books import packages_root
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -88,6 +89,9 @@ class AnswerView:
     sources: list[Source] = field(default_factory=list)
     model: str = ""
     topic: str = ""
+    # Practice questions on the topic just asked about, when the subject has some.
+    practice_topic: str = ""
+    practice_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ def stream(
             elif event.kind == "token":
                 yield TutorUpdate("token", text=event.text)
             elif event.kind == "final" and event.answer is not None:
-                view = _view(event.answer)
+                view = _with_practice(_view(event.answer), subject_id)
                 if actor is not None and chat_id is not None and view.mode != "cancelled":
                     _save(actor, subject_id, view, chat_id)
                     saved = True
@@ -248,6 +252,20 @@ def stream(
         # Cancelled, failed, or the consumer went away: the question does not count.
         if chat_id is not None and not saved:
             _unreserve(chat_id)
+
+
+def _with_practice(view: AnswerView, subject_id: int) -> AnswerView:
+    """Link practice on what was asked: the topic (the best source's heading) first, then
+    the other sources' headings, so a question answered from a neighbouring section still
+    finds its topic's questions."""
+    if not view.topic or view.mode in ("not_covered", "cancelled"):
+        return view
+    headings = [view.topic, *(s.heading for s in view.sources if s.heading)]
+    for heading in dict.fromkeys(headings):
+        found = school_practice.suggest_for_topic(subject_id=subject_id, topic=heading)
+        if found is not None:
+            return dataclasses.replace(view, practice_topic=found[0], practice_link=found[1])
+    return view
 
 
 def ask(

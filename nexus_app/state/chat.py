@@ -41,6 +41,9 @@ class ChatState(AuthState):
     sources: list[dict[str, str]] = []
     show_sources: bool = False
     confidence: str = ""
+    # Practice on the topic just asked about (empty when the subject has no questions on it).
+    practice_topic: str = ""
+    practice_link: str = ""
     queue_position: int = 0  # generations ahead of this question (0: not waiting)
     queue_wait: str = ""  # the estimated wait, in words
     streaming: bool = False
@@ -107,6 +110,8 @@ class ChatState(AuthState):
             self.sources = []
             self.show_sources = False
             self.confidence = ""
+            self.practice_topic = ""
+            self.practice_link = ""
             self.queue_position = 0
             self.queue_wait = ""
             self.stop_requested = False
@@ -157,6 +162,8 @@ class ChatState(AuthState):
             self.sources = [] if refused else _source_rows(final.sources)
             # A match percentage beside "the books do not cover this" reads as a contradiction.
             self.confidence = "" if refused else f"{final.confidence:.0%}"
+            self.practice_topic = final.practice_topic
+            self.practice_link = final.practice_link
 
     @rx.event
     def leave(self) -> None:

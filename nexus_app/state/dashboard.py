@@ -48,6 +48,8 @@ class DashboardState(AuthState):
     history: list[dict[str, int | str]] = []
     history_lines: list[dict[str, str]] = []
     weak_areas: list[dict[str, str]] = []
+    school_weak_areas: list[dict[str, str]] = []
+    school_mastery: list[dict[str, str]] = []
     feedback: list[dict[str, str]] = []
     sessions: list[dict[str, str]] = []
     plan: list[dict[str, str]] = []
@@ -100,6 +102,27 @@ class DashboardState(AuthState):
                 "href": f"/practice?section={w.section}&topic={w.topic}",
             }
             for w in data.weak_areas
+        ]
+        self.school_weak_areas = [
+            {
+                "subject": w.subject,
+                "topic": w.topic,
+                "score": f"{w.weakness_score:.2f}",
+                "recommendation": w.recommendation,
+                "href": w.practice_link,
+            }
+            for w in data.school_weak_areas
+        ]
+        self.school_mastery = [
+            {
+                "subject": m.subject,
+                "topic": m.topic,
+                "mastery": f"{round(m.mastery_level * 100)}%",
+                "width": f"{round(m.mastery_level * 100)}%",
+                "answers": f"{m.correct}/{m.answers} benar",
+                "href": m.practice_link,
+            }
+            for m in data.school_mastery
         ]
         self.feedback = [
             {

@@ -161,9 +161,10 @@ def test_demo_seed_is_idempotent(engine: Engine) -> None:
     second = nexus("demo", "seed")
     assert second.returncode == 0
     assert (
-        "0 users, 0 subjects, 0 questions, 0 practice answers, 0 book packages added"
-        in second.stdout
+        "0 users, 0 subjects, 0 questions, 0 practice answers, 0 school practice questions, "
+        "0 book packages added" in second.stdout
     )
+    assert "16 school practice questions" in first.stdout
     assert "2 book packages added" in first.stdout
     with engine.connect() as conn:
         count = conn.execute(sa.text("SELECT role, COUNT(*) FROM users GROUP BY role"))

@@ -55,6 +55,7 @@ REFUSALS = (NotAuthenticated, PermissionDenied, SessionPending)
 POLICY: dict[str, tuple[str, ...]] = {
     "AuthState": EVERYONE,
     "PracticeState": ("siswa",),
+    "SchoolPracticeState": ("siswa",),
     "SessionReviewState": ("siswa", "guru", "admin"),
     "ChatState": ("siswa",),
     "DashboardState": ("siswa",),
@@ -76,6 +77,7 @@ LOCAL_ONLY = {
     "PracticeState.next_question",  # outside a result it does nothing; in one it checks
     "PracticeState.on_key",  # routes to choose/submit/next, which check
     "PracticeState.leave",
+    "SchoolPracticeState.set_draft",  # the student's own unsaved answer text
     "TeacherState.close_drill",
     "TeacherState.set_drill_open",
 }

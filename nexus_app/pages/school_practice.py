@@ -1,0 +1,304 @@
+"""/practice/subject: practise a school subject's topic (the OpenClass loop)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.state.school_practice import ROUTE as STATE_ROUTE
+from nexus_app.state.school_practice import SchoolPracticeState as S
+
+ROUTE = STATE_ROUTE
+ROLES = ["siswa"]
+
+
+def _error() -> rx.Component:
+    return rx.cond(
+        S.error != "",
+        rx.callout(S.error, icon="triangle-alert", color_scheme="red", id="school-error"),
+    )
+
+
+def _topic_row(t: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.vstack(
+                rx.text(t["topic"], weight="bold"),
+                rx.text(
+                    t["subject"],
+                    " · kelas ",
+                    t["grade"],
+                    " · ",
+                    t["count"],
+                    " soal · penguasaan ",
+                    t["mastery"],
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.link(
+                rx.button("Latihan", color_scheme=BRAND_COLOR, variant="soft"),
+                href=t["link"],
+            ),
+            align="center",
+            width="100%",
+        ),
+        class_name="school-topic",
+        width="100%",
+    )
+
+
+def _chooser() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Pilih topik mata pelajaran. Setiap jawaban memperbarui penguasaan topikmu; topik "
+            "yang masih lemah muncul di dasbor.",
+            color_scheme="gray",
+            size="2",
+        ),
+        _error(),
+        rx.cond(
+            S.topics.length() > 0,
+            rx.vstack(rx.foreach(S.topics, _topic_row), width="100%", id="school-topics"),
+            rx.callout(
+                "Belum ada soal latihan mata pelajaran. Guru atau admin dapat mengimpornya.",
+                icon="info",
+                id="school-no-topics",
+            ),
+        ),
+        rx.link("Kembali ke latihan UTBK", href="/practice", size="2"),
+        spacing="3",
+        width="100%",
+        max_width="720px",
+    )
+
+
+def _choice(option: rx.Var) -> rx.Component:
+    letter = option[0]
+    answered = S.phase == "result"
+    is_key = answered & (S.correct_answer == letter)
+    is_wrong_pick = answered & (S.selected == letter) & ~S.is_correct
+    return rx.button(
+        rx.hstack(
+            rx.badge(letter, size="2", variant="solid"),
+            rx.text(option[1], text_align="left", white_space="normal"),
+            rx.cond(is_key, rx.icon("circle-check", size=18)),
+            rx.cond(is_wrong_pick, rx.icon("circle-x", size=18)),
+            align="center",
+            spacing="3",
+            width="100%",
+        ),
+        id="school-choice-" + letter.to(str),
+        on_click=S.choose(letter),
+        variant=rx.cond(is_key | is_wrong_pick | (S.selected == letter), "soft", "outline"),
+        color_scheme=rx.cond(
+            is_key,
+            "green",
+            rx.cond(is_wrong_pick, "red", rx.cond(S.selected == letter, BRAND_COLOR, "gray")),
+        ),
+        width="100%",
+        height="auto",
+        padding_y="0.6em",
+        disabled=answered,
+    )
+
+
+def _open_answer() -> rx.Component:
+    return rx.vstack(
+        rx.text_area(
+            placeholder="Tulis jawabanmu di sini (tidak disimpan), lalu bandingkan.",
+            value=S.draft,
+            on_change=S.set_draft,
+            id="school-draft",
+            width="100%",
+            disabled=S.phase == "result",
+        ),
+        rx.cond(
+            S.revealed,
+            rx.callout(
+                rx.text(rx.text.strong("Jawaban model: "), S.model_answer),
+                icon="book-open",
+                color_scheme="blue",
+                id="school-model-answer",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            S.phase == "question",
+            rx.cond(
+                S.revealed,
+                rx.hstack(
+                    rx.text("Apakah jawabanmu benar?", size="2"),
+                    rx.button(
+                        "Jawabanku benar",
+                        id="school-mark-right",
+                        on_click=S.mark(True),
+                        color_scheme="green",
+                    ),
+                    rx.button(
+                        "Jawabanku salah",
+                        id="school-mark-wrong",
+                        on_click=S.mark(False),
+                        color_scheme="red",
+                        variant="soft",
+                    ),
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.button(
+                    "Lihat jawaban model",
+                    id="school-reveal",
+                    on_click=S.reveal,
+                    color_scheme=BRAND_COLOR,
+                ),
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _result() -> rx.Component:
+    return rx.vstack(
+        rx.callout(
+            rx.cond(
+                S.is_correct,
+                "Benar.",
+                rx.cond(
+                    S.is_multiple_choice,
+                    rx.text("Belum tepat. Jawaban yang benar: ", S.correct_answer, "."),
+                    "Belum tepat, pelajari lagi jawaban modelnya.",
+                ),
+            ),
+            icon=rx.cond(S.is_correct, "circle-check", "circle-x"),
+            color_scheme=rx.cond(S.is_correct, "green", "red"),
+            id="school-verdict",
+            width="100%",
+        ),
+        rx.text(
+            "Penguasaan topik: ",
+            rx.text.strong(S.mastery),
+            " dari ",
+            S.answers,
+            " jawaban.",
+            id="school-mastery",
+            size="2",
+        ),
+        rx.cond(
+            S.weak,
+            rx.callout(
+                "Topik ini sekarang tercatat sebagai area lemah di dasbormu. Terus berlatih!",
+                icon="triangle-alert",
+                color_scheme="amber",
+                id="school-weak",
+                width="100%",
+            ),
+        ),
+        rx.button(
+            rx.cond(S.position >= S.total, "Selesai", "Soal berikutnya"),
+            id="school-next",
+            on_click=S.next_question,
+            color_scheme=BRAND_COLOR,
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _question() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(S.subject_name, variant="soft"),
+                rx.badge(S.topic, variant="outline"),
+                rx.cond(S.difficulty != "", rx.badge(S.difficulty, color_scheme="gray")),
+                rx.spacer(),
+                rx.text("Soal ", S.position, " dari ", S.total, size="2", id="school-position"),
+                width="100%",
+                wrap="wrap",
+            ),
+            rx.text(S.question_text, size="4", white_space="pre-wrap", id="school-question"),
+            rx.cond(
+                S.is_multiple_choice,
+                rx.vstack(
+                    rx.foreach(S.options, _choice),
+                    rx.cond(
+                        S.phase == "question",
+                        rx.button(
+                            "Jawab",
+                            id="school-submit",
+                            on_click=S.submit,
+                            color_scheme=BRAND_COLOR,
+                            disabled=S.selected == "",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                _open_answer(),
+            ),
+            _error(),
+            rx.cond(S.phase == "result", _result()),
+            spacing="4",
+            width="100%",
+        ),
+        width="100%",
+        max_width="820px",
+    )
+
+
+def _finished() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Latihan topik selesai", size="5"),
+            rx.text(
+                S.correct_count,
+                " dari ",
+                S.answered,
+                " benar. Penguasaan ",
+                S.topic,
+                ": ",
+                rx.text.strong(S.mastery),
+                ".",
+                id="school-summary",
+            ),
+            rx.hstack(
+                rx.button(
+                    "Ulangi topik ini",
+                    id="school-again",
+                    on_click=S.again,
+                    color_scheme=BRAND_COLOR,
+                ),
+                rx.button(
+                    "Pilih topik lain",
+                    id="school-topics-back",
+                    on_click=S.back_to_topics,
+                    variant="soft",
+                ),
+                rx.link(rx.button("Ke dasbor", variant="outline"), href="/dashboard"),
+                wrap="wrap",
+            ),
+            spacing="3",
+        ),
+        max_width="560px",
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Latihan mata pelajaran", size="7"),
+        rx.match(
+            S.phase,
+            ("choose", _chooser()),
+            ("finished", _finished()),
+            _question(),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def school_practice_page() -> rx.Component:
+    return app_shell(_content)()

@@ -1,0 +1,231 @@
+"""State of /practice/subject: school-subject practice, one question at a time.
+
+Thin: every event re-checks the student and the service scores and records the answer; the
+page never holds a key before the student has answered.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import school_practice
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ROUTE = school_practice.PRACTICE_PATH
+LETTERS = school_practice.OPTION_LETTERS
+
+
+def _percent(level: float | None) -> str:
+    return "belum ada" if level is None else f"{round(level * 100)}%"
+
+
+class SchoolPracticeState(AuthState):
+    topics: list[dict[str, str]] = []
+
+    # "choose" -> "question" -> "result" -> ("question" | "finished")
+    phase: str = "choose"
+    error: str = ""
+
+    subject_id: int = 0
+    subject_name: str = ""
+    topic: str = ""
+    position: int = 0
+    total: int = 0
+    question_id: int = 0
+    question_text: str = ""
+    difficulty: str = ""
+    options: list[list[str]] = []
+    is_multiple_choice: bool = False
+    selected: str = ""
+    draft: str = ""  # the student's own open answer: compared, never stored
+    revealed: bool = False
+    model_answer: str = ""
+
+    is_correct: bool = False
+    correct_answer: str = ""
+    mastery: str = ""
+    answers: int = 0
+    correct_count: int = 0
+    answered: int = 0
+    weak: bool = False
+
+    _items: list[dict[str, object]] = []
+
+    def _fail(self, exc: ServiceError) -> None:
+        self.error = exc.message
+
+    def _show(self, index: int) -> None:
+        item = self._items[index]
+        options = [str(o) for o in item["options"]]  # type: ignore[attr-defined]
+        self.position = index + 1
+        self.question_id = int(item["id"])  # type: ignore[call-overload]
+        self.question_text = str(item["question"])
+        self.difficulty = str(item["difficulty"])
+        self.options = [[LETTERS[i], text] for i, text in enumerate(options)]
+        self.is_multiple_choice = bool(options)
+        self.selected = ""
+        self.draft = ""
+        self.revealed = False
+        self.model_answer = ""
+        self.phase = "question"
+        self.error = ""
+
+    @rx.event
+    def load(self):
+        actor = self.require("siswa")
+        self.error = ""
+        try:
+            self.topics = [
+                {
+                    "subject": t.subject_name,
+                    "grade": str(t.grade),
+                    "topic": t.topic,
+                    "count": str(t.question_count),
+                    "mastery": _percent(t.mastery_level),
+                    "answers": str(t.answers),
+                    "link": t.link,
+                }
+                for t in school_practice.list_topics(actor=actor)
+            ]
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        # A link (dashboard weak area, the tutor, the topic list) starts that topic; the
+        # query is then dropped so that a reload shows the list instead of restarting.
+        query = self.router.url.query_parameters
+        raw_subject, topic = query.get("subject", ""), query.get("topic", "")
+        if raw_subject and topic:
+            if self._start(raw_subject, topic):
+                return rx.redirect(ROUTE, replace=True)
+            return None
+        if self.phase != "choose" and self._items:
+            return None  # back on the page: the same round goes on
+        self.phase = "choose"
+        return None
+
+    def _start(self, raw_subject: str, topic: str) -> bool:
+        actor = self.require("siswa")
+        try:
+            subject_id = int(raw_subject)
+        except ValueError:
+            self.error = "Tautan latihan tidak valid."
+            return False
+        try:
+            rnd = school_practice.start_round(actor=actor, subject_id=subject_id, topic=topic)
+        except ServiceError as exc:
+            self._fail(exc)
+            self.phase = "choose"
+            return False
+        self.subject_id = rnd.subject_id
+        self.subject_name = rnd.subject_name
+        self.topic = rnd.topic
+        self.mastery = _percent(rnd.mastery_level)
+        self.answers = rnd.answers
+        self.total = len(rnd.items)
+        self.answered = 0
+        self.correct_count = 0
+        self.weak = False
+        self._items = [
+            {
+                "id": i.id,
+                "question": i.question,
+                "options": list(i.options),
+                "difficulty": i.difficulty,
+            }
+            for i in rnd.items
+        ]
+        self._show(0)
+        return True
+
+    @rx.event
+    def start_topic(self, subject_id: str, topic: str) -> None:
+        self._start(subject_id, topic)
+
+    @rx.event
+    def choose(self, letter: str) -> None:
+        self.require("siswa")
+        if self.phase == "question" and self.is_multiple_choice:
+            self.selected = letter
+
+    @rx.event
+    def set_draft(self, value: str) -> None:
+        self.draft = value[:5000]
+
+    def _record(self, outcome: school_practice.AnswerOutcome) -> None:
+        self.is_correct = outcome.correct
+        self.correct_answer = outcome.correct_answer
+        self.mastery = _percent(outcome.mastery_level)
+        self.answers = outcome.answers
+        self.weak = outcome.weak
+        self.answered += 1
+        self.correct_count += 1 if outcome.correct else 0
+        self.phase = "result"
+        self.error = ""
+
+    @rx.event
+    def submit(self) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or not self.is_multiple_choice:
+            return
+        if not self.selected:
+            self.error = "Pilih salah satu jawaban dulu."
+            return
+        try:
+            outcome = school_practice.answer_question(
+                actor=actor, question_id=self.question_id, selected=self.selected
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self._record(outcome)
+
+    @rx.event
+    def reveal(self) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or self.is_multiple_choice:
+            return
+        try:
+            self.model_answer = school_practice.model_answer(
+                actor=actor, question_id=self.question_id
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.revealed = True
+
+    @rx.event
+    def mark(self, correct: bool) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or self.is_multiple_choice or not self.revealed:
+            return
+        try:
+            outcome = school_practice.answer_question(
+                actor=actor, question_id=self.question_id, marked_correct=correct
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self._record(outcome)
+
+    @rx.event
+    def next_question(self) -> None:
+        self.require("siswa")
+        if self.phase != "result":
+            return
+        if self.position >= len(self._items):
+            self.phase = "finished"
+            return
+        self._show(self.position)
+
+    @rx.event
+    def again(self) -> None:
+        """Another round of the same topic (practising until it is mastered)."""
+        self._start(str(self.subject_id), self.topic)
+
+    @rx.event
+    def back_to_topics(self):
+        self.require("siswa")
+        self.phase = "choose"
+        self._items = []
+        return SchoolPracticeState.load
