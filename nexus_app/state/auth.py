@@ -87,6 +87,10 @@ class AuthState(rx.State):
     # answer was when it brought no session ("missing" or "invalid").
     _token_asked_at: float = 0.0
     _token_answer: str = ""
+    # The page that answer is for: the page that asked, or /login when the guard sends the
+    # tab there with it. A page left before its answer was used must not hand it to the next
+    # page (a "missing" answer from /login turned a forged token's message into "log in").
+    _token_answer_for: str = ""
     # Which request the answer must name: an answer to an earlier page's request (the tab
     # moved on before it came back) says nothing about the browser's token now.
     _token_request: str = ""
@@ -137,6 +141,7 @@ class AuthState(rx.State):
         root.reset()
         root.login_error = message
         root._token_answer = answer
+        root._token_answer_for = self.router.page.path if answer else ""
 
     def _token_pending(self) -> bool:
         asked = self._token_asked_at
@@ -180,8 +185,9 @@ class AuthState(rx.State):
         is nothing to wait for."""
         if self._session_digest:
             return None
-        if self._token_answer:
+        if self._token_answer and self._token_answer_for == self.router.page.path:
             return None  # the browser has answered for this page load
+        self._token_answer = ""
         self._token_asked_at = time.time()
         self._token_request = uuid.uuid4().hex
         return rx.call_script(
@@ -252,6 +258,7 @@ class AuthState(rx.State):
             message = NOT_LOGGED_IN if answer == "missing" else exc.message
             # /login sees the answer too, and does not ask the browser again.
             self._end_session(message=message, answer=answer or "invalid")
+            self._token_answer_for = LOGIN_ROUTE
             self.access = "denied"
             return rx.redirect(LOGIN_ROUTE)
         except PermissionDenied:

@@ -82,6 +82,12 @@ def _tree(path: str = "/login") -> State:
     return root
 
 
+def _go(root: State, path: str) -> None:
+    """The tab's next page load comes from ``path``."""
+    router = {"pathname": path, "asPath": path, "headers": {"asgi-scope-client": "10.9.8.7"}}
+    root.router_data = root._update_router_vars({**router, "ip": "10.9.8.7"}, {})
+
+
 def _sub(root: BaseState, cls: type[BaseState]) -> Any:
     return root.get_substate(cls.get_full_name().split("."))
 
@@ -198,7 +204,7 @@ def test_a_dead_session_resets_the_tab_at_the_guard_and_before_a_hydrate(
     assert _arg(event, "path") == "/login"
     tab = _sub(root, AuthState)
     assert tab.login_error.startswith("Sesi Anda telah berakhir")
-    assert _not_default(root, {"access", "login_error", "_token_answer"}) == []
+    assert _not_default(root, {"access", "login_error", "_token_answer", "_token_answer_for"}) == []
 
     # Reloading the page sends the whole tree: the middleware resets it first.
     root = _tree("/admin")
@@ -269,6 +275,33 @@ def test_a_refused_page_load_sends_the_tab_to_login_once_with_its_message(
         _call(_sub(root, AdminOverviewState), "load")
 
 
+def test_an_answer_for_a_page_the_tab_left_is_not_used_by_the_next_page(
+    engine: Engine, people
+) -> None:
+    """/login asked for the token and got "none" just as the tab went on to /admin with a
+    (forged) token: /admin asks again instead of taking /login's answer as its own."""
+    login_tab = _sub(_tree("/login"), AuthState)
+    ask = _call(login_tab, "redirect_if_logged_in")
+    request = _arg(ask, "javascript_code").split('"')[1]
+    _call(login_tab, "adopt_token", [request, None])  # its page load never runs again
+    assert login_tab._token_answer == "missing"
+
+    admin_root = _tree("/admin")
+    admin_tab = _sub(admin_root, AuthState)
+    admin_tab._token_answer, admin_tab._token_answer_for = "missing", "/login"
+    again = _call(admin_tab, "guard", ["admin"])
+    assert "localStorage.getItem" in _arg(again, "javascript_code")
+    request = _arg(again, "javascript_code").split('"')[1]
+    _call(admin_tab, "adopt_token", [request, "forged-token-value"])
+    refused = _call(admin_tab, "guard", ["admin"])
+    assert _arg(refused, "path") == "/login"
+    assert "Sesi Anda telah berakhir" in admin_tab.login_error
+    # /login, where the guard sent the tab, uses the answer and keeps the message.
+    _go(admin_root, "/login")
+    assert _call(admin_tab, "redirect_if_logged_in") is None
+    assert "Sesi Anda telah berakhir" in admin_tab.login_error
+
+
 def test_a_new_tab_fetches_the_token_once_and_keeps_only_its_digest(engine: Engine, people) -> None:
     from nexus_app.nexus_app import handle_backend_error
 
@@ -309,6 +342,7 @@ def test_a_forged_token_is_dropped_and_the_tab_goes_to_login(engine: Engine, peo
     assert _arg(redirect, "path") == "/login"
     assert tab.login_error.startswith("Sesi Anda telah berakhir")
     # /login does not ask the browser again, and keeps the message.
+    _go(root, "/login")
     assert _call(tab, "redirect_if_logged_in") is None
     assert tab.login_error.startswith("Sesi Anda telah berakhir")
 
