@@ -6,6 +6,7 @@ from datetime import date
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import bank_admin, bank_import
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import BankSummary
@@ -34,9 +35,9 @@ def _bank_row(bank: BankSummary, section_order: list[str]) -> dict[str, str]:
         "id": str(bank.id),
         "name": bank.name,
         "description": bank.description,
-        "source": bank_admin.SOURCE_LABELS.get(bank.source, bank.source or "-"),
+        "source": bank_admin.SOURCE_LABELS.get(bank.source, bank.source or EMPTY),
         "total": str(bank.total),
-        "per_section": per_section or "-",
+        "per_section": per_section or EMPTY,
         "reviewed": f"{bank.reviewed}/{bank.total}",
         "bank_reviewed": "Ya" if bank.is_reviewed else "Belum",
         "ambiguous": str(bank.ambiguous),
@@ -118,16 +119,16 @@ class AdminBanksState(Paged, AuthState):
             {
                 "id": str(r.question_id),
                 "section": r.section,
-                "sub_type": r.sub_type or "-",
+                "sub_type": r.sub_type or EMPTY,
                 "text": r.text
                 if len(r.text) <= EXCERPT_CHARS
                 else r.text[: EXCERPT_CHARS - 1] + "…",
                 "key": r.correct_answer,
-                "difficulty": "-" if r.difficulty is None else f"{r.difficulty:.2f}",
+                "difficulty": EMPTY if r.difficulty is None else f"{r.difficulty:.2f}",
                 "status": r.status,
                 "status_label": bank_admin.STATUS_LABELS.get(r.status, r.status),
                 "approvals": f"{r.approvals}/2",
-                "last_review": bank_admin.REVIEW_LABELS.get(r.last_review, "-"),
+                "last_review": bank_admin.REVIEW_LABELS.get(r.last_review, EMPTY),
             }
             for r in result.rows
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -49,7 +50,7 @@ class ErrorDetail:
 
 
 def _severity(severity: str | None) -> str:
-    return error_admin.SEVERITY_LABELS.get(severity or "", severity or "-")
+    return error_admin.SEVERITY_LABELS.get(severity or "", severity or EMPTY)
 
 
 class AdminErrorsState(Paged, AuthState):

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import timefmt
 from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
@@ -40,7 +41,7 @@ class UserListRow:
     email: str = ""
     # The list's "Kelas" column: a student's class, the classes a guru teaches.
     class_cell: str = ""
-    # The edit form's starting values (empty, not "–").
+    # The edit form's starting values (empty, not EMPTY).
     full_name_raw: str = ""
     class_raw: str = ""
     grade_raw: str = ""
@@ -55,16 +56,16 @@ def _user_row(row: user_admin.UserRow, actor_id: int) -> UserListRow:
     return UserListRow(
         id=str(row.id),
         username=row.username,
-        full_name=row.full_name or "–",
+        full_name=row.full_name or EMPTY,
         role=row.role,
         role_label=ROLE_LABELS.get(row.role, row.role),
-        class_name=row.class_name or "–",
-        grade="–" if row.grade is None else str(row.grade),
-        email=row.email or "–",
+        class_name=row.class_name or EMPTY,
+        grade=EMPTY if row.grade is None else str(row.grade),
+        email=row.email or EMPTY,
         class_cell=(
             ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
             if row.role == "guru"
-            else row.class_name or "–"
+            else row.class_name or EMPTY
         ),
         full_name_raw=row.full_name or "",
         class_raw=row.class_name or "",
@@ -82,7 +83,7 @@ def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
         "username": c.username,
         "full_name": c.full_name,
         "role_label": ROLE_LABELS.get(c.role, c.role),
-        "class_name": c.class_name or "–",
+        "class_name": c.class_name or EMPTY,
         "password": c.password,
     }
 
@@ -588,9 +589,9 @@ class AdminUsersState(Paged, AuthState):
         self.move_rows = [
             {
                 "username": m.username,
-                "full_name": m.full_name or "–",
+                "full_name": m.full_name or EMPTY,
                 "grade": (
-                    "–"
+                    EMPTY
                     if m.grade_before is None
                     else f"{m.grade_before} → {m.grade_after}"
                     if m.grade_before != m.grade_after
