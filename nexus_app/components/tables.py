@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from nexus_app.components.shell import CARDS_ONLY
+from nexus_app.state.admin.base import Paged
 
 
 def simple_table(
@@ -53,3 +54,31 @@ def phone_cards(
 def card_field(label: str, value: rx.Var | str) -> rx.Component:
     """ "Label value" on a card: the label grey, the value strong."""
     return rx.text(rx.text.span(label, " ", color_scheme="gray"), rx.text.strong(value), size="2")
+
+
+def pager(state: type[Paged], prefix: str, label: rx.Var | None = None) -> rx.Component:
+    """‹ Sebelumnya · "Halaman 2 dari 5" · Berikutnya › under a paged list (state/admin/base.py:
+    Paged). Ids: `<prefix>-prev`, `<prefix>-page` (the label), `<prefix>-next`."""
+    return rx.hstack(
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Sebelumnya",
+            variant="soft",
+            disabled=~state.has_previous,
+            on_click=state.prev_page,
+            id=f"{prefix}-prev",
+        ),
+        rx.text(state.page_text if label is None else label, size="2", id=f"{prefix}-page"),
+        rx.button(
+            "Berikutnya",
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            disabled=~state.has_next,
+            on_click=state.next_page,
+            id=f"{prefix}-next",
+        ),
+        spacing="3",
+        align="center",
+        justify="center",
+        width="100%",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY, format_percent
 from nexus_app.services import dashboard
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
@@ -17,10 +18,6 @@ SECTION_COLORS = {
     "LBE": "#9333ea",
     "PM": "#ca8a04",
 }
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}%"
 
 
 def session_rows(sessions: list[dashboard.StudySessionItem]) -> list[dict[str, str]]:
@@ -73,12 +70,12 @@ class DashboardState(AuthState):
                 "name": c.name,
                 "answered": str(c.answered),
                 "has_data": "1" if c.answered else "",
-                "range": f"{c.predicted_low}–{c.predicted_high}" if c.predicted_low else "-",
-                "score": str(c.score) if c.score is not None else "-",
-                "readiness": _pct(c.readiness_percentage),
+                "range": f"{c.predicted_low}–{c.predicted_high}" if c.predicted_low else EMPTY,
+                "score": str(c.score) if c.score is not None else EMPTY,
+                "readiness": format_percent(c.readiness_percentage),
                 "readiness_width": f"{round(c.readiness_percentage or 0)}%",
-                "chance": _pct(c.chance_of_target),
-                "accuracy": _pct(None if c.accuracy is None else 100 * c.accuracy),
+                "chance": format_percent(c.chance_of_target),
+                "accuracy": format_percent(None if c.accuracy is None else 100 * c.accuracy),
                 "ready_by": (
                     "sudah siap"
                     if c.days_to_ready == 0

@@ -176,9 +176,9 @@ def test_admin_filters_pages_reads_and_purges_errors(page: Page, server_db: Engi
     total = page.locator("#error-total")
     expect(total).to_have_text("30 log cocok")
     expect(page.locator("#error-table .error-row")).to_have_count(25)
-    expect(page.locator("#error-page-label")).to_have_text("Halaman 1 dari 2")
+    expect(page.locator("#error-page")).to_have_text("Halaman 1 dari 2")
     page.locator("#error-next").click()
-    expect(page.locator("#error-page-label")).to_have_text("Halaman 2 dari 2")
+    expect(page.locator("#error-page")).to_have_text("Halaman 2 dari 2")
     expect(page.locator("#error-table .error-row")).to_have_count(5)
     screenshot(page, "admin-errors")
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
+from nexus_app.components.tables import pager
 from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState
 from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
@@ -299,27 +300,7 @@ def _items() -> rx.Component:
             ),
             rx.text("Tidak ada soal yang cocok dengan filter ini.", color_scheme="gray"),
         ),
-        rx.hstack(
-            rx.button(
-                "‹ Sebelumnya",
-                on_click=state.prev_page,
-                disabled=state.page <= 1,
-                variant="soft",
-                size="1",
-                id="items-prev",
-            ),
-            rx.text(state.page_label, size="2", id="items-page"),
-            rx.button(
-                "Berikutnya ›",
-                on_click=state.next_page,
-                disabled=state.page >= state.pages,
-                variant="soft",
-                size="1",
-                id="items-next",
-            ),
-            align="center",
-            spacing="3",
-        ),
+        pager(state, "items", state.page_label),
         spacing="4",
         width="100%",
         id="bank-items",

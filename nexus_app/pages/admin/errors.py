@@ -6,6 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
+from nexus_app.components.tables import pager
 from nexus_app.state.admin.errors import (
     RETENTION_DAYS,
     SEVERITY_OPTIONS,
@@ -100,32 +101,7 @@ def _table() -> rx.Component:
                 width="100%",
                 id="error-table",
             ),
-            rx.hstack(
-                rx.button(
-                    "‹ Sebelumnya",
-                    variant="soft",
-                    disabled=~s.has_previous,
-                    on_click=s.previous_page,
-                    id="error-prev",
-                ),
-                rx.text(
-                    "Halaman ",
-                    s.page,
-                    " dari ",
-                    s.pages,
-                    size="2",
-                    id="error-page-label",
-                ),
-                rx.button(
-                    "Berikutnya ›",
-                    variant="soft",
-                    disabled=~s.has_next,
-                    on_click=s.next_page,
-                    id="error-next",
-                ),
-                align="center",
-                spacing="3",
-            ),
+            pager(s, "error"),
             width="100%",
             spacing="3",
         ),

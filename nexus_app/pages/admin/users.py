@@ -7,6 +7,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
+from nexus_app.components.tables import pager
 from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.admin.users import (
     MAX_IMPORT_BYTES,
@@ -139,32 +140,6 @@ def _table() -> rx.Component:
             color_scheme="gray",
             id="users-empty",
         ),
-    )
-
-
-def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Sebelumnya",
-            variant="soft",
-            disabled=~S.has_previous,
-            on_click=S.previous_page,
-            id="users-prev",
-        ),
-        rx.text(S.page_text, size="2", id="users-page-info"),
-        rx.button(
-            "Berikutnya",
-            rx.icon("chevron-right", size=16),
-            variant="soft",
-            disabled=~S.has_next,
-            on_click=S.next_page,
-            id="users-next",
-        ),
-        spacing="3",
-        align="center",
-        justify="center",
-        width="100%",
     )
 
 
@@ -913,7 +888,7 @@ def _content() -> rx.Component:
         error_callout(S.panel_error, "panel-error"),
         _panel(),
         _table(),
-        _pager(),
+        pager(S, "users"),
         rx.grid(
             _create_card(),
             _import_card(),

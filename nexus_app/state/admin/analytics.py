@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nexus_app.formatting import EMPTY, format_percent
 from nexus_app.services import analytics
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -19,10 +20,6 @@ def _int(n: int) -> str:
 
 def _dec(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{round(100 * share)}%"
 
 
 class AdminAnalyticsState(AuthState):
@@ -86,14 +83,14 @@ class AdminAnalyticsState(AuthState):
                 "tiers": f"{w.free} / {w.premium} / {w.premium_plus}",
                 "active": _int(w.active_users),
                 "cohort": _int(w.cohort_active_7d),
-                "retention": _pct(w.retention),
+                "retention": format_percent(w.retention, share=True),
             }
             for w in reversed(report.growth)
             if w.new_users or w.active_users
         ]
         self.helpful_chart = [
             {
-                "label": f"{h.model} · {h.prompt_version or '-'}",
+                "label": f"{h.model} · {h.prompt_version or EMPTY}",
                 "helpful": round(100 * h.helpful_share) if h.helpful_share is not None else 0,
             }
             for h in report.helpfulness
@@ -102,12 +99,12 @@ class AdminAnalyticsState(AuthState):
         self.helpful_rows = [
             {
                 "model": h.model,
-                "version": h.prompt_version or "-",
+                "version": h.prompt_version or EMPTY,
                 "feedback": _int(h.feedback),
                 "rated": _int(h.rated),
                 "helpful": _int(h.helpful),
                 "not_helpful": _int(h.not_helpful),
-                "share": _pct(h.helpful_share),
+                "share": format_percent(h.helpful_share, share=True),
             }
             for h in report.helpfulness
         ]
@@ -148,7 +145,7 @@ class AdminAnalyticsState(AuthState):
                 "reused": _int(m.reused),
                 "tokens": _int(m.tokens_in + m.tokens_out),
                 "seconds": _dec(m.compute_seconds),
-                "avg": "-" if m.avg_seconds is None else _dec(m.avg_seconds, 2),
+                "avg": EMPTY if m.avg_seconds is None else _dec(m.avg_seconds, 2),
             }
             for m in report.models
         ]

@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import backup_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -20,8 +21,8 @@ def _as_dict(row: backup_admin.BackupRow) -> dict[str, str]:
         "size": row.size,
         "database": row.database,
         "revision": row.revision,
-        "rows": f"{row.rows:,}".replace(",", ".") if row.rows else "-",
-        "label": row.label or "-",
+        "rows": f"{row.rows:,}".replace(",", ".") if row.rows else EMPTY,
+        "label": row.label or EMPTY,
     }
 
 

@@ -6,12 +6,13 @@ from datetime import date
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import bank_admin, bank_import
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import BankSummary
 from nexus_app.services.bank_import import MAX_FILE_BYTES
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.base import Paged, admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "bank-upload"
@@ -34,9 +35,9 @@ def _bank_row(bank: BankSummary, section_order: list[str]) -> dict[str, str]:
         "id": str(bank.id),
         "name": bank.name,
         "description": bank.description,
-        "source": bank_admin.SOURCE_LABELS.get(bank.source, bank.source or "-"),
+        "source": bank_admin.SOURCE_LABELS.get(bank.source, bank.source or EMPTY),
         "total": str(bank.total),
-        "per_section": per_section or "-",
+        "per_section": per_section or EMPTY,
         "reviewed": f"{bank.reviewed}/{bank.total}",
         "bank_reviewed": "Ya" if bank.is_reviewed else "Belum",
         "ambiguous": str(bank.ambiguous),
@@ -45,7 +46,7 @@ def _bank_row(bank: BankSummary, section_order: list[str]) -> dict[str, str]:
     }
 
 
-class AdminBanksState(AuthState):
+class AdminBanksState(Paged, AuthState):
     banks: list[dict[str, str]] = []
     sections: list[dict[str, str]] = []
     error: str = ""
@@ -64,8 +65,6 @@ class AdminBanksState(AuthState):
 
     filter_section: str = ""
     filter_status: str = ""
-    page: int = 1
-    pages: int = 1
     total_items: int = 0
     items: list[dict[str, str]] = []
 
@@ -84,7 +83,7 @@ class AdminBanksState(AuthState):
 
     @rx.var
     def page_label(self) -> str:
-        return f"Halaman {self.page} dari {self.pages} ({self.total_items} soal)"
+        return f"Halaman {self.page} dari {self.page_count} ({self.total_items} soal)"
 
     def _load_banks(self) -> None:
         actor = self.require("admin")
@@ -93,10 +92,13 @@ class AdminBanksState(AuthState):
         order = [c for c, _ in sections]
         self.banks = [_bank_row(b, order) for b in bank_admin.list_banks(actor=actor)]
 
-    def _load_items(self) -> None:
-        actor = self.require("admin")
+    def _load_page(self, actor: CurrentUser) -> None:
+        self._load_items(actor)
+
+    def _load_items(self, actor: CurrentUser | None = None) -> None:
+        actor = actor or self.require("admin")
         if not self.selected_bank_id:
-            self.items, self.total_items, self.page, self.pages = [], 0, 1, 1
+            self.items, self.total_items, self.page, self.page_count = [], 0, 1, 1
             return
         try:
             result = bank_admin.list_items(
@@ -112,21 +114,21 @@ class AdminBanksState(AuthState):
             self.items = []
             return
         self.selected_bank_name = result.bank.name
-        self.page, self.pages, self.total_items = result.page, result.pages, result.total
+        self.page, self.page_count, self.total_items = result.page, result.pages, result.total
         self.items = [
             {
                 "id": str(r.question_id),
                 "section": r.section,
-                "sub_type": r.sub_type or "-",
+                "sub_type": r.sub_type or EMPTY,
                 "text": r.text
                 if len(r.text) <= EXCERPT_CHARS
                 else r.text[: EXCERPT_CHARS - 1] + "…",
                 "key": r.correct_answer,
-                "difficulty": "-" if r.difficulty is None else f"{r.difficulty:.2f}",
+                "difficulty": EMPTY if r.difficulty is None else f"{r.difficulty:.2f}",
                 "status": r.status,
                 "status_label": bank_admin.STATUS_LABELS.get(r.status, r.status),
                 "approvals": f"{r.approvals}/2",
-                "last_review": bank_admin.REVIEW_LABELS.get(r.last_review, "-"),
+                "last_review": bank_admin.REVIEW_LABELS.get(r.last_review, EMPTY),
             }
             for r in result.rows
         ]
@@ -238,16 +240,4 @@ class AdminBanksState(AuthState):
     @admin_event
     def set_filter_status(self, value: str) -> None:
         self.filter_status, self.page = value, 1
-        self._load_items()
-
-    @admin_event
-    def next_page(self) -> None:
-        if self.page < self.pages:
-            self.page += 1
-        self._load_items()
-
-    @admin_event
-    def prev_page(self) -> None:
-        if self.page > 1:
-            self.page -= 1
         self._load_items()

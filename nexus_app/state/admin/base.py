@@ -1,8 +1,8 @@
 """What every admin section's state shares: the role check and the refusal-to-message step
-in one place (`admin_event`, `admin_setter`).
+in one place (`admin_event`, `admin_setter`), and one way of paging a list (`Paged`).
 
-A paging mixin (`rx.State, mixin=True`) was tried here and taken out: merely defining one
-made the forged-token redirect in tests/e2e/test_shell.py lose its message.
+An admin state is `class AdminXState(Paged, AuthState)` (mixins first: Reflex takes the
+first non-mixin base as the parent state), its handlers decorated with `@admin_event`.
 """
 
 from __future__ import annotations
@@ -129,3 +129,36 @@ def admin_setter(field: str, kind: type = str) -> Any:
     setter.__annotations__ = {"value": kind, "return": None}
     setter.__doc__ = f"Set `{field}` (admin only)."
     return rx.event(setter)
+
+
+class Paged(rx.State, mixin=True):
+    """One page of a list at a time: `page` (from 1) of `page_count`, clamped both ways.
+    The state defines `_load_page(actor)`, which reads `self.page` and sets both back from
+    the service's answer (the service clamps too: the list may have shrunk meanwhile)."""
+
+    page: int = 1
+    page_count: int = 1
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.page_count
+
+    @rx.var
+    def page_text(self) -> str:
+        return f"Halaman {self.page} dari {self.page_count}"
+
+    @rx.event
+    def next_page(self) -> None:
+        actor = self.require(ADMIN)  # type: ignore[attr-defined]
+        self.page = max(1, min(self.page + 1, self.page_count))
+        self._load_page(actor)  # type: ignore[attr-defined]
+
+    @rx.event
+    def prev_page(self) -> None:
+        actor = self.require(ADMIN)  # type: ignore[attr-defined]
+        self.page = max(1, min(self.page - 1, self.page_count))
+        self._load_page(actor)  # type: ignore[attr-defined]

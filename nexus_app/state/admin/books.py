@@ -12,6 +12,7 @@ from typing import Any
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import books, error_log, subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.backup import human_size
@@ -55,8 +56,8 @@ def _book_row(b: books.BookAdminView) -> BookRow:
         card_id=f"book-{b.book_id}",
         title=b.title,
         subject=f"{b.subject_code} · {b.subject_name} kelas {b.grade}",
-        filename=b.filename or "-",
-        current_version=b.current_version or "-",
+        filename=b.filename or EMPTY,
+        current_version=b.current_version or EMPTY,
         chunks=str(b.chunk_count),
         versions=[
             VersionRow(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import calibration, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -27,11 +28,11 @@ _POLL_SECONDS = 0.3
 
 
 def _num(value: float, digits: int = 2) -> str:
-    return "–" if not math.isfinite(value) else f"{value:.{digits}f}"
+    return EMPTY if not math.isfinite(value) else f"{value:.{digits}f}"
 
 
 def _signed(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{value:+.2f}"
+    return EMPTY if not math.isfinite(value) else f"{value:+.2f}"
 
 
 def _triple(values: tuple[float, float, float], fmt: Callable[[float], str] = _num) -> str:
@@ -73,9 +74,9 @@ def _row(item: calibration.ItemCalibration) -> CalibrationRow:
         n=str(item.n_responses),
         old=_triple(item.old),
         new="sama (ditahan)" if held else _triple(item.new),
-        change="–" if held else _triple(item.change, _signed),
+        change=EMPTY if held else _triple(item.change, _signed),
         large=not held and abs(item.change_b) >= LARGE_B_CHANGE,
-        se="–" if held else _triple(item.se),
+        se=EMPTY if held else _triple(item.se),
         infit=_num(item.infit),
         outfit=_num(item.outfit),
         fit=_fit_label(item),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import reflex as rx
-
+from nexus_app.formatting import EMPTY
 from nexus_app.services import error_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.base import Paged, admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
@@ -51,10 +50,10 @@ class ErrorDetail:
 
 
 def _severity(severity: str | None) -> str:
-    return error_admin.SEVERITY_LABELS.get(severity or "", severity or "-")
+    return error_admin.SEVERITY_LABELS.get(severity or "", severity or EMPTY)
 
 
-class AdminErrorsState(AuthState):
+class AdminErrorsState(Paged, AuthState):
     severity: str = ""
     error_type: str = ""
     search: str = ""
@@ -64,8 +63,6 @@ class AdminErrorsState(AuthState):
 
     rows: list[ErrorRow] = []
     total: int = 0
-    page: int = 1
-    pages: int = 1
 
     detail_open: bool = False
     detail: ErrorDetail = ErrorDetail()
@@ -76,30 +73,22 @@ class AdminErrorsState(AuthState):
     error: str = ""
     notice: str = ""
 
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
     @admin_event
     def load(self, actor: CurrentUser) -> None:
         self.notice = ""
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_severity(self, actor: CurrentUser, value: str) -> None:
         self.severity = value
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_error_type(self, actor: CurrentUser, value: str) -> None:
         self.error_type = value
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
     set_search = admin_setter("search", str)  # applied on Enter or "Cari"
 
@@ -108,19 +97,19 @@ class AdminErrorsState(AuthState):
         if form_data is not None and "search" in form_data:
             self.search = form_data["search"]
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_date_from(self, actor: CurrentUser, value: str) -> None:
         self.date_from = value
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_date_to(self, actor: CurrentUser, value: str) -> None:
         self.date_to = value
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def clear_filters(self, actor: CurrentUser) -> None:
@@ -130,17 +119,7 @@ class AdminErrorsState(AuthState):
         self.date_from = ""
         self.date_to = ""
         self.page = 1
-        self._refresh(actor)
-
-    @admin_event
-    def next_page(self, actor: CurrentUser) -> None:
-        self.page += 1
-        self._refresh(actor)
-
-    @admin_event
-    def previous_page(self, actor: CurrentUser) -> None:
-        self.page = max(1, self.page - 1)
-        self._refresh(actor)
+        self._load_page(actor)
 
     @admin_event
     def open_detail(self, actor: CurrentUser, error_id: str) -> None:
@@ -184,9 +163,9 @@ class AdminErrorsState(AuthState):
         deleted = error_admin.purge_old_errors(actor=actor)
         self.notice = f"{deleted} log error lebih dari {RETENTION_DAYS} hari dihapus."
         self.page = 1
-        self._refresh(actor)
+        self._load_page(actor)
 
-    def _refresh(self, actor: CurrentUser) -> None:
+    def _load_page(self, actor: CurrentUser) -> None:
         try:
             result = error_admin.list_errors(
                 actor=actor,
@@ -204,7 +183,7 @@ class AdminErrorsState(AuthState):
         self.error = ""
         self.total = result.total
         self.page = result.page
-        self.pages = result.pages
+        self.page_count = result.pages
         self.rows = [
             ErrorRow(
                 id=str(item.id),

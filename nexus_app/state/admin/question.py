@@ -7,6 +7,7 @@ from datetime import datetime
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import bank_admin, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_admin import QuestionDetail
@@ -127,10 +128,10 @@ class AdminQuestionState(AuthState):
                 "reviewer": h.reviewer_name,
                 "status": h.status,
                 "status_label": bank_admin.REVIEW_LABELS.get(h.status, h.status),
-                "notes": h.notes or "-",
+                "notes": h.notes or EMPTY,
                 "aspects": ", ".join(ASPECT_LABELS.get(a, a) for a in h.aspects.split(",") if a)
-                or "-",
-                "revision_type": REVISION_LABELS.get(h.revision_type, h.revision_type) or "-",
+                or EMPTY,
+                "revision_type": REVISION_LABELS.get(h.revision_type, h.revision_type) or EMPTY,
             }
             for h in reversed(detail.history)
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY, format_percent
 from nexus_app.services import statistics as item_stats
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -19,19 +20,15 @@ ASSESSMENTS: list[tuple[str, str, str]] = [
 ]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}%"
-
-
 def _row(stat: item_stats.QuestionStat) -> dict[str, str]:
     return {
         "id": str(stat.question_id),
         "section": stat.section + (f" · {stat.sub_type}" if stat.sub_type else ""),
         "text": stat.preview,
-        "b": "–" if stat.difficulty_irt is None else f"{stat.difficulty_irt:.2f}",
+        "b": EMPTY if stat.difficulty_irt is None else f"{stat.difficulty_irt:.2f}",
         "attempts": str(stat.attempt_count),
-        "rate": _pct(stat.correct_rate_percentage),
-        "time": "–" if stat.avg_time_seconds is None else f"{stat.avg_time_seconds} dtk",
+        "rate": format_percent(stat.correct_rate_percentage, decimals=1),
+        "time": EMPTY if stat.avg_time_seconds is None else f"{stat.avg_time_seconds} dtk",
         "users": str(stat.unique_users),
         "code": stat.assessment.code,
         "label": stat.assessment.label,

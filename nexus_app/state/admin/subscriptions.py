@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import billing, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -20,7 +21,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _day(day: date | None) -> str:
-    return day.strftime("%d-%m-%Y") if day is not None else "-"
+    return day.strftime("%d-%m-%Y") if day is not None else EMPTY
 
 
 def _limit(value: int | None) -> str:
@@ -47,12 +48,12 @@ def _tier_row(t: billing.TierView) -> dict[str, str]:
         "feedback_label": _limit_label(t.ai_feedback_per_day),
         "tutor_label": _limit_label(t.tutor_questions_per_day),
         "price_label": billing.format_idr(t.price_idr),
-        "duration_label": "-" if t.duration_days is None else f"{t.duration_days} hari",
+        "duration_label": EMPTY if t.duration_days is None else f"{t.duration_days} hari",
     }
 
 
 def _payment_row(p: billing.PaymentView) -> dict[str, str]:
-    period = "-"
+    period = EMPTY
     if p.start_date is not None:
         period = f"{_day(p.start_date)} s.d. {_day(p.end_date)}"
     return {
@@ -61,7 +62,7 @@ def _payment_row(p: billing.PaymentView) -> dict[str, str]:
         "tier": billing.TIER_LABELS.get(p.tier, p.tier),
         "price": billing.format_idr(p.price_idr),
         "status": billing.STATUS_LABELS.get(p.status, p.status),
-        "channel": p.payment_type or "-",
+        "channel": p.payment_type or EMPTY,
         "period": period,
         "created": _when(p.created_at),
         "paid": _when(p.paid_at),

@@ -8,11 +8,12 @@ from typing import Any
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import timefmt
 from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.base import Paged, admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 UPLOAD_ID = "users-csv"
@@ -40,7 +41,7 @@ class UserListRow:
     email: str = ""
     # The list's "Kelas" column: a student's class, the classes a guru teaches.
     class_cell: str = ""
-    # The edit form's starting values (empty, not "–").
+    # The edit form's starting values (empty, not EMPTY).
     full_name_raw: str = ""
     class_raw: str = ""
     grade_raw: str = ""
@@ -55,16 +56,16 @@ def _user_row(row: user_admin.UserRow, actor_id: int) -> UserListRow:
     return UserListRow(
         id=str(row.id),
         username=row.username,
-        full_name=row.full_name or "–",
+        full_name=row.full_name or EMPTY,
         role=row.role,
         role_label=ROLE_LABELS.get(row.role, row.role),
-        class_name=row.class_name or "–",
-        grade="–" if row.grade is None else str(row.grade),
-        email=row.email or "–",
+        class_name=row.class_name or EMPTY,
+        grade=EMPTY if row.grade is None else str(row.grade),
+        email=row.email or EMPTY,
         class_cell=(
             ("mengajar " + ", ".join(row.classes) if row.classes else "belum ada kelas")
             if row.role == "guru"
-            else row.class_name or "–"
+            else row.class_name or EMPTY
         ),
         full_name_raw=row.full_name or "",
         class_raw=row.class_name or "",
@@ -82,7 +83,7 @@ def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
         "username": c.username,
         "full_name": c.full_name,
         "role_label": ROLE_LABELS.get(c.role, c.role),
-        "class_name": c.class_name or "–",
+        "class_name": c.class_name or EMPTY,
         "password": c.password,
     }
 
@@ -94,13 +95,11 @@ def _parse_id(value: Any) -> int:
         return 0
 
 
-class AdminUsersState(AuthState):
+class AdminUsersState(Paged, AuthState):
     # The list.
     search: str = ""
     role_filter: str = ALL
     status_filter: str = "all"
-    page: int = 1
-    pages: int = 1
     total: int = 0
     rows: list[UserListRow] = []
     list_error: str = ""
@@ -152,24 +151,12 @@ class AdminUsersState(AuthState):
     class_form_key: int = 0
 
     @rx.var
-    def page_text(self) -> str:
-        return f"Halaman {self.page} dari {self.pages}"
-
-    @rx.var
     def total_text(self) -> str:
         return f"{self.total} pengguna"
 
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
     # --- the list ---------------------------------------------------------------------
 
-    def _reload(self, actor: CurrentUser) -> None:
+    def _load_page(self, actor: CurrentUser) -> None:
         self.list_error = ""
         try:
             result = user_admin.list_users(
@@ -185,7 +172,7 @@ class AdminUsersState(AuthState):
         self.rows = [_user_row(r, actor.id) for r in result.rows]
         self.total = result.total
         self.page = result.page
-        self.pages = result.pages
+        self.page_count = result.pages
         # Any change to the list (an import, a moved student) may change the classes.
         self.move_classes = user_admin.class_choices(actor=actor)
 
@@ -200,7 +187,7 @@ class AdminUsersState(AuthState):
         self._close_panel()
         self._clear_move()
         self.move_message = ""
-        self._reload(actor)
+        self._load_page(actor)
 
     def _forget_secrets(self) -> None:
         """AuthState calls this at every page load and before every hydrate: a generated
@@ -218,7 +205,7 @@ class AdminUsersState(AuthState):
     def apply_search(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
         self.search = str(form_data.get("search") or "").strip()
         self.page = 1
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event
     def clear_search(self, actor: CurrentUser) -> None:
@@ -227,29 +214,19 @@ class AdminUsersState(AuthState):
         self.status_filter = "all"
         self.page = 1
         self.search_form_key += 1
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_role_filter(self, actor: CurrentUser, value: str) -> None:
         self.role_filter = value if value in ROLE_LABELS else ALL
         self.page = 1
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event
     def set_status_filter(self, actor: CurrentUser, value: str) -> None:
         self.status_filter = value if value in user_admin.STATUS_FILTERS else "all"
         self.page = 1
-        self._reload(actor)
-
-    @admin_event
-    def next_page(self, actor: CurrentUser) -> None:
-        self.page += 1
-        self._reload(actor)
-
-    @admin_event
-    def previous_page(self, actor: CurrentUser) -> None:
-        self.page = max(1, self.page - 1)
-        self._reload(actor)
+        self._load_page(actor)
 
     # --- create -----------------------------------------------------------------------
 
@@ -282,7 +259,7 @@ class AdminUsersState(AuthState):
         if created.generated:
             self.created_password = created.password
         self.form_key += 1
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event
     def dismiss_created(self) -> None:
@@ -369,7 +346,7 @@ class AdminUsersState(AuthState):
             self.import_progress_text = ""
         self._show_report(report)
         if report.imported:
-            self._reload(actor)
+            self._load_page(actor)
             yield rx.clear_selected_files(UPLOAD_ID)
 
     def _show_report(self, report: user_admin.UserImportReport) -> None:
@@ -452,7 +429,7 @@ class AdminUsersState(AuthState):
         row = user_admin.change_role(actor=actor, user_id=self.selected_id, role=self.panel_role)
         self._show(row, actor)
         self.panel_message = f"Peran {row.username} sekarang {ROLE_LABELS.get(row.role)}."
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event
     def ask_deactivate(self) -> None:
@@ -473,7 +450,7 @@ class AdminUsersState(AuthState):
             f"Akun {result.user.username} dinonaktifkan; {result.sessions_ended} sesi "
             "masuknya diakhiri."
         )
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event(error="panel_error")
     def reactivate(self, actor: CurrentUser) -> None:
@@ -482,7 +459,7 @@ class AdminUsersState(AuthState):
         row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
-        self._reload(actor)
+        self._load_page(actor)
 
     async def _reset(self, actor: CurrentUser, password: str | None) -> None:
         self.panel_error = ""
@@ -539,7 +516,7 @@ class AdminUsersState(AuthState):
         )
         self._show(row, actor)
         self.panel_message = f"Data {row.username} disimpan."
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event(error="panel_error")
     def add_class(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
@@ -563,7 +540,7 @@ class AdminUsersState(AuthState):
                 f"{change.username} sekarang mengajar {change.class_name}. Kelas ini belum "
                 "punya siswa: periksa penulisannya, atau impor siswanya dengan kelas yang sama."
             )
-        self._reload(actor)
+        self._load_page(actor)
 
     @admin_event(error="panel_error")
     def remove_class(self, actor: CurrentUser, class_name: str) -> None:
@@ -574,7 +551,7 @@ class AdminUsersState(AuthState):
         )
         self.panel_classes = list(change.classes)
         self.panel_message = f"{change.username} tidak lagi mengajar {change.class_name}."
-        self._reload(actor)
+        self._load_page(actor)
 
     # --- rename a class / kenaikan kelas ---------------------------------------------------
 
@@ -612,9 +589,9 @@ class AdminUsersState(AuthState):
         self.move_rows = [
             {
                 "username": m.username,
-                "full_name": m.full_name or "–",
+                "full_name": m.full_name or EMPTY,
                 "grade": (
-                    "–"
+                    EMPTY
                     if m.grade_before is None
                     else f"{m.grade_before} → {m.grade_after}"
                     if m.grade_before != m.grade_after
@@ -649,7 +626,7 @@ class AdminUsersState(AuthState):
         self._clear_move()
         self.move_message = _move_summary(plan, done=True)
         self.move_form_key += 1
-        self._reload(actor)
+        self._load_page(actor)
 
 
 def _move_summary(plan: user_admin.ClassMovePlan, *, done: bool) -> str:

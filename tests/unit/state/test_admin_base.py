@@ -1,16 +1,17 @@
 """The admin base (nexus_app/state/admin/base.py): the role check runs first, the actor is
 handed over, a refusal becomes the named field's message, the browser sees the handler's own
-arguments only. Plain objects stand in for states."""
+arguments only, and paging stays within 1..page_count. Plain objects stand in for states."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+from typing import Any
 
 import pytest
 
 from nexus_app.services.errors import InvalidInput, PermissionDenied
-from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.base import Paged, admin_event, admin_setter
 from nexus_app.state.admin.sections import ADMIN_SECTIONS, AdminSection
 
 
@@ -118,3 +119,30 @@ def test_every_admin_handler_is_named_as_it_is_bound(section: AdminSection) -> N
     for name, handler in handlers.items():
         if name != "setvar":
             assert handler.fn.__name__ == name, f"{section.state.__name__}.{name}"
+
+
+class FakePaged:
+    def __init__(self, page: int, page_count: int) -> None:
+        self.page, self.page_count = page, page_count
+        self.loads: list[int] = []
+
+    def require(self, *roles: str) -> str:
+        assert roles == ("admin",)
+        return "the-admin"
+
+    def _load_page(self, actor: Any) -> None:
+        self.loads.append(self.page)
+
+
+@pytest.mark.parametrize(
+    ("start", "count", "after_next", "after_previous"),
+    [(1, 3, 2, 1), (3, 3, 3, 2), (1, 1, 1, 1), (5, 2, 2, 2)],
+)
+def test_paging_stays_within_the_pages(
+    start: int, count: int, after_next: int, after_previous: int
+) -> None:
+    forward, back = FakePaged(start, count), FakePaged(start, count)
+    Paged.__dict__["next_page"](forward)
+    Paged.__dict__["prev_page"](back)
+    assert (forward.page, back.page) == (after_next, after_previous)
+    assert (forward.loads, back.loads) == ([after_next], [after_previous])
