@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,15 +98,21 @@ _TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
 )
 
 
-def csv_template() -> str:
-    """Every column the importer reads and two example items, with a BOM for Excel. Written
-    directly, not through the export formula guard, which would mangle the -1.0 difficulty."""
+def template_csv(columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> str:
+    """An importer's template: its header and example rows, with a BOM so Excel reads UTF-8.
+    Written directly, not through the export formula guard, which would mangle examples such
+    as a -1.0 difficulty."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in _TEMPLATE_ROWS:
-        writer.writerow([row[c] for c in COLUMNS])
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row[c] for c in columns])
     return "\ufeff" + out.getvalue()
+
+
+def csv_template() -> str:
+    """Every column the importer reads and two example items."""
+    return template_csv(COLUMNS, _TEMPLATE_ROWS)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from nexus_app.repositories import mastery as mastery_repo
 from nexus_app.repositories import practice_questions as practice_repo
 from nexus_app.services import mastery as mastery_service
 from nexus_app.services.auth import CurrentUser
+from nexus_app.services.bank_import import RowError, template_csv
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 OPTION_LETTERS = ("A", "B", "C", "D", "E")
@@ -80,22 +81,8 @@ _TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
 
 def csv_template() -> str:
     """Every column the importer reads and two example questions (one multiple choice, one
-    open), with a BOM so Excel reads UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in _TEMPLATE_ROWS:
-        writer.writerow([row[c] for c in COLUMNS])
-    return "\ufeff" + out.getvalue()
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"baris {self.line}: {self.reason}"
+    open)."""
+    return template_csv(COLUMNS, _TEMPLATE_ROWS)
 
 
 @dataclass

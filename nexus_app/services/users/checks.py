@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_app.services import auth
+from nexus_app.services.bank_import import template_csv
 from nexus_app.services.errors import InvalidInput
 from nexus_app.services.teacher import spreadsheet_text
 
@@ -316,14 +317,8 @@ _TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
 
 
 def csv_template() -> str:
-    """The header the importer reads and two example rows, with a BOM for Excel. Written
-    directly, not through the export formula guard: the examples are plain text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in _TEMPLATE_ROWS:
-        writer.writerow([row[c] for c in CSV_COLUMNS])
-    return "\ufeff" + out.getvalue()
+    """The header the importer reads and two example rows."""
+    return template_csv(CSV_COLUMNS, _TEMPLATE_ROWS)
 
 
 def credentials_csv(credentials: Iterable[NewCredential]) -> str:
