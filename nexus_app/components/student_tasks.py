@@ -15,7 +15,7 @@ def _task(t: rx.Var) -> rx.Component:
                 rx.text(t["title"], weight="bold"),
                 rx.text(t["target"], " · batas ", t["due"], size="2", color_scheme="gray"),
                 rx.hstack(
-                    rx.badge(t["status"], color_scheme=t["color"].to(str)),  # type: ignore[arg-type]
+                    rx.badge(t["status"], color_scheme=t["color"].to(str)),
                     rx.text(t["progress"], size="2"),
                     spacing="2",
                     align="center",
