@@ -25,10 +25,7 @@ def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Componen
 
 def _student_box(s: rx.Var) -> rx.Component:
     return rx.checkbox(
-        s["name"],
-        " (",
-        s["username"],
-        ")",
+        s["name"].to(str) + " (" + s["username"].to(str) + ")",
         checked=S.picked.contains(s["id"]),
         on_change=lambda checked: S.toggle_student(s["id"], checked),
         id="task-student-" + s["username"].to(str),

@@ -2,8 +2,11 @@
 student finds it on the dashboard and does it in one click, and the guru reads the results
 per student and per item (the CSV is the table on screen) and the "soal sulit" report.
 
-Runs on the demo school (its teachers already teach classes; the demo's UTBK answers fill
-the hard-items report)."""
+Runs on the demo school (its maths teacher and a student of her first class; the demo's UTBK
+answers fill the hard-items report) and, with NEXUS_E2E_EMPTY_SCHOOL=1, on a school that
+starts from nothing: a guru and a new student are made with the CLI, the class assigned with
+`nexus user assign-class`, and the hard-items report shows its empty state (one answer per
+item is not enough to call an item hard)."""
 
 from __future__ import annotations
 
@@ -21,14 +24,17 @@ from playwright.sync_api import Browser, Page, expect
 from nexus_app.services.demo import CLASSES, DEMO_TEACHERS, STUDENT_PASSWORD
 from tests.e2e.conftest import EMPTY_SCHOOL, ROOT, login, screenshot
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(EMPTY_SCHOOL, reason="uses the demo school's teachers and classes"),
-]
+pytestmark = pytest.mark.e2e
 
 SUBJECT = "TGS_E2E"
 TOPIC = "Tugas Sel"
-STUDENT = "siswa05"  # in the first demo class, which the maths teacher teaches
+if EMPTY_SCHOOL:
+    GURU, GURU_PASSWORD = "guru_tugas", "guru-tugas-2026"
+    STUDENT, PASSWORD, CLASS, CLASS_SIZE = "siswa_tugas", "siswa-tugas-2026", "X TUGAS", 1
+else:
+    GURU, GURU_PASSWORD = DEMO_TEACHERS[0].username, DEMO_TEACHERS[0].password
+    # In the first demo class, which the maths teacher teaches.
+    STUDENT, PASSWORD, CLASS, CLASS_SIZE = "siswa05", STUDENT_PASSWORD, CLASSES[0], 15
 QUESTIONS = (
     "topic,question,answer,difficulty,option_a,option_b,option_c\n"
     f"{TOPIC},Bagian sel yang menyimpan DNA adalah ...,A,mudah,inti sel,dinding sel,vakuola\n"
@@ -37,7 +43,7 @@ QUESTIONS = (
 )
 
 
-def _cli(data_dir: Path, *args: str) -> None:
+def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> None:
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env["NEXUS_DATA_DIR"] = str(data_dir)
@@ -47,9 +53,43 @@ def _cli(data_dir: Path, *args: str) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
+        input=stdin,
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _new_school_accounts(data_dir: Path) -> None:
+    """What a new school does before a guru can give work: the accounts and the class."""
+    for username, password, role, extra in (
+        (GURU, GURU_PASSWORD, "guru", ()),
+        (STUDENT, PASSWORD, "siswa", ("--class", CLASS)),
+    ):
+        _cli(
+            data_dir,
+            "user",
+            "create",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--full-name",
+            username.replace("_", " ").title(),
+            *extra,
+            "--password-stdin",
+            stdin=password + "\n",
+        )
+    _cli(data_dir, "user", "assign-class", "--username", GURU, "--class", CLASS)
+
+
+def _onboard(page: Page) -> None:
+    expect(page).to_have_url(re.compile(r"/onboarding/?$"))
+    page.locator("#onboarding-ptn").fill("Universitas Indonesia (UI)")
+    page.locator("#onboarding-target").fill("650")
+    page.locator("#onboarding-exam-date").fill((date.today() + timedelta(days=120)).isoformat())
+    page.locator("#onboarding-hours").fill("6")
+    page.locator("#onboarding-submit").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
 
 
 def _table(page: Page, table_id: str) -> list[list[str]]:
@@ -78,28 +118,31 @@ def test_guru_assigns_student_completes_guru_reads_results(
     questions.write_text(QUESTIONS, encoding="utf-8")
     _cli(server_data_dir, "practice-questions", "import", str(questions), "--subject", SUBJECT)
 
-    guru = DEMO_TEACHERS[0]
-    login(page, guru.username, guru.password)
+    if EMPTY_SCHOOL:
+        _new_school_accounts(server_data_dir)
+    login(page, GURU, GURU_PASSWORD)
     expect(page.locator("#teacher-tasks-link")).to_be_visible()
     page.locator("#teacher-tasks-link").click()
     expect(page).to_have_url(re.compile(r"/teacher/tugas/?$"))
     page.locator("#task-new").click()
-    page.locator("#task-class").select_option(CLASSES[0])
+    page.locator("#task-class").select_option(CLASS)
     page.locator("#task-target").select_option(label=f"Biologi kelas 11 · {TOPIC} (3 soal)")
     page.locator("#task-count").fill("3")
     page.locator("#task-due").fill(f"{(date.today() + timedelta(days=7)).isoformat()}T15:00")
     page.locator("#task-title-input").fill("PR Sel minggu ini")
     screenshot(page, "tasks-assign")
     page.locator("#task-save").click()
-    expect(page.locator("#task-message")).to_contain_text(f"seluruh kelas {CLASSES[0]}")
+    expect(page.locator("#task-message")).to_contain_text(f"seluruh kelas {CLASS}")
     row = page.locator("[id^='task-row-']", has_text="PR Sel minggu ini")
-    expect(row).to_contain_text("0/15 selesai")
+    expect(row).to_contain_text(f"0/{CLASS_SIZE} selesai")
     expect(row).to_contain_text("WIB")
 
     student_context = browser.new_context(base_url=server, viewport={"width": 390, "height": 800})
     student = student_context.new_page()
     try:
-        login(student, STUDENT, STUDENT_PASSWORD)
+        login(student, STUDENT, PASSWORD)
+        if EMPTY_SCHOOL:
+            _onboard(student)
         card = student.locator(".student-task", has_text="PR Sel minggu ini")
         expect(card).to_contain_text("Belum selesai")
         expect(card).to_contain_text("0/3 soal")
@@ -133,7 +176,7 @@ def test_guru_assigns_student_completes_guru_reads_results(
 
     page.reload()
     row = page.locator("[id^='task-row-']", has_text="PR Sel minggu ini")
-    expect(row).to_contain_text("1/15 selesai")
+    expect(row).to_contain_text(f"1/{CLASS_SIZE} selesai")
     row.locator("[id^='task-open-']").click()
     students = page.locator("#task-students")
     expect(students).to_contain_text(STUDENT)
@@ -145,7 +188,10 @@ def test_guru_assigns_student_completes_guru_reads_results(
     expect(page.locator("#task-items tbody tr", has_text="penghasil energi")).to_contain_text(
         "B: 1"
     )
-    expect(page.locator("#hard-items tbody tr").first).to_be_visible()
+    if EMPTY_SCHOOL:
+        expect(page.locator("#hard-items-empty")).to_be_visible()
+    else:
+        expect(page.locator("#hard-items tbody tr").first).to_be_visible()
     screenshot(page, "tasks-results")
 
     # The CSV holds exactly what the table shows.
