@@ -15,7 +15,9 @@ from nexus_app.pages import (
     practice,
     practice_session,
     school_practice,
+    task_run,
     teacher,
+    teacher_tasks,
 )
 from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
@@ -27,7 +29,9 @@ from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
 from nexus_app.state.school_practice import SchoolPracticeState
+from nexus_app.state.student_tasks import StudentTasksState, TaskRunState
 from nexus_app.state.teacher import TeacherState
+from nexus_app.state.teacher_tasks import TeacherTaskState
 
 
 def _client() -> str | None:
@@ -95,6 +99,18 @@ app.add_page(
     on_load=[AuthState.guard(teacher.ROLES), TeacherState.load],
 )
 app.add_page(
+    teacher_tasks.teacher_tasks_page,
+    route=teacher_tasks.ROUTE,
+    title="Tugas kelas | Nexus",
+    on_load=[AuthState.guard(teacher_tasks.ROLES), TeacherTaskState.load],
+)
+app.add_page(
+    task_run.task_run_page,
+    route=task_run.ROUTE,
+    title="Tugas | Nexus",
+    on_load=[AuthState.guard(task_run.ROLES), TaskRunState.load],
+)
+app.add_page(
     practice.practice_page,
     route=practice.ROUTE,
     title="Latihan | Nexus",
@@ -122,7 +138,7 @@ app.add_page(
     dashboard.dashboard_page,
     route=dashboard.ROUTE,
     title="Dasbor | Nexus",
-    on_load=[AuthState.guard(dashboard.ROLES), DashboardState.load],
+    on_load=[AuthState.guard(dashboard.ROLES), DashboardState.load, StudentTasksState.load],
 )
 app.add_page(
     chat.chat_page,

@@ -19,6 +19,7 @@ from nexus_app.models.practice import (
     UserReadiness,
     UserStudySession,
 )
+from nexus_app.models.tasks import Task, TaskAnswer, TaskStudent
 from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
 from nexus_app.models.users import ClassAssignment, LoginAttempt, Session, User, UserPublic
 
@@ -43,6 +44,9 @@ __all__ = [
     "Session",
     "Subject",
     "SubscriptionTier",
+    "Task",
+    "TaskAnswer",
+    "TaskStudent",
     "TopicMastery",
     "User",
     "UserPublic",

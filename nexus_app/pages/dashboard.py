@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.shell import BRAND_COLOR, TABLE_ONLY, app_shell
+from nexus_app.components.student_tasks import student_tasks
 from nexus_app.components.tables import phone_cards
 from nexus_app.state.dashboard import DashboardState
 
@@ -270,6 +271,7 @@ def _content() -> rx.Component:
             width="100%",
             id="todays-plan",
         ),
+        student_tasks(),
         rx.flex(rx.foreach(s.cards, _card), wrap="wrap", spacing="3", id="readiness-cards"),
         rx.text(
             "Kesiapan menunjukkan seberapa jauh perkiraan skormu sudah bergerak dari 200 menuju "

@@ -241,7 +241,16 @@ def _report_heading(title: str, download: rx.EventHandler, button_id: str) -> rx
 def _content() -> rx.Component:
     s = TeacherState
     return rx.vstack(
-        rx.heading("Kelas", size="7"),
+        rx.hstack(
+            rx.heading("Kelas", size="7"),
+            rx.spacer(),
+            rx.link(
+                rx.button("Tugas kelas", variant="soft", id="teacher-tasks-link"),
+                href="/teacher/tugas",
+            ),
+            width="100%",
+            align="center",
+        ),
         _filters(),
         rx.cond(
             s.error != "",

@@ -498,44 +498,64 @@ def answer_question(
     `marked_correct`.
     """
     _require_student(actor)
-    now = utcnow()
     with unit_of_work() as session:
-        q = practice_repo.get_practice_question(session=session, question_id=question_id)
-        if q is None:
-            raise NotFound("Soal tidak ditemukan.")
-        options = json.loads(q.options_json) if q.options_json else []
-        if options:
-            letter = (selected or "").strip().upper()
-            if letter not in OPTION_LETTERS[: len(options)]:
-                raise InvalidInput("Pilih salah satu jawaban.")
-            correct = letter == q.answer
-            guessing = 1.0 / len(options)
-        else:
-            if marked_correct is None:
-                raise InvalidInput("Tandai jawabanmu benar atau salah.")
-            correct = marked_correct
-            guessing = 0.0
-        row = mastery_repo.get_topic_mastery(
-            session=session, user_id=actor.id, topic=q.topic, subject_id=q.subject_id
+        return score_answer(
+            session,
+            actor=actor,
+            question_id=question_id,
+            selected=selected,
+            marked_correct=marked_correct,
         )
-        new = mastery_engine.update_mastery(
-            _state(row), correct, DIFFICULTY_B.get(q.difficulty or "", 0.0), 1.0, guessing, now
-        )
-        saved = mastery_repo.upsert_topic_mastery(
-            session=session,
-            user_id=actor.id,
-            topic=q.topic,
-            subject_id=q.subject_id,
-            mastery_level=new.mastery_level,
-            questions_answered=1,
-            correct_answers=1 if correct else 0,
-            now=now,
-        )
-        weak = mastery_service.detect_for_topic(session, saved, now)
-        return AnswerOutcome(
-            correct=correct,
-            correct_answer=q.answer,
-            mastery_level=saved.mastery_level,
-            answers=saved.question_count,
-            weak=weak,
-        )
+
+
+def score_answer(
+    session: Session,
+    *,
+    actor: CurrentUser,
+    question_id: int,
+    selected: str | None = None,
+    marked_correct: bool | None = None,
+) -> AnswerOutcome:
+    """answer_question inside the caller's transaction (a task records its own row for the
+    same answer, all or nothing)."""
+    _require_student(actor)
+    now = utcnow()
+    q = practice_repo.get_practice_question(session=session, question_id=question_id)
+    if q is None:
+        raise NotFound("Soal tidak ditemukan.")
+    options = json.loads(q.options_json) if q.options_json else []
+    if options:
+        letter = (selected or "").strip().upper()
+        if letter not in OPTION_LETTERS[: len(options)]:
+            raise InvalidInput("Pilih salah satu jawaban.")
+        correct = letter == q.answer
+        guessing = 1.0 / len(options)
+    else:
+        if marked_correct is None:
+            raise InvalidInput("Tandai jawabanmu benar atau salah.")
+        correct = marked_correct
+        guessing = 0.0
+    row = mastery_repo.get_topic_mastery(
+        session=session, user_id=actor.id, topic=q.topic, subject_id=q.subject_id
+    )
+    new = mastery_engine.update_mastery(
+        _state(row), correct, DIFFICULTY_B.get(q.difficulty or "", 0.0), 1.0, guessing, now
+    )
+    saved = mastery_repo.upsert_topic_mastery(
+        session=session,
+        user_id=actor.id,
+        topic=q.topic,
+        subject_id=q.subject_id,
+        mastery_level=new.mastery_level,
+        questions_answered=1,
+        correct_answers=1 if correct else 0,
+        now=now,
+    )
+    weak = mastery_service.detect_for_topic(session, saved, now)
+    return AnswerOutcome(
+        correct=correct,
+        correct_answer=q.answer,
+        mastery_level=saved.mastery_level,
+        answers=saved.question_count,
+        weak=weak,
+    )

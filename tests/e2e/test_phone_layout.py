@@ -199,6 +199,7 @@ def test_student_pages_fit(sized: Page) -> None:
     if visit.width == PHONE:
         _practise_one_question(visit)
     visit.go("/chat", "chat", taps=True)
+    visit.go("/tugas", "task-run", taps=True)
     visit.go("/onboarding", "onboarding", taps=True)
     visit.assert_fits()
     if visit.width <= PHONE:
@@ -221,6 +222,7 @@ def test_teacher_pages_fit(sized: Page) -> None:
     _logged_in(sized, teacher.username, teacher.password, r"/teacher/?$")
     visit = _visit(sized, "guru")
     visit.check("teacher", taps=True)
+    visit.go("/teacher/tugas", "teacher-tasks", taps=True)
     visit.assert_fits()
     if visit.width <= PHONE:
         _check_menu(sized, visit, ["Kelas"])

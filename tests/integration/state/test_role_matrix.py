@@ -61,6 +61,11 @@ POLICY: dict[str, tuple[str, ...]] = {
     "DashboardState": ("siswa",),
     "OnboardingState": ("siswa",),
     "TeacherState": ("guru", "admin"),
+    # Assigned work: teachers (their own classes) and admins assign and read results;
+    # only students do tasks.
+    "TeacherTaskState": ("guru", "admin"),
+    "StudentTasksState": ("siswa",),
+    "TaskRunState": ("siswa",),
 }
 ADMIN_ONLY = ("admin",)
 # Every admin section's state, from the one registry the nav and the routes read.

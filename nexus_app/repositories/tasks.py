@@ -1,0 +1,273 @@
+"""Assigned work: tasks, their recipients' progress, the answers given in them, and the
+per-item answer counts behind the teacher's results and "soal sulit" report."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nexus_app.models import (
+    Attempt,
+    PracticeQuestion,
+    Question,
+    Subject,
+    Task,
+    TaskAnswer,
+    TaskStudent,
+    User,
+)
+from nexus_app.repositories._sql import select_columns
+
+
+def create_task(
+    *,
+    session: Session,
+    created_by: int,
+    title: str,
+    kind: str,
+    question_count: int,
+    class_name: str,
+    due_at: datetime,
+    section: str | None = None,
+    sub_type: str | None = None,
+    subject_id: int | None = None,
+    topic: str | None = None,
+) -> Task:
+    task = Task(
+        created_by=created_by,
+        title=title,
+        kind=kind,
+        question_count=question_count,
+        class_name=class_name,
+        due_at=due_at,
+        section=section,
+        sub_type=sub_type,
+        subject_id=subject_id,
+        topic=topic,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def add_task_students(*, session: Session, task_id: int, student_ids: Collection[int]) -> None:
+    for student_id in sorted(set(student_ids)):
+        session.add(TaskStudent(task_id=task_id, student_id=student_id))
+    session.flush()
+
+
+def get_task(*, session: Session, task_id: int) -> Task | None:
+    return session.get(Task, task_id)
+
+
+def delete_task(*, session: Session, task: Task) -> None:
+    session.delete(task)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSummaryRow:
+    task: Task
+    recipients: int
+    completed: int
+    subject_name: str | None
+
+
+def list_tasks(*, session: Session, class_names: Collection[str]) -> list[TaskSummaryRow]:
+    """Tasks given in these classes, newest due first, with how many finished them."""
+    if not class_names:
+        return []
+    done = sa.func.sum(sa.case((col(TaskStudent.completed_at).is_not(None), 1), else_=0))
+    query = (
+        select_columns(Task, sa.func.count(col(TaskStudent.student_id)), done, col(Subject.name))
+        .select_from(Task)
+        .outerjoin(TaskStudent, col(TaskStudent.task_id) == col(Task.id))
+        .outerjoin(Subject, col(Subject.id) == col(Task.subject_id))
+        .where(col(Task.class_name).in_(list(class_names)))
+        .group_by(col(Task.id), col(Subject.name))
+        .order_by(col(Task.due_at).desc(), col(Task.id).desc())
+    )
+    return [
+        TaskSummaryRow(task=t, recipients=int(n or 0), completed=int(d or 0), subject_name=name)
+        for t, n, d, name in session.exec(query).all()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StudentTaskRow:
+    task: Task
+    progress: TaskStudent
+    subject_name: str | None
+
+
+def list_student_tasks(*, session: Session, student_id: int) -> list[StudentTaskRow]:
+    query = (
+        select_columns(Task, TaskStudent, col(Subject.name))
+        .select_from(TaskStudent)
+        .join(Task, col(Task.id) == col(TaskStudent.task_id))
+        .outerjoin(Subject, col(Subject.id) == col(Task.subject_id))
+        .where(col(TaskStudent.student_id) == student_id)
+        .order_by(col(Task.due_at), col(Task.id))
+    )
+    return [
+        StudentTaskRow(task=t, progress=p, subject_name=name)
+        for t, p, name in session.exec(query).all()
+    ]
+
+
+def get_task_student(
+    *, session: Session, task_id: int, student_id: int, lock: bool = False
+) -> TaskStudent | None:
+    query = select(TaskStudent).where(
+        col(TaskStudent.task_id) == task_id, col(TaskStudent.student_id) == student_id
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def list_task_progress(*, session: Session, task_id: int) -> list[tuple[User, TaskStudent]]:
+    """Every recipient with their progress, by name."""
+    query = (
+        select(User, TaskStudent)
+        .join(TaskStudent, col(TaskStudent.student_id) == col(User.id))
+        .where(col(TaskStudent.task_id) == task_id)
+        .order_by(col(User.full_name), col(User.username))
+    )
+    return [(u, p) for u, p in session.exec(query).all()]
+
+
+def list_task_answers(
+    *, session: Session, task_id: int, student_id: int | None = None
+) -> list[TaskAnswer]:
+    query = select(TaskAnswer).where(col(TaskAnswer.task_id) == task_id)
+    if student_id is not None:
+        query = query.where(col(TaskAnswer.student_id) == student_id)
+    return list(session.exec(query.order_by(col(TaskAnswer.id))).all())
+
+
+def add_task_answer(
+    *,
+    session: Session,
+    task_id: int,
+    student_id: int,
+    is_correct: bool,
+    selected_answer: str | None,
+    question_id: int | None = None,
+    practice_question_id: int | None = None,
+) -> TaskAnswer:
+    row = TaskAnswer(
+        task_id=task_id,
+        student_id=student_id,
+        question_id=question_id,
+        practice_question_id=practice_question_id,
+        selected_answer=selected_answer,
+        is_correct=is_correct,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def count_progress(*, session: Session, progress: TaskStudent, correct: bool) -> None:
+    """One more answer on the recipient's counters (an atomic UPDATE, no lost increments)."""
+    session.execute(
+        sa.update(TaskStudent)
+        .where(
+            col(TaskStudent.task_id) == progress.task_id,
+            col(TaskStudent.student_id) == progress.student_id,
+        )
+        .values(
+            answered=col(TaskStudent.answered) + 1,
+            correct=col(TaskStudent.correct) + (1 if correct else 0),
+        )
+    )
+    session.refresh(progress)
+
+
+def list_items_by_id(*, session: Session, question_ids: Collection[int]) -> list[Question]:
+    if not question_ids:
+        return []
+    return list(session.exec(select(Question).where(col(Question.id).in_(list(question_ids)))))
+
+
+def list_practice_items_by_id(
+    *, session: Session, question_ids: Collection[int]
+) -> list[PracticeQuestion]:
+    if not question_ids:
+        return []
+    return list(
+        session.exec(
+            select(PracticeQuestion).where(col(PracticeQuestion.id).in_(list(question_ids)))
+        )
+    )
+
+
+# --- "soal sulit": answer counts per item and chosen option ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionCount:
+    item_id: int
+    selected: str | None
+    is_correct: bool
+    count: int
+
+
+def count_utbk_options(*, session: Session, user_ids: Collection[int]) -> list[OptionCount]:
+    """Every live UTBK answer of these students, counted per item and chosen letter."""
+    if not user_ids:
+        return []
+    query = (
+        select_columns(
+            col(Attempt.question_id),
+            col(Attempt.selected_answer),
+            col(Attempt.is_correct),
+            sa.func.count(),
+        )
+        .where(col(Attempt.user_id).in_(list(user_ids)), col(Attempt.deleted_at).is_(None))
+        .group_by(col(Attempt.question_id), col(Attempt.selected_answer), col(Attempt.is_correct))
+    )
+    return [
+        OptionCount(item_id=int(q), selected=s, is_correct=bool(c), count=int(n))
+        for q, s, c, n in session.exec(query).all()
+    ]
+
+
+def count_practice_options(*, session: Session, user_ids: Collection[int]) -> list[OptionCount]:
+    """School practice answers these students gave inside tasks (only tasks keep one row
+    per answer), counted per question and chosen letter (NULL: an open question)."""
+    if not user_ids:
+        return []
+    query = (
+        select_columns(
+            col(TaskAnswer.practice_question_id),
+            col(TaskAnswer.selected_answer),
+            col(TaskAnswer.is_correct),
+            sa.func.count(),
+        )
+        .where(
+            col(TaskAnswer.student_id).in_(list(user_ids)),
+            col(TaskAnswer.practice_question_id).is_not(None),
+        )
+        .group_by(
+            col(TaskAnswer.practice_question_id),
+            col(TaskAnswer.selected_answer),
+            col(TaskAnswer.is_correct),
+        )
+    )
+    return [
+        OptionCount(item_id=int(q), selected=s, is_correct=bool(c), count=int(n))
+        for q, s, c, n in session.exec(query).all()
+    ]
+
+
+def subject_names(*, session: Session, subject_ids: Collection[int]) -> dict[int, str]:
+    if not subject_ids:
+        return {}
+    rows = session.exec(select(Subject).where(col(Subject.id).in_(list(subject_ids)))).all()
+    return {s.id: s.name for s in rows if s.id is not None}

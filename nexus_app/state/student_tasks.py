@@ -1,0 +1,188 @@
+"""The student's tasks: the "Tugas" list on /dashboard and doing one on /tugas?id=N.
+
+Thin: the services keep the keys until an answer is in, score it through the practice
+flows and count it for the task."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import tasks
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+RUN_ROUTE = "/tugas"
+STATUS_COLORS = {tasks.STATUS_DONE: "green", tasks.STATUS_OPEN: "blue", tasks.STATUS_LATE: "red"}
+
+
+class StudentTasksState(AuthState):
+    """The dashboard's "Tugas" card."""
+
+    items: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require("siswa")
+        try:
+            found = tasks.my_tasks(actor=actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.error = ""
+        self.items = [
+            {
+                "id": str(t.id),
+                "title": t.title,
+                "target": t.target,
+                "due": t.due,
+                "status": t.status,
+                "color": STATUS_COLORS.get(t.status, "gray"),
+                "progress": f"{t.answered}/{t.total} soal",
+                "done": "1" if t.status == tasks.STATUS_DONE else "",
+                "link": t.link,
+            }
+            for t in found
+        ]
+
+
+class TaskRunState(AuthState):
+    """/tugas?id=N: one question at a time until the task's N are answered."""
+
+    task_id: int = 0
+    title: str = ""
+    target: str = ""
+    due: str = ""
+    total: int = 0
+    answered: int = 0
+    correct: int = 0
+    # "question" -> "result" -> ("question" | "done"); "empty" when nothing can be served.
+    phase: str = "empty"
+    error: str = ""
+
+    item_id: int = 0
+    text: str = ""
+    options: list[list[str]] = []
+    is_multiple_choice: bool = False
+    session_id: str = ""
+    session_position: int = 0
+    selected: str = ""
+    revealed: bool = False
+    model_answer: str = ""
+
+    is_correct: bool = False
+    correct_answer: str = ""
+    explanation: str = ""
+
+    def _fail(self, exc: ServiceError) -> None:
+        self.error = exc.message
+
+    def _open(self) -> None:
+        actor = self.require("siswa")
+        try:
+            step = tasks.open_task(actor=actor, task_id=self.task_id)
+        except ServiceError as exc:
+            self.phase = "empty"
+            self._fail(exc)
+            return
+        self.title, self.target, self.due = step.title, step.target, step.due
+        self.total, self.answered, self.correct = step.total, step.answered, step.correct
+        self.selected, self.revealed, self.model_answer = "", False, ""
+        self.error = ""
+        if step.done:
+            self.phase = "done"
+            return
+        if step.item is None:
+            self.phase = "empty"
+            self.error = "Belum ada soal lagi untuk tugas ini. Beri tahu gurumu."
+            return
+        item = step.item
+        self.item_id = item.item_id
+        self.text = item.text
+        self.options = [[letter, text] for letter, text in item.options]
+        self.is_multiple_choice = item.is_multiple_choice
+        self.session_id = item.session_id
+        self.session_position = item.session_position
+        self.phase = "question"
+
+    @rx.event
+    def load(self) -> None:
+        self.require("siswa")
+        raw = self.router.url.query_parameters.get("id", "")
+        if not str(raw).isdigit():
+            self.phase = "empty"
+            self.error = "Tautan tugas tidak valid. Buka tugas dari dasbor."
+            return
+        self.task_id = int(raw)
+        self._open()
+
+    @rx.event
+    def choose(self, letter: str) -> None:
+        self.require("siswa")
+        if self.phase == "question" and self.is_multiple_choice:
+            self.selected = letter
+
+    def _record(self, outcome: tasks.TaskOutcome) -> None:
+        self.is_correct = outcome.correct
+        self.correct_answer = outcome.correct_answer
+        self.explanation = outcome.explanation
+        self.answered = outcome.answered
+        self.correct += 1 if outcome.correct else 0
+        self.phase = "result"
+        self.error = ""
+
+    @rx.event
+    def submit(self) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or not self.is_multiple_choice:
+            return
+        if not self.selected:
+            self.error = "Pilih salah satu jawaban dulu."
+            return
+        try:
+            outcome = tasks.answer(
+                actor=actor,
+                task_id=self.task_id,
+                item_id=self.item_id,
+                selected=self.selected,
+                session_id=self.session_id,
+                position=self.session_position,
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self._record(outcome)
+
+    @rx.event
+    def reveal(self) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or self.is_multiple_choice:
+            return
+        try:
+            self.model_answer = tasks.model_answer(
+                actor=actor, task_id=self.task_id, item_id=self.item_id
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.revealed = True
+
+    @rx.event
+    def mark(self, correct: bool) -> None:
+        actor = self.require("siswa")
+        if self.phase != "question" or self.is_multiple_choice or not self.revealed:
+            return
+        try:
+            outcome = tasks.answer(
+                actor=actor, task_id=self.task_id, item_id=self.item_id, marked_correct=correct
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self._record(outcome)
+
+    @rx.event
+    def next_item(self) -> None:
+        self.require("siswa")
+        if self.phase == "result":
+            self._open()

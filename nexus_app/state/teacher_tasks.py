@@ -1,0 +1,283 @@
+"""State of /teacher/tugas: assign a practice set, follow completion and results, export
+them, and the "soal sulit" report. Thin: every handler re-checks guru/admin and the service
+checks that the class is the actor's own."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from nexus_app.services import tasks
+from nexus_app.services.errors import ServiceError
+from nexus_app.state.auth import AuthState
+
+ROUTE = "/teacher/tugas"
+ROLES = ("guru", "admin")
+DEFAULT_COUNT = "5"
+
+
+class TeacherTaskState(AuthState):
+    classes: list[str] = []
+    targets: list[dict[str, str]] = []
+    notice: str = ""
+    error: str = ""
+    message: str = ""
+
+    form_open: bool = False
+    class_name: str = ""
+    target: str = ""
+    count: str = DEFAULT_COUNT
+    due: str = ""
+    title: str = ""
+    students: list[dict[str, str]] = []
+    picked: list[str] = []
+
+    rows: list[dict[str, str]] = []
+
+    result_id: int = 0
+    result_title: str = ""
+    result_line: str = ""
+    student_rows: list[dict[str, str]] = []
+    item_rows: list[dict[str, str]] = []
+
+    hard: list[dict[str, str]] = []
+
+    def _fail(self, exc: ServiceError) -> None:
+        self.error = exc.message
+        self.message = ""
+
+    @rx.event
+    def load(self) -> None:
+        actor = self.require(*ROLES)
+        self.error = ""
+        try:
+            opts = tasks.options(actor=actor)
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.classes = opts.classes
+        self.notice = opts.notice
+        self.targets = [{"key": t.key, "label": t.label} for t in opts.targets]
+        if self.class_name not in self.classes:
+            self.class_name = self.classes[0] if self.classes else ""
+            self.students, self.picked = [], []
+        if self.target not in {t.key for t in opts.targets}:
+            self.target = opts.targets[0].key if opts.targets else ""
+        self._refresh()
+
+    def _refresh(self) -> None:
+        actor = self.require(*ROLES)
+        try:
+            listed = tasks.list_tasks(actor=actor)
+            hard = tasks.hard_items(actor=actor)
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.rows = [
+            {
+                "id": str(t.id),
+                "title": t.title,
+                "target": t.target,
+                "class_name": t.class_name,
+                "count": str(t.question_count),
+                "due": t.due,
+                "overdue": "1" if t.overdue else "",
+                "done": f"{t.completed}/{t.recipients} selesai",
+            }
+            for t in listed
+        ]
+        self.hard = [
+            {
+                "area": h.area,
+                "text": h.text,
+                "key": h.key,
+                "answers": str(h.answers),
+                "rate": h.rate,
+                "distractors": h.distractors,
+            }
+            for h in hard
+        ]
+
+    def _load_students(self) -> None:
+        actor = self.require(*ROLES)
+        self.picked = []
+        if not self.class_name:
+            self.students = []
+            return
+        try:
+            found = tasks.class_students(actor=actor, class_name=self.class_name)
+        except ServiceError as exc:
+            self.students = []
+            self._fail(exc)
+            return
+        self.students = [
+            {"id": str(s.id), "username": s.username, "name": s.full_name} for s in found
+        ]
+
+    @rx.event
+    def open_form(self) -> None:
+        self.require(*ROLES)
+        self.form_open = not self.form_open
+        self.error = ""
+        self.message = ""
+        if self.form_open:
+            self._load_students()
+
+    @rx.event
+    def set_class_name(self, value: str) -> None:
+        self.require(*ROLES)
+        self.class_name = value
+        self._load_students()
+
+    @rx.event
+    def set_target(self, value: str) -> None:
+        self.require(*ROLES)
+        self.target = value
+
+    @rx.event
+    def set_count(self, value: str) -> None:
+        self.require(*ROLES)
+        self.count = value[:3]
+
+    @rx.event
+    def set_due(self, value: str) -> None:
+        self.require(*ROLES)
+        self.due = value[:20]
+
+    @rx.event
+    def set_title(self, value: str) -> None:
+        self.require(*ROLES)
+        self.title = value[:200]
+
+    @rx.event
+    def toggle_student(self, student_id: str, checked: bool) -> None:
+        self.require(*ROLES)
+        picked = [p for p in self.picked if p != student_id]
+        self.picked = [*picked, student_id] if checked else picked
+
+    @rx.event
+    def save(self) -> None:
+        actor = self.require(*ROLES)
+        try:
+            count = int(self.count.strip() or "0")
+        except ValueError:
+            self.error = "Jumlah soal harus berupa angka."
+            return
+        try:
+            task_id = tasks.create_task(
+                actor=actor,
+                class_name=self.class_name,
+                target=self.target,
+                question_count=count,
+                due=self.due,
+                student_ids=[int(p) for p in self.picked if p.isdigit()],
+                title=self.title,
+            )
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        who = f"{len(self.picked)} siswa" if self.picked else f"seluruh kelas {self.class_name}"
+        self.message = f"Tugas diberikan kepada {who}."
+        self.error = ""
+        self.form_open = False
+        self.title = ""
+        self.picked = []
+        self._refresh()
+        self._show_results(task_id)
+
+    def _show_results(self, task_id: int) -> None:
+        actor = self.require(*ROLES)
+        try:
+            results = tasks.task_results(actor=actor, task_id=task_id)
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        self.result_id = results.task_id
+        self.result_title = results.title
+        self.result_line = (
+            f"{results.target} · kelas {results.class_name} · {results.question_count} soal · "
+            f"batas {results.due} · {results.completed}/{results.recipients} selesai"
+        )
+        self.student_rows = [
+            dict(
+                zip(
+                    ("username", "name", "status", "answered", "correct", "score", "completed"),
+                    s.cells(),
+                    strict=True,
+                )
+            )
+            for s in results.students
+        ]
+        self.item_rows = [
+            dict(
+                zip(
+                    ("number", "text", "key", "answers", "correct", "rate", "distractors"),
+                    i.cells(),
+                    strict=True,
+                )
+            )
+            for i in results.items
+        ]
+
+    @rx.event
+    def open_results(self, task_id: str) -> None:
+        self.require(*ROLES)
+        if not str(task_id).isdigit():
+            self.error = "Tugas tidak ditemukan."
+            return
+        self.error = ""
+        self._show_results(int(task_id))
+
+    @rx.event
+    def close_results(self) -> None:
+        self.require(*ROLES)
+        self.result_id = 0
+        self.student_rows, self.item_rows = [], []
+
+    @rx.event
+    def withdraw(self, task_id: str) -> None:
+        actor = self.require(*ROLES)
+        if not str(task_id).isdigit():
+            return
+        try:
+            tasks.delete_task(actor=actor, task_id=int(task_id))
+        except ServiceError as exc:
+            self._fail(exc)
+            return
+        if self.result_id == int(task_id):
+            self.result_id = 0
+        self.message = "Tugas ditarik."
+        self._refresh()
+
+    @rx.event
+    def download_students(self):
+        actor = self.require(*ROLES)
+        if not self.result_id:
+            return None
+        try:
+            data = tasks.students_csv(actor=actor, task_id=self.result_id)
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-siswa.csv")
+
+    @rx.event
+    def download_items(self):
+        actor = self.require(*ROLES)
+        if not self.result_id:
+            return None
+        try:
+            data = tasks.items_csv(actor=actor, task_id=self.result_id)
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-soal.csv")
+
+    @rx.event
+    def download_hard(self):
+        actor = self.require(*ROLES)
+        try:
+            data = tasks.hard_items_csv(actor=actor)
+        except ServiceError as exc:
+            self._fail(exc)
+            return None
+        return rx.download(data=data, filename="soal-sulit.csv")
