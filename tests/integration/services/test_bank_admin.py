@@ -491,9 +491,7 @@ def test_the_review_queue_holds_what_this_admin_may_approve(engine: Engine) -> N
         bank_admin.review_queue(actor=admin1, bank_id=bank_id + 99)
 
 
-def test_bulk_approval_follows_the_single_approval_rules(
-    engine: Engine, session: Session
-) -> None:
+def test_bulk_approval_follows_the_single_approval_rules(engine: Engine, session: Session) -> None:
     admin1, admin2, *_ = _users()
     bank_id = _bank_with_items(admin1, n=5)
     q1, q2, q3, q4, q5 = _item_ids(admin1, bank_id)
@@ -524,6 +522,4 @@ def test_bulk_approval_follows_the_single_approval_rules(
     with pytest.raises(InvalidInput, match="Pilih"):
         bank_admin.approve_many(actor=admin1, question_ids=[])
     with pytest.raises(InvalidInput, match="Paling banyak"):
-        bank_admin.approve_many(
-            actor=admin1, question_ids=list(range(1, bank_admin.MAX_BULK + 2))
-        )
+        bank_admin.approve_many(actor=admin1, question_ids=list(range(1, bank_admin.MAX_BULK + 2)))
