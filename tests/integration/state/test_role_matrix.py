@@ -61,6 +61,8 @@ POLICY: dict[str, tuple[str, ...]] = {
     "DashboardState": ("siswa",),
     "OnboardingState": ("siswa",),
     "TeacherState": ("guru", "admin"),
+    # An admin section gurus use too: the school-subject practice questions.
+    "AdminPracticeQuestionsState": ("guru", "admin"),
 }
 ADMIN_ONLY = ("admin",)
 # Every admin section's state, from the one registry the nav and the routes read.
