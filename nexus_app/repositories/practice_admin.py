@@ -11,8 +11,12 @@ from sqlmodel import Session, col, select
 from nexus_app.models import PracticeQuestion
 
 
-def _conditions(subject_id: int, topic: str | None, difficulty: str | None) -> list[Any]:
+def _conditions(
+    subject_id: int, topic: str | None, difficulty: str | None, status: str | None
+) -> list[Any]:
     conditions: list[Any] = [col(PracticeQuestion.subject_id) == subject_id]
+    if status is not None:
+        conditions.append(col(PracticeQuestion.status) == status)
     if topic is not None:
         conditions.append(col(PracticeQuestion.topic) == topic)
     if difficulty == "":  # "no difficulty given"
@@ -28,12 +32,13 @@ def list_subject_questions(
     subject_id: int,
     topic: str | None = None,
     difficulty: str | None = None,
+    status: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[PracticeQuestion], int]:
     """A page of a subject's questions by topic then id, and how many match.
     `difficulty=""` matches the questions without one; None matches any."""
-    conditions = _conditions(subject_id, topic, difficulty)
+    conditions = _conditions(subject_id, topic, difficulty, status)
     total = session.exec(
         select(sa.func.count()).select_from(PracticeQuestion).where(*conditions)
     ).one()

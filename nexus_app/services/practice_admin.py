@@ -28,6 +28,8 @@ PAGE_SIZE = 20
 # The difficulty filter: any, one band, or the questions without one.
 NO_DIFFICULTY = "none"
 DIFFICULTY_FILTERS = ("", "easy", "medium", "hard", NO_DIFFICULTY)
+# Drafts are the local model's questions waiting for approval (services/practice_drafts.py).
+STATUSES = ("draft", "approved")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class PracticeQuestionView:
     question: str
     answer: str  # a letter for multiple choice, the model answer for an open question
     options: tuple[str, ...]  # () for an open question
+    status: str = "approved"  # "draft": not served to students until approved
 
     @property
     def is_multiple_choice(self) -> bool:
@@ -63,7 +66,7 @@ class PracticeQuestionPage:
     pages: int
 
 
-def _key(topic: str, question: str) -> tuple[str, str]:
+def question_key(topic: str, question: str) -> tuple[str, str]:
     # The importer's duplicate key (school_practice._key): topic and text, ignoring case
     # and spacing.
     return topic.casefold(), " ".join(question.split()).casefold()
@@ -92,6 +95,7 @@ def _view(q: PracticeQuestion) -> PracticeQuestionView:
         question=q.question,
         answer=q.answer,
         options=options,
+        status=q.status,
     )
 
 
@@ -121,12 +125,15 @@ def list_questions(
     subject_id: int,
     topic: str = "",
     difficulty: str = "",
+    status: str = "",
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> PracticeQuestionPage:
     _require_staff(actor)
     if difficulty not in DIFFICULTY_FILTERS:
         raise InvalidInput("Tingkat kesulitan tidak dikenal.")
+    if status and status not in STATUSES:
+        raise InvalidInput("Status soal tidak dikenal.")
     band: str | None = (
         None if not difficulty else ("" if difficulty == NO_DIFFICULTY else difficulty)
     )
@@ -141,6 +148,7 @@ def list_questions(
                 subject_id=subject_id,
                 topic=topic or None,
                 difficulty=band,
+                status=status or None,
                 limit=page_size,
                 offset=(p - 1) * page_size,
             )
@@ -192,19 +200,19 @@ def save_question(
         clean = school_practice.validate_row(values)
     except ValueError as exc:
         raise InvalidInput(f"Soal belum bisa disimpan: {exc}.") from exc
-    key = _key(clean.topic, clean.question)
+    key = question_key(clean.topic, clean.question)
     with unit_of_work() as session:
         subject = _subject_or_404(session, subject_id)
         assert subject.id is not None
         row = _question_or_404(session, question_id) if question_id else None
         others = [
-            _key(t, q)
+            question_key(t, q)
             for t, q in practice_repo.list_practice_question_texts(
                 session=session, subject_id=subject.id
             )
         ]
         if row is not None and row.subject_id == subject.id:
-            others.remove(_key(row.topic, row.question))
+            others.remove(question_key(row.topic, row.question))
         if key in others:
             raise InvalidInput("Soal yang sama (topik dan teks) sudah ada di mata pelajaran ini.")
         options_json = (
