@@ -45,6 +45,15 @@ def _filters() -> rx.Component:
             id="pq-difficulty",
             style=SELECT_STYLE,
         ),
+        rx.el.select(
+            rx.el.option("Semua status", value=""),
+            rx.el.option("Draf (belum disetujui)", value="draft"),
+            rx.el.option("Disetujui", value="approved"),
+            value=state.filter_status,
+            on_change=state.set_filter_status,
+            id="pq-status",
+            style=SELECT_STYLE,
+        ),
         rx.button(
             rx.icon("plus", size=16),
             "Soal baru",
@@ -64,13 +73,29 @@ def _row(row: rx.Var) -> rx.Component:
     row_id = row.id.to_string()
     return rx.table.row(
         rx.table.cell(row.id),
-        rx.table.cell(row.topic),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row.topic),
+                rx.cond(row.is_draft, rx.badge("Draf", color_scheme="amber")),
+                spacing="1",
+            )
+        ),
         rx.table.cell(row.difficulty),
         rx.table.cell(row.kind),
         rx.table.cell(rx.text(row.question, size="2")),
         rx.table.cell(rx.text(row.answer, size="2")),
         rx.table.cell(
             rx.hstack(
+                rx.cond(
+                    row.is_draft,
+                    rx.button(
+                        "Setujui",
+                        size="1",
+                        color_scheme="green",
+                        on_click=state.approve_draft(row.id),
+                        id="pq-approve-" + row_id,
+                    ),
+                ),
                 rx.button(
                     "Ubah",
                     size="1",
@@ -340,6 +365,55 @@ def _import_panel() -> rx.Component:
     )
 
 
+def _draft_panel() -> rx.Component:
+    state = AdminPracticeQuestionsState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Draf soal dari buku (AI lokal)", size="4"),
+            rx.text(
+                "Tulis judul bab atau topik dari buku mata pelajaran ini. Model AI di server "
+                "membaca bagian buku yang paling cocok lalu menyusun soal pilihan ganda. "
+                "Hasilnya disimpan sebagai draf (topiknya judul bab ini) dan baru dipakai "
+                "siswa setelah Anda menyetujuinya satu per satu. Bisa memakan beberapa menit.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.flex(
+                rx.input(
+                    placeholder="Judul bab atau topik, mis. Kecepatan",
+                    value=state.draft_chapter,
+                    on_change=state.set_draft_chapter,
+                    id="pq-draft-chapter",
+                    max_length=255,
+                    min_width="min(320px, 100%)",
+                ),
+                rx.el.select(
+                    *[rx.el.option(f"{n} soal", value=str(n)) for n in range(1, 6)],
+                    value=state.draft_count,
+                    on_change=state.set_draft_count,
+                    id="pq-draft-count",
+                    style=SELECT_STYLE,
+                ),
+                rx.button(
+                    rx.cond(state.drafting, rx.spinner(size="2"), rx.icon("sparkles", size=16)),
+                    rx.cond(state.drafting, "Menyusun draf…", "Buat draf"),
+                    on_click=state.draft_with_ai,
+                    disabled=state.drafting | (state.subject_id == 0),
+                    id="pq-draft-submit",
+                ),
+                spacing="3",
+                wrap="wrap",
+                align="center",
+            ),
+            error_callout(state.draft_error, "pq-draft-error"),
+            success_callout(state.draft_message, "pq-draft-success"),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def _content() -> rx.Component:
     state = AdminPracticeQuestionsState
     return rx.vstack(
@@ -362,6 +436,7 @@ def _content() -> rx.Component:
         _filters(),
         _table(),
         _import_panel(),
+        _draft_panel(),
         _editor(),
         spacing="4",
         width="100%",

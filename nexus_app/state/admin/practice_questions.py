@@ -7,13 +7,14 @@ Not `@admin_event`: a guru manages these questions too, so each handler asks for
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from nexus_app.formatting import EMPTY
-from nexus_app.services import practice_admin, school_practice
+from nexus_app.services import practice_admin, practice_drafts, school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.services.practice_admin import PracticeQuestionView
@@ -47,6 +48,7 @@ class PracticeRow:
     question: str = ""
     answer: str = ""
     is_multiple_choice: bool = False
+    is_draft: bool = False
 
 
 def _excerpt(text: str) -> str:
@@ -63,6 +65,7 @@ def _row(q: PracticeQuestionView) -> PracticeRow:
         question=_excerpt(q.question),
         answer=_excerpt(q.answer),
         is_multiple_choice=q.is_multiple_choice,
+        is_draft=q.status == "draft",
     )
 
 
@@ -72,6 +75,7 @@ class AdminPracticeQuestionsState(AuthState):
     topics: rx.Field[list[str]] = rx.field(default_factory=list)
     filter_topic: str = ""
     filter_difficulty: str = ""
+    filter_status: str = ""
     rows: rx.Field[list[PracticeRow]] = rx.field(default_factory=list)
     total: int = 0
     page: int = 1
@@ -88,6 +92,13 @@ class AdminPracticeQuestionsState(AuthState):
     f_difficulty: str = ""
     f_options: rx.Field[list[str]] = rx.field(default_factory=lambda: [""] * 5)
     editor_error: str = ""
+
+    # Drafts from a book chapter by the local model.
+    draft_chapter: str = ""
+    draft_count: str = "3"
+    drafting: bool = False
+    draft_message: str = ""
+    draft_error: str = ""
 
     skip_invalid: bool = False
     import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
@@ -125,6 +136,7 @@ class AdminPracticeQuestionsState(AuthState):
                 subject_id=self.subject_id,
                 topic=self.filter_topic,
                 difficulty=self.filter_difficulty,
+                status=self.filter_status,
                 page=self.page,
             )
         except ServiceError as exc:
@@ -161,9 +173,9 @@ class AdminPracticeQuestionsState(AuthState):
     def set_subject(self, value: str) -> None:
         actor = self._staff()
         self.subject_id = int(value) if str(value).isdigit() else 0
-        self.filter_topic = self.filter_difficulty = ""
+        self.filter_topic = self.filter_difficulty = self.filter_status = ""
         self.page = 1
-        self.error = self.success = ""
+        self.error = self.success = self.draft_message = self.draft_error = ""
         self._reset_import()
         self._load_rows(actor)
 
@@ -177,6 +189,12 @@ class AdminPracticeQuestionsState(AuthState):
     def set_filter_difficulty(self, value: str) -> None:
         actor = self._staff()
         self.filter_difficulty, self.page = str(value), 1
+        self._load_rows(actor)
+
+    @rx.event
+    def set_filter_status(self, value: str) -> None:
+        actor = self._staff()
+        self.filter_status, self.page = str(value), 1
         self._load_rows(actor)
 
     @rx.event
@@ -289,6 +307,73 @@ class AdminPracticeQuestionsState(AuthState):
             self.error = exc.message
             return
         self.success = f"Soal #{question_id} dihapus."
+        self._load_rows(actor)
+
+    # --- drafts by the local model --------------------------------------------------------
+
+    @rx.event
+    def set_draft_chapter(self, value: str) -> None:
+        self._staff()
+        self.draft_chapter = str(value)
+
+    @rx.event
+    def set_draft_count(self, value: str) -> None:
+        self._staff()
+        self.draft_count = str(value)
+
+    @rx.event(background=True)
+    async def draft_with_ai(self) -> None:
+        """The model takes a while on a school server's CPU: run it off the event loop and
+        show 'drafting' meanwhile; the drafts then appear under the "Draf" filter."""
+        async with self:
+            actor = self._staff()
+            login_id = self._login_nonce
+            if self.drafting:
+                return
+            self.drafting = True
+            self.draft_message = self.draft_error = self.error = self.success = ""
+            subject_id, chapter = self.subject_id, self.draft_chapter
+            count = int(self.draft_count) if self.draft_count.isdigit() else 3
+        try:
+            result = await asyncio.to_thread(
+                practice_drafts.draft_questions,
+                actor=actor,
+                subject_id=subject_id,
+                chapter=chapter,
+                count=count,
+            )
+        except ServiceError as exc:
+            async with self:
+                if self._same_login(login_id):  # the same person is still logged in here
+                    self.drafting = False
+                    self.draft_error = exc.message
+            return
+        async with self:
+            if not self._same_login(login_id):
+                return
+            self.drafting = False
+            self.draft_message = (
+                f"{len(result.created)} draf soal dibuat dari {'; '.join(result.sources)}"
+                + (
+                    f" ({result.rejected} soal model tidak lolos aturan impor)."
+                    if result.rejected
+                    else "."
+                )
+                + " Periksa dan setujui satu per satu: draf belum diberikan ke siswa."
+            )
+            self.filter_status, self.filter_topic, self.page = "draft", "", 1
+            self._load_rows(actor)
+
+    @rx.event
+    def approve_draft(self, question_id: int) -> None:
+        actor = self._staff()
+        self.error = self.success = ""
+        try:
+            practice_drafts.approve_draft(actor=actor, question_id=int(question_id))
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.success = f"Soal #{question_id} disetujui: kini dipakai di latihan siswa."
         self._load_rows(actor)
 
     # --- import ---------------------------------------------------------------------------
