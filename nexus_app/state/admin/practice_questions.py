@@ -348,6 +348,10 @@ class AdminPracticeQuestionsState(AuthState):
                     self.drafting = False
                     self.draft_error = exc.message
             return
+        except Exception:
+            async with self:
+                self.drafting = False  # let the button work again; the app logs the error
+            raise
         async with self:
             if not self._same_login(login_id):
                 return
