@@ -75,6 +75,48 @@ def parse_drafts(text: str) -> list[dict[str, str | None]]:
     return rows
 
 
+def _save_drafts(
+    subject_id: int, chapter: str, drafts: list[dict[str, str | None]]
+) -> tuple[list[int], int]:
+    """Save what passes the CSV row rules and the duplicate rule as drafts of `chapter`;
+    returns their ids and how many were rejected."""
+    created: list[int] = []
+    rejected = 0
+    with unit_of_work() as session:
+        seen = {
+            question_key(t, q)
+            for t, q in practice_repo.list_practice_question_texts(
+                session=session, subject_id=subject_id
+            )
+        }
+        for values in drafts:
+            try:
+                clean = school_practice.validate_row({**values, "topic": chapter})
+            except ValueError:
+                rejected += 1
+                continue
+            key = question_key(clean.topic, clean.question)
+            if key in seen:
+                rejected += 1
+                continue
+            seen.add(key)
+            row = practice_repo.create_practice_question(
+                session=session,
+                subject_id=subject_id,
+                topic=clean.topic,
+                question=clean.question,
+                answer=clean.answer,
+                difficulty=clean.difficulty,
+                options_json=json.dumps(list(clean.options), ensure_ascii=False)
+                if clean.options
+                else None,
+                status="draft",
+            )
+            assert row.id is not None
+            created.append(row.id)
+    return created, rejected
+
+
 def draft_questions(
     *,
     actor: CurrentUser,
@@ -116,40 +158,7 @@ def draft_questions(
             text = "".join(gen)
     except QueueTimeout as exc:
         raise Conflict("Model AI sedang sibuk. Coba lagi beberapa menit lagi.") from exc
-    created: list[int] = []
-    rejected = 0
-    with unit_of_work() as session:
-        seen = {
-            question_key(t, q)
-            for t, q in practice_repo.list_practice_question_texts(
-                session=session, subject_id=subject_id
-            )
-        }
-        for values in parse_drafts(text)[:count]:
-            try:
-                clean = school_practice.validate_row({**values, "topic": chapter})
-            except ValueError:
-                rejected += 1
-                continue
-            key = question_key(clean.topic, clean.question)
-            if key in seen:
-                rejected += 1
-                continue
-            seen.add(key)
-            row = practice_repo.create_practice_question(
-                session=session,
-                subject_id=subject_id,
-                topic=clean.topic,
-                question=clean.question,
-                answer=clean.answer,
-                difficulty=clean.difficulty,
-                options_json=json.dumps(list(clean.options), ensure_ascii=False)
-                if clean.options
-                else None,
-                status="draft",
-            )
-            assert row.id is not None
-            created.append(row.id)
+    created, rejected = _save_drafts(subject_id, chapter, parse_drafts(text)[:count])
     sources = tuple(dict.fromkeys(f"{p.book_title}, hlm. {p.page}" for p in passages))
     return DraftResult(created=tuple(created), rejected=rejected, sources=sources)
 
