@@ -22,7 +22,7 @@ from nexus_app.pages import (
 from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
-from nexus_app.state.admin.sections import ADMIN_ROLES, ADMIN_SECTIONS
+from nexus_app.state.admin.sections import ADMIN_SECTIONS
 from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
@@ -148,11 +148,12 @@ app.add_page(
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 
-# The admin sections, from their one registry (state/admin/sections.py); all admin-only.
+# The admin sections, from their one registry (state/admin/sections.py); admin-only unless
+# a section names more roles (the practice questions: gurus too).
 for section in ADMIN_SECTIONS:
     app.add_page(
         ADMIN_PAGES[section.key],
         route=section.route,
         title=section.title,
-        on_load=[AuthState.guard(ADMIN_ROLES), section.on_load],
+        on_load=[AuthState.guard(list(section.roles)), section.on_load],
     )

@@ -8,6 +8,7 @@ import reflex as rx
 
 from nexus_app.components.shell import app_shell
 from nexus_app.state.admin.sections import NAV_SECTIONS, AdminSection
+from nexus_app.state.auth import AuthState
 
 
 def _section_nav(active_route: str) -> rx.Component:
@@ -39,7 +40,8 @@ def admin_page(
 
     def body() -> rx.Component:
         return rx.vstack(
-            _section_nav(section.active_route),
+            # A section a guru may open too (the practice questions) shows her no admin nav.
+            rx.cond(AuthState.role == "admin", _section_nav(section.active_route)),
             rx.heading(section.heading, size="7", margin_top="0.5em"),
             content(),
             spacing="4",

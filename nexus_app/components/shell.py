@@ -15,7 +15,10 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
         ("Tutor AI", "/chat", "nav-chat"),
         ("Dasbor", "/dashboard", "nav-dashboard"),
     ],
-    "guru": [("Kelas", "/teacher", "nav-teacher")],
+    "guru": [
+        ("Kelas", "/teacher", "nav-teacher"),
+        ("Soal latihan", "/admin/practice-questions", "nav-practice-questions"),
+    ],
     "admin": [("Admin", "/admin", "nav-admin"), ("Kelas", "/teacher", "nav-teacher")],
 }
 

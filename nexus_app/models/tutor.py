@@ -126,6 +126,7 @@ class PracticeQuestion(SQLModel, table=True):
     __tablename__ = "practice_questions"
     __table_args__ = (
         sa.CheckConstraint("difficulty IN ('easy', 'medium', 'hard')", name="difficulty"),
+        sa.CheckConstraint("status IN ('draft', 'approved')", name="status"),
         sa.Index("idx_practice_questions_subject_topic", "subject_id", "topic"),
     )
 
@@ -138,4 +139,9 @@ class PracticeQuestion(SQLModel, table=True):
     # Migration 0010: a JSON list of option texts for multiple choice (then `answer` is the
     # letter A-E); NULL for an open question the student marks themselves.
     options_json: str | None = Field(default=None, sa_type=sa.Text)
+    # Migration 0014: a question the local model drafted stays 'draft' (never served to
+    # students) until a guru or admin approves it; imported and typed questions are approved.
+    status: str = Field(
+        default="approved", max_length=20, sa_column_kwargs={"server_default": "approved"}
+    )
     created_at: datetime = created_at_field()

@@ -11,6 +11,8 @@ from nexus_app.models import PracticeQuestion, Subject
 from nexus_app.repositories._sql import select_columns
 
 DIFFICULTIES = ("easy", "medium", "hard")
+# Students see approved questions only: a model's draft waits for a teacher (migration 0014).
+SERVED = col(PracticeQuestion.status) == "approved"
 
 
 def create_practice_question(
@@ -22,6 +24,7 @@ def create_practice_question(
     answer: str,
     difficulty: str | None = None,
     options_json: str | None = None,
+    status: str = "approved",
 ) -> PracticeQuestion:
     row = PracticeQuestion(
         subject_id=subject_id,
@@ -30,6 +33,7 @@ def create_practice_question(
         answer=answer,
         difficulty=difficulty,
         options_json=options_json,
+        status=status,
     )
     session.add(row)
     session.flush()
@@ -49,7 +53,7 @@ def list_practice_questions_for_topic(
     `difficulty=None` means any difficulty. RANDOM() exists on SQLite and PostgreSQL.
     """
     query = select(PracticeQuestion).where(
-        PracticeQuestion.subject_id == subject_id, PracticeQuestion.topic == topic
+        PracticeQuestion.subject_id == subject_id, PracticeQuestion.topic == topic, SERVED
     )
     if difficulty is not None:
         query = query.where(PracticeQuestion.difficulty == difficulty)
@@ -82,6 +86,7 @@ def list_practice_topics(
             sa.func.count(col(PracticeQuestion.id)),
         )
         .join(Subject, col(Subject.id) == col(PracticeQuestion.subject_id))
+        .where(SERVED)
         .group_by(
             col(Subject.id),
             col(Subject.code),
@@ -120,7 +125,9 @@ def list_practice_questions_in_order(
     return list(
         session.exec(
             select(PracticeQuestion)
-            .where(PracticeQuestion.subject_id == subject_id, PracticeQuestion.topic == topic)
+            .where(
+                PracticeQuestion.subject_id == subject_id, PracticeQuestion.topic == topic, SERVED
+            )
             .order_by(band, col(PracticeQuestion.id))
         ).all()
     )

@@ -466,7 +466,7 @@ def model_answer(*, actor: CurrentUser, question_id: int) -> str:
     _require_student(actor)
     with unit_of_work() as session:
         q = practice_repo.get_practice_question(session=session, question_id=question_id)
-        if q is None:
+        if q is None or q.status != "approved":  # a draft is not served
             raise NotFound("Soal tidak ditemukan.")
         if q.options_json:
             raise InvalidInput("Soal pilihan ganda dinilai dari jawaban yang dipilih.")
@@ -521,7 +521,7 @@ def score_answer(
     _require_student(actor)
     now = utcnow()
     q = practice_repo.get_practice_question(session=session, question_id=question_id)
-    if q is None:
+    if q is None or q.status != "approved":  # a draft is not served
         raise NotFound("Soal tidak ditemukan.")
     options = json.loads(q.options_json) if q.options_json else []
     if options:

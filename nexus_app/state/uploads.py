@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex_base.event import EventHandler
 
-from nexus_app.services import backup_admin, bank_import
+from nexus_app.services import backup_admin, bank_import, school_practice
 from nexus_app.state.admin.backups import AdminBackupsState
 from nexus_app.state.admin.banks import AdminBanksState
 from nexus_app.state.admin.books import MAX_BOOK_BYTES, MAX_PACKAGE_BYTES, AdminBooksState
+from nexus_app.state.admin.practice_questions import AdminPracticeQuestionsState
 from nexus_app.state.admin.users import MAX_IMPORT_BYTES, AdminUsersState
 
 TOKEN_HEADER = "X-Nexus-Token"
@@ -51,6 +52,9 @@ UPLOAD_RULES: dict[str, UploadRule] = {
     handler_name(AdminBanksState.import_file): _rule(bank_import.MAX_FILE_BYTES, "admin"),
     handler_name(AdminUsersState.import_csv): _rule(MAX_IMPORT_BYTES, "admin"),
     handler_name(AdminBackupsState.upload): _rule(backup_admin.MAX_UPLOAD_BYTES, "admin"),
+    handler_name(AdminPracticeQuestionsState.import_file): _rule(
+        school_practice.MAX_FILE_BYTES, "admin", "guru"
+    ),
 }
 
 

@@ -84,8 +84,10 @@ def test_import_edit_and_two_reviewer_approval(page: Page, server_data_dir: Path
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     screenshot(page, "admin-question-editor")
-    page.locator("#submit-review").click()
-    expect(page.locator("#question-error")).to_contain_text("reviewer lain")
+    # The refusal is shown beside the buttons before anyone clicks, and they are disabled.
+    expect(page.locator("#approve-refusal")).to_contain_text("reviewer lain")
+    expect(page.locator("#submit-review")).to_be_disabled()
+    expect(page.locator("#approve-next")).to_be_disabled()
     expect(page.locator("#review-state")).to_have_text("Perlu review ke-2")
     item_url = page.url
 
@@ -133,3 +135,77 @@ def test_the_template_downloads_from_the_import_panel(page: Page, tmp_path: Path
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("section,text,option_a,option_b,option_c,option_d,option_e,")
     assert len(lines) == 3 and lines[2].startswith("PK,")
+
+
+QUEUE_CSV = (
+    "section,sub_type,text,option_a,option_b,option_c,option_d,option_e,correct_answer\n"
+    "PU,logika,Antrean soal satu,a1,b1,c1,d1,e1,A\n"
+    "PU,logika,Antrean soal dua,a2,b2,c2,d2,e2,B\n"
+    "PK,aritmetika,Antrean soal tiga,a3,b3,c3,d3,e3,C\n"
+)
+QUEUE_ADMIN = "admin_antrean"
+QUEUE_PASSWORD = "antrean-2026-aman"
+
+
+def _open_bank(page: Page, bank_name: str) -> None:
+    page.goto("/admin/banks")
+    page.locator(".bank-row").filter(has_text=bank_name).locator("[id^='open-bank-']").click()
+    expect(page.locator("#items-heading")).to_contain_text(bank_name)
+
+
+def test_review_queue_then_bulk_approval_by_a_second_reviewer(
+    page: Page, server_data_dir: Path
+) -> None:
+    """Three items reviewed in three clicks (not six editor visits), then approved in one
+    by another admin; the first reviewer cannot tick her own first approvals."""
+    bank_name = f"Antrean E2E {uuid.uuid4().hex[:6]}"
+    login(page, DEMO_ADMIN.username, DEMO_ADMIN.password)
+    expect(page.locator("#nav-admin")).to_be_visible()
+    page.goto("/admin/banks")
+    page.locator("#bank-name").fill(bank_name)
+    page.locator("#create-bank").click()
+    expect(page.locator("#items-heading")).to_contain_text(bank_name)
+    page.locator("#bank-upload input[type=file]").set_input_files(
+        files=[{"name": "antrean.csv", "mimeType": "text/csv", "buffer": QUEUE_CSV.encode()}]
+    )
+    page.locator("#import-submit").click()
+    expect(page.locator("#import-success")).to_contain_text("3 soal diimpor")
+    expect(page.locator("#review-queue-count")).to_contain_text("3 soal")
+
+    page.locator("#start-review-queue").click()
+    expect(page.locator("#preview-text")).to_contain_text("Antrean soal satu")
+    page.locator("#approve-next").click()
+    expect(page.locator("#preview-text")).to_contain_text("Antrean soal dua")
+    expect(page.locator("#question-success")).to_contain_text("soal berikutnya")
+    page.locator("#approve-next").click()
+    expect(page.locator("#preview-text")).to_contain_text("Antrean soal tiga")
+    page.locator("#approve-next").click()
+    expect(page.locator("#question-success")).to_contain_text("sudah habis")
+    expect(page.locator("#approve-refusal")).to_contain_text("reviewer lain")
+    screenshot(page, "admin-review-queue")
+
+    # Her own first approvals cannot be ticked for the bulk approval.
+    _open_bank(page, bank_name)
+    expect(page.locator("#review-queue-count")).to_contain_text("0 soal")
+    expect(page.locator("[id^='item-refusal-']")).to_have_count(3)
+    expect(page.locator("[id^='select-item-']")).to_have_count(0)
+    expect(page.locator("#select-all-items")).to_be_disabled()
+
+    create_user_on_server(
+        server_data_dir, QUEUE_ADMIN, QUEUE_PASSWORD, role="admin", full_name="Pak Antrean"
+    )
+    page.locator("#logout").click()
+    expect(page.locator("#login-username")).to_be_visible()
+    login(page, QUEUE_ADMIN, QUEUE_PASSWORD)
+    expect(page.locator("#nav-admin")).to_be_visible()
+    _open_bank(page, bank_name)
+    expect(page.locator("#review-queue-count")).to_contain_text("3 soal")
+    expect(page.locator("[id^='select-item-']")).to_have_count(3)
+    page.locator("#select-all-items").click()
+    expect(page.locator("#bulk-approve")).to_contain_text("3")
+    page.locator("#bulk-approve").click()
+    expect(page.locator("#bulk-success")).to_contain_text("3 soal disetujui")
+    expect(page.locator("#bulk-success")).to_contain_text("3 di antaranya")
+    expect(page.locator(".bank-row").filter(has_text=bank_name)).to_contain_text("3/3")
+    expect(page.locator("[id^='select-item-']")).to_have_count(0)
+    screenshot(page, "admin-bulk-approve")

@@ -37,28 +37,26 @@ def _bank_table() -> rx.Component:
 
     def row(bank: rx.Var) -> rx.Component:
         return rx.table.row(
-            rx.table.cell(rx.text(bank["name"], weight="medium")),
-            rx.table.cell(bank["source"]),
-            rx.table.cell(bank["total"]),
-            rx.table.cell(bank["per_section"]),
-            rx.table.cell(bank["reviewed"]),
-            rx.table.cell(bank["ambiguous"]),
-            rx.table.cell(bank["deleted"]),
-            rx.table.cell(bank["bank_reviewed"]),
-            rx.table.cell(bank["calibrated"]),
+            rx.table.cell(rx.text(bank.name, weight="medium")),
+            rx.table.cell(bank.source),
+            rx.table.cell(bank.total),
+            rx.table.cell(bank.per_section),
+            rx.table.cell(bank.reviewed),
+            rx.table.cell(bank.ambiguous),
+            rx.table.cell(bank.deleted),
+            rx.table.cell(bank.bank_reviewed),
+            rx.table.cell(bank.calibrated),
             rx.table.cell(
                 rx.button(
                     "Lihat soal",
                     size="1",
-                    variant=rx.cond(
-                        bank["id"] == state.selected_bank_id.to_string(), "solid", "soft"
-                    ),
-                    on_click=AdminBanksState.open_bank(bank["id"]),
-                    id="open-bank-" + bank["id"],
+                    variant=rx.cond(bank.id == state.selected_bank_id, "solid", "soft"),
+                    on_click=AdminBanksState.open_bank(bank.id),
+                    id="open-bank-" + bank.id.to_string(),
                     white_space="nowrap",
                 )
             ),
-            id="bank-row-" + bank["id"],
+            id="bank-row-" + bank.id.to_string(),
             class_name="bank-row",
         )
 
@@ -93,7 +91,7 @@ def _create_form() -> rx.Component:
                 rx.el.select(
                     rx.foreach(
                         state.source_options,
-                        lambda o: rx.el.option(o["label"], value=o["value"]),
+                        lambda o: rx.el.option(o.label, value=o.value),
                     ),
                     value=state.new_source,
                     on_change=state.set_new_source,
@@ -212,34 +210,149 @@ def _import_panel() -> rx.Component:
 
 
 def _item_row(item: rx.Var) -> rx.Component:
+    state = AdminBanksState
+    item_id = item.id.to_string()
     return rx.table.row(
-        rx.table.cell(item["id"]),
-        rx.table.cell(item["section"]),
-        rx.table.cell(item["sub_type"]),
-        rx.table.cell(rx.text(item["text"], size="2")),
-        rx.table.cell(item["key"]),
-        rx.table.cell(item["difficulty"]),
+        rx.table.cell(
+            rx.cond(
+                item.can_approve,
+                rx.checkbox(
+                    checked=state.selected_ids.contains(item.id),
+                    on_change=lambda checked: state.toggle_item(item.id, checked),
+                    id="select-item-" + item_id,
+                    aria_label="Pilih soal #" + item_id,
+                ),
+                rx.cond(
+                    item.approval_refusal != "",
+                    rx.tooltip(
+                        rx.icon("user-x", size=16, color=rx.color("amber", 10)),
+                        content=item.approval_refusal,
+                    ),
+                ),
+            )
+        ),
+        rx.table.cell(item.id),
+        rx.table.cell(item.section),
+        rx.table.cell(item.sub_type),
+        rx.table.cell(rx.text(item.text, size="2")),
+        rx.table.cell(item.key),
+        rx.table.cell(item.difficulty),
         rx.table.cell(
             rx.badge(
-                item["status_label"],
+                item.status_label,
                 color_scheme=rx.match(
-                    item["status"],
+                    item.status,
                     *[(k, v) for k, v in STATUS_COLORS.items()],
                     "gray",
                 ),
             )
         ),
-        rx.table.cell(item["approvals"]),
-        rx.table.cell(item["last_review"]),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(item.approvals),
+                rx.cond(
+                    item.approval_refusal != "",
+                    rx.text(
+                        "Persetujuan pertama dari Anda",
+                        size="1",
+                        color_scheme="amber",
+                        id="item-refusal-" + item_id,
+                    ),
+                ),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(item.last_review),
         rx.table.cell(
             rx.link(
                 rx.button("Ubah / review", size="1", variant="soft"),
-                href="/admin/questions/" + item["id"],
-                id="edit-question-" + item["id"],
+                href="/admin/questions/" + item_id,
+                id="edit-question-" + item_id,
                 underline="none",
             )
         ),
         class_name="item-row",
+    )
+
+
+def _review_tools() -> rx.Component:
+    """The review queue (one item after another in the editor) and the bulk approval."""
+    state = AdminBanksState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Review", size="4"),
+            rx.flex(
+                rx.text(
+                    "Antrean review Anda: ",
+                    rx.text.strong(state.queue_count),
+                    " soal menunggu persetujuan Anda.",
+                    size="2",
+                    id="review-queue-count",
+                ),
+                rx.cond(
+                    state.queue_first_id > 0,
+                    rx.link(
+                        rx.button(rx.icon("play", size=16), "Mulai review", size="2"),
+                        href="/admin/questions/" + state.queue_first_id.to_string(),
+                        id="start-review-queue",
+                        underline="none",
+                    ),
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(
+                "Di editor, 'Setujui & berikutnya' menyetujui soal lalu membuka soal berikutnya "
+                "di antrean. Untuk reviewer kedua: centang soal di halaman ini lalu setujui "
+                "sekaligus. Soal yang persetujuan pertamanya dari Anda tidak bisa dicentang: "
+                "persetujuan kedua harus dari reviewer lain.",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.flex(
+                rx.checkbox(
+                    "Pilih semua di halaman ini",
+                    checked=state.all_selected,
+                    on_change=state.toggle_all,
+                    disabled=state.selectable_count == 0,
+                    id="select-all-items",
+                ),
+                rx.button(
+                    rx.icon("check-check", size=16),
+                    "Setujui yang dipilih (",
+                    state.selected_count,
+                    ")",
+                    on_click=state.approve_selected,
+                    disabled=state.selected_count == 0,
+                    id="bulk-approve",
+                    color_scheme="green",
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            error_callout(state.bulk_error, "bulk-error"),
+            success_callout(state.bulk_message, "bulk-success"),
+            rx.cond(
+                state.bulk_refusals.length() > 0,
+                rx.box(
+                    rx.text("Tidak disetujui:", weight="medium", size="2"),
+                    rx.foreach(
+                        state.bulk_refusals,
+                        lambda line: rx.text(line, size="2", class_name="bulk-refusal"),
+                    ),
+                    id="bulk-refusals",
+                    padding="0.8em",
+                    border_radius="6px",
+                    background_color=rx.color("amber", 2),
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
     )
 
 
@@ -248,10 +361,11 @@ def _items() -> rx.Component:
     return rx.vstack(
         rx.heading("Soal di bank: ", state.selected_bank_name, size="5", id="items-heading"),
         _import_panel(),
+        _review_tools(),
         rx.hstack(
             rx.el.select(
                 rx.el.option("Semua subtes", value=""),
-                rx.foreach(state.sections, lambda s: rx.el.option(s["label"], value=s["code"])),
+                rx.foreach(state.sections, lambda s: rx.el.option(s.label, value=s.code)),
                 value=state.filter_section,
                 on_change=state.set_filter_section,
                 id="items-section",
@@ -259,9 +373,7 @@ def _items() -> rx.Component:
             ),
             rx.el.select(
                 rx.el.option("Semua yang belum dihapus", value=""),
-                rx.foreach(
-                    state.status_options, lambda o: rx.el.option(o["label"], value=o["value"])
-                ),
+                rx.foreach(state.status_options, lambda o: rx.el.option(o.label, value=o.value)),
                 value=state.filter_status,
                 on_change=state.set_filter_status,
                 id="items-status",
@@ -278,6 +390,7 @@ def _items() -> rx.Component:
                         *[
                             rx.table.column_header_cell(h)
                             for h in [
+                                "",
                                 "ID",
                                 "Subtes",
                                 "Topik",

@@ -56,9 +56,7 @@ def _editor() -> rx.Component:
                 rx.vstack(
                     _label("Subtes"),
                     rx.el.select(
-                        rx.foreach(
-                            state.sections, lambda s: rx.el.option(s["label"], value=s["code"])
-                        ),
+                        rx.foreach(state.sections, lambda s: rx.el.option(s.label, value=s.code)),
                         value=state.form["section"],
                         on_change=lambda v: state.set_field("section", v),
                         id="q-section",
@@ -147,12 +145,12 @@ def _editor() -> rx.Component:
 
 def _preview_choice(option: rx.Var) -> rx.Component:
     state = AdminQuestionState
-    letter = option[0]
+    letter = option.letter
     is_key = state.preview_answered & (state.form["correct_answer"] == letter)
     return rx.button(
         rx.hstack(
             rx.badge(letter, size="2", variant="solid"),
-            rx.text(option[1], text_align="left", white_space="normal"),
+            rx.text(option.text, text_align="left", white_space="normal"),
             rx.cond(is_key, rx.icon("circle-check", size=18)),
             align="center",
             spacing="3",
@@ -283,10 +281,10 @@ def _review_panel() -> rx.Component:
                 rx.foreach(
                     state.aspect_options,
                     lambda o: rx.checkbox(
-                        o["label"],
-                        checked=state.review_aspects.contains(o["value"]),
-                        on_change=lambda checked: state.toggle_aspect(o["value"], checked),
-                        id="review-aspect-" + o["value"],
+                        o.label,
+                        checked=state.review_aspects.contains(o.value),
+                        on_change=lambda checked: state.toggle_aspect(o.value, checked),
+                        id="review-aspect-" + o.value,
                     ),
                 ),
                 spacing="3",
@@ -298,7 +296,7 @@ def _review_panel() -> rx.Component:
                     rx.el.option("Jenis revisi (opsional)", value=""),
                     rx.foreach(
                         state.revision_options,
-                        lambda o: rx.el.option(o["label"], value=o["value"]),
+                        lambda o: rx.el.option(o.label, value=o.value),
                     ),
                     value=state.revision_type,
                     on_change=state.set_revision_type,
@@ -314,13 +312,41 @@ def _review_panel() -> rx.Component:
                 rows="3",
                 width="100%",
             ),
-            rx.button(
-                rx.icon("clipboard-check", size=16),
-                "Catat review",
-                on_click=state.submit_review,
-                id="submit-review",
-                color_scheme=BRAND_COLOR,
-                disabled=state.is_deleted,
+            rx.flex(
+                rx.button(
+                    rx.icon("clipboard-check", size=16),
+                    "Catat review",
+                    on_click=state.submit_review,
+                    id="submit-review",
+                    color_scheme=BRAND_COLOR,
+                    disabled=state.is_deleted | state.review_blocked,
+                ),
+                rx.button(
+                    rx.icon("check-check", size=16),
+                    "Setujui & berikutnya",
+                    on_click=state.approve_and_next,
+                    id="approve-next",
+                    color_scheme="green",
+                    variant="soft",
+                    disabled=state.is_deleted | (state.approval_refusal != ""),
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+            rx.cond(
+                state.approval_refusal != "",
+                rx.text(
+                    state.approval_refusal, size="2", color_scheme="amber", id="approve-refusal"
+                ),
+            ),
+            error_callout(state.review_error, "review-error"),
+            rx.text(
+                "Antrean review Anda di bank ini: ",
+                rx.text.strong(state.queue_count),
+                " soal. 'Setujui & berikutnya' menyetujui soal ini lalu membuka soal berikutnya.",
+                size="1",
+                color_scheme="gray",
+                id="review-queue-count",
             ),
             spacing="3",
             width="100%",

@@ -10,11 +10,13 @@ from sqlmodel import Session
 from nexus_app.db import unit_of_work
 from nexus_app.models import QuestionBank
 from nexus_app.repositories import questions as question_repo
+from nexus_app.repositories import review_queue as queue_repo
 from nexus_app.repositories.questions import ITEM_STATUSES, ItemStatus
 from nexus_app.services import bank_import
 from nexus_app.services.auth import CurrentUser, require_admin
 from nexus_app.services.errors import Conflict, InvalidInput, NotFound
 
+from .items import _reviewer_name, approval_refusal
 from .views import (
     BANK_SOURCES,
     MAX_BANK_NAME,
@@ -152,6 +154,10 @@ def list_items(
         if page > pages:  # the last page emptied (items deleted or filtered away)
             page = pages
             rows, total = fetch(page)
+        firsts = queue_repo.first_approvals(
+            session=session, question_ids=[r.question_id for r in rows if r.status == "pending"]
+        )
+        name = _reviewer_name(actor)
         return ItemPage(
             bank=_summary(bank, counts),
             rows=tuple(
@@ -165,6 +171,7 @@ def list_items(
                     status=r.status,
                     approvals=r.approvals,
                     last_review=r.last_review_status or "",
+                    approval_refusal=_row_refusal(actor, name, firsts.get(r.question_id)),
                 )
                 for r in rows
             ),
@@ -172,6 +179,17 @@ def list_items(
             page=page,
             pages=pages,
         )
+
+
+def _row_refusal(actor: CurrentUser, name: str, first: queue_repo.QueueCandidate | None) -> str:
+    if first is None:
+        return ""
+    return approval_refusal(
+        actor_id=actor.id,
+        actor_name=name,
+        reviewer_1_name=first.reviewer_1_name,
+        first_reviewer_id=first.first_reviewer_id,
+    )
 
 
 def _as_status(status: str) -> ItemStatus | None:

@@ -19,6 +19,7 @@ from .views import (
     MAX_NOTES,
     REVIEW_ASPECTS,
     REVISION_TYPES,
+    SAME_REVIEWER,
     SUBSTANTIVE_FIELDS,
     QuestionDetail,
     ReviewEntry,
@@ -56,7 +57,7 @@ def _form_of(q: Question) -> dict[str, str]:
     }
 
 
-def _detail(session: Session, q: Question) -> QuestionDetail:
+def _detail(session: Session, q: Question, actor: CurrentUser | None = None) -> QuestionDetail:
     assert q.id is not None
     bank = (
         question_repo.get_question_bank(session=session, bank_id=q.question_bank_id)
@@ -90,6 +91,7 @@ def _detail(session: Session, q: Question) -> QuestionDetail:
         reviewer_2_notes=q.reviewer_2_notes or "",
         attempt_count=q.attempt_count,
         history=history,
+        approval_refusal=_refusal_for(session, q, actor) if actor is not None else "",
     )
 
 
@@ -118,7 +120,7 @@ def _refresh_bank(session: Session, bank_id: int | None) -> None:
 def get_question(*, actor: CurrentUser, question_id: int) -> QuestionDetail:
     require_admin(actor)
     with unit_of_work() as session:
-        return _detail(session, _question_or_404(session, question_id))
+        return _detail(session, _question_or_404(session, question_id), actor)
 
 
 def _check_not_duplicate(session: Session, q: Question, fields: dict[str, Any]) -> None:
@@ -168,7 +170,7 @@ def save_question(*, actor: CurrentUser, question_id: int, form: dict[str, str])
         if changed:
             _refresh_bank(session, q.question_bank_id)
         return SaveResult(
-            detail=_detail(session, q), changed=bool(changed), review_reset=review_reset
+            detail=_detail(session, q, actor), changed=bool(changed), review_reset=review_reset
         )
 
 
@@ -190,6 +192,38 @@ def _check_review(status: str, notes: str, aspects: tuple[str, ...], revision_ty
         raise InvalidInput("Jenis revisi tidak dikenal.")
 
 
+def approval_refusal(
+    *,
+    actor_id: int,
+    actor_name: str,
+    reviewer_1_name: str | None,
+    first_reviewer_id: int | None,
+) -> str:
+    """Why this reviewer may not approve the item now ("" when she may): the first approval
+    of the round is hers. Told by account when the log has it, else by the name on the item
+    (approvals logged before accounts were recorded)."""
+    if reviewer_1_name is None:
+        return ""
+    same = (
+        first_reviewer_id == actor_id
+        if first_reviewer_id is not None
+        else reviewer_1_name == actor_name
+    )
+    return SAME_REVIEWER if same else ""
+
+
+def _refusal_for(session: Session, q: Question, actor: CurrentUser) -> str:
+    if q.deleted_at is not None or q.is_reviewed or q.id is None:
+        return ""
+    first = review_repo.latest_approval(session=session, question_id=q.id)
+    return approval_refusal(
+        actor_id=actor.id,
+        actor_name=_reviewer_name(actor),
+        reviewer_1_name=q.reviewer_1_name,
+        first_reviewer_id=first.reviewer_id if first is not None else None,
+    )
+
+
 def _approve(session: Session, q: Question, actor: CurrentUser, name: str, notes: str) -> bool:
     """Fill reviewer_1, then reviewer_2 (another person). False when the item was already
     reviewed: the approval is logged as an extra opinion and counts for nothing."""
@@ -199,16 +233,9 @@ def _approve(session: Session, q: Question, actor: CurrentUser, name: str, notes
     if q.reviewer_1_name is None:
         q.reviewer_1_name, q.reviewer_1_notes = name, notes or None
         return True
-    first = review_repo.latest_approval(session=session, question_id=q.id)
-    same = (
-        first.reviewer_id == actor.id
-        if first is not None and first.reviewer_id is not None
-        else q.reviewer_1_name == name
-    )
-    if same:
-        raise Conflict(
-            "Anda sudah menyetujui soal ini. Persetujuan kedua harus dari reviewer lain."
-        )
+    refusal = _refusal_for(session, q, actor)
+    if refusal:
+        raise Conflict(refusal)
     q.reviewer_2_name, q.reviewer_2_notes = name, notes or None
     q.is_reviewed = True
     return True
@@ -252,7 +279,7 @@ def review_question(
         session.add(q)
         session.flush()
         _refresh_bank(session, q.question_bank_id)
-        return ReviewResult(detail=_detail(session, q), counted=counted)
+        return ReviewResult(detail=_detail(session, q, actor), counted=counted)
 
 
 def set_ambiguous(*, actor: CurrentUser, question_id: int, ambiguous: bool) -> QuestionDetail:
@@ -263,7 +290,7 @@ def set_ambiguous(*, actor: CurrentUser, question_id: int, ambiguous: bool) -> Q
         q.is_ambiguous = ambiguous
         session.add(q)
         session.flush()
-        return _detail(session, q)
+        return _detail(session, q, actor)
 
 
 def delete_question(*, actor: CurrentUser, question_id: int) -> QuestionDetail:
@@ -276,7 +303,7 @@ def delete_question(*, actor: CurrentUser, question_id: int) -> QuestionDetail:
             session.add(q)
             session.flush()
             _refresh_bank(session, q.question_bank_id)
-        return _detail(session, q)
+        return _detail(session, q, actor)
 
 
 def restore_question(*, actor: CurrentUser, question_id: int) -> QuestionDetail:
@@ -289,4 +316,4 @@ def restore_question(*, actor: CurrentUser, question_id: int) -> QuestionDetail:
             session.add(q)
             session.flush()
             _refresh_bank(session, q.question_bank_id)
-        return _detail(session, q)
+        return _detail(session, q, actor)

@@ -45,6 +45,9 @@ MAX_BANK_NAME = 255
 MAX_DESCRIPTION = 2000
 MAX_NOTES = 2000
 PAGE_SIZE = 20
+# A bulk approval takes at most this many items (a few pages of the list).
+MAX_BULK = 200
+SAME_REVIEWER = "Anda sudah menyetujui soal ini. Persetujuan kedua harus dari reviewer lain."
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class ItemRow:
     status: str
     approvals: int
     last_review: str
+    # Why this admin may not approve the item now ("" when she may): the same-reviewer rule.
+    approval_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ class QuestionDetail:
     reviewer_2_notes: str
     attempt_count: int
     history: tuple[ReviewEntry, ...]
+    # Why the viewing admin may not approve it now ("" when she may).
+    approval_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,3 +147,20 @@ class SaveResult:
 class ReviewResult:
     detail: QuestionDetail
     counted: bool  # did this approval advance the item (False: it was already reviewed)
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    bank_id: int
+    question_ids: tuple[int, ...]  # what this admin may approve now, oldest first
+
+    @property
+    def count(self) -> int:
+        return len(self.question_ids)
+
+
+@dataclass(frozen=True)
+class BulkApproveResult:
+    approved: tuple[int, ...]  # every approval recorded
+    completed: tuple[int, ...]  # of those, the items that now have both approvals
+    refused: tuple[tuple[int, str], ...]  # (question id, reason), in id order

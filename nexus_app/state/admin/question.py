@@ -3,9 +3,11 @@ two-reviewer workflow (admin only; every handler re-checks the role on the serve
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import bank_admin, timefmt
@@ -47,6 +49,35 @@ def _when(value: datetime) -> str:
     return timefmt.format_datetime(value)
 
 
+@dataclasses.dataclass
+class SectionOption:
+    code: str = ""
+    label: str = ""
+
+
+@dataclasses.dataclass
+class ChoiceOption:
+    value: str = ""
+    label: str = ""
+
+
+@dataclasses.dataclass
+class PreviewOption:
+    letter: str = ""
+    text: str = ""
+
+
+@dataclasses.dataclass
+class HistoryRow:
+    when: str = ""
+    reviewer: str = ""
+    status: str = ""
+    status_label: str = ""
+    notes: str = ""
+    aspects: str = ""
+    revision_type: str = ""
+
+
 class AdminQuestionState(AuthState):
     editing_id: int = 0
     found: bool = False
@@ -54,9 +85,10 @@ class AdminQuestionState(AuthState):
     error: str = ""
     success: str = ""
 
-    form: dict[str, str] = {}
-    saved_form: dict[str, str] = {}
-    sections: list[dict[str, str]] = []
+    # The editor's form, keyed like an import row (bank_admin.QuestionDetail.fields).
+    form: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    saved_form: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    sections: rx.Field[list[SectionOption]] = rx.field(default_factory=list)
     preview_answered: bool = False
 
     bank_id: int = 0
@@ -70,20 +102,29 @@ class AdminQuestionState(AuthState):
     reviewer_2_name: str = ""
     reviewer_2_notes: str = ""
     attempt_count: int = 0
-    history: list[dict[str, str]] = []
+    history: rx.Field[list[HistoryRow]] = rx.field(default_factory=list)
 
     review_status: str = "approved"
     review_notes: str = ""
-    review_aspects: list[str] = []
+    review_aspects: rx.Field[list[str]] = rx.field(default_factory=list)
     revision_type: str = ""
+    # Why this admin may not approve the item now (shown beside the disabled buttons), and
+    # the service's refusal of a review, shown right there too.
+    approval_refusal: str = ""
+    review_error: str = ""
+    # The review queue of this item's bank: what this admin may still approve.
+    queue_count: int = 0
 
     @rx.var
     def status_label(self) -> str:
         return bank_admin.STATUS_LABELS.get(self.status, "")
 
     @rx.var
-    def preview_options(self) -> list[list[str]]:
-        return [[letter, self.form.get(f"option_{letter.lower()}", "")] for letter in LETTERS]
+    def preview_options(self) -> list[PreviewOption]:
+        return [
+            PreviewOption(letter=letter, text=self.form.get(f"option_{letter.lower()}", ""))
+            for letter in LETTERS
+        ]
 
     @rx.var
     def is_dirty(self) -> bool:
@@ -99,12 +140,17 @@ class AdminQuestionState(AuthState):
         )
 
     @rx.var
-    def aspect_options(self) -> list[dict[str, str]]:
-        return [{"value": k, "label": v} for k, v in ASPECT_LABELS.items()]
+    def aspect_options(self) -> list[ChoiceOption]:
+        return [ChoiceOption(value=k, label=v) for k, v in ASPECT_LABELS.items()]
 
     @rx.var
-    def revision_options(self) -> list[dict[str, str]]:
-        return [{"value": k, "label": v} for k, v in REVISION_LABELS.items()]
+    def revision_options(self) -> list[ChoiceOption]:
+        return [ChoiceOption(value=k, label=v) for k, v in REVISION_LABELS.items()]
+
+    @rx.var
+    def review_blocked(self) -> bool:
+        """ "Catat review" would be refused: an approval by the first approver."""
+        return self.review_status == "approved" and self.approval_refusal != ""
 
     def _show(self, detail: QuestionDetail) -> None:
         self.found = True
@@ -122,23 +168,29 @@ class AdminQuestionState(AuthState):
         self.reviewer_2_name = detail.reviewer_2_name
         self.reviewer_2_notes = detail.reviewer_2_notes
         self.attempt_count = detail.attempt_count
+        self.approval_refusal = detail.approval_refusal
         self.history = [
-            {
-                "when": _when(h.created_at),
-                "reviewer": h.reviewer_name,
-                "status": h.status,
-                "status_label": bank_admin.REVIEW_LABELS.get(h.status, h.status),
-                "notes": h.notes or EMPTY,
-                "aspects": ", ".join(ASPECT_LABELS.get(a, a) for a in h.aspects.split(",") if a)
+            HistoryRow(
+                when=_when(h.created_at),
+                reviewer=h.reviewer_name,
+                status=h.status,
+                status_label=bank_admin.REVIEW_LABELS.get(h.status, h.status),
+                notes=h.notes or EMPTY,
+                aspects=", ".join(ASPECT_LABELS.get(a, a) for a in h.aspects.split(",") if a)
                 or EMPTY,
-                "revision_type": REVISION_LABELS.get(h.revision_type, h.revision_type) or EMPTY,
-            }
+                revision_type=REVISION_LABELS.get(h.revision_type, h.revision_type) or EMPTY,
+            )
             for h in reversed(detail.history)
         ]
 
+    def _count_queue(self, actor: CurrentUser) -> None:
+        self.queue_count = (
+            bank_admin.review_queue(actor=actor, bank_id=self.bank_id).count if self.bank_id else 0
+        )
+
     @admin_event
     def load(self, actor: CurrentUser) -> None:
-        self.error = self.success = self.load_error = ""
+        self.error = self.success = self.load_error = self.review_error = ""
         self.preview_answered = False
         self._clear_review_form()
         raw = str(self.router.page.params.get("question_id", ""))
@@ -147,7 +199,8 @@ class AdminQuestionState(AuthState):
             self.load_error = "Soal tidak ditemukan."
             return
         self.sections = [
-            {"code": c, "label": f"{c} – {n}"} for c, n in bank_admin.list_sections(actor=actor)
+            SectionOption(code=c, label=f"{c} – {n}")
+            for c, n in bank_admin.list_sections(actor=actor)
         ]
         try:
             detail = bank_admin.get_question(actor=actor, question_id=int(raw))
@@ -156,6 +209,10 @@ class AdminQuestionState(AuthState):
             self.load_error = exc.message
             return
         self._show(detail)
+        self._count_queue(actor)
+        # Arriving from "Setujui & berikutnya": say what happened to the previous item.
+        if self.router.url.query_parameters.get("from_queue", "") == "1":
+            self.success = "Persetujuan dicatat. Ini soal berikutnya di antrean Anda."
 
     def _clear_review_form(self) -> None:
         self.review_status = "approved"
@@ -204,11 +261,11 @@ class AdminQuestionState(AuthState):
 
     set_revision_type = admin_setter("revision_type", str)
 
-    @admin_event(error="error")
+    @admin_event(error="review_error")
     def submit_review(self, actor: CurrentUser) -> None:
-        self.error = self.success = ""
+        self.error = self.success = self.review_error = ""
         if self.is_dirty:
-            self.error = (
+            self.review_error = (
                 "Simpan atau batalkan perubahan dulu: review berlaku untuk isi yang tersimpan."
             )
             return
@@ -222,6 +279,7 @@ class AdminQuestionState(AuthState):
         )
         self._show(result.detail)
         self._clear_review_form()
+        self._count_queue(actor)
         if not result.counted:
             self.success = "Review dicatat. Soal ini memang sudah direview dua orang."
         elif result.detail.is_reviewed:
@@ -230,6 +288,34 @@ class AdminQuestionState(AuthState):
             self.success = "Persetujuan pertama dicatat. Soal menunggu reviewer kedua."
         else:
             self.success = "Review dicatat. Soal kembali ke draf dan perlu direview ulang."
+
+    @admin_event(error="review_error")
+    def approve_and_next(self, actor: CurrentUser) -> EventSpec | None:
+        """Approve this item (the notes and aspects typed, if any) and open the next item
+        of the bank's queue; stay here, saying so, when the queue is empty."""
+        self.error = self.success = self.review_error = ""
+        if self.is_dirty:
+            self.review_error = (
+                "Simpan atau batalkan perubahan dulu: review berlaku untuk isi yang tersimpan."
+            )
+            return None
+        result = bank_admin.review_question(
+            actor=actor,
+            question_id=self.editing_id,
+            status="approved",
+            notes=self.review_notes,
+            aspects=tuple(self.review_aspects),
+        )
+        self._show(result.detail)
+        self._clear_review_form()
+        following = bank_admin.next_in_queue(
+            actor=actor, bank_id=self.bank_id, after_question_id=self.editing_id
+        )
+        if following is None:
+            self.queue_count = 0
+            self.success = "Persetujuan dicatat. Antrean review Anda di bank ini sudah habis."
+            return None
+        return rx.redirect(f"/admin/questions/{following}?from_queue=1")
 
     @admin_event(error="error")
     def toggle_ambiguous(self, actor: CurrentUser) -> None:

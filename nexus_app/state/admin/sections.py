@@ -20,6 +20,7 @@ from nexus_app.state.admin.books import AdminBooksState
 from nexus_app.state.admin.calibration import AdminCalibrationState
 from nexus_app.state.admin.errors import AdminErrorsState
 from nexus_app.state.admin.overview import AdminOverviewState
+from nexus_app.state.admin.practice_questions import AdminPracticeQuestionsState
 from nexus_app.state.admin.question import AdminQuestionState
 from nexus_app.state.admin.statistics import AdminStatisticsState
 from nexus_app.state.admin.subjects import AdminSubjectsState
@@ -42,6 +43,8 @@ class AdminSection:
     nav_route: str = ""
     # The browser tab's title, when it is not "<heading> | Nexus Admin".
     tab_title: str = ""
+    # Who may open it (the route's guard): admin only, unless a section says otherwise.
+    roles: tuple[str, ...] = ("admin",)
 
     @property
     def link_id(self) -> str:
@@ -84,6 +87,14 @@ ADMIN_SECTIONS: list[AdminSection] = [
         "Editor soal",
         AdminQuestionState,
         nav_route="/admin/banks",
+    ),
+    AdminSection(
+        "practice_questions",
+        "Soal latihan",
+        "/admin/practice-questions",
+        "Soal latihan mata pelajaran",
+        AdminPracticeQuestionsState,
+        roles=("admin", "guru"),
     ),
     AdminSection(
         "calibration", "Kalibrasi", "/admin/calibration", "Kalibrasi 3PL", AdminCalibrationState

@@ -404,6 +404,9 @@ def test_every_admin_bank_function_refuses_other_roles(engine: Engine) -> None:
         lambda a: bank_admin.set_ambiguous(actor=a, question_id=qid, ambiguous=True),
         lambda a: bank_admin.delete_question(actor=a, question_id=qid),
         lambda a: bank_admin.restore_question(actor=a, question_id=qid),
+        lambda a: bank_admin.review_queue(actor=a, bank_id=bank_id),
+        lambda a: bank_admin.next_in_queue(actor=a, bank_id=bank_id, after_question_id=qid),
+        lambda a: bank_admin.approve_many(actor=a, question_ids=[qid]),
     ]
     for actor in (guru, siswa):
         for call in calls:
@@ -457,3 +460,66 @@ def test_every_missing_and_unknown_column_is_named_at_once(engine: Engine) -> No
     message = caught.value.message
     assert "Kolom wajib tidak ada di baris judul: option_a, option_e, correct_answer." in message
     assert "Kolom tidak dikenal: optin_a." in message
+
+
+def test_the_review_queue_holds_what_this_admin_may_approve(engine: Engine) -> None:
+    admin1, admin2, *_ = _users()
+    bank_id = _bank_with_items(admin1, n=4)
+    q1, q2, q3, q4 = _item_ids(admin1, bank_id)
+    bank_admin.review_question(actor=admin1, question_id=q1, status="approved")
+    bank_admin.review_question(actor=admin2, question_id=q2, status="approved")
+    bank_admin.set_ambiguous(actor=admin1, question_id=q4, ambiguous=True)
+    # admin1 gave q1 its first approval: not hers to finish; q4 is ambiguous.
+    assert bank_admin.review_queue(actor=admin1, bank_id=bank_id).question_ids == (q2, q3)
+    assert bank_admin.review_queue(actor=admin2, bank_id=bank_id).question_ids == (q1, q3)
+    assert bank_admin.next_in_queue(actor=admin1, bank_id=bank_id, after_question_id=q2) == q3
+    # It wraps round to the oldest, and ends when nothing else is left.
+    assert bank_admin.next_in_queue(actor=admin1, bank_id=bank_id, after_question_id=q3) == q2
+    detail = bank_admin.get_question(actor=admin1, question_id=q1)
+    assert detail.approval_refusal == bank_admin.SAME_REVIEWER
+    assert bank_admin.get_question(actor=admin2, question_id=q1).approval_refusal == ""
+    rows = {r.question_id: r for r in bank_admin.list_items(actor=admin1, bank_id=bank_id).rows}
+    assert rows[q1].approval_refusal == bank_admin.SAME_REVIEWER
+    assert rows[q2].approval_refusal == rows[q3].approval_refusal == ""
+    bank_admin.review_question(actor=admin2, question_id=q1, status="approved")
+    bank_admin.review_question(actor=admin1, question_id=q2, status="approved")
+    bank_admin.review_question(actor=admin1, question_id=q3, status="approved")
+    assert bank_admin.review_queue(actor=admin1, bank_id=bank_id).count == 0
+    assert bank_admin.next_in_queue(actor=admin1, bank_id=bank_id, after_question_id=q3) is None
+    assert bank_admin.review_queue(actor=admin2, bank_id=bank_id).question_ids == (q3,)
+    with pytest.raises(NotFound):
+        bank_admin.review_queue(actor=admin1, bank_id=bank_id + 99)
+
+
+def test_bulk_approval_follows_the_single_approval_rules(engine: Engine, session: Session) -> None:
+    admin1, admin2, *_ = _users()
+    bank_id = _bank_with_items(admin1, n=5)
+    q1, q2, q3, q4, q5 = _item_ids(admin1, bank_id)
+    first = bank_admin.approve_many(actor=admin1, question_ids=[q1, q2, q3, q4])
+    assert (first.approved, first.completed, first.refused) == ((q1, q2, q3, q4), (), ())
+    bank_admin.delete_question(actor=admin1, question_id=q4)
+    bank_admin.review_question(actor=admin2, question_id=q5, status="approved")
+    # admin1 may not finish her own first approvals; admin2 finishes them.
+    again = bank_admin.approve_many(actor=admin1, question_ids=[q1, q5])
+    assert again.approved == (q5,) and again.completed == (q5,)
+    assert again.refused == ((q1, bank_admin.SAME_REVIEWER),)
+    second = bank_admin.approve_many(actor=admin2, question_ids=[q1, q2, q3, q4, q5, 10**6])
+    assert (second.approved, second.completed) == ((q1, q2, q3), (q1, q2, q3))
+    assert [qid for qid, _ in second.refused] == [q4, q5, 10**6]
+    assert "dihapus" in second.refused[0][1] and "sudah disetujui" in second.refused[1][1]
+    detail = bank_admin.get_question(actor=admin1, question_id=q1)
+    assert (detail.reviewer_1_name, detail.reviewer_2_name, detail.is_reviewed) == (
+        "Bu Ani",
+        "Pak Budi",
+        True,
+    )
+    assert [(h.reviewer_name, h.status) for h in detail.history] == [
+        ("Bu Ani", "approved"),
+        ("Pak Budi", "approved"),
+    ]
+    bank = _bank(admin1, bank_id)
+    assert (bank.reviewed, bank.total, bank.is_reviewed) == (4, 4, True)
+    with pytest.raises(InvalidInput, match="Pilih"):
+        bank_admin.approve_many(actor=admin1, question_ids=[])
+    with pytest.raises(InvalidInput, match="Paling banyak"):
+        bank_admin.approve_many(actor=admin1, question_ids=list(range(1, bank_admin.MAX_BULK + 2)))

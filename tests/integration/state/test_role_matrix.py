@@ -66,6 +66,8 @@ POLICY: dict[str, tuple[str, ...]] = {
     "TeacherTaskState": ("guru", "admin"),
     "StudentTasksState": ("siswa",),
     "TaskRunState": ("siswa",),
+    # An admin section gurus use too: the school-subject practice questions.
+    "AdminPracticeQuestionsState": ("guru", "admin"),
 }
 ADMIN_ONLY = ("admin",)
 # Every admin section's state, from the one registry the nav and the routes read.
