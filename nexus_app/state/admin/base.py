@@ -7,6 +7,7 @@ first non-mixin base as the parent state), its handlers decorated with `@admin_e
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,6 +20,16 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 
 ADMIN = "admin"
+
+
+@dataclasses.dataclass
+class Choice:
+    """One option of a select on an admin page (a subject, a bank, a subtest)."""
+
+    value: str
+    label: str
+
+
 # The arguments a handler takes from the browser.
 Args = TypeVarTuple("Args")
 
