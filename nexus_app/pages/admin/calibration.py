@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.state.admin.calibration import AdminCalibrationState as S
 from nexus_app.state.admin.calibration import CalibrationRow
@@ -29,7 +32,7 @@ def _controls() -> rx.Component:
         rx.vstack(
             rx.text("Bank soal", size="2", weight="medium"),
             rx.el.select(
-                rx.foreach(S.banks, lambda b: rx.el.option(b["label"], value=b["id"])),
+                rx.foreach(S.banks, lambda c: rx.el.option(c.label, value=c.value)),
                 value=S.bank_id,
                 on_change=S.set_bank,
                 id="calibration-bank",
@@ -80,7 +83,7 @@ def _bank_facts() -> rx.Component:
             rx.text("Status bank:", size="2"),
             rx.badge(
                 S.bank_status,
-                color_scheme=rx.cond(S.bank_calibrated, "green", "gray"),
+                color_scheme=either(S.bank_calibrated, "green", "gray"),
                 id="calibration-bank-status",
                 # A long status ("Terkalibrasi <date> (sampel …)") wraps on a phone.
                 white_space="normal",
@@ -139,7 +142,8 @@ def _progress() -> rx.Component:
     )
 
 
-def _fit_badge(row: CalibrationRow) -> rx.Component:
+def _fit_badge(row: ObjectVar[CalibrationRow]) -> rx.Component | rx.Var[Any]:
+    # rx.match is typed to give a component or a value; with badges as cases, a badge.
     return rx.match(
         row.fit,
         ("cocok", rx.badge("cocok", color_scheme="green")),
@@ -148,7 +152,7 @@ def _fit_badge(row: CalibrationRow) -> rx.Component:
     )
 
 
-def _item_row(row: CalibrationRow) -> rx.Component:
+def _item_row(row: ObjectVar[CalibrationRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.checkbox(
@@ -176,8 +180,8 @@ def _item_row(row: CalibrationRow) -> rx.Component:
         rx.table.cell(
             rx.text(
                 row.change,
-                weight=rx.cond(row.large, "bold", "regular"),
-                color_scheme=rx.cond(row.large, "orange", "gray"),
+                weight=either(row.large, "bold", "regular"),
+                color_scheme=either(row.large, "orange", "gray"),
                 size="2",
             ),
             white_space="nowrap",
