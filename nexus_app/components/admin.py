@@ -67,7 +67,7 @@ def success_callout(message: rx.Var[str], callout_id: str) -> rx.Component:
     )
 
 
-def either(condition: rx.Var[bool], yes: str, no: str) -> rx.Var[Any]:
+def either(condition: rx.Var[bool], yes: str | rx.Var[str], no: str | rx.Var[str]) -> rx.Var[Any]:
     """`rx.cond(condition, yes, no)` for two plain values (an icon, a colour): mypy sees
     only rx.cond's overloads for components (Reflex declares the value ones apart). The
     Var is left untyped so it fits props that take a set of words (`color_scheme`)."""
