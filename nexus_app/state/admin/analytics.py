@@ -23,7 +23,8 @@ def _dec(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-# Chart points: plain numbers, one field per series (the charts' data_key).
+# Chart points: plain numbers, one field per series (the charts' data_key). Recharts takes
+# its data as dicts: the state holds them as `dataclasses.asdict` of these.
 
 
 @dataclasses.dataclass
@@ -51,6 +52,13 @@ class UsagePoint:
     tutor_tokens: int
     feedback_seconds: float
     tutor_seconds: float
+
+
+ChartPoint = dict[str, int | float | str | None]
+
+
+def _chart_point(point: GrowthPoint | HelpfulPoint | UsagePoint) -> ChartPoint:
+    return dataclasses.asdict(point)
 
 
 # Table rows: text as shown.
@@ -167,13 +175,13 @@ class AdminAnalyticsState(AuthState):
     period: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
 
-    growth_chart: rx.Field[list[GrowthPoint]] = rx.field(default_factory=list)
+    growth_chart: rx.Field[list[ChartPoint]] = rx.field(default_factory=list)
     growth_rows: rx.Field[list[GrowthRow]] = rx.field(default_factory=list)
 
-    helpful_chart: rx.Field[list[HelpfulPoint]] = rx.field(default_factory=list)
+    helpful_chart: rx.Field[list[ChartPoint]] = rx.field(default_factory=list)
     helpful_rows: rx.Field[list[HelpfulRow]] = rx.field(default_factory=list)
 
-    usage_chart: rx.Field[list[UsagePoint]] = rx.field(default_factory=list)
+    usage_chart: rx.Field[list[ChartPoint]] = rx.field(default_factory=list)
     usage_rows: rx.Field[list[UsageRow]] = rx.field(default_factory=list)
     model_rows: rx.Field[list[ModelRow]] = rx.field(default_factory=list)
     total_generations: rx.Field[str] = rx.field("0")
@@ -212,11 +220,13 @@ class AdminAnalyticsState(AuthState):
 
     def _show_growth(self, report: analytics.AnalyticsReport) -> None:
         self.growth_chart = [
-            GrowthPoint(
-                week=w.week.strftime("%d-%m"),
-                new=w.new_users,
-                active=w.active_users,
-                retention=None if w.retention is None else round(100 * w.retention),
+            _chart_point(
+                GrowthPoint(
+                    week=w.week.strftime("%d-%m"),
+                    new=w.new_users,
+                    active=w.active_users,
+                    retention=None if w.retention is None else round(100 * w.retention),
+                )
             )
             for w in report.growth
         ]
@@ -226,9 +236,11 @@ class AdminAnalyticsState(AuthState):
 
     def _show_helpfulness(self, report: analytics.AnalyticsReport) -> None:
         self.helpful_chart = [
-            HelpfulPoint(
-                label=f"{h.model} · {h.prompt_version or EMPTY}",
-                helpful=round(100 * h.helpful_share) if h.helpful_share is not None else 0,
+            _chart_point(
+                HelpfulPoint(
+                    label=f"{h.model} · {h.prompt_version or EMPTY}",
+                    helpful=round(100 * h.helpful_share) if h.helpful_share is not None else 0,
+                )
             )
             for h in report.helpfulness
             if h.rated
@@ -236,7 +248,7 @@ class AdminAnalyticsState(AuthState):
         self.helpful_rows = [_helpful_row(h) for h in report.helpfulness]
 
     def _show_usage(self, report: analytics.AnalyticsReport) -> None:
-        self.usage_chart = [_usage_point(d) for d in report.usage]
+        self.usage_chart = [_chart_point(_usage_point(d)) for d in report.usage]
         self.usage_rows = [
             _usage_row(d)
             for d in reversed(report.usage)
