@@ -195,6 +195,54 @@ def _item_row(row: ObjectVar[CalibrationRow]) -> rx.Component:
     )
 
 
+def _result_actions() -> rx.Component:
+    """Choosing the items to apply, applying them, or discarding the run."""
+    return rx.flex(
+        rx.button(
+            "Pilih semua",
+            on_click=S.select_all,
+            variant="soft",
+            size="1",
+            id="calibration-select-all",
+        ),
+        rx.button(
+            "Kosongkan",
+            on_click=S.select_none,
+            variant="soft",
+            size="1",
+            id="calibration-select-none",
+        ),
+        rx.button(
+            "Hanya yang cocok",
+            on_click=S.select_well_fitting,
+            variant="soft",
+            size="1",
+            id="calibration-select-fit",
+        ),
+        rx.spacer(),
+        rx.text(f"{S.selected_count} soal dipilih", size="2", id="calibration-selected"),
+        rx.button(
+            rx.icon("check", size=16),
+            "Terapkan yang dipilih",
+            on_click=S.apply_selected,
+            disabled=(S.selected_count == 0) | S.running,
+            id="calibration-apply",
+        ),
+        rx.button(
+            "Buang hasil",
+            on_click=S.discard,
+            variant="outline",
+            color_scheme="gray",
+            disabled=S.running,
+            id="calibration-discard",
+        ),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+
+
 def _result() -> rx.Component:
     return rx.cond(
         S.run_id != "",
@@ -208,50 +256,7 @@ def _result() -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
-            rx.flex(
-                rx.button(
-                    "Pilih semua",
-                    on_click=S.select_all,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-all",
-                ),
-                rx.button(
-                    "Kosongkan",
-                    on_click=S.select_none,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-none",
-                ),
-                rx.button(
-                    "Hanya yang cocok",
-                    on_click=S.select_well_fitting,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-fit",
-                ),
-                rx.spacer(),
-                rx.text(f"{S.selected_count} soal dipilih", size="2", id="calibration-selected"),
-                rx.button(
-                    rx.icon("check", size=16),
-                    "Terapkan yang dipilih",
-                    on_click=S.apply_selected,
-                    disabled=(S.selected_count == 0) | S.running,
-                    id="calibration-apply",
-                ),
-                rx.button(
-                    "Buang hasil",
-                    on_click=S.discard,
-                    variant="outline",
-                    color_scheme="gray",
-                    disabled=S.running,
-                    id="calibration-discard",
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-                width="100%",
-            ),
+            _result_actions(),
             rx.box(
                 rx.table.root(
                     rx.table.header(
