@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import reflex as rx
+from reflex.vars import ArrayVar
 
 from nexus_app.components.shell import CARDS_ONLY
 from nexus_app.state.admin.base import Paged
@@ -12,14 +14,14 @@ from nexus_app.state.admin.base import Paged
 
 def simple_table(
     headers: list[str],
-    rows: rx.Var,
+    rows: rx.Var[Any],
     keys: list[str],
     table_id: str | None = None,
     *,
     row_class: str | None = None,
-    variant: str = "surface",
+    variant: Literal["surface", "ghost"] = "surface",
 ) -> rx.Component:
-    """A table of plain text cells: one column per key of each row dict."""
+    """A table of plain text cells: one column per key (a field of each row)."""
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
         rx.table.body(
@@ -35,8 +37,30 @@ def simple_table(
     )
 
 
+def report_table(
+    columns: Sequence[tuple[str, str]],
+    rows: ArrayVar[Any],
+    table_id: str,
+    *,
+    row_class: str | None = None,
+    empty: str = "",
+) -> rx.Component:
+    """A report's table: `columns` are (header, field) pairs; while there are no rows the
+    table is left out and the grey `empty` text (if any) stands in its place."""
+    table = simple_table(
+        [header for header, _ in columns],
+        rows,
+        [field for _, field in columns],
+        table_id,
+        row_class=row_class,
+    )
+    if not empty:
+        return rx.cond(rows.length() > 0, table)
+    return rx.cond(rows.length() > 0, table, rx.text(empty, size="2", color_scheme="gray"))
+
+
 def phone_cards(
-    rows: rx.Var, render: Callable[[rx.Var], rx.Component], cards_id: str
+    rows: rx.Var[Any], render: Callable[[Any], rx.Component], cards_id: str
 ) -> rx.Component:
     """The same rows as stacked cards, shown on phones only: a table's key columns (an
     answer, its key, a "Rincian" link) would otherwise sit off-screen. Pair it with a
@@ -51,12 +75,12 @@ def phone_cards(
     )
 
 
-def card_field(label: str, value: rx.Var | str) -> rx.Component:
+def card_field(label: str, value: rx.Var[Any] | str) -> rx.Component:
     """ "Label value" on a card: the label grey, the value strong."""
     return rx.text(rx.text.span(label, " ", color_scheme="gray"), rx.text.strong(value), size="2")
 
 
-def pager(state: type[Paged], prefix: str, label: rx.Var | None = None) -> rx.Component:
+def pager(state: type[Paged], prefix: str, label: rx.Var[str] | None = None) -> rx.Component:
     """‹ Sebelumnya · "Halaman 2 dari 5" · Berikutnya › under a paged list (state/admin/base.py:
     Paged). Ids: `<prefix>-prev`, `<prefix>-page` (the label), `<prefix>-next`."""
     return rx.hstack(

@@ -6,7 +6,7 @@ import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
-from nexus_app.components.tables import simple_table
+from nexus_app.components.tables import report_table
 from nexus_app.state.admin.analytics import RANGE_OPTIONS, AdminAnalyticsState
 from nexus_app.state.admin.sections import SECTION
 
@@ -29,10 +29,6 @@ def _section(title: str, note: str, *children: rx.Component, section_id: str) ->
         width="100%",
         id=section_id,
     )
-
-
-def _empty(text: str) -> rx.Component:
-    return rx.text(text, size="2", color_scheme="gray")
 
 
 def _growth() -> rx.Component:
@@ -66,23 +62,19 @@ def _growth() -> rx.Component:
             width="100%",
             id="growth-chart",
         ),
-        rx.cond(
-            s.growth_rows.length() > 0,
-            simple_table(
-                [
-                    "Minggu",
-                    "Pengguna baru",
-                    "Gratis / premium / premium+",
-                    "Aktif minggu itu",
-                    "Pendaftar aktif 7 hari",
-                    "Retensi",
-                ],
-                s.growth_rows,
-                ["week", "new", "tiers", "active", "cohort", "retention"],
-                "growth-table",
-                row_class="growth-row",
-            ),
-            _empty("Belum ada pendaftar atau aktivitas dalam 12 minggu terakhir."),
+        report_table(
+            [
+                ("Minggu", "week"),
+                ("Pengguna baru", "new"),
+                ("Gratis / premium / premium+", "tiers"),
+                ("Aktif minggu itu", "active"),
+                ("Pendaftar aktif 7 hari", "cohort"),
+                ("Retensi", "retention"),
+            ],
+            s.growth_rows,
+            "growth-table",
+            row_class="growth-row",
+            empty="Belum ada pendaftar atau aktivitas dalam 12 minggu terakhir.",
         ),
         section_id="growth-section",
     )
@@ -111,26 +103,112 @@ def _helpfulness() -> rx.Component:
                 id="helpful-chart",
             ),
         ),
-        rx.cond(
-            s.helpful_rows.length() > 0,
-            simple_table(
-                [
-                    "Model",
-                    "Versi prompt",
-                    "Umpan balik",
-                    "Dinilai",
-                    "Membantu",
-                    "Tidak membantu",
-                    "% membantu",
-                ],
-                s.helpful_rows,
-                ["model", "version", "feedback", "rated", "helpful", "not_helpful", "share"],
-                "helpful-table",
-                row_class="helpful-row",
-            ),
-            _empty("Belum ada umpan balik AI dalam rentang waktu ini."),
+        report_table(
+            [
+                ("Model", "model"),
+                ("Versi prompt", "version"),
+                ("Umpan balik", "feedback"),
+                ("Dinilai", "rated"),
+                ("Membantu", "helpful"),
+                ("Tidak membantu", "not_helpful"),
+                ("% membantu", "share"),
+            ],
+            s.helpful_rows,
+            "helpful-table",
+            row_class="helpful-row",
+            empty="Belum ada umpan balik AI dalam rentang waktu ini.",
         ),
         section_id="helpful-section",
+    )
+
+
+_USAGE_NOTE = (
+    "Model berjalan di server sekolah, jadi tidak ada biaya per permintaan: yang dihitung "
+    "adalah generasi, token, dan detik komputasi, untuk umpan balik dan tutor. Umpan "
+    "balik yang dipakai ulang atau berupa penjelasan tersimpan tidak menjalankan model; "
+    "begitu juga jawaban tutor yang berupa kutipan buku tanpa model. Jawaban tutor dari "
+    "sebelum token dan waktu dicatat dihitung sebagai jawaban saja. Tabel model hanya "
+    "memuat umpan balik."
+)
+
+
+def _usage_totals() -> rx.Component:
+    s = AdminAnalyticsState
+    return rx.flex(
+        stat_card("Umpan balik oleh model", s.total_generations, "sparkles", "total-generations"),
+        stat_card("Dipakai ulang", s.total_reused, "recycle", "total-reused"),
+        stat_card("Jawaban tutor", s.total_tutor, "message-circle", "total-tutor"),
+        stat_card(
+            "Jawaban tutor oleh model", s.total_tutor_generated, "bot", "total-tutor-generated"
+        ),
+        stat_card("Token (umpan balik + tutor)", s.total_tokens, "hash", "total-tokens"),
+        stat_card("Detik komputasi (umpan balik + tutor)", s.total_compute, "cpu", "total-compute"),
+        stat_card("Detik komputasi tutor", s.total_tutor_compute, "timer", "total-tutor-compute"),
+        wrap="wrap",
+        spacing="3",
+    )
+
+
+def _generations_chart() -> rx.Component:
+    return rx.box(
+        rx.recharts.bar_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+            rx.recharts.bar(
+                data_key="feedback", name="Umpan balik (model)", fill=INDIGO, stack_id="f"
+            ),
+            rx.recharts.bar(data_key="reused", name="Dipakai ulang", fill=GRAY, stack_id="f"),
+            rx.recharts.bar(data_key="tutor", name="Jawaban tutor", fill=TEAL),
+            rx.recharts.x_axis(data_key="day"),
+            rx.recharts.y_axis(allow_decimals=False),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=AdminAnalyticsState.usage_chart,
+            width="100%",
+            height=260,
+        ),
+        width="100%",
+        id="usage-chart",
+    )
+
+
+def _compute_chart() -> rx.Component:
+    return rx.box(
+        rx.recharts.line_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+            rx.recharts.line(
+                data_key="feedback_tokens",
+                name="Token umpan balik",
+                stroke=INDIGO,
+                type_="linear",
+            ),
+            rx.recharts.line(
+                data_key="tutor_tokens", name="Token tutor", stroke=TEAL, type_="linear"
+            ),
+            rx.recharts.line(
+                data_key="feedback_seconds",
+                name="Detik umpan balik",
+                stroke=ORANGE,
+                y_axis_id="sec",
+                type_="linear",
+            ),
+            rx.recharts.line(
+                data_key="tutor_seconds",
+                name="Detik tutor",
+                stroke=PINK,
+                y_axis_id="sec",
+                type_="linear",
+            ),
+            rx.recharts.x_axis(data_key="day"),
+            rx.recharts.y_axis(allow_decimals=False),
+            rx.recharts.y_axis(y_axis_id="sec", orientation="right", unit=" d"),
+            rx.recharts.legend(),
+            rx.recharts.graphing_tooltip(),
+            data=AdminAnalyticsState.usage_chart,
+            width="100%",
+            height=240,
+        ),
+        width="100%",
+        id="compute-chart",
     )
 
 
@@ -138,135 +216,40 @@ def _usage() -> rx.Component:
     s = AdminAnalyticsState
     return _section(
         "Pemakaian AI per hari",
-        "Model berjalan di server sekolah, jadi tidak ada biaya per permintaan: yang dihitung "
-        "adalah generasi, token, dan detik komputasi, untuk umpan balik dan tutor. Umpan "
-        "balik yang dipakai ulang atau berupa penjelasan tersimpan tidak menjalankan model; "
-        "begitu juga jawaban tutor yang berupa kutipan buku tanpa model. Jawaban tutor dari "
-        "sebelum token dan waktu dicatat dihitung sebagai jawaban saja. Tabel model hanya "
-        "memuat umpan balik.",
-        rx.flex(
-            stat_card(
-                "Umpan balik oleh model", s.total_generations, "sparkles", "total-generations"
-            ),
-            stat_card("Dipakai ulang", s.total_reused, "recycle", "total-reused"),
-            stat_card("Jawaban tutor", s.total_tutor, "message-circle", "total-tutor"),
-            stat_card(
-                "Jawaban tutor oleh model", s.total_tutor_generated, "bot", "total-tutor-generated"
-            ),
-            stat_card("Token (umpan balik + tutor)", s.total_tokens, "hash", "total-tokens"),
-            stat_card(
-                "Detik komputasi (umpan balik + tutor)", s.total_compute, "cpu", "total-compute"
-            ),
-            stat_card(
-                "Detik komputasi tutor", s.total_tutor_compute, "timer", "total-tutor-compute"
-            ),
-            wrap="wrap",
-            spacing="3",
-        ),
+        _USAGE_NOTE,
+        _usage_totals(),
         rx.text("Generasi per hari", weight="medium", size="2"),
-        rx.box(
-            rx.recharts.bar_chart(
-                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                rx.recharts.bar(
-                    data_key="feedback", name="Umpan balik (model)", fill=INDIGO, stack_id="f"
-                ),
-                rx.recharts.bar(data_key="reused", name="Dipakai ulang", fill=GRAY, stack_id="f"),
-                rx.recharts.bar(data_key="tutor", name="Jawaban tutor", fill=TEAL),
-                rx.recharts.x_axis(data_key="day"),
-                rx.recharts.y_axis(allow_decimals=False),
-                rx.recharts.legend(),
-                rx.recharts.graphing_tooltip(),
-                data=s.usage_chart,
-                width="100%",
-                height=260,
-            ),
-            width="100%",
-            id="usage-chart",
-        ),
+        _generations_chart(),
         rx.text("Token dan detik komputasi per hari", weight="medium", size="2"),
-        rx.box(
-            rx.recharts.line_chart(
-                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                rx.recharts.line(
-                    data_key="feedback_tokens",
-                    name="Token umpan balik",
-                    stroke=INDIGO,
-                    type_="linear",
-                ),
-                rx.recharts.line(
-                    data_key="tutor_tokens", name="Token tutor", stroke=TEAL, type_="linear"
-                ),
-                rx.recharts.line(
-                    data_key="feedback_seconds",
-                    name="Detik umpan balik",
-                    stroke=ORANGE,
-                    y_axis_id="sec",
-                    type_="linear",
-                ),
-                rx.recharts.line(
-                    data_key="tutor_seconds",
-                    name="Detik tutor",
-                    stroke=PINK,
-                    y_axis_id="sec",
-                    type_="linear",
-                ),
-                rx.recharts.x_axis(data_key="day"),
-                rx.recharts.y_axis(allow_decimals=False),
-                rx.recharts.y_axis(y_axis_id="sec", orientation="right", unit=" d"),
-                rx.recharts.legend(),
-                rx.recharts.graphing_tooltip(),
-                data=s.usage_chart,
-                width="100%",
-                height=240,
-            ),
-            width="100%",
-            id="compute-chart",
+        _compute_chart(),
+        report_table(
+            [
+                ("Model", "model"),
+                ("Generasi", "generations"),
+                ("Dipakai ulang", "reused"),
+                ("Token", "tokens"),
+                ("Detik komputasi", "seconds"),
+                ("Rata-rata detik/generasi", "avg"),
+            ],
+            s.model_rows,
+            "model-table",
+            row_class="model-row",
         ),
-        rx.cond(
-            s.model_rows.length() > 0,
-            simple_table(
-                [
-                    "Model",
-                    "Generasi",
-                    "Dipakai ulang",
-                    "Token",
-                    "Detik komputasi",
-                    "Rata-rata detik/generasi",
-                ],
-                s.model_rows,
-                ["model", "generations", "reused", "tokens", "seconds", "avg"],
-                "model-table",
-                row_class="model-row",
-            ),
-        ),
-        rx.cond(
-            s.usage_rows.length() > 0,
-            simple_table(
-                [
-                    "Tanggal",
-                    "Umpan balik (model)",
-                    "Dipakai ulang",
-                    "Token umpan balik (masuk / keluar)",
-                    "Detik umpan balik",
-                    "Jawaban tutor",
-                    "Token tutor (masuk / keluar)",
-                    "Detik tutor",
-                ],
-                s.usage_rows,
-                [
-                    "day",
-                    "feedback",
-                    "reused",
-                    "feedback_tokens",
-                    "feedback_seconds",
-                    "tutor",
-                    "tutor_tokens",
-                    "tutor_seconds",
-                ],
-                "usage-table",
-                row_class="usage-row",
-            ),
-            _empty("Belum ada pemakaian AI dalam rentang waktu ini."),
+        report_table(
+            [
+                ("Tanggal", "day"),
+                ("Umpan balik (model)", "feedback"),
+                ("Dipakai ulang", "reused"),
+                ("Token umpan balik (masuk / keluar)", "feedback_tokens"),
+                ("Detik umpan balik", "feedback_seconds"),
+                ("Jawaban tutor", "tutor"),
+                ("Token tutor (masuk / keluar)", "tutor_tokens"),
+                ("Detik tutor", "tutor_seconds"),
+            ],
+            s.usage_rows,
+            "usage-table",
+            row_class="usage-row",
+            empty="Belum ada pemakaian AI dalam rentang waktu ini.",
         ),
         section_id="usage-section",
     )

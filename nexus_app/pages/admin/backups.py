@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
-from nexus_app.state.admin.backups import AdminBackupsState
+from nexus_app.state.admin.backups import AdminBackupsState, BackupEntry
 from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
 
@@ -47,16 +48,16 @@ def _create() -> rx.Component:
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _row(row: ObjectVar[BackupEntry]) -> rx.Component:
     s = AdminBackupsState
     return rx.table.row(
-        rx.table.cell(rx.code(row["name"])),
-        rx.table.cell(row["created_at"]),
-        rx.table.cell(row["size"]),
-        rx.table.cell(row["database"]),
-        rx.table.cell(row["revision"]),
-        rx.table.cell(row["rows"]),
-        rx.table.cell(row["label"]),
+        rx.table.cell(rx.code(row.name)),
+        rx.table.cell(row.created_at),
+        rx.table.cell(row.size),
+        rx.table.cell(row.database),
+        rx.table.cell(row.revision),
+        rx.table.cell(row.rows),
+        rx.table.cell(row.label),
         rx.table.cell(
             rx.hstack(
                 rx.button(
@@ -64,7 +65,7 @@ def _row(row: rx.Var) -> rx.Component:
                     "Unduh",
                     size="1",
                     variant="soft",
-                    on_click=s.download(row["name"]),
+                    on_click=s.download(row.name),
                 ),
                 rx.button(
                     rx.icon("history", size=14),
@@ -72,7 +73,7 @@ def _row(row: rx.Var) -> rx.Component:
                     size="1",
                     variant="soft",
                     color_scheme="red",
-                    on_click=s.ask_restore(row["name"]),
+                    on_click=s.ask_restore(row.name),
                     class_name="backup-restore",
                 ),
                 spacing="2",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.state.admin.books import (
     BOOK_UPLOAD_ID,
@@ -25,7 +27,7 @@ _BOOK_TYPES = {
 }
 
 
-def _bar(label: rx.Var | str, value: rx.Var, bar_id: str) -> rx.Component:
+def _bar(label: rx.Var[str] | str, value: rx.Var[int], bar_id: str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(label, size="2"),
@@ -39,7 +41,7 @@ def _bar(label: rx.Var | str, value: rx.Var, bar_id: str) -> rx.Component:
     )
 
 
-def _dropzone(upload_id: str, hint: str, **props: object) -> rx.Component:
+def _dropzone(upload_id: str, hint: str, **props: Any) -> rx.Component:
     return rx.upload(
         rx.vstack(
             rx.icon("upload", size=20),
@@ -60,6 +62,59 @@ def _dropzone(upload_id: str, hint: str, **props: object) -> rx.Component:
     )
 
 
+def _book_fields() -> rx.Component:
+    """The new book's subject and title."""
+    s = AdminBooksState
+    return rx.hstack(
+        rx.vstack(
+            rx.text("Mata pelajaran", size="2", weight="medium"),
+            rx.el.select(
+                rx.foreach(
+                    s.subject_choices,
+                    lambda c: rx.el.option(c.label, value=c.value),
+                ),
+                value=s.subject_code,
+                on_change=s.set_subject_code,
+                id="book-subject",
+                style=SELECT_STYLE,
+            ),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.text("Judul buku", size="2", weight="medium"),
+            rx.input(
+                value=s.title,
+                on_change=s.set_title,
+                placeholder="Kosongkan untuk memakai nama berkas",
+                max_length=255,
+                id="book-title",
+                width="320px",
+            ),
+            spacing="1",
+        ),
+        spacing="4",
+        wrap="wrap",
+    )
+
+
+def _upload_progress() -> rx.Component:
+    """The upload's and the processing's progress bars, once an upload has started."""
+    s = AdminBooksState
+    return rx.cond(
+        s.uploading | s.ingesting | (s.upload_percent > 0),
+        rx.vstack(
+            _bar("Unggahan", s.upload_percent, "upload-progress"),
+            _bar(
+                either(s.ingest_label != "", s.ingest_label, "Pemrosesan"),
+                s.ingest_percent,
+                "ingest-progress",
+            ),
+            width="100%",
+            spacing="3",
+        ),
+    )
+
+
 def _upload_card() -> rx.Component:
     s = AdminBooksState
     return rx.card(
@@ -73,36 +128,7 @@ def _upload_card() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.hstack(
-                rx.vstack(
-                    rx.text("Mata pelajaran", size="2", weight="medium"),
-                    rx.el.select(
-                        rx.foreach(
-                            s.subject_choices,
-                            lambda c: rx.el.option(c["label"], value=c["code"]),
-                        ),
-                        value=s.subject_code,
-                        on_change=s.set_subject_code,
-                        id="book-subject",
-                        style=SELECT_STYLE,
-                    ),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    rx.text("Judul buku", size="2", weight="medium"),
-                    rx.input(
-                        value=s.title,
-                        on_change=s.set_title,
-                        placeholder="Kosongkan untuk memakai nama berkas",
-                        max_length=255,
-                        id="book-title",
-                        width="320px",
-                    ),
-                    spacing="1",
-                ),
-                spacing="4",
-                wrap="wrap",
-            ),
+            _book_fields(),
             _dropzone(
                 BOOK_UPLOAD_ID,
                 "PDF, .md atau .txt",
@@ -130,19 +156,7 @@ def _upload_card() -> rx.Component:
                 disabled=s.uploading | s.ingesting,
                 id="book-upload-submit",
             ),
-            rx.cond(
-                s.uploading | s.ingesting | (s.upload_percent > 0),
-                rx.vstack(
-                    _bar("Unggahan", s.upload_percent, "upload-progress"),
-                    _bar(
-                        rx.cond(s.ingest_label != "", s.ingest_label, "Pemrosesan"),
-                        s.ingest_percent,
-                        "ingest-progress",
-                    ),
-                    width="100%",
-                    spacing="3",
-                ),
-            ),
+            _upload_progress(),
             spacing="3",
             width="100%",
         ),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE, stat_card
 from nexus_app.state.admin.calibration import AdminCalibrationState as S
 from nexus_app.state.admin.calibration import CalibrationRow
@@ -29,7 +32,7 @@ def _controls() -> rx.Component:
         rx.vstack(
             rx.text("Bank soal", size="2", weight="medium"),
             rx.el.select(
-                rx.foreach(S.banks, lambda b: rx.el.option(b["label"], value=b["id"])),
+                rx.foreach(S.banks, lambda c: rx.el.option(c.label, value=c.value)),
                 value=S.bank_id,
                 on_change=S.set_bank,
                 id="calibration-bank",
@@ -80,7 +83,7 @@ def _bank_facts() -> rx.Component:
             rx.text("Status bank:", size="2"),
             rx.badge(
                 S.bank_status,
-                color_scheme=rx.cond(S.bank_calibrated, "green", "gray"),
+                color_scheme=either(S.bank_calibrated, "green", "gray"),
                 id="calibration-bank-status",
                 # A long status ("Terkalibrasi <date> (sampel …)") wraps on a phone.
                 white_space="normal",
@@ -139,7 +142,8 @@ def _progress() -> rx.Component:
     )
 
 
-def _fit_badge(row: CalibrationRow) -> rx.Component:
+def _fit_badge(row: ObjectVar[CalibrationRow]) -> rx.Component | rx.Var[Any]:
+    # rx.match is typed to give a component or a value; with badges as cases, a badge.
     return rx.match(
         row.fit,
         ("cocok", rx.badge("cocok", color_scheme="green")),
@@ -148,7 +152,7 @@ def _fit_badge(row: CalibrationRow) -> rx.Component:
     )
 
 
-def _item_row(row: CalibrationRow) -> rx.Component:
+def _item_row(row: ObjectVar[CalibrationRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.checkbox(
@@ -176,8 +180,8 @@ def _item_row(row: CalibrationRow) -> rx.Component:
         rx.table.cell(
             rx.text(
                 row.change,
-                weight=rx.cond(row.large, "bold", "regular"),
-                color_scheme=rx.cond(row.large, "orange", "gray"),
+                weight=either(row.large, "bold", "regular"),
+                color_scheme=either(row.large, "orange", "gray"),
                 size="2",
             ),
             white_space="nowrap",
@@ -188,6 +192,54 @@ def _item_row(row: CalibrationRow) -> rx.Component:
         rx.table.cell(_fit_badge(row)),
         class_name="calibration-item",
         id=f"calibration-item-{row.id}",
+    )
+
+
+def _result_actions() -> rx.Component:
+    """Choosing the items to apply, applying them, or discarding the run."""
+    return rx.flex(
+        rx.button(
+            "Pilih semua",
+            on_click=S.select_all,
+            variant="soft",
+            size="1",
+            id="calibration-select-all",
+        ),
+        rx.button(
+            "Kosongkan",
+            on_click=S.select_none,
+            variant="soft",
+            size="1",
+            id="calibration-select-none",
+        ),
+        rx.button(
+            "Hanya yang cocok",
+            on_click=S.select_well_fitting,
+            variant="soft",
+            size="1",
+            id="calibration-select-fit",
+        ),
+        rx.spacer(),
+        rx.text(f"{S.selected_count} soal dipilih", size="2", id="calibration-selected"),
+        rx.button(
+            rx.icon("check", size=16),
+            "Terapkan yang dipilih",
+            on_click=S.apply_selected,
+            disabled=(S.selected_count == 0) | S.running,
+            id="calibration-apply",
+        ),
+        rx.button(
+            "Buang hasil",
+            on_click=S.discard,
+            variant="outline",
+            color_scheme="gray",
+            disabled=S.running,
+            id="calibration-discard",
+        ),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+        width="100%",
     )
 
 
@@ -204,50 +256,7 @@ def _result() -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
-            rx.flex(
-                rx.button(
-                    "Pilih semua",
-                    on_click=S.select_all,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-all",
-                ),
-                rx.button(
-                    "Kosongkan",
-                    on_click=S.select_none,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-none",
-                ),
-                rx.button(
-                    "Hanya yang cocok",
-                    on_click=S.select_well_fitting,
-                    variant="soft",
-                    size="1",
-                    id="calibration-select-fit",
-                ),
-                rx.spacer(),
-                rx.text(f"{S.selected_count} soal dipilih", size="2", id="calibration-selected"),
-                rx.button(
-                    rx.icon("check", size=16),
-                    "Terapkan yang dipilih",
-                    on_click=S.apply_selected,
-                    disabled=(S.selected_count == 0) | S.running,
-                    id="calibration-apply",
-                ),
-                rx.button(
-                    "Buang hasil",
-                    on_click=S.discard,
-                    variant="outline",
-                    color_scheme="gray",
-                    disabled=S.running,
-                    id="calibration-discard",
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-                width="100%",
-            ),
+            _result_actions(),
             rx.box(
                 rx.table.root(
                     rx.table.header(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.components.tables import pager
 from nexus_app.state.admin.errors import (
@@ -72,7 +73,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(r: ErrorRow) -> rx.Component:
+def _row(r: ObjectVar[ErrorRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r.when, white_space="nowrap"),
         rx.table.cell(rx.badge(r.severity, color_scheme=r.color)),
@@ -81,7 +82,7 @@ def _row(r: ErrorRow) -> rx.Component:
         rx.table.cell(r.user),
         rx.table.cell(r.endpoint),
         on_click=AdminErrorsState.open_detail(r.id),
-        id="error-row-" + r.id,
+        id=f"error-row-{r.id}",
         class_name="error-row",
         cursor="pointer",
         _hover={"background": "var(--gray-3)"},
@@ -114,7 +115,7 @@ def _table() -> rx.Component:
     )
 
 
-def _field(label: str, value: rx.Var) -> rx.Component:
+def _field(label: str, value: rx.Var[str] | str) -> rx.Component:
     return rx.hstack(
         rx.text(label, size="2", color_scheme="gray", min_width="6em"),
         rx.text(value, size="2"),
@@ -177,7 +178,7 @@ def _purge() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title(f"Hapus log error lebih dari {RETENTION_DAYS} hari?"),
             rx.alert_dialog.description(
-                rx.cond(
+                either(
                     s.purge_count > 0,
                     s.purge_count.to_string()
                     + f" log error yang dicatat lebih dari {RETENTION_DAYS} hari lalu akan "

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
+from reflex_components_radix.themes.base import LiteralAccentColor
 
-from nexus_app.components.admin import admin_page
+from nexus_app.components.admin import admin_page, either
 from nexus_app.components.shell import stat_card
 from nexus_app.components.tables import simple_table
 from nexus_app.state.admin.overview import AdminOverviewState, JobRow
 from nexus_app.state.admin.sections import SECTION
 
-_STATUS_COLORS = {"success": "green", "failed": "red", "running": "blue", "skipped": "gray"}
+_STATUS_COLORS: dict[str, LiteralAccentColor] = {
+    "success": "green",
+    "failed": "red",
+    "running": "blue",
+    "skipped": "gray",
+}
 
 
-def _job_row(job: JobRow) -> rx.Component:
+def _job_row(job: ObjectVar[JobRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.code(job.name)),
         rx.table.cell(
@@ -39,15 +46,15 @@ def _health() -> rx.Component:
         rx.flex(
             rx.callout(
                 rx.text("Cadangan terakhir: ", rx.code(state.last_backup)),
-                icon=rx.cond(state.backup_stale, "triangle-alert", "circle-check"),
-                color_scheme=rx.cond(state.backup_stale, "orange", "green"),
+                icon=either(state.backup_stale, "triangle-alert", "circle-check"),
+                color_scheme=either(state.backup_stale, "orange", "green"),
                 id="health-backup",
             ),
             rx.link(
                 rx.callout(
                     rx.text(state.errors_last_day, " error tercatat dalam 24 jam terakhir"),
-                    icon=rx.cond(state.errors_last_day > 0, "triangle-alert", "circle-check"),
-                    color_scheme=rx.cond(state.errors_last_day > 0, "red", "green"),
+                    icon=either(state.errors_last_day > 0, "triangle-alert", "circle-check"),
+                    color_scheme=either(state.errors_last_day > 0, "red", "green"),
                     id="health-errors",
                 ),
                 href="/admin/errors",

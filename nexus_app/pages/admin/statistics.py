@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any
 
-from nexus_app.components.admin import admin_page, error_callout
+import reflex as rx
+from reflex.vars import ObjectVar
+from reflex_components_radix.themes.base import LiteralAccentColor
+
+from nexus_app.components.admin import admin_page, either, error_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.state.admin.sections import SECTION
-from nexus_app.state.admin.statistics import ASSESSMENTS
+from nexus_app.state.admin.statistics import ASSESSMENTS, StatRow
 from nexus_app.state.admin.statistics import AdminStatisticsState as S
 
-BADGE_COLORS = {
+BADGE_COLORS: dict[str, LiteralAccentColor] = {
     "TOO_EASY": "blue",
     "TOO_HARD": "red",
     "OPTIMAL": "green",
@@ -29,7 +33,7 @@ _HEADERS = [
 ]
 
 
-def _badge(code: str, label: str, title: str | rx.Var = "") -> rx.Component:
+def _badge(code: str, label: str, title: str | rx.Var[str] = "") -> rx.Component:
     return rx.badge(
         label, color_scheme=BADGE_COLORS[code], title=title, class_name=f"assessment-{code}"
     )
@@ -63,7 +67,7 @@ def _filters() -> rx.Component:
             "Subtes",
             rx.el.select(
                 rx.el.option("Semua subtes", value=""),
-                rx.foreach(S.sections, lambda s: rx.el.option(s["label"], value=s["code"])),
+                rx.foreach(S.sections, lambda c: rx.el.option(c.label, value=c.value)),
                 value=S.section,
                 on_change=S.set_section,
                 id="statistics-section",
@@ -74,7 +78,7 @@ def _filters() -> rx.Component:
             "Bank soal",
             rx.el.select(
                 rx.el.option("Semua bank", value=""),
-                rx.foreach(S.banks, lambda b: rx.el.option(b["label"], value=b["id"])),
+                rx.foreach(S.banks, lambda c: rx.el.option(c.label, value=c.value)),
                 value=S.bank_id,
                 on_change=S.set_bank,
                 id="statistics-bank",
@@ -115,41 +119,42 @@ def _filters() -> rx.Component:
     )
 
 
-def _assessment_badge(row: rx.Var) -> rx.Component:
+def _assessment_badge(row: ObjectVar[StatRow]) -> rx.Component | rx.Var[Any]:
+    # rx.match is typed to give a component or a value; with badges as cases, a badge.
     return rx.match(
-        row["code"],
+        row.code,
         *[
-            (code, _badge(code, label, row["explanation"]))
+            (code, _badge(code, label, row.explanation))
             for code, label, _ in ASSESSMENTS
             if code != "NO_DATA"
         ],
-        _badge("NO_DATA", NO_DATA_LABEL, row["explanation"]),
+        _badge("NO_DATA", NO_DATA_LABEL, row.explanation),
     )
 
 
-def _stat_row(row: rx.Var) -> rx.Component:
+def _stat_row(row: ObjectVar[StatRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
                 rx.hstack(
                     rx.link(
-                        f"#{row['id']}",
-                        href=f"/admin/questions/{row['id']}",
+                        f"#{row.id}",
+                        href=f"/admin/questions/{row.id}",
                         weight="medium",
-                        id=f"statistics-link-{row['id']}",
+                        id=f"statistics-link-{row.id}",
                     ),
-                    rx.text(row["section"], size="1", color_scheme="gray"),
+                    rx.text(row.section, size="1", color_scheme="gray"),
                     align="center",
                 ),
-                rx.text(row["text"], size="1", max_width="420px"),
+                rx.text(row.text, size="1", max_width="420px"),
                 spacing="0",
             )
         ),
-        rx.table.cell(row["b"]),
-        rx.table.cell(row["attempts"]),
-        rx.table.cell(row["rate"]),
-        rx.table.cell(row["time"]),
-        rx.table.cell(row["users"]),
+        rx.table.cell(row.b),
+        rx.table.cell(row.attempts),
+        rx.table.cell(row.rate),
+        rx.table.cell(row.time),
+        rx.table.cell(row.users),
         rx.table.cell(_assessment_badge(row)),
         class_name="statistics-row",
     )
@@ -168,7 +173,7 @@ def _content() -> rx.Component:
         _filters(),
         error_callout(S.error, "statistics-error"),
         rx.text(
-            rx.cond(
+            either(
                 S.rows.length() > 0,
                 f"{S.rows.length()} soal. {S.label_counts}",
                 "Belum ada soal yang memenuhi filter ini.",

@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.state.admin.sections import SECTION
-from nexus_app.state.admin.subjects import ALL_GRADES, AdminSubjectsState
+from nexus_app.state.admin.subjects import (
+    ALL_GRADES,
+    AdminSubjectsState,
+    CascadeItem,
+    SubjectRow,
+)
 
 
 def _grade_options() -> list[rx.Component]:
     return [rx.el.option(f"Kelas {g}", value=str(g)) for g in (10, 11, 12)]
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1")
+
+
+def _form_buttons() -> rx.Component:
+    s = AdminSubjectsState
+    editing = s.edit_id != 0
+    return rx.hstack(
+        rx.button(
+            rx.cond(editing, rx.icon("save", size=16), rx.icon("plus", size=16)),
+            either(editing, "Simpan perubahan", "Tambah"),
+            on_click=s.save,
+            id="subject-form-save",
+        ),
+        rx.cond(
+            editing,
+            rx.button(
+                "Batal",
+                variant="soft",
+                color_scheme="gray",
+                on_click=s.cancel_edit,
+                id="subject-form-cancel",
+            ),
+        ),
+        spacing="2",
+    )
 
 
 def _form() -> rx.Component:
@@ -20,13 +54,13 @@ def _form() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(
-                rx.cond(editing, "Ubah mata pelajaran", "Tambah mata pelajaran"),
+                either(editing, "Ubah mata pelajaran", "Tambah mata pelajaran"),
                 size="4",
                 id="subject-form-title",
             ),
             rx.hstack(
-                rx.vstack(
-                    rx.text("Kelas", size="2", weight="medium"),
+                _field(
+                    "Kelas",
                     rx.el.select(
                         *_grade_options(),
                         value=s.form_grade,
@@ -34,10 +68,9 @@ def _form() -> rx.Component:
                         id="subject-form-grade",
                         style=SELECT_STYLE,
                     ),
-                    spacing="1",
                 ),
-                rx.vstack(
-                    rx.text("Nama", size="2", weight="medium"),
+                _field(
+                    "Nama",
                     rx.input(
                         value=s.form_name,
                         on_change=s.set_form_name,
@@ -46,10 +79,9 @@ def _form() -> rx.Component:
                         id="subject-form-name",
                         width="260px",
                     ),
-                    spacing="1",
                 ),
-                rx.vstack(
-                    rx.text("Kode (unik)", size="2", weight="medium"),
+                _field(
+                    "Kode (unik)",
                     rx.input(
                         value=s.form_code,
                         on_change=s.set_form_code,
@@ -58,27 +90,8 @@ def _form() -> rx.Component:
                         id="subject-form-code",
                         width="180px",
                     ),
-                    spacing="1",
                 ),
-                rx.hstack(
-                    rx.button(
-                        rx.cond(editing, rx.icon("save", size=16), rx.icon("plus", size=16)),
-                        rx.cond(editing, "Simpan perubahan", "Tambah"),
-                        on_click=s.save,
-                        id="subject-form-save",
-                    ),
-                    rx.cond(
-                        editing,
-                        rx.button(
-                            "Batal",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=s.cancel_edit,
-                            id="subject-form-cancel",
-                        ),
-                    ),
-                    spacing="2",
-                ),
+                _form_buttons(),
                 align="end",
                 spacing="4",
                 wrap="wrap",
@@ -97,13 +110,13 @@ def _form() -> rx.Component:
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _row(row: ObjectVar[SubjectRow]) -> rx.Component:
     s = AdminSubjectsState
     return rx.table.row(
-        rx.table.cell(row["grade"]),
-        rx.table.cell(rx.code(row["code"])),
-        rx.table.cell(row["name"]),
-        rx.table.cell(row["books"]),
+        rx.table.cell(row.grade),
+        rx.table.cell(rx.code(row.code)),
+        rx.table.cell(row.name),
+        rx.table.cell(row.books),
         rx.table.cell(
             rx.hstack(
                 rx.button(
@@ -111,8 +124,8 @@ def _row(row: rx.Var) -> rx.Component:
                     "Ubah",
                     size="1",
                     variant="soft",
-                    on_click=s.start_edit(row["id"]),
-                    id="subject-edit-" + row["code"],
+                    on_click=s.start_edit(row.id),
+                    id=f"subject-edit-{row.code}",
                 ),
                 rx.button(
                     rx.icon("trash-2", size=14),
@@ -120,13 +133,13 @@ def _row(row: rx.Var) -> rx.Component:
                     size="1",
                     variant="soft",
                     color_scheme="red",
-                    on_click=s.ask_delete(row["id"]),
-                    id="subject-delete-" + row["code"],
+                    on_click=s.ask_delete(row.id),
+                    id=f"subject-delete-{row.code}",
                 ),
                 spacing="2",
             )
         ),
-        id="subject-row-" + row["code"],
+        id=f"subject-row-{row.code}",
         class_name="subject-row",
     )
 
@@ -176,11 +189,48 @@ def _list() -> rx.Component:
     )
 
 
-def _cascade_item(item: rx.Var) -> rx.Component:
+def _cascade_item(item: ObjectVar[CascadeItem]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(item["label"]),
-        rx.table.cell(rx.text.strong(item["count"]), id="cascade-" + item["key"]),
-        rx.table.cell(item["effect"]),
+        rx.table.cell(item.label),
+        rx.table.cell(rx.text.strong(item.count), id=f"cascade-{item.key}"),
+        rx.table.cell(item.effect),
+    )
+
+
+def _cascade_summary() -> rx.Component:
+    """What else goes with the subject, or that nothing does."""
+    s = AdminSubjectsState
+    return rx.cond(
+        s.delete_has_cascade,
+        rx.vstack(
+            rx.callout(
+                "Mata pelajaran ini masih dipakai. Menghapusnya juga akan "
+                "memengaruhi data berikut, dalam satu langkah yang tidak bisa "
+                "dibatalkan:",
+                icon="triangle-alert",
+                color_scheme="red",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Data"),
+                        rx.table.column_header_cell("Jumlah"),
+                        rx.table.column_header_cell("Akibat"),
+                    )
+                ),
+                rx.table.body(rx.foreach(s.delete_items, _cascade_item)),
+                size="1",
+                width="100%",
+                id="cascade-summary",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        rx.text(
+            "Tidak ada buku, riwayat atau data lain yang terkait. Mata pelajaran ini akan dihapus.",
+            size="2",
+            id="cascade-none",
+        ),
     )
 
 
@@ -191,39 +241,7 @@ def _delete_dialog() -> rx.Component:
             rx.alert_dialog.title("Hapus mata pelajaran"),
             rx.vstack(
                 rx.text(rx.text.strong(s.delete_label)),
-                rx.cond(
-                    s.delete_has_cascade,
-                    rx.vstack(
-                        rx.callout(
-                            "Mata pelajaran ini masih dipakai. Menghapusnya juga akan "
-                            "memengaruhi data berikut, dalam satu langkah yang tidak bisa "
-                            "dibatalkan:",
-                            icon="triangle-alert",
-                            color_scheme="red",
-                        ),
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Data"),
-                                    rx.table.column_header_cell("Jumlah"),
-                                    rx.table.column_header_cell("Akibat"),
-                                )
-                            ),
-                            rx.table.body(rx.foreach(s.delete_items, _cascade_item)),
-                            size="1",
-                            width="100%",
-                            id="cascade-summary",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.text(
-                        "Tidak ada buku, riwayat atau data lain yang terkait. "
-                        "Mata pelajaran ini akan dihapus.",
-                        size="2",
-                        id="cascade-none",
-                    ),
-                ),
+                _cascade_summary(),
                 rx.hstack(
                     rx.alert_dialog.cancel(
                         rx.button(
@@ -236,7 +254,7 @@ def _delete_dialog() -> rx.Component:
                     ),
                     rx.button(
                         rx.icon("trash-2", size=16),
-                        rx.cond(s.delete_has_cascade, "Hapus beserta data ini", "Hapus"),
+                        either(s.delete_has_cascade, "Hapus beserta data ini", "Hapus"),
                         color_scheme="red",
                         on_click=s.confirm_delete,
                         id="subject-delete-confirm",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
@@ -122,14 +124,7 @@ def _tiers() -> rx.Component:
         simple_table(
             ["Paket", "Soal latihan", "Umpan balik AI", "Tutor AI", "Harga", "Durasi"],
             S.tiers,
-            [
-                "name",
-                "practice_label",
-                "feedback_label",
-                "tutor_label",
-                "price_label",
-                "duration_label",
-            ],
+            ["name", "practice", "feedback", "tutor", "price", "duration"],
             "tiers-table",
         ),
         spacing="3",
@@ -137,7 +132,7 @@ def _tiers() -> rx.Component:
     )
 
 
-def _select(options: list[tuple[str, str]], **props: object) -> rx.Component:
+def _select(options: list[tuple[str, str]], **props: Any) -> rx.Component:
     return rx.el.select(
         *[rx.el.option(label, value=value) for value, label in options],
         style=SELECT_STYLE,
@@ -177,39 +172,43 @@ def _new_order() -> rx.Component:
     )
 
 
+def _payment_filters() -> rx.Component:
+    return rx.hstack(
+        _select(
+            STATUS_OPTIONS,
+            value=S.status_filter,
+            on_change=S.set_status_filter,
+            id="payment-status-filter",
+        ),
+        _select(
+            TIER_OPTIONS,
+            value=S.tier_filter,
+            on_change=S.set_tier_filter,
+            id="payment-tier-filter",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="search",
+                    placeholder="Cari username atau ID pesanan",
+                    id="payment-search",
+                    width="260px",
+                ),
+                rx.button("Cari", type="submit", variant="soft", id="payment-search-submit"),
+                spacing="2",
+            ),
+            on_submit=S.search_payments,
+            reset_on_submit=False,
+        ),
+        spacing="3",
+        wrap="wrap",
+    )
+
+
 def _payments() -> rx.Component:
     return rx.vstack(
         rx.heading("Riwayat pembayaran", size="4"),
-        rx.hstack(
-            _select(
-                STATUS_OPTIONS,
-                value=S.status_filter,
-                on_change=S.set_status_filter,
-                id="payment-status-filter",
-            ),
-            _select(
-                TIER_OPTIONS,
-                value=S.tier_filter,
-                on_change=S.set_tier_filter,
-                id="payment-tier-filter",
-            ),
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        name="search",
-                        placeholder="Cari username atau ID pesanan",
-                        id="payment-search",
-                        width="260px",
-                    ),
-                    rx.button("Cari", type="submit", variant="soft", id="payment-search-submit"),
-                    spacing="2",
-                ),
-                on_submit=S.search_payments,
-                reset_on_submit=False,
-            ),
-            spacing="3",
-            wrap="wrap",
-        ),
+        _payment_filters(),
         error_callout(S.list_error, "payments-error"),
         rx.cond(
             S.payments.length() > 0,
@@ -259,12 +258,12 @@ def _lookup() -> rx.Component:
             S.lookup_found,
             rx.card(
                 rx.vstack(
-                    rx.text(rx.text.strong(S.lookup["user"])),
-                    rx.text("Paket berlaku: ", rx.text.strong(S.lookup["tier"])),
-                    rx.text(S.lookup["status"], size="2"),
+                    rx.text(rx.text.strong(S.lookup_person)),
+                    rx.text("Paket berlaku: ", rx.text.strong(S.lookup_tier)),
+                    rx.text(S.lookup_status, size="2"),
                     rx.cond(
-                        S.lookup["note"] != "",
-                        rx.text(S.lookup["note"], size="2", color_scheme="gray"),
+                        S.lookup_note != "",
+                        rx.text(S.lookup_note, size="2", color_scheme="gray"),
                     ),
                     simple_table(
                         ["Pemakaian hari ini", "Dipakai", "Batas"],

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
-from nexus_app.formatting import EMPTY
+from nexus_app.formatting import EMPTY, format_int
 from nexus_app.services import backup_admin
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -14,29 +16,42 @@ from nexus_app.state.admin.base import admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 
 
-def _as_dict(row: backup_admin.BackupRow) -> dict[str, str]:
-    return {
-        "name": row.name,
-        "created_at": row.created_at,
-        "size": row.size,
-        "database": row.database,
-        "revision": row.revision,
-        "rows": f"{row.rows:,}".replace(",", ".") if row.rows else EMPTY,
-        "label": row.label or EMPTY,
-    }
+@dataclasses.dataclass
+class BackupEntry:
+    """One backup file in the list, as shown."""
+
+    name: str
+    created_at: str
+    size: str
+    database: str
+    revision: str
+    rows: str
+    label: str
+
+
+def _entry(row: backup_admin.BackupRow) -> BackupEntry:
+    return BackupEntry(
+        name=row.name,
+        created_at=row.created_at,
+        size=row.size,
+        database=row.database,
+        revision=row.revision,
+        rows=format_int(row.rows) if row.rows else EMPTY,
+        label=row.label or EMPTY,
+    )
 
 
 class AdminBackupsState(AuthState):
-    backups: list[dict[str, str]] = []
-    label: str = ""
-    busy: bool = False
-    error: str = ""
-    message: str = ""
+    backups: rx.Field[list[BackupEntry]] = rx.field(default_factory=list)
+    label: rx.Field[str] = rx.field("")
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
     # The restore dialog: which backup, what it holds, and what the admin typed.
-    restore_name: str = ""
-    restore_summary: str = ""
-    confirmation: str = ""
-    restore_open: bool = False
+    restore_name: rx.Field[str] = rx.field("")
+    restore_summary: rx.Field[str] = rx.field("")
+    confirmation: rx.Field[str] = rx.field("")
+    restore_open: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def confirmation_matches(self) -> bool:
@@ -44,14 +59,14 @@ class AdminBackupsState(AuthState):
 
     @admin_event
     def load(self, actor: CurrentUser) -> None:
-        self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+        self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
 
     set_label = admin_setter("label", str)
 
     set_confirmation = admin_setter("confirmation", str)
 
     @rx.event(background=True)
-    async def create_now(self):
+    async def create_now(self) -> None:
         async with self:
             actor = self.require("admin")
             login_id = self._login_nonce
@@ -76,10 +91,10 @@ class AdminBackupsState(AuthState):
             self.message = f"Cadangan {row.name} ({row.size}) berhasil dibuat."
             self.label = ""
             self.busy = False
-            self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+            self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
 
     @admin_event
-    def download(self, actor: CurrentUser, name: str):
+    def download(self, actor: CurrentUser, name: str) -> EventSpec | None:
         try:
             url = backup_admin.download_url(actor=actor, name=name)
         except ServiceError as exc:
@@ -88,7 +103,7 @@ class AdminBackupsState(AuthState):
         return rx.download(url=url, filename=name)
 
     @admin_event
-    async def upload(self, actor: CurrentUser, files: list[rx.UploadFile]):
+    async def upload(self, actor: CurrentUser, files: list[rx.UploadFile]) -> None:
         self.error = ""
         self.message = ""
         if not files:
@@ -108,7 +123,7 @@ class AdminBackupsState(AuthState):
                 self.error = exc.message
                 return
             self.message = f"Cadangan {row.name} ({row.size}) diunggah dan diperiksa."
-        self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+        self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
 
     @admin_event(error="error")
     def ask_restore(self, actor: CurrentUser, name: str) -> None:
@@ -130,7 +145,7 @@ class AdminBackupsState(AuthState):
         self.confirmation = ""
 
     @rx.event(background=True)
-    async def restore(self):
+    async def restore(self) -> None:
         async with self:
             actor = self.require("admin")
             login_id = self._login_nonce
@@ -165,4 +180,4 @@ class AdminBackupsState(AuthState):
                 f"{result.safety_backup.name}.{upgrade} Semua pengguna, termasuk Anda, "
                 "perlu masuk lagi."
             )
-            self.backups = [_as_dict(r) for r in backup_admin.list_backups(actor=actor)]
+            self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]

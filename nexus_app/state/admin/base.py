@@ -7,18 +7,31 @@ first non-mixin base as the parent state), its handlers decorated with `@admin_e
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVarTuple, Unpack
 
 import reflex as rx
+from reflex_base.event import EventCallback
 
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 
 ADMIN = "admin"
-F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclasses.dataclass
+class Choice:
+    """One option of a select on an admin page (a subject, a bank, a subtest)."""
+
+    value: str
+    label: str
+
+
+# The arguments a handler takes from the browser.
+Args = TypeVarTuple("Args")
 
 
 def _resolved_hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -28,6 +41,57 @@ def _resolved_hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return typing.get_type_hints(fn)
     except NameError:  # a name the module defines later: leave the strings
         return dict(fn.__annotations__)
+
+
+def _kind_wrapper(
+    fn: Callable[..., Any],
+    enter: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]],
+    refused: Callable[[Any, ServiceError], None],
+) -> Callable[..., Any]:
+    """One wrapper per kind of handler (async generator, coroutine, generator, plain):
+    Reflex tells them apart by the function itself."""
+    if inspect.isasyncgenfunction(fn):
+
+        async def agen(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            call_args = enter(self, args)
+            try:
+                async for update in fn(self, *call_args, **kwargs):
+                    yield update
+            except ServiceError as exc:
+                refused(self, exc)
+
+        return agen
+    if inspect.iscoroutinefunction(fn):
+
+        async def coro(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call_args = enter(self, args)
+            try:
+                return await fn(self, *call_args, **kwargs)
+            except ServiceError as exc:
+                refused(self, exc)
+                return None
+
+        return coro
+    if inspect.isgeneratorfunction(fn):
+
+        def gen(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            call_args = enter(self, args)
+            try:
+                yield from fn(self, *call_args, **kwargs)
+            except ServiceError as exc:
+                refused(self, exc)
+
+        return gen
+
+    def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+        call_args = enter(self, args)
+        try:
+            return fn(self, *call_args, **kwargs)
+        except ServiceError as exc:
+            refused(self, exc)
+            return None
+
+    return plain
 
 
 def _wrap(fn: Callable[..., Any], error: str | None) -> Callable[..., Any]:
@@ -43,65 +107,41 @@ def _wrap(fn: Callable[..., Any], error: str | None) -> Callable[..., Any]:
             raise exc
         setattr(state, error, exc.message)
 
-    # One wrapper per kind of handler: Reflex tells them apart by the function itself.
-    wrapper: Callable[..., Any]
-    if inspect.isasyncgenfunction(fn):
-
-        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call_args = enter(self, args)
-            try:
-                async for update in fn(self, *call_args, **kwargs):
-                    yield update
-            except ServiceError as exc:
-                refused(self, exc)
-
-    elif inspect.iscoroutinefunction(fn):
-
-        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call_args = enter(self, args)
-            try:
-                return await fn(self, *call_args, **kwargs)
-            except ServiceError as exc:
-                refused(self, exc)
-                return None
-
-    elif inspect.isgeneratorfunction(fn):
-
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call_args = enter(self, args)
-            try:
-                yield from fn(self, *call_args, **kwargs)
-            except ServiceError as exc:
-                refused(self, exc)
-
-    else:
-
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call_args = enter(self, args)
-            try:
-                return fn(self, *call_args, **kwargs)
-            except ServiceError as exc:
-                refused(self, exc)
-                return None
-
+    wrapper = _kind_wrapper(fn, enter, refused)
     # The browser sees the handler's own arguments, without the actor.
     hints = _resolved_hints(fn)
     hints.pop("actor", None)
     shown = [params[0], *params[2:]] if takes_actor else params
-    wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    signature = inspect.Signature(
         [p.replace(annotation=hints.get(p.name, p.annotation)) for p in shown],
         return_annotation=hints.get("return", inspect.Signature.empty),
     )
+    setattr(wrapper, "__signature__", signature)  # noqa: B010 (not a declared attribute)
     wrapper.__annotations__ = hints
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(wrapper, attr, getattr(fn, attr))
     return wrapper
 
 
+class _AdminDecorator(Protocol):
+    """What `admin_event(error=...)` returns: the decorator, typed as `admin_event` is."""
+
+    @typing.overload
+    def __call__(
+        self, fn: Callable[[Any, CurrentUser, Unpack[Args]], Any], /
+    ) -> EventCallback[*Args]: ...
+    @typing.overload
+    def __call__(self, fn: Callable[[Any, Unpack[Args]], Any], /) -> EventCallback[*Args]: ...
+
+
+# Typed like `rx.event`: on the class, `State.handler` is an EventCallback of the arguments
+# the browser sends (the actor left out), so pages' `State.handler(row.id)` are checked.
 @typing.overload
-def admin_event(fn: F) -> F: ...
+def admin_event(fn: Callable[[Any, CurrentUser, Unpack[Args]], Any], /) -> EventCallback[*Args]: ...
 @typing.overload
-def admin_event(*, error: str | None = None) -> Callable[[F], F]: ...
+def admin_event(fn: Callable[[Any, Unpack[Args]], Any], /) -> EventCallback[*Args]: ...
+@typing.overload
+def admin_event(*, error: str | None = None) -> _AdminDecorator: ...
 def admin_event(fn: Any = None, *, error: str | None = None) -> Any:
     """An admin-only event handler: the session and role are checked on the server first
     (a handler whose first argument is `actor` gets the admin), and a ServiceError the
@@ -109,8 +149,8 @@ def admin_event(fn: Any = None, *, error: str | None = None) -> Any:
     (without one it reaches the app's handler: a toast). The handler stops there, as after
     an `except ServiceError: ...; return`."""
 
-    def decorate(handler: F) -> F:
-        return rx.event(_wrap(handler, error))  # type: ignore[return-value]
+    def decorate(handler: Callable[..., Any]) -> Any:
+        return rx.event(_wrap(handler, error))
 
     return decorate(fn) if fn is not None else decorate
 
@@ -139,6 +179,11 @@ class Paged(rx.State, mixin=True):
     page: int = 1
     page_count: int = 1
 
+    if TYPE_CHECKING:
+        # Given by the state Paged is mixed into (an AuthState) and by the state itself.
+        def require(self, *roles: str) -> CurrentUser: ...
+        def _load_page(self, actor: CurrentUser) -> None: ...
+
     @rx.var
     def has_previous(self) -> bool:
         return self.page > 1
@@ -153,12 +198,12 @@ class Paged(rx.State, mixin=True):
 
     @rx.event
     def next_page(self) -> None:
-        actor = self.require(ADMIN)  # type: ignore[attr-defined]
+        actor = self.require(ADMIN)
         self.page = max(1, min(self.page + 1, self.page_count))
-        self._load_page(actor)  # type: ignore[attr-defined]
+        self._load_page(actor)
 
     @rx.event
     def prev_page(self) -> None:
-        actor = self.require(ADMIN)  # type: ignore[attr-defined]
+        actor = self.require(ADMIN)
         self.page = max(1, min(self.page - 1, self.page_count))
-        self._load_page(actor)  # type: ignore[attr-defined]
+        self._load_page(actor)

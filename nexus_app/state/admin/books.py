@@ -11,15 +11,20 @@ import dataclasses
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventHandler, EventSpec
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import books, error_log, subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.backup import human_size
+from nexus_app.services.books import IngestResult
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event, admin_setter
+from nexus_app.state.admin.base import Choice, admin_event, admin_setter
 from nexus_app.state.auth import AuthState
 from nexus_app.state.streaming import in_thread
+
+# What an upload handler hands back to Reflex: nothing, one event, or several.
+EventType = EventSpec | list[EventSpec | EventHandler] | None
 
 BOOK_UPLOAD_ID = "book-upload"
 PACKAGE_UPLOAD_ID = "package-upload"
@@ -96,21 +101,21 @@ def _percent(progress: dict[str, Any]) -> int:
 
 
 class AdminBooksState(AuthState):
-    books: list[BookRow] = []
-    subject_choices: list[dict[str, str]] = []
-    subject_code: str = ""
-    title: str = ""
-    error: str = ""
-    message: str = ""
+    books: rx.Field[list[BookRow]] = rx.field(default_factory=list)
+    subject_choices: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    subject_code: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
 
-    upload_percent: int = 0
-    uploading: bool = False
-    ingesting: bool = False
-    ingest_percent: int = 0
-    ingest_label: str = ""
+    upload_percent: rx.Field[int] = rx.field(0)
+    uploading: rx.Field[bool] = rx.field(False)
+    ingesting: rx.Field[bool] = rx.field(False)
+    ingest_percent: rx.Field[int] = rx.field(0)
+    ingest_label: rx.Field[str] = rx.field("")
 
-    import_percent: int = 0
-    importing: bool = False
+    import_percent: rx.Field[int] = rx.field(0)
+    importing: rx.Field[bool] = rx.field(False)
 
     # Backend-only: the staged upload waiting for the background ingestion.
     _staged_path: str = ""
@@ -123,12 +128,12 @@ class AdminBooksState(AuthState):
 
     def _reload(self, actor: CurrentUser) -> None:
         self.subject_choices = [
-            {"code": s.code, "label": f"{s.code} · {s.name} (kelas {s.grade})"}
+            Choice(value=s.code, label=f"{s.code} · {s.name} (kelas {s.grade})")
             for s in subjects.admin_list_subjects(actor=actor)
         ]
-        codes = {c["code"] for c in self.subject_choices}
+        codes = {c.value for c in self.subject_choices}
         if self.subject_code not in codes:
-            self.subject_code = self.subject_choices[0]["code"] if self.subject_choices else ""
+            self.subject_code = self.subject_choices[0].value if self.subject_choices else ""
         self.books = [_book_row(b) for b in books.admin_list_books(actor=actor)]
 
     set_subject_code = admin_setter("subject_code", str)
@@ -156,7 +161,7 @@ class AdminBooksState(AuthState):
         self.error = _rejected_message(rejected, "book")
 
     @admin_event
-    async def upload_book(self, actor: CurrentUser, files: list[rx.UploadFile]):
+    async def upload_book(self, actor: CurrentUser, files: list[rx.UploadFile]) -> EventType:
         self.uploading = False
         if self.ingesting:
             self.error = "Masih ada buku yang sedang diproses; tunggu sampai selesai."
@@ -190,10 +195,14 @@ class AdminBooksState(AuthState):
         self.ingesting = True
         self.ingest_percent = 0
         self.ingest_label = f"Menyiapkan {staged.filename}"
-        return [rx.clear_selected_files(BOOK_UPLOAD_ID), AdminBooksState.run_ingest]
+        # `AdminBooksState.run_ingest`, read where its type is known (EventHandler).
+        return [
+            rx.clear_selected_files(BOOK_UPLOAD_ID),
+            AdminBooksState.event_handlers["run_ingest"],
+        ]
 
     @rx.event(background=True)
-    async def run_ingest(self):
+    async def run_ingest(self) -> None:
         async with self:
             actor = self.require("admin")
             login_id = self._login_nonce
@@ -202,7 +211,7 @@ class AdminBooksState(AuthState):
             if not path:
                 self.ingesting = False
                 return
-        result: books.IngestResult | None = None
+        result: IngestResult | None = None
         try:
             updates = books.ingest_staged(actor=actor, path=path, subject_code=subject, title=title)
             async for update in in_thread(updates):
@@ -226,7 +235,7 @@ class AdminBooksState(AuthState):
                 if self._same_login(login_id):
                     self._ingest_finished(actor, result)
 
-    def _ingest_finished(self, actor: CurrentUser, result: books.IngestResult | None) -> None:
+    def _ingest_finished(self, actor: CurrentUser, result: IngestResult | None) -> None:
         self.ingesting = False
         if result is not None:
             state = "versi baru" if result.created else "isi sama, versi lama dipakai"
@@ -244,7 +253,7 @@ class AdminBooksState(AuthState):
     # --- packages: export, import, switch version ----------------------------------------------
 
     @admin_event
-    def export_package(self, actor: CurrentUser, book_id: int, version: str):
+    def export_package(self, actor: CurrentUser, book_id: int, version: str) -> EventSpec | None:
         self.error = ""
         try:
             package = books.admin_export_package(actor=actor, book_id=int(book_id), version=version)
@@ -281,7 +290,7 @@ class AdminBooksState(AuthState):
         self.error = _rejected_message(rejected, "package")
 
     @admin_event
-    async def import_package(self, actor: CurrentUser, files: list[rx.UploadFile]):
+    async def import_package(self, actor: CurrentUser, files: list[rx.UploadFile]) -> EventType:
         self.importing = False
         if len(files) != 1:
             self.error = "Pilih satu berkas paket .vkp terlebih dahulu."

@@ -13,12 +13,13 @@ import math
 from collections.abc import Callable
 
 import reflex as rx
+from reflex_base.event import EventHandler
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import calibration, timefmt
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.admin.base import admin_event
+from nexus_app.state.admin.base import Choice, admin_event
 from nexus_app.state.auth import AuthState
 
 MIN_RESPONSE_CHOICES = ["10", "15", "20", "25", "30", "50", "100", "200", "500"]
@@ -104,33 +105,33 @@ class _LatestProgress:
 
 
 class AdminCalibrationState(AuthState):
-    banks: list[dict[str, str]] = []
-    bank_id: str = ""
-    min_responses: str = str(calibration.MIN_RESPONSES_PER_ITEM)
-    min_choices: list[str] = MIN_RESPONSE_CHOICES
+    banks: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    bank_id: rx.Field[str] = rx.field("")
+    min_responses: rx.Field[str] = rx.field(str(calibration.MIN_RESPONSES_PER_ITEM))
+    min_choices: rx.Field[list[str]] = rx.field(default_factory=lambda: list(MIN_RESPONSE_CHOICES))
 
-    bank_name: str = ""
-    bank_status: str = ""
-    bank_calibrated: bool = False
-    students: int = 0
-    first_responses: int = 0
-    items_ready: int = 0
-    live_items: int = 0
-    enough: bool = False
+    bank_name: rx.Field[str] = rx.field("")
+    bank_status: rx.Field[str] = rx.field("")
+    bank_calibrated: rx.Field[bool] = rx.field(False)
+    students: rx.Field[int] = rx.field(0)
+    first_responses: rx.Field[int] = rx.field(0)
+    items_ready: rx.Field[int] = rx.field(0)
+    live_items: rx.Field[int] = rx.field(0)
+    enough: rx.Field[bool] = rx.field(False)
 
-    running: bool = False
+    running: rx.Field[bool] = rx.field(False)
     # The progress card stays up after a run (at 100%) until the admin moves on.
-    show_progress: bool = False
-    progress: int = 0
-    progress_message: str = ""
+    show_progress: rx.Field[bool] = rx.field(False)
+    progress: rx.Field[int] = rx.field(0)
+    progress_message: rx.Field[str] = rx.field("")
 
-    run_id: str = ""
-    run_summary: str = ""
-    rows: list[CalibrationRow] = []
-    selected: list[str] = []
+    run_id: rx.Field[str] = rx.field("")
+    run_summary: rx.Field[str] = rx.field("")
+    rows: rx.Field[list[CalibrationRow]] = rx.field(default_factory=list)
+    selected: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    error: str = ""
-    success: str = ""
+    error: rx.Field[str] = rx.field("")
+    success: rx.Field[str] = rx.field("")
 
     # Whether the next count refresh keeps the admin's item selection (same run shown again).
     _keep_selection: bool = True
@@ -146,17 +147,17 @@ class AdminCalibrationState(AuthState):
         )
 
     @admin_event
-    def load(self, actor: CurrentUser):
+    def load(self, actor: CurrentUser) -> EventHandler | None:
         self.error = ""
         banks = calibration.list_banks(actor=actor)
         self.banks = [
-            {"id": str(b.bank_id), "label": f"{b.name} ({b.live_items} soal)"} for b in banks
+            Choice(value=str(b.bank_id), label=f"{b.name} ({b.live_items} soal)") for b in banks
         ]
-        if self.bank_id not in {b["id"] for b in self.banks}:
-            self.bank_id = self.banks[0]["id"] if self.banks else ""
+        if self.bank_id not in {b.value for b in self.banks}:
+            self.bank_id = self.banks[0].value if self.banks else ""
         return self._refresh(keep_selection=True)
 
-    def _refresh(self, *, keep_selection: bool):
+    def _refresh(self, *, keep_selection: bool) -> EventHandler | None:
         """Reload the chosen bank's counts and its pending run (if any) in `refresh_counts`:
         the counts read every answer of the bank, which must not hold up the event loop
         that serves every other user."""
@@ -166,10 +167,11 @@ class AdminCalibrationState(AuthState):
             self._clear_bank()
             return None
         self._keep_selection = keep_selection
-        return AdminCalibrationState.refresh_counts
+        # `AdminCalibrationState.refresh_counts`, read where its type is known (EventHandler).
+        return AdminCalibrationState.event_handlers["refresh_counts"]
 
     @rx.event(background=True)
-    async def refresh_counts(self):
+    async def refresh_counts(self) -> None:
         async with self:
             actor = self.require("admin")
             login_id = self._login_nonce
@@ -250,7 +252,7 @@ class AdminCalibrationState(AuthState):
             self.selected = [r.id for r in self.rows if r.well]
 
     @admin_event
-    def set_bank(self, value: str):
+    def set_bank(self, value: str) -> EventHandler | None:
         self.bank_id = value
         self.error = ""
         self.success = ""
@@ -259,7 +261,7 @@ class AdminCalibrationState(AuthState):
         return self._refresh(keep_selection=False)
 
     @admin_event
-    def set_min_responses(self, value: str):
+    def set_min_responses(self, value: str) -> EventHandler | None:
         if value not in MIN_RESPONSE_CHOICES:
             self.error = "Pilih batas minimal jawaban dari daftar."
             return None
@@ -285,7 +287,7 @@ class AdminCalibrationState(AuthState):
         self.selected = [r.id for r in self.rows if r.well]
 
     @rx.event(background=True)
-    async def run_calibration(self):
+    async def run_calibration(self) -> None:
         async with self:
             actor = self.require("admin")
             login_id = self._login_nonce
@@ -339,12 +341,12 @@ class AdminCalibrationState(AuthState):
                     self.running = False
 
     @admin_event(error="error")
-    def apply_selected(self, actor: CurrentUser):
+    def apply_selected(self, actor: CurrentUser) -> EventHandler | None:
         self.error = ""
         self.success = ""
         if not self.run_id:
             self.error = "Belum ada hasil kalibrasi untuk diterapkan."
-            return
+            return None
         result = calibration.apply_calibration(
             actor=actor,
             bank_id=int(self.bank_id),
@@ -359,7 +361,7 @@ class AdminCalibrationState(AuthState):
         return self._refresh(keep_selection=False)
 
     @admin_event
-    def discard(self, actor: CurrentUser):
+    def discard(self, actor: CurrentUser) -> EventHandler | None:
         self.error = ""
         if not self.bank_id:
             return None

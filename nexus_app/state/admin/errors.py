@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
+
+import reflex as rx
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import error_admin
@@ -14,7 +17,14 @@ from nexus_app.state.auth import AuthState
 SEVERITY_OPTIONS: list[tuple[str, str]] = [("", "Semua tingkat")] + [
     (s, error_admin.SEVERITY_LABELS[s]) for s in error_admin.SEVERITIES
 ]
-SEVERITY_COLORS = {"low": "gray", "medium": "amber", "high": "orange", "critical": "red"}
+# A severity's badge colour (a Radix colour name).
+SeverityColor = Literal["gray", "amber", "orange", "red"]
+SEVERITY_COLORS: dict[str, SeverityColor] = {
+    "low": "gray",
+    "medium": "amber",
+    "high": "orange",
+    "critical": "red",
+}
 RETENTION_DAYS = error_admin.RETENTION_DAYS
 
 
@@ -25,7 +35,7 @@ class ErrorRow:
     id: str
     when: str
     severity: str
-    color: str
+    color: SeverityColor
     type: str
     summary: str
     user: str
@@ -39,7 +49,7 @@ class ErrorDetail:
     id: str = ""
     when: str = ""
     severity: str = ""
-    color: str = "gray"
+    color: SeverityColor = "gray"
     type: str = ""
     message: str = ""
     stack: str = ""
@@ -54,24 +64,26 @@ def _severity(severity: str | None) -> str:
 
 
 class AdminErrorsState(Paged, AuthState):
-    severity: str = ""
-    error_type: str = ""
-    search: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    types: list[str] = []
+    severity: rx.Field[str] = rx.field("")
+    error_type: rx.Field[str] = rx.field("")
+    search: rx.Field[str] = rx.field("")
+    date_from: rx.Field[str] = rx.field("")
+    date_to: rx.Field[str] = rx.field("")
+    types: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    rows: list[ErrorRow] = []
-    total: int = 0
+    rows: rx.Field[list[ErrorRow]] = rx.field(default_factory=list)
+    total: rx.Field[int] = rx.field(0)
 
-    detail_open: bool = False
+    detail_open: rx.Field[bool] = rx.field(False)
+    # A plain annotation: mypy reads rx.Field of a dataclass as a list, while the page
+    # reads this one's fields by name.
     detail: ErrorDetail = ErrorDetail()
 
-    purge_open: bool = False
-    purge_count: int = 0
+    purge_open: rx.Field[bool] = rx.field(False)
+    purge_count: rx.Field[int] = rx.field(0)
 
-    error: str = ""
-    notice: str = ""
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
 
     @admin_event
     def load(self, actor: CurrentUser) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import reflex as rx
+
 from nexus_app.services import school
 from nexus_app.services.auth import CurrentUser
 from nexus_app.state.admin.base import admin_event
@@ -20,19 +22,27 @@ class JobRow:
     detail: str
 
 
+@dataclasses.dataclass
+class SectionCount:
+    """How many questions one UTBK subtest has."""
+
+    section: str
+    count: int
+
+
 class AdminOverviewState(AuthState):
-    students: int = 0
-    teachers: int = 0
-    admins: int = 0
-    subjects: int = 0
-    banks: int = 0
-    database: str = ""
-    questions_by_section: list[dict[str, str]] = []
-    last_backup: str = ""
+    students: rx.Field[int] = rx.field(0)
+    teachers: rx.Field[int] = rx.field(0)
+    admins: rx.Field[int] = rx.field(0)
+    subjects: rx.Field[int] = rx.field(0)
+    banks: rx.Field[int] = rx.field(0)
+    database: rx.Field[str] = rx.field("")
+    questions_by_section: rx.Field[list[SectionCount]] = rx.field(default_factory=list)
+    last_backup: rx.Field[str] = rx.field("")
     # The nightly backup runs every 24 h: older than 36 h means it has been missed.
-    backup_stale: bool = False
-    errors_last_day: int = 0
-    jobs: list[JobRow] = []
+    backup_stale: rx.Field[bool] = rx.field(False)
+    errors_last_day: rx.Field[int] = rx.field(0)
+    jobs: rx.Field[list[JobRow]] = rx.field(default_factory=list)
 
     @admin_event
     def load(self, actor: CurrentUser) -> None:
@@ -56,6 +66,6 @@ class AdminOverviewState(AuthState):
             for j in overview.jobs
         ]
         self.questions_by_section = [
-            {"section": code, "count": str(n)}
+            SectionCount(section=code, count=n)
             for code, n in sorted(overview.questions_by_section.items())
         ]

@@ -52,7 +52,9 @@ class AdminSection:
 
     @property
     def on_load(self) -> EventHandler:
-        return self.state.load  # type: ignore[attr-defined]
+        # Every section's state has a `load` handler; read through the class's handler table,
+        # which the type checker knows on every state (the attribute is the same object).
+        return self.state.event_handlers["load"]
 
     @property
     def title(self) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import reflex as rx
+
 from nexus_app.services import subjects
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
@@ -18,24 +22,43 @@ def _grade(value: str) -> int:
     return int(value)
 
 
+@dataclasses.dataclass
+class SubjectRow:
+    id: int
+    grade: int
+    name: str
+    code: str
+    books: int
+
+
+@dataclasses.dataclass
+class CascadeItem:
+    """What deleting a subject takes along: `count` records of one kind (`key`)."""
+
+    key: str
+    label: str
+    count: int
+    effect: str
+
+
 class AdminSubjectsState(AuthState):
-    grade_filter: str = ALL_GRADES
-    subjects: list[dict[str, str]] = []
-    error: str = ""
-    message: str = ""
+    grade_filter: rx.Field[str] = rx.field(ALL_GRADES)
+    subjects: rx.Field[list[SubjectRow]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
 
     # The create/edit form: edit_id 0 means a new subject.
-    edit_id: int = 0
-    form_grade: str = "10"
-    form_name: str = ""
-    form_code: str = ""
+    edit_id: rx.Field[int] = rx.field(0)
+    form_grade: rx.Field[str] = rx.field("10")
+    form_name: rx.Field[str] = rx.field("")
+    form_code: rx.Field[str] = rx.field("")
 
     # The delete confirmation: the counts the admin saw are what the service re-checks.
-    delete_open: bool = False
-    delete_id: int = 0
-    delete_label: str = ""
-    delete_items: list[dict[str, str]] = []
-    delete_has_cascade: bool = False
+    delete_open: rx.Field[bool] = rx.field(False)
+    delete_id: rx.Field[int] = rx.field(0)
+    delete_label: rx.Field[str] = rx.field("")
+    delete_items: rx.Field[list[CascadeItem]] = rx.field(default_factory=list)
+    delete_has_cascade: rx.Field[bool] = rx.field(False)
     _delete_counts: dict[str, int] = {}
 
     @admin_event
@@ -45,13 +68,7 @@ class AdminSubjectsState(AuthState):
     def _reload(self, actor: CurrentUser) -> None:
         grade = None if self.grade_filter == ALL_GRADES else int(self.grade_filter)
         self.subjects = [
-            {
-                "id": str(s.id),
-                "grade": str(s.grade),
-                "name": s.name,
-                "code": s.code,
-                "books": str(s.book_count),
-            }
+            SubjectRow(id=s.id, grade=s.grade, name=s.name, code=s.code, books=s.book_count)
             for s in subjects.admin_list_subjects(actor=actor, grade=grade)
         ]
 
@@ -76,17 +93,17 @@ class AdminSubjectsState(AuthState):
         self.form_code = ""
 
     @admin_event
-    def start_edit(self, subject_id: str) -> None:
+    def start_edit(self, subject_id: int) -> None:
         self.error = ""
         self.message = ""
-        row = next((s for s in self.subjects if s["id"] == str(subject_id)), None)
+        row = next((s for s in self.subjects if s.id == int(subject_id)), None)
         if row is None:
             self.error = "Mata pelajaran tidak ditemukan; muat ulang halaman."
             return
-        self.edit_id = int(row["id"])
-        self.form_grade = row["grade"]
-        self.form_name = row["name"]
-        self.form_code = row["code"]
+        self.edit_id = row.id
+        self.form_grade = str(row.grade)
+        self.form_name = row.name
+        self.form_code = row.code
 
     @admin_event
     def cancel_edit(self) -> None:
@@ -119,7 +136,7 @@ class AdminSubjectsState(AuthState):
         self._reload(actor)
 
     @admin_event
-    def ask_delete(self, actor: CurrentUser, subject_id: str) -> None:
+    def ask_delete(self, actor: CurrentUser, subject_id: int) -> None:
         self.error = ""
         self.message = ""
         try:
@@ -131,7 +148,7 @@ class AdminSubjectsState(AuthState):
         self.delete_id = summary.subject_id
         self.delete_label = f"{summary.code} · {summary.name} (kelas {summary.grade})"
         self.delete_items = [
-            {"key": i.key, "label": i.label, "count": str(i.count), "effect": i.effect}
+            CascadeItem(key=i.key, label=i.label, count=i.count, effect=i.effect)
             for i in summary.items()
             if i.count
         ]
@@ -175,5 +192,5 @@ class AdminSubjectsState(AuthState):
         self._close_delete()
         self.message = f"Mata pelajaran {label} dihapus."
         self._reload(actor)
-        if self.edit_id and not any(s["id"] == str(self.edit_id) for s in self.subjects):
+        if self.edit_id and not any(s.id == self.edit_id for s in self.subjects):
             self._reset_form()  # the subject being edited is gone

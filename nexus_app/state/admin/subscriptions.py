@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
+
+import reflex as rx
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import billing, timefmt
@@ -34,71 +37,122 @@ def _limit_label(value: int | None) -> str:
     return "tidak termasuk" if value == 0 else f"{value} / hari"
 
 
-def _tier_row(t: billing.TierView) -> dict[str, str]:
+@dataclasses.dataclass
+class TierRow:
+    """A tier in the table: its limits, price and duration as words."""
+
+    tier: str
+    name: str
+    practice: str
+    feedback: str
+    tutor: str
+    price: str
+    duration: str
+
+
+@dataclasses.dataclass
+class PaymentRow:
+    order_id: str
+    user: str
+    tier: str
+    price: str
+    status: str
+    channel: str
+    period: str
+    created: str
+    paid: str
+
+
+@dataclasses.dataclass
+class QuotaRow:
+    """Today's use of one daily limit."""
+
+    label: str
+    used: int
+    limit: str
+
+
+def _tier_row(t: billing.TierView) -> TierRow:
+    return TierRow(
+        tier=t.tier,
+        name=t.display_name,
+        practice=_limit_label(t.practice_questions_per_day),
+        feedback=_limit_label(t.ai_feedback_per_day),
+        tutor=_limit_label(t.tutor_questions_per_day),
+        price=billing.format_idr(t.price_idr),
+        duration=EMPTY if t.duration_days is None else f"{t.duration_days} hari",
+    )
+
+
+def _tier_form(t: billing.TierView) -> dict[str, str]:
+    """The tier's form values, by input name: what the admin edits ("" = no limit)."""
     return {
-        "tier": t.tier,
-        "name": t.display_name,
         "display_name": t.display_name,
         "practice": _limit(t.practice_questions_per_day),
         "feedback": _limit(t.ai_feedback_per_day),
         "tutor": _limit(t.tutor_questions_per_day),
-        "price": "" if t.price_idr is None else str(t.price_idr),
-        "duration": "" if t.duration_days is None else str(t.duration_days),
-        "practice_label": _limit_label(t.practice_questions_per_day),
-        "feedback_label": _limit_label(t.ai_feedback_per_day),
-        "tutor_label": _limit_label(t.tutor_questions_per_day),
-        "price_label": billing.format_idr(t.price_idr),
-        "duration_label": EMPTY if t.duration_days is None else f"{t.duration_days} hari",
+        "price": _limit(t.price_idr),
+        "duration": _limit(t.duration_days),
     }
 
 
-def _payment_row(p: billing.PaymentView) -> dict[str, str]:
+def _payment_row(p: billing.PaymentView) -> PaymentRow:
     period = EMPTY
     if p.start_date is not None:
         period = f"{_day(p.start_date)} s.d. {_day(p.end_date)}"
-    return {
-        "order_id": p.order_id,
-        "user": f"{p.username} · {p.full_name}" if p.full_name else p.username,
-        "tier": billing.TIER_LABELS.get(p.tier, p.tier),
-        "price": billing.format_idr(p.price_idr),
-        "status": billing.STATUS_LABELS.get(p.status, p.status),
-        "channel": p.payment_type or EMPTY,
-        "period": period,
-        "created": _when(p.created_at),
-        "paid": _when(p.paid_at),
-    }
+    return PaymentRow(
+        order_id=p.order_id,
+        user=f"{p.username} · {p.full_name}" if p.full_name else p.username,
+        tier=billing.TIER_LABELS.get(p.tier, p.tier),
+        price=billing.format_idr(p.price_idr),
+        status=billing.STATUS_LABELS.get(p.status, p.status),
+        channel=p.payment_type or EMPTY,
+        period=period,
+        created=_when(p.created_at),
+        paid=_when(p.paid_at),
+    )
+
+
+def _empty_forms() -> dict[str, dict[str, str]]:
+    return {t: dict.fromkeys(FORM_FIELDS, "") for t in TIER_ORDER}
 
 
 class AdminSubscriptionsState(AuthState):
-    tiers: list[dict[str, str]] = []
-    # Every key present from the start: the forms read them before the first load ends.
-    tier_values: dict[str, dict[str, str]] = {t: dict.fromkeys(FORM_FIELDS, "") for t in TIER_ORDER}
+    tiers: rx.Field[list[TierRow]] = rx.field(default_factory=list)
+    # The tier forms' values by tier and input name (a form, not a table row). Every key
+    # present from the start: the forms read them before the first load ends. (A plain
+    # annotation: mypy reads rx.Field of a dict as a list.)
+    tier_values: dict[str, dict[str, str]] = _empty_forms()
     # Bumped on every (re)load so the tier forms re-mount with the stored values.
-    tiers_version: int = 0
-    tier_error: str = ""
-    tier_message: str = ""
+    tiers_version: rx.Field[int] = rx.field(0)
+    tier_error: rx.Field[str] = rx.field("")
+    tier_message: rx.Field[str] = rx.field("")
 
-    configured: bool = False
-    active_premium: int = 0
-    active_premium_plus: int = 0
-    pending_orders: int = 0
-    revenue_month: str = "Rp 0"
+    configured: rx.Field[bool] = rx.field(False)
+    active_premium: rx.Field[int] = rx.field(0)
+    active_premium_plus: rx.Field[int] = rx.field(0)
+    pending_orders: rx.Field[int] = rx.field(0)
+    revenue_month: rx.Field[str] = rx.field("Rp 0")
 
-    payments: list[dict[str, str]] = []
-    status_filter: str = ALL
-    tier_filter: str = ALL
-    search: str = ""
-    list_error: str = ""
+    payments: rx.Field[list[PaymentRow]] = rx.field(default_factory=list)
+    status_filter: rx.Field[str] = rx.field(ALL)
+    tier_filter: rx.Field[str] = rx.field(ALL)
+    search: rx.Field[str] = rx.field("")
+    list_error: rx.Field[str] = rx.field("")
 
-    order_error: str = ""
-    order_message: str = ""
+    order_error: rx.Field[str] = rx.field("")
+    order_message: rx.Field[str] = rx.field("")
 
-    lookup_username: str = ""
-    lookup_error: str = ""
-    lookup_found: bool = False
-    lookup: dict[str, str] = {}
-    lookup_usage: list[dict[str, str]] = []
-    lookup_payments: list[dict[str, str]] = []
+    lookup_username: rx.Field[str] = rx.field("")
+    lookup_error: rx.Field[str] = rx.field("")
+    lookup_found: rx.Field[bool] = rx.field(False)
+    # The user looked up: who, the tier in force, the subscription's state, a note.
+    lookup_person: rx.Field[str] = rx.field("")
+    lookup_tier: rx.Field[str] = rx.field("")
+    lookup_status: rx.Field[str] = rx.field("")
+    lookup_note: rx.Field[str] = rx.field("")
+    lookup_usage: rx.Field[list[QuotaRow]] = rx.field(default_factory=list)
+    lookup_payments: rx.Field[list[PaymentRow]] = rx.field(default_factory=list)
 
     @admin_event
     def load(self, actor: CurrentUser) -> None:
@@ -111,9 +165,9 @@ class AdminSubscriptionsState(AuthState):
         self._refresh_payments(actor)
 
     def _refresh_tiers(self, actor: CurrentUser) -> None:
-        rows = [_tier_row(t) for t in billing.list_tiers(actor=actor)]
-        self.tiers = rows
-        self.tier_values = {r["tier"]: r for r in rows}
+        tiers = billing.list_tiers(actor=actor)
+        self.tiers = [_tier_row(t) for t in tiers]
+        self.tier_values = {t.tier: _tier_form(t) for t in tiers}
         self.tiers_version += 1
 
     def _refresh_overview(self, actor: CurrentUser) -> None:
@@ -204,26 +258,18 @@ class AdminSubscriptionsState(AuthState):
             return
         self.lookup_error = ""
         self.lookup_found = True
-        self.lookup = {
-            "user": f"{view.username} · {view.full_name}" if view.full_name else view.username,
-            "tier": billing.TIER_LABELS.get(view.effective_tier, view.effective_tier),
-            "status": (
-                f"Aktif sampai {_when(view.end)}"
-                if view.is_active
-                else (
-                    f"Berakhir {_when(view.end)}; kembali ke paket Gratis"
-                    if view.end is not None
-                    else "Belum pernah berlangganan"
-                )
-            ),
-            "note": "" if view.role == "siswa" else "Batas harian hanya berlaku untuk siswa.",
-        }
+        self.lookup_person = (
+            f"{view.username} · {view.full_name}" if view.full_name else view.username
+        )
+        self.lookup_tier = billing.TIER_LABELS.get(view.effective_tier, view.effective_tier)
+        if view.is_active:
+            self.lookup_status = f"Aktif sampai {_when(view.end)}"
+        elif view.end is not None:
+            self.lookup_status = f"Berakhir {_when(view.end)}; kembali ke paket Gratis"
+        else:
+            self.lookup_status = "Belum pernah berlangganan"
+        self.lookup_note = "" if view.role == "siswa" else "Batas harian hanya berlaku untuk siswa."
         self.lookup_usage = [
-            {
-                "label": u.label,
-                "used": str(u.used),
-                "limit": _limit_label(u.limit),
-            }
-            for u in view.usage
+            QuotaRow(label=u.label, used=u.used, limit=_limit_label(u.limit)) for u in view.usage
         ]
         self.lookup_payments = [_payment_row(p) for p in view.payments]
