@@ -162,7 +162,23 @@ def test_deactivating_a_student_logs_them_out(page: Page, browser: Browser, serv
         new_password = result.inner_text()
         login(student, "siswa_bima", "sandi-awal-bima")
         expect(student.locator("#login-error")).to_contain_text("salah")
+        # A generated password is the admin's: the student sets her own before anything else.
         login(student, "siswa_bima", new_password)
+        expect(student).to_have_url(re.compile(r"/change-password/?$"))
+        expect(student.locator("#first-password-heading")).to_be_visible()
+        student.goto("/dashboard")
+        expect(student).to_have_url(re.compile(r"/change-password/?$"))
+        student.locator("#first-password-current").fill(new_password)
+        student.locator("#first-password-new").fill("sandi-bima-sendiri")
+        student.locator("#first-password-confirm").fill("sandi-bima-lain")
+        student.locator("#first-password-submit").click()
+        expect(student.locator("#first-password-error")).to_contain_text("tidak sama")
+        student.locator("#first-password-current").fill(new_password)
+        student.locator("#first-password-new").fill("sandi-bima-sendiri")
+        student.locator("#first-password-confirm").fill("sandi-bima-sendiri")
+        student.locator("#first-password-submit").click()
+        expect(student).to_have_url(re.compile(r"/onboarding/?$"))
+        login(student, "siswa_bima", "sandi-bima-sendiri")
         expect(student).to_have_url(re.compile(r"/onboarding/?$"))
 
         # An admin cannot lock themselves out.
