@@ -147,6 +147,13 @@ class AdminUsersState(Paged, AuthState):
     _move_request: dict[str, str] = {}
     _move_fingerprint: str = ""
     panel_classes: list[str] = []  # a guru's classes
+    # Removing a leaving user: what it touches first, then anonymise or delete.
+    removal_open: bool = False
+    removal_mode: str = "anonymise"
+    removal_counts: str = ""
+    removal_delete_blocked: str = ""
+    removal_error: str = ""
+    removed_message: str = ""
     class_options: list[str] = []  # classes that have students, to pick from
     class_form_key: int = 0
 
@@ -187,6 +194,7 @@ class AdminUsersState(Paged, AuthState):
         self._close_panel()
         self._clear_move()
         self.move_message = ""
+        self.removed_message = ""
         self._load_page(actor)
 
     def _forget_secrets(self) -> None:
@@ -400,6 +408,7 @@ class AdminUsersState(Paged, AuthState):
         self.panel_message = ""
         self.reset_password_shown = ""
         self.panel_classes = []
+        self._clear_removal()
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
@@ -413,6 +422,7 @@ class AdminUsersState(Paged, AuthState):
     @admin_event(error="panel_error")
     def open_user(self, actor: CurrentUser, user_id: str) -> None:
         self._close_panel()
+        self.removed_message = ""
         row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
         self._show(row, actor)
 
@@ -459,6 +469,47 @@ class AdminUsersState(Paged, AuthState):
         row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
+        self._load_page(actor)
+
+    # --- a leaving user: anonymise or delete ---------------------------------------------
+
+    def _clear_removal(self) -> None:
+        self.removal_open = False
+        self.removal_mode = "anonymise"
+        self.removal_counts = ""
+        self.removal_delete_blocked = ""
+        self.removal_error = ""
+
+    @admin_event(error="panel_error")
+    def ask_remove(self, actor: CurrentUser) -> None:
+        self._clear_removal()
+        preview = user_admin.removal_preview(actor=actor, user_id=self.selected_id)
+        self.removal_counts = (
+            f"{preview.attempts} jawaban latihan, {preview.study_sessions} sesi belajar, "
+            f"{preview.chats} pesan tutor, {preview.mastery_rows} catatan penguasaan topik, "
+            f"{preview.weak_areas} area lemah, {preview.payments} pembayaran, "
+            f"{preview.reviews} telaah soal."
+        )
+        self.removal_delete_blocked = preview.delete_blocked_reason
+        self.removal_open = True
+
+    @admin_event
+    def cancel_remove(self) -> None:
+        self._clear_removal()
+
+    set_removal_mode = admin_setter("removal_mode", str)
+
+    @admin_event(error="removal_error")
+    def remove_user(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
+        self.removal_error = ""
+        result = user_admin.remove_user(
+            actor=actor,
+            user_id=self.selected_id,
+            mode=self.removal_mode,
+            confirm_username=str(form_data.get("confirm_username") or ""),
+        )
+        self._close_panel()
+        self.removed_message = result.message
         self._load_page(actor)
 
     async def _reset(self, actor: CurrentUser, password: str | None) -> None:
