@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from nexus_app.formatting import EMPTY
-from nexus_app.services import timefmt
+from nexus_app.services import school_setup, timefmt
 from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
@@ -154,6 +154,12 @@ class AdminUsersState(Paged, AuthState):
     removal_delete_blocked: str = ""
     removal_error: str = ""
     removed_message: str = ""
+    # The school's default tier for new students (chosen once; services/school_setup.py).
+    plan_chosen: bool = True
+    plan_choice: str = "sekolah"
+    plan_sells: bool = False
+    plan_message: str = ""
+    plan_error: str = ""
     class_options: list[str] = []  # classes that have students, to pick from
     class_form_key: int = 0
 
@@ -195,6 +201,7 @@ class AdminUsersState(Paged, AuthState):
         self._clear_move()
         self.move_message = ""
         self.removed_message = ""
+        self._load_plan(actor)
         self._load_page(actor)
 
     def _forget_secrets(self) -> None:
@@ -470,6 +477,32 @@ class AdminUsersState(Paged, AuthState):
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
         self._load_page(actor)
+
+    # --- the school's default tier ---------------------------------------------------------
+
+    def _load_plan(self, actor: CurrentUser) -> None:
+        plan = school_setup.get_school_plan(actor=actor)
+        self.plan_chosen = plan.chosen
+        self.plan_choice = plan.choice or "sekolah"
+        self.plan_sells = plan.sells_plans
+        self.plan_message = ""
+        self.plan_error = ""
+
+    set_plan_choice = admin_setter("plan_choice", str)
+    set_plan_sells = admin_setter("plan_sells", bool)
+
+    @admin_event(error="plan_error")
+    def save_plan(self, actor: CurrentUser) -> None:
+        self.plan_error = ""
+        plan = school_setup.set_default_tier(
+            actor=actor, choice=self.plan_choice, sells_plans=self.plan_sells
+        )
+        self._load_plan(actor)
+        self.plan_message = f"Disimpan: {school_setup.CHOICE_LABELS[plan.choice]}. " + (
+            "Pesan kuota menyebut paket berbayar."
+            if plan.sells_plans
+            else "Siswa tidak melihat ajakan membeli paket."
+        )
 
     # --- a leaving user: anonymise or delete ---------------------------------------------
 
