@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from nexus_app.formatting import EMPTY
 from nexus_app.services import school_setup, timefmt
@@ -97,71 +99,75 @@ def _parse_id(value: Any) -> int:
 
 class AdminUsersState(Paged, AuthState):
     # The list.
-    search: str = ""
-    role_filter: str = ALL
-    status_filter: str = "all"
-    total: int = 0
-    rows: list[UserListRow] = []
-    list_error: str = ""
-    search_form_key: int = 0
+    search: rx.Field[str] = rx.field("")
+    role_filter: rx.Field[str] = rx.field(ALL)
+    status_filter: rx.Field[str] = rx.field("all")
+    total: rx.Field[int] = rx.field(0)
+    rows: rx.Field[list[UserListRow]] = rx.field(default_factory=list)
+    list_error: rx.Field[str] = rx.field("")
+    search_form_key: rx.Field[int] = rx.field(0)
 
     # Create one account.
-    new_role: str = "siswa"
-    create_error: str = ""
-    create_message: str = ""
-    created_password: str = ""  # a generated password, shown once
-    form_key: int = 0  # bumped after a success: the form remounts empty
+    new_role: rx.Field[str] = rx.field("siswa")
+    create_error: rx.Field[str] = rx.field("")
+    create_message: rx.Field[str] = rx.field("")
+    created_password: rx.Field[str] = rx.field("")  # a generated password, shown once
+    form_key: rx.Field[int] = rx.field(0)  # bumped after a success: the form remounts empty
 
     # CSV import.
-    import_skip: bool = False
-    import_busy: bool = False
-    import_progress: int = 0
-    import_progress_text: str = ""
-    import_error: str = ""
-    import_summary: str = ""
-    import_ok: bool = False
-    import_errors: list[str] = []
-    import_credentials: list[dict[str, str]] = []
+    import_skip: rx.Field[bool] = rx.field(False)
+    import_busy: rx.Field[bool] = rx.field(False)
+    import_progress: rx.Field[int] = rx.field(0)
+    import_progress_text: rx.Field[str] = rx.field("")
+    import_error: rx.Field[str] = rx.field("")
+    import_summary: rx.Field[str] = rx.field("")
+    import_ok: rx.Field[bool] = rx.field(False)
+    import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
+    import_credentials: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     # The downloadable copy stays on the server; the page only asks for it.
     _credentials_csv: str = ""
 
     # The panel of one selected account.
-    selected_id: int = 0
-    selected: UserListRow = UserListRow()
-    panel_role: str = ""
-    confirm_deactivate: bool = False
-    panel_error: str = ""
-    panel_message: str = ""
-    reset_password_shown: str = ""  # the new password, shown once
-    profile_key: int = 0  # bumped when the panel shows another state of the account
+    selected_id: rx.Field[int] = rx.field(0)
+    selected: rx.Field[UserListRow] = rx.field(default_factory=UserListRow)
+    panel_role: rx.Field[str] = rx.field("")
+    confirm_deactivate: rx.Field[bool] = rx.field(False)
+    panel_error: rx.Field[str] = rx.field("")
+    panel_message: rx.Field[str] = rx.field("")
+    reset_password_shown: rx.Field[str] = rx.field("")  # the new password, shown once
+    profile_key: rx.Field[int] = rx.field(
+        0
+    )  # bumped when the panel shows another state of the account
     # Rename a class / kenaikan kelas: a preview first, then the move.
-    move_classes: list[str] = []
-    move_grade_mode: str = "up"
-    move_teachers: bool = True
-    move_rows: list[dict[str, str]] = []
-    move_summary: str = ""
-    move_error: str = ""
-    move_message: str = ""
-    move_form_key: int = 0
+    move_classes: rx.Field[list[str]] = rx.field(default_factory=list)
+    move_grade_mode: rx.Field[str] = rx.field("up")
+    move_teachers: rx.Field[bool] = rx.field(True)
+    move_rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    move_summary: rx.Field[str] = rx.field("")
+    move_error: rx.Field[str] = rx.field("")
+    move_message: rx.Field[str] = rx.field("")
+    move_form_key: rx.Field[int] = rx.field(0)
     # What the admin saw in the preview (backend only): the move must match it.
     _move_request: dict[str, str] = {}
     _move_fingerprint: str = ""
-    panel_classes: list[str] = []  # a guru's classes
+    panel_classes: rx.Field[list[str]] = rx.field(default_factory=list)  # a guru's classes
     # Removing a leaving user: what it touches first, then anonymise or delete.
-    removal_open: bool = False
-    removal_mode: str = "anonymise"
-    removal_counts: str = ""
-    removal_delete_blocked: str = ""
-    removal_error: str = ""
-    removed_message: str = ""
+    removal_open: rx.Field[bool] = rx.field(False)
+    removal_mode: rx.Field[str] = rx.field("anonymise")
+    removal_counts: rx.Field[str] = rx.field("")
+    removal_delete_blocked: rx.Field[str] = rx.field("")
+    removal_error: rx.Field[str] = rx.field("")
+    removed_message: rx.Field[str] = rx.field("")
     # The school's default tier for new students (chosen once; services/school_setup.py).
-    plan_chosen: bool = True
-    plan_choice: str = "sekolah"
-    plan_sells: bool = False
-    plan_message: str = ""
-    plan_error: str = ""
-    class_options: list[str] = []  # classes that have students, to pick from
-    class_form_key: int = 0
+    plan_chosen: rx.Field[bool] = rx.field(True)
+    plan_choice: rx.Field[str] = rx.field("sekolah")
+    plan_sells: rx.Field[bool] = rx.field(False)
+    plan_message: rx.Field[str] = rx.field("")
+    plan_error: rx.Field[str] = rx.field("")
+    class_options: rx.Field[list[str]] = rx.field(
+        default_factory=list
+    )  # classes that have students, to pick from
+    class_form_key: rx.Field[int] = rx.field(0)
 
     @rx.var
     def total_text(self) -> str:
@@ -316,7 +322,9 @@ class AdminUsersState(Paged, AuthState):
         )
 
     @admin_event
-    async def import_csv(self, actor: CurrentUser, files: list[rx.UploadFile]):
+    async def import_csv(
+        self, actor: CurrentUser, files: list[rx.UploadFile]
+    ) -> AsyncIterator[None]:
         self._clear_import()
         if not files:
             self.import_error = "Pilih berkas CSV terlebih dahulu."
@@ -388,12 +396,12 @@ class AdminUsersState(Paged, AuthState):
         )
 
     @admin_event
-    def download_template(self):
+    def download_template(self) -> EventSpec:
         """The import template, built next to the importer's columns so it cannot drift."""
         return rx.download(data=user_admin.csv_template(), filename=user_admin.TEMPLATE_FILENAME)
 
     @admin_event
-    def download_credentials(self):
+    def download_credentials(self) -> EventSpec | None:
         if not self._credentials_csv:
             self.import_error = "Tidak ada kata sandi baru untuk diunduh."
             return None
