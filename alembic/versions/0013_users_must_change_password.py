@@ -23,12 +23,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # True while the account's password is one an admin was shown (generated at creation,
     # in a CSV import or a reset): every page but the change-password page refuses until then.
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # A plain ADD COLUMN, not a batch copy: on SQLite a copied table loses its updated_at
+    # trigger and the partial index's WHERE clause.
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "school_settings",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
@@ -47,3 +47,11 @@ def downgrade() -> None:
     op.drop_table("school_settings")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("must_change_password")
+    if op.get_bind().dialect.name == "sqlite":
+        # Dropping a column copies the table on SQLite, which loses its trigger: put it back.
+        op.execute("DROP TRIGGER IF EXISTS trg_users_updated_at")
+        op.execute(
+            "CREATE TRIGGER trg_users_updated_at AFTER UPDATE ON users FOR EACH ROW WHEN "
+            "NEW.updated_at IS OLD.updated_at BEGIN UPDATE users SET updated_at = "
+            "strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END"
+        )

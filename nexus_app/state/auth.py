@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import OnLoadInternalState
+from reflex_base.event import EventSpec
 
 from nexus_app.services import auth
 from nexus_app.services.auth import CurrentUser
@@ -385,7 +386,7 @@ class AuthState(rx.State):
     # --- the first password of one's own (generated passwords) ----------------------------
 
     @rx.event
-    def guard_password_change(self):
+    def guard_password_change(self) -> EventSpec | None:
         """on_load of /change-password: only for an account that still has a generated
         password; anyone else goes on to their start page."""
         self._forget_one_time_secrets()
@@ -413,7 +414,7 @@ class AuthState(rx.State):
         return HOME_BY_ROLE.get(user.role, "/")
 
     @rx.event
-    async def set_first_password(self, form_data: dict[str, str]):
+    async def set_first_password(self, form_data: dict[str, str]) -> EventSpec | None:
         """Replace the generated password (proved by typing it once more); then on to the
         start page, which no longer refuses."""
         user = self.require(pending_password_ok=True)

@@ -172,7 +172,8 @@ def _limit_message(terms: TierView, kind: str, limit: int, *, sells_plans: bool)
     label = LIMIT_KINDS[kind]
     if limit == 0:
         if not sells_plans:
-            return f"{label.capitalize()} tidak tersedia di sekolah ini. Tanyakan ke admin sekolah."
+            first = label[:1].upper() + label[1:]
+            return f"{first} tidak tersedia di sekolah ini. Tanyakan ke admin sekolah."
         return (
             f"Paket {terms.display_name} tidak mencakup {label}. "
             "Minta admin sekolah untuk meningkatkan paket langgananmu."
