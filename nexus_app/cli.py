@@ -32,6 +32,7 @@ practice_app = typer.Typer(
 )
 irt_app = typer.Typer(help="Item response theory: calibration.", no_args_is_help=True)
 book_app = typer.Typer(help="Textbooks and their knowledge packages.", no_args_is_help=True)
+school_app = typer.Typer(help="The school's own settings.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
@@ -40,6 +41,7 @@ app.add_typer(bank_app, name="bank")
 app.add_typer(practice_app, name="practice-questions")
 app.add_typer(irt_app, name="irt")
 app.add_typer(book_app, name="book")
+app.add_typer(school_app, name="school")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(backup_app, name="backup")
 
@@ -157,6 +159,28 @@ def user_unassign_class(
         f"{change.username}: '{change.class_name}' removed; "
         f"classes: {', '.join(change.classes) or 'none'}"
     )
+
+
+@school_app.command("set-default-tier")
+def school_set_default_tier(
+    tier: Annotated[
+        str,
+        typer.Argument(help="sekolah (unlimited) or gratis (40/10/20 a day) for new students."),
+    ],
+    sell_plans: Annotated[
+        bool,
+        typer.Option(
+            "--sell-plans/--no-sell-plans",
+            help="Whether this server sells paid plans (quota messages mention upgrading).",
+        ),
+    ] = False,
+) -> None:
+    """Choose, once, what a new student gets (docs/subscriptions.md)."""
+    from nexus_app.services.school_setup import configure_default_tier
+
+    plan = run(lambda: configure_default_tier(choice=tier, sells_plans=sell_plans))
+    selling = "sells plans" if plan.sells_plans else "sells no plans"
+    typer.echo(f"default tier for students: {plan.choice}; this server {selling}")
 
 
 @subject_app.command("create")

@@ -6,6 +6,7 @@ from reflex_base.event.context import EventContext
 from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
 from nexus_app.pages import (
+    change_password,
     chat,
     dashboard,
     home,
@@ -21,9 +22,19 @@ from nexus_app.pages import (
 )
 from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
-from nexus_app.services.errors import NotAuthenticated, PermissionDenied, ServiceError
+from nexus_app.services.errors import (
+    NotAuthenticated,
+    PasswordChangeRequired,
+    PermissionDenied,
+    ServiceError,
+)
 from nexus_app.state.admin.sections import ADMIN_SECTIONS
-from nexus_app.state.auth import AuthState, SessionHygieneMiddleware, SessionPending
+from nexus_app.state.auth import (
+    CHANGE_PASSWORD_ROUTE,
+    AuthState,
+    SessionHygieneMiddleware,
+    SessionPending,
+)
 from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
@@ -52,6 +63,8 @@ def handle_backend_error(exception: Exception) -> rx.event.EventSpec | None:
         return None
     if isinstance(exception, NotAuthenticated):
         return rx.redirect("/login")
+    if isinstance(exception, PasswordChangeRequired):
+        return rx.redirect(CHANGE_PASSWORD_ROUTE)
     if isinstance(exception, PermissionDenied | ServiceError):
         return rx.toast.error(exception.message, id="service-error")
     error_log.capture(exception, endpoint=error_log.EVENT_ENDPOINT, client=_client())
@@ -92,6 +105,12 @@ app.add_page(
     on_load=AuthState.redirect_if_logged_in,
 )
 app.add_page(home.home, route=home.ROUTE, title="Nexus", on_load=AuthState.go_home)
+app.add_page(
+    change_password.change_password_page,
+    route=change_password.ROUTE,
+    title="Kata sandi baru | Nexus",
+    on_load=AuthState.guard_password_change,
+)
 app.add_page(
     teacher.teacher_home,
     route=teacher.ROUTE,

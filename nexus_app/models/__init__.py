@@ -19,6 +19,7 @@ from nexus_app.models.practice import (
     UserReadiness,
     UserStudySession,
 )
+from nexus_app.models.settings import SchoolSetting
 from nexus_app.models.tasks import Task, TaskAnswer, TaskStudent
 from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
 from nexus_app.models.users import ClassAssignment, LoginAttempt, Session, User, UserPublic
@@ -40,6 +41,7 @@ __all__ = [
     "QuestionBank",
     "QuestionCreate",
     "QuestionReviewLog",
+    "SchoolSetting",
     "SectionExposure",
     "Session",
     "Subject",

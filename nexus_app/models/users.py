@@ -82,6 +82,10 @@ class User(UserBase, table=True):
 
     is_email_verified: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     is_active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # A generated password an admin was shown: the owner must replace it before anything else.
+    must_change_password: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     last_login: datetime | None = optional_time_field()
 
     created_at: datetime = created_at_field()

@@ -104,6 +104,29 @@ def _content() -> rx.Component:
                     size="3",
                     color_scheme=BRAND_COLOR,
                 ),
+                # Kelas 10 often has no UTBK target yet: everything opens without one.
+                rx.cond(
+                    ~state.editing,
+                    rx.vstack(
+                        rx.text(
+                            "Belum punya target UTBK (misalnya masih kelas 10)? Lewati dulu; "
+                            "latihan dan Tutor AI tetap bisa dipakai. Target bisa diisi nanti "
+                            'lewat tombol "Ubah target" di dasbor.',
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        rx.button(
+                            "Lewati, isi nanti",
+                            id="onboarding-skip",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=state.skip_target,
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
                 spacing="4",
                 width="100%",
             ),

@@ -303,3 +303,10 @@ def list_book_titles_for_subject(*, session: Session, subject_id: int) -> list[s
             select(Book.title).where(Book.subject_id == subject_id).order_by(col(Book.title))
         ).all()
     )
+
+
+def delete_book(*, session: Session, book_id: int) -> bool:
+    """Delete one book row (its package folder is the service's to remove)."""
+    result = session.exec(delete(Book).where(col(Book.id) == book_id))
+    session.flush()
+    return bool(result.rowcount)

@@ -9,6 +9,18 @@ from sqlmodel import Session, col, update
 from nexus_app.models import User
 
 
+def mark_onboarding_completed(*, session: Session, user_id: int) -> User | None:
+    """Onboarding done without a UTBK target (a kelas 10 student may add it later): the
+    target columns stay as they are (empty for a new student)."""
+    return session.scalars(
+        update(User)
+        .where(col(User.id) == user_id, col(User.deleted_at).is_(None))
+        .values(onboarding_completed=True)
+        .returning(User),
+        execution_options={"populate_existing": True},
+    ).first()
+
+
 def complete_onboarding(
     *,
     session: Session,

@@ -35,6 +35,7 @@ def create_user(
     email: str | None = None,
     class_name: str | None = None,
     grade: int | None = None,
+    must_change_password: bool = False,
 ) -> User:
     user = User(
         username=username,
@@ -44,6 +45,7 @@ def create_user(
         email=email,
         class_name=class_name,
         grade=grade,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -354,8 +356,11 @@ def set_active(*, session: Session, user: User, active: bool) -> None:
     session.flush()
 
 
-def set_password_hash(*, session: Session, user: User, password_hash: str) -> None:
+def set_password_hash(
+    *, session: Session, user: User, password_hash: str, must_change: bool = False
+) -> None:
     user.password_hash = password_hash
+    user.must_change_password = must_change
     session.add(user)
     session.flush()
 

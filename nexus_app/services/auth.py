@@ -37,6 +37,7 @@ from nexus_app.services.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,
+    PasswordChangeRequired,
     PermissionDenied,
     ServerBusy,
 )
@@ -78,6 +79,8 @@ class CurrentUser:
     full_name: str
     onboarding_completed: bool
     class_name: str | None = None
+    # The password is still the generated one an admin was shown (docs/security.md).
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def _to_current(user: User) -> CurrentUser:
         full_name=user.full_name or user.username,
         onboarding_completed=user.onboarding_completed,
         class_name=user.class_name,
+        must_change_password=user.must_change_password,
     )
 
 
@@ -185,6 +189,7 @@ def create_user(
     email: str | None = None,
     class_name: str | None = None,
     grade: int | None = None,
+    must_change_password: bool = False,
 ) -> CurrentUser:
     validate_new_user(username, password, role)
     username = username.strip()
@@ -201,6 +206,7 @@ def create_user(
                 email=(email or "").strip() or None,
                 class_name=class_name,
                 grade=grade,
+                must_change_password=must_change_password,
             )
             return _to_current(user)
     except IntegrityError as exc:
@@ -375,18 +381,30 @@ def _session_expiry(*, created: datetime, now: datetime) -> datetime:
     )
 
 
-def current_user(token: str | None, *, roles: tuple[str, ...] | None = None) -> CurrentUser:
+def current_user(
+    token: str | None,
+    *,
+    roles: tuple[str, ...] | None = None,
+    pending_password_ok: bool = False,
+) -> CurrentUser:
     """The user behind a raw browser token (see `current_user_for_digest`)."""
     if not token:
         raise NotAuthenticated()
-    return current_user_for_digest(hash_token(token), roles=roles)
+    return current_user_for_digest(
+        hash_token(token), roles=roles, pending_password_ok=pending_password_ok
+    )
 
 
 def current_user_for_digest(
-    session_digest: str | None, *, roles: tuple[str, ...] | None = None
+    session_digest: str | None,
+    *,
+    roles: tuple[str, ...] | None = None,
+    pending_password_ok: bool = False,
 ) -> CurrentUser:
     """The user behind a session digest; renews the sliding expiry up to the absolute cap.
-    Every private event calls it."""
+    Every private event calls it. An account that must still replace its generated password
+    is refused (PasswordChangeRequired) unless the caller only identifies the tab or changes
+    that password (`pending_password_ok`)."""
     if not session_digest:
         raise NotAuthenticated()
     settings = get_settings()
@@ -405,6 +423,8 @@ def current_user_for_digest(
             raise NotAuthenticated("Akun Anda tidak aktif. Hubungi admin sekolah.")
         if roles is not None and user.role not in roles:
             raise PermissionDenied()
+        if user.must_change_password and not pending_password_ok:
+            raise PasswordChangeRequired()
         # Renew at most once a minute: validation runs on every event.
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
             session_repo.renew_session(
@@ -426,8 +446,9 @@ def change_own_password(
     """Any user changes their own password after proving the current one; their other
     sessions end (a lost phone stays logged in no longer), this one stays. Wrong current
     passwords count like failed logins from this client. Returns sessions ended.
-    Blocking (argon2): pages call it through `run_password_work`."""
-    actor = current_user_for_digest(session_digest)
+    Blocking (argon2): pages call it through `run_password_work`. Clears the duty to
+    replace a generated password."""
+    actor = current_user_for_digest(session_digest, pending_password_ok=True)
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Kata sandi baru minimal {MIN_PASSWORD_LENGTH} karakter.")
     if len(new_password) > MAX_PASSWORD_LENGTH or len(current_password) > MAX_PASSWORD_LENGTH:
@@ -446,6 +467,7 @@ def change_own_password(
             session.commit()
             raise AuthenticationFailed("Kata sandi sekarang salah; kata sandi tidak diubah.")
         user.password_hash = hash_password(new_password)
+        user.must_change_password = False
         session.add(user)
         return session_repo.delete_other_sessions_for_user(
             session=session, user_id=actor.id, keep_token_hash=session_digest or ""

@@ -33,6 +33,18 @@ class PermissionDenied(ServiceError):
         super().__init__(message)
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """The account still has the generated password an admin was shown: nothing but the
+    change-password page until its owner has set one of their own."""
+
+    def __init__(
+        self,
+        message: str = "Ganti kata sandi Anda terlebih dahulu: akun ini masih memakai kata "
+        "sandi dari admin.",
+    ) -> None:
+        super().__init__(message)
+
+
 class NotFound(ServiceError):
     pass
 

@@ -101,6 +101,28 @@ def parse_form(
     return ptn, score, when, weekly
 
 
+def skip_utbk_target(*, actor: CurrentUser) -> Profile:
+    """Finish onboarding without a UTBK target (kelas 10 often has none yet): practice, the
+    tutor and the dashboard open; readiness is shown without a target until the student adds
+    one on /onboarding ("Ubah target"). Readiness rows are created as at a full onboarding."""
+    _require_student(actor)
+    with unit_of_work() as session:
+        user = onboarding_repo.mark_onboarding_completed(session=session, user_id=actor.id)
+        if user is None:
+            raise NotFound("Akun tidak ditemukan.")
+        sections = [s.code for s in question_repo.list_section_supply(session=session)]
+        readiness_repo.create_initial_readiness(
+            session=session, user_id=actor.id, sections=sections
+        )
+        return Profile(
+            target_ptn=user.target_ptn or "",
+            target_score=user.target_score,
+            exam_date=user.exam_date,
+            study_hours_per_week=user.study_hours_per_week,
+            onboarding_completed=True,
+        )
+
+
 def save_onboarding(
     *, actor: CurrentUser, target_ptn: str, target_score: str, exam_date: str, hours: str
 ) -> Profile:

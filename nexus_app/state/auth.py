@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import OnLoadInternalState
+from reflex_base.event import EventSpec
 
 from nexus_app.services import auth
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import (
     NotAuthenticated,
+    PasswordChangeRequired,
     PermissionDenied,
     ServiceError,
 )
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 HOME_BY_ROLE = {"siswa": "/dashboard", "guru": "/teacher", "admin": "/admin"}
 ONBOARDING_ROUTE = "/onboarding"
+# An account with a generated password goes here first, and nowhere else until it is replaced.
+CHANGE_PASSWORD_ROUTE = "/change-password"
 LOGIN_ROUTE = "/login"
 TOKEN_KEY = "nexus_token"  # the browser's localStorage key for the raw session token
 # How long a request for the browser's token stays open (the answer takes one round trip).
@@ -159,9 +163,11 @@ class AuthState(rx.State):
         someone else has logged in on it."""
         return bool(login_id) and self._login_nonce == login_id
 
-    def require(self, *roles: str) -> CurrentUser:
+    def require(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
         """Re-check the session (and role) on the server; raises NotAuthenticated or
-        PermissionDenied (or SessionPending while the tab's token is being fetched)."""
+        PermissionDenied (or SessionPending while the tab's token is being fetched).
+        An account that must still replace its generated password is refused with
+        PasswordChangeRequired unless `pending_password_ok`."""
         digest = self._session_digest
         if not digest:
             # Pending: the token is on its way. Denied: the guard of this very page load has
@@ -172,7 +178,9 @@ class AuthState(rx.State):
             self._forget_user()
             raise NotAuthenticated()
         try:
-            user = auth.current_user_for_digest(digest, roles=roles or None)
+            user = auth.current_user_for_digest(
+                digest, roles=roles or None, pending_password_ok=pending_password_ok
+            )
         except NotAuthenticated:
             self._forget_user()
             raise
@@ -213,7 +221,7 @@ class AuthState(rx.State):
         else:
             digest = auth.hash_token(raw)
             try:
-                user = auth.current_user_for_digest(digest)
+                user = auth.current_user_for_digest(digest, pending_password_ok=True)
             except NotAuthenticated as exc:
                 self._end_session(message=exc.message, answer="invalid")
                 events.append(rx.call_script(FORGET_TOKEN_SCRIPT))
@@ -261,6 +269,8 @@ class AuthState(rx.State):
             self._token_answer_for = LOGIN_ROUTE
             self.access = "denied"
             return rx.redirect(LOGIN_ROUTE)
+        except PasswordChangeRequired:
+            return rx.redirect(CHANGE_PASSWORD_ROUTE)
         except PermissionDenied:
             self.access = "denied"
             return None
@@ -276,6 +286,8 @@ class AuthState(rx.State):
             return ask
         try:
             user = self.require()
+        except PasswordChangeRequired:
+            return rx.redirect(CHANGE_PASSWORD_ROUTE)
         except ServiceError:
             return rx.redirect(LOGIN_ROUTE)
         return rx.redirect(HOME_BY_ROLE.get(user.role, LOGIN_ROUTE))
@@ -289,6 +301,8 @@ class AuthState(rx.State):
         if self._session_digest:
             try:
                 user = self.require()
+            except PasswordChangeRequired:
+                return rx.redirect(CHANGE_PASSWORD_ROUTE)
             except ServiceError:
                 pass
             else:
@@ -319,6 +333,8 @@ class AuthState(rx.State):
         self._start_session(result.session_digest, result.user)
         # The raw token goes to the browser as an event, never into the state.
         store = rx.call_script(f"localStorage.setItem('{TOKEN_KEY}', {json.dumps(result.token)})")
+        if result.user.must_change_password:
+            return [store, rx.redirect(CHANGE_PASSWORD_ROUTE)]
         if result.user.role == "siswa" and not result.user.onboarding_completed:
             return [store, rx.redirect(ONBOARDING_ROUTE)]
         return [store, rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))]
@@ -367,6 +383,61 @@ class AuthState(rx.State):
         others = f" {ended} sesi di perangkat lain telah dikeluarkan." if ended else ""
         self.password_message = f"Kata sandi berhasil diubah.{others}"
 
+    # --- the first password of one's own (generated passwords) ----------------------------
+
+    @rx.event
+    def guard_password_change(self) -> EventSpec | None:
+        """on_load of /change-password: only for an account that still has a generated
+        password; anyone else goes on to their start page."""
+        self._forget_one_time_secrets()
+        self.access = "checking"
+        if (ask := self._identify()) is not None:
+            return ask
+        self._token_answer = ""
+        try:
+            user = self.require(pending_password_ok=True)
+        except NotAuthenticated as exc:
+            self._end_session(message=exc.message, answer="invalid")
+            self._token_answer_for = LOGIN_ROUTE
+            self.access = "denied"
+            return rx.redirect(LOGIN_ROUTE)
+        if not user.must_change_password:
+            return rx.redirect(self._start_page(user))
+        self.password_error = ""
+        self.access = "ok"
+        return None
+
+    @staticmethod
+    def _start_page(user: CurrentUser) -> str:
+        if user.role == "siswa" and not user.onboarding_completed:
+            return ONBOARDING_ROUTE
+        return HOME_BY_ROLE.get(user.role, "/")
+
+    @rx.event
+    async def set_first_password(self, form_data: dict[str, str]) -> EventSpec | None:
+        """Replace the generated password (proved by typing it once more); then on to the
+        start page, which no longer refuses."""
+        user = self.require(pending_password_ok=True)
+        self.password_error = ""
+        new_password = form_data.get("new_password") or ""
+        if new_password != (form_data.get("confirm_password") or ""):
+            self.password_error = "Konfirmasi kata sandi baru tidak sama."
+            return None
+        try:
+            await auth.run_password_work(
+                auth.change_own_password,
+                session_digest=self._session_digest,
+                current_password=form_data.get("current_password") or "",
+                new_password=new_password,
+                client_ip=self._client_ip(),
+            )
+        except NotAuthenticated:
+            raise
+        except ServiceError as exc:
+            self.password_error = exc.message
+            return None
+        return rx.redirect(self._start_page(user))
+
     @rx.event
     def logout(self):
         auth.logout_digest(self._session_digest)
@@ -391,7 +462,7 @@ class SessionHygieneMiddleware(Middleware):
         tab._forget_one_time_secrets()
         if tab._session_digest:
             try:
-                auth.current_user_for_digest(tab._session_digest)
+                auth.current_user_for_digest(tab._session_digest, pending_password_ok=True)
             except NotAuthenticated:
                 tab._end_session()
         return None

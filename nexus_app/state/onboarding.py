@@ -30,6 +30,18 @@ class OnboardingState(AuthState):
         self.error = ""
 
     @rx.event
+    def skip_target(self):
+        """No UTBK target yet (kelas 10): onboarding ends, the target can be added later."""
+        actor = self.require("siswa")
+        try:
+            onboarding.skip_utbk_target(actor=actor)
+        except ServiceError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        return rx.redirect("/dashboard")
+
+    @rx.event
     def save(self, form: dict[str, str]):
         actor = self.require("siswa")
         self.target_ptn = form.get("target_ptn", "")

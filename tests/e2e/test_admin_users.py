@@ -162,7 +162,21 @@ def test_deactivating_a_student_logs_them_out(page: Page, browser: Browser, serv
         new_password = result.inner_text()
         login(student, "siswa_bima", "sandi-awal-bima")
         expect(student.locator("#login-error")).to_contain_text("salah")
+        # A generated password is the admin's: the student sets her own before anything else.
         login(student, "siswa_bima", new_password)
+        expect(student).to_have_url(re.compile(r"/change-password/?$"))
+        expect(student.locator("#first-password-heading")).to_be_visible()
+        student.goto("/dashboard")
+        expect(student).to_have_url(re.compile(r"/change-password/?$"))
+        student.locator("#first-password-current").fill(new_password)
+        student.locator("#first-password-new").fill("sandi-bima-sendiri")
+        student.locator("#first-password-confirm").fill("sandi-bima-lain")
+        student.locator("#first-password-submit").click()
+        expect(student.locator("#first-password-error")).to_contain_text("tidak sama")
+        student.locator("#first-password-current").fill(new_password)
+        student.locator("#first-password-new").fill("sandi-bima-sendiri")
+        student.locator("#first-password-confirm").fill("sandi-bima-sendiri")
+        student.locator("#first-password-submit").click()
         expect(student).to_have_url(re.compile(r"/onboarding/?$"))
 
         # An admin cannot lock themselves out.
@@ -172,3 +186,32 @@ def test_deactivating_a_student_logs_them_out(page: Page, browser: Browser, serv
         expect(page.locator("#panel-role-save")).to_be_disabled()
     finally:
         student_context.close()
+
+
+def test_default_tier_card_and_anonymising_a_leaving_student(page: Page) -> None:
+    _open_users(page)
+    card = page.locator("#plan-card")
+    expect(card).to_be_visible()
+    page.locator("#plan-choice-sekolah").check()
+    page.locator("#plan-save").click()
+    expect(page.locator("#plan-message")).to_contain_text("tanpa batas")
+    expect(page.locator("#plan-not-chosen")).to_have_count(0)
+
+    _create(page, "siswa_pindah", "Pindah Sekolah", "sandi-pindah-1")
+    expect(page.locator("#new-message")).to_contain_text("siswa_pindah")
+    _search(page, "siswa_pindah")
+    page.locator("#user-manage-siswa_pindah").click()
+    page.locator("#panel-remove").click()
+    expect(page.locator("#removal-counts")).to_contain_text("0 jawaban latihan")
+    page.locator("#removal-mode-anonymise").check()
+    page.locator("#removal-confirm-username").fill("salah")
+    page.locator("#removal-submit").click()
+    expect(page.locator("#removal-error")).to_contain_text("Ketik nama pengguna")
+    page.locator("#removal-confirm-username").fill("siswa_pindah")
+    page.locator("#removal-submit").click()
+    expect(page.locator("#users-removed-message")).to_contain_text("dianonimkan")
+    expect(page.locator("#users-total")).to_have_text("0 pengguna")
+    # One's own account offers no removal.
+    _search(page, DEMO_ADMIN.username)
+    page.locator(f"#user-manage-{DEMO_ADMIN.username}").click()
+    expect(page.locator("#panel-remove")).to_be_disabled()

@@ -94,3 +94,25 @@ def test_a_school_without_questions_says_so_instead_of_a_plan(
     expect(plan).to_contain_text("belum punya soal")
     expect(plan).to_contain_text("guru atau admin")
     expect(plan.locator(".plan-row")).to_have_count(0)
+
+
+def test_a_kelas_10_student_skips_the_utbk_target_and_adds_it_later(
+    page: Page, server_data_dir: Path
+) -> None:
+    create_user_on_server(
+        server_data_dir, "kelas10", "kata-sandi-baru-1", role="siswa", full_name="Siswa Kelas 10"
+    )
+    login(page, "kelas10", "kata-sandi-baru-1")
+    expect(page).to_have_url(re.compile(r"/onboarding/?$"))
+    page.locator("#onboarding-skip").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    # The tutor opens without a UTBK target (no redirect back to onboarding).
+    page.goto("/chat")
+    expect(page.locator("#chat-input")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/chat/?$"))
+    # Later, "Ubah target" adds it; the skip button is gone once onboarding is done.
+    page.goto("/dashboard")
+    page.locator("#edit-onboarding").click()
+    expect(page).to_have_url(re.compile(r"/onboarding/?$"))
+    expect(page.locator("#onboarding-skip")).to_have_count(0)
+    _onboard(page)

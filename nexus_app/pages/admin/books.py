@@ -195,8 +195,63 @@ def _version_row(book: BookRow, v: VersionRow) -> rx.Component:
                 id="export-" + v.row_id,
             )
         ),
+        rx.table.cell(
+            # The version being served cannot go: activate another one first.
+            rx.button(
+                rx.icon("trash-2", size=14),
+                "Hapus",
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                disabled=v.is_current,
+                title="Hapus versi ini (versi aktif: aktifkan versi lain dahulu)",
+                on_click=s.delete_version(book.book_id, v.version),
+                id="delete-" + v.row_id,
+            )
+        ),
         id=v.row_id,
         class_name="book-version",
+    )
+
+
+def _delete_book(book: BookRow) -> rx.Component:
+    """Two clicks: the second states what goes (every version; chats keep their text)."""
+    s = AdminBooksState
+    return rx.cond(
+        s.confirm_delete_book_id == book.book_id,
+        rx.hstack(
+            rx.text(
+                "Buku dan semua versi paketnya dihapus; tutor tidak lagi mengutipnya. "
+                "Riwayat obrolan tetap tersimpan.",
+                size="2",
+            ),
+            rx.button(
+                "Ya, hapus buku",
+                size="1",
+                color_scheme="red",
+                on_click=s.delete_book(book.book_id),
+                id=f"delete-book-confirm-{book.book_id}",
+            ),
+            rx.button(
+                "Batal",
+                size="1",
+                variant="soft",
+                color_scheme="gray",
+                on_click=s.cancel_delete_book,
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.button(
+            rx.icon("trash-2", size=14),
+            "Hapus buku",
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=s.ask_delete_book(book.book_id),
+            id=f"delete-book-{book.book_id}",
+        ),
     )
 
 
@@ -227,7 +282,16 @@ def _book_card(book: BookRow) -> rx.Component:
                     rx.table.row(
                         *[
                             rx.table.column_header_cell(h)
-                            for h in ["Versi", "Bagian", "Halaman", "Dibuat", "Ukuran", "", ""]
+                            for h in [
+                                "Versi",
+                                "Bagian",
+                                "Halaman",
+                                "Dibuat",
+                                "Ukuran",
+                                "",
+                                "",
+                                "",
+                            ]
                         ]
                     )
                 ),
@@ -236,6 +300,7 @@ def _book_card(book: BookRow) -> rx.Component:
                 variant="ghost",
                 width="100%",
             ),
+            _delete_book(book),
             spacing="2",
             width="100%",
         ),

@@ -414,6 +414,108 @@ def _panel_password() -> rx.Component:
     )
 
 
+_REMOVAL_MODES = (
+    (
+        "anonymise",
+        "Anonimkan (disarankan): nama, nama pengguna, email, kelas dan kata sandi dihapus; "
+        "pesan tutor, penguasaan topik dan area lemahnya dihapus; jawaban latihan tetap "
+        "dihitung dalam statistik soal dan kelas tanpa nama.",
+    ),
+    (
+        "delete",
+        "Hapus seluruhnya: akun beserta semua jawaban latihan, sesi belajar, pesan tutor dan "
+        "penguasaan topiknya dihapus; statistik soal dihitung tanpa jawabannya. Tidak bisa "
+        "untuk akun yang punya pembayaran atau riwayat telaah soal.",
+    ),
+)
+
+
+def _removal_choice(value: str, text: str) -> rx.Component:
+    return rx.hstack(
+        rx.el.input(
+            type="radio",
+            name="removal_mode",
+            value=value,
+            checked=S.removal_mode == value,
+            on_change=S.set_removal_mode(value),
+            id=f"removal-mode-{value}",
+            disabled=(value == "delete") & (S.removal_delete_blocked != ""),
+        ),
+        rx.el.label(rx.text(text, size="2"), html_for=f"removal-mode-{value}"),
+        align="start",
+        spacing="2",
+    )
+
+
+def _panel_removal() -> rx.Component:
+    """A leaving user: what is stored, what each choice keeps, the username typed to confirm."""
+    return rx.cond(
+        S.removal_open,
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.text("Hapus data pengguna yang keluar", weight="bold"),
+                    rx.text(
+                        "Tersimpan: " + S.removal_counts,
+                        size="2",
+                        id="removal-counts",
+                    ),
+                    *[_removal_choice(value, text) for value, text in _REMOVAL_MODES],
+                    rx.cond(
+                        S.removal_delete_blocked != "",
+                        rx.text(
+                            "Hapus seluruhnya tidak tersedia: " + S.removal_delete_blocked,
+                            size="2",
+                            color_scheme="orange",
+                            id="removal-delete-blocked",
+                        ),
+                    ),
+                    rx.text(
+                        "Ketik nama pengguna " + S.selected.username + " untuk mengonfirmasi. "
+                        "Tindakan ini tidak bisa dibatalkan.",
+                        size="2",
+                    ),
+                    rx.input(
+                        name="confirm_username",
+                        id="removal-confirm-username",
+                        auto_complete="off",
+                        width="260px",
+                    ),
+                    error_callout(S.removal_error, "removal-error"),
+                    rx.hstack(
+                        rx.button(
+                            "Hapus data", type="submit", color_scheme="red", id="removal-submit"
+                        ),
+                        rx.button(
+                            "Batal",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=S.cancel_remove,
+                            id="removal-cancel",
+                        ),
+                        spacing="3",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=S.remove_user,
+                reset_on_submit=False,
+            ),
+            id="removal-box",
+            width="100%",
+        ),
+        rx.button(
+            "Hapus atau anonimkan akun…",
+            color_scheme="red",
+            variant="outline",
+            on_click=S.ask_remove,
+            disabled=S.selected.is_self,
+            id="panel-remove",
+        ),
+    )
+
+
 def _panel() -> rx.Component:
     return rx.cond(
         S.selected_id > 0,
@@ -453,6 +555,7 @@ def _panel() -> rx.Component:
                 _panel_role(),
                 _panel_status(),
                 _panel_password(),
+                _panel_removal(),
                 spacing="3",
                 width="100%",
             ),
@@ -881,10 +984,66 @@ def _move_card() -> rx.Component:
     )
 
 
+def _plan_choice(value: str, text: str) -> rx.Component:
+    return rx.hstack(
+        rx.el.input(
+            type="radio",
+            name="plan_choice",
+            value=value,
+            checked=S.plan_choice == value,
+            on_change=S.set_plan_choice(value),
+            id=f"plan-choice-{value}",
+        ),
+        rx.el.label(rx.text(text, size="2"), html_for=f"plan-choice-{value}"),
+        align="center",
+        spacing="2",
+    )
+
+
+def _plan_card() -> rx.Component:
+    """The school's default for new students, chosen once (shown first until it is)."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Paket bawaan siswa", size="4"),
+            rx.cond(
+                ~S.plan_chosen,
+                rx.callout(
+                    "Sekolah belum memilih paket bawaan siswa. Pilih sekali di sini; "
+                    "batas hariannya bisa diubah kapan saja di menu Langganan.",
+                    icon="info",
+                    color_scheme="amber",
+                    id="plan-not-chosen",
+                ),
+            ),
+            _plan_choice(
+                "sekolah", "Sekolah: tanpa batas harian (disarankan untuk server sekolah)"
+            ),
+            _plan_choice(
+                "gratis", "Gratis: 40 soal latihan, 10 umpan balik AI, 20 pertanyaan tutor per hari"
+            ),
+            rx.checkbox(
+                "Server ini menjual paket berbayar (pesan kuota boleh menawarkan paket)",
+                checked=S.plan_sells,
+                on_change=S.set_plan_sells,
+                id="plan-sells",
+            ),
+            rx.button("Simpan pilihan", on_click=S.save_plan, id="plan-save"),
+            error_callout(S.plan_error, "plan-error"),
+            success_callout(S.plan_message, "plan-message"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        id="plan-card",
+    )
+
+
 def _content() -> rx.Component:
     return rx.vstack(
         _filters(),
         error_callout(S.list_error, "users-list-error"),
+        success_callout(S.removed_message, "users-removed-message"),
+        rx.cond(~S.plan_chosen, _plan_card()),
         error_callout(S.panel_error, "panel-error"),
         _panel(),
         _table(),
@@ -897,6 +1056,8 @@ def _content() -> rx.Component:
             width="100%",
         ),
         _move_card(),
+        # Once chosen, the setting waits at the bottom for a later change.
+        rx.cond(S.plan_chosen, _plan_card()),
         spacing="4",
         width="100%",
     )

@@ -167,12 +167,21 @@ def _used_today(session: Session, user_id: int, kind: str, since: datetime) -> i
     return billing_repo.count_tutor_questions_since(session=session, user_id=user_id, since=since)
 
 
-def _limit_message(terms: TierView, kind: str, limit: int) -> str:
+def _limit_message(terms: TierView, kind: str, limit: int, *, sells_plans: bool) -> str:
+    """No paywall wording on a server that sells no plans (services/school_setup.py)."""
     label = LIMIT_KINDS[kind]
     if limit == 0:
+        if not sells_plans:
+            first = label[:1].upper() + label[1:]
+            return f"{first} tidak tersedia di sekolah ini. Tanyakan ke admin sekolah."
         return (
             f"Paket {terms.display_name} tidak mencakup {label}. "
             "Minta admin sekolah untuk meningkatkan paket langgananmu."
+        )
+    if not sells_plans:
+        return (
+            f"Kuota {label} hari ini ({limit} per hari) sudah habis. Kuota baru tersedia besok "
+            "pukul 00.00 WIB."
         )
     return (
         f"Kuota {label} paket {terms.display_name} ({limit} per hari) sudah habis untuk hari "
@@ -199,7 +208,11 @@ def enforce_daily_limit(
     if limit is None:
         return
     if _used_today(session, actor.id, kind, jakarta_day_start(now)) >= limit:
-        raise DailyLimitReached(_limit_message(terms, kind, limit))
+        # Imported here: school_setup reads billing's repository, not this module.
+        from nexus_app.services.school_setup import read_school_plan
+
+        sells = read_school_plan(session).sells_plans
+        raise DailyLimitReached(_limit_message(terms, kind, limit, sells_plans=sells))
 
 
 def check_daily_limit(*, actor: CurrentUser, kind: str) -> None:

@@ -27,6 +27,7 @@ from .library import (
     staging_root,
     temp_root,
 )
+from .removal import admin_delete_book, admin_delete_version
 from .uploads import (
     STAGE_LABELS,
     IngestProgress,
@@ -64,6 +65,8 @@ __all__ = [
     "Progress",
     "StagedUpload",
     "UploadKind",
+    "admin_delete_book",
+    "admin_delete_version",
     "admin_export_package",
     "admin_import_package",
     "admin_list_books",

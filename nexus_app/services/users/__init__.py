@@ -36,6 +36,14 @@ from .classes import (
     unassign_class_by_username,
     update_profile,
 )
+from .removal import (
+    ANONYMOUS_NAME,
+    REMOVAL_MODES,
+    RemovalPreview,
+    RemovalResult,
+    removal_preview,
+    remove_user,
+)
 from .rows import (
     CLASS_SEPARATOR,
     CSV_COLUMNS,
@@ -66,6 +74,7 @@ from .rows import (
 )
 
 __all__ = [
+    "ANONYMOUS_NAME",
     "CLASS_SEPARATOR",
     "CSV_COLUMNS",
     "CSV_OPTIONAL",
@@ -81,6 +90,7 @@ __all__ = [
     "MAX_SEARCH_CHARS",
     "MAX_TEACHER_CLASSES",
     "PER_PAGE",
+    "REMOVAL_MODES",
     "STATUS_FILTERS",
     "TEMPLATE_FILENAME",
     "ClassChange",
@@ -92,6 +102,8 @@ __all__ = [
     "NewUser",
     "PasswordReset",
     "ProgressCallback",
+    "RemovalPreview",
+    "RemovalResult",
     "RowError",
     "UserImportReport",
     "UserPage",
@@ -116,6 +128,8 @@ __all__ = [
     "preview_class_move",
     "reactivate_user",
     "read_user_csv",
+    "removal_preview",
+    "remove_user",
     "reset_password",
     "unassign_class",
     "unassign_class_by_username",

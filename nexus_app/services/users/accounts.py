@@ -162,6 +162,7 @@ def create_user(
         email=user.email,
         class_name=user.class_name,
         grade=user.grade,
+        must_change_password=user.generated,
     )
     if user.classes:
         with unit_of_work() as session:
@@ -232,6 +233,8 @@ def _account_values(user: NewUser, password_hash: str) -> dict[str, Any]:
         "email": user.email,
         "class_name": user.class_name,
         "grade": user.grade,
+        # The admin saw the generated password: its owner replaces it at the first login.
+        "must_change_password": user.generated,
     }
 
 
@@ -378,7 +381,10 @@ def reset_password(
         user = user_repo.get_live_user_for_update(session=session, user_id=user_id)
         if user is None:
             raise NotFound("Pengguna tidak ditemukan.")
-        user_repo.set_password_hash(session=session, user=user, password_hash=password_hash)
+        # A generated password was shown to the admin: the owner replaces it at next login.
+        user_repo.set_password_hash(
+            session=session, user=user, password_hash=password_hash, must_change=generated
+        )
         assert user.id is not None
         ended = session_repo.delete_sessions_for_user(session=session, user_id=user.id)
         user_repo.clear_login_failures(session=session, username=user.username)

@@ -117,6 +117,9 @@ class AdminBooksState(AuthState):
     import_percent: rx.Field[int] = rx.field(0)
     importing: rx.Field[bool] = rx.field(False)
 
+    # The book whose "Hapus buku" waits for a second click (0: none).
+    confirm_delete_book_id: int = 0
+
     # Backend-only: the staged upload waiting for the background ingestion.
     _staged_path: str = ""
     _staged_subject: str = ""
@@ -271,6 +274,33 @@ class AdminBooksState(AuthState):
         self.message = ""
         books.admin_set_current_version(actor=actor, book_id=int(book_id), version=version)
         self.message = f"Versi {version} sekarang dipakai tutor."
+        self._reload(actor)
+
+    # --- deleting a book or one version (services/books/removal.py) ---------------------------
+
+    @admin_event
+    def ask_delete_book(self, book_id: int) -> None:
+        self.confirm_delete_book_id = int(book_id)
+
+    @admin_event
+    def cancel_delete_book(self) -> None:
+        self.confirm_delete_book_id = 0
+
+    @admin_event(error="error")
+    def delete_book(self, actor: CurrentUser, book_id: int) -> None:
+        self.error = ""
+        self.message = ""
+        self.confirm_delete_book_id = 0
+        self.message = books.admin_delete_book(actor=actor, book_id=int(book_id))
+        self._reload(actor)
+
+    @admin_event(error="error")
+    def delete_version(self, actor: CurrentUser, book_id: int, version: str) -> None:
+        self.error = ""
+        self.message = ""
+        self.message = books.admin_delete_version(
+            actor=actor, book_id=int(book_id), version=str(version)
+        )
         self._reload(actor)
 
     @admin_event

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from nexus_app.formatting import EMPTY
-from nexus_app.services import timefmt
+from nexus_app.services import school_setup, timefmt
 from nexus_app.services import users as user_admin
 from nexus_app.services.auth import ROLE_LABELS, CurrentUser, run_password_work
 from nexus_app.services.errors import ServiceError
@@ -97,58 +99,75 @@ def _parse_id(value: Any) -> int:
 
 class AdminUsersState(Paged, AuthState):
     # The list.
-    search: str = ""
-    role_filter: str = ALL
-    status_filter: str = "all"
-    total: int = 0
-    rows: list[UserListRow] = []
-    list_error: str = ""
-    search_form_key: int = 0
+    search: rx.Field[str] = rx.field("")
+    role_filter: rx.Field[str] = rx.field(ALL)
+    status_filter: rx.Field[str] = rx.field("all")
+    total: rx.Field[int] = rx.field(0)
+    rows: rx.Field[list[UserListRow]] = rx.field(default_factory=list)
+    list_error: rx.Field[str] = rx.field("")
+    search_form_key: rx.Field[int] = rx.field(0)
 
     # Create one account.
-    new_role: str = "siswa"
-    create_error: str = ""
-    create_message: str = ""
-    created_password: str = ""  # a generated password, shown once
-    form_key: int = 0  # bumped after a success: the form remounts empty
+    new_role: rx.Field[str] = rx.field("siswa")
+    create_error: rx.Field[str] = rx.field("")
+    create_message: rx.Field[str] = rx.field("")
+    created_password: rx.Field[str] = rx.field("")  # a generated password, shown once
+    form_key: rx.Field[int] = rx.field(0)  # bumped after a success: the form remounts empty
 
     # CSV import.
-    import_skip: bool = False
-    import_busy: bool = False
-    import_progress: int = 0
-    import_progress_text: str = ""
-    import_error: str = ""
-    import_summary: str = ""
-    import_ok: bool = False
-    import_errors: list[str] = []
-    import_credentials: list[dict[str, str]] = []
+    import_skip: rx.Field[bool] = rx.field(False)
+    import_busy: rx.Field[bool] = rx.field(False)
+    import_progress: rx.Field[int] = rx.field(0)
+    import_progress_text: rx.Field[str] = rx.field("")
+    import_error: rx.Field[str] = rx.field("")
+    import_summary: rx.Field[str] = rx.field("")
+    import_ok: rx.Field[bool] = rx.field(False)
+    import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
+    import_credentials: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     # The downloadable copy stays on the server; the page only asks for it.
     _credentials_csv: str = ""
 
     # The panel of one selected account.
-    selected_id: int = 0
-    selected: UserListRow = UserListRow()
-    panel_role: str = ""
-    confirm_deactivate: bool = False
-    panel_error: str = ""
-    panel_message: str = ""
-    reset_password_shown: str = ""  # the new password, shown once
-    profile_key: int = 0  # bumped when the panel shows another state of the account
+    selected_id: rx.Field[int] = rx.field(0)
+    selected: rx.Field[UserListRow] = rx.field(default_factory=UserListRow)
+    panel_role: rx.Field[str] = rx.field("")
+    confirm_deactivate: rx.Field[bool] = rx.field(False)
+    panel_error: rx.Field[str] = rx.field("")
+    panel_message: rx.Field[str] = rx.field("")
+    reset_password_shown: rx.Field[str] = rx.field("")  # the new password, shown once
+    profile_key: rx.Field[int] = rx.field(
+        0
+    )  # bumped when the panel shows another state of the account
     # Rename a class / kenaikan kelas: a preview first, then the move.
-    move_classes: list[str] = []
-    move_grade_mode: str = "up"
-    move_teachers: bool = True
-    move_rows: list[dict[str, str]] = []
-    move_summary: str = ""
-    move_error: str = ""
-    move_message: str = ""
-    move_form_key: int = 0
+    move_classes: rx.Field[list[str]] = rx.field(default_factory=list)
+    move_grade_mode: rx.Field[str] = rx.field("up")
+    move_teachers: rx.Field[bool] = rx.field(True)
+    move_rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    move_summary: rx.Field[str] = rx.field("")
+    move_error: rx.Field[str] = rx.field("")
+    move_message: rx.Field[str] = rx.field("")
+    move_form_key: rx.Field[int] = rx.field(0)
     # What the admin saw in the preview (backend only): the move must match it.
     _move_request: dict[str, str] = {}
     _move_fingerprint: str = ""
-    panel_classes: list[str] = []  # a guru's classes
-    class_options: list[str] = []  # classes that have students, to pick from
-    class_form_key: int = 0
+    panel_classes: rx.Field[list[str]] = rx.field(default_factory=list)  # a guru's classes
+    # Removing a leaving user: what it touches first, then anonymise or delete.
+    removal_open: rx.Field[bool] = rx.field(False)
+    removal_mode: rx.Field[str] = rx.field("anonymise")
+    removal_counts: rx.Field[str] = rx.field("")
+    removal_delete_blocked: rx.Field[str] = rx.field("")
+    removal_error: rx.Field[str] = rx.field("")
+    removed_message: rx.Field[str] = rx.field("")
+    # The school's default tier for new students (chosen once; services/school_setup.py).
+    plan_chosen: rx.Field[bool] = rx.field(True)
+    plan_choice: rx.Field[str] = rx.field("sekolah")
+    plan_sells: rx.Field[bool] = rx.field(False)
+    plan_message: rx.Field[str] = rx.field("")
+    plan_error: rx.Field[str] = rx.field("")
+    class_options: rx.Field[list[str]] = rx.field(
+        default_factory=list
+    )  # classes that have students, to pick from
+    class_form_key: rx.Field[int] = rx.field(0)
 
     @rx.var
     def total_text(self) -> str:
@@ -187,6 +206,8 @@ class AdminUsersState(Paged, AuthState):
         self._close_panel()
         self._clear_move()
         self.move_message = ""
+        self.removed_message = ""
+        self._load_plan(actor)
         self._load_page(actor)
 
     def _forget_secrets(self) -> None:
@@ -301,7 +322,9 @@ class AdminUsersState(Paged, AuthState):
         )
 
     @admin_event
-    async def import_csv(self, actor: CurrentUser, files: list[rx.UploadFile]):
+    async def import_csv(
+        self, actor: CurrentUser, files: list[rx.UploadFile]
+    ) -> AsyncIterator[EventSpec | None]:
         self._clear_import()
         if not files:
             self.import_error = "Pilih berkas CSV terlebih dahulu."
@@ -316,7 +339,7 @@ class AdminUsersState(Paged, AuthState):
 
         self.import_busy = True
         self.import_progress_text = "Memeriksa setiap baris…"
-        yield
+        yield None
         # argon2 hashing is slow: run it off the event loop and stream progress meanwhile.
         task = asyncio.ensure_future(
             asyncio.to_thread(
@@ -336,7 +359,7 @@ class AdminUsersState(Paged, AuthState):
                     self.import_progress_text = (
                         f"Menyimpan akun {progress['done']} dari {progress['total']}…"
                     )
-                    yield
+                    yield None
             report = task.result()
         except ServiceError as exc:
             self.import_error = exc.message
@@ -373,12 +396,12 @@ class AdminUsersState(Paged, AuthState):
         )
 
     @admin_event
-    def download_template(self):
+    def download_template(self) -> EventSpec:
         """The import template, built next to the importer's columns so it cannot drift."""
         return rx.download(data=user_admin.csv_template(), filename=user_admin.TEMPLATE_FILENAME)
 
     @admin_event
-    def download_credentials(self):
+    def download_credentials(self) -> EventSpec | None:
         if not self._credentials_csv:
             self.import_error = "Tidak ada kata sandi baru untuk diunduh."
             return None
@@ -400,6 +423,7 @@ class AdminUsersState(Paged, AuthState):
         self.panel_message = ""
         self.reset_password_shown = ""
         self.panel_classes = []
+        self._clear_removal()
 
     def _show(self, row: user_admin.UserRow, actor: CurrentUser) -> None:
         self.selected_id = row.id
@@ -413,6 +437,7 @@ class AdminUsersState(Paged, AuthState):
     @admin_event(error="panel_error")
     def open_user(self, actor: CurrentUser, user_id: str) -> None:
         self._close_panel()
+        self.removed_message = ""
         row = user_admin.get_user(actor=actor, user_id=_parse_id(user_id))
         self._show(row, actor)
 
@@ -459,6 +484,73 @@ class AdminUsersState(Paged, AuthState):
         row = user_admin.reactivate_user(actor=actor, user_id=self.selected_id)
         self._show(row, actor)
         self.panel_message = f"Akun {row.username} aktif kembali dan bisa masuk."
+        self._load_page(actor)
+
+    # --- the school's default tier ---------------------------------------------------------
+
+    def _load_plan(self, actor: CurrentUser) -> None:
+        plan = school_setup.get_school_plan(actor=actor)
+        self.plan_chosen = plan.chosen
+        self.plan_choice = plan.choice or "sekolah"
+        self.plan_sells = plan.sells_plans
+        self.plan_message = ""
+        self.plan_error = ""
+
+    set_plan_choice = admin_setter("plan_choice", str)
+    set_plan_sells = admin_setter("plan_sells", bool)
+
+    @admin_event(error="plan_error")
+    def save_plan(self, actor: CurrentUser) -> None:
+        self.plan_error = ""
+        plan = school_setup.set_default_tier(
+            actor=actor, choice=self.plan_choice, sells_plans=self.plan_sells
+        )
+        self._load_plan(actor)
+        self.plan_message = f"Disimpan: {school_setup.CHOICE_LABELS[plan.choice]}. " + (
+            "Pesan kuota menyebut paket berbayar."
+            if plan.sells_plans
+            else "Siswa tidak melihat ajakan membeli paket."
+        )
+
+    # --- a leaving user: anonymise or delete ---------------------------------------------
+
+    def _clear_removal(self) -> None:
+        self.removal_open = False
+        self.removal_mode = "anonymise"
+        self.removal_counts = ""
+        self.removal_delete_blocked = ""
+        self.removal_error = ""
+
+    @admin_event(error="panel_error")
+    def ask_remove(self, actor: CurrentUser) -> None:
+        self._clear_removal()
+        preview = user_admin.removal_preview(actor=actor, user_id=self.selected_id)
+        self.removal_counts = (
+            f"{preview.attempts} jawaban latihan, {preview.study_sessions} sesi belajar, "
+            f"{preview.chats} pesan tutor, {preview.mastery_rows} catatan penguasaan topik, "
+            f"{preview.weak_areas} area lemah, {preview.payments} pembayaran, "
+            f"{preview.reviews} telaah soal."
+        )
+        self.removal_delete_blocked = preview.delete_blocked_reason
+        self.removal_open = True
+
+    @admin_event
+    def cancel_remove(self) -> None:
+        self._clear_removal()
+
+    set_removal_mode = admin_setter("removal_mode", str)
+
+    @admin_event(error="removal_error")
+    def remove_user(self, actor: CurrentUser, form_data: dict[str, Any]) -> None:
+        self.removal_error = ""
+        result = user_admin.remove_user(
+            actor=actor,
+            user_id=self.selected_id,
+            mode=self.removal_mode,
+            confirm_username=str(form_data.get("confirm_username") or ""),
+        )
+        self._close_panel()
+        self.removed_message = result.message
         self._load_page(actor)
 
     async def _reset(self, actor: CurrentUser, password: str | None) -> None:
