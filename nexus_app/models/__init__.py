@@ -19,6 +19,13 @@ from nexus_app.models.practice import (
     UserReadiness,
     UserStudySession,
 )
+from nexus_app.models.tryout import (
+    TryoutBlueprint,
+    TryoutBlueprintSection,
+    TryoutItem,
+    TryoutSitting,
+    TryoutSittingSection,
+)
 from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
 from nexus_app.models.users import ClassAssignment, LoginAttempt, Session, User, UserPublic
 
@@ -44,6 +51,11 @@ __all__ = [
     "Subject",
     "SubscriptionTier",
     "TopicMastery",
+    "TryoutBlueprint",
+    "TryoutBlueprintSection",
+    "TryoutItem",
+    "TryoutSitting",
+    "TryoutSittingSection",
     "User",
     "UserPublic",
     "UserReadiness",
