@@ -48,6 +48,11 @@ TIMER_SCRIPT = """
 """
 
 
+def _minutes(value: float) -> str:
+    """5.2 -> "5,2", 195.0 -> "195" (minutes as a person reads them)."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _clock(seconds: int) -> str:
     minutes, secs = divmod(max(seconds, 0), 60)
     hours, minutes = divmod(minutes, 60)
@@ -165,8 +170,7 @@ class TryoutState(AuthState):
                 "score": str(s.score),
                 "range": f"{s.low}–{s.high}",
                 "correct": f"{s.correct} dari {s.items}",
-                "time": f"{format_decimal(s.minutes_used, 1)} dari "
-                f"{format_decimal(s.minutes_allowed, 1)} menit",
+                "time": f"{_minutes(s.minutes_used)} dari {_minutes(s.minutes_allowed)} menit",
             }
             for s in result.sections
         ]
@@ -216,8 +220,7 @@ class TryoutState(AuthState):
         self.blueprints = [
             {
                 "id": str(b.id),
-                "label": f"{b.name} ({b.total_items} soal, "
-                f"{format_decimal(b.total_minutes, 1)} menit)",
+                "label": f"{b.name} ({b.total_items} soal, {_minutes(b.total_minutes)} menit)",
             }
             for b in tryout.list_blueprints()
         ]
