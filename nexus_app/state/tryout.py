@@ -112,7 +112,7 @@ class TryoutState(AuthState):
         self.section_name = view.section_name
         self.next_section_name = view.next_section_name
         self.deadline_ms = int(view.deadline.timestamp() * 1000)
-        self.server_now_ms = self.deadline_ms - view.seconds_left * 1000
+        self.server_now_ms = int(view.server_now.timestamp() * 1000)
         self.time_left = _clock(view.seconds_left)
         self.cells = [
             {

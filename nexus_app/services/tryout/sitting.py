@@ -51,6 +51,7 @@ class SittingView:
     section_name: str
     deadline: datetime
     seconds_left: int
+    server_now: datetime
     cells: tuple[GridCell, ...]
     next_section_name: str
 
@@ -163,6 +164,7 @@ def _view(
         section_name=_section_name(session, current.section),
         deadline=current.deadline,
         seconds_left=max(0, int((current.deadline - now).total_seconds())),
+        server_now=now,
         cells=cells,
         next_section_name=_section_name(session, later[0].section) if later else "",
     )
