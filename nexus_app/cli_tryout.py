@@ -48,3 +48,25 @@ def blueprint_list() -> None:
             f"{blueprint.id}\t{blueprint.name}\t{blueprint.total_items} items, "
             f"{blueprint.total_minutes:g} min\t{parts}"
         )
+
+
+ptn_app = typer.Typer(help="PTN study programmes for tryout chances.", no_args_is_help=True)
+
+
+@ptn_app.command("import")
+def ptn_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A .csv: ptn,program,capacity,applicants,year[,cutoff]."),
+    ],
+) -> None:
+    """Validate and add or update programmes (all rows or nothing)."""
+    from nexus_app.services import tryout
+
+    data = run(file.read_bytes)
+    report = run(lambda: tryout.import_ptn(data=data))
+    for error in report.errors:
+        typer.echo(str(error), err=True)
+    if report.errors:
+        fail(f"{len(report.errors)} invalid rows; nothing imported")
+    typer.echo(f"imported {report.imported} programmes")

@@ -1,4 +1,4 @@
-"""tryout blueprints and sittings: the full timed UTBK simulation (issue 11)
+"""tryout blueprints and sittings, PTN programmes: the full timed UTBK simulation (issue 11)
 
 Revision ID: 0015
 Revises: 0011
@@ -157,9 +157,30 @@ def upgrade() -> None:
         ),
     )
     op.create_index("idx_tryout_items_question_id", "tryout_items", ["question_id"])
+    op.create_table(
+        "ptn_programs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ptn", sa.String(length=100), nullable=False),
+        sa.Column("program", sa.String(length=200), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("applicants", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("cutoff", sa.Float(), nullable=True),
+        sa.CheckConstraint("capacity > 0", name=op.f("ck_ptn_programs_capacity")),
+        sa.CheckConstraint("applicants > 0", name=op.f("ck_ptn_programs_applicants")),
+        sa.CheckConstraint(
+            "cutoff IS NULL OR (cutoff >= 200 AND cutoff <= 900)",
+            name=op.f("ck_ptn_programs_cutoff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ptn_programs")),
+        sa.UniqueConstraint(
+            "ptn", "program", "year", name=op.f("uq_ptn_programs_ptn_program_year")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ptn_programs")
     op.drop_index("idx_tryout_items_question_id", table_name="tryout_items")
     op.drop_table("tryout_items")
     op.drop_table("tryout_sitting_sections")

@@ -20,6 +20,7 @@ from nexus_app.models.practice import (
     UserStudySession,
 )
 from nexus_app.models.tryout import (
+    PtnProgram,
     TryoutBlueprint,
     TryoutBlueprintSection,
     TryoutItem,
@@ -42,6 +43,7 @@ __all__ = [
     "LoginAttempt",
     "PaymentSubscription",
     "PracticeQuestion",
+    "PtnProgram",
     "Question",
     "QuestionBank",
     "QuestionCreate",

@@ -99,3 +99,24 @@ class TryoutItem(SQLModel, table=True):
     answer: str | None = Field(default=None, max_length=1, sa_type=sa.CHAR(1))
     doubt: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     answered_at: datetime | None = optional_time_field()
+
+
+class PtnProgram(SQLModel, table=True):
+    """A study programme of a PTN with its SNBT capacity and applicants for one year
+    (imported by `nexus ptn import`); `cutoff` only where a school has better figures."""
+
+    __tablename__ = "ptn_programs"
+    __table_args__ = (
+        sa.UniqueConstraint("ptn", "program", "year"),
+        sa.CheckConstraint("capacity > 0", name="capacity"),
+        sa.CheckConstraint("applicants > 0", name="applicants"),
+        sa.CheckConstraint("cutoff IS NULL OR (cutoff >= 200 AND cutoff <= 900)", name="cutoff"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ptn: str = Field(max_length=100)
+    program: str = Field(max_length=200)
+    capacity: int
+    applicants: int
+    year: int
+    cutoff: float | None = None

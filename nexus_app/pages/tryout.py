@@ -278,6 +278,51 @@ def _review_row(row: rx.Var) -> rx.Component:
     )
 
 
+def _chance_row(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.badge(row["kind"], variant="soft"),
+        rx.text(row["label"], weight="medium"),
+        rx.text("batas perkiraan ", row["cutoff"], size="2", color_scheme="gray"),
+        rx.text("peluang ", rx.text.strong(row["chance"]), size="2"),
+        wrap="wrap",
+        align="center",
+        width="100%",
+    )
+
+
+def _chances() -> rx.Component:
+    return rx.cond(
+        TryoutState.program_choices.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading("Cukupkah untuk program studimu? (perkiraan)", size="4"),
+                rx.el.select(
+                    rx.foreach(
+                        TryoutState.program_choices,
+                        lambda p: rx.el.option(p["label"], value=p["id"]),
+                    ),
+                    id="tryout-program",
+                    value=TryoutState.program_id,
+                    on_change=TryoutState.set_program,
+                    style={**SELECT_STYLE, "width": "100%"},
+                ),
+                rx.vstack(rx.foreach(TryoutState.chances, _chance_row), width="100%"),
+                rx.text(
+                    "Perkiraan: nilai batas resmi SNBT tidak diumumkan. Batas dihitung dari daya "
+                    "tampung dan jumlah peminat (atau data sekolah bila ada), peluang dari skor "
+                    "totalmu beserta rentangnya.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                spacing="2",
+                width="100%",
+                id="tryout-chance",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def _result() -> rx.Component:
     return rx.vstack(
         rx.card(
@@ -324,6 +369,7 @@ def _result() -> rx.Component:
             width="100%",
         ),
         rx.flex(rx.foreach(TryoutState.result_sections, _score_card), wrap="wrap", gap="0.8em"),
+        _chances(),
         rx.heading("Pembahasan", size="5"),
         rx.vstack(
             rx.foreach(TryoutState.review, _review_row),

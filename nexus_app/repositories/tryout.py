@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from nexus_app.models import (
+    PtnProgram,
     Question,
     TryoutBlueprint,
     TryoutBlueprintSection,
@@ -183,4 +184,35 @@ def section_scores(*, session: Session, sitting_ids: Sequence[str]) -> dict[str,
 
 def touch(*, session: Session, row: object) -> None:
     session.add(row)
+    session.flush()
+
+
+# --- PTN programmes ----------------------------------------------------------------------
+
+
+def list_programs(*, session: Session) -> list[PtnProgram]:
+    """Every programme row, oldest year first."""
+    return list(
+        session.exec(select(PtnProgram).order_by(col(PtnProgram.year), col(PtnProgram.id))).all()
+    )
+
+
+def upsert_program(*, session: Session, program: PtnProgram) -> None:
+    """Add the row, or update the one with the same ptn, programme and year."""
+    old = session.exec(
+        select(PtnProgram).where(
+            col(PtnProgram.ptn) == program.ptn,
+            col(PtnProgram.program) == program.program,
+            col(PtnProgram.year) == program.year,
+        )
+    ).first()
+    if old is None:
+        session.add(program)
+    else:
+        old.capacity, old.applicants, old.cutoff = (
+            program.capacity,
+            program.applicants,
+            program.cutoff,
+        )
+        session.add(old)
     session.flush()

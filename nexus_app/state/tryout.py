@@ -92,6 +92,10 @@ class TryoutState(AuthState):
     standing_text: str = ""
     standing_note: str = ""
     standing_sections: list[dict[str, str]] = []
+    result_sitting_id: str = ""
+    program_choices: list[dict[str, str]] = []
+    program_id: str = ""
+    chances: list[dict[str, str]] = []
 
     @rx.var
     def section_label(self) -> str:
@@ -187,6 +191,13 @@ class TryoutState(AuthState):
             }
             for r in result.review
         ]
+        self.result_sitting_id = result.sitting_id
+        self.program_choices = [
+            {"id": str(pid), "label": label} for pid, label in result.program_choices
+        ]
+        if self.program_id not in {c["id"] for c in self.program_choices}:
+            self.program_id = str(result.default_program_id) if result.program_choices else ""
+        self._load_chances()
         standing = result.standing
         self.standing_shown = standing.shown
         if standing.shown and standing.percentile is not None:
@@ -210,7 +221,35 @@ class TryoutState(AuthState):
                 f"siswa sekolahmu menyelesaikan tryout ini (sekarang {standing.sitters})."
             )
 
+    def _load_chances(self) -> None:
+        actor = self.require("siswa")
+        if not self.program_id or not self.result_sitting_id:
+            self.chances = []
+            return
+        rows = tryout.tryout_chances(
+            actor=actor, sitting_id=self.result_sitting_id, program_id=int(self.program_id)
+        )
+        self.chances = [
+            {
+                "label": f"{c.ptn} · {c.program}",
+                "kind": "Tujuan" if i == 0 else "Alternatif",
+                "cutoff": f"{c.cutoff}" + (" (data sekolah)" if c.cutoff_given else ""),
+                "chance": f"{round(100 * c.chance)}%",
+            }
+            for i, c in enumerate(rows)
+        ]
+
     # --- events ----------------------------------------------------------------------
+
+    @rx.event
+    def set_program(self, value: str) -> None:
+        self.require("siswa")
+        if value in {c["id"] for c in self.program_choices}:
+            self.program_id = value
+            try:
+                self._load_chances()
+            except ServiceError as exc:
+                self._fail(exc)
 
     @rx.event
     def load(self):

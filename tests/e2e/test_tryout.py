@@ -1,6 +1,6 @@
 """A student sits a two-section tryout from a short blueprint: answers, ragu-ragu, moves with
 the keyboard, reloads mid-section, ends the first section early, lets the second time out,
-and reads her scores, standing among ten sitters, and the review."""
+and reads her scores, standing among ten sitters, the estimated chances and the review."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ pytestmark = pytest.mark.e2e
 BLUEPRINT = "Mini E2E"
 # PK runs 12 seconds: long enough to look at, short enough to wait for its timeout.
 CSV = "order,section,items,minutes\n1,PU,3,5\n2,PK,2,0.2\n"
+PTN_CSV = (
+    "ptn,program,capacity,applicants,year,cutoff\n"
+    "UI,Ilmu Komputer,100,3000,2025,\n"
+    "ITB,Matematika,60,600,2025,610\n"
+    "UNPAD,Farmasi,70,1400,2025,\n"
+)
 
 # Nine other students finish the same blueprint (through the services, as the page would),
 # so the tenth sitter sees her standing.
@@ -56,6 +62,17 @@ def blueprint(server: str, server_data_dir: Path, tmp_path: Path) -> str:
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
     done = subprocess.run(
         [nexus, "blueprint", "import", str(csv), "--name", BLUEPRINT],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    programmes = tmp_path / "ptn.csv"
+    programmes.write_text(PTN_CSV)
+    done = subprocess.run(
+        [nexus, "ptn", "import", str(programmes)],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -135,6 +152,10 @@ def test_a_two_section_tryout_with_a_timeout(page: Page, blueprint: str) -> None
     expect(page.locator("#tryout-score-PU")).to_have_text(re.compile(r"^\d{3}$"))
     expect(page.locator("#tryout-score-PK")).to_have_text(re.compile(r"^\d{3}$"))
     expect(page.locator("#tryout-percentile")).to_contain_text("dari 10 siswa")
+    chance = page.locator("#tryout-chance")
+    expect(chance).to_contain_text("Tujuan")
+    expect(chance).to_contain_text(re.compile(r"peluang \d+%"))
+    expect(chance.locator("text=Alternatif")).to_have_count(2)
     review = page.locator("#tryout-review")
     expect(review).to_contain_text("Kunci")
     expect(review).to_contain_text("Pembahasan")

@@ -18,7 +18,8 @@ from nexus_app.db import unit_of_work
 from nexus_app.models import TryoutBlueprint
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import tryout as tryout_repo
-from nexus_app.services.errors import InvalidInput
+from nexus_app.services.auth import CurrentUser
+from nexus_app.services.errors import InvalidInput, PermissionDenied
 
 DEFAULT_NAME = "SNBT (bawaan)"
 COLUMNS = ("order", "section", "items", "minutes")
@@ -220,3 +221,29 @@ def import_blueprint(*, data: bytes, name: str) -> BlueprintImportReport:
         )
         report.sections = len(rows)
     return report
+
+
+# --- the admin page ---------------------------------------------------------------------
+
+
+def _require_admin(actor: CurrentUser) -> None:
+    if actor.role != "admin":
+        raise PermissionDenied("Cetak biru tryout hanya untuk admin.")
+
+
+def blueprint_csv(blueprint: BlueprintView) -> str:
+    """The blueprint as the import reads it (what the admin page edits)."""
+    lines = [",".join(COLUMNS)]
+    lines.extend(f"{s.position},{s.section},{s.items},{s.minutes:g}" for s in blueprint.sections)
+    return "\n".join(lines) + "\n"
+
+
+def admin_list_blueprints(*, actor: CurrentUser) -> list[BlueprintView]:
+    _require_admin(actor)
+    return list_blueprints()
+
+
+def admin_save_blueprint(*, actor: CurrentUser, name: str, csv_text: str) -> BlueprintImportReport:
+    """The page's save: the same validation and all-or-nothing write as the CLI import."""
+    _require_admin(actor)
+    return import_blueprint(data=csv_text.encode("utf-8"), name=name)

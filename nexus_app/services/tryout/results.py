@@ -3,6 +3,7 @@ review, and where the student stands among the school's students on the same blu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,13 +11,15 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import form, readiness
-from nexus_app.models import TryoutSitting, utcnow
+from nexus_app.models import TryoutSitting, TryoutSittingSection, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import tryout as tryout_repo
+from nexus_app.repositories import users as user_repo
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
+from . import ptn
 from .sitting import _advance, _require_student
 
 # Below this many students on a blueprint a percentile says more about who happened to sit
@@ -69,6 +72,11 @@ class TryoutResult:
     sections: tuple[SectionResult, ...]
     review: tuple[ReviewItem, ...]
     standing: Standing
+    # Nexus-scale standard error of the total (sections' SEs, averaged like the scores).
+    total_se: float = 0.0
+    # (id, label) of every PTN programme, and the one to show first (the target PTN's).
+    program_choices: tuple[tuple[int, str], ...] = ()
+    default_program_id: int = 0
 
 
 def _rank(mine: float, others: list[float]) -> int:
@@ -179,6 +187,7 @@ def _result(session: Session, sitting: TryoutSitting) -> TryoutResult:
             )
         )
     blueprint = tryout_repo.get_blueprint(session=session, blueprint_id=sitting.blueprint_id)
+    choices = ptn.list_program_choices(session)
     return TryoutResult(
         sitting_id=sitting.id,
         blueprint_name=blueprint.name if blueprint else "",
@@ -187,4 +196,44 @@ def _result(session: Session, sitting: TryoutSitting) -> TryoutResult:
         sections=tuple(results),
         review=tuple(review),
         standing=_standing(session, sitting),
+        total_se=_total_se(sections),
+        program_choices=tuple((pid, label) for pid, _, label in choices),
+        default_program_id=_default_program(session, sitting.user_id, choices),
     )
+
+
+def _total_se(sections: list[TryoutSittingSection]) -> float:
+    scored = [s.se for s in sections if s.se is not None]
+    if not scored:
+        return 0.0
+    return readiness.SCORE_PER_THETA * math.sqrt(sum(se * se for se in scored)) / len(scored)
+
+
+def _default_program(session: Session, user_id: int, choices: list[tuple[int, str, str]]) -> int:
+    user = user_repo.get_user(session=session, user_id=user_id)
+    target = (user.target_ptn or "").strip().lower() if user else ""
+    for pid, university, _ in choices:
+        if target and university.lower() == target:
+            return pid
+    return choices[0][0] if choices else 0
+
+
+def tryout_chances(
+    *, actor: CurrentUser, sitting_id: str, program_id: int
+) -> list[ptn.ProgramChance]:
+    """The estimated chance of the sitting's total for the programme and up to three
+    alternatives (docs/tryout.md; a "perkiraan", official passing grades are not public)."""
+    _require_student(actor)
+    with unit_of_work() as session:
+        sitting = tryout_repo.get_sitting(session=session, sitting_id=sitting_id, user_id=actor.id)
+        if sitting is None:
+            raise NotFound("Tryout tidak ditemukan.")
+        if sitting.finished_at is None or sitting.total_score is None:
+            raise InvalidInput("Perkiraan peluang tampil setelah seluruh tryout selesai.")
+        sections = tryout_repo.list_sitting_sections(session=session, sitting_id=sitting.id)
+        return ptn.program_chances(
+            session,
+            score=sitting.total_score,
+            score_se=_total_se(sections),
+            target_id=program_id,
+        )

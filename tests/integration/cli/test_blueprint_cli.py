@@ -40,3 +40,19 @@ def test_blueprint_import_errors(engine: Engine, tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.stderr.strip() == ("error: Kolom wajib tidak ada di baris judul: minutes.")
     assert "Rusak" not in nexus("blueprint", "list").stdout
+
+
+def test_ptn_import(engine: Engine, tmp_path: Path) -> None:
+    good = tmp_path / "ptn.csv"
+    good.write_text("ptn,program,capacity,applicants,year,cutoff\nUI,Hukum,100,3000,2025,\n")
+    ok = nexus("ptn", "import", str(good))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "imported 1 programmes"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ptn,program,capacity,applicants,year,cutoff\nUI,Hukum,100,3000,2025,950\n")
+    result = nexus("ptn", "import", str(bad))
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "baris 2: cutoff harus di antara 200 dan 900 (skala Nexus)",
+        "error: 1 invalid rows; nothing imported",
+    ]

@@ -226,3 +226,62 @@ def test_a_blueprint_the_bank_cannot_fill_is_refused(engine: Engine, school: int
     default = next(b for b in tryout.list_blueprints() if b.name == tryout.DEFAULT_NAME)
     with pytest.raises(InvalidInput, match="PU \\(ada 12, perlu 30\\)"):
         tryout.start_tryout(actor=_student(), blueprint_id=default.id)
+
+
+PTN_CSV = (
+    "ptn,program,capacity,applicants,year,cutoff\n"
+    "UI,Kedokteran,100,5000,2025,\n"
+    "UI,Kedokteran,90,4000,2024,\n"
+    "UI,Sastra Jawa,80,160,2025,\n"
+    "UGM,Teknik Sipil,120,2400,2025,\n"
+    "ITB,Matematika,60,600,2025,610\n"
+    "UNPAD,Farmasi,70,1400,2025,\n"
+)
+
+
+def test_ptn_import_and_chances(engine: Engine, school: int, clock: Clock) -> None:
+    bad = tryout.import_ptn(
+        data=b"ptn,program,capacity,applicants,year\nUI,A,0,10,2025\nUI,B,5,10,20x\n"
+        b"UI,C,5,10,2025\nUI,C,5,10,2025\n"
+    )
+    assert [str(e) for e in bad.errors] == [
+        "baris 2: capacity harus di antara 1 dan 100000 (tertulis 0)",
+        "baris 3: year harus bilangan bulat (tertulis '20x')",
+        "baris 5: program ini untuk tahun itu sudah ada di baris 4",
+    ]
+    with pytest.raises(InvalidInput, match="Kolom wajib"):
+        tryout.import_ptn(data=b"ptn,program\nUI,A\n")
+    assert tryout.import_ptn(data=PTN_CSV.encode()).imported == 6
+    assert tryout.import_ptn(data=PTN_CSV.encode()).imported == 6  # updates, no duplicates
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM ptn_programs")).scalar() == 6
+
+    student = auth.create_user(username="siswa01", password="kata-sandi-1", role="siswa")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET target_ptn = 'ugm' WHERE username = 'siswa01'"))
+    view = tryout.start_tryout(actor=student, blueprint_id=school)
+    with pytest.raises(InvalidInput, match="setelah seluruh tryout"):
+        tryout.tryout_chances(actor=student, sitting_id=view.sitting_id, program_id=1)
+    for position in (1, 2):
+        tryout.end_section(actor=student, sitting_id=view.sitting_id, position=position)
+    result = tryout.tryout_result(actor=student)
+    assert result is not None and result.total_se > 0
+    labels = dict(result.program_choices)
+    assert len(labels) == 5  # UI Kedokteran once, its newest year
+    assert labels[result.default_program_id] == "UGM · Teknik Sipil"  # the target PTN
+    chances = tryout.tryout_chances(
+        actor=student, sitting_id=view.sitting_id, program_id=result.default_program_id
+    )
+    names = [f"{c.ptn} {c.program}" for c in chances]
+    # Target first, then the next lower cut-offs (safer), then higher ones to fill three.
+    assert names[0] == "UGM Teknik Sipil" and len(names) == 4
+    cutoffs = [c.cutoff for c in chances]
+    assert cutoffs[1] <= cutoffs[0] and all(0 <= c.chance <= 1 for c in chances)
+    itb = next(c for c in chances if c.ptn == "ITB")
+    assert itb.cutoff == 610 and itb.cutoff_given
+    kedokteran = (
+        next(c for c in chances if c.program == "Kedokteran")
+        if any(c.program == "Kedokteran" for c in chances)
+        else None
+    )
+    assert kedokteran is None or kedokteran.cutoff > cutoffs[0]

@@ -80,3 +80,41 @@ def test_a_tab_sits_a_tryout(engine: Engine, school: int) -> None:  # noqa: F811
     again = _tab("siswa02")
     _run(again, "load")
     assert again.phase == "start"
+
+
+def test_an_admin_edits_a_blueprint_as_csv(engine: Engine) -> None:
+    from nexus_app.state.admin.tryout import AdminTryoutState
+
+    auth.create_user(username="admin01", password="kata-sandi-1", role="admin")
+    token = auth.login(username="admin01", password="kata-sandi-1").token
+    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
+    root.router = RouterData.from_router_data(
+        {"pathname": "/admin/tryout", "asPath": "/admin/tryout", "query": {}, "headers": {}}
+    )
+    tab = root.get_substate(AdminTryoutState.get_full_name().split("."))
+    sign_in(tab, token)  # type: ignore[arg-type]
+
+    def run(name: str, *args: Any) -> None:
+        AdminTryoutState.event_handlers[name].fn(tab, *args)
+
+    run("load")
+    assert [b["name"] for b in tab.blueprints] == ["SNBT (bawaan)"]
+    assert tab.blueprints[0]["summary"] == "160 soal, 195 menit"
+    run("edit", "SNBT (bawaan)")
+    assert tab.form_csv.splitlines()[:2] == ["order,section,items,minutes", "1,PU,30,30"]
+    assert "5,LBI,30,42.5" in tab.form_csv
+    run("new_blueprint")
+    run("set_form_name", "Pendek")
+    run("set_form_csv", "order,section,items,minutes\n1,PU,5,10\n2,PK,0,5\n")
+    run("save")
+    assert tab.row_errors == ["baris 3: items harus di antara 1 dan 200 (tertulis 0)"]
+    assert "tidak ada yang disimpan" in tab.error and len(tab.blueprints) == 1
+    run("set_form_csv", "order,section,items,minutes\n1,PU,5,10\n2,PK,4,5\n")
+    run("save")
+    assert tab.error == "" and tab.row_errors == []
+    assert tab.message == "Cetak biru 'Pendek' disimpan (2 subtes)."
+    assert tab.blueprints[1] == {
+        "name": "Pendek",
+        "summary": "9 soal, 15 menit",
+        "sections": "PU 5 soal/10 mnt → PK 4 soal/5 mnt",
+    }

@@ -81,3 +81,17 @@ def test_scores_rise_with_right_answers_and_percentile_counts_ties_half() -> Non
     assert low < 0 < high and 0 < se < 1
     assert form.percentile(500, [400, 500, 600, 700]) == pytest.approx(37.5)
     assert form.percentile(500, []) == 100.0
+
+
+def test_estimated_cutoff_rises_with_selectivity_and_chance_with_score() -> None:
+    from nexus_app.engine import admission
+
+    assert admission.estimated_cutoff(50, 100) == pytest.approx(500, abs=0.5)
+    assert admission.estimated_cutoff(5, 100) == pytest.approx(664.5, abs=0.5)
+    assert admission.estimated_cutoff(100, 50) == 200  # more seats than applicants
+    assert admission.estimated_cutoff(1, 10**7) == 900  # bounded to the scale
+    assert admission.chance(600, 30, 600, 40) == pytest.approx(0.5)
+    assert admission.chance(700, 30, 600, 40) > 0.9 > 0.1 > admission.chance(500, 30, 600, 40)
+    assert admission.chance(601, 0, 600, 0) == 1.0
+    with pytest.raises(ValueError):
+        admission.estimated_cutoff(0, 10)
