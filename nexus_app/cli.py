@@ -12,6 +12,7 @@ import typer
 
 from nexus_app.cli_common import fail, run
 from nexus_app.cli_ops import backup_app, jobs_app
+from nexus_app.cli_tryout import blueprint_app, ptn_app
 from nexus_app.formatting import format_size
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ app.add_typer(book_app, name="book")
 app.add_typer(school_app, name="school")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(backup_app, name="backup")
+app.add_typer(blueprint_app, name="blueprint")
+app.add_typer(ptn_app, name="ptn")
 
 
 @db_app.command("upgrade")

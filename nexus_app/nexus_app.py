@@ -19,6 +19,7 @@ from nexus_app.pages import (
     task_run,
     teacher,
     teacher_tasks,
+    tryout,
 )
 from nexus_app.pages.admin import PAGES as ADMIN_PAGES
 from nexus_app.services import error_log
@@ -43,6 +44,7 @@ from nexus_app.state.school_practice import SchoolPracticeState
 from nexus_app.state.student_tasks import StudentTasksState, TaskRunState
 from nexus_app.state.teacher import TeacherState
 from nexus_app.state.teacher_tasks import TeacherTaskState
+from nexus_app.state.tryout import TryoutState
 
 
 def _client() -> str | None:
@@ -164,6 +166,12 @@ app.add_page(
     route=chat.ROUTE,
     title="Tutor AI | Nexus",
     on_load=[AuthState.guard(chat.ROLES), ChatState.load],
+)
+app.add_page(
+    tryout.tryout_page,
+    route=tryout.ROUTE,
+    title="Tryout | Nexus",
+    on_load=[AuthState.guard(tryout.ROLES), TryoutState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 

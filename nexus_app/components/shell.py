@@ -12,6 +12,7 @@ from nexus_app.state.auth import AuthState
 NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
     "siswa": [
         ("Latihan", "/practice", "nav-practice"),
+        ("Tryout", "/tryout", "nav-tryout"),
         ("Tutor AI", "/chat", "nav-chat"),
         ("Dasbor", "/dashboard", "nav-dashboard"),
     ],

@@ -21,6 +21,14 @@ from nexus_app.models.practice import (
 )
 from nexus_app.models.settings import SchoolSetting
 from nexus_app.models.tasks import Task, TaskAnswer, TaskStudent
+from nexus_app.models.tryout import (
+    PtnProgram,
+    TryoutBlueprint,
+    TryoutBlueprintSection,
+    TryoutItem,
+    TryoutSitting,
+    TryoutSittingSection,
+)
 from nexus_app.models.tutor import ChatHistory, PracticeQuestion, TopicMastery, WeakArea
 from nexus_app.models.users import ClassAssignment, LoginAttempt, Session, User, UserPublic
 
@@ -37,6 +45,7 @@ __all__ = [
     "LoginAttempt",
     "PaymentSubscription",
     "PracticeQuestion",
+    "PtnProgram",
     "Question",
     "QuestionBank",
     "QuestionCreate",
@@ -50,6 +59,11 @@ __all__ = [
     "TaskAnswer",
     "TaskStudent",
     "TopicMastery",
+    "TryoutBlueprint",
+    "TryoutBlueprintSection",
+    "TryoutItem",
+    "TryoutSitting",
+    "TryoutSittingSection",
     "User",
     "UserPublic",
     "UserReadiness",

@@ -198,12 +198,13 @@ def test_student_pages_fit(sized: Page) -> None:
     visit.go("/practice", "practice", taps=True)
     if visit.width == PHONE:
         _practise_one_question(visit)
+    visit.go("/tryout", "tryout", taps=True)
     visit.go("/chat", "chat", taps=True)
     visit.go("/tugas", "task-run", taps=True)
     visit.go("/onboarding", "onboarding", taps=True)
     visit.assert_fits()
     if visit.width <= PHONE:
-        _check_menu(page, visit, ["Latihan", "Tutor AI", "Dasbor"])
+        _check_menu(page, visit, ["Latihan", "Tryout", "Tutor AI", "Dasbor"])
 
 
 def _check_menu(page: Page, visit: Visit, labels: list[str]) -> None:

@@ -24,6 +24,7 @@ from nexus_app.pages.admin import (
     statistics,
     subjects,
     subscriptions,
+    tryout,
     users,
 )
 
@@ -41,4 +42,5 @@ PAGES: dict[str, Callable[[], rx.Component]] = {
     "errors": errors.admin_errors_page,
     "subscriptions": subscriptions.admin_subscriptions_page,
     "backups": backups.admin_backups_page,
+    "tryout": tryout.admin_tryout_page,
 }

@@ -25,6 +25,7 @@ from nexus_app.state.admin.question import AdminQuestionState
 from nexus_app.state.admin.statistics import AdminStatisticsState
 from nexus_app.state.admin.subjects import AdminSubjectsState
 from nexus_app.state.admin.subscriptions import AdminSubscriptionsState
+from nexus_app.state.admin.tryout import AdminTryoutState
 from nexus_app.state.admin.users import AdminUsersState
 from nexus_app.state.auth import AuthState
 
@@ -114,6 +115,7 @@ ADMIN_SECTIONS: list[AdminSection] = [
         "subscriptions", "Langganan", "/admin/subscriptions", "Langganan", AdminSubscriptionsState
     ),
     AdminSection("backups", "Cadangan", "/admin/backups", "Cadangan", AdminBackupsState),
+    AdminSection("tryout", "Tryout", "/admin/tryout", "Cetak biru tryout", AdminTryoutState),
 ]
 SECTION: dict[str, AdminSection] = {s.key: s for s in ADMIN_SECTIONS}
 # The sections the nav shows, in its order.

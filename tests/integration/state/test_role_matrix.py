@@ -37,7 +37,7 @@ import nexus_app.state
 from nexus_app.db import unit_of_work
 from nexus_app.models import ChatHistory
 from nexus_app.repositories import users as user_repo
-from nexus_app.services import auth, practice
+from nexus_app.services import auth, practice, tryout
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import NotAuthenticated, PermissionDenied
 from nexus_app.state.admin.sections import ADMIN_SECTIONS
@@ -68,6 +68,7 @@ POLICY: dict[str, tuple[str, ...]] = {
     "TaskRunState": ("siswa",),
     # An admin section gurus use too: the school-subject practice questions.
     "AdminPracticeQuestionsState": ("guru", "admin"),
+    "TryoutState": ("siswa",),
 }
 ADMIN_ONLY = ("admin",)
 # Every admin section's state, from the one registry the nav and the routes read.
@@ -87,6 +88,7 @@ LOCAL_ONLY = {
     "SchoolPracticeState.set_draft",  # the student's own unsaved answer text
     "TeacherState.close_drill",
     "TeacherState.set_drill_open",
+    "TryoutState.on_key",  # routes to choose/next_item/prev_item, which check
 }
 
 # What a page would have set before the handler runs, so a drill-down really asks for data.
@@ -287,6 +289,13 @@ def world(engine: Engine) -> Iterator[World]:
         session.add(
             ChatHistory(user_id=victim.id, question=VICTIM_QUESTION, response="Jawaban rahasia.")
         )
+    # Her running tryout: another student's tryout handlers must never reach it.
+    assert tryout.import_blueprint(data=b"order,section,items,minutes\n1,PU,3,30\n", name="M").ok
+    blueprint = next(b for b in tryout.list_blueprints() if b.name == "M")
+    sitting = tryout.start_tryout(actor=victim, blueprint_id=blueprint.id)
+    tryout.answer_item(
+        actor=victim, sitting_id=sitting.sitting_id, position=1, number=1, answer="C"
+    )
     tokens: dict[str, str] = {}
     accounts = {
         "siswa": ("siswa_penyelidik", {"class_name": "XII-Y", "grade": 12}),
@@ -314,7 +323,13 @@ def world(engine: Engine) -> Iterator[World]:
         victim_id=victim.id,
         victim_username=victim.username,
         victim_session=view.session_id,
-        markers=("Korban Rahasia Zeta", view.session_id, "rahasia-zeta", "Jawaban rahasia"),
+        markers=(
+            "Korban Rahasia Zeta",
+            view.session_id,
+            "rahasia-zeta",
+            "Jawaban rahasia",
+            sitting.sitting_id,
+        ),
     )
 
 

@@ -1,0 +1,218 @@
+"""Tryout blueprints, sittings, their sections and items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from nexus_app.models import (
+    PtnProgram,
+    Question,
+    TryoutBlueprint,
+    TryoutBlueprintSection,
+    TryoutItem,
+    TryoutSitting,
+    TryoutSittingSection,
+    User,
+)
+
+# --- blueprints ------------------------------------------------------------------------
+
+
+def list_blueprints(*, session: Session) -> list[TryoutBlueprint]:
+    return list(session.exec(select(TryoutBlueprint).order_by(col(TryoutBlueprint.id))).all())
+
+
+def get_blueprint(*, session: Session, blueprint_id: int) -> TryoutBlueprint | None:
+    return session.get(TryoutBlueprint, blueprint_id)
+
+
+def get_blueprint_by_name(*, session: Session, name: str) -> TryoutBlueprint | None:
+    return session.exec(select(TryoutBlueprint).where(col(TryoutBlueprint.name) == name)).first()
+
+
+def list_blueprint_sections(*, session: Session, blueprint_id: int) -> list[TryoutBlueprintSection]:
+    return list(
+        session.exec(
+            select(TryoutBlueprintSection)
+            .where(col(TryoutBlueprintSection.blueprint_id) == blueprint_id)
+            .order_by(col(TryoutBlueprintSection.position))
+        ).all()
+    )
+
+
+def save_blueprint(
+    *, session: Session, name: str, sections: Sequence[tuple[int, str, int, float]]
+) -> TryoutBlueprint:
+    """Create the blueprint, or replace the sections of the one with this name.
+
+    `sections`: (position, section code, item count, minutes)."""
+    blueprint = get_blueprint_by_name(session=session, name=name)
+    if blueprint is None:
+        blueprint = TryoutBlueprint(name=name)
+        session.add(blueprint)
+        session.flush()
+    else:
+        for old in list_blueprint_sections(session=session, blueprint_id=blueprint.id or 0):
+            session.delete(old)
+        session.flush()
+    assert blueprint.id is not None
+    for position, code, items, minutes in sections:
+        session.add(
+            TryoutBlueprintSection(
+                blueprint_id=blueprint.id,
+                position=position,
+                section=code,
+                item_count=items,
+                minutes=minutes,
+            )
+        )
+    session.flush()
+    return blueprint
+
+
+# --- sittings --------------------------------------------------------------------------
+
+
+def add_sitting(
+    *,
+    session: Session,
+    sitting: TryoutSitting,
+    sections: Sequence[TryoutSittingSection],
+    items: Sequence[TryoutItem],
+) -> None:
+    session.add(sitting)
+    session.flush()
+    session.add_all(list(sections))
+    session.add_all(list(items))
+    session.flush()
+
+
+def get_open_sitting(*, session: Session, user_id: int) -> TryoutSitting | None:
+    return session.exec(
+        select(TryoutSitting)
+        .where(col(TryoutSitting.user_id) == user_id, col(TryoutSitting.finished_at).is_(None))
+        .order_by(col(TryoutSitting.started_at).desc())
+    ).first()
+
+
+def get_latest_finished(*, session: Session, user_id: int) -> TryoutSitting | None:
+    return session.exec(
+        select(TryoutSitting)
+        .where(col(TryoutSitting.user_id) == user_id, col(TryoutSitting.finished_at).is_not(None))
+        .order_by(col(TryoutSitting.finished_at).desc())
+    ).first()
+
+
+def get_sitting(*, session: Session, sitting_id: str, user_id: int) -> TryoutSitting | None:
+    """The sitting if it belongs to this user (None otherwise)."""
+    return session.exec(
+        select(TryoutSitting).where(
+            col(TryoutSitting.id) == sitting_id, col(TryoutSitting.user_id) == user_id
+        )
+    ).first()
+
+
+def list_sitting_sections(*, session: Session, sitting_id: str) -> list[TryoutSittingSection]:
+    return list(
+        session.exec(
+            select(TryoutSittingSection)
+            .where(col(TryoutSittingSection.sitting_id) == sitting_id)
+            .order_by(col(TryoutSittingSection.position))
+        ).all()
+    )
+
+
+def list_items(
+    *, session: Session, sitting_id: str, position: int | None = None
+) -> list[TryoutItem]:
+    query = select(TryoutItem).where(col(TryoutItem.sitting_id) == sitting_id)
+    if position is not None:
+        query = query.where(col(TryoutItem.position) == position)
+    return list(
+        session.exec(query.order_by(col(TryoutItem.position), col(TryoutItem.number))).all()
+    )
+
+
+def get_item(*, session: Session, sitting_id: str, position: int, number: int) -> TryoutItem | None:
+    return session.get(TryoutItem, (sitting_id, position, number))
+
+
+def questions_by_id(*, session: Session, ids: Sequence[int]) -> dict[int, Question]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Question).where(col(Question.id).in_(list(ids)))).all()
+    return {int(q.id or 0): q for q in rows}
+
+
+def latest_finished_by_student(
+    *, session: Session, blueprint_id: int
+) -> list[tuple[int, TryoutSitting]]:
+    """(user id, newest finished sitting) for every student who finished this blueprint."""
+    rows = session.exec(
+        select(TryoutSitting)
+        .join(User, col(User.id) == col(TryoutSitting.user_id))
+        .where(
+            col(TryoutSitting.blueprint_id) == blueprint_id,
+            col(TryoutSitting.finished_at).is_not(None),
+            col(User.role) == "siswa",
+        )
+        .order_by(col(TryoutSitting.finished_at))
+    ).all()
+    newest: dict[int, TryoutSitting] = {}
+    for sitting in rows:
+        newest[sitting.user_id] = sitting
+    return list(newest.items())
+
+
+def section_scores(*, session: Session, sitting_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    """{sitting id: {section code: score}} for scored sections."""
+    if not sitting_ids:
+        return {}
+    rows = session.exec(
+        select(TryoutSittingSection).where(
+            col(TryoutSittingSection.sitting_id).in_(list(sitting_ids)),
+            col(TryoutSittingSection.score).is_not(None),
+        )
+    ).all()
+    out: dict[str, dict[str, float]] = {}
+    for row in rows:
+        out.setdefault(row.sitting_id, {})[row.section] = float(row.score or 0.0)
+    return out
+
+
+def touch(*, session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+# --- PTN programmes ----------------------------------------------------------------------
+
+
+def list_programs(*, session: Session) -> list[PtnProgram]:
+    """Every programme row, oldest year first."""
+    return list(
+        session.exec(select(PtnProgram).order_by(col(PtnProgram.year), col(PtnProgram.id))).all()
+    )
+
+
+def upsert_program(*, session: Session, program: PtnProgram) -> None:
+    """Add the row, or update the one with the same ptn, programme and year."""
+    old = session.exec(
+        select(PtnProgram).where(
+            col(PtnProgram.ptn) == program.ptn,
+            col(PtnProgram.program) == program.program,
+            col(PtnProgram.year) == program.year,
+        )
+    ).first()
+    if old is None:
+        session.add(program)
+    else:
+        old.capacity, old.applicants, old.cutoff = (
+            program.capacity,
+            program.applicants,
+            program.cutoff,
+        )
+        session.add(old)
+    session.flush()
