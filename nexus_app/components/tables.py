@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -35,9 +36,7 @@ def simple_table(
     )
 
 
-def phone_cards(
-    rows: rx.Var, render: Callable[[rx.Var], rx.Component], cards_id: str
-) -> rx.Component:
+def phone_cards(rows: rx.Var, render: Callable[[Any], rx.Component], cards_id: str) -> rx.Component:
     """The same rows as stacked cards, shown on phones only: a table's key columns (an
     answer, its key, a "Rincian" link) would otherwise sit off-screen. Pair it with a
     table given `display=TABLE_ONLY`."""

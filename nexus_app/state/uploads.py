@@ -36,8 +36,11 @@ class UploadRule:
     max_bytes: int  # the whole request body: largest allowed file + the margin
 
 
-def handler_name(handler: EventHandler) -> str:
-    """The name the browser sends in `reflex-event-handler` for this handler."""
+def handler_name(handler: object) -> str:
+    """The name the browser sends in `reflex-event-handler` for this handler (read off its
+    state class, where Reflex turns it into an EventHandler; mypy sees the decorated method)."""
+    if not isinstance(handler, EventHandler):
+        raise TypeError(f"not an event handler: {handler!r}")
     return f"{handler.state_full_name}.{handler.fn.__name__}"
 
 
@@ -54,14 +57,14 @@ UPLOAD_RULES: dict[str, UploadRule] = {
 }
 
 
-def upload_headers() -> dict[str, str]:
+def upload_headers() -> dict[str, rx.Var[str]]:
     """`extra_headers` for rx.upload_files: the login token as the browser holds it now.
 
     Read from localStorage at click time (a JS expression, not a state var), so the token
     need not live in server-side state for this.
     """
-    token = rx.Var(
+    token: rx.Var[str] = rx.Var(
         _js_expr=f"(globalThis.localStorage?.getItem({TOKEN_STORAGE_KEY!r}) ?? '')",
         _var_type=str,
     )
-    return {TOKEN_HEADER: token}  # type: ignore[dict-item]
+    return {TOKEN_HEADER: token}
