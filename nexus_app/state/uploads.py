@@ -13,6 +13,7 @@ localStorage (`nexus_token`) at the moment of the upload: see `upload_headers()`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import reflex as rx
 from reflex_base.event import EventHandler
@@ -57,7 +58,7 @@ UPLOAD_RULES: dict[str, UploadRule] = {
 }
 
 
-def upload_headers() -> dict[str, rx.Var[str]]:
+def upload_headers() -> dict[str, str]:
     """`extra_headers` for rx.upload_files: the login token as the browser holds it now.
 
     Read from localStorage at click time (a JS expression, not a state var), so the token
@@ -67,4 +68,6 @@ def upload_headers() -> dict[str, rx.Var[str]]:
         _js_expr=f"(globalThis.localStorage?.getItem({TOKEN_STORAGE_KEY!r}) ?? '')",
         _var_type=str,
     )
-    return {TOKEN_HEADER: token}
+    # FileUpload types `extra_headers` as strings but renders each value as JavaScript, so
+    # the Var goes out as the expression it stands for.
+    return {TOKEN_HEADER: cast(str, token)}
