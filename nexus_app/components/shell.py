@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
+from reflex_base.event import EventType
 
 from nexus_app.state.auth import AuthState
 
@@ -192,7 +193,7 @@ def _wide_bar() -> rx.Component:
     )
 
 
-def _menu_item(label: str, icon: str, item_id: str, on_click: rx.EventSpec) -> rx.Component:
+def _menu_item(label: str, icon: str, item_id: str, on_click: EventType[()]) -> rx.Component:
     return rx.menu.item(
         rx.icon(icon, size=18), label, id=item_id, on_click=on_click, min_height="44px"
     )
@@ -315,7 +316,9 @@ def app_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]
     return page
 
 
-def stat_card(label: str, value: rx.Var | str | int, icon: str, card_id: str) -> rx.Component:
+def stat_card(
+    label: str, value: rx.Var[int] | rx.Var[str] | str | int, icon: str, card_id: str
+) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.icon(icon, size=28, color=rx.color(BRAND_COLOR, 9)),

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
-from nexus_app.state.chat import ChatState
+from nexus_app.state.chat import ChatState, SourceRow
 
 ROUTE = "/chat"
 ROLES = ["siswa"]
 
 
-def _source(s: rx.Var) -> rx.Component:
+def _source(s: ObjectVar[SourceRow]) -> rx.Component:
     return rx.card(
         rx.text(
-            rx.badge("[", s["n"], "]"),
+            rx.badge("[", s.n, "]"),
             " ",
-            rx.text.strong(s["book"]),
+            rx.text.strong(s.book),
             ", ",
-            s["where"],
+            s.where,
             " · paket v",
-            s["version"],
-            rx.cond(s["heading"] != "", " · " + s["heading"], ""),
+            s.version,
+            rx.cond(s.heading != "", " · " + s.heading.to(str), ""),
             size="2",
         ),
-        rx.text(s["text"], size="2", color_scheme="gray", white_space="pre-wrap"),
+        rx.text(s.text, size="2", color_scheme="gray", white_space="pre-wrap"),
         width="100%",
         class_name="chat-source",
     )
@@ -120,7 +121,7 @@ def _content() -> rx.Component:
                 id="chat-no-books",
             ),
             rx.el.select(
-                rx.foreach(s.subjects, lambda x: rx.el.option(x["label"], value=x["code"])),
+                rx.foreach(s.subjects, lambda x: rx.el.option(x.label, value=x.code)),
                 value=s.subject,
                 on_change=s.set_subject,
                 id="chat-subject",
@@ -173,16 +174,16 @@ def _content() -> rx.Component:
                 rx.foreach(
                     s.history,
                     lambda h: rx.card(
-                        rx.text(h["when"], " · ", h["subject"], size="1", color_scheme="gray"),
-                        rx.text(rx.text.strong(h["question"]), size="2"),
+                        rx.text(h.when, " · ", h.subject, size="1", color_scheme="gray"),
+                        rx.text(rx.text.strong(h.question), size="2"),
                         rx.text(
-                            h["answer"], size="2", white_space="pre-wrap", overflow_wrap="anywhere"
+                            h.answer, size="2", white_space="pre-wrap", overflow_wrap="anywhere"
                         ),
                         rx.cond(
-                            h["sources"] != "",
+                            h.sources != "",
                             rx.text(
                                 "Sumber: ",
-                                h["sources"],
+                                h.sources,
                                 size="1",
                                 color_scheme="gray",
                                 class_name="chat-history-sources",

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR, TABLE_ONLY, app_shell
 from nexus_app.components.student_tasks import student_tasks
 from nexus_app.components.tables import phone_cards
-from nexus_app.state.dashboard import DashboardState
+from nexus_app.state.dashboard import (
+    DashboardState,
+    PlanRow,
+    ReadinessCard,
+    SchoolMasteryRow,
+    SchoolWeakAreaRow,
+    SessionRow,
+    WeakAreaRow,
+)
 
 ROUTE = "/dashboard"
 ROLES = ["siswa"]
 
 
-def _card(c: rx.Var) -> rx.Component:
+def _card(c: ObjectVar[ReadinessCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(c["section"], size="2"),
-                rx.text(c["name"], size="2", weight="medium"),
+                rx.badge(c.section, size="2"),
+                rx.text(c.name, size="2", weight="medium"),
                 align="center",
             ),
             rx.cond(
-                c["has_data"] != "",
+                c.has_data,
                 rx.vstack(
-                    rx.text("Perkiraan skor ", rx.text.strong(c["range"]), size="3"),
-                    rx.text("Kesiapan: ", rx.text.strong(c["readiness"]), size="2"),
+                    rx.text("Perkiraan skor ", rx.text.strong(c.score_range), size="3"),
+                    rx.text("Kesiapan: ", rx.text.strong(c.readiness), size="2"),
                     rx.text(
                         "kemajuan perkiraan skor menuju skor target",
                         size="1",
@@ -33,7 +42,7 @@ def _card(c: rx.Var) -> rx.Component:
                     ),
                     rx.box(
                         rx.box(
-                            width=c["readiness_width"],
+                            width=c.readiness_width,
                             height="100%",
                             background_color=rx.color(BRAND_COLOR, 9),
                             border_radius="4px",
@@ -45,15 +54,15 @@ def _card(c: rx.Var) -> rx.Component:
                     ),
                     rx.text(
                         "Peluang skormu sekarang sudah mencapai target: ",
-                        c["chance"],
+                        c.chance,
                         size="1",
                         color_scheme="gray",
                     ),
-                    rx.text("Siap pada: ", c["ready_by"], size="1", color_scheme="gray"),
+                    rx.text("Siap pada: ", c.ready_by, size="1", color_scheme="gray"),
                     rx.text(
-                        c["answered"],
+                        c.answered,
                         " soal · akurasi ",
-                        c["accuracy"],
+                        c.accuracy,
                         size="1",
                         color_scheme="gray",
                     ),
@@ -65,7 +74,7 @@ def _card(c: rx.Var) -> rx.Component:
             spacing="2",
             width="100%",
         ),
-        id="readiness-" + c["section"].to(str),
+        id="readiness-" + c.section.to(str),
         width="260px",
     )
 
@@ -77,8 +86,8 @@ def _chart() -> rx.Component:
             rx.foreach(
                 DashboardState.history_lines,
                 lambda line: rx.recharts.line(
-                    data_key=line["section"],
-                    stroke=line["color"],
+                    data_key=line.section,
+                    stroke=line.color,
                     type_="monotone",
                     connect_nulls=True,
                 ),
@@ -95,16 +104,16 @@ def _chart() -> rx.Component:
     )
 
 
-def _weak_area(w: rx.Var) -> rx.Component:
+def _weak_area(w: ObjectVar[WeakAreaRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.hstack(rx.badge(w["section"]), rx.text(w["topic"], weight="medium")),
-                rx.text(w["recommendation"], size="2", color_scheme="gray"),
+                rx.hstack(rx.badge(w.section), rx.text(w.topic, weight="medium")),
+                rx.text(w.recommendation, size="2", color_scheme="gray"),
                 spacing="1",
             ),
             rx.spacer(),
-            rx.link(rx.button("Latihan topik ini", variant="soft"), href=w["href"]),
+            rx.link(rx.button("Latihan topik ini", variant="soft"), href=w.href),
             align="center",
             width="100%",
         ),
@@ -113,18 +122,18 @@ def _weak_area(w: rx.Var) -> rx.Component:
     )
 
 
-def _school_weak_area(w: rx.Var) -> rx.Component:
+def _school_weak_area(w: ObjectVar[SchoolWeakAreaRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.hstack(rx.badge(w["subject"], color_scheme="amber"), rx.text(w["topic"])),
-                rx.text(w["recommendation"], size="2", color_scheme="gray"),
+                rx.hstack(rx.badge(w.subject, color_scheme="amber"), rx.text(w.topic)),
+                rx.text(w.recommendation, size="2", color_scheme="gray"),
                 spacing="1",
             ),
             rx.spacer(),
             rx.cond(
-                w["href"] != "",
-                rx.link(rx.button("Latihan topik ini", variant="soft"), href=w["href"]),
+                w.href != "",
+                rx.link(rx.button("Latihan topik ini", variant="soft"), href=w.href),
             ),
             align="center",
             width="100%",
@@ -134,23 +143,23 @@ def _school_weak_area(w: rx.Var) -> rx.Component:
     )
 
 
-def _school_mastery_row(m: rx.Var) -> rx.Component:
+def _school_mastery_row(m: ObjectVar[SchoolMasteryRow]) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(m["topic"], weight="medium", size="2"),
-            rx.text(m["subject"], " · ", m["answers"], size="1", color_scheme="gray"),
+            rx.text(m.topic, weight="medium", size="2"),
+            rx.text(m.subject, " · ", m.answers, size="1", color_scheme="gray"),
             spacing="0",
             min_width="40%",
         ),
         rx.box(
-            rx.box(height="8px", width=m["width"], background_color=rx.color("teal", 9)),
+            rx.box(height="8px", width=m.width, background_color=rx.color("teal", 9)),
             width="100%",
             background_color=rx.color("gray", 4),
             border_radius="4px",
             overflow="hidden",
         ),
-        rx.text(m["mastery"], size="2", min_width="3em"),
-        rx.cond(m["href"] != "", rx.link("Latihan", href=m["href"], size="2")),
+        rx.text(m.mastery, size="2", min_width="3em"),
+        rx.cond(m.href != "", rx.link("Latihan", href=m.href, size="2")),
         align="center",
         width="100%",
         class_name="school-mastery-row",
@@ -191,22 +200,22 @@ def _school_subjects(s: type[DashboardState]) -> rx.Component:
     )
 
 
-def _plan_row(p: rx.Var) -> rx.Component:
+def _plan_row(p: ObjectVar[PlanRow]) -> rx.Component:
     return rx.hstack(
-        rx.badge(p["section"]),
+        rx.badge(p.section),
         rx.text(
-            p["minutes"],
+            p.minutes,
             " menit · ",
-            p["topic"],
+            p.topic,
             " · ±",
-            p["questions"],
+            p.questions,
             " soal",
             weight="medium",
             size="2",
         ),
-        rx.text("(", p["reason"], ")", size="1", color_scheme="gray"),
+        rx.text("(", p.reason, ")", size="1", color_scheme="gray"),
         rx.spacer(),
-        rx.link("Mulai", href=p["href"], size="2"),
+        rx.link("Mulai", href=p.href, size="2"),
         width="100%",
         align="center",
         wrap="wrap",
@@ -214,20 +223,18 @@ def _plan_row(p: rx.Var) -> rx.Component:
     )
 
 
-def _session_card(x: rx.Var) -> rx.Component:
+def _session_card(x: ObjectVar[SessionRow]) -> rx.Component:
     """A phone's row of the sessions table, its "Rincian" a full-size button."""
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.text(x["section"], " · ", x["mode"], weight="medium", size="2"),
-                rx.text(x["started"], size="1", color_scheme="gray"),
-                rx.text(
-                    x["answered"], " soal · akurasi ", x["accuracy"], size="1", color_scheme="gray"
-                ),
+                rx.text(x.section, " · ", x.mode, weight="medium", size="2"),
+                rx.text(x.started, size="1", color_scheme="gray"),
+                rx.text(x.answered, " soal · akurasi ", x.accuracy, size="1", color_scheme="gray"),
                 spacing="1",
             ),
             rx.spacer(),
-            rx.link(rx.button("Rincian", variant="soft"), href=x["href"]),
+            rx.link(rx.button("Rincian", variant="soft"), href=x.href),
             align="center",
             width="100%",
         ),
@@ -236,7 +243,7 @@ def _session_card(x: rx.Var) -> rx.Component:
     )
 
 
-def _rating_icon(name: str, label: rx.Var) -> rx.Component:
+def _rating_icon(name: str, label: rx.Var[str]) -> rx.Component:
     """The student's rating of a feedback, as an icon (emoji need a font that has them)."""
     return rx.icon(
         name, size=14, color=rx.color("gray", 11), aria_label=label, class_name="feedback-rating"
@@ -311,20 +318,20 @@ def _content() -> rx.Component:
                 rx.foreach(
                     s.feedback,
                     lambda f: rx.card(
-                        rx.text(rx.badge(f["section"]), " ", f["question"], size="2"),
+                        rx.text(rx.badge(f.section), " ", f.question, size="2"),
                         rx.hstack(
-                            rx.text(f["answer"], " · ", size="1", color_scheme="gray"),
+                            rx.text(f.answer, " · ", size="1", color_scheme="gray"),
                             rx.cond(
-                                f["helpful"] == "membantu",
-                                _rating_icon("thumbs-up", f["helpful"]),
-                                _rating_icon("thumbs-down", f["helpful"]),
+                                f.helpful,
+                                _rating_icon("thumbs-up", f.helpful_label),
+                                _rating_icon("thumbs-down", f.helpful_label),
                             ),
-                            rx.text(" · ", f["when"], size="1", color_scheme="gray"),
+                            rx.text(" · ", f.when, size="1", color_scheme="gray"),
                             align="center",
                             spacing="1",
                             wrap="wrap",
                         ),
-                        rx.text(f["text"], size="2"),
+                        rx.text(f.text, size="2"),
                         width="100%",
                     ),
                 ),
@@ -352,12 +359,12 @@ def _content() -> rx.Component:
                 rx.foreach(
                     s.sessions,
                     lambda x: rx.table.row(
-                        rx.table.cell(x["started"], white_space="nowrap"),
-                        rx.table.cell(x["section"]),
-                        rx.table.cell(x["mode"]),
-                        rx.table.cell(x["answered"]),
-                        rx.table.cell(x["accuracy"]),
-                        rx.table.cell(rx.link("Rincian", href=x["href"])),
+                        rx.table.cell(x.started, white_space="nowrap"),
+                        rx.table.cell(x.section),
+                        rx.table.cell(x.mode),
+                        rx.table.cell(x.answered),
+                        rx.table.cell(x.accuracy),
+                        rx.table.cell(rx.link("Rincian", href=x.href)),
                     ),
                 )
             ),

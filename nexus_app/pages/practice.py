@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.state.practice import PracticeState
 
@@ -39,7 +40,7 @@ def _chooser() -> rx.Component:
             rx.el.select(
                 rx.foreach(
                     PracticeState.sections,
-                    lambda s: rx.el.option(s["label"], value=s["code"]),
+                    lambda s: rx.el.option(s.label, value=s.code),
                 ),
                 id="section-select",
                 value=PracticeState.section,
@@ -93,44 +94,6 @@ def _chooser() -> rx.Component:
         ),
         max_width="560px",
         width="100%",
-    )
-
-
-def _choice(option: rx.Var) -> rx.Component:
-    letter = option[0]
-    answered = PracticeState.phase == "result"
-    is_key = answered & (PracticeState.correct_answer == letter)
-    is_wrong_pick = answered & (PracticeState.selected == letter) & ~PracticeState.is_correct
-    return rx.button(
-        rx.hstack(
-            rx.badge(letter, size="2", variant="solid"),
-            rx.text(option[1], text_align="left", white_space="normal"),
-            rx.cond(is_key, rx.icon("circle-check", size=18)),
-            rx.cond(is_wrong_pick, rx.icon("circle-x", size=18)),
-            align="center",
-            spacing="3",
-            width="100%",
-        ),
-        id="choice-" + letter.to(str),
-        on_click=PracticeState.choose(letter),
-        variant=rx.cond(
-            is_key | is_wrong_pick | (PracticeState.selected == letter), "soft", "outline"
-        ),
-        color_scheme=rx.cond(
-            is_key,
-            "green",
-            rx.cond(
-                is_wrong_pick,
-                "red",
-                rx.cond(PracticeState.selected == letter, BRAND_COLOR, "gray"),
-            ),
-        ),
-        width="100%",
-        height="auto",
-        padding="0.8em",
-        justify_content="flex-start",
-        cursor=rx.cond(answered, "default", "pointer"),
-        pointer_events=rx.cond(answered, "none", "auto"),
     )
 
 
@@ -305,7 +268,15 @@ def _question() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.vstack(rx.foreach(PracticeState.options, _choice), width="100%", spacing="2"),
+        answer_choices(
+            PracticeState.options,
+            phase=PracticeState.phase,
+            selected=PracticeState.selected,
+            correct_answer=PracticeState.correct_answer,
+            is_correct=PracticeState.is_correct,
+            choose=PracticeState.choose,
+            id_prefix="choice-",
+        ),
         _error(),
         rx.cond(
             PracticeState.phase == "question",

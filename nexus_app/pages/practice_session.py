@@ -3,49 +3,50 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import TABLE_ONLY, app_shell, stat_card
 from nexus_app.components.tables import card_field, phone_cards
-from nexus_app.state.practice import SessionReviewState
+from nexus_app.state.practice import ReviewRow, SessionReviewState
 
 ROUTE = "/practice/session/[id]"
 ROLES = ["siswa", "guru", "admin"]
 
 
-def _row(r: rx.Var) -> rx.Component:
+def _row(r: ObjectVar[ReviewRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(r["position"]),
-        rx.table.cell(r["sub_type"]),
-        rx.table.cell(r["text"]),
-        rx.table.cell(r["selected"]),
-        rx.table.cell(r["correct_answer"]),
+        rx.table.cell(r.position),
+        rx.table.cell(r.sub_type),
+        rx.table.cell(r.text),
+        rx.table.cell(r.selected),
+        rx.table.cell(r.correct_answer),
         rx.table.cell(_result_badge(r)),
-        rx.table.cell(r["time"]),
+        rx.table.cell(r.time),
         class_name="review-row",
     )
 
 
-def _result_badge(r: rx.Var) -> rx.Component:
-    return rx.badge(r["result"], color_scheme=rx.cond(r["result"] == "Benar", "green", "orange"))
+def _result_badge(r: ObjectVar[ReviewRow]) -> rx.Component:
+    return rx.badge(r.result, color_scheme=rx.cond(r.is_correct, "green", "orange"))
 
 
-def _card(r: rx.Var) -> rx.Component:
+def _card(r: ObjectVar[ReviewRow]) -> rx.Component:
     """A phone's row: the question, then the answer, the key and the result side by side."""
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text("No. ", r["position"], weight="bold", size="2"),
-                rx.badge(r["sub_type"], variant="soft"),
+                rx.text("No. ", r.position, weight="bold", size="2"),
+                rx.badge(r.sub_type, variant="soft"),
                 rx.spacer(),
                 _result_badge(r),
                 width="100%",
                 align="center",
             ),
-            rx.text(r["text"], size="2", overflow_wrap="anywhere"),
+            rx.text(r.text, size="2", overflow_wrap="anywhere"),
             rx.flex(
-                card_field("Jawabanmu", r["selected"]),
-                card_field("Kunci", r["correct_answer"]),
-                card_field("Waktu", r["time"]),
+                card_field("Jawabanmu", r.selected),
+                card_field("Kunci", r.correct_answer),
+                card_field("Waktu", r.time),
                 wrap="wrap",
                 column_gap="1.2em",
             ),

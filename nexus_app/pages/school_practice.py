@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.vars.object import ObjectVar
 
+from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, app_shell
 from nexus_app.state.school_practice import ROUTE as STATE_ROUTE
 from nexus_app.state.school_practice import SchoolPracticeState as S
+from nexus_app.state.school_practice import TopicRow
 
 ROUTE = STATE_ROUTE
 ROLES = ["siswa"]
@@ -19,19 +22,19 @@ def _error() -> rx.Component:
     )
 
 
-def _topic_row(t: rx.Var) -> rx.Component:
+def _topic_row(t: ObjectVar[TopicRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.text(t["topic"], weight="bold"),
+                rx.text(t.topic, weight="bold"),
                 rx.text(
-                    t["subject"],
+                    t.subject,
                     " · kelas ",
-                    t["grade"],
+                    t.grade,
                     " · ",
-                    t["count"],
+                    t.count,
                     " soal · penguasaan ",
-                    t["mastery"],
+                    t.mastery,
                     size="2",
                     color_scheme="gray",
                 ),
@@ -40,7 +43,7 @@ def _topic_row(t: rx.Var) -> rx.Component:
             rx.spacer(),
             rx.link(
                 rx.button("Latihan", color_scheme=BRAND_COLOR, variant="soft"),
-                href=t["link"],
+                href=t.link,
             ),
             align="center",
             width="100%",
@@ -72,36 +75,6 @@ def _chooser() -> rx.Component:
         spacing="3",
         width="100%",
         max_width="720px",
-    )
-
-
-def _choice(option: rx.Var) -> rx.Component:
-    letter = option[0]
-    answered = S.phase == "result"
-    is_key = answered & (S.correct_answer == letter)
-    is_wrong_pick = answered & (S.selected == letter) & ~S.is_correct
-    return rx.button(
-        rx.hstack(
-            rx.badge(letter, size="2", variant="solid"),
-            rx.text(option[1], text_align="left", white_space="normal"),
-            rx.cond(is_key, rx.icon("circle-check", size=18)),
-            rx.cond(is_wrong_pick, rx.icon("circle-x", size=18)),
-            align="center",
-            spacing="3",
-            width="100%",
-        ),
-        id="school-choice-" + letter.to(str),
-        on_click=S.choose(letter),
-        variant=rx.cond(is_key | is_wrong_pick | (S.selected == letter), "soft", "outline"),
-        color_scheme=rx.cond(
-            is_key,
-            "green",
-            rx.cond(is_wrong_pick, "red", rx.cond(S.selected == letter, BRAND_COLOR, "gray")),
-        ),
-        width="100%",
-        height="auto",
-        padding_y="0.6em",
-        disabled=answered,
     )
 
 
@@ -223,7 +196,15 @@ def _question() -> rx.Component:
             rx.cond(
                 S.is_multiple_choice,
                 rx.vstack(
-                    rx.foreach(S.options, _choice),
+                    answer_choices(
+                        S.options,
+                        phase=S.phase,
+                        selected=S.selected,
+                        correct_answer=S.correct_answer,
+                        is_correct=S.is_correct,
+                        choose=S.choose,
+                        id_prefix="school-choice-",
+                    ),
                     rx.cond(
                         S.phase == "question",
                         rx.button(

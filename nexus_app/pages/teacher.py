@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import EventType
 
 from nexus_app.components.shell import SELECT_STYLE, app_shell
 from nexus_app.components.tables import simple_table
@@ -35,7 +36,7 @@ def _filters() -> rx.Component:
         _labelled(
             "Subtes / mata pelajaran",
             rx.el.select(
-                rx.foreach(s.views, lambda v: rx.el.option(v["label"], value=v["key"])),
+                rx.foreach(s.views, lambda v: rx.el.option(v.label, value=v.key)),
                 value=s.view_key,
                 on_change=s.set_view,
                 id="view-filter",
@@ -197,7 +198,7 @@ def _drilldown() -> rx.Component:
                     rx.vstack(
                         rx.foreach(
                             s.drill_chat,
-                            lambda c: rx.text(c["when"], " · ", c["question"], size="2"),
+                            lambda c: rx.text(c.when, " · ", c.question, size="2"),
                         )
                     ),
                     rx.text("Belum ada pertanyaan pada topik ini.", size="2", color_scheme="gray"),
@@ -209,7 +210,7 @@ def _drilldown() -> rx.Component:
                         rx.foreach(
                             s.drill_weak,
                             lambda w: rx.text(
-                                w["when"], " · skor ", w["score"], " · ", w["status"], size="2"
+                                w.when, " · skor ", w.score, " · ", w.status, size="2"
                             ),
                         )
                     ),
@@ -230,7 +231,7 @@ def _drilldown() -> rx.Component:
     )
 
 
-def _report_heading(title: str, download: rx.EventHandler, button_id: str) -> rx.Component:
+def _report_heading(title: str, download: EventType[()], button_id: str) -> rx.Component:
     return rx.hstack(
         rx.heading(title, size="4"),
         rx.button("Unduh CSV", size="1", variant="soft", on_click=download, id=button_id),

@@ -31,6 +31,7 @@ from nexus_app.services.errors import (
     PermissionDenied,
     ServiceError,
 )
+from nexus_app.state.events import Events, event
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -66,20 +67,20 @@ class SessionPending(Exception):
 
 
 class AuthState(rx.State):
-    user_id: int = 0
-    username: str = ""
-    full_name: str = ""
-    role: str = ""
-    class_name: str = ""
+    user_id: rx.Field[int] = rx.field(0)
+    username: rx.Field[str] = rx.field("")
+    full_name: rx.Field[str] = rx.field("")
+    role: rx.Field[str] = rx.field("")
+    class_name: rx.Field[str] = rx.field("")
     # "checking" until the server has looked at the session, then "ok" or "denied".
-    access: str = "checking"
+    access: rx.Field[str] = rx.field("checking")
 
-    login_username: str = ""
-    login_error: str = ""
+    login_username: rx.Field[str] = rx.field("")
+    login_error: rx.Field[str] = rx.field("")
 
-    password_dialog_open: bool = False
-    password_error: str = ""
-    password_message: str = ""
+    password_dialog_open: rx.Field[bool] = rx.field(False)
+    password_error: rx.Field[str] = rx.field("")
+    password_message: rx.Field[str] = rx.field("")
 
     # Backend only: never sent to the browser.
     # SHA-256 of this tab's session token; the token itself is never on the server.
@@ -187,7 +188,7 @@ class AuthState(rx.State):
         self._set_user(user)
         return user
 
-    def _identify(self) -> rx.event.EventSpec | None:
+    def _identify(self) -> EventSpec | None:
         """At a page load without a session in this tab: ask the browser for its token once
         (the answer comes to `adopt_token`, which runs the page load again); None when there
         is nothing to wait for."""
@@ -204,7 +205,7 @@ class AuthState(rx.State):
         )
 
     @rx.event
-    def adopt_token(self, answer: Any = None):
+    def adopt_token(self, answer: Any = None) -> Events:
         """The browser's answer to `_identify`: [request id, raw token or null]. Only the
         digest is kept. An answer nobody asked for, or to an earlier request, is ignored."""
         if not self._token_pending():
@@ -244,17 +245,17 @@ class AuthState(rx.State):
 
     # --- page loads ----------------------------------------------------------------------
 
-    @rx.event
-    def guard(self, roles: list[str]):
+    @event
+    def guard(self, roles: list[str]) -> Events:
         """on_load of every private page: log in first, right role second; a new student
         answers the onboarding questions before anything else."""
         return self._guard(roles, onboarding_page=False)
 
-    @rx.event
-    def guard_onboarding(self, roles: list[str]):
+    @event
+    def guard_onboarding(self, roles: list[str]) -> Events:
         return self._guard(roles, onboarding_page=True)
 
-    def _guard(self, roles: list[str], *, onboarding_page: bool):
+    def _guard(self, roles: list[str], *, onboarding_page: bool) -> Events:
         self._forget_one_time_secrets()
         self.access = "checking"
         if (ask := self._identify()) is not None:
@@ -280,7 +281,7 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def go_home(self):
+    def go_home(self) -> Events:
         """`/`: each role's own start page (or the login page)."""
         if (ask := self._identify()) is not None:
             return ask
@@ -293,7 +294,7 @@ class AuthState(rx.State):
         return rx.redirect(HOME_BY_ROLE.get(user.role, LOGIN_ROUTE))
 
     @rx.event
-    def redirect_if_logged_in(self):
+    def redirect_if_logged_in(self) -> Events:
         """on_load of /login: a live session goes home; otherwise whatever a previous user
         left in this tab is wiped (the message that sent the tab here stays)."""
         if (ask := self._identify()) is not None:
@@ -315,7 +316,7 @@ class AuthState(rx.State):
     # --- login, logout, own password ------------------------------------------------------
 
     @rx.event
-    async def login(self, form_data: dict[str, str]):
+    async def login(self, form_data: dict[str, str]) -> Events:
         self.login_error = ""
         username = (form_data.get("username") or "").strip()
         password = form_data.get("password") or ""
@@ -346,7 +347,7 @@ class AuthState(rx.State):
         self.password_message = ""
         self.password_dialog_open = True
 
-    @rx.event
+    @event
     def close_password_dialog(self) -> None:
         self.password_dialog_open = False
         self.password_error = ""
@@ -439,7 +440,7 @@ class AuthState(rx.State):
         return rx.redirect(self._start_page(user))
 
     @rx.event
-    def logout(self):
+    def logout(self) -> Events:
         auth.logout_digest(self._session_digest)
         self._end_session()
         return rx.call_script(LOGOUT_SCRIPT)

@@ -3,76 +3,106 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 
 import reflex as rx
 
 from nexus_app.services import tutor
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import event
 from nexus_app.state.streaming import in_thread, wait_label
 
 ROLES = ("siswa",)
 
 
-def _source_rows(sources: list[tutor.Source]) -> list[dict[str, str]]:
+@dataclasses.dataclass
+class SubjectChoice:
+    code: str
+    label: str
+
+
+@dataclasses.dataclass
+class SourceRow:
+    n: str
+    book: str
+    where: str
+    version: str
+    heading: str
+    text: str
+
+
+@dataclasses.dataclass
+class HistoryRow:
+    when: str
+    subject: str
+    question: str
+    answer: str
+    sources: str
+
+
+def _source_rows(sources: list[tutor.Source]) -> list[SourceRow]:
     return [
-        {
-            "n": str(i),
-            "book": s.book,
-            "where": s.where,
-            "version": s.version,
+        SourceRow(
+            n=str(i),
+            book=s.book,
+            where=s.where,
+            version=s.version,
             # Not twice: an unpaged book's location is its heading already.
-            "heading": "" if s.where == f"bagian {s.heading}" else s.heading,
-            "text": s.text if len(s.text) <= 600 else s.text[:597] + "…",
-        }
+            heading="" if s.where == f"bagian {s.heading}" else s.heading,
+            text=s.text if len(s.text) <= 600 else s.text[:597] + "…",
+        )
         for i, s in enumerate(sources, start=1)
     ]
 
 
 class ChatState(AuthState):
-    subjects: list[dict[str, str]] = []
-    subject: str = ""
-    question: str = ""
-    asked: str = ""
-    answer: str = ""
-    notice: str = ""
-    model_notice: str = ""
-    sources: list[dict[str, str]] = []
-    show_sources: bool = False
-    confidence: str = ""
+    subjects: rx.Field[list[SubjectChoice]] = rx.field(default_factory=list)
+    subject: rx.Field[str] = rx.field("")
+    question: rx.Field[str] = rx.field("")
+    asked: rx.Field[str] = rx.field("")
+    answer: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
+    model_notice: rx.Field[str] = rx.field("")
+    sources: rx.Field[list[SourceRow]] = rx.field(default_factory=list)
+    show_sources: rx.Field[bool] = rx.field(False)
+    confidence: rx.Field[str] = rx.field("")
     # Practice on the topic just asked about (empty when the subject has no questions on it).
-    practice_topic: str = ""
-    practice_link: str = ""
-    queue_position: int = 0  # generations ahead of this question (0: not waiting)
-    queue_wait: str = ""  # the estimated wait, in words
-    streaming: bool = False
-    stop_requested: bool = False
-    error: str = ""
-    history: list[dict[str, str]] = []
-    max_chars: int = tutor.MAX_QUESTION_CHARS
+    practice_topic: rx.Field[str] = rx.field("")
+    practice_link: rx.Field[str] = rx.field("")
+    queue_position: rx.Field[int] = rx.field(
+        0
+    )  # generations ahead of this question (0: not waiting)
+    queue_wait: rx.Field[str] = rx.field("")  # the estimated wait, in words
+    streaming: rx.Field[bool] = rx.field(False)
+    stop_requested: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    history: rx.Field[list[HistoryRow]] = rx.field(default_factory=list)
+    max_chars: rx.Field[int] = rx.field(tutor.MAX_QUESTION_CHARS)
 
     @rx.event
     def load(self) -> None:
         actor = self.require(*ROLES)
-        self.subjects = [{"code": c, "label": label} for c, label in tutor.subjects_with_books()]
-        if self.subjects and self.subject not in {s["code"] for s in self.subjects}:
-            self.subject = self.subjects[0]["code"]
+        self.subjects = [SubjectChoice(c, label) for c, label in tutor.subjects_with_books()]
+        if self.subjects and self.subject not in {s.code for s in self.subjects}:
+            self.subject = self.subjects[0].code
         self.model_notice = tutor.model_notice()
         self._load_history(actor)
 
-    def _load_history(self, actor: tutor.CurrentUser) -> None:
+    def _load_history(self, actor: CurrentUser) -> None:
         self.history = [
-            {
-                "when": h.when,
-                "subject": h.subject,
-                "question": h.question,
-                "answer": h.answer,
-                "sources": "; ".join(
+            HistoryRow(
+                when=h.when,
+                subject=h.subject,
+                question=h.question,
+                answer=h.answer,
+                sources="; ".join(
                     f"[{i}] {s.book}, {s.where} (paket v{s.version})"
                     for i, s in enumerate(h.sources, start=1)
                 ),
-            }
+            )
             for h in tutor.history(actor=actor)
         ]
 
@@ -89,8 +119,8 @@ class ChatState(AuthState):
     def stop(self) -> None:
         self.stop_requested = True
 
-    @rx.event(background=True)
-    async def send(self):
+    @event(background=True)
+    async def send(self) -> None:
         async with self:
             actor = self.require(*ROLES)
             login_id = self._login_nonce

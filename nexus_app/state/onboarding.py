@@ -7,16 +7,19 @@ import reflex as rx
 from nexus_app.services import onboarding
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import Events
 
 
 class OnboardingState(AuthState):
-    ptn_choices: list[str] = list(onboarding.PTN_CHOICES)
-    target_ptn: str = ""
-    target_score: str = ""
-    exam_date: str = ""
-    hours: str = ""
-    editing: bool = False
-    error: str = ""
+    ptn_choices: rx.Field[list[str]] = rx.field(
+        default_factory=lambda: list(onboarding.PTN_CHOICES)
+    )
+    target_ptn: rx.Field[str] = rx.field("")
+    target_score: rx.Field[str] = rx.field("")
+    exam_date: rx.Field[str] = rx.field("")
+    hours: rx.Field[str] = rx.field("")
+    editing: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
 
     @rx.event
     def load(self) -> None:
@@ -30,7 +33,7 @@ class OnboardingState(AuthState):
         self.error = ""
 
     @rx.event
-    def skip_target(self):
+    def skip_target(self) -> Events:
         """No UTBK target yet (kelas 10): onboarding ends, the target can be added later."""
         actor = self.require("siswa")
         try:
@@ -42,7 +45,7 @@ class OnboardingState(AuthState):
         return rx.redirect("/dashboard")
 
     @rx.event
-    def save(self, form: dict[str, str]):
+    def save(self, form: dict[str, str]) -> Events:
         actor = self.require("siswa")
         self.target_ptn = form.get("target_ptn", "")
         self.target_score = form.get("target_score", "")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 
 import reflex as rx
+from reflex_base.event import KeyInputInfo
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import feedback, practice
 from nexus_app.services.errors import ServiceError
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import Events, event
 from nexus_app.state.streaming import in_thread, wait_label
 
 ROUTE = "/practice"
@@ -22,53 +26,82 @@ def _signed(value: int) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
+@dataclasses.dataclass
+class Choice:
+    """One answer option of a multiple-choice question (practice and school practice)."""
+
+    letter: str
+    text: str
+
+
+@dataclasses.dataclass
+class SectionChoice:
+    code: str
+    label: str
+    available: int
+
+
+@dataclasses.dataclass
+class ReviewRow:
+    position: str
+    sub_type: str
+    text: str
+    selected: str
+    correct_answer: str
+    is_correct: bool
+    result: str
+    time: str
+
+
 class PracticeState(AuthState):
-    sections: list[dict[str, str]] = []
-    sub_types_by_section: dict[str, list[str]] = {}
-    section: str = ""
-    sub_type: str = ALL_TOPICS
-    mode: str = "practice"
+    sections: rx.Field[list[SectionChoice]] = rx.field(default_factory=list)
+    sub_types_by_section: rx.Field[dict[str, list[str]]] = rx.field(default_factory=dict)
+    section: rx.Field[str] = rx.field("")
+    sub_type: rx.Field[str] = rx.field(ALL_TOPICS)
+    mode: rx.Field[str] = rx.field("practice")
 
     # "choose" → "question" → "result" → ("question" | "finished")
-    phase: str = "choose"
-    error: str = ""
-    busy: bool = False
+    phase: rx.Field[str] = rx.field("choose")
+    error: rx.Field[str] = rx.field("")
+    busy: rx.Field[bool] = rx.field(False)
 
-    session_id: str = ""
-    position: int = 0
-    question_id: int = 0
-    question_text: str = ""
-    question_sub_type: str = ""
-    options: list[list[str]] = []
-    served_at: str = ""
-    selected: str = ""
-    score: int = 0
-    theta: float = 0.0
+    session_id: rx.Field[str] = rx.field("")
+    position: rx.Field[int] = rx.field(0)
+    question_id: rx.Field[int] = rx.field(0)
+    question_text: rx.Field[str] = rx.field("")
+    question_sub_type: rx.Field[str] = rx.field("")
+    options: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    served_at: rx.Field[str] = rx.field("")
+    selected: rx.Field[str] = rx.field("")
+    score: rx.Field[int] = rx.field(0)
+    theta: rx.Field[float] = rx.field(0.0)
 
-    is_correct: bool = False
-    correct_answer: str = ""
-    explanation: str = ""
-    strategy_tip: str = ""
-    score_change: str = ""
-    predicted_range: str = ""
-    time_spent: int = 0
-    tryout_finished: bool = False
-    attempt_id: int = 0
-    feedback_text: str = ""
-    feedback_id: int = 0
-    feedback_busy: bool = False
-    feedback_rating: str = ""
+    is_correct: rx.Field[bool] = rx.field(False)
+    correct_answer: rx.Field[str] = rx.field("")
+    explanation: rx.Field[str] = rx.field("")
+    strategy_tip: rx.Field[str] = rx.field("")
+    score_change: rx.Field[str] = rx.field("")
+    predicted_range: rx.Field[str] = rx.field("")
+    time_spent: rx.Field[int] = rx.field(0)
+    tryout_finished: rx.Field[bool] = rx.field(False)
+    attempt_id: rx.Field[int] = rx.field(0)
+    feedback_text: rx.Field[str] = rx.field("")
+    feedback_id: rx.Field[int] = rx.field(0)
+    feedback_busy: rx.Field[bool] = rx.field(False)
+    feedback_rating: rx.Field[str] = rx.field("")
     # While the feedback waits for the model: generations ahead, the estimate, the longest wait.
-    feedback_queue: int = 0
-    feedback_wait: str = ""
-    feedback_max_wait: int = 0
-    feedback_notice: str = ""  # why the stored explanation is shown instead of the AI
+    feedback_queue: rx.Field[int] = rx.field(0)
+    feedback_wait: rx.Field[str] = rx.field("")
+    feedback_max_wait: rx.Field[int] = rx.field(0)
+    feedback_notice: rx.Field[str] = rx.field(
+        ""
+    )  # why the stored explanation is shown instead of the AI
     # The attempt whose feedback is still wanted (0 once the student left the page).
     _feedback_for: int = 0
-    answered: int = 0
-    correct_count: int = 0
+    answered: rx.Field[int] = rx.field(0)
+    correct_count: rx.Field[int] = rx.field(0)
     # The session on screen was picked up from the database after a reload.
-    resumed: bool = False
+    resumed: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def section_sub_types(self) -> list[list[str]]:
@@ -94,7 +127,7 @@ class PracticeState(AuthState):
         self.question_id = view.question_id
         self.question_text = view.text
         self.question_sub_type = topic_label(view.sub_type)
-        self.options = [[letter, text] for letter, text in view.options]
+        self.options = [Choice(letter, text) for letter, text in view.options]
         self.served_at = view.served_at.isoformat()
         self.selected = ""
         self.score = view.score
@@ -104,16 +137,16 @@ class PracticeState(AuthState):
         self.phase = "question"
         self.error = ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> Events:
         actor = self.require("siswa")
         choices = practice.list_sections()
         self.sections = [
-            {
-                "code": c.code,
-                "label": f"{c.code} · {c.name} ({c.available} soal)",
-                "available": str(c.available),
-            }
+            SectionChoice(
+                code=c.code,
+                label=f"{c.code} · {c.name} ({c.available} soal)",
+                available=c.available,
+            )
             for c in choices
         ]
         self.sub_types_by_section = {c.code: list(c.sub_types) for c in choices}
@@ -199,7 +232,7 @@ class PracticeState(AuthState):
         self._show_question(view)
         return True
 
-    @rx.event
+    @event
     def start_topic(self, section: str, sub_type: str) -> None:
         """From a weak-area link: a practice session on one topic."""
         self.section, self.sub_type, self.mode = section, sub_type or ALL_TOPICS, "practice"
@@ -222,7 +255,7 @@ class PracticeState(AuthState):
         else:
             self._show_question(view)
 
-    @rx.event
+    @event
     def choose(self, letter: str) -> None:
         self._choose(letter)
 
@@ -233,16 +266,16 @@ class PracticeState(AuthState):
             self.error = ""
 
     @rx.event
-    def submit(self):
+    def submit(self) -> Events:
         return self._submit()
 
-    def _submit(self):
+    def _submit(self) -> Events:
         actor = self.require("siswa")
         if self.phase != "question":
-            return
+            return None
         if not self.selected:
             self.error = "Pilih salah satu jawaban (A–E) terlebih dahulu."
-            return
+            return None
         try:
             result = practice.submit_answer(
                 actor=actor,
@@ -253,7 +286,7 @@ class PracticeState(AuthState):
             )
         except ServiceError as exc:
             self._fail(exc)
-            return
+            return None
         self.is_correct = result.is_correct
         self.correct_answer = result.correct_answer
         self.explanation = result.explanation
@@ -295,7 +328,7 @@ class PracticeState(AuthState):
         self._resume()
 
     @rx.event
-    def end_session(self):
+    def end_session(self) -> Events:
         actor = self.require("siswa")
         if not self.session_id:
             return None
@@ -313,7 +346,7 @@ class PracticeState(AuthState):
         return rx.redirect(f"/practice/session/{session_id}")
 
     @rx.event
-    def on_key(self, key: str, _info: dict):
+    def on_key(self, key: str, _info: KeyInputInfo) -> Events:
         """Keyboard: A–E choose, Enter submits (or goes on after the result)."""
         upper = key.upper() if isinstance(key, str) else ""
         if self.phase == "question" and upper in LETTERS:
@@ -322,6 +355,7 @@ class PracticeState(AuthState):
             return self._submit()
         elif key == "Enter" and self.phase == "result":
             self._next()
+        return None
 
     def _wants_feedback(self, login_id: str, attempt_id: int) -> bool:
         """Still the same login on the same answer (not moved on, left or logged out)."""
@@ -331,8 +365,8 @@ class PracticeState(AuthState):
             and self._feedback_for == attempt_id
         )
 
-    @rx.event(background=True)
-    async def stream_feedback(self):
+    @event(background=True)
+    async def stream_feedback(self) -> None:
         async with self:
             actor = self.require("siswa")
             login_id = self._login_nonce
@@ -379,7 +413,7 @@ class PracticeState(AuthState):
         """The student left the page: feedback still waiting or running is dropped."""
         self._feedback_for = 0
 
-    @rx.event
+    @event
     def rate_feedback(self, helpful: bool) -> None:
         actor = self.require("siswa")
         if not self.feedback_id:
@@ -393,20 +427,20 @@ class PracticeState(AuthState):
 
 
 class SessionReviewState(AuthState):
-    found: bool = False
-    error: str = ""
-    section: str = ""
-    mode: str = ""
-    total: int = 0
-    correct: int = 0
-    accuracy: str = ""
-    avg_time: str = ""
-    min_time: int = 0
-    max_time: int = 0
-    score_line: str = ""
-    rows: list[dict[str, str]] = []
+    found: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    section: rx.Field[str] = rx.field("")
+    mode: rx.Field[str] = rx.field("")
+    total: rx.Field[int] = rx.field(0)
+    correct: rx.Field[int] = rx.field(0)
+    accuracy: rx.Field[str] = rx.field("")
+    avg_time: rx.Field[str] = rx.field("")
+    min_time: rx.Field[int] = rx.field(0)
+    max_time: rx.Field[int] = rx.field(0)
+    score_line: rx.Field[str] = rx.field("")
+    rows: rx.Field[list[ReviewRow]] = rx.field(default_factory=list)
 
-    @rx.event
+    @event
     def load(self) -> None:
         actor = self.require("siswa", "guru", "admin")
         session_id = self.router.page.params.get("id", "")
@@ -433,14 +467,15 @@ class SessionReviewState(AuthState):
             else ""
         )
         self.rows = [
-            {
-                "position": str(r.position),
-                "sub_type": topic_label(r.sub_type) or "-",
-                "text": r.text if len(r.text) <= 90 else r.text[:87] + "…",
-                "selected": r.selected,
-                "correct_answer": r.correct_answer,
-                "result": "Benar" if r.is_correct else "Salah",
-                "time": f"{r.time_spent_seconds} dtk",
-            }
+            ReviewRow(
+                position=str(r.position),
+                sub_type=topic_label(r.sub_type) or EMPTY,
+                text=r.text if len(r.text) <= 90 else r.text[:87] + "…",
+                selected=r.selected,
+                correct_answer=r.correct_answer,
+                is_correct=r.is_correct,
+                result="Benar" if r.is_correct else "Salah",
+                time=f"{r.time_spent_seconds} dtk",
+            )
             for r in review.rows
         ]

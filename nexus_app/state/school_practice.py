@@ -6,11 +6,15 @@ page never holds a key before the student has answered.
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from nexus_app.services import school_practice
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import Events, event
+from nexus_app.state.practice import Choice
 
 ROUTE = school_practice.PRACTICE_PATH
 LETTERS = school_practice.OPTION_LETTERS
@@ -20,50 +24,60 @@ def _percent(level: float | None) -> str:
     return "belum ada" if level is None else f"{round(level * 100)}%"
 
 
+@dataclasses.dataclass
+class TopicRow:
+    subject: str
+    grade: str
+    topic: str
+    count: str
+    mastery: str
+    answers: str
+    link: str
+
+
 class SchoolPracticeState(AuthState):
-    topics: list[dict[str, str]] = []
+    topics: rx.Field[list[TopicRow]] = rx.field(default_factory=list)
 
     # "choose" -> "question" -> "result" -> ("question" | "finished")
-    phase: str = "choose"
-    error: str = ""
+    phase: rx.Field[str] = rx.field("choose")
+    error: rx.Field[str] = rx.field("")
 
-    subject_id: int = 0
-    subject_name: str = ""
-    topic: str = ""
-    position: int = 0
-    total: int = 0
-    question_id: int = 0
-    question_text: str = ""
-    difficulty: str = ""
-    options: list[list[str]] = []
-    is_multiple_choice: bool = False
-    selected: str = ""
-    draft: str = ""  # the student's own open answer: compared, never stored
-    revealed: bool = False
-    model_answer: str = ""
+    subject_id: rx.Field[int] = rx.field(0)
+    subject_name: rx.Field[str] = rx.field("")
+    topic: rx.Field[str] = rx.field("")
+    position: rx.Field[int] = rx.field(0)
+    total: rx.Field[int] = rx.field(0)
+    question_id: rx.Field[int] = rx.field(0)
+    question_text: rx.Field[str] = rx.field("")
+    difficulty: rx.Field[str] = rx.field("")
+    options: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    is_multiple_choice: rx.Field[bool] = rx.field(False)
+    selected: rx.Field[str] = rx.field("")
+    draft: rx.Field[str] = rx.field("")  # the student's own open answer: compared, never stored
+    revealed: rx.Field[bool] = rx.field(False)
+    model_answer: rx.Field[str] = rx.field("")
 
-    is_correct: bool = False
-    correct_answer: str = ""
-    mastery: str = ""
-    answers: int = 0
-    correct_count: int = 0
-    answered: int = 0
-    weak: bool = False
+    is_correct: rx.Field[bool] = rx.field(False)
+    correct_answer: rx.Field[str] = rx.field("")
+    mastery: rx.Field[str] = rx.field("")
+    answers: rx.Field[int] = rx.field(0)
+    correct_count: rx.Field[int] = rx.field(0)
+    answered: rx.Field[int] = rx.field(0)
+    weak: rx.Field[bool] = rx.field(False)
 
-    _items: list[dict[str, object]] = []
+    _items: list[school_practice.PracticeItem] = []
 
     def _fail(self, exc: ServiceError) -> None:
         self.error = exc.message
 
     def _show(self, index: int) -> None:
         item = self._items[index]
-        options = [str(o) for o in item["options"]]  # type: ignore[attr-defined]
         self.position = index + 1
-        self.question_id = int(item["id"])  # type: ignore[call-overload]
-        self.question_text = str(item["question"])
-        self.difficulty = str(item["difficulty"])
-        self.options = [[LETTERS[i], text] for i, text in enumerate(options)]
-        self.is_multiple_choice = bool(options)
+        self.question_id = item.id
+        self.question_text = item.question
+        self.difficulty = item.difficulty
+        self.options = [Choice(LETTERS[i], text) for i, text in enumerate(item.options)]
+        self.is_multiple_choice = item.is_multiple_choice
         self.selected = ""
         self.draft = ""
         self.revealed = False
@@ -71,21 +85,21 @@ class SchoolPracticeState(AuthState):
         self.phase = "question"
         self.error = ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> Events:
         actor = self.require("siswa")
         self.error = ""
         try:
             self.topics = [
-                {
-                    "subject": t.subject_name,
-                    "grade": str(t.grade),
-                    "topic": t.topic,
-                    "count": str(t.question_count),
-                    "mastery": _percent(t.mastery_level),
-                    "answers": str(t.answers),
-                    "link": t.link,
-                }
+                TopicRow(
+                    subject=t.subject_name,
+                    grade=str(t.grade),
+                    topic=t.topic,
+                    count=str(t.question_count),
+                    mastery=_percent(t.mastery_level),
+                    answers=str(t.answers),
+                    link=t.link,
+                )
                 for t in school_practice.list_topics(actor=actor)
             ]
         except ServiceError as exc:
@@ -126,23 +140,15 @@ class SchoolPracticeState(AuthState):
         self.answered = 0
         self.correct_count = 0
         self.weak = False
-        self._items = [
-            {
-                "id": i.id,
-                "question": i.question,
-                "options": list(i.options),
-                "difficulty": i.difficulty,
-            }
-            for i in rnd.items
-        ]
+        self._items = list(rnd.items)
         self._show(0)
         return True
 
-    @rx.event
+    @event
     def start_topic(self, subject_id: str, topic: str) -> None:
         self._start(subject_id, topic)
 
-    @rx.event
+    @event
     def choose(self, letter: str) -> None:
         self.require("siswa")
         if self.phase == "question" and self.is_multiple_choice:
@@ -194,7 +200,7 @@ class SchoolPracticeState(AuthState):
             return
         self.revealed = True
 
-    @rx.event
+    @event
     def mark(self, correct: bool) -> None:
         actor = self.require("siswa")
         if self.phase != "question" or self.is_multiple_choice or not self.revealed:
@@ -224,7 +230,7 @@ class SchoolPracticeState(AuthState):
         self._start(str(self.subject_id), self.topic)
 
     @rx.event
-    def back_to_topics(self):
+    def back_to_topics(self) -> Events:
         self.require("siswa")
         self.phase = "choose"
         self._items = []

@@ -12,7 +12,7 @@ import atexit
 import contextlib
 import math
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def running_streams() -> int:
 
 async def in_thread(
     items: Iterator[T], *, cancel: threading.Event | None = None, name: str = "nexus-stream"
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """``async for item in in_thread(gen, cancel=ev)``: ``gen`` runs in its own daemon thread
     and its items are handed to the event loop as they come.
 
@@ -58,11 +58,12 @@ async def in_thread(
     stop = threading.Event()  # the consumer is gone: stop pulling items
     cancel = cancel if cancel is not None else threading.Event()
     entry = (stop, cancel)
-    queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+    # (item,) for an item, the exception the generator raised, or None at its end.
+    queue: asyncio.Queue[tuple[T] | BaseException | None] = asyncio.Queue()
 
-    def put(kind: str, value: object) -> None:
+    def put(message: tuple[T] | BaseException | None) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
-            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            loop.call_soon_threadsafe(queue.put_nowait, message)
 
     def run() -> None:
         try:
@@ -71,9 +72,9 @@ async def in_thread(
                     item = next(items)
                 except StopIteration:
                     break
-                put("item", item)
+                put((item,))
         except BaseException as exc:  # handed to the consumer, re-raised there
-            put("error", exc)
+            put(exc)
         finally:
             close = getattr(items, "close", None)
             if close is not None:
@@ -81,19 +82,18 @@ async def in_thread(
                     close()  # a generator is closed in the thread that ran it
             with _live_lock:
                 _live.discard(entry)
-            put("end", None)
+            put(None)
 
     with _live_lock:
         _live.add(entry)
     threading.Thread(target=run, name=name, daemon=True).start()
     try:
         while True:
-            kind, value = await queue.get()
-            if kind == "item":
-                yield value  # type: ignore[misc]
-            elif kind == "error":
-                assert isinstance(value, BaseException)
-                raise value
+            message = await queue.get()
+            if isinstance(message, tuple):
+                yield message[0]
+            elif message is not None:
+                raise message
             else:
                 return
     finally:

@@ -6,9 +6,11 @@ import dataclasses
 
 import reflex as rx
 
+from nexus_app.formatting import EMPTY
 from nexus_app.services import teacher
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import Events, event
 
 ALL_GRADES = "Semua"
 ALL_CLASSES = teacher.ALL_CLASSES
@@ -32,6 +34,64 @@ class HeatRow:
     cells: list[HeatCell]
 
 
+@dataclasses.dataclass
+class ViewChoice:
+    key: str
+    label: str
+
+
+@dataclasses.dataclass
+class SummaryRow:
+    topic: str
+    students: str
+    avg: str
+    low: str
+    high: str
+    flag: bool  # the class average is below 50%
+
+
+@dataclasses.dataclass
+class InterventionRow:
+    username: str
+    name: str
+    area: str
+    count: str
+
+
+@dataclasses.dataclass
+class WeeklyRow:
+    username: str
+    name: str
+    class_name: str
+    answers: str
+    accuracy: str
+    sessions: str
+    tutor: str
+
+
+@dataclasses.dataclass
+class AttemptRow:
+    when: str
+    text: str
+    answer: str
+    result: str
+    seconds: str
+    mastery: str
+
+
+@dataclasses.dataclass
+class TutorQuestionRow:
+    when: str
+    question: str
+
+
+@dataclasses.dataclass
+class WeakHistoryRow:
+    when: str
+    score: str
+    status: str
+
+
 def _color(mastery: float | None) -> str:
     if mastery is None:
         return "var(--gray-4)"
@@ -45,28 +105,29 @@ def _color(mastery: float | None) -> str:
 
 
 class TeacherState(AuthState):
-    classes: list[str] = []
-    class_filter: str = teacher.ALL_CLASSES
-    grade_filter: str = ALL_GRADES
-    views: list[dict[str, str]] = []
-    view_key: str = ""
-    view_label: str = ""
-    topics: list[str] = []
-    rows: list[HeatRow] = []
-    summary: list[dict[str, str]] = []
-    intervention: list[dict[str, str]] = []
-    weekly: list[dict[str, str]] = []
-    error: str = ""
-    notice: str = ""  # why a guru's page is empty (no classes yet)
+    classes: rx.Field[list[str]] = rx.field(default_factory=list)
+    class_filter: rx.Field[str] = rx.field(teacher.ALL_CLASSES)
+    grade_filter: rx.Field[str] = rx.field(ALL_GRADES)
+    views: rx.Field[list[ViewChoice]] = rx.field(default_factory=list)
+    view_key: rx.Field[str] = rx.field("")
+    view_label: rx.Field[str] = rx.field("")
+    topics: rx.Field[list[str]] = rx.field(default_factory=list)
+    rows: rx.Field[list[HeatRow]] = rx.field(default_factory=list)
+    summary: rx.Field[list[SummaryRow]] = rx.field(default_factory=list)
+    intervention: rx.Field[list[InterventionRow]] = rx.field(default_factory=list)
+    weekly: rx.Field[list[WeeklyRow]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")  # why a guru's page is empty (no classes yet)
 
-    drill_open: bool = False
-    drill_name: str = ""
-    drill_topic: str = ""
-    drill_mastery: str = ""
-    drill_attempts: list[dict[str, str]] = []
-    drill_chat: list[dict[str, str]] = []
-    drill_weak: list[dict[str, str]] = []
-    drill_trend: list[dict[str, float | str]] = []
+    drill_open: rx.Field[bool] = rx.field(False)
+    drill_name: rx.Field[str] = rx.field("")
+    drill_topic: rx.Field[str] = rx.field("")
+    drill_mastery: rx.Field[str] = rx.field("")
+    drill_attempts: rx.Field[list[AttemptRow]] = rx.field(default_factory=list)
+    drill_chat: rx.Field[list[TutorQuestionRow]] = rx.field(default_factory=list)
+    drill_weak: rx.Field[list[WeakHistoryRow]] = rx.field(default_factory=list)
+    # Chart points: recharts reads the keys "n" and "penguasaan".
+    drill_trend: rx.Field[list[dict[str, float | str]]] = rx.field(default_factory=list)
 
     @rx.var
     def class_choices(self) -> list[str]:
@@ -78,7 +139,7 @@ class TeacherState(AuthState):
         opts = teacher.options(actor=actor)
         self.classes = opts.classes
         self.notice = opts.notice
-        self.views = [{"key": v.key, "label": v.label} for v in opts.views]
+        self.views = [ViewChoice(key=v.key, label=v.label) for v in opts.views]
         if not self.view_key and opts.views:
             self.view_key = opts.views[0].key
         self._refresh()
@@ -122,35 +183,35 @@ class TeacherState(AuthState):
             for r in overview.rows
         ]
         self.summary = [
-            {
-                "topic": t.topic,
-                "students": str(t.students),
-                "avg": f"{t.avg:.0%}",
-                "low": f"{t.low:.0%}",
-                "high": f"{t.high:.0%}",
-                "flag": "1" if t.avg < 0.5 else "",
-            }
+            SummaryRow(
+                topic=t.topic,
+                students=str(t.students),
+                avg=f"{t.avg:.0%}",
+                low=f"{t.low:.0%}",
+                high=f"{t.high:.0%}",
+                flag=t.avg < 0.5,
+            )
             for t in overview.summary
         ]
         self.intervention = [
-            {
-                "username": i.username,
-                "name": i.full_name,
-                "area": i.area,
-                "count": str(i.weak_areas),
-            }
+            InterventionRow(
+                username=i.username,
+                name=i.full_name,
+                area=i.area,
+                count=str(i.weak_areas),
+            )
             for i in overview.intervention
         ]
         self.weekly = [
-            {
-                "username": w.username,
-                "name": w.full_name,
-                "class_name": w.class_name,
-                "answers": str(w.answers),
-                "accuracy": "-" if w.accuracy is None else f"{w.accuracy:.0%}",
-                "sessions": str(w.sessions),
-                "tutor": str(w.tutor_questions),
-            }
+            WeeklyRow(
+                username=w.username,
+                name=w.full_name,
+                class_name=w.class_name,
+                answers=str(w.answers),
+                accuracy=EMPTY if w.accuracy is None else f"{w.accuracy:.0%}",
+                sessions=str(w.sessions),
+                tutor=str(w.tutor_questions),
+            )
             for w in overview.weekly
         ]
 
@@ -169,7 +230,7 @@ class TeacherState(AuthState):
         self.view_key = value
         self._refresh()
 
-    @rx.event
+    @event
     def open_cell(self, username: str, topic: str) -> None:
         actor = self.require("guru", "admin")
         try:
@@ -181,24 +242,26 @@ class TeacherState(AuthState):
             return
         self.drill_name = f"{drill.full_name} ({drill.username})"
         self.drill_topic = drill.topic
-        self.drill_mastery = "-" if drill.mastery is None else f"{drill.mastery:.0%}"
+        self.drill_mastery = EMPTY if drill.mastery is None else f"{drill.mastery:.0%}"
         self.drill_attempts = [
-            {
-                "when": a.when,
-                "text": a.text,
-                "answer": f"{a.selected} / kunci {a.correct_answer}",
-                "result": "Benar" if a.is_correct else "Salah",
-                "seconds": f"{a.seconds} dtk",
-                "mastery": f"{a.mastery_after:.0%}",
-            }
+            AttemptRow(
+                when=a.when,
+                text=a.text,
+                answer=f"{a.selected} / kunci {a.correct_answer}",
+                result="Benar" if a.is_correct else "Salah",
+                seconds=f"{a.seconds} dtk",
+                mastery=f"{a.mastery_after:.0%}",
+            )
             for a in drill.attempts
         ]
         self.drill_trend = [
             {"n": str(i + 1), "penguasaan": round(100 * a.mastery_after)}
             for i, a in enumerate(reversed(drill.attempts))
         ]
-        self.drill_chat = [{"when": w, "question": q} for w, q in drill.tutor_questions]
-        self.drill_weak = [{"when": w, "score": s, "status": st} for w, s, st in drill.weak_history]
+        self.drill_chat = [TutorQuestionRow(when=w, question=q) for w, q in drill.tutor_questions]
+        self.drill_weak = [
+            WeakHistoryRow(when=w, score=s, status=st) for w, s, st in drill.weak_history
+        ]
         self.drill_open = True
 
     @rx.event
@@ -219,19 +282,19 @@ class TeacherState(AuthState):
         )
 
     @rx.event
-    def download_summary(self):
+    def download_summary(self) -> Events:
         return rx.download(
             data=teacher.summary_csv(self._overview()), filename="ringkasan-penguasaan-kelas.csv"
         )
 
     @rx.event
-    def download_intervention(self):
+    def download_intervention(self) -> Events:
         return rx.download(
             data=teacher.intervention_csv(self._overview()), filename="siswa-perlu-pendampingan.csv"
         )
 
     @rx.event
-    def download_weekly(self):
+    def download_weekly(self) -> Events:
         return rx.download(
             data=teacher.weekly_csv(self._overview()), filename="laporan-mingguan.csv"
         )

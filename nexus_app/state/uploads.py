@@ -13,6 +13,7 @@ localStorage (`nexus_token`) at the moment of the upload: see `upload_headers()`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import reflex as rx
 from reflex_base.event import EventHandler
@@ -37,8 +38,11 @@ class UploadRule:
     max_bytes: int  # the whole request body: largest allowed file + the margin
 
 
-def handler_name(handler: EventHandler) -> str:
-    """The name the browser sends in `reflex-event-handler` for this handler."""
+def handler_name(handler: object) -> str:
+    """The name the browser sends in `reflex-event-handler` for this handler (read off its
+    state class, where Reflex turns it into an EventHandler; mypy sees the decorated method)."""
+    if not isinstance(handler, EventHandler):
+        raise TypeError(f"not an event handler: {handler!r}")
     return f"{handler.state_full_name}.{handler.fn.__name__}"
 
 
@@ -64,8 +68,10 @@ def upload_headers() -> dict[str, str]:
     Read from localStorage at click time (a JS expression, not a state var), so the token
     need not live in server-side state for this.
     """
-    token = rx.Var(
+    token: rx.Var[str] = rx.Var(
         _js_expr=f"(globalThis.localStorage?.getItem({TOKEN_STORAGE_KEY!r}) ?? '')",
         _var_type=str,
     )
-    return {TOKEN_HEADER: token}  # type: ignore[dict-item]
+    # FileUpload types `extra_headers` as strings but renders each value as JavaScript, so
+    # the Var goes out as the expression it stands for.
+    return {TOKEN_HEADER: cast(str, token)}

@@ -44,5 +44,5 @@ def test_sessions_without_answers_are_not_listed(engine: Engine) -> None:
     data = dashboard.student_dashboard(actor=student)
     assert len(data.sessions) == 3  # the service still reports every session
     rows = session_rows(data.sessions)
-    assert [r["id"] for r in rows] == [answered.session_id]
-    assert rows[0]["answered"] == "1" and rows[0]["href"].endswith(answered.session_id)
+    assert [r.id for r in rows] == [answered.session_id]
+    assert rows[0].answered == "1" and rows[0].href.endswith(answered.session_id)

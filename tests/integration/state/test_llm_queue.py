@@ -177,7 +177,7 @@ def test_twenty_waiting_feedbacks_do_not_stall_the_server(engine: Engine, classr
             await asyncio.wait_for(send(chat), GENEROUS)
             assert chat.error == "" and chat.notice == rag.NOTICE_BUSY
             assert "percepatan" in chat.answer.lower() and not chat.streaming
-            assert chat.history and chat.history[0]["question"].startswith("Apa yang")
+            assert chat.history and chat.history[0].question.startswith("Apa yang")
             assert not model.gate.is_set() and len(line) == 1 + MAX_WAITING
 
             # A waiting student moves on to the next question: dropped from the line.
