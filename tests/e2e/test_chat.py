@@ -17,7 +17,7 @@ def test_question_gets_an_answer_with_sources(page: Page) -> None:
     page.locator("#chat-input").fill("Apa yang dimaksud dengan barisan aritmetika?")
     page.locator("#chat-send").click()
     answer = page.locator("#chat-answer")
-    expect(answer).to_contain_text("beda", timeout=120_000)
+    expect(answer).to_contain_text("beda", timeout=240_000)
     sources = page.locator("#chat-sources")
     expect(sources).to_contain_text("Matematika Kelas 10", timeout=120_000)
     expect(page.locator("#chat-send")).to_be_enabled(timeout=120_000)
