@@ -208,7 +208,7 @@ async def drive(
             f"  t+{samples[-1][0]:5.0f} s  server RSS {sum(rss.values()):7.1f} MB "
             f"({', '.join(f'{v:.0f}' for v in sorted(rss.values(), reverse=True))})  "
             f"answers {len(submits)}  submit p50 (last 500) {p50:.0f} ms  "
-            f"errors {sum(errors.values())}",
+            f"errors {sum(errors.values())} {dict(errors.most_common(2)) if errors else ''}",
             flush=True,
         )
         if time.monotonic() >= end:
@@ -276,12 +276,21 @@ def main() -> None:
         for command in (["db", "upgrade"], ["demo", "seed", "--no-books"]):
             subprocess.run([NEXUS, *command], env=env, cwd=ROOT, check=True, capture_output=True)
         usernames = [f"soak{n:03d}" for n in range(1, args.students + 1)]
+        # Students who have done the onboarding, as the demo school's (they land on
+        # /dashboard after logging in).
         create = (
             "import sys\n"
+            "from datetime import date\n"
+            "import numpy as np\n"
+            "from nexus_app.db import unit_of_work\n"
             "from nexus_app.services import auth\n"
-            "for u in sys.argv[1:]:\n"
-            f"    auth.create_user(username=u, password={PASSWORD!r}, role='siswa',"
+            "from nexus_app.services.demo_history import complete_demo_onboarding\n"
+            "for i, u in enumerate(sys.argv[1:]):\n"
+            f"    user = auth.create_user(username=u, password={PASSWORD!r}, role='siswa',"
             " full_name=u, class_name='XII SOAK')\n"
+            "    with unit_of_work() as session:\n"
+            "        complete_demo_onboarding(session, user.id, np.random.default_rng(i),"
+            " date.today())\n"
         )
         subprocess.run([sys.executable, "-c", create, *usernames], env=env, cwd=ROOT, check=True)
         port = args.port or _free_port()
