@@ -6,11 +6,14 @@ import reflex as rx
 
 from nexus_app.config import get_settings
 
+# `nexus serve --backend-only` runs Reflex with --backend-only, which refuses a frontend port.
+_BACKEND_ONLY = os.environ.get("NEXUS_BACKEND_ONLY") == "1"
+
 config = rx.Config(
     app_name="nexus_app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=int(os.environ.get("NEXUS_PORT", "3000")),
+    frontend_port=None if _BACKEND_ONLY else int(os.environ.get("NEXUS_PORT", "3000")),
     backend_port=int(os.environ.get("NEXUS_PORT", "3000")),
     # With REDIS_URL set, several backend workers share state through Redis.
     redis_url=os.environ.get("REDIS_URL") or None,

@@ -421,25 +421,105 @@ def ask(
             typer.echo(f"[{i}] {s.book}, {s.where} (v{s.version}, skor {s.score:.3f})")
 
 
+# Measured per backend worker on the demo school in prod mode (docs/operations.md): the app,
+# torch and the embedder stack loaded, after a few hundred students' events. A worker forked
+# from the preloaded supervisor shares part of that; this is the figure to budget.
+WORKER_MEMORY_BYTES = 900 * 1024 * 1024
+# Left to PostgreSQL, Redis, the language model's own process and the system.
+RESERVED_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+MAX_WORKERS = 8  # Reflex's own ceiling (reflex.utils.processes.MAX_BACKEND_WORKERS)
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux); None where it cannot be read."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def choose_workers(
+    *, requested: int | None, redis: bool, cpus: int, memory_bytes: int | None
+) -> int:
+    """How many backend worker processes `nexus serve` starts.
+
+    Without Redis every tab's state lives in one process's memory, so there is exactly one
+    worker. With Redis: what was asked for, or one worker per core (an event is CPU-bound
+    Python, so more workers than cores only adds memory and Redis round trips), fewer when
+    the memory left after RESERVED_MEMORY_BYTES does not hold that many workers.
+    """
+    if requested is not None:
+        if requested < 1:
+            raise ValueError("--workers must be at least 1")
+        if requested > 1 and not redis:
+            raise ValueError(
+                "several workers share students' state through Redis: set REDIS_URL "
+                "(or use --workers 1)"
+            )
+        return min(requested, MAX_WORKERS)
+    if not redis:
+        return 1
+    by_cpu = max(1, cpus)
+    if memory_bytes is None:
+        return min(by_cpu, MAX_WORKERS)
+    by_memory = max(1, (memory_bytes - RESERVED_MEMORY_BYTES) // WORKER_MEMORY_BYTES)
+    return int(min(by_cpu, by_memory, MAX_WORKERS))
+
+
 @app.command("serve")
-def serve(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
+def serve(
+    port: Annotated[int, typer.Option("--port")] = 3000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            envvar="NEXUS_WORKERS",
+            help="Backend worker processes (default: one per core with REDIS_URL, else 1).",
+        ),
+    ] = None,
+    backend_only: Annotated[
+        bool,
+        typer.Option(
+            "--backend-only",
+            help="Only the websocket and HTTP API, no pages and no frontend build: a second "
+            "backend beside a full `nexus serve` of the same checkout.",
+        ),
+    ] = False,
+) -> None:
     """Run the web app in production mode on one port."""
     from nexus_app.config import get_settings
 
+    settings = get_settings()
+    try:
+        count = choose_workers(
+            requested=workers,
+            redis=bool(settings.redis_url),
+            cpus=os.cpu_count() or 1,
+            memory_bytes=available_memory_bytes(),
+        )
+    except ValueError as exc:
+        fail(str(exc))
     env = dict(os.environ)
     env.update(reflex_environment(port))
-    env.setdefault("NEXUS_DATA_DIR", str(get_settings().data_dir.resolve()))
+    env.setdefault("NEXUS_DATA_DIR", str(settings.data_dir.resolve()))
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url  # from .env too: rxconfig reads the environment
+    # Reflex runs its production backend under Granian (uvicorn and gunicorn are not
+    # installed); GRANIAN_WORKERS overrides its own 2 x cores + 1.
+    env["REFLEX_USE_GRANIAN"] = "true"
+    env["GRANIAN_WORKERS"] = str(count)
+    typer.echo(f"nexus serve: port {port}, {count} backend worker(s)", err=True)
     reflex = Path(sys.executable).with_name("reflex")
-    args = [
-        str(reflex),
-        "run",
-        "--env",
-        "prod",
-        "--frontend-port",
-        str(port),
-        "--backend-port",
-        str(port),
-    ]
+    args = [str(reflex), "run", "--env", "prod"]
+    if backend_only:
+        env["NEXUS_BACKEND_ONLY"] = "1"
+        args += ["--backend-only", "--backend-port", str(port)]
+    else:
+        env.pop("NEXUS_BACKEND_ONLY", None)
+        args += ["--frontend-port", str(port), "--backend-port", str(port)]
     os.chdir(PROJECT_ROOT)
     os.execve(str(reflex), args, env)
 
