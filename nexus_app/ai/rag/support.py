@@ -85,6 +85,18 @@ def support_check(
     )
 
 
+_SOURCE_MARK = re.compile(r"\[\d+(?::[^\]]*)?\]")
+
+
+def shown_sentences(answer: str) -> list[str]:
+    """The sentences a student reads, without citation marks ("[1]", "[1: Buku, bagian X]")."""
+    text = _SOURCE_MARK.sub(" ", answer)
+    out: list[str] = []
+    for para in text.split("\n"):
+        out.extend(s.strip() for s in split_sentences(para) if s.strip())
+    return out
+
+
 # --- extractive answers --------------------------------------------------------------------
 
 

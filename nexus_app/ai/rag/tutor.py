@@ -12,6 +12,7 @@ from nexus_app.ai.llm import ChatModel, GenerationStats, QueueFull, QueueTimeout
 from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.retriever import Passage, RetrievalResult, Retriever
 
+from .calibration import RefusalRule, load_rule
 from .prompts import (
     ANSWER_STOP,
     MIN_SENTENCE_SUPPORT,
@@ -50,6 +51,8 @@ class TutorAnswer:
     model_text: str | None = None  # the raw generated text, kept even when not shown
     stats: GenerationStats | None = None
     prompt_version: str = PROMPT_VERSION
+    cited: tuple[Passage, ...] = ()  # the passages the shown answer quotes or was made from
+    relevance_words: str = ""  # "tinggi", "sedang" or "rendah" (Kecocokan dengan buku)
 
     @property
     def topics(self) -> list[str]:
@@ -95,6 +98,7 @@ class Tutor:
         min_support: float = MIN_SENTENCE_SUPPORT,
         max_waiting: int | None = None,
         heartbeat_s: float = 1.0,
+        rule: RefusalRule | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -107,6 +111,8 @@ class Tutor:
         self.min_support = min_support
         self.max_waiting = max_waiting
         self.heartbeat_s = heartbeat_s
+        # The calibrated refusal rule (calibration.py); the retriever's own flag is the old one.
+        self.rule = rule or load_rule()
 
     def answer(self, question: str, *, cancel: threading.Event | None = None) -> TutorAnswer:
         final: TutorAnswer | None = None
@@ -143,13 +149,17 @@ class Tutor:
                 "passages": shown,
                 "confidence": confidence,
                 "retrieval": result,
+                "cited": shown[: self.prompt_passages],
+                "relevance_words": self.rule.words(result.relevance),
             }
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not result.covered:
+        if not self.rule.covers_result(result):
             # No "passages" event: a refusal lists no sources, not even for a moment.
-            yield final(text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED)
+            yield final(
+                text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()
+            )
             return
         yield TutorEvent("passages", passages=shown)
         extractive = extractive_answer(q, shown)
