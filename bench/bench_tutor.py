@@ -98,6 +98,7 @@ def run(
     answers: str,
     llm: Any = None,
     rule: RefusalRule | None = None,
+    style: str = "quote_first",
 ) -> list[dict[str, Any]]:
     rows = []
     for g in gold:
@@ -112,7 +113,7 @@ def run(
             "hit5": snippet_hit(res.passages, g["answer_snippet"]) if g["answer_snippet"] else None,
         }
         if answers != "none":
-            tutor = Tutor(retriever, llm if answers == "llm" else None, rule=the_rule)
+            tutor = Tutor(retriever, llm if answers == "llm" else None, rule=the_rule, style=style)  # type: ignore[arg-type]
             t0 = time.monotonic()
             ans = tutor.answer(g["question"])
             row["seconds"] = time.monotonic() - t0
@@ -122,7 +123,9 @@ def run(
             refused = ans.mode == "not_covered" or ans.text == NOTICE_NOT_COVERED
             row["refused"] = refused
             row["carried"] = bool(
-                not refused and g["answer_snippet"] and carries_answer(ans.text, g["answer_snippet"])
+                not refused
+                and g["answer_snippet"]
+                and carries_answer(ans.text, g["answer_snippet"])
             )
             cited = [p.text for p in ans.cited] if not refused else []
             unsupported = []
@@ -188,13 +191,16 @@ def main() -> None:
     ap.add_argument("--answers", choices=("none", "extractive", "llm"), default="extractive")
     ap.add_argument("--subset", type=int, default=0, help="first N questions of each category")
     ap.add_argument("--rule", choices=("shipped", "legacy"), default="shipped")
+    ap.add_argument("--style", choices=("quote_first", "legacy"), default="quote_first")
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="keep the built books here")
     args = ap.parse_args()
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
     if args.subset:
-        gold = [g for c in CATEGORIES for g in [x for x in gold if x["category"] == c][: args.subset]]
+        gold = [
+            g for c in CATEGORIES for g in [x for x in gold if x["category"] == c][: args.subset]
+        ]
     rule = RefusalRule.legacy() if args.rule == "legacy" else None
     llm = None
     if args.answers == "llm":
@@ -213,14 +219,20 @@ def main() -> None:
                 [r["features"] for r in calib],
                 [r["category"] == "out_of_book" for r in calib],
             )
-            held_rows = run(packages, [g for i, g in enumerate(gold) if i % 2 == 1],
-                            answers="none", rule=chosen)
+            held_rows = run(
+                packages, [g for i, g in enumerate(gold) if i % 2 == 1], answers="none", rule=chosen
+            )
             summary = summarize(held_rows)
             print_summary("held-out half with the chosen rule", summary)
-            legacy_rows = run(packages, [g for i, g in enumerate(gold) if i % 2 == 1],
-                              answers="none", rule=RefusalRule.legacy())
-            print_summary("held-out half with the old rule (relevance >= 0.40)",
-                          summarize(legacy_rows))
+            legacy_rows = run(
+                packages,
+                [g for i, g in enumerate(gold) if i % 2 == 1],
+                answers="none",
+                rule=RefusalRule.legacy(),
+            )
+            print_summary(
+                "held-out half with the old rule (relevance >= 0.40)", summarize(legacy_rows)
+            )
             record = chosen.to_json()
             record["how"] = (
                 "bench/bench_tutor.py --calibrate: tutor_gold.json split by position, even rows "
@@ -235,9 +247,11 @@ def main() -> None:
             )
             print(f"\nwrote {CALIBRATION_PATH.relative_to(ROOT)}: {chosen}")
             return
-        rows = run(packages, gold, answers=args.answers, llm=llm, rule=rule)
+        rows = run(packages, gold, answers=args.answers, llm=llm, rule=rule, style=args.style)
     summary = summarize(rows)
-    print_summary(f"answers={args.answers} rule={args.rule} n={len(rows)}", summary)
+    print_summary(
+        f"answers={args.answers} rule={args.rule} style={args.style} n={len(rows)}", summary
+    )
     bad = [(r["question"], s) for r in rows for s in r.get("unsupported", [])]
     for q, s in bad[:10]:
         print(f"- unsupported: {q!r}: {s!r}")

@@ -97,7 +97,7 @@ class RefusalRule:
 
 
 def _frange(lo: float, hi: float, step: float) -> list[float]:
-    n = int(round((hi - lo) / step))
+    n = round((hi - lo) / step)
     return [round(lo + i * step, 4) for i in range(n + 1)]
 
 
