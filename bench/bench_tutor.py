@@ -238,7 +238,7 @@ def main() -> None:
                 "bench/bench_tutor.py --calibrate: tutor_gold.json split by position, even rows "
                 f"({len(calib)}) calibrate, odd rows ({len(held)}) report; grid search "
                 "maximising out-of-book refusals subject to at most 3 % covered refused, "
-                "ties broken by the widest margin"
+                "ties broken by the centre of the optimal set"
             )
             record["calibrated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
             record["held_out"] = summary

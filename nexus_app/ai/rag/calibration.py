@@ -154,6 +154,14 @@ def load_rule(path: Path = CALIBRATION_PATH) -> RefusalRule:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return RefusalRule.legacy()
+    if not data.get("applied", True):
+        # Calibrated but not better than the old rule on the held-out half: keep the old
+        # threshold, use the calibrated word bands.
+        return RefusalRule(
+            RELEVANCE_THRESHOLD,
+            high=float(data.get("high", 0.7)),
+            low=max(RELEVANCE_THRESHOLD, float(data.get("low", RELEVANCE_THRESHOLD))),
+        )
     return RefusalRule(
         min_relevance=float(data["min_relevance"]),
         min_dense=float(data.get("min_dense", 0.0)),
