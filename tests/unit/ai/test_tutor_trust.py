@@ -72,7 +72,7 @@ def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_suppo
     retriever: Retriever,
 ) -> None:
     model = ScriptedChatModel("Aturan oktet adalah aturan yang menghantarkan listrik [1].")
-    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1))
+    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1), style="quote_first")
     answer = tutor.answer("aturan oktet tuh apa sih")
     assert (
         "menghantarkan listrik." not in answer.text.split("\n\n")[0] or answer.mode == "extractive"
@@ -88,7 +88,9 @@ def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_suppo
 
 def test_a_backed_lead_in_is_shown_before_the_quote(retriever: Retriever) -> None:
     lead = "Jadi atom cenderung memiliki delapan elektron [1]."
-    tutor = Tutor(retriever, llm=ScriptedChatModel(lead), rule=RefusalRule(0.1))
+    tutor = Tutor(
+        retriever, llm=ScriptedChatModel(lead), rule=RefusalRule(0.1), style="quote_first"
+    )
     answer = tutor.answer("aturan oktet tuh apa sih")
     assert answer.mode == "llm", answer.text
     assert answer.text.startswith("Jadi atom cenderung memiliki delapan elektron.")
@@ -136,7 +138,7 @@ def test_real_packaged_model_quote_first_answer_is_supported(retriever: Retrieve
     except models.ModelUnavailable as exc:
         pytest.skip(f"default model not joined: {exc}")
     llm = LocalLLM(path)
-    tutor = Tutor(retriever, llm=llm, rule=RefusalRule(0.1), time_limit_s=120)
+    tutor = Tutor(retriever, llm=llm, rule=RefusalRule(0.1), time_limit_s=120, style="quote_first")
     answer = tutor.answer("aturan oktet itu apa")
     assert answer.mode in ("llm", "extractive")
     assert "Aturan oktet menyatakan" in answer.text
