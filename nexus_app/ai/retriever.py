@@ -193,6 +193,17 @@ class Retriever:
         self.candidates = candidates
         self.threshold = threshold
 
+    def sentence_similarities(self, query: str, sentences: Sequence[str]) -> list[float] | None:
+        """Cosine of the query with each sentence, by the packages' embedder (None if the
+        packages use more than one embedder or there is nothing to compare)."""
+        names = {pkg.manifest.embedder for pkg in self.packages}
+        if len(names) != 1 or not sentences:
+            return None
+        embedder = self._embedder_for(names.pop())
+        q = embedder.embed_queries([query])[0]
+        vecs = embedder.embed_passages(list(sentences))
+        return [float(v) for v in vecs @ q]
+
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> RetrievalResult:
         if mode not in ("hybrid", "dense", "bm25"):
             raise ValueError(f"unknown mode {mode!r}")

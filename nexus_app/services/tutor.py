@@ -92,6 +92,8 @@ class AnswerView:
     # Practice questions on the topic just asked about, when the subject has some.
     practice_topic: str = ""
     practice_link: str = ""
+    # "tinggi" / "sedang" / "rendah": the book match in words (calibrated, docs/ai.md).
+    relevance_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def _view(answer: rag.TutorAnswer) -> AnswerView:
         mode=answer.mode,
         notice="" if refused else answer.notice or "",
         confidence=answer.confidence,
+        relevance_words="" if refused else answer.relevance_words,
         sources=[] if refused else _sources(answer.passages),
         model=answer.model or "",
         topic=(answer.topics[0] if answer.topics else ""),

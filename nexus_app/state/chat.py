@@ -191,7 +191,8 @@ class ChatState(AuthState):
             self.show_sources = not refused
             self.sources = [] if refused else _source_rows(final.sources)
             # A match percentage beside "the books do not cover this" reads as a contradiction.
-            self.confidence = "" if refused else f"{final.confidence:.0%}"
+            # In words a student understands (tinggi/sedang/rendah), not a percentage.
+            self.confidence = "" if refused else final.relevance_words or f"{final.confidence:.0%}"
             self.practice_topic = final.practice_topic
             self.practice_link = final.practice_link
 

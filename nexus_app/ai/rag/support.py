@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,6 +86,19 @@ def support_check(
     )
 
 
+_SOURCE_MARK = re.compile(r"\[\d+(?::[^\]]*)?\]")
+
+
+def shown_sentences(answer: str) -> list[str]:
+    """The sentences a student reads, without citation marks ("[1]", "[1: Buku, bagian X]")."""
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", _SOURCE_MARK.sub(" ", answer))
+    text = re.sub(r"[ \t]+", " ", text)
+    out: list[str] = []
+    for para in text.split("\n"):
+        out.extend(s.strip() for s in split_sentences(para) if s.strip())
+    return out
+
+
 # --- extractive answers --------------------------------------------------------------------
 
 
@@ -99,3 +113,124 @@ def extractive_answer(
         excerpt = _best_excerpt(p.text, question, max_words)
         parts.append(f"{excerpt} [{i}: {p.citation}]")
     return "\n\n".join(parts)
+
+
+# --- extractive-first answers (issue 12) ---------------------------------------------------
+
+# How strictly a model lead-in must match ONE book sentence: most of its content terms, all
+# of its numbers. Checking against a single sentence (not the whole passage) stops the small
+# model from gluing words of different sentences into a wrong claim.
+LEAD_IN_MIN_OVERLAP = 0.8
+LEAD_IN_MIN_TERMS = 3
+
+
+def _candidates(passages: Sequence[Passage], max_passages: int) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for pi, p in enumerate(passages[:max_passages]):
+        for si, s in enumerate(split_sentences(p.text.replace("\n", " "))):
+            if len(s.split()) >= 4:
+                out.append((pi, si, s))
+    return out
+
+
+def candidate_sentences(passages: Sequence[Passage], max_passages: int = 3) -> list[str]:
+    """The sentences :func:`select_sentences` ranks, in its order (for ``dense_scores``)."""
+    return [s for _, _, s in _candidates(passages, max_passages)]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    sentence: str
+    passage_index: int  # index into the passages given to select_sentences
+    position: int  # sentence position inside its passage (book order)
+    score: float
+
+
+def select_sentences(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    dense_scores: Sequence[float] | None = None,
+    max_passages: int = 3,
+    max_sentences: int = 3,
+    max_words: int = 70,
+    rrf_k: int = 10,
+) -> list[Quote]:
+    """The best 1–3 book sentences for the question, fused like the retriever: reciprocal rank
+    over a lexical ranking (IDF-weighted share of the question's content terms, IDF over the
+    candidate sentences), the dense ranking (``dense_scores``: cosine of each candidate, in
+    candidate order; optional) and the passage's retrieval rank. Returned in book order."""
+    cands = _candidates(passages, max_passages)
+    if not cands:
+        return []
+    q_terms = set(content_terms(question))
+    cand_terms = [set(content_terms(s)) for _, _, s in cands]
+    n = len(cands)
+    idf = {t: math.log(1 + n / (1 + sum(t in ct for ct in cand_terms))) for t in q_terms}
+    total = sum(idf.values()) or 1.0
+    lexical = [sum(idf[t] for t in q_terms if t in ct) / total for ct in cand_terms]
+    lists: list[list[int]] = [sorted(range(n), key=lambda i: -lexical[i])]
+    if dense_scores is not None and len(dense_scores) == n:
+        lists.append(sorted(range(n), key=lambda i: -dense_scores[i]))
+    lists.append(sorted(range(n), key=lambda i: (cands[i][0], cands[i][1])))
+    fused = [0.0] * n
+    for ranking in lists:
+        for rank, i in enumerate(ranking, start=1):
+            fused[i] += 1.0 / (rrf_k + rank)
+    order = sorted(range(n), key=lambda i: -fused[i])
+    chosen = [order[0]]
+    words = len(cands[order[0]][2].split())
+    for i in order[1:]:
+        if len(chosen) >= max_sentences:
+            break
+        size = len(cands[i][2].split())
+        # A further sentence must share the question's words and fit the length budget.
+        if lexical[i] <= 0 or words + size > max_words:
+            continue
+        chosen.append(i)
+        words += size
+    chosen.sort(key=lambda i: (cands[i][0], cands[i][1]))
+    return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
+
+
+def quoted_answer(quotes: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, list[int]]:
+    """The chosen sentences, grouped per passage, each group ending with "[n: citation]".
+    Returns the text and the indices of the passages it cites (in citation order)."""
+    cited: list[int] = []
+    parts: list[str] = []
+    for q in quotes:
+        if q.passage_index not in cited:
+            cited.append(q.passage_index)
+    for number, pi in enumerate(cited, start=1):
+        body = " ".join(q.sentence for q in quotes if q.passage_index == pi)
+        parts.append(f"{body} [{number}: {passages[pi].citation}]")
+    return "\n\n".join(parts), cited
+
+
+def checked_lead_in(model_text: str, sources: Sequence[str], quoted: Sequence[str]) -> str | None:
+    """The model's first sentence if ONE sentence of the sources backs it (see
+    :data:`LEAD_IN_MIN_OVERLAP`), it says something (at least three content terms) and it does
+    not only repeat a quoted sentence; otherwise None."""
+    text = _CITATION.sub(" ", model_text).strip()
+    if not text or _MODEL_REFUSAL in normalize_text(text):
+        return None
+    first = next(iter(shown_sentences(text)), "")
+    terms = set(content_terms(first))
+    words = {t for t in terms if not t[0].isdigit()}
+    if len(words) < LEAD_IN_MIN_TERMS:
+        return None
+    numbers = _numbers(first)
+    source_sentences = [s for src in sources for s in split_sentences(src.replace("\n", " "))]
+    backed = False
+    for s in source_sentences:
+        st = set(content_terms(s))
+        if len(words & st) / len(words) >= LEAD_IN_MIN_OVERLAP and numbers <= _numbers(s):
+            backed = True
+            break
+    if not backed:
+        return None
+    for q in quoted:
+        qt = set(content_terms(q))
+        if qt and len(terms & qt) / len(terms | qt) >= 0.7:
+            return None  # a copy of the quote adds nothing
+    return first

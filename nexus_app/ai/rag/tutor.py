@@ -12,6 +12,7 @@ from nexus_app.ai.llm import ChatModel, GenerationStats, QueueFull, QueueTimeout
 from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.retriever import Passage, RetrievalResult, Retriever
 
+from .calibration import RefusalRule, load_rule
 from .prompts import (
     ANSWER_STOP,
     MIN_SENTENCE_SUPPORT,
@@ -27,13 +28,24 @@ from .prompts import (
     strip_leading_citations,
     validate_question,
 )
-from .support import SupportResult, extractive_answer, support_check
+from .support import (
+    SupportResult,
+    checked_lead_in,
+    extractive_answer,
+    quoted_answer,
+    select_sentences,
+    support_check,
+)
 
 log = logging.getLogger(__name__)
 
 # --- the tutor -----------------------------------------------------------------------------
 
 AnswerMode = Literal["llm", "extractive", "not_covered", "cancelled"]
+# "quote_first": the best 1–3 book sentences quoted with their citation, the model only
+# writing a lead-in that one book sentence must back; "legacy": the model's answer if the
+# lexical support check passes (kept for benchmarks against the old behaviour).
+AnswerStyle = Literal["quote_first", "legacy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,8 @@ class TutorAnswer:
     model_text: str | None = None  # the raw generated text, kept even when not shown
     stats: GenerationStats | None = None
     prompt_version: str = PROMPT_VERSION
+    cited: tuple[Passage, ...] = ()  # the passages the shown answer quotes or was made from
+    relevance_words: str = ""  # "tinggi", "sedang" or "rendah" (Kecocokan dengan buku)
 
     @property
     def topics(self) -> list[str]:
@@ -95,6 +109,10 @@ class Tutor:
         min_support: float = MIN_SENTENCE_SUPPORT,
         max_waiting: int | None = None,
         heartbeat_s: float = 1.0,
+        rule: RefusalRule | None = None,
+        # "legacy" until the chat integration tests are moved to quote-first answers.
+        style: AnswerStyle = "legacy",
+        sentence_dense: bool = True,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -107,6 +125,30 @@ class Tutor:
         self.min_support = min_support
         self.max_waiting = max_waiting
         self.heartbeat_s = heartbeat_s
+        # The calibrated refusal rule (calibration.py); the retriever's own flag is the old one.
+        self.rule = rule or load_rule()
+        self.style = style
+        self.sentence_dense = sentence_dense
+
+    def _quote(
+        self, question: str, passages: tuple[Passage, ...]
+    ) -> tuple[str, tuple[Passage, ...], list[str]]:
+        """The quoted answer, the passages it cites, and the quoted sentences."""
+        dense = None
+        if self.sentence_dense:
+            from .support import candidate_sentences
+
+            try:
+                dense = self.retriever.sentence_similarities(
+                    question, candidate_sentences(passages)
+                )
+            except Exception:  # the embedder is optional here: BM25-style ranking still works
+                log.exception("sentence embedding failed")
+        quotes = select_sentences(question, passages, dense_scores=dense)
+        if not quotes:
+            return extractive_answer(question, passages), passages[: self.prompt_passages], []
+        text, idx = quoted_answer(quotes, passages)
+        return text, tuple(passages[i] for i in idx), [x.sentence for x in quotes]
 
     def answer(self, question: str, *, cancel: threading.Event | None = None) -> TutorAnswer:
         final: TutorAnswer | None = None
@@ -143,18 +185,27 @@ class Tutor:
                 "passages": shown,
                 "confidence": confidence,
                 "retrieval": result,
+                "cited": shown[: self.prompt_passages],
+                "relevance_words": self.rule.words(result.relevance),
             }
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not result.covered:
+        if not self.rule.covers_result(result):
             # No "passages" event: a refusal lists no sources, not even for a moment.
-            yield final(text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED)
+            yield final(
+                text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()
+            )
             return
         yield TutorEvent("passages", passages=shown)
-        extractive = extractive_answer(q, shown)
+        quotes: list[str] = []
+        cited = shown[: self.prompt_passages]
+        if self.style == "quote_first":
+            extractive, cited, quotes = self._quote(q, shown)
+        else:
+            extractive = extractive_answer(q, shown)
         if self.llm is None or not use_llm:
-            yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
+            yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL, cited=cited)
             return
 
         used = shown[: self.prompt_passages]
@@ -225,7 +276,19 @@ class Tutor:
         # The model saw the excerpts, but checking against the whole passages is fairer to
         # paraphrases that use a neighbouring sentence; both come from the same pages.
         support = support_check(raw, [p.text for p in used], min_overlap=self.min_support)
-        if support.supported:
+        if self.style == "quote_first":
+            lead = checked_lead_in(raw, [p.text for p in cited], quotes)
+            yield final(
+                text=f"{lead}\n\n{extractive}" if lead else extractive,
+                mode="llm" if lead else "extractive",
+                notice=None,
+                support=support,
+                model=self.llm.name,
+                model_text=raw,
+                stats=stats,
+                cited=cited,
+            )
+        elif support.supported:
             notice = NOTICE_TIMEOUT if stats.stop_reason == "timeout" else None
             yield final(
                 text=raw,

@@ -164,7 +164,7 @@ def test_tutor_streams_supported_answer(retriever: Retriever) -> None:
         "Eksponen adalah cara singkat menuliskan perkalian berulang dari bilangan yang sama [1]."
     )
     model = ScriptedChatModel(reply)
-    events = list(Tutor(retriever, llm=model).stream("Apa itu eksponen?"))
+    events = list(Tutor(retriever, llm=model, style="legacy").stream("Apa itu eksponen?"))
     kinds = [e.kind for e in events]
     assert kinds[0] == "passages" and kinds[1] == "queue" and kinds[-1] == "final"
     assert "".join(e.text for e in events if e.kind == "token") == reply
@@ -180,14 +180,16 @@ def test_a_model_answer_opening_with_its_source_number_starts_with_words(
     retriever: Retriever,
 ) -> None:
     reply = "[1] Eksponen adalah cara singkat menuliskan perkalian berulang [1]."
-    answer = Tutor(retriever, llm=ScriptedChatModel(reply)).answer("Apa itu eksponen?")
+    answer = Tutor(retriever, llm=ScriptedChatModel(reply), style="legacy").answer(
+        "Apa itu eksponen?"
+    )
     assert answer.mode == "llm"
     assert answer.text == "Eksponen adalah cara singkat menuliskan perkalian berulang [1]."
 
 
 def test_tutor_falls_back_when_the_answer_is_unsupported(retriever: Retriever) -> None:
     model = ScriptedChatModel("Presiden pertama Indonesia adalah Indonesia.")
-    answer = Tutor(retriever, llm=model).answer("Apa itu eksponen?")
+    answer = Tutor(retriever, llm=model, style="legacy").answer("Apa itu eksponen?")
     assert answer.mode == "extractive" and answer.notice == NOTICE_UNSUPPORTED
     assert answer.model_text == "Presiden pertama Indonesia adalah Indonesia."
     assert "perkalian berulang" in answer.text

@@ -1,0 +1,150 @@
+"""Issue 12: quote-first answers, the checked model lead-in, the calibrated refusal rule.
+
+Small fakes (hashing embedder, scripted model); one test runs the real packaged model
+(marked ``llm``, skipped when the GGUF is not joined)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nexus_app.ai.embedder import HashingEmbedder
+from nexus_app.ai.llm import ScriptedChatModel
+from nexus_app.ai.pdftext import Page
+from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor, support_check
+from nexus_app.ai.rag.calibration import RefusalRule, choose_rule, load_rule
+from nexus_app.ai.rag.support import checked_lead_in, select_sentences, shown_sentences
+from nexus_app.ai.retriever import Retriever
+from nexus_app.ai.vkp import build_package, load_current
+
+EMB = HashingEmbedder()
+CHEM = (
+    "Aturan oktet menyatakan bahwa atom cenderung memiliki delapan elektron di kulit terluar. "
+    "Larutan elektrolit adalah larutan yang dapat menghantarkan listrik. "
+    "Ikatan ion terbentuk antara atom logam dan atom nonlogam."
+)
+MATH = (
+    "Eksponen atau perpangkatan adalah cara singkat untuk menuliskan perkalian berulang dari "
+    "bilangan yang sama. Bilangan a disebut basis atau bilangan pokok. Contohnya 2^5 = 32."
+)
+
+
+@pytest.fixture
+def retriever(tmp_path: Path) -> Retriever:
+    pages = [
+        Page(1, "# Kimia\n\n## Bab 1 Ikatan\n\n### Aturan Oktet\n\n" + CHEM),
+        Page(2, "## Bab 2 Eksponen\n\n### Pengertian Eksponen\n\n" + MATH),
+    ]
+    res = build_package(pages, root=tmp_path, subject="X", title="Buku Uji", embedder=EMB)
+    return Retriever([load_current(res.path.parent)], embedder_for=lambda _n: EMB)
+
+
+def test_lead_in_that_glues_two_sentences_into_a_wrong_claim_is_dropped() -> None:
+    # Every word occurs in the passage (the old lexical check passes it), but no single
+    # sentence says it: the wrong claim from issue 12.
+    wrong = "Aturan oktet adalah aturan yang menghantarkan listrik."
+    assert support_check(wrong, [CHEM]).supported
+    assert checked_lead_in(wrong, [CHEM], []) is None
+    good = "Menurut aturan oktet, atom cenderung memiliki delapan elektron di kulit terluar."
+    assert checked_lead_in(good, [CHEM], []) == good
+    # A copy of the quoted sentence adds nothing; numbers must be in the backing sentence.
+    assert checked_lead_in(good, [CHEM], [CHEM.split(". ")[0]]) is None
+    assert (
+        checked_lead_in("Atom cenderung memiliki sembilan 9 elektron terluar.", [CHEM], []) is None
+    )
+
+
+def test_select_sentences_picks_the_answer_sentence_with_and_without_dense(
+    retriever: Retriever,
+) -> None:
+    passages = retriever.search("larutan yang bisa menghantarkan listrik namanya apa", k=3).passages
+    quotes = select_sentences("larutan yang bisa menghantarkan listrik namanya apa", passages)
+    assert 1 <= len(quotes) <= 3
+    assert any("elektrolit" in q.sentence for q in quotes)
+    dense = [0.0] * 50
+    quotes2 = select_sentences("apa itu eksponen", passages, dense_scores=dense[:0])
+    assert quotes2  # wrong-length dense scores are ignored, lexical ranking still works
+
+
+def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_supported(
+    retriever: Retriever,
+) -> None:
+    model = ScriptedChatModel("Aturan oktet adalah aturan yang menghantarkan listrik [1].")
+    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1), style="quote_first")
+    answer = tutor.answer("aturan oktet tuh apa sih")
+    assert (
+        "menghantarkan listrik." not in answer.text.split("\n\n")[0] or answer.mode == "extractive"
+    )
+    assert "Aturan oktet menyatakan" in answer.text
+    assert answer.mode == "extractive" and answer.notice is None  # lead-in rejected, quote shown
+    assert answer.cited and "[1: Buku Uji" in answer.text
+    sources = [p.text for p in answer.cited]
+    for sentence in shown_sentences(answer.text):
+        assert support_check(sentence, sources).reason != "unsupported_sentence"
+    assert answer.relevance_words in ("tinggi", "sedang", "rendah")
+
+
+def test_a_backed_lead_in_is_shown_before_the_quote(retriever: Retriever) -> None:
+    lead = "Jadi atom cenderung memiliki delapan elektron [1]."
+    tutor = Tutor(
+        retriever, llm=ScriptedChatModel(lead), rule=RefusalRule(0.1), style="quote_first"
+    )
+    answer = tutor.answer("aturan oktet tuh apa sih")
+    assert answer.mode == "llm", answer.text
+    assert answer.text.startswith("Jadi atom cenderung memiliki delapan elektron.")
+    assert "Aturan oktet menyatakan" in answer.text
+
+
+def test_calibrated_rule_refuses_and_words_follow_the_thresholds(retriever: Retriever) -> None:
+    strict = Tutor(retriever, rule=RefusalRule(1.01))
+    refused = strict.answer("aturan oktet tuh apa sih")
+    assert refused.mode == "not_covered" and refused.text == NOTICE_NOT_COVERED
+    assert refused.cited == ()
+    rule = RefusalRule(0.3, high=0.7, low=0.45)
+    assert [rule.words(x) for x in (0.9, 0.5, 0.35)] == ["tinggi", "sedang", "rendah"]
+
+
+def test_choose_rule_separates_covered_from_out_of_book() -> None:
+    def f(rel: float, dense: float, lex: float) -> dict[str, float]:
+        return {"relevance": rel, "top_dense": dense, "lexical": lex, "agree": 1.0}
+
+    covered = [f(0.5 + i / 100, 0.85, 0.6) for i in range(30)]
+    oob = [f(0.25 + i / 200, 0.82, 0.3) for i in range(20)]
+    rule = choose_rule(covered + oob, [False] * 30 + [True] * 20)
+    assert all(rule.covers(x) for x in covered)
+    assert not any(rule.covers(x) for x in oob)
+    assert rule.low <= rule.high
+
+
+def test_shipped_calibration_file_loads(tmp_path: Path) -> None:
+    rule = load_rule()
+    assert 0.0 < rule.min_relevance < 1.0
+    missing = load_rule.__wrapped__(tmp_path / "none.json")
+    assert missing == RefusalRule.legacy()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"min_relevance": 0.5, "min_dense": 0.8}), encoding="utf-8")
+    assert load_rule.__wrapped__(bad).min_dense == 0.8
+
+
+@pytest.mark.llm
+def test_real_packaged_model_quote_first_answer_is_supported(retriever: Retriever) -> None:
+    from nexus_app.ai import models
+    from nexus_app.ai.llm import LocalLLM
+
+    try:
+        path = models.find_llm_model()
+    except models.ModelUnavailable as exc:
+        pytest.skip(f"default model not joined: {exc}")
+    llm = LocalLLM(path)
+    tutor = Tutor(retriever, llm=llm, rule=RefusalRule(0.1), time_limit_s=120, style="quote_first")
+    answer = tutor.answer("aturan oktet itu apa")
+    assert answer.mode in ("llm", "extractive")
+    assert "Aturan oktet menyatakan" in answer.text
+    sources = [p.text for p in answer.cited]
+    shown = shown_sentences(answer.text)
+    if answer.mode == "llm":
+        assert checked_lead_in(shown[0], sources, []) is not None
+    for sentence in shown:
+        assert support_check(sentence, sources).reason != "unsupported_sentence"
