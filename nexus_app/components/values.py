@@ -48,3 +48,11 @@ def either(condition: rx.Var[bool], yes: str | rx.Var[str], no: str | rx.Var[str
     yes_var: rx.Var[Any] = rx.Var.create(yes)
     no_var: rx.Var[Any] = rx.Var.create(no)
     return ternary_operation(condition.bool(), yes_var, no_var)
+
+
+def match_value(value: rx.Var[Any], *cases: tuple[str, str], default: str) -> rx.Var[Any]:
+    """`rx.match(value, *cases, default)` for plain values (a colour per status): Reflex
+    types it as a component or a Var; with plain cases it is always the Var."""
+    result = rx.match(value, *cases, default)
+    assert isinstance(result, rx.Var)
+    return result
