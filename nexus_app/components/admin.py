@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import reflex as rx
-from reflex_base.vars.number import ternary_operation
 
 from nexus_app.components.shell import app_shell
+from nexus_app.components.values import either as either  # re-exported for admin pages
 from nexus_app.state.admin.sections import NAV_SECTIONS, AdminSection
 from nexus_app.state.auth import AuthState
 
@@ -67,13 +66,3 @@ def success_callout(message: rx.Var[str], callout_id: str) -> rx.Component:
         message != "",
         rx.callout(message, icon="circle-check", color_scheme="green", id=callout_id),
     )
-
-
-def either(condition: rx.Var[bool], yes: str | rx.Var[str], no: str | rx.Var[str]) -> rx.Var[Any]:
-    """`rx.cond(condition, yes, no)` for two plain values (an icon, a colour): mypy sees
-    only rx.cond's overloads for components (Reflex declares the value ones apart). The
-    Var is left untyped so it fits props that take a set of words (`color_scheme`)."""
-    # Reflex types ternary_operation's values as Var[Never]: hand it Var[Any].
-    yes_var: rx.Var[Any] = rx.Var.create(yes)
-    no_var: rx.Var[Any] = rx.Var.create(no)
-    return ternary_operation(condition.bool(), yes_var, no_var)

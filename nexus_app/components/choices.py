@@ -15,6 +15,7 @@ from reflex_base.event import EventCallback
 from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR
+from nexus_app.components.values import either
 from nexus_app.state.practice import Choice
 
 
@@ -46,18 +47,18 @@ def answer_choice(
         ),
         id=id_prefix + letter,
         on_click=choose(letter),
-        variant=rx.cond(is_key | is_wrong_pick | (selected == letter), "soft", "outline"),
-        color_scheme=rx.cond(
+        variant=either(is_key | is_wrong_pick | (selected == letter), "soft", "outline"),
+        color_scheme=either(
             is_key,
             "green",
-            rx.cond(is_wrong_pick, "red", rx.cond(selected == letter, BRAND_COLOR, "gray")),
+            either(is_wrong_pick, "red", either(selected == letter, BRAND_COLOR, "gray")),
         ),
         width="100%",
         height="auto",
         padding="0.8em",
         justify_content="flex-start",
-        cursor=rx.cond(answered, "default", "pointer"),
-        pointer_events=rx.cond(answered, "none", "auto"),
+        cursor=either(answered, "default", "pointer"),
+        pointer_events=either(answered, "none", "auto"),
     )
 
 

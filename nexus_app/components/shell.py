@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 from reflex_base.event import EventType
 
+from nexus_app.components.values import ColorScheme
 from nexus_app.state.auth import AuthState
 
 # Only pages that exist are linked; each issue adds its own entries.
@@ -24,7 +25,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str, str]]] = {
     "admin": [("Admin", "/admin", "nav-admin"), ("Kelas", "/teacher", "nav-teacher")],
 }
 
-BRAND_COLOR = "indigo"
+BRAND_COLOR: ColorScheme = "indigo"
 
 # Reflex's breakpoints: xs 30em (480 px), sm 48em (768 px), md 62em (992 px), lg 80em.
 # Below md the top bar's links and buttons do not fit in one row (a student's bar is about
@@ -139,11 +140,14 @@ def password_dialog() -> rx.Component:
 
 
 def _role_nav(render: Callable[[str], rx.Component]) -> rx.Component:
-    return rx.match(
+    nav = rx.match(
         AuthState.role,
         *[(role, render(role)) for role in NAV_BY_ROLE],
         rx.fragment(),
     )
+    # rx.match returns a component when its cases are components (a Var for plain values).
+    assert isinstance(nav, rx.Component)
+    return nav
 
 
 def _brand() -> rx.Component:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR
 from nexus_app.state.student_tasks import StudentTasksState as S
+from nexus_app.state.student_tasks import TaskRow
 
 
-def _task(t: rx.Var) -> rx.Component:
+def _task(t: ObjectVar[TaskRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.text(t["title"], weight="bold"),
-                rx.text(t["target"], " · batas ", t["due"], size="2", color_scheme="gray"),
+                rx.text(t.title, weight="bold"),
+                rx.text(t.target, " · batas ", t.due, size="2", color_scheme="gray"),
                 rx.hstack(
-                    rx.badge(t["status"], color_scheme=t["color"].to(str)),
-                    rx.text(t["progress"], size="2"),
+                    rx.badge(t.status, color_scheme=t.color),
+                    rx.text(t.progress, size="2"),
                     spacing="2",
                     align="center",
                 ),
@@ -24,23 +26,23 @@ def _task(t: rx.Var) -> rx.Component:
             ),
             rx.spacer(),
             rx.cond(
-                t["done"] == "",
+                t.done == "",
                 rx.link(
                     rx.button("Kerjakan", color_scheme=BRAND_COLOR),
-                    href=t["link"],
-                    id="task-start-" + t["id"].to(str),
+                    href=t.link,
+                    id="task-start-" + t.id.to(str),
                 ),
                 rx.link(
                     rx.button("Lihat", variant="soft", color_scheme="gray"),
-                    href=t["link"],
-                    id="task-view-" + t["id"].to(str),
+                    href=t.link,
+                    id="task-view-" + t.id.to(str),
                 ),
             ),
             align="center",
             width="100%",
             wrap="wrap",
         ),
-        id="task-row-" + t["id"].to(str),
+        id="task-row-" + t.id.to(str),
         class_name="student-task",
         width="100%",
     )

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
+from nexus_app.components.values import either
 from nexus_app.state.chat import ChatState, SourceRow
 
 ROUTE = "/chat"
@@ -22,7 +23,7 @@ def _source(s: ObjectVar[SourceRow]) -> rx.Component:
             s.where,
             " · paket v",
             s.version,
-            rx.cond(s.heading != "", " · " + s.heading.to(str), ""),
+            either(s.heading != "", " · " + s.heading.to(str), ""),
             size="2",
         ),
         rx.text(s.text, size="2", color_scheme="gray", white_space="pre-wrap"),
@@ -43,7 +44,7 @@ def _answer() -> rx.Component:
                     rx.callout(
                         "Menunggu giliran model… posisi antrean "
                         + s.queue_position.to_string()
-                        + rx.cond(s.queue_wait != "", ", " + s.queue_wait, ""),
+                        + either(s.queue_wait != "", ", " + s.queue_wait, "").to(str),
                         icon="hourglass",
                         size="1",
                         id="chat-queue",

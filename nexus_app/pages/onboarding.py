@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.values import either
 from nexus_app.state.onboarding import OnboardingState
 
 ROUTE = "/onboarding"
@@ -27,7 +28,7 @@ def _content() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(
-                    rx.cond(state.editing, "Ubah target belajarmu", "Kenalan dulu, yuk!"),
+                    either(state.editing, "Ubah target belajarmu", "Kenalan dulu, yuk!"),
                     size="6",
                 ),
                 rx.text(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+# rx.moment is Moment.create; mypy may bind the name `moment` to the package's submodule.
+from reflex_components_moment.moment import Moment
+
 from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
+from nexus_app.components.values import either
 from nexus_app.state.practice import PracticeState
 
 ROUTE = "/practice"
@@ -110,7 +114,7 @@ def _status_bar() -> rx.Component:
             PracticeState.phase == "question",
             rx.hstack(
                 rx.icon("timer", size=16),
-                rx.moment(
+                Moment.create(
                     date=PracticeState.served_at,
                     duration_from_now=True,
                     interval=1000,
@@ -192,7 +196,7 @@ def _result() -> rx.Component:
                         rx.text(
                             "Menunggu giliran AI: posisi antrean ",
                             PracticeState.feedback_queue.to_string(),
-                            rx.cond(
+                            either(
                                 PracticeState.feedback_wait != "",
                                 ", " + PracticeState.feedback_wait,
                                 "",
@@ -222,7 +226,7 @@ def _result() -> rx.Component:
                                 rx.icon("thumbs-up", size=14),
                                 size="1",
                                 id="feedback-up",
-                                variant=rx.cond(
+                                variant=either(
                                     PracticeState.feedback_rating == "up", "solid", "soft"
                                 ),
                                 on_click=PracticeState.rate_feedback(True),
@@ -231,7 +235,7 @@ def _result() -> rx.Component:
                                 rx.icon("thumbs-down", size=14),
                                 size="1",
                                 id="feedback-down",
-                                variant=rx.cond(
+                                variant=either(
                                     PracticeState.feedback_rating == "down", "solid", "soft"
                                 ),
                                 on_click=PracticeState.rate_feedback(False),
@@ -299,7 +303,7 @@ def _question() -> rx.Component:
             rx.cond(
                 PracticeState.phase == "result",
                 rx.button(
-                    rx.cond(PracticeState.tryout_finished, "Lihat hasil tryout", "Soal berikutnya"),
+                    either(PracticeState.tryout_finished, "Lihat hasil tryout", "Soal berikutnya"),
                     id="next-question",
                     on_click=PracticeState.next_question,
                     size="3",

@@ -7,6 +7,7 @@ from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.shell import TABLE_ONLY, app_shell, stat_card
 from nexus_app.components.tables import card_field, phone_cards
+from nexus_app.components.values import either
 from nexus_app.state.practice import ReviewRow, SessionReviewState
 
 ROUTE = "/practice/session/[id]"
@@ -27,7 +28,7 @@ def _row(r: ObjectVar[ReviewRow]) -> rx.Component:
 
 
 def _result_badge(r: ObjectVar[ReviewRow]) -> rx.Component:
-    return rx.badge(r.result, color_scheme=rx.cond(r.is_correct, "green", "orange"))
+    return rx.badge(r.result, color_scheme=either(r.is_correct, "green", "orange"))
 
 
 def _card(r: ObjectVar[ReviewRow]) -> rx.Component:
@@ -107,7 +108,7 @@ def _content() -> rx.Component:
             width="100%",
         ),
         rx.callout(
-            rx.cond(state.error != "", state.error, "Memuat…"), icon="info", id="review-missing"
+            either(state.error != "", state.error, "Memuat…"), icon="info", id="review-missing"
         ),
     )
 

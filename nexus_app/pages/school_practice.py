@@ -7,6 +7,7 @@ from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.values import either
 from nexus_app.state.school_practice import ROUTE as STATE_ROUTE
 from nexus_app.state.school_practice import SchoolPracticeState as S
 from nexus_app.state.school_practice import TopicRow
@@ -145,8 +146,8 @@ def _result() -> rx.Component:
                     "Belum tepat, pelajari lagi jawaban modelnya.",
                 ),
             ),
-            icon=rx.cond(S.is_correct, "circle-check", "circle-x"),
-            color_scheme=rx.cond(S.is_correct, "green", "red"),
+            icon=either(S.is_correct, "circle-check", "circle-x"),
+            color_scheme=either(S.is_correct, "green", "red"),
             id="school-verdict",
             width="100%",
         ),
@@ -170,7 +171,7 @@ def _result() -> rx.Component:
             ),
         ),
         rx.button(
-            rx.cond(S.position >= S.total, "Selesai", "Soal berikutnya"),
+            either(S.position >= S.total, "Selesai", "Soal berikutnya"),
             id="school-next",
             on_click=S.next_question,
             color_scheme=BRAND_COLOR,

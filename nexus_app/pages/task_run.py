@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ArrayVar
 
 from nexus_app.components.shell import BRAND_COLOR, app_shell
+from nexus_app.components.values import either
 from nexus_app.state.student_tasks import RUN_ROUTE
 from nexus_app.state.student_tasks import TaskRunState as S
 
@@ -12,7 +14,7 @@ ROUTE = RUN_ROUTE
 ROLES = ["siswa"]
 
 
-def _choice(option: rx.Var) -> rx.Component:
+def _choice(option: ArrayVar[list[str]]) -> rx.Component:
     letter = option[0]
     answered = S.phase == "result"
     is_key = answered & (S.correct_answer == letter)
@@ -27,11 +29,11 @@ def _choice(option: rx.Var) -> rx.Component:
         ),
         id="task-choice-" + letter.to(str),
         on_click=S.choose(letter),
-        variant=rx.cond(is_key | is_wrong_pick | (S.selected == letter), "soft", "outline"),
-        color_scheme=rx.cond(
+        variant=either(is_key | is_wrong_pick | (S.selected == letter), "soft", "outline"),
+        color_scheme=either(
             is_key,
             "green",
-            rx.cond(is_wrong_pick, "red", rx.cond(S.selected == letter, BRAND_COLOR, "gray")),
+            either(is_wrong_pick, "red", either(S.selected == letter, BRAND_COLOR, "gray")),
         ),
         width="100%",
         height="auto",
@@ -127,14 +129,14 @@ def _result() -> rx.Component:
                     "Belum tepat, pelajari lagi jawaban modelnya.",
                 ),
             ),
-            icon=rx.cond(S.is_correct, "circle-check", "circle-x"),
-            color_scheme=rx.cond(S.is_correct, "green", "red"),
+            icon=either(S.is_correct, "circle-check", "circle-x"),
+            color_scheme=either(S.is_correct, "green", "red"),
             id="task-verdict",
             width="100%",
         ),
         rx.cond(S.explanation != "", rx.text(S.explanation, size="2", color_scheme="gray")),
         rx.button(
-            rx.cond(S.answered >= S.total, "Selesai", "Soal berikutnya"),
+            either(S.answered >= S.total, "Selesai", "Soal berikutnya"),
             id="task-next",
             on_click=S.next_item,
             color_scheme=BRAND_COLOR,

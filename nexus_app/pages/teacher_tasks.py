@@ -4,9 +4,11 @@ completion and results per student and per item (with CSV), and the "soal sulit"
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.components.tables import simple_table
+from nexus_app.components.values import either
 from nexus_app.state.teacher_tasks import ROUTE as STATE_ROUTE
 from nexus_app.state.teacher_tasks import TeacherTaskState as S
 
@@ -23,7 +25,7 @@ def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Componen
     )
 
 
-def _student_box(s: rx.Var) -> rx.Component:
+def _student_box(s: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.checkbox(
         s["name"].to(str) + " (" + s["username"].to(str) + ")",
         checked=S.picked.contains(s["id"]),
@@ -111,7 +113,7 @@ def _form() -> rx.Component:
     )
 
 
-def _task_row(t: rx.Var) -> rx.Component:
+def _task_row(t: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(t["title"]),
         rx.table.cell(t["target"]),
@@ -306,7 +308,7 @@ def _content() -> rx.Component:
             rx.callout(S.notice, icon="info", color_scheme="amber", id="task-notice"),
             rx.vstack(
                 rx.button(
-                    rx.cond(S.form_open, "Tutup formulir", "Tugas baru"),
+                    either(S.form_open, "Tutup formulir", "Tugas baru"),
                     on_click=S.open_form,
                     id="task-new",
                     color_scheme=BRAND_COLOR,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
+from nexus_app.components.values import either, match_value
 from nexus_app.state.tryout import TryoutState
 
 ROUTE = "/tryout"
@@ -65,7 +67,7 @@ def _start() -> rx.Component:
     )
 
 
-def _cell(cell: rx.Var) -> rx.Component:
+def _cell(cell: ObjectVar[dict[str, str]]) -> rx.Component:
     number = cell["number"]
     status = cell["status"]
     return rx.button(
@@ -76,17 +78,17 @@ def _cell(cell: rx.Var) -> rx.Component:
         custom_attrs={"data-status": status},
         size="2",
         min_width="2.6em",
-        variant=rx.cond(number == TryoutState.number.to_string(), "solid", "soft"),
-        color_scheme=rx.match(
+        variant=either(number == TryoutState.number.to_string(), "solid", "soft"),
+        color_scheme=match_value(
             status,
             ("answered", _CELL_COLOR["answered"]),
             ("doubt", _CELL_COLOR["doubt"]),
-            _CELL_COLOR["unanswered"],
+            default=_CELL_COLOR["unanswered"],
         ),
     )
 
 
-def _choice(option: rx.Var) -> rx.Component:
+def _choice(option: ArrayVar[list[str]]) -> rx.Component:
     letter = option[0]
     chosen = TryoutState.selected == letter
     return rx.button(
@@ -99,8 +101,8 @@ def _choice(option: rx.Var) -> rx.Component:
         ),
         id="choice-" + letter.to(str),
         on_click=TryoutState.choose(letter),
-        variant=rx.cond(chosen, "soft", "outline"),
-        color_scheme=rx.cond(chosen, BRAND_COLOR, "gray"),
+        variant=either(chosen, "soft", "outline"),
+        color_scheme=either(chosen, BRAND_COLOR, "gray"),
         width="100%",
         height="auto",
         padding="0.8em",
@@ -197,11 +199,11 @@ def _section() -> rx.Component:
             ),
             rx.button(
                 rx.icon("flag", size=16),
-                rx.cond(TryoutState.doubt, "Hapus tanda ragu-ragu", "Ragu-ragu"),
+                either(TryoutState.doubt, "Hapus tanda ragu-ragu", "Ragu-ragu"),
                 id="tryout-doubt",
                 on_click=TryoutState.toggle_doubt,
                 color_scheme="amber",
-                variant=rx.cond(TryoutState.doubt, "solid", "soft"),
+                variant=either(TryoutState.doubt, "solid", "soft"),
             ),
             rx.button(
                 "Berikutnya",
@@ -233,7 +235,7 @@ def _section() -> rx.Component:
     )
 
 
-def _score_card(row: rx.Var) -> rx.Component:
+def _score_card(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(row["code"], " · ", row["name"], size="2", weight="medium"),
@@ -246,7 +248,7 @@ def _score_card(row: rx.Var) -> rx.Component:
     )
 
 
-def _review_row(row: rx.Var) -> rx.Component:
+def _review_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -254,8 +256,8 @@ def _review_row(row: rx.Var) -> rx.Component:
                 rx.text("Soal ", row["number"], weight="medium"),
                 rx.badge(
                     row["verdict"],
-                    color_scheme=rx.match(
-                        row["verdict"], ("Benar", "green"), ("Salah", "red"), "gray"
+                    color_scheme=match_value(
+                        row["verdict"], ("Benar", "green"), ("Salah", "red"), default="gray"
                     ),
                 ),
                 align="center",
@@ -278,7 +280,7 @@ def _review_row(row: rx.Var) -> rx.Component:
     )
 
 
-def _chance_row(row: rx.Var) -> rx.Component:
+def _chance_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.hstack(
         rx.badge(row["kind"], variant="soft"),
         rx.text(row["label"], weight="medium"),

@@ -5,21 +5,46 @@ flows and count it for the task."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Literal
+
 import reflex as rx
 
 from nexus_app.services import tasks
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import event
 
 RUN_ROUTE = "/tugas"
-STATUS_COLORS = {tasks.STATUS_DONE: "green", tasks.STATUS_OPEN: "blue", tasks.STATUS_LATE: "red"}
+# Radix colour names, typed so a page can hand them to `color_scheme=`.
+TaskColor = Literal["green", "blue", "red", "gray"]
+STATUS_COLORS: dict[str, TaskColor] = {
+    tasks.STATUS_DONE: "green",
+    tasks.STATUS_OPEN: "blue",
+    tasks.STATUS_LATE: "red",
+}
+
+
+@dataclasses.dataclass
+class TaskRow:
+    """One task on the dashboard card; `done` is "1" once finished, else ""."""
+
+    id: str
+    title: str
+    target: str
+    due: str
+    status: str
+    color: TaskColor
+    progress: str
+    done: str
+    link: str
 
 
 class StudentTasksState(AuthState):
     """The dashboard's "Tugas" card."""
 
-    items: list[dict[str, str]] = []
-    error: str = ""
+    items: rx.Field[list[TaskRow]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
 
     @rx.event
     def load(self) -> None:
@@ -31,17 +56,17 @@ class StudentTasksState(AuthState):
             return
         self.error = ""
         self.items = [
-            {
-                "id": str(t.id),
-                "title": t.title,
-                "target": t.target,
-                "due": t.due,
-                "status": t.status,
-                "color": STATUS_COLORS.get(t.status, "gray"),
-                "progress": f"{t.answered}/{t.total} soal",
-                "done": "1" if t.status == tasks.STATUS_DONE else "",
-                "link": t.link,
-            }
+            TaskRow(
+                id=str(t.id),
+                title=t.title,
+                target=t.target,
+                due=t.due,
+                status=t.status,
+                color=STATUS_COLORS.get(t.status, "gray"),
+                progress=f"{t.answered}/{t.total} soal",
+                done="1" if t.status == tasks.STATUS_DONE else "",
+                link=t.link,
+            )
             for t in found
         ]
 
@@ -49,30 +74,30 @@ class StudentTasksState(AuthState):
 class TaskRunState(AuthState):
     """/tugas?id=N: one question at a time until the task's N are answered."""
 
-    task_id: int = 0
-    title: str = ""
-    target: str = ""
-    due: str = ""
-    total: int = 0
-    answered: int = 0
-    correct: int = 0
+    task_id: rx.Field[int] = rx.field(0)
+    title: rx.Field[str] = rx.field("")
+    target: rx.Field[str] = rx.field("")
+    due: rx.Field[str] = rx.field("")
+    total: rx.Field[int] = rx.field(0)
+    answered: rx.Field[int] = rx.field(0)
+    correct: rx.Field[int] = rx.field(0)
     # "question" -> "result" -> ("question" | "done"); "empty" when nothing can be served.
-    phase: str = "empty"
-    error: str = ""
+    phase: rx.Field[str] = rx.field("empty")
+    error: rx.Field[str] = rx.field("")
 
-    item_id: int = 0
-    text: str = ""
-    options: list[list[str]] = []
-    is_multiple_choice: bool = False
-    session_id: str = ""
-    session_position: int = 0
-    selected: str = ""
-    revealed: bool = False
-    model_answer: str = ""
+    item_id: rx.Field[int] = rx.field(0)
+    text: rx.Field[str] = rx.field("")
+    options: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    is_multiple_choice: rx.Field[bool] = rx.field(False)
+    session_id: rx.Field[str] = rx.field("")
+    session_position: rx.Field[int] = rx.field(0)
+    selected: rx.Field[str] = rx.field("")
+    revealed: rx.Field[bool] = rx.field(False)
+    model_answer: rx.Field[str] = rx.field("")
 
-    is_correct: bool = False
-    correct_answer: str = ""
-    explanation: str = ""
+    is_correct: rx.Field[bool] = rx.field(False)
+    correct_answer: rx.Field[str] = rx.field("")
+    explanation: rx.Field[str] = rx.field("")
 
     def _fail(self, exc: ServiceError) -> None:
         self.error = exc.message
@@ -116,7 +141,7 @@ class TaskRunState(AuthState):
         self.task_id = int(raw)
         self._open()
 
-    @rx.event
+    @event
     def choose(self, letter: str) -> None:
         self.require("siswa")
         if self.phase == "question" and self.is_multiple_choice:
@@ -167,7 +192,7 @@ class TaskRunState(AuthState):
             return
         self.revealed = True
 
-    @rx.event
+    @event
     def mark(self, correct: bool) -> None:
         actor = self.require("siswa")
         if self.phase != "question" or self.is_multiple_choice or not self.revealed:

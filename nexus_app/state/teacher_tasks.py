@@ -5,10 +5,12 @@ checks that the class is the actor's own."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from nexus_app.services import tasks
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import event
 
 ROUTE = "/teacher/tugas"
 ROLES = ("guru", "admin")
@@ -16,30 +18,30 @@ DEFAULT_COUNT = "5"
 
 
 class TeacherTaskState(AuthState):
-    classes: list[str] = []
-    targets: list[dict[str, str]] = []
-    notice: str = ""
-    error: str = ""
-    message: str = ""
+    classes: rx.Field[list[str]] = rx.field(default_factory=list)
+    targets: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    notice: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
 
-    form_open: bool = False
-    class_name: str = ""
-    target: str = ""
-    count: str = DEFAULT_COUNT
-    due: str = ""
-    title: str = ""
-    students: list[dict[str, str]] = []
-    picked: list[str] = []
+    form_open: rx.Field[bool] = rx.field(False)
+    class_name: rx.Field[str] = rx.field("")
+    target: rx.Field[str] = rx.field("")
+    count: rx.Field[str] = rx.field(DEFAULT_COUNT)
+    due: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    students: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    picked: rx.Field[list[str]] = rx.field(default_factory=list)
 
-    rows: list[dict[str, str]] = []
+    rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
-    result_id: int = 0
-    result_title: str = ""
-    result_line: str = ""
-    student_rows: list[dict[str, str]] = []
-    item_rows: list[dict[str, str]] = []
+    result_id: rx.Field[int] = rx.field(0)
+    result_title: rx.Field[str] = rx.field("")
+    result_line: rx.Field[str] = rx.field("")
+    student_rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    item_rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
-    hard: list[dict[str, str]] = []
+    hard: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     def _fail(self, exc: ServiceError) -> None:
         self.error = exc.message
@@ -148,7 +150,7 @@ class TeacherTaskState(AuthState):
         self.require(*ROLES)
         self.title = value[:200]
 
-    @rx.event
+    @event
     def toggle_student(self, student_id: str, checked: bool) -> None:
         self.require(*ROLES)
         picked = [p for p in self.picked if p != student_id]
@@ -218,7 +220,7 @@ class TeacherTaskState(AuthState):
             for i in results.items
         ]
 
-    @rx.event
+    @event
     def open_results(self, task_id: str) -> None:
         self.require(*ROLES)
         if not str(task_id).isdigit():
@@ -233,7 +235,7 @@ class TeacherTaskState(AuthState):
         self.result_id = 0
         self.student_rows, self.item_rows = [], []
 
-    @rx.event
+    @event
     def withdraw(self, task_id: str) -> None:
         actor = self.require(*ROLES)
         if not str(task_id).isdigit():
@@ -249,7 +251,7 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     @rx.event
-    def download_students(self):
+    def download_students(self) -> EventSpec | None:
         actor = self.require(*ROLES)
         if not self.result_id:
             return None
@@ -261,7 +263,7 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-siswa.csv")
 
     @rx.event
-    def download_items(self):
+    def download_items(self) -> EventSpec | None:
         actor = self.require(*ROLES)
         if not self.result_id:
             return None
@@ -273,7 +275,7 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-soal.csv")
 
     @rx.event
-    def download_hard(self):
+    def download_hard(self) -> EventSpec | None:
         actor = self.require(*ROLES)
         try:
             data = tasks.hard_items_csv(actor=actor)

@@ -7,12 +7,16 @@ reaches zero it presses the hidden `tryout-timeout` button, and the server decid
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from nexus_app.formatting import format_datetime, format_decimal
 from nexus_app.services import tryout
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import Events, event
 
 LETTERS = ("A", "B", "C", "D", "E")
 STATUS_LABEL = {"answered": "dijawab", "unanswered": "belum dijawab", "doubt": "ragu-ragu"}
@@ -61,41 +65,41 @@ def _clock(seconds: int) -> str:
 
 class TryoutState(AuthState):
     # "start" → "section" → "result"
-    phase: str = "start"
-    error: str = ""
-    blueprints: list[dict[str, str]] = []
-    blueprint_id: str = ""
+    phase: rx.Field[str] = rx.field("start")
+    error: rx.Field[str] = rx.field("")
+    blueprints: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    blueprint_id: rx.Field[str] = rx.field("")
 
-    sitting_id: str = ""
-    blueprint_name: str = ""
-    position: int = 0
-    section_count: int = 0
-    section_code: str = ""
-    section_name: str = ""
-    next_section_name: str = ""
-    deadline_ms: int = 0
-    server_now_ms: int = 0
-    time_left: str = ""
-    cells: list[dict[str, str]] = []
-    number: int = 0
-    item_text: str = ""
-    options: list[list[str]] = []
-    selected: str = ""
-    doubt: bool = False
-    confirm_open: bool = False
+    sitting_id: rx.Field[str] = rx.field("")
+    blueprint_name: rx.Field[str] = rx.field("")
+    position: rx.Field[int] = rx.field(0)
+    section_count: rx.Field[int] = rx.field(0)
+    section_code: rx.Field[str] = rx.field("")
+    section_name: rx.Field[str] = rx.field("")
+    next_section_name: rx.Field[str] = rx.field("")
+    deadline_ms: rx.Field[int] = rx.field(0)
+    server_now_ms: rx.Field[int] = rx.field(0)
+    time_left: rx.Field[str] = rx.field("")
+    cells: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    number: rx.Field[int] = rx.field(0)
+    item_text: rx.Field[str] = rx.field("")
+    options: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    selected: rx.Field[str] = rx.field("")
+    doubt: rx.Field[bool] = rx.field(False)
+    confirm_open: rx.Field[bool] = rx.field(False)
 
-    total: int = 0
-    result_when: str = ""
-    result_sections: list[dict[str, str]] = []
-    review: list[dict[str, str]] = []
-    standing_shown: bool = False
-    standing_text: str = ""
-    standing_note: str = ""
-    standing_sections: list[dict[str, str]] = []
-    result_sitting_id: str = ""
-    program_choices: list[dict[str, str]] = []
-    program_id: str = ""
-    chances: list[dict[str, str]] = []
+    total: rx.Field[int] = rx.field(0)
+    result_when: rx.Field[str] = rx.field("")
+    result_sections: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    review: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    standing_shown: rx.Field[bool] = rx.field(False)
+    standing_text: rx.Field[str] = rx.field("")
+    standing_note: rx.Field[str] = rx.field("")
+    standing_sections: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    result_sitting_id: rx.Field[str] = rx.field("")
+    program_choices: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    program_id: rx.Field[str] = rx.field("")
+    chances: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     @rx.var
     def section_label(self) -> str:
@@ -241,7 +245,7 @@ class TryoutState(AuthState):
 
     # --- events ----------------------------------------------------------------------
 
-    @rx.event
+    @event
     def set_program(self, value: str) -> None:
         self.require("siswa")
         if value in {c["id"] for c in self.program_choices}:
@@ -252,7 +256,7 @@ class TryoutState(AuthState):
                 self._fail(exc)
 
     @rx.event
-    def load(self):
+    def load(self) -> EventSpec:
         actor = self.require("siswa")
         self.error = ""
         self.confirm_open = False
@@ -276,7 +280,7 @@ class TryoutState(AuthState):
             self._fail(exc)
         return rx.call_script(TIMER_SCRIPT)
 
-    @rx.event
+    @event
     def set_blueprint(self, value: str) -> None:
         self.require("siswa")
         self.blueprint_id = value
@@ -288,7 +292,7 @@ class TryoutState(AuthState):
         self.error = ""
 
     @rx.event
-    def start(self):
+    def start(self) -> EventSpec:
         actor = self.require("siswa")
         self.error = ""
         try:
@@ -309,22 +313,22 @@ class TryoutState(AuthState):
             self._fail(exc)
             self._refresh()
 
-    @rx.event
+    @event
     def go(self, number: str) -> None:
         self.require("siswa")
         self._go(int(number) if str(number).isdigit() else 0)
 
-    @rx.event
+    @event
     def next_item(self) -> None:
         self.require("siswa")
         self._go(self.number + 1)
 
-    @rx.event
+    @event
     def prev_item(self) -> None:
         self.require("siswa")
         self._go(self.number - 1)
 
-    @rx.event
+    @event
     def choose(self, letter: str) -> None:
         actor = self.require("siswa")
         if self.phase != "section" or letter not in LETTERS:
@@ -408,7 +412,7 @@ class TryoutState(AuthState):
             self._fail(exc)
 
     @rx.event
-    def on_key(self, key: str, _info: dict):
+    def on_key(self, key: str, _info: dict[str, Any]) -> Events:
         """Keyboard: A–E answer, arrows move between items."""
         if self.phase != "section" or self.confirm_open or not isinstance(key, str):
             return None

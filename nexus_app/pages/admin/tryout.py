@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR
 from nexus_app.state.admin.sections import SECTION
-from nexus_app.state.admin.tryout import AdminTryoutState
+from nexus_app.state.admin.tryout import AdminTryoutState, BlueprintRow
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _row(row: ObjectVar[BlueprintRow]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(row["name"], weight="medium"),
-                rx.badge(row["summary"], variant="soft"),
+                rx.text(row.name, weight="medium"),
+                rx.badge(row.summary, variant="soft"),
                 rx.spacer(),
                 rx.button(
                     "Ubah",
                     size="1",
                     variant="soft",
-                    on_click=AdminTryoutState.edit(row["name"]),
+                    on_click=AdminTryoutState.edit(row.name),
                 ),
                 width="100%",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(row["sections"], size="2", color_scheme="gray"),
+            rx.text(row.sections, size="2", color_scheme="gray"),
             spacing="1",
             width="100%",
         ),

@@ -4,8 +4,10 @@ classes, role, (de)activation, password reset)."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
+from reflex_base.event import EventCallback
 
-from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.admin import admin_page, either, error_callout, success_callout
 from nexus_app.components.shell import SELECT_STYLE
 from nexus_app.components.tables import pager
 from nexus_app.state.admin.sections import SECTION
@@ -18,6 +20,9 @@ from nexus_app.state.admin.users import (
 from nexus_app.state.uploads import upload_headers
 
 S = AdminUsersState
+# The panel's account. Typed by hand: mypy reads `rx.Field` of a dataclass as an array here;
+# `.to` only names the type (the same JavaScript as `S.selected`).
+SELECTED = S.selected.to(ObjectVar, UserListRow)
 ROLE_OPTIONS = [("siswa", "Siswa"), ("guru", "Guru"), ("admin", "Admin")]
 INPUT_WIDTH = "100%"
 
@@ -82,11 +87,11 @@ def _filters() -> rx.Component:
     )
 
 
-def _status_badge(row: UserListRow) -> rx.Component:
+def _status_badge(active: rx.Var[bool] | bool, status: rx.Var[str] | str) -> rx.Component:
     return rx.cond(
-        row.active,
-        rx.badge(row.status, color_scheme="green"),
-        rx.badge(row.status, color_scheme="red"),
+        active,
+        rx.badge(status, color_scheme="green"),
+        rx.badge(status, color_scheme="red"),
     )
 
 
@@ -97,7 +102,7 @@ def _user_row(row: UserListRow) -> rx.Component:
         rx.table.cell(row.role_label),
         rx.table.cell(row.class_cell, id="user-classes-" + row.username),
         rx.table.cell(row.grade),
-        rx.table.cell(_status_badge(row)),
+        rx.table.cell(_status_badge(row.active, row.status)),
         rx.table.cell(row.last_login),
         rx.table.cell(
             rx.button(
@@ -146,7 +151,7 @@ def _table() -> rx.Component:
 # --- one account --------------------------------------------------------------------------
 
 
-def _shown_once(password: rx.Var, box_id: str, on_dismiss: rx.EventHandler) -> rx.Component:
+def _shown_once(password: rx.Var[str], box_id: str, on_dismiss: EventCallback[()]) -> rx.Component:
     return rx.callout(
         rx.vstack(
             rx.text("Kata sandi baru (hanya ditampilkan sekali, catat sekarang):"),
@@ -179,7 +184,7 @@ def _panel_role() -> rx.Component:
         rx.button(
             "Simpan peran",
             on_click=S.save_role,
-            disabled=S.selected.is_self,
+            disabled=SELECTED.is_self,
             id="panel-role-save",
         ),
         align="center",
@@ -189,13 +194,13 @@ def _panel_role() -> rx.Component:
 
 def _panel_profile() -> rx.Component:
     student_fields = rx.cond(
-        S.selected.role == "siswa",
+        SELECTED.role == "siswa",
         rx.grid(
             _field(
                 "Kelas",
                 rx.input(
                     name="class_name",
-                    default_value=S.selected.class_raw,
+                    default_value=SELECTED.class_raw,
                     id="panel-class",
                     width=INPUT_WIDTH,
                 ),
@@ -205,7 +210,7 @@ def _panel_profile() -> rx.Component:
                 rx.el.select(
                     *_grade_options(),
                     name="grade",
-                    default_value=S.selected.grade_raw,
+                    default_value=SELECTED.grade_raw,
                     id="panel-grade",
                     style=SELECT_STYLE,
                 ),
@@ -222,7 +227,7 @@ def _panel_profile() -> rx.Component:
                     "Nama lengkap",
                     rx.input(
                         name="full_name",
-                        default_value=S.selected.full_name_raw,
+                        default_value=SELECTED.full_name_raw,
                         id="panel-full-name",
                         width=INPUT_WIDTH,
                     ),
@@ -232,7 +237,7 @@ def _panel_profile() -> rx.Component:
                     rx.input(
                         name="email",
                         type="email",
-                        default_value=S.selected.email_raw,
+                        default_value=SELECTED.email_raw,
                         id="panel-email",
                         width=INPUT_WIDTH,
                     ),
@@ -347,15 +352,15 @@ def _panel_status() -> rx.Component:
             color_scheme="red",
             variant="soft",
             on_click=S.ask_deactivate,
-            disabled=S.selected.is_self,
+            disabled=SELECTED.is_self,
             id="panel-deactivate",
         ),
     )
     return rx.hstack(
         rx.text("Status", weight="medium", width="7em"),
-        _status_badge(S.selected),
+        _status_badge(SELECTED.active.to(bool), SELECTED.status.to(str)),
         rx.cond(
-            S.selected.active,
+            SELECTED.active,
             deactivate,
             rx.button(
                 "Aktifkan kembali",
@@ -402,7 +407,7 @@ def _panel_password() -> rx.Component:
             _shown_once(S.reset_password_shown, "panel-password-result", S.dismiss_reset_password),
         ),
         rx.cond(
-            S.selected.is_self,
+            SELECTED.is_self,
             rx.text(
                 "Ini akun Anda sendiri: peran, status dan kata sandinya tidak diubah di sini.",
                 size="2",
@@ -471,7 +476,9 @@ def _panel_removal() -> rx.Component:
                         ),
                     ),
                     rx.text(
-                        "Ketik nama pengguna " + S.selected.username + " untuk mengonfirmasi. "
+                        "Ketik nama pengguna "
+                        + SELECTED.username.to(str)
+                        + " untuk mengonfirmasi. "
                         "Tindakan ini tidak bisa dibatalkan.",
                         size="2",
                     ),
@@ -510,7 +517,7 @@ def _panel_removal() -> rx.Component:
             color_scheme="red",
             variant="outline",
             on_click=S.ask_remove,
-            disabled=S.selected.is_self,
+            disabled=SELECTED.is_self,
             id="panel-remove",
         ),
     )
@@ -523,7 +530,7 @@ def _panel() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.heading(
-                        S.selected.full_name + " (" + S.selected.username + ")",
+                        SELECTED.full_name.to(str) + " (" + SELECTED.username.to(str) + ")",
                         size="4",
                         id="panel-title",
                     ),
@@ -539,19 +546,19 @@ def _panel() -> rx.Component:
                 ),
                 rx.text(
                     "Kelas: "
-                    + S.selected.class_name
+                    + SELECTED.class_name.to(str)
                     + " · Tingkat: "
-                    + S.selected.grade
+                    + SELECTED.grade.to(str)
                     + " · Email: "
-                    + S.selected.email
+                    + SELECTED.email.to(str)
                     + " · Masuk terakhir: "
-                    + S.selected.last_login,
+                    + SELECTED.last_login.to(str),
                     size="2",
                     color_scheme="gray",
                 ),
                 success_callout(S.panel_message, "panel-message"),
                 _panel_profile(),
-                rx.cond(S.selected.role == "guru", _panel_classes()),
+                rx.cond(SELECTED.role == "guru", _panel_classes()),
                 _panel_role(),
                 _panel_status(),
                 _panel_password(),
@@ -755,8 +762,8 @@ def _import_report() -> rx.Component:
             S.import_summary != "",
             rx.callout(
                 S.import_summary,
-                icon=rx.cond(S.import_ok, "circle-check", "triangle-alert"),
-                color_scheme=rx.cond(S.import_ok, "green", "red"),
+                icon=either(S.import_ok, "circle-check", "triangle-alert"),
+                color_scheme=either(S.import_ok, "green", "red"),
                 id="import-result",
             ),
         ),

@@ -6,6 +6,10 @@ page and `nexus blueprint import` share one validation and one set of messages.
 
 from __future__ import annotations
 
+import dataclasses
+
+import reflex as rx
+
 from nexus_app.services import tryout
 from nexus_app.services.auth import CurrentUser
 from nexus_app.state.admin.base import admin_event, admin_setter
@@ -14,13 +18,20 @@ from nexus_app.state.auth import AuthState
 NEW_TEMPLATE = "order,section,items,minutes\n1,PU,30,30\n"
 
 
+@dataclasses.dataclass
+class BlueprintRow:
+    name: str
+    summary: str
+    sections: str
+
+
 class AdminTryoutState(AuthState):
-    blueprints: list[dict[str, str]] = []
-    form_name: str = ""
-    form_csv: str = NEW_TEMPLATE
-    row_errors: list[str] = []
-    error: str = ""
-    message: str = ""
+    blueprints: rx.Field[list[BlueprintRow]] = rx.field(default_factory=list)
+    form_name: rx.Field[str] = rx.field("")
+    form_csv: rx.Field[str] = rx.field(NEW_TEMPLATE)
+    row_errors: rx.Field[list[str]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
     _csv_by_name: dict[str, str] = {}
 
     set_form_name = admin_setter("form_name")
@@ -34,14 +45,14 @@ class AdminTryoutState(AuthState):
         views = tryout.admin_list_blueprints(actor=actor)
         self._csv_by_name = {b.name: tryout.blueprint_csv(b) for b in views}
         self.blueprints = [
-            {
-                "name": b.name,
-                "summary": f"{b.total_items} soal, {b.total_minutes:g} menit".replace(".", ","),
-                "sections": " → ".join(
+            BlueprintRow(
+                name=b.name,
+                summary=f"{b.total_items} soal, {b.total_minutes:g} menit".replace(".", ","),
+                sections=" → ".join(
                     f"{s.section} {s.items} soal/{s.minutes:g} mnt".replace(".", ",")
                     for s in b.sections
                 ),
-            }
+            )
             for b in views
         ]
 

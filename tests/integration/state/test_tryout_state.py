@@ -3,6 +3,7 @@ section after confirming, and shows the result; keys route to the same handlers.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from reflex.istate.data import RouterData
@@ -98,8 +99,8 @@ def test_an_admin_edits_a_blueprint_as_csv(engine: Engine) -> None:
         AdminTryoutState.event_handlers[name].fn(tab, *args)
 
     run("load")
-    assert [b["name"] for b in tab.blueprints] == ["SNBT (bawaan)"]
-    assert tab.blueprints[0]["summary"] == "160 soal, 195 menit"
+    assert [b.name for b in tab.blueprints] == ["SNBT (bawaan)"]
+    assert tab.blueprints[0].summary == "160 soal, 195 menit"
     run("edit", "SNBT (bawaan)")
     assert tab.form_csv.splitlines()[:2] == ["order,section,items,minutes", "1,PU,30,30"]
     assert "5,LBI,30,42.5" in tab.form_csv
@@ -113,7 +114,7 @@ def test_an_admin_edits_a_blueprint_as_csv(engine: Engine) -> None:
     run("save")
     assert tab.error == "" and tab.row_errors == []
     assert tab.message == "Cetak biru 'Pendek' disimpan (2 subtes)."
-    assert tab.blueprints[1] == {
+    assert dataclasses.asdict(tab.blueprints[1]) == {
         "name": "Pendek",
         "summary": "9 soal, 15 menit",
         "sections": "PU 5 soal/10 mnt → PK 4 soal/5 mnt",
