@@ -16,8 +16,8 @@ from nexus_app.pages.admin.users._common import (
 )
 
 
-def create_card() -> rx.Component:
-    student_fields = rx.cond(
+def _student_fields() -> rx.Component:
+    return rx.cond(
         S.new_role == "siswa",
         rx.grid(
             field(
@@ -41,7 +41,10 @@ def create_card() -> rx.Component:
             width="100%",
         ),
     )
-    teacher_fields = rx.cond(
+
+
+def _teacher_fields() -> rx.Component:
+    return rx.cond(
         S.new_role == "guru",
         field(
             "Kelas yang diajar (boleh kosong; pisahkan dengan ;)",
@@ -53,62 +56,67 @@ def create_card() -> rx.Component:
             ),
         ),
     )
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            field(
+                "Peran",
+                rx.el.select(
+                    *role_options(),
+                    value=S.new_role,
+                    on_change=S.set_new_role,
+                    id="new-role",
+                    name="role",  # submitted too; the handler reads the state's copy
+                    style=SELECT_STYLE,
+                ),
+            ),
+            field(
+                "Nama pengguna",
+                rx.input(
+                    name="username",
+                    placeholder="misalnya siswa31",
+                    auto_complete="off",
+                    id="new-username",
+                    width=INPUT_WIDTH,
+                ),
+            ),
+            field(
+                "Nama lengkap",
+                rx.input(name="full_name", id="new-full-name", width=INPUT_WIDTH),
+            ),
+            _student_fields(),
+            _teacher_fields(),
+            field(
+                "Email (boleh kosong)",
+                rx.input(name="email", type="email", id="new-email", width=INPUT_WIDTH),
+            ),
+            field(
+                "Kata sandi awal (kosongkan agar dibuat otomatis)",
+                rx.input(
+                    name="password",
+                    type="password",
+                    auto_complete="new-password",
+                    id="new-password",
+                    width=INPUT_WIDTH,
+                ),
+            ),
+            rx.button(rx.icon("user-plus", size=16), "Buat akun", type="submit", id="new-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=S.create_user,
+        key=S.form_key,
+        width="100%",
+    )
+
+
+def create_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Tambah pengguna", size="4"),
-            rx.form(
-                rx.vstack(
-                    field(
-                        "Peran",
-                        rx.el.select(
-                            *role_options(),
-                            value=S.new_role,
-                            on_change=S.set_new_role,
-                            id="new-role",
-                            name="role",  # submitted too; the handler reads the state's copy
-                            style=SELECT_STYLE,
-                        ),
-                    ),
-                    field(
-                        "Nama pengguna",
-                        rx.input(
-                            name="username",
-                            placeholder="misalnya siswa31",
-                            auto_complete="off",
-                            id="new-username",
-                            width=INPUT_WIDTH,
-                        ),
-                    ),
-                    field(
-                        "Nama lengkap",
-                        rx.input(name="full_name", id="new-full-name", width=INPUT_WIDTH),
-                    ),
-                    student_fields,
-                    teacher_fields,
-                    field(
-                        "Email (boleh kosong)",
-                        rx.input(name="email", type="email", id="new-email", width=INPUT_WIDTH),
-                    ),
-                    field(
-                        "Kata sandi awal (kosongkan agar dibuat otomatis)",
-                        rx.input(
-                            name="password",
-                            type="password",
-                            auto_complete="new-password",
-                            id="new-password",
-                            width=INPUT_WIDTH,
-                        ),
-                    ),
-                    rx.button(
-                        rx.icon("user-plus", size=16), "Buat akun", type="submit", id="new-submit"
-                    ),
-                    spacing="3",
-                    width="100%",
-                ),
-                on_submit=S.create_user,
-                key=S.form_key,
-                width="100%",
-            ),
+            _form(),
             error_callout(S.create_error, "new-error"),
             success_callout(S.create_message, "new-message"),
             rx.cond(

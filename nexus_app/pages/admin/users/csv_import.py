@@ -104,6 +104,39 @@ def _import_report() -> rx.Component:
     )
 
 
+def _file_drop() -> rx.Component:
+    return rx.upload(
+        rx.vstack(
+            rx.icon("file-spreadsheet", size=28, color=rx.color("indigo", 9)),
+            rx.text("Seret berkas .csv ke sini atau klik untuk memilih", size="2"),
+            align="center",
+            spacing="1",
+        ),
+        id=UPLOAD_ID,
+        accept={"text/csv": [".csv"]},
+        multiple=False,
+        max_files=1,
+        max_size=MAX_IMPORT_BYTES,
+        on_drop_rejected=S.upload_rejected,
+        border="1px dashed var(--gray-8)",
+        border_radius="8px",
+        padding="1em",
+        width="100%",
+        cursor="pointer",
+    )
+
+
+def _progress() -> rx.Component:
+    return rx.cond(
+        S.import_busy,
+        rx.vstack(
+            rx.progress(value=S.import_progress, width="100%", id="import-progress"),
+            rx.text(S.import_progress_text, size="2"),
+            width="100%",
+        ),
+    )
+
+
 def import_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -124,25 +157,7 @@ def import_card() -> rx.Component:
                 variant="soft",
                 id="import-download-template",
             ),
-            rx.upload(
-                rx.vstack(
-                    rx.icon("file-spreadsheet", size=28, color=rx.color("indigo", 9)),
-                    rx.text("Seret berkas .csv ke sini atau klik untuk memilih", size="2"),
-                    align="center",
-                    spacing="1",
-                ),
-                id=UPLOAD_ID,
-                accept={"text/csv": [".csv"]},
-                multiple=False,
-                max_files=1,
-                max_size=MAX_IMPORT_BYTES,
-                on_drop_rejected=S.upload_rejected,
-                border="1px dashed var(--gray-8)",
-                border_radius="8px",
-                padding="1em",
-                width="100%",
-                cursor="pointer",
-            ),
+            _file_drop(),
             rx.foreach(
                 rx.selected_files(UPLOAD_ID),
                 lambda name: rx.text("Berkas: ", name, size="2", id="import-selected-file"),
@@ -165,14 +180,7 @@ def import_card() -> rx.Component:
                 loading=S.import_busy,
                 id="import-submit",
             ),
-            rx.cond(
-                S.import_busy,
-                rx.vstack(
-                    rx.progress(value=S.import_progress, width="100%", id="import-progress"),
-                    rx.text(S.import_progress_text, size="2"),
-                    width="100%",
-                ),
-            ),
+            _progress(),
             error_callout(S.import_error, "import-error"),
             _import_report(),
             spacing="3",

@@ -56,6 +56,64 @@ def _move_preview() -> rx.Component:
     )
 
 
+def _move_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            field(
+                "Kelas sekarang",
+                rx.el.select(
+                    rx.el.option("Pilih kelas…", value=""),
+                    rx.foreach(S.move_classes, lambda c: rx.el.option(c, value=c)),
+                    name="move_from",
+                    id="move-from",
+                    style=SELECT_STYLE,
+                ),
+            ),
+            field(
+                "Nama kelas baru",
+                rx.input(
+                    name="move_to",
+                    placeholder="XI IPA 1",
+                    id="move-to",
+                    width=INPUT_WIDTH,
+                ),
+            ),
+            field(
+                "Tingkat",
+                rx.el.select(
+                    rx.el.option("Naik satu tingkat", value="up"),
+                    rx.el.option("Tetap (hanya ganti nama)", value="keep"),
+                    value=S.move_grade_mode,
+                    on_change=S.set_move_grade_mode,
+                    id="move-grade-mode",
+                    name="grade_mode",  # submitted too; the handler reads the state's copy
+                    style=SELECT_STYLE,
+                ),
+            ),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.checkbox(
+                "Guru kelas ini ikut pindah ke nama kelas baru",
+                checked=S.move_teachers,
+                on_change=S.set_move_teachers,
+                id="move-teachers",
+                name="teachers_follow",  # submitted too; the handler reads the state's copy
+            ),
+            rx.spacer(),
+            rx.button("Pratinjau", type="submit", id="move-preview-submit"),
+            align="center",
+            width="100%",
+            margin_top="0.5em",
+        ),
+        on_submit=S.preview_move,
+        key=S.move_form_key,
+        width="100%",
+    )
+
+
 def move_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -67,61 +125,7 @@ def move_card() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.form(
-                rx.flex(
-                    field(
-                        "Kelas sekarang",
-                        rx.el.select(
-                            rx.el.option("Pilih kelas…", value=""),
-                            rx.foreach(S.move_classes, lambda c: rx.el.option(c, value=c)),
-                            name="move_from",
-                            id="move-from",
-                            style=SELECT_STYLE,
-                        ),
-                    ),
-                    field(
-                        "Nama kelas baru",
-                        rx.input(
-                            name="move_to",
-                            placeholder="XI IPA 1",
-                            id="move-to",
-                            width=INPUT_WIDTH,
-                        ),
-                    ),
-                    field(
-                        "Tingkat",
-                        rx.el.select(
-                            rx.el.option("Naik satu tingkat", value="up"),
-                            rx.el.option("Tetap (hanya ganti nama)", value="keep"),
-                            value=S.move_grade_mode,
-                            on_change=S.set_move_grade_mode,
-                            id="move-grade-mode",
-                            name="grade_mode",  # submitted too; the handler reads the state's copy
-                            style=SELECT_STYLE,
-                        ),
-                    ),
-                    spacing="3",
-                    wrap="wrap",
-                    width="100%",
-                ),
-                rx.hstack(
-                    rx.checkbox(
-                        "Guru kelas ini ikut pindah ke nama kelas baru",
-                        checked=S.move_teachers,
-                        on_change=S.set_move_teachers,
-                        id="move-teachers",
-                        name="teachers_follow",  # submitted too; the handler reads the state's copy
-                    ),
-                    rx.spacer(),
-                    rx.button("Pratinjau", type="submit", id="move-preview-submit"),
-                    align="center",
-                    width="100%",
-                    margin_top="0.5em",
-                ),
-                on_submit=S.preview_move,
-                key=S.move_form_key,
-                width="100%",
-            ),
+            _move_form(),
             error_callout(S.move_error, "move-error"),
             success_callout(S.move_message, "move-message"),
             _move_preview(),
