@@ -10,6 +10,41 @@ from nexus_app.state.admin.users import MAX_IMPORT_BYTES, UPLOAD_ID
 from nexus_app.state.uploads import upload_headers
 
 
+def _credentials_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(h)
+                    for h in [
+                        "Nama pengguna",
+                        "Nama lengkap",
+                        "Peran",
+                        "Kelas",
+                        "Kata sandi",
+                    ]
+                ]
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                S.import_credentials,
+                lambda c: rx.table.row(
+                    rx.table.cell(c["username"]),
+                    rx.table.cell(c["full_name"]),
+                    rx.table.cell(c["role_label"]),
+                    rx.table.cell(c["class_name"]),
+                    rx.table.cell(rx.code(c["password"])),
+                ),
+            )
+        ),
+        variant="surface",
+        size="1",
+        width="100%",
+        id="import-credentials",
+    )
+
+
 def _credentials() -> rx.Component:
     return rx.cond(
         S.import_credentials.length() > 0,
@@ -36,38 +71,7 @@ def _credentials() -> rx.Component:
                 ),
                 spacing="3",
             ),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in [
-                                "Nama pengguna",
-                                "Nama lengkap",
-                                "Peran",
-                                "Kelas",
-                                "Kata sandi",
-                            ]
-                        ]
-                    )
-                ),
-                rx.table.body(
-                    rx.foreach(
-                        S.import_credentials,
-                        lambda c: rx.table.row(
-                            rx.table.cell(c["username"]),
-                            rx.table.cell(c["full_name"]),
-                            rx.table.cell(c["role_label"]),
-                            rx.table.cell(c["class_name"]),
-                            rx.table.cell(rx.code(c["password"])),
-                        ),
-                    )
-                ),
-                variant="surface",
-                size="1",
-                width="100%",
-                id="import-credentials",
-            ),
+            _credentials_table(),
             spacing="2",
             width="100%",
         ),

@@ -128,63 +128,63 @@ def _removal_choice(value: str, text: str) -> rx.Component:
     )
 
 
+def _removal_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text("Hapus data pengguna yang keluar", weight="bold"),
+            rx.text(
+                "Tersimpan: " + S.removal_counts,
+                size="2",
+                id="removal-counts",
+            ),
+            *[_removal_choice(value, text) for value, text in _REMOVAL_MODES],
+            rx.cond(
+                S.removal_delete_blocked != "",
+                rx.text(
+                    "Hapus seluruhnya tidak tersedia: " + S.removal_delete_blocked,
+                    size="2",
+                    color_scheme="orange",
+                    id="removal-delete-blocked",
+                ),
+            ),
+            rx.text(
+                "Ketik nama pengguna " + SELECTED.username.to(str) + " untuk mengonfirmasi. "
+                "Tindakan ini tidak bisa dibatalkan.",
+                size="2",
+            ),
+            rx.input(
+                name="confirm_username",
+                id="removal-confirm-username",
+                auto_complete="off",
+                width="260px",
+            ),
+            error_callout(S.removal_error, "removal-error"),
+            rx.hstack(
+                rx.button("Hapus data", type="submit", color_scheme="red", id="removal-submit"),
+                rx.button(
+                    "Batal",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=S.cancel_remove,
+                    id="removal-cancel",
+                ),
+                spacing="3",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=S.remove_user,
+        reset_on_submit=False,
+    )
+
+
 def panel_removal() -> rx.Component:
     """A leaving user: what is stored, what each choice keeps, the username typed to confirm."""
     return rx.cond(
         S.removal_open,
         rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.text("Hapus data pengguna yang keluar", weight="bold"),
-                    rx.text(
-                        "Tersimpan: " + S.removal_counts,
-                        size="2",
-                        id="removal-counts",
-                    ),
-                    *[_removal_choice(value, text) for value, text in _REMOVAL_MODES],
-                    rx.cond(
-                        S.removal_delete_blocked != "",
-                        rx.text(
-                            "Hapus seluruhnya tidak tersedia: " + S.removal_delete_blocked,
-                            size="2",
-                            color_scheme="orange",
-                            id="removal-delete-blocked",
-                        ),
-                    ),
-                    rx.text(
-                        "Ketik nama pengguna "
-                        + SELECTED.username.to(str)
-                        + " untuk mengonfirmasi. "
-                        "Tindakan ini tidak bisa dibatalkan.",
-                        size="2",
-                    ),
-                    rx.input(
-                        name="confirm_username",
-                        id="removal-confirm-username",
-                        auto_complete="off",
-                        width="260px",
-                    ),
-                    error_callout(S.removal_error, "removal-error"),
-                    rx.hstack(
-                        rx.button(
-                            "Hapus data", type="submit", color_scheme="red", id="removal-submit"
-                        ),
-                        rx.button(
-                            "Batal",
-                            type="button",
-                            variant="soft",
-                            color_scheme="gray",
-                            on_click=S.cancel_remove,
-                            id="removal-cancel",
-                        ),
-                        spacing="3",
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                on_submit=S.remove_user,
-                reset_on_submit=False,
-            ),
+            _removal_form(),
             id="removal-box",
             width="100%",
         ),

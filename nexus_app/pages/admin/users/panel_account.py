@@ -36,8 +36,8 @@ def panel_role() -> rx.Component:
     )
 
 
-def panel_profile() -> rx.Component:
-    student_fields = rx.cond(
+def _profile_student_fields() -> rx.Component:
+    return rx.cond(
         SELECTED.role == "siswa",
         rx.grid(
             field(
@@ -64,6 +64,9 @@ def panel_profile() -> rx.Component:
             width="100%",
         ),
     )
+
+
+def panel_profile() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.grid(
@@ -90,7 +93,7 @@ def panel_profile() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            student_fields,
+            _profile_student_fields(),
             rx.text(
                 "Memindahkan siswa ke kelas lain tidak menghapus riwayat latihannya.",
                 size="1",
@@ -107,8 +110,8 @@ def panel_profile() -> rx.Component:
     )
 
 
-def panel_classes() -> rx.Component:
-    chips = rx.cond(
+def _class_chips() -> rx.Component:
+    return rx.cond(
         S.panel_classes.length() > 0,
         rx.flex(
             rx.foreach(
@@ -138,9 +141,12 @@ def panel_classes() -> rx.Component:
             id="panel-classes-empty",
         ),
     )
+
+
+def panel_classes() -> rx.Component:
     return rx.vstack(
         rx.text("Kelas yang diajar", weight="medium"),
-        chips,
+        _class_chips(),
         rx.form(
             rx.hstack(
                 rx.el.input(
