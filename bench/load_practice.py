@@ -569,7 +569,7 @@ def _label(checkout: Path) -> str:
 
 async def run_all(url: str, server_pid: int | None, args: argparse.Namespace) -> list[Level]:
     levels = []
-    names = [f"{USER_PREFIX}{i:04d}" for i in range(1, args.total_students + 1)]
+    names = args.usernames or [f"{USER_PREFIX}{i:04d}" for i in range(1, args.total_students + 1)]
     if args.class_size:
         # The class uses the last accounts, the levels the first ones.
         level = await class_login(url, names[-args.class_size :], args.class_window, args.seed)
@@ -614,10 +614,17 @@ def main(argv: list[str] | None = None) -> list[Level]:
     parser.add_argument("--workers", type=int, help="passed to `nexus serve --workers`")
     parser.add_argument("--redis-url", help="REDIS_URL for the served checkout")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--usernames",
+        help="with --url: these accounts (comma-separated, demo password), not murid0001…",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here (a list of levels)")
     args = parser.parse_args(argv)
     args.levels = [int(x) for x in args.students.split(",") if x.strip()]
     args.total_students = max(args.levels, default=0) + args.class_size
+    args.usernames = [u.strip() for u in (args.usernames or "").split(",") if u.strip()]
+    if args.usernames and len(args.usernames) < args.total_students:
+        parser.error(f"--usernames: {args.total_students} accounts needed")
     print(
         f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load average {load_average()}, "
         f"{os.cpu_count()} CPUs; levels {args.levels}, answer every {args.answer_interval:g} s, "
