@@ -346,6 +346,7 @@ async def class_login(url: str, usernames: list[str], window: float, seed: int) 
     # The tabs are open on /login first (the students are looking at the form).
     start_at = 5.0
     await asyncio.gather(*(one(s, start_at + rng.uniform(0, window)) for s in students))
+    level.load_average = load_average()
     return level
 
 
@@ -652,13 +653,24 @@ def main(argv: list[str] | None = None) -> list[Level]:
 
 
 def _as_json(level: Level) -> dict[str, Any]:
+    def q(values: list[float], *qs: float) -> list[float]:
+        return [round(percentile(values, x) * 1000, 1) for x in qs]
+
     return {
         "name": level.name,
         "students": level.students,
-        "submit_ms": [percentile(level.submit, q) * 1000 for q in (0.5, 0.95, 0.99)],
-        "login_ms": [percentile(level.login, q) * 1000 for q in (0.5, 0.95, 1.0)],
+        "submit_ms": q(level.submit, 0.5, 0.95, 0.99),
+        "submits": len(level.submit),
+        "next_ms": q(level.next_question, 0.5, 0.95),
+        "login_ms": q(level.login, 0.5, 0.95, 1.0),
+        "logins": len(level.login),
+        "within_3s": sum(1 for s in level.login if s <= 3.0),
+        "answers": level.answers_total,
+        "rated": len(level.rate),
+        "feedback_late": level.feedback_late,
         "errors": dict(level.errors),
-        "cpu_cores": level.cpu_cores,
+        "cpu_cores": round(level.cpu_cores, 2),
+        "client_cpu_cores": round(level.client_cpu_cores, 2),
         "rss_mb": level.rss_mb,
         "load_average": level.load_average,
     }
