@@ -587,7 +587,7 @@ async def run_all(url: str, server_pid: int | None, args: argparse.Namespace) ->
         level = await practice_level(
             url,
             names[:count],
-            ramp=args.ramp if args.ramp is not None else count / 4,
+            ramp=args.ramp if args.ramp is not None else count / 5,
             duration=args.duration,
             interval=args.answer_interval,
             server_pid=server_pid,
@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> list[Level]:
         "--students", default="100", help="students per level, comma-separated: 100,250,500"
     )
     parser.add_argument(
-        "--ramp", type=float, help="seconds over which a level's students arrive (students/4)"
+        "--ramp", type=float, help="seconds over which a level's students arrive (students/5)"
     )
     parser.add_argument("--duration", type=float, default=60.0, help="steady window, seconds")
     parser.add_argument("--answer-interval", type=float, default=10.0)
