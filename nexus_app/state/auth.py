@@ -13,6 +13,7 @@ same tab. See docs/security.md.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -23,7 +24,7 @@ from reflex.middleware import Middleware
 from reflex.state import OnLoadInternalState
 from reflex_base.event import EventSpec
 
-from nexus_app.services import auth
+from nexus_app.services import auth, session_cache
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import (
     NotAuthenticated,
@@ -188,6 +189,43 @@ class AuthState(rx.State):
         self._set_user(user)
         return user
 
+    async def require_async(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
+        """`require` for async handlers, off the event loop: a check this worker made in the
+        last few seconds is reused (services/session_cache.py states how stale it may be),
+        otherwise the database is asked in a thread."""
+        return await self._check_session(
+            roles, fresh=False, pending_password_ok=pending_password_ok
+        )
+
+    async def _require_fresh(self, *roles: str) -> CurrentUser:
+        """Page loads always ask the database (in a thread), and refresh the reused check."""
+        return await self._check_session(roles, fresh=True)
+
+    async def _check_session(
+        self, roles: tuple[str, ...], *, fresh: bool, pending_password_ok: bool = False
+    ) -> CurrentUser:
+        digest = self._session_digest
+        if not digest:
+            return self.require(*roles)  # refuses without asking the database
+        wanted = roles or None
+        try:
+            user = (
+                None
+                if fresh
+                else session_cache.recent_user(
+                    digest, wanted, pending_password_ok=pending_password_ok
+                )
+            )
+            if user is None:
+                user = await asyncio.to_thread(
+                    session_cache.validate, digest, wanted, pending_password_ok=pending_password_ok
+                )
+        except NotAuthenticated:
+            self._forget_user()
+            raise
+        self._set_user(user)
+        return user
+
     def _identify(self) -> EventSpec | None:
         """At a page load without a session in this tab: ask the browser for its token once
         (the answer comes to `adopt_token`, which runs the page load again); None when there
@@ -205,7 +243,7 @@ class AuthState(rx.State):
         )
 
     @rx.event
-    def adopt_token(self, answer: Any = None) -> Events:
+    async def adopt_token(self, answer: Any = None) -> Events:
         """The browser's answer to `_identify`: [request id, raw token or null]. Only the
         digest is kept. An answer nobody asked for, or to an earlier request, is ignored."""
         if not self._token_pending():
@@ -222,7 +260,9 @@ class AuthState(rx.State):
         else:
             digest = auth.hash_token(raw)
             try:
-                user = auth.current_user_for_digest(digest, pending_password_ok=True)
+                user = await asyncio.to_thread(
+                    session_cache.validate, digest, None, pending_password_ok=True
+                )
             except NotAuthenticated as exc:
                 self._end_session(message=exc.message, answer="invalid")
                 events.append(rx.call_script(FORGET_TOKEN_SCRIPT))
@@ -246,23 +286,23 @@ class AuthState(rx.State):
     # --- page loads ----------------------------------------------------------------------
 
     @event
-    def guard(self, roles: list[str]) -> Events:
+    async def guard(self, roles: list[str]) -> Events:
         """on_load of every private page: log in first, right role second; a new student
         answers the onboarding questions before anything else."""
-        return self._guard(roles, onboarding_page=False)
+        return await self._guard(roles, onboarding_page=False)
 
     @event
-    def guard_onboarding(self, roles: list[str]) -> Events:
-        return self._guard(roles, onboarding_page=True)
+    async def guard_onboarding(self, roles: list[str]) -> Events:
+        return await self._guard(roles, onboarding_page=True)
 
-    def _guard(self, roles: list[str], *, onboarding_page: bool) -> Events:
+    async def _guard(self, roles: list[str], *, onboarding_page: bool) -> Events:
         self._forget_one_time_secrets()
         self.access = "checking"
         if (ask := self._identify()) is not None:
             return ask
         answer, self._token_answer = self._token_answer, ""
         try:
-            user = self.require(*roles)
+            user = await self._require_fresh(*roles)
         except NotAuthenticated as exc:
             message = NOT_LOGGED_IN if answer == "missing" else exc.message
             # /login sees the answer too, and does not ask the browser again.
@@ -281,12 +321,12 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def go_home(self) -> Events:
+    async def go_home(self) -> Events:
         """`/`: each role's own start page (or the login page)."""
         if (ask := self._identify()) is not None:
             return ask
         try:
-            user = self.require()
+            user = await self._require_fresh()
         except PasswordChangeRequired:
             return rx.redirect(CHANGE_PASSWORD_ROUTE)
         except ServiceError:
@@ -294,14 +334,14 @@ class AuthState(rx.State):
         return rx.redirect(HOME_BY_ROLE.get(user.role, LOGIN_ROUTE))
 
     @rx.event
-    def redirect_if_logged_in(self) -> Events:
+    async def redirect_if_logged_in(self) -> Events:
         """on_load of /login: a live session goes home; otherwise whatever a previous user
         left in this tab is wiped (the message that sent the tab here stays)."""
         if (ask := self._identify()) is not None:
             return ask
         if self._session_digest:
             try:
-                user = self.require()
+                user = await self._require_fresh()
             except PasswordChangeRequired:
                 return rx.redirect(CHANGE_PASSWORD_ROUTE)
             except ServiceError:
@@ -330,7 +370,7 @@ class AuthState(rx.State):
             self.login_error = exc.message
             return None
         # One tab, one session: a login over another one ends the old one.
-        auth.logout_digest(self._session_digest)
+        await self._end_stored_session()
         self._start_session(result.session_digest, result.user)
         # The raw token goes to the browser as an event, never into the state.
         store = rx.call_script(f"localStorage.setItem('{TOKEN_KEY}', {json.dumps(result.token)})")
@@ -361,7 +401,7 @@ class AuthState(rx.State):
     @rx.event
     async def change_password(self, form_data: dict[str, str]) -> None:
         """Every role changes its own password here: no admin (or shell) needed."""
-        self.require()
+        await self.require_async()
         self.password_error = ""
         self.password_message = ""
         new_password = form_data.get("new_password") or ""
@@ -381,6 +421,8 @@ class AuthState(rx.State):
         except ServiceError as exc:
             self.password_error = exc.message
             return
+        # Its other sessions ended: this worker stops reusing their checks at once.
+        session_cache.forget_user(self.user_id)
         others = f" {ended} sesi di perangkat lain telah dikeluarkan." if ended else ""
         self.password_message = f"Kata sandi berhasil diubah.{others}"
 
@@ -418,7 +460,7 @@ class AuthState(rx.State):
     async def set_first_password(self, form_data: dict[str, str]) -> EventSpec | None:
         """Replace the generated password (proved by typing it once more); then on to the
         start page, which no longer refuses."""
-        user = self.require(pending_password_ok=True)
+        user = await self.require_async(pending_password_ok=True)
         self.password_error = ""
         new_password = form_data.get("new_password") or ""
         if new_password != (form_data.get("confirm_password") or ""):
@@ -437,13 +479,22 @@ class AuthState(rx.State):
         except ServiceError as exc:
             self.password_error = exc.message
             return None
+        # The worker's remembered check still says "must change": forget it.
+        session_cache.forget_user(user.id)
         return rx.redirect(self._start_page(user))
 
     @rx.event
-    def logout(self) -> Events:
-        auth.logout_digest(self._session_digest)
+    async def logout(self) -> Events:
+        await self._end_stored_session()
         self._end_session()
         return rx.call_script(LOGOUT_SCRIPT)
+
+    async def _end_stored_session(self) -> None:
+        """This tab's session ends in the database (in a thread) and in this worker's cache."""
+        digest = self._session_digest
+        if digest:
+            session_cache.forget(digest)
+            await asyncio.to_thread(auth.logout_digest, digest)
 
 
 class SessionHygieneMiddleware(Middleware):
@@ -463,7 +514,9 @@ class SessionHygieneMiddleware(Middleware):
         tab._forget_one_time_secrets()
         if tab._session_digest:
             try:
-                auth.current_user_for_digest(tab._session_digest, pending_password_ok=True)
+                await asyncio.to_thread(
+                    session_cache.validate, tab._session_digest, None, pending_password_ok=True
+                )
             except NotAuthenticated:
                 tab._end_session()
         return None

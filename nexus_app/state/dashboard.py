@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import reflex as rx
@@ -137,9 +138,10 @@ class DashboardState(AuthState):
     plan_line: rx.Field[str] = rx.field("")
 
     @rx.event
-    def load(self) -> None:
-        actor = self.require("siswa")
-        data = dashboard.student_dashboard(actor=actor)
+    async def load(self) -> None:
+        # Async, the query in a thread: a sync handler would run it on the event loop.
+        actor = await self.require_async("siswa")
+        data = await asyncio.to_thread(dashboard.student_dashboard, actor=actor)
         self.target_line = (
             f"Target: {data.target_ptn} · skor {data.target_score}" if data.target_score else ""
         )

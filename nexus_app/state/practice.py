@@ -1,7 +1,12 @@
-"""State of /practice and /practice/session/[id]: thin, every event re-checks the student."""
+"""State of /practice and /practice/session/[id]: thin, every event re-checks the student.
+
+Handlers that reach the database are async and run their service calls in a thread
+(`asyncio.to_thread`): Reflex runs a sync handler on the event loop, where one student's
+query would hold up every other student's event (issue 16)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import threading
@@ -138,9 +143,9 @@ class PracticeState(AuthState):
         self.error = ""
 
     @event
-    def load(self) -> Events:
-        actor = self.require("siswa")
-        choices = practice.list_sections()
+    async def load(self) -> Events:
+        actor = await self.require_async("siswa")
+        choices = await asyncio.to_thread(practice.list_sections)
         self.sections = [
             SectionChoice(
                 code=c.code,
@@ -163,16 +168,16 @@ class PracticeState(AuthState):
                 topic if topic in self.sub_types_by_section[self.section] else ALL_TOPICS
             )
             self.mode = "practice"
-            return rx.redirect(ROUTE, replace=True) if self._start() else None
+            return rx.redirect(ROUTE, replace=True) if await self._start() else None
         if self.phase != "choose" and self.session_id:
             # Back on the page (a reload, or from another page): the same session goes on.
-            self._resume()
+            await self._resume()
             self.resumed = self.phase == "question"
             return None
         # This tab's state is new (a reload in a new tab, a restarted server): the student's
         # unfinished session, if any, comes back from the database.
         try:
-            found = practice.open_session(actor=actor)
+            found = await asyncio.to_thread(practice.open_session, actor=actor)
         except ServiceError as exc:
             self._fail(exc)
             return None
@@ -181,7 +186,9 @@ class PracticeState(AuthState):
         if found.question is None:
             # Nothing more to ask (a tryout that was complete): close it, show its review.
             try:
-                practice.end_session(actor=actor, session_id=found.session_id)
+                await asyncio.to_thread(
+                    practice.end_session, actor=actor, session_id=found.session_id
+                )
             except ServiceError as exc:
                 self._fail(exc)
                 return None
@@ -194,33 +201,34 @@ class PracticeState(AuthState):
         return None
 
     @rx.event
-    def set_section(self, code: str) -> None:
-        self.require("siswa")
+    async def set_section(self, code: str) -> None:
+        await self.require_async("siswa")
         self.section = code
         self.sub_type = ALL_TOPICS
 
     @rx.event
-    def set_sub_type(self, value: str) -> None:
-        self.require("siswa")
+    async def set_sub_type(self, value: str) -> None:
+        await self.require_async("siswa")
         self.sub_type = value
 
     @rx.event
-    def set_mode(self, value: str) -> None:
-        self.require("siswa")
+    async def set_mode(self, value: str) -> None:
+        await self.require_async("siswa")
         self.mode = "tryout" if value == "tryout" else "practice"
 
     @rx.event
-    def start(self) -> None:
-        self._start()
+    async def start(self) -> None:
+        await self._start()
 
-    def _start(self) -> bool:
+    async def _start(self) -> bool:
         """Start a session and show its first item; False (and the reason shown) if not."""
-        actor = self.require("siswa")
+        actor = await self.require_async("siswa")
         self.answered = 0
         self.correct_count = 0
         self.resumed = False
         try:
-            view = practice.start_session(
+            view = await asyncio.to_thread(
+                practice.start_session,
                 actor=actor,
                 section=self.section,
                 sub_type=None if self.sub_type == ALL_TOPICS else self.sub_type,
@@ -233,19 +241,21 @@ class PracticeState(AuthState):
         return True
 
     @event
-    def start_topic(self, section: str, sub_type: str) -> None:
+    async def start_topic(self, section: str, sub_type: str) -> None:
         """From a weak-area link: a practice session on one topic."""
         self.section, self.sub_type, self.mode = section, sub_type or ALL_TOPICS, "practice"
-        self._start()
+        await self._start()
 
     @rx.event
-    def resume(self) -> None:
-        self._resume()
+    async def resume(self) -> None:
+        await self._resume()
 
-    def _resume(self) -> None:
-        actor = self.require("siswa")
+    async def _resume(self) -> None:
+        actor = await self.require_async("siswa")
         try:
-            view = practice.current_question(actor=actor, session_id=self.session_id)
+            view = await asyncio.to_thread(
+                practice.current_question, actor=actor, session_id=self.session_id
+            )
         except ServiceError as exc:
             self.phase = "choose"
             self._fail(exc)
@@ -256,28 +266,29 @@ class PracticeState(AuthState):
             self._show_question(view)
 
     @event
-    def choose(self, letter: str) -> None:
-        self._choose(letter)
+    async def choose(self, letter: str) -> None:
+        await self._choose(letter)
 
-    def _choose(self, letter: str) -> None:
-        self.require("siswa")
+    async def _choose(self, letter: str) -> None:
+        await self.require_async("siswa")
         if self.phase == "question" and letter in LETTERS:
             self.selected = letter
             self.error = ""
 
     @rx.event
-    def submit(self) -> Events:
-        return self._submit()
+    async def submit(self) -> Events:
+        return await self._submit()
 
-    def _submit(self) -> Events:
-        actor = self.require("siswa")
+    async def _submit(self) -> Events:
+        actor = await self.require_async("siswa")
         if self.phase != "question":
             return None
         if not self.selected:
             self.error = "Pilih salah satu jawaban (A–E) terlebih dahulu."
             return None
         try:
-            result = practice.submit_answer(
+            result = await asyncio.to_thread(
+                practice.submit_answer,
                 actor=actor,
                 session_id=self.session_id,
                 question_id=self.question_id,
@@ -315,25 +326,27 @@ class PracticeState(AuthState):
         return None
 
     @rx.event
-    def next_question(self) -> None:
-        self._next()
+    async def next_question(self) -> None:
+        await self._next()
 
-    def _next(self) -> None:
+    async def _next(self) -> None:
         if self.phase != "result":
             return
         if self.tryout_finished:
-            self.require("siswa")
+            await self.require_async("siswa")
             self.phase = "finished"
             return
-        self._resume()
+        await self._resume()
 
     @rx.event
-    def end_session(self) -> Events:
-        actor = self.require("siswa")
+    async def end_session(self) -> Events:
+        actor = await self.require_async("siswa")
         if not self.session_id:
             return None
         try:
-            session_id = practice.end_session(actor=actor, session_id=self.session_id)
+            session_id = await asyncio.to_thread(
+                practice.end_session, actor=actor, session_id=self.session_id
+            )
         except ServiceError as exc:
             self._fail(exc)
             return None
@@ -346,15 +359,15 @@ class PracticeState(AuthState):
         return rx.redirect(f"/practice/session/{session_id}")
 
     @rx.event
-    def on_key(self, key: str, _info: KeyInputInfo) -> Events:
+    async def on_key(self, key: str, _info: KeyInputInfo) -> Events:
         """Keyboard: A–E choose, Enter submits (or goes on after the result)."""
         upper = key.upper() if isinstance(key, str) else ""
         if self.phase == "question" and upper in LETTERS:
-            self._choose(upper)
+            await self._choose(upper)
         elif key == "Enter" and self.phase == "question":
-            return self._submit()
+            return await self._submit()
         elif key == "Enter" and self.phase == "result":
-            self._next()
+            await self._next()
         return None
 
     def _wants_feedback(self, login_id: str, attempt_id: int) -> bool:
@@ -368,7 +381,7 @@ class PracticeState(AuthState):
     @event(background=True)
     async def stream_feedback(self) -> None:
         async with self:
-            actor = self.require("siswa")
+            actor = await self.require_async("siswa")
             login_id = self._login_nonce
             attempt_id = self.attempt_id
             self.feedback_text = ""
@@ -414,12 +427,14 @@ class PracticeState(AuthState):
         self._feedback_for = 0
 
     @event
-    def rate_feedback(self, helpful: bool) -> None:
-        actor = self.require("siswa")
+    async def rate_feedback(self, helpful: bool) -> None:
+        actor = await self.require_async("siswa")
         if not self.feedback_id:
             return
         try:
-            feedback.rate(actor=actor, feedback_id=self.feedback_id, helpful=helpful)
+            await asyncio.to_thread(
+                feedback.rate, actor=actor, feedback_id=self.feedback_id, helpful=helpful
+            )
         except ServiceError as exc:
             self.error = exc.message
             return
@@ -441,11 +456,13 @@ class SessionReviewState(AuthState):
     rows: rx.Field[list[ReviewRow]] = rx.field(default_factory=list)
 
     @event
-    def load(self) -> None:
-        actor = self.require("siswa", "guru", "admin")
+    async def load(self) -> None:
+        actor = await self.require_async("siswa", "guru", "admin")
         session_id = self.router.page.params.get("id", "")
         try:
-            review = practice.session_review(actor=actor, session_id=session_id)
+            review = await asyncio.to_thread(
+                practice.session_review, actor=actor, session_id=session_id
+            )
         except ServiceError as exc:
             self.found = False
             self.error = exc.message

@@ -393,7 +393,7 @@ class _Handover:
             await asyncio.sleep(0.01)
         async with await self.tree() as root:
             handlers = AuthState.event_handlers
-            handlers["logout"].fn(_sub(root, AuthState))
+            await handlers["logout"].fn(_sub(root, AuthState))
             await handlers["login"].fn(
                 _sub(root, AuthState), {"username": "siswa_lain", "password": PASSWORD}
             )

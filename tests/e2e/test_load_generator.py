@@ -1,0 +1,35 @@
+"""bench/load_practice.py drives the real server: three demo students log in, open /practice
+and answer for a few seconds through Reflex's websocket protocol, with no error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import load_practice
+
+
+def test_three_students_practise_through_the_websocket(server: str) -> None:
+    levels = load_practice.main(
+        [
+            "--url",
+            server.replace("http://", "ws://"),
+            "--students",
+            "3",
+            "--ramp",
+            "1",
+            "--duration",
+            "6",
+            "--answer-interval",
+            "2",
+            "--class-size",
+            "0",
+            "--usernames",
+            "siswa01,siswa02,siswa03",
+        ]
+    )
+    [level] = levels
+    assert level.error_count() == 0, level.errors
+    assert len(level.login) == 3 and len(level.practice_open) == 3
+    assert level.answers_total >= 3 and level.submit

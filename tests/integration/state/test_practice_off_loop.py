@@ -1,0 +1,157 @@
+"""Issue 16 at the handlers: the practice and dashboard handlers a class hits run their
+database work in threads, never on the event loop; the session checks they reuse
+(services/session_cache.py) end within the stated staleness, and at once on a page load or a
+logout in this worker."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from reflex.state import BaseState, State
+from sqlalchemy.engine import Engine
+
+from nexus_app.services import auth, dashboard, feedback, practice, session_cache
+from nexus_app.services.bank_import import import_bank
+from nexus_app.services.errors import NotAuthenticated
+from nexus_app.state.auth import AuthState
+from nexus_app.state.dashboard import DashboardState
+from nexus_app.state.practice import PracticeState
+from tests.integration.services.test_practice import _bank_csv
+
+PASSWORD = "kata-sandi-latihan"
+
+
+@pytest.fixture
+def token(engine: Engine) -> Iterator[str]:
+    report = import_bank(
+        filename="b.csv", data=_bank_csv("PU", 12), bank_name="Uji", mark_reviewed_by=["A", "B"]
+    )
+    assert report.ok
+    auth.create_user(username="siswa_beban", password=PASSWORD, role="siswa", grade=12)
+    session_cache.clear()
+    yield auth.login(username="siswa_beban", password=PASSWORD).token
+    session_cache.clear()
+
+
+def _tab(token: str, path: str = "/practice") -> State:
+    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
+    root.router_data = root._update_router_vars({"pathname": path, "asPath": path}, {})
+    _sub(root, AuthState)._start_session(auth.hash_token(token), auth.current_user(token))
+    _sub(root, PracticeState).section = "PU"  # what the page's load picks
+    return root
+
+
+def _sub(root: BaseState, cls: type[BaseState]) -> Any:
+    return root.get_substate(cls.get_full_name().split("."))
+
+
+async def _run(state: BaseState, name: str, *args: Any) -> Any:
+    return await type(state).event_handlers[name].fn(state, *args)
+
+
+def _recording(real: Callable[..., Any], threads: list[str]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_students_practice_round_runs_no_query_on_the_event_loop(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {
+        (practice, "list_sections"),
+        (practice, "open_session"),
+        (practice, "start_session"),
+        (practice, "submit_answer"),
+        (practice, "current_question"),
+        (feedback, "rate"),
+        (dashboard, "student_dashboard"),
+        (auth, "current_user_for_digest"),
+        (auth, "logout_digest"),
+    }
+    root = _tab(token)
+    threads: dict[str, list[str]] = {}
+    for module, name in calls:
+        threads[name] = []
+        monkeypatch.setattr(module, name, _recording(getattr(module, name), threads[name]))
+    tab = _sub(root, PracticeState)
+
+    async def round_trip() -> str:
+        await _run(_sub(root, AuthState), "guard", ["siswa"])
+        await _run(_sub(root, DashboardState), "load")
+        await _run(tab, "load")
+        await _run(tab, "start")
+        assert tab.phase == "question", tab.error
+        await _run(tab, "choose", "B")
+        await _run(tab, "submit")
+        assert tab.phase == "result" and tab.is_correct
+        tab.feedback_id = 1  # as if the feedback had come (rating an unknown one is refused)
+        await _run(tab, "rate_feedback", True)
+        await _run(tab, "next_question")
+        assert tab.phase == "question" and tab.position == 2
+        await _run(_sub(root, AuthState), "logout")
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(round_trip())
+    for name, seen in threads.items():
+        assert seen, f"{name} was not called"
+        assert loop_thread not in seen, f"{name} ran on the event loop"
+
+
+def test_an_ended_session_is_refused_within_the_stated_staleness(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(session_cache, "clock", lambda: now[0])
+    tab = _sub(_tab(token), PracticeState)
+
+    async def scenario() -> None:
+        await _run(tab, "start")
+        assert tab.phase == "question", tab.error
+        await _run(tab, "choose", "A")
+        auth.logout(token)  # ended on another device, or by another worker
+        now[0] += session_cache.MAX_AGE_SECONDS - 1
+        await _run(tab, "choose", "C")  # an event of the open page: the check is reused
+        assert tab.selected == "C"
+        now[0] += 1.01
+        with pytest.raises(NotAuthenticated):
+            await _run(tab, "choose", "D")
+        assert tab.selected == "C"
+
+    asyncio.run(scenario())
+
+
+def test_a_page_load_or_a_logout_here_ends_reuse_at_once(token: str) -> None:
+    first = _sub(_tab(token), PracticeState)
+    second_root = _tab(token)  # another tab of the same browser
+    second = _sub(second_root, PracticeState)
+
+    async def scenario() -> None:
+        await _run(first, "start")
+        await _run(second, "choose", "A")  # remembered for both tabs
+        auth.logout(token)
+        redirect = await _run(_sub(second_root, AuthState), "guard", ["siswa"])
+        assert redirect is not None  # to /login, without waiting for the check to age
+        with pytest.raises(NotAuthenticated):
+            await _run(first, "choose", "B")
+
+    asyncio.run(scenario())
+
+    again = auth.login(username="siswa_beban", password=PASSWORD).token
+    first = _sub(_tab(again), PracticeState)
+    second = _sub(_tab(again), PracticeState)
+
+    async def logout_here() -> None:
+        await _run(first, "start")
+        await _run(second, "choose", "A")
+        await _run(_sub(second._get_root_state(), AuthState), "logout")
+        with pytest.raises(NotAuthenticated):
+            await _run(first, "choose", "B")
+
+    asyncio.run(logout_here())
