@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.tables import pager
-from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState
+from nexus_app.components.values import either, match_value
+from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState, BankListRow, ItemListRow
 from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
 
@@ -35,7 +37,7 @@ def _bank_table() -> rx.Component:
         "",
     ]
 
-    def row(bank: rx.Var) -> rx.Component:
+    def row(bank: ObjectVar[BankListRow]) -> rx.Component:
         return rx.table.row(
             rx.table.cell(rx.text(bank.name, weight="medium")),
             rx.table.cell(bank.source),
@@ -50,7 +52,7 @@ def _bank_table() -> rx.Component:
                 rx.button(
                     "Lihat soal",
                     size="1",
-                    variant=rx.cond(bank.id == state.selected_bank_id, "solid", "soft"),
+                    variant=either(bank.id == state.selected_bank_id, "solid", "soft"),
                     on_click=AdminBanksState.open_bank(bank.id),
                     id="open-bank-" + bank.id.to_string(),
                     white_space="nowrap",
@@ -209,7 +211,7 @@ def _import_panel() -> rx.Component:
     )
 
 
-def _item_row(item: rx.Var) -> rx.Component:
+def _item_row(item: ObjectVar[ItemListRow]) -> rx.Component:
     state = AdminBanksState
     item_id = item.id.to_string()
     return rx.table.row(
@@ -240,10 +242,10 @@ def _item_row(item: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.badge(
                 item.status_label,
-                color_scheme=rx.match(
+                color_scheme=match_value(
                     item.status,
                     *[(k, v) for k, v in STATUS_COLORS.items()],
-                    "gray",
+                    default="gray",
                 ),
             )
         ),

@@ -4,13 +4,16 @@ admins: list by subject, topic and difficulty; create, edit, delete; import a CS
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
+from nexus_app.components.values import either
 from nexus_app.state.admin.practice_questions import (
     OPTION_LETTERS,
     UPLOAD_ID,
     AdminPracticeQuestionsState,
+    PracticeRow,
 )
 from nexus_app.state.admin.sections import SECTION
 from nexus_app.state.uploads import upload_headers
@@ -68,7 +71,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(row: rx.Var) -> rx.Component:
+def _row(row: ObjectVar[PracticeRow]) -> rx.Component:
     state = AdminPracticeQuestionsState
     row_id = row.id.to_string()
     return rx.table.row(
@@ -203,9 +206,7 @@ def _editor() -> rx.Component:
     state = AdminPracticeQuestionsState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(state.editing_id > 0, "Ubah soal latihan", "Soal latihan baru")
-            ),
+            rx.dialog.title(either(state.editing_id > 0, "Ubah soal latihan", "Soal latihan baru")),
             rx.vstack(
                 _label("Topik"),
                 rx.input(
@@ -396,7 +397,7 @@ def _draft_panel() -> rx.Component:
                 ),
                 rx.button(
                     rx.cond(state.drafting, rx.spinner(size="2"), rx.icon("sparkles", size=16)),
-                    rx.cond(state.drafting, "Menyusun draf…", "Buat draf"),
+                    either(state.drafting, "Menyusun draf…", "Buat draf"),
                     on_click=state.draft_with_ai,
                     disabled=state.drafting | (state.subject_id == 0),
                     id="pq-draft-submit",

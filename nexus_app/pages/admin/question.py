@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.tables import simple_table
-from nexus_app.state.admin.question import AdminQuestionState
+from nexus_app.components.values import either
+from nexus_app.state.admin.question import AdminQuestionState, PreviewOption
 from nexus_app.state.admin.sections import SECTION
 
 _FULL_SELECT = {**SELECT_STYLE, "width": "100%"}
+# mypy reads the dict Field as an array; the JavaScript is the same.
+FORM = AdminQuestionState.form.to(ObjectVar, dict[str, str])
 
 
 def _label(text: str) -> rx.Component:
     return rx.text(text, size="2", weight="medium")
 
 
-def _text_input(label: str, field: str, element_id: str, **props: object) -> rx.Component:
+def _text_input(
+    label: str, field: str, element_id: str, max_length: int | None = None
+) -> rx.Component:
     return rx.vstack(
         _label(label),
         rx.input(
-            value=AdminQuestionState.form[field],
+            value=FORM[field],
             on_change=lambda v: AdminQuestionState.set_field(field, v),
             id=element_id,
             width="100%",
-            **props,
+            max_length=max_length,
         ),
         spacing="1",
         width="100%",
@@ -36,7 +42,7 @@ def _text_area(label: str, field: str, element_id: str, rows: str = "3") -> rx.C
     return rx.vstack(
         _label(label),
         rx.text_area(
-            value=AdminQuestionState.form[field],
+            value=FORM[field],
             on_change=lambda v: AdminQuestionState.set_field(field, v),
             id=element_id,
             rows=rows,
@@ -57,7 +63,7 @@ def _editor() -> rx.Component:
                     _label("Subtes"),
                     rx.el.select(
                         rx.foreach(state.sections, lambda s: rx.el.option(s.label, value=s.code)),
-                        value=state.form["section"],
+                        value=FORM["section"],
                         on_change=lambda v: state.set_field("section", v),
                         id="q-section",
                         style=_FULL_SELECT,
@@ -79,7 +85,7 @@ def _editor() -> rx.Component:
                 _label("Kunci jawaban"),
                 rx.el.select(
                     *[rx.el.option(letter, value=letter) for letter in ("A", "B", "C", "D", "E")],
-                    value=state.form["correct_answer"],
+                    value=FORM["correct_answer"],
                     on_change=lambda v: state.set_field("correct_answer", v),
                     id="q-correct",
                     style=SELECT_STYLE,
@@ -143,10 +149,10 @@ def _editor() -> rx.Component:
     )
 
 
-def _preview_choice(option: rx.Var) -> rx.Component:
+def _preview_choice(option: ObjectVar[PreviewOption]) -> rx.Component:
     state = AdminQuestionState
     letter = option.letter
-    is_key = state.preview_answered & (state.form["correct_answer"] == letter)
+    is_key = state.preview_answered & (FORM["correct_answer"] == letter)
     return rx.button(
         rx.hstack(
             rx.badge(letter, size="2", variant="solid"),
@@ -157,8 +163,8 @@ def _preview_choice(option: rx.Var) -> rx.Component:
             width="100%",
         ),
         id="preview-choice-" + letter.to(str),
-        variant=rx.cond(is_key, "soft", "outline"),
-        color_scheme=rx.cond(is_key, "green", "gray"),
+        variant=either(is_key, "soft", "outline"),
+        color_scheme=either(is_key, "green", "gray"),
         width="100%",
         height="auto",
         padding="0.8em",
@@ -175,7 +181,7 @@ def _preview() -> rx.Component:
                 rx.heading("Pratinjau siswa", size="4"),
                 rx.spacer(),
                 rx.button(
-                    rx.cond(state.preview_answered, "Sembunyikan jawaban", "Tampilkan jawaban"),
+                    either(state.preview_answered, "Sembunyikan jawaban", "Tampilkan jawaban"),
                     on_click=state.toggle_preview_answer,
                     size="1",
                     variant="soft",
@@ -185,15 +191,15 @@ def _preview() -> rx.Component:
                 align="center",
             ),
             rx.hstack(
-                rx.badge(state.form["section"], color_scheme=BRAND_COLOR),
+                rx.badge(FORM["section"], color_scheme=BRAND_COLOR),
                 rx.cond(
-                    state.form["sub_type"] != "",
-                    rx.badge(state.form["sub_type"], variant="soft"),
+                    FORM["sub_type"] != "",
+                    rx.badge(FORM["sub_type"], variant="soft"),
                 ),
                 spacing="2",
             ),
             rx.card(
-                rx.text(state.form["text"], white_space="pre-wrap", size="3", id="preview-text"),
+                rx.text(FORM["text"], white_space="pre-wrap", size="3", id="preview-text"),
                 width="100%",
             ),
             rx.vstack(
@@ -202,14 +208,14 @@ def _preview() -> rx.Component:
             rx.cond(
                 state.preview_answered,
                 rx.vstack(
-                    rx.text("Jawaban benar ", rx.text.strong(state.form["correct_answer"]), "."),
+                    rx.text("Jawaban benar ", rx.text.strong(FORM["correct_answer"]), "."),
                     rx.cond(
-                        state.form["explanation"] != "",
-                        rx.box(rx.text.strong("Pembahasan: "), state.form["explanation"]),
+                        FORM["explanation"] != "",
+                        rx.box(rx.text.strong("Pembahasan: "), FORM["explanation"]),
                     ),
                     rx.cond(
-                        state.form["strategy_tip"] != "",
-                        rx.box(rx.text.strong("Tips: "), state.form["strategy_tip"]),
+                        FORM["strategy_tip"] != "",
+                        rx.box(rx.text.strong("Tips: "), FORM["strategy_tip"]),
                     ),
                     spacing="2",
                     id="preview-result",
@@ -368,7 +374,7 @@ def _actions() -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    rx.cond(state.is_ambiguous, "Hapus tanda ambigu", "Tandai ambigu"),
+                    either(state.is_ambiguous, "Hapus tanda ambigu", "Tandai ambigu"),
                     on_click=state.toggle_ambiguous,
                     id="toggle-ambiguous",
                     variant="soft",

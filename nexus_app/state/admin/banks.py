@@ -101,32 +101,32 @@ def _item_row(r: ItemRow) -> ItemListRow:
 class AdminBanksState(Paged, AuthState):
     banks: rx.Field[list[BankListRow]] = rx.field(default_factory=list)
     sections: rx.Field[list[SectionOption]] = rx.field(default_factory=list)
-    error: str = ""
-    success: str = ""
+    error: rx.Field[str] = rx.field("")
+    success: rx.Field[str] = rx.field("")
 
-    new_name: str = ""
-    new_description: str = ""
-    new_source: str = "user_created"
+    new_name: rx.Field[str] = rx.field("")
+    new_description: rx.Field[str] = rx.field("")
+    new_source: rx.Field[str] = rx.field("user_created")
 
-    selected_bank_id: int = 0
-    selected_bank_name: str = ""
-    skip_invalid: bool = False
+    selected_bank_id: rx.Field[int] = rx.field(0)
+    selected_bank_name: rx.Field[str] = rx.field("")
+    skip_invalid: rx.Field[bool] = rx.field(False)
     import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
-    import_message: str = ""
-    import_error: str = ""
+    import_message: rx.Field[str] = rx.field("")
+    import_error: rx.Field[str] = rx.field("")
 
-    filter_section: str = ""
-    filter_status: str = ""
-    total_items: int = 0
+    filter_section: rx.Field[str] = rx.field("")
+    filter_status: rx.Field[str] = rx.field("")
+    total_items: rx.Field[int] = rx.field(0)
     items: rx.Field[list[ItemListRow]] = rx.field(default_factory=list)
 
     # The review queue of the open bank (what this admin may approve) and its first item.
-    queue_count: int = 0
-    queue_first_id: int = 0
+    queue_count: rx.Field[int] = rx.field(0)
+    queue_first_id: rx.Field[int] = rx.field(0)
     # Bulk approval: the ticked items of this page, and what the last approval did.
     selected_ids: rx.Field[list[int]] = rx.field(default_factory=list)
-    bulk_message: str = ""
-    bulk_error: str = ""
+    bulk_message: rx.Field[str] = rx.field("")
+    bulk_error: rx.Field[str] = rx.field("")
     bulk_refusals: rx.Field[list[str]] = rx.field(default_factory=list)
 
     @rx.var

@@ -19,6 +19,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.services.practice_admin import PracticeQuestionView
 from nexus_app.state.auth import AuthState
+from nexus_app.state.events import event
 
 UPLOAD_ID = "practice-upload"
 STAFF = ("admin", "guru")
@@ -71,39 +72,39 @@ def _row(q: PracticeQuestionView) -> PracticeRow:
 
 class AdminPracticeQuestionsState(AuthState):
     subjects: rx.Field[list[SubjectOption]] = rx.field(default_factory=list)
-    subject_id: int = 0
+    subject_id: rx.Field[int] = rx.field(0)
     topics: rx.Field[list[str]] = rx.field(default_factory=list)
-    filter_topic: str = ""
-    filter_difficulty: str = ""
-    filter_status: str = ""
+    filter_topic: rx.Field[str] = rx.field("")
+    filter_difficulty: rx.Field[str] = rx.field("")
+    filter_status: rx.Field[str] = rx.field("")
     rows: rx.Field[list[PracticeRow]] = rx.field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    page_count: int = 1
-    error: str = ""
-    success: str = ""
+    total: rx.Field[int] = rx.field(0)
+    page: rx.Field[int] = rx.field(1)
+    page_count: rx.Field[int] = rx.field(1)
+    error: rx.Field[str] = rx.field("")
+    success: rx.Field[str] = rx.field("")
 
     # The editor (a dialog): 0 is a new question.
-    editor_open: bool = False
-    editing_id: int = 0
-    f_topic: str = ""
-    f_question: str = ""
-    f_answer: str = ""
-    f_difficulty: str = ""
+    editor_open: rx.Field[bool] = rx.field(False)
+    editing_id: rx.Field[int] = rx.field(0)
+    f_topic: rx.Field[str] = rx.field("")
+    f_question: rx.Field[str] = rx.field("")
+    f_answer: rx.Field[str] = rx.field("")
+    f_difficulty: rx.Field[str] = rx.field("")
     f_options: rx.Field[list[str]] = rx.field(default_factory=lambda: [""] * 5)
-    editor_error: str = ""
+    editor_error: rx.Field[str] = rx.field("")
 
     # Drafts from a book chapter by the local model.
-    draft_chapter: str = ""
-    draft_count: str = "3"
-    drafting: bool = False
-    draft_message: str = ""
-    draft_error: str = ""
+    draft_chapter: rx.Field[str] = rx.field("")
+    draft_count: rx.Field[str] = rx.field("3")
+    drafting: rx.Field[bool] = rx.field(False)
+    draft_message: rx.Field[str] = rx.field("")
+    draft_error: rx.Field[str] = rx.field("")
 
-    skip_invalid: bool = False
+    skip_invalid: rx.Field[bool] = rx.field(False)
     import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
-    import_message: str = ""
-    import_error: str = ""
+    import_message: rx.Field[str] = rx.field("")
+    import_error: rx.Field[str] = rx.field("")
 
     @rx.var
     def difficulty_options(self) -> list[FilterOption]:
@@ -228,7 +229,7 @@ class AdminPracticeQuestionsState(AuthState):
         self._fill(None)
         self.editor_open = True
 
-    @rx.event
+    @event
     def edit_question(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -265,7 +266,7 @@ class AdminPracticeQuestionsState(AuthState):
         self._staff()
         self.f_difficulty = str(value)
 
-    @rx.event
+    @event
     def set_option(self, index: int, value: str) -> None:
         self._staff()
         if 0 <= int(index) < len(OPTION_LETTERS):
@@ -297,7 +298,7 @@ class AdminPracticeQuestionsState(AuthState):
         self.editor_open = False
         self._load_rows(actor)
 
-    @rx.event
+    @event
     def delete_question(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -368,7 +369,7 @@ class AdminPracticeQuestionsState(AuthState):
             self.filter_status, self.filter_topic, self.page = "draft", "", 1
             self._load_rows(actor)
 
-    @rx.event
+    @event
     def approve_draft(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -395,7 +396,7 @@ class AdminPracticeQuestionsState(AuthState):
         self._staff()
         self.skip_invalid = bool(value)
 
-    @rx.event
+    @event
     async def import_file(self, files: list[rx.UploadFile]) -> EventSpec | None:
         actor = self._staff()
         self._reset_import()

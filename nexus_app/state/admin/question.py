@@ -79,41 +79,41 @@ class HistoryRow:
 
 
 class AdminQuestionState(AuthState):
-    editing_id: int = 0
-    found: bool = False
-    load_error: str = ""
-    error: str = ""
-    success: str = ""
+    editing_id: rx.Field[int] = rx.field(0)
+    found: rx.Field[bool] = rx.field(False)
+    load_error: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    success: rx.Field[str] = rx.field("")
 
     # The editor's form, keyed like an import row (bank_admin.QuestionDetail.fields).
     form: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     saved_form: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     sections: rx.Field[list[SectionOption]] = rx.field(default_factory=list)
-    preview_answered: bool = False
+    preview_answered: rx.Field[bool] = rx.field(False)
 
-    bank_id: int = 0
-    bank_name: str = ""
-    status: str = ""
-    is_ambiguous: bool = False
-    is_deleted: bool = False
-    approvals: int = 0
-    reviewer_1_name: str = ""
-    reviewer_1_notes: str = ""
-    reviewer_2_name: str = ""
-    reviewer_2_notes: str = ""
-    attempt_count: int = 0
+    bank_id: rx.Field[int] = rx.field(0)
+    bank_name: rx.Field[str] = rx.field("")
+    status: rx.Field[str] = rx.field("")
+    is_ambiguous: rx.Field[bool] = rx.field(False)
+    is_deleted: rx.Field[bool] = rx.field(False)
+    approvals: rx.Field[int] = rx.field(0)
+    reviewer_1_name: rx.Field[str] = rx.field("")
+    reviewer_1_notes: rx.Field[str] = rx.field("")
+    reviewer_2_name: rx.Field[str] = rx.field("")
+    reviewer_2_notes: rx.Field[str] = rx.field("")
+    attempt_count: rx.Field[int] = rx.field(0)
     history: rx.Field[list[HistoryRow]] = rx.field(default_factory=list)
 
-    review_status: str = "approved"
-    review_notes: str = ""
+    review_status: rx.Field[str] = rx.field("approved")
+    review_notes: rx.Field[str] = rx.field("")
     review_aspects: rx.Field[list[str]] = rx.field(default_factory=list)
-    revision_type: str = ""
+    revision_type: rx.Field[str] = rx.field("")
     # Why this admin may not approve the item now (shown beside the disabled buttons), and
     # the service's refusal of a review, shown right there too.
-    approval_refusal: str = ""
-    review_error: str = ""
+    approval_refusal: rx.Field[str] = rx.field("")
+    review_error: rx.Field[str] = rx.field("")
     # The review queue of this item's bank: what this admin may still approve.
-    queue_count: int = 0
+    queue_count: rx.Field[int] = rx.field(0)
 
     @rx.var
     def status_label(self) -> str:
