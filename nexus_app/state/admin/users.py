@@ -80,14 +80,35 @@ def _user_row(row: user_admin.UserRow, actor_id: int) -> UserListRow:
     )
 
 
-def _credential_dict(c: user_admin.NewCredential) -> dict[str, str]:
-    return {
-        "username": c.username,
-        "full_name": c.full_name,
-        "role_label": ROLE_LABELS.get(c.role, c.role),
-        "class_name": c.class_name or EMPTY,
-        "password": c.password,
-    }
+@dataclasses.dataclass
+class CredentialRow:
+    """One imported account's first password, shown once after a CSV import."""
+
+    username: str = ""
+    full_name: str = ""
+    role_label: str = ""
+    class_name: str = ""
+    password: str = ""
+
+
+@dataclasses.dataclass
+class MoveRow:
+    """One student in the preview of a class move (kenaikan kelas)."""
+
+    username: str = ""
+    full_name: str = ""
+    grade: str = ""
+    status: str = ""
+
+
+def _credential_row(c: user_admin.NewCredential) -> CredentialRow:
+    return CredentialRow(
+        username=c.username,
+        full_name=c.full_name,
+        role_label=ROLE_LABELS.get(c.role, c.role),
+        class_name=c.class_name or EMPTY,
+        password=c.password,
+    )
 
 
 def _parse_id(value: Any) -> int:
@@ -123,7 +144,7 @@ class AdminUsersState(Paged, AuthState):
     import_summary: rx.Field[str] = rx.field("")
     import_ok: rx.Field[bool] = rx.field(False)
     import_errors: rx.Field[list[str]] = rx.field(default_factory=list)
-    import_credentials: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    import_credentials: rx.Field[list[CredentialRow]] = rx.field(default_factory=list)
     # The downloadable copy stays on the server; the page only asks for it.
     _credentials_csv: str = ""
 
@@ -142,7 +163,7 @@ class AdminUsersState(Paged, AuthState):
     move_classes: rx.Field[list[str]] = rx.field(default_factory=list)
     move_grade_mode: rx.Field[str] = rx.field("up")
     move_teachers: rx.Field[bool] = rx.field(True)
-    move_rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    move_rows: rx.Field[list[MoveRow]] = rx.field(default_factory=list)
     move_summary: rx.Field[str] = rx.field("")
     move_error: rx.Field[str] = rx.field("")
     move_message: rx.Field[str] = rx.field("")
@@ -390,7 +411,7 @@ class AdminUsersState(Paged, AuthState):
                 "atau centang “Lewati baris yang salah” untuk mengimpor "
                 f"{report.rows - bad} baris yang benar."
             )
-        self.import_credentials = [_credential_dict(c) for c in report.credentials]
+        self.import_credentials = [_credential_row(c) for c in report.credentials]
         self._credentials_csv = (
             user_admin.credentials_csv(report.credentials) if report.credentials else ""
         )
@@ -679,18 +700,18 @@ class AdminUsersState(Paged, AuthState):
         self._move_request = request
         self._move_fingerprint = plan.fingerprint
         self.move_rows = [
-            {
-                "username": m.username,
-                "full_name": m.full_name or EMPTY,
-                "grade": (
+            MoveRow(
+                username=m.username,
+                full_name=m.full_name or EMPTY,
+                grade=(
                     EMPTY
                     if m.grade_before is None
                     else f"{m.grade_before} → {m.grade_after}"
                     if m.grade_before != m.grade_after
                     else str(m.grade_before)
                 ),
-                "status": "Aktif" if m.is_active else "Nonaktif",
-            }
+                status="Aktif" if m.is_active else "Nonaktif",
+            )
             for m in plan.students
         ]
         self.move_summary = _move_summary(plan, done=False)

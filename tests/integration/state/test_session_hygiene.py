@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from nexus_app.services import auth, feedback, tutor
 from nexus_app.services.errors import NotAuthenticated, ServiceError
 from nexus_app.state.admin.overview import AdminOverviewState
-from nexus_app.state.admin.users import AdminUsersState
+from nexus_app.state.admin.users import AdminUsersState, CredentialRow
 from nexus_app.state.auth import (
     LOGOUT_SCRIPT,
     AuthState,
@@ -240,7 +240,7 @@ def test_one_time_passwords_end_with_their_panel(engine: Engine, people) -> None
     _call(users, "close_panel")
     assert users.reset_password_shown == ""
 
-    users.import_credentials = [{"username": "x", "password": "Rahasia-Impor-3"}]
+    users.import_credentials = [CredentialRow(username="x", password="Rahasia-Impor-3")]
     users._credentials_csv = "username,password\nx,Rahasia-Impor-3\n"
     download = _call(users, "download_credentials")  # works while the panel shows them
     assert _arg(download, "filename") == "akun-baru-nexus.csv"

@@ -30,11 +30,11 @@ def _credentials_table() -> rx.Component:
             rx.foreach(
                 S.import_credentials,
                 lambda c: rx.table.row(
-                    rx.table.cell(c["username"]),
-                    rx.table.cell(c["full_name"]),
-                    rx.table.cell(c["role_label"]),
-                    rx.table.cell(c["class_name"]),
-                    rx.table.cell(rx.code(c["password"])),
+                    rx.table.cell(c.username),
+                    rx.table.cell(c.full_name),
+                    rx.table.cell(c.role_label),
+                    rx.table.cell(c.class_name),
+                    rx.table.cell(rx.code(c.password)),
                 ),
             )
         ),

@@ -27,10 +27,10 @@ def _move_preview() -> rx.Component:
                     rx.foreach(
                         S.move_rows,
                         lambda r: rx.table.row(
-                            rx.table.cell(r["username"]),
-                            rx.table.cell(r["full_name"]),
-                            rx.table.cell(r["grade"]),
-                            rx.table.cell(r["status"]),
+                            rx.table.cell(r.username),
+                            rx.table.cell(r.full_name),
+                            rx.table.cell(r.grade),
+                            rx.table.cell(r.status),
                             class_name="move-row",
                         ),
                     )
