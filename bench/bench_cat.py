@@ -1,8 +1,8 @@
 """CAT simulation benchmark: Nexus engine vs catsim 0.21 on catsim's own bank.
 
 Run from the repo root:  python bench/bench_cat.py  (needs catsim==0.21.0).
-`--only accuracy|exposure|bound` runs one part; `--seeds N` and `--simulees N` size
-the exposure part.
+`--only accuracy|exposure|bound|sympson-hetter` runs one part (the last only on
+request); `--seeds N` and `--simulees N` size the exposure part.
 
 Bank: catsim ItemBank.generate_item_bank(500, "3PL", seed=7).  1000 examinees
 theta ~ N(0, 1) (seed 2024), fixed-length 30-item CATs starting at theta = 0.
