@@ -1,8 +1,8 @@
 """CAT simulation benchmark: Nexus engine vs catsim 0.21 on catsim's own bank.
 
 Run from the repo root:  python bench/bench_cat.py  (needs catsim==0.21.0).
-`--only accuracy|exposure|bound` runs one part; `--seeds N` and `--simulees N` size
-the exposure part.
+`--only accuracy|exposure|bound|sympson-hetter` runs one part (the last only on
+request); `--seeds N` and `--simulees N` size the exposure part.
 
 Bank: catsim ItemBank.generate_item_bank(500, "3PL", seed=7).  1000 examinees
 theta ~ N(0, 1) (seed 2024), fixed-length 30-item CATs starting at theta = 0.
@@ -309,9 +309,72 @@ def cap_bound(a: np.ndarray, b: np.ndarray, c: np.ndarray, n: int = 600) -> None
     )
 
 
+def sympson_hetter(a: np.ndarray, b: np.ndarray, c: np.ndarray, rounds: int = 8) -> None:
+    """Unconditional Sympson-Hetter on maximum information, for comparison only.
+
+    K is tuned in `rounds` simulations of 1000 simulees (theta seed 5) towards
+    r = 0.19, K_i = min(1, r / P(selected)), then run on theta seeds 2024 and 1
+    (2000 simulees each) beside maximum information.
+    """
+    from nexus_app.engine.irt import information
+
+    target = 0.19
+
+    def make_sh(
+        k: np.ndarray, selected: np.ndarray
+    ) -> Callable[[], tuple[Selector, Callable[[np.ndarray], None]]]:
+        def make() -> tuple[Selector, Callable[[np.ndarray], None]]:
+            rng = np.random.default_rng(12)
+            blocked = np.zeros(len(a), dtype=bool)
+
+            def select(theta: float, administered: np.ndarray, position: int) -> int:
+                if position == 1:
+                    blocked[:] = False
+                info = np.asarray(information(theta, a, b, c), dtype=float)
+                info[administered | blocked] = -1.0
+                while True:
+                    item = int(np.argmax(info))
+                    selected[item] += 1
+                    if rng.random() < k[item]:
+                        return item
+                    # Passed over: not offered again to this examinee.
+                    blocked[item] = True
+                    info[item] = -1.0
+
+            return select, lambda administered: None
+
+        return make
+
+    k = np.ones(len(a))
+    thetas = np.random.default_rng(5).normal(size=1000)
+    uniforms = np.random.default_rng(105).random((1000, len(a)))
+    for rnd in range(rounds):
+        selected = np.zeros(len(a), dtype=np.int64)
+        r = run_exposure(a, b, c, thetas, uniforms, make_sh(k, selected))
+        p_selected = selected / len(thetas)
+        k = np.where(p_selected > target, target / np.maximum(p_selected, 1e-12), 1.0)
+        print(
+            f"SH tuning round {rnd}: max exposure {r['max_exposure']:.3f}, "
+            f"bank used {r['bank_used']:.1%}"
+        )
+    max_info = exposure_methods(a, b, c)["max info (top_n=1)"]
+    for seed in (THETA_SEED, 1):
+        thetas = np.random.default_rng(seed).normal(size=2000)
+        uniforms = np.random.default_rng(seed + 100).random((2000, len(a)))
+        base = run_exposure(a, b, c, thetas, uniforms, max_info)
+        r = run_exposure(a, b, c, thetas, uniforms, make_sh(k, np.zeros(len(a), dtype=np.int64)))
+        print(
+            f"SH seed {seed}: RMSE @20 {r['rmse20']:.4f} "
+            f"({r['rmse20'] / base['rmse20'] - 1:+.1%}), "
+            f"post. SD {r['psd20']:.4f} ({r['psd20'] / base['psd20'] - 1:+.1%}), "
+            f"max exposure {r['max_exposure']:.3f}, mean {r['mean_exposure']:.3f}, "
+            f"bank used {r['bank_used']:.1%}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("accuracy", "exposure", "bound"))
+    parser.add_argument("--only", choices=("accuracy", "exposure", "bound", "sympson-hetter"))
     parser.add_argument("--seeds", type=int, default=3, help="exposure part: theta seeds")
     parser.add_argument("--simulees", type=int, default=2000, help="exposure part: per seed")
     args = parser.parse_args()
@@ -328,6 +391,8 @@ def main() -> None:
         print()
     if args.only in (None, "bound"):
         cap_bound(a, b, c)
+    if args.only == "sympson-hetter":
+        sympson_hetter(a, b, c)
 
 
 def accuracy_report(bank: Any, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
