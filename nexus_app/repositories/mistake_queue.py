@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nexus_app.models import ReviewQueueItem
+from nexus_app.models import Question, ReviewQueueItem
 
 
 def get_entry(*, session: Session, user_id: int, question_id: int) -> ReviewQueueItem | None:
@@ -53,3 +53,44 @@ def list_due(
             .limit(limit)
         ).all()
     )
+
+
+def first_due_in_section(
+    *,
+    session: Session,
+    user_id: int,
+    section: str,
+    now: datetime,
+    exclude_question_ids: list[int],
+) -> int | None:
+    """The longest-overdue live item of a section not yet in this session, or None."""
+    query = (
+        select(ReviewQueueItem.question_id)
+        .join(Question, col(Question.id) == col(ReviewQueueItem.question_id))
+        .where(
+            col(ReviewQueueItem.user_id) == user_id,
+            col(ReviewQueueItem.due_at) <= now,
+            col(Question.section) == section,
+            col(Question.deleted_at).is_(None),
+        )
+        .order_by(col(ReviewQueueItem.due_at), col(ReviewQueueItem.id))
+        .limit(1)
+    )
+    if exclude_question_ids:
+        query = query.where(col(ReviewQueueItem.question_id).not_in(exclude_question_ids))
+    return session.exec(query).first()
+
+
+def first_due_section(*, session: Session, user_id: int, now: datetime) -> str | None:
+    """The section of the longest-overdue live item, or None when nothing is due."""
+    return session.exec(
+        select(Question.section)
+        .join(ReviewQueueItem, col(Question.id) == col(ReviewQueueItem.question_id))
+        .where(
+            col(ReviewQueueItem.user_id) == user_id,
+            col(ReviewQueueItem.due_at) <= now,
+            col(Question.deleted_at).is_(None),
+        )
+        .order_by(col(ReviewQueueItem.due_at), col(ReviewQueueItem.id))
+        .limit(1)
+    ).first()

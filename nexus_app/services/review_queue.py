@@ -93,3 +93,22 @@ def get_box(*, user_id: int, question_id: int) -> ReviewQueueItem | None:
         if row is not None:
             session.expunge(row)
         return row
+
+
+def due_in_section(
+    session: Session, *, user_id: int, section: str, now: datetime, exclude: list[int]
+) -> int | None:
+    """For the practice flow: a due item of this section to serve before adaptive choice."""
+    return queue_repo.first_due_in_section(
+        session=session,
+        user_id=user_id,
+        section=section,
+        now=now,
+        exclude_question_ids=exclude,
+    )
+
+
+def next_due_section(*, user_id: int, now: datetime) -> str | None:
+    """Where "Ulangi soal yang salah" starts: the section of the longest-overdue item."""
+    with unit_of_work() as session:
+        return queue_repo.first_due_section(session=session, user_id=user_id, now=now)

@@ -139,3 +139,30 @@ def test_tryout_wrong_answers_enter_only_after_finishing(student: auth.CurrentUs
     # Wrong answered -> queued; right and unanswered -> not.
     assert review_queue.due_count(user_id=student.id, now=later) == 1
     assert review_queue.next_due(user_id=student.id, now=later) == wrong_id
+
+
+def test_practice_serves_due_items_first_and_not_the_others(student: auth.CurrentUser) -> None:
+    question_id = _wrong_practice_answer(student)
+    now = utcnow()
+    # Not due: the next session chooses adaptively (and may not repeat it within 7 days).
+    assert review_queue.next_due_section(user_id=student.id, now=now) is None
+    with unit_of_work() as session:
+        row = review_queue.queue_repo.get_entry(
+            session=session, user_id=student.id, question_id=question_id
+        )
+        assert row is not None
+        row.due_at = now - timedelta(minutes=1)
+        session.add(row)
+    assert review_queue.next_due_section(user_id=student.id, now=utcnow()) == "PU"
+    view = practice.start_session(actor=student, section="PU")
+    assert view.question_id == question_id
+    practice.submit_answer(
+        actor=student,
+        session_id=view.session_id,
+        question_id=view.question_id,
+        position=view.position,
+        answer="B",
+    )
+    entry = review_queue.get_box(user_id=student.id, question_id=question_id)
+    assert entry is not None and entry.box == 2
+    assert review_queue.due_count(user_id=student.id, now=utcnow()) == 0
