@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
-from nexus_app.models import ReviewQueueItem
+from nexus_app.models import ReviewQueueItem, utcnow
 from nexus_app.repositories import mistake_queue as queue_repo
 
 BOX_DAYS: tuple[int, ...] = (1, 3, 7, 14, 30)
@@ -68,9 +68,10 @@ def record_review(
     queue_repo.save_entry(session=session, row=row)
 
 
-def due_count(*, user_id: int, now: datetime) -> int:
+def due_count(*, user_id: int, now: datetime | None = None) -> int:
+    """How many items are due at `now` (default: the current time)."""
     with unit_of_work() as session:
-        return queue_repo.count_due(session=session, user_id=user_id, now=now)
+        return queue_repo.count_due(session=session, user_id=user_id, now=now or utcnow())
 
 
 def next_due(*, user_id: int, now: datetime) -> int | None:
@@ -108,7 +109,7 @@ def due_in_section(
     )
 
 
-def next_due_section(*, user_id: int, now: datetime) -> str | None:
+def next_due_section(*, user_id: int, now: datetime | None = None) -> str | None:
     """Where "Ulangi soal yang salah" starts: the section of the longest-overdue item."""
     with unit_of_work() as session:
-        return queue_repo.first_due_section(session=session, user_id=user_id, now=now)
+        return queue_repo.first_due_section(session=session, user_id=user_id, now=now or utcnow())

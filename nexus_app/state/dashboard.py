@@ -8,7 +8,6 @@ import dataclasses
 import reflex as rx
 
 from nexus_app.formatting import EMPTY, format_percent
-from nexus_app.models import utcnow
 from nexus_app.services import dashboard, review_queue
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
@@ -145,9 +144,7 @@ class DashboardState(AuthState):
         # Async, the query in a thread: a sync handler would run it on the event loop.
         actor = await self.require_async("siswa")
         data = await asyncio.to_thread(dashboard.student_dashboard, actor=actor)
-        self.review_due_today = await asyncio.to_thread(
-            review_queue.due_count, user_id=actor.id, now=utcnow()
-        )
+        self.review_due_today = await asyncio.to_thread(review_queue.due_count, user_id=actor.id)
         self.target_line = (
             f"Target: {data.target_ptn} · skor {data.target_score}" if data.target_score else ""
         )

@@ -15,7 +15,6 @@ import reflex as rx
 from reflex_base.event import KeyInputInfo
 
 from nexus_app.formatting import EMPTY
-from nexus_app.models import utcnow
 from nexus_app.services import feedback, practice, review_queue
 from nexus_app.services.errors import ServiceError
 from nexus_app.services.topics import topic_label
@@ -158,9 +157,7 @@ class PracticeState(AuthState):
             for c in choices
         ]
         self.sub_types_by_section = {c.code: list(c.sub_types) for c in choices}
-        self.review_due = await asyncio.to_thread(
-            review_queue.due_count, user_id=actor.id, now=utcnow()
-        )
+        self.review_due = await asyncio.to_thread(review_queue.due_count, user_id=actor.id)
         if not self.section:
             ready = [c.code for c in choices if c.available > 0]
             self.section = ready[0] if ready else ""
@@ -257,9 +254,7 @@ class PracticeState(AuthState):
         """ "Ulangi soal yang salah": a practice session (all topics) in the section of the
         longest-overdue item; the practice service serves due items first."""
         actor = await self.require_async("siswa")
-        section = await asyncio.to_thread(
-            review_queue.next_due_section, user_id=actor.id, now=utcnow()
-        )
+        section = await asyncio.to_thread(review_queue.next_due_section, user_id=actor.id)
         if section is None:
             self.review_due = 0
             self.error = "Belum ada soal yang perlu diulang saat ini."
