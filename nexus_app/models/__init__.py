@@ -19,6 +19,7 @@ from nexus_app.models.practice import (
     UserReadiness,
     UserStudySession,
 )
+from nexus_app.models.review import ReviewQueueItem
 from nexus_app.models.settings import SchoolSetting
 from nexus_app.models.tasks import Task, TaskAnswer, TaskStudent
 from nexus_app.models.tryout import (
@@ -50,6 +51,7 @@ __all__ = [
     "QuestionBank",
     "QuestionCreate",
     "QuestionReviewLog",
+    "ReviewQueueItem",
     "SchoolSetting",
     "SectionExposure",
     "Session",

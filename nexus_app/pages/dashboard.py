@@ -278,6 +278,14 @@ def _content() -> rx.Component:
             width="100%",
             id="todays-plan",
         ),
+        rx.text(
+            "Soal salah yang perlu diulang hari ini: ",
+            s.review_due_today.to_string(),
+            " · ",
+            rx.link("ulangi di halaman Latihan", href="/practice"),
+            size="2",
+            id="review-due-today",
+        ),
         student_tasks(),
         rx.flex(rx.foreach(s.cards, _card), wrap="wrap", spacing="3", id="readiness-cards"),
         rx.text(

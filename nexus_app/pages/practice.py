@@ -85,6 +85,15 @@ def _chooser() -> rx.Component:
                 size="3",
                 color_scheme=BRAND_COLOR,
             ),
+            rx.button(
+                "Ulangi soal yang salah (",
+                PracticeState.review_due.to_string(),
+                " jatuh tempo)",
+                id="practice-review-due",
+                on_click=PracticeState.start_review,
+                variant="soft",
+                disabled=PracticeState.review_due == 0,
+            ),
             rx.divider(),
             rx.text(
                 "Latihan mata pelajaran sekolah (soal guru per topik): ",

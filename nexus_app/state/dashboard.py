@@ -8,7 +8,7 @@ import dataclasses
 import reflex as rx
 
 from nexus_app.formatting import EMPTY, format_percent
-from nexus_app.services import dashboard
+from nexus_app.services import dashboard, review_queue
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 
@@ -125,6 +125,8 @@ def session_rows(sessions: list[dashboard.StudySessionItem]) -> list[SessionRow]
 class DashboardState(AuthState):
     target_line: rx.Field[str] = rx.field("")
     exam_line: rx.Field[str] = rx.field("")
+    # Wrong answers due for review now (practice from mistakes).
+    review_due_today: rx.Field[int] = rx.field(0)
     cards: rx.Field[list[ReadinessCard]] = rx.field(default_factory=list)
     # Chart points, keyed by section code: recharts reads one key per line.
     history: rx.Field[list[dict[str, int | str]]] = rx.field(default_factory=list)
@@ -142,6 +144,7 @@ class DashboardState(AuthState):
         # Async, the query in a thread: a sync handler would run it on the event loop.
         actor = await self.require_async("siswa")
         data = await asyncio.to_thread(dashboard.student_dashboard, actor=actor)
+        self.review_due_today = await asyncio.to_thread(review_queue.due_count, user_id=actor.id)
         self.target_line = (
             f"Target: {data.target_ptn} · skor {data.target_score}" if data.target_score else ""
         )

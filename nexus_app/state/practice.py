@@ -15,7 +15,7 @@ import reflex as rx
 from reflex_base.event import KeyInputInfo
 
 from nexus_app.formatting import EMPTY
-from nexus_app.services import feedback, practice
+from nexus_app.services import feedback, practice, review_queue
 from nexus_app.services.errors import ServiceError
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
@@ -107,6 +107,8 @@ class PracticeState(AuthState):
     correct_count: rx.Field[int] = rx.field(0)
     # The session on screen was picked up from the database after a reload.
     resumed: rx.Field[bool] = rx.field(False)
+    # Items answered wrong and due for review (practice from mistakes).
+    review_due: rx.Field[int] = rx.field(0)
 
     @rx.var
     def section_sub_types(self) -> list[list[str]]:
@@ -155,6 +157,7 @@ class PracticeState(AuthState):
             for c in choices
         ]
         self.sub_types_by_section = {c.code: list(c.sub_types) for c in choices}
+        self.review_due = await asyncio.to_thread(review_queue.due_count, user_id=actor.id)
         if not self.section:
             ready = [c.code for c in choices if c.available > 0]
             self.section = ready[0] if ready else ""
@@ -244,6 +247,19 @@ class PracticeState(AuthState):
     async def start_topic(self, section: str, sub_type: str) -> None:
         """From a weak-area link: a practice session on one topic."""
         self.section, self.sub_type, self.mode = section, sub_type or ALL_TOPICS, "practice"
+        await self._start()
+
+    @rx.event
+    async def start_review(self) -> None:
+        """ "Ulangi soal yang salah": a practice session (all topics) in the section of the
+        longest-overdue item; the practice service serves due items first."""
+        actor = await self.require_async("siswa")
+        section = await asyncio.to_thread(review_queue.next_due_section, user_id=actor.id)
+        if section is None:
+            self.review_due = 0
+            self.error = "Belum ada soal yang perlu diulang saat ini."
+            return
+        self.section, self.sub_type, self.mode = section, ALL_TOPICS, "practice"
         await self._start()
 
     @rx.event

@@ -17,7 +17,7 @@ from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
-from nexus_app.services import mastery
+from nexus_app.services import mastery, review_queue
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -137,6 +137,10 @@ def _record(
         c=c,
         when=now,
         prior_theta=theta_before,
+    )
+    # Wrong answers enter the review queue; a right answer to a due item moves it up a box.
+    review_queue.record_review(
+        session, user_id=actor.id, question_id=question_id, correct=is_correct, now=now
     )
     _clear_current(session, row, now)
     _update_readiness(session, actor.id, row.section, theta_after, sd_after)

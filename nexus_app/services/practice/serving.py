@@ -16,7 +16,7 @@ from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import exposure as exposure_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import study_sessions as study_repo
-from nexus_app.services import billing
+from nexus_app.services import billing, review_queue
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
@@ -92,6 +92,22 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
     # Serving is what the tier's daily quota counts (answered plus on-screen questions);
     # checked before item selection, so a student over the limit costs no CAT work.
     billing.enforce_daily_limit(session, actor=actor, kind="practice")
+    if row.mode == "practice" and not row.sub_type:
+        # Practice from mistakes: items due for review come first, then adaptive choice.
+        due_id = review_queue.due_in_section(
+            session,
+            user_id=actor.id,
+            section=row.section,
+            now=utcnow(),
+            exclude=[i.question_id for i in items],
+        )
+        due = question_repo.get_question(session=session, question_id=due_id) if due_id else None
+        if due is not None and due.id is not None:
+            row.current_question_id = due.id
+            row.current_served_at = utcnow()
+            session.add(row)
+            session.flush()
+            return _item_view(row, due, len(items) + 1, theta)
     candidates = question_repo.list_cat_candidates(
         session=session,
         user_id=actor.id,

@@ -27,6 +27,7 @@ from nexus_app.models import (
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import tryout as tryout_repo
+from nexus_app.services import review_queue
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -124,7 +125,25 @@ def _close_current(
         sitting.finished_at = at
         scores = [s.score for s in sections if s.score is not None]
         sitting.total_score = float(np.mean(scores)) if scores else None
+        _queue_mistakes(session, sitting, at)
     tryout_repo.touch(session=session, row=sitting)
+
+
+def _queue_mistakes(session: Session, sitting: TryoutSitting, at: datetime) -> None:
+    """A finished tryout's wrong answers enter the review queue (unanswered items do not:
+    the student never committed to an answer)."""
+    items = tryout_repo.list_items(session=session, sitting_id=sitting.id)
+    questions = tryout_repo.questions_by_id(
+        session=session, ids=[i.question_id for i in items if i.answer is not None]
+    )
+    wrong = [
+        i.question_id
+        for i in items
+        if i.answer is not None
+        and i.question_id in questions
+        and i.answer != questions[i.question_id].correct_answer
+    ]
+    review_queue.record_wrong_many(session, user_id=sitting.user_id, question_ids=wrong, now=at)
 
 
 def _advance(session: Session, sitting: TryoutSitting, now: datetime) -> list[TryoutSittingSection]:
