@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 
 from nexus_app.services import auth, session_cache
 from nexus_app.services.auth import CurrentUser
-from nexus_app.services.errors import NotAuthenticated, PermissionDenied
+from nexus_app.services.errors import NotAuthenticated, PasswordChangeRequired, PermissionDenied
 
 STUDENT = CurrentUser(
     id=7, username="siswa07", role="siswa", full_name="Siswa", onboarding_completed=True
@@ -23,7 +24,15 @@ class FakeDatabase:
         self.asked = 0
         self.now = 1000.0  # the cache's clock
 
-    def __call__(self, digest: str | None, *, roles: tuple[str, ...] | None = None) -> CurrentUser:
+    def __call__(
+        self,
+        digest: str | None,
+        *,
+        roles: tuple[str, ...] | None = None,
+        pending_password_ok: bool = False,
+    ) -> CurrentUser:
+        # The cache asks without the password refusal and applies it itself.
+        assert pending_password_ok
         self.asked += 1
         if digest not in self.valid:
             raise NotAuthenticated()
@@ -100,3 +109,17 @@ def test_a_full_cache_drops_stale_entries_first(
     session_cache.validate("d")
     assert session_cache.recent_user("d") == STUDENT
     assert all(session_cache.recent_user(x) is None for x in "abc")
+
+
+def test_a_generated_password_is_refused_on_every_reuse_until_replaced(db: FakeDatabase) -> None:
+    """An account that must still replace its generated password: the remembered check
+    refuses it as the database would, except where the caller allows it (the change page)."""
+    pending = dataclasses.replace(STUDENT, must_change_password=True)
+    db.valid["d1"] = pending
+    with pytest.raises(PasswordChangeRequired):
+        session_cache.validate("d1")
+    assert session_cache.validate("d1", pending_password_ok=True) == pending
+    with pytest.raises(PasswordChangeRequired):
+        session_cache.recent_user("d1")
+    assert session_cache.recent_user("d1", pending_password_ok=True) == pending
+    assert db.asked == 2
