@@ -34,7 +34,7 @@ if EMPTY_SCHOOL:
 else:
     GURU, GURU_PASSWORD = DEMO_TEACHERS[0].username, DEMO_TEACHERS[0].password
     # In the first demo class, which the maths teacher teaches.
-    STUDENT, PASSWORD, CLASS, CLASS_SIZE = "siswa05", STUDENT_PASSWORD, CLASSES[0], 15
+    STUDENT, PASSWORD, CLASS, CLASS_SIZE = "siswa13", STUDENT_PASSWORD, CLASSES[0], 15
 QUESTIONS = (
     "topic,question,answer,difficulty,option_a,option_b,option_c\n"
     f"{TOPIC},Bagian sel yang menyimpan DNA adalah ...,A,mudah,inti sel,dinding sel,vakuola\n"

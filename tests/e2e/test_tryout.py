@@ -111,7 +111,7 @@ def _cell(page: Page, number: int):
 
 
 def test_a_two_section_tryout_with_a_timeout(page: Page, blueprint: str) -> None:
-    login(page, "siswa11", STUDENT_PASSWORD)
+    login(page, "siswa17", STUDENT_PASSWORD)
     page.locator("#nav-tryout").click()
     expect(page.locator("#tryout-start")).to_be_visible()
     page.locator("#tryout-blueprint").select_option(label=f"{blueprint} (5 soal, 5,2 menit)")
