@@ -22,17 +22,16 @@ import asyncio
 import contextlib
 import itertools
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _procs import commit_label, running_server
 from wsclient import Tab
 
 AUTH = "reflex___state____state.nexus_app___state___auth____auth_state"
@@ -194,44 +193,14 @@ def served(checkout: Path, port: int) -> Iterator[str]:
         nexus = str(checkout / ".venv" / "bin" / "nexus")
         for args in (["db", "upgrade"], ["demo", "seed"]):
             subprocess.run([nexus, *args], env=env, cwd=checkout, check=True, capture_output=True)
-        log = Path(data_dir) / "serve.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [nexus, "serve", "--port", str(port)],
-                env=env,
-                cwd=checkout,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            deadline = time.monotonic() + 900
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        tail = log.read_text()[-2000:]
-                        raise RuntimeError(f"server did not start:\n{tail}") from None
-                    time.sleep(1)
+        with running_server(
+            [nexus, "serve", "--port", str(port)],
+            env=env,
+            cwd=checkout,
+            ready_url=f"http://127.0.0.1:{port}/login",
+            log=Path(data_dir) / "serve.log",
+        ):
             yield f"ws://127.0.0.1:{port}"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def _label(checkout: Path) -> str:
-    commit = subprocess.run(
-        ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return f"{checkout} ({commit[:70]})"
 
 
 def main() -> None:
@@ -266,7 +235,7 @@ def main() -> None:
         checkout = checkout.resolve()
         with served(checkout, args.port) as url:
             time.sleep(3)
-            report(_label(checkout), asyncio.run(measure(url, **options)))
+            report(commit_label(checkout), asyncio.run(measure(url, **options)))
 
 
 if __name__ == "__main__":

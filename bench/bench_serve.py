@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,29 +17,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    total_kb, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        stack.extend(children.get(current, []))
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
+sys.path.insert(0, str(ROOT / "bench"))
+from _procs import running_server, tree_rss_mb  # noqa: E402
 
 
 def _start(port: int, data_dir: str) -> tuple[float, float]:
@@ -50,30 +28,20 @@ def _start(port: int, data_dir: str) -> tuple[float, float]:
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([nexus, *args], env=env, check=True, capture_output=True)
     start = time.perf_counter()
-    process = subprocess.Popen(
+    with running_server(
         [nexus, "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.perf_counter() - start > 600:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.2)
+        cwd=ROOT,
+        ready_url=f"http://127.0.0.1:{port}/login",
+        log=Path(data_dir) / "serve.log",
+        timeout=600,
+        poll=0.2,
+    ) as process:
         ready = time.perf_counter() - start
         for _ in range(20):  # a few page loads so the backend is warmed
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5).read()
         time.sleep(2)
-        return ready, _tree_rss_mb(process.pid)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        return ready, tree_rss_mb(process.pid)
 
 
 def main() -> None:

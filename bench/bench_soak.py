@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _procs import stop, tree_rss_by_pid
 from wsclient import ON_LOAD, Tab, Update, var_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,28 +48,6 @@ DASHBOARD = f"{AUTH}.nexus_app___state___dashboard____dashboard_state"
 PRACTICE = f"{AUTH}.nexus_app___state___practice____practice_state"
 PASSWORD = "soak-siswa-2026"
 EVENT_TIMEOUT = 120.0
-
-
-def _tree_rss_mb(pid: int) -> dict[int, float]:
-    """RSS of a process and its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found: dict[int, float] = {}
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        stack.extend(children.get(current, []))
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    found[current] = int(line.split()[1]) / 1024
-    return found
 
 
 def _free_port() -> int:
@@ -200,7 +178,7 @@ async def drive(
     )
     end = baseline_at + args.minutes * 60
     while True:
-        rss = _tree_rss_mb(server_pid)
+        rss = tree_rss_by_pid(server_pid)
         samples.append((time.monotonic() - baseline_at, rss))
         recent = submits[-500:]
         p50 = statistics.median(recent) * 1000 if recent else float("nan")
@@ -321,12 +299,7 @@ def main() -> None:
         asyncio.run(drive(f"ws://127.0.0.1:{port}", usernames, args, process.pid))
     finally:
         if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            stop(process)
         if "REDIS_URL" in env:
             import redis
 

@@ -31,12 +31,10 @@ import contextlib
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +42,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _procs import (
+    commit_label,
+    load_average,
+    own_cpu_seconds,
+    running_server,
+    tree_cpu_seconds,
+    tree_rss,
+)
 from wsclient import ON_LOAD, Tab, Update, var_key
 
 AUTH = "reflex___state____state.nexus_app___state___auth____auth_state"
@@ -100,71 +106,6 @@ class Level:
 
     def error_count(self) -> int:
         return sum(self.errors.values())
-
-
-# --- the server's CPU and memory from /proc ----------------------------------------------
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def process_tree(pid: int) -> list[int]:
-    children, found, stack = _children(), [], [pid]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children.get(current, []))
-    return found
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (incl. their reaped
-    children's, as the kernel counts them)."""
-    total = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(x) for x in fields[11:13])  # utime, stime
-    return total / _TICKS
-
-
-def tree_rss(pid: int) -> list[tuple[str, float]]:
-    """(short command line, RSS MB) of each process in the tree, largest first."""
-    rows = []
-    for p in process_tree(pid):
-        try:
-            rss_kb = next(
-                int(line.split()[1])
-                for line in Path(f"/proc/{p}/status").read_text().splitlines()
-                if line.startswith("VmRSS:")
-            )
-            cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, StopIteration):
-            continue
-        rows.append((f"{p} {cmd.strip()[:60]}", rss_kb / 1024))
-    return sorted(rows, key=lambda r: -r[1])
-
-
-def own_cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 # --- one student -------------------------------------------------------------------------
@@ -531,48 +472,17 @@ def served(
         for args in (["db", "upgrade"], ["demo", "seed", "--no-books"]):
             subprocess.run([nexus, *args], env=env, cwd=checkout, check=True, capture_output=True)
         make_students(str(venv / "python"), env, checkout, students)
-        log = Path(data_dir) / "serve.log"
         command = [nexus, "serve", "--port", str(port)]
         if workers:
             command += ["--workers", str(workers)]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                command,
-                env=env,
-                cwd=checkout,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            deadline = time.monotonic() + 900
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"server did not start:\n{log.read_text()[-2000:]}"
-                        ) from None
-                    time.sleep(1)
+        with running_server(
+            command,
+            env=env,
+            cwd=checkout,
+            ready_url=f"http://127.0.0.1:{port}/login",
+            log=Path(data_dir) / "serve.log",
+        ) as process:
             yield f"ws://127.0.0.1:{port}", process.pid
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def _label(checkout: Path) -> str:
-    commit = subprocess.run(
-        ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return f"{checkout} ({commit[:70]})"
 
 
 async def run_all(url: str, server_pid: int | None, args: argparse.Namespace) -> list[Level]:
@@ -643,7 +553,7 @@ def main(argv: list[str] | None = None) -> list[Level]:
         levels = asyncio.run(run_all(args.url, args.server_pid, args))
     else:
         checkout = args.serve.resolve()
-        print(_label(checkout), flush=True)
+        print(commit_label(checkout), flush=True)
         with served(
             checkout,
             args.port,

@@ -39,7 +39,7 @@ def test_a_guru_imports_creates_edits_and_deletes(page: Page, tmp_path: Path) ->
     upload = page.locator("#practice-upload input[type=file]")
     files = [{"name": "latihan.csv", "mimeType": "text/csv", "buffer": _csv(topic).encode()}]
     upload.set_input_files(files=files)
-    expect(page.locator("#pq-file-name")).to_contain_text("latihan.csv")
+    expect(page.locator("#pq-import-file-name")).to_contain_text("latihan.csv")
     page.locator("#pq-import-submit").click()
     expect(page.locator("#pq-import-report")).to_contain_text("baris 3")
     expect(page.locator("#pq-import-error")).to_contain_text("tidak ada soal yang diimpor")
@@ -84,7 +84,7 @@ def test_a_guru_imports_creates_edits_and_deletes(page: Page, tmp_path: Path) ->
     expect(page.locator(".pq-row")).to_have_count(2)
 
     with page.expect_download() as download_info:
-        page.locator("#pq-download-template").click()
+        page.locator("#pq-import-download-template").click()
     download = download_info.value
     assert download.suggested_filename == "templat-impor-soal-latihan.csv"
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()

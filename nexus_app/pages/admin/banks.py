@@ -6,12 +6,12 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.csv_import import csv_import_panel
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.tables import pager
 from nexus_app.components.values import either, match_value
 from nexus_app.state.admin.banks import UPLOAD_ID, AdminBanksState, BankListRow, ItemListRow
 from nexus_app.state.admin.sections import SECTION
-from nexus_app.state.uploads import upload_headers
 
 STATUS_COLORS = {
     "draft": "gray",
@@ -127,87 +127,26 @@ def _create_form() -> rx.Component:
 
 def _import_panel() -> rx.Component:
     state = AdminBanksState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Impor soal dari CSV atau JSON", size="4"),
-            rx.text(
-                "Kolom wajib: section, text, option_a … option_e, correct_answer. Opsional: "
-                "sub_type, explanation, explanation_en, strategy_tip, related_concept, "
-                "discrimination, difficulty, guessing (kosong = nilai bawaan). Berkas UTF-8, "
-                "maksimal 5 MB. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
-                "diimpor, kecuali Anda memilih melewati baris yang salah.",
-                size="2",
-                color_scheme="gray",
-            ),
-            rx.button(
-                rx.icon("download", size=16),
-                "Unduh templat CSV",
-                on_click=state.download_template,
-                variant="soft",
-                id="import-download-template",
-            ),
-            rx.upload(
-                rx.vstack(
-                    rx.icon("upload", size=22),
-                    rx.text("Seret berkas .csv / .json ke sini, atau klik untuk memilih."),
-                    align="center",
-                    spacing="1",
-                ),
-                id=UPLOAD_ID,
-                multiple=False,
-                max_files=1,
-                border=f"1px dashed {rx.color('gray', 8)}",
-                padding="1.2em",
-                width="100%",
-                cursor="pointer",
-            ),
-            rx.foreach(
-                rx.selected_files(UPLOAD_ID),
-                lambda name: rx.text("Berkas: ", rx.code(name), size="2", id="import-file-name"),
-            ),
-            rx.hstack(
-                rx.checkbox(
-                    "Lewati baris yang salah (impor baris yang benar saja)",
-                    checked=state.skip_invalid,
-                    on_change=state.set_skip_invalid,
-                    id="import-skip",
-                ),
-                rx.spacer(),
-                rx.button(
-                    rx.icon("file-up", size=16),
-                    "Impor ke bank ini",
-                    on_click=state.import_file(
-                        rx.upload_files(upload_id=UPLOAD_ID, extra_headers=upload_headers())
-                    ),
-                    id="import-submit",
-                    color_scheme=BRAND_COLOR,
-                ),
-                width="100%",
-                align="center",
-            ),
-            error_callout(state.import_error, "import-error"),
-            success_callout(state.import_message, "import-success"),
-            rx.cond(
-                state.import_errors.length() > 0,
-                rx.box(
-                    rx.text("Laporan baris yang salah:", weight="medium", size="2"),
-                    rx.foreach(
-                        state.import_errors,
-                        lambda line: rx.text(line, size="2", class_name="import-row-error"),
-                    ),
-                    id="import-report",
-                    padding="0.8em",
-                    border_radius="6px",
-                    background_color=rx.color("red", 2),
-                    max_height="260px",
-                    overflow_y="auto",
-                    width="100%",
-                ),
-            ),
-            spacing="3",
-            width="100%",
+    return csv_import_panel(
+        heading="Impor soal dari CSV atau JSON",
+        help_text=(
+            "Kolom wajib: section, text, option_a … option_e, correct_answer. Opsional: "
+            "sub_type, explanation, explanation_en, strategy_tip, related_concept, "
+            "discrimination, difficulty, guessing (kosong = nilai bawaan). Berkas UTF-8, "
+            "maksimal 5 MB. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
+            "diimpor, kecuali Anda memilih melewati baris yang salah."
         ),
-        width="100%",
+        drop_prompt="Seret berkas .csv / .json ke sini, atau klik untuk memilih.",
+        submit_label="Impor ke bank ini",
+        upload_id=UPLOAD_ID,
+        ids="",
+        on_template=state.download_template,
+        on_import=state.import_file,
+        skip_invalid=state.skip_invalid,
+        on_skip_change=state.set_skip_invalid,
+        import_error=state.import_error,
+        import_message=state.import_message,
+        import_errors=state.import_errors,
     )
 
 

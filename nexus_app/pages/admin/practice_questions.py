@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from nexus_app.components.admin import admin_page, error_callout, success_callout
+from nexus_app.components.csv_import import csv_import_panel
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE
 from nexus_app.components.values import either
 from nexus_app.state.admin.practice_questions import (
@@ -16,7 +17,6 @@ from nexus_app.state.admin.practice_questions import (
     PracticeRow,
 )
 from nexus_app.state.admin.sections import SECTION
-from nexus_app.state.uploads import upload_headers
 
 _FULL_SELECT = {**SELECT_STYLE, "width": "100%"}
 
@@ -279,90 +279,27 @@ def _editor() -> rx.Component:
 
 def _import_panel() -> rx.Component:
     state = AdminPracticeQuestionsState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Impor soal latihan dari CSV", size="4"),
-            rx.text(
-                "Kolom wajib: topic, question, answer. Opsional: difficulty (mudah, sedang, "
-                "sulit) dan option_a … option_e untuk pilihan ganda (answer berisi huruf "
-                "kuncinya). Berkas UTF-8, maksimal 2 MB, masuk ke mata pelajaran yang dipilih "
-                "di atas. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
-                "diimpor, kecuali Anda memilih melewati baris yang salah.",
-                size="2",
-                color_scheme="gray",
-            ),
-            rx.button(
-                rx.icon("download", size=16),
-                "Unduh templat CSV",
-                on_click=state.download_template,
-                variant="soft",
-                id="pq-download-template",
-            ),
-            rx.upload(
-                rx.vstack(
-                    rx.icon("upload", size=22),
-                    rx.text("Seret berkas .csv ke sini, atau klik untuk memilih."),
-                    align="center",
-                    spacing="1",
-                ),
-                id=UPLOAD_ID,
-                multiple=False,
-                max_files=1,
-                border=f"1px dashed {rx.color('gray', 8)}",
-                padding="1.2em",
-                width="100%",
-                cursor="pointer",
-            ),
-            rx.foreach(
-                rx.selected_files(UPLOAD_ID),
-                lambda name: rx.text("Berkas: ", rx.code(name), size="2", id="pq-file-name"),
-            ),
-            rx.flex(
-                rx.checkbox(
-                    "Lewati baris yang salah (impor baris yang benar saja)",
-                    checked=state.skip_invalid,
-                    on_change=state.set_skip_invalid,
-                    id="pq-import-skip",
-                ),
-                rx.spacer(),
-                rx.button(
-                    rx.icon("file-up", size=16),
-                    "Impor",
-                    on_click=state.import_file(
-                        rx.upload_files(upload_id=UPLOAD_ID, extra_headers=upload_headers())
-                    ),
-                    id="pq-import-submit",
-                    color_scheme=BRAND_COLOR,
-                    disabled=state.subject_id == 0,
-                ),
-                width="100%",
-                align="center",
-                wrap="wrap",
-                spacing="3",
-            ),
-            error_callout(state.import_error, "pq-import-error"),
-            success_callout(state.import_message, "pq-import-success"),
-            rx.cond(
-                state.import_errors.length() > 0,
-                rx.box(
-                    rx.text("Laporan baris yang salah:", weight="medium", size="2"),
-                    rx.foreach(
-                        state.import_errors,
-                        lambda line: rx.text(line, size="2", class_name="pq-import-row-error"),
-                    ),
-                    id="pq-import-report",
-                    padding="0.8em",
-                    border_radius="6px",
-                    background_color=rx.color("red", 2),
-                    max_height="260px",
-                    overflow_y="auto",
-                    width="100%",
-                ),
-            ),
-            spacing="3",
-            width="100%",
+    return csv_import_panel(
+        heading="Impor soal latihan dari CSV",
+        help_text=(
+            "Kolom wajib: topic, question, answer. Opsional: difficulty (mudah, sedang, "
+            "sulit) dan option_a … option_e untuk pilihan ganda (answer berisi huruf "
+            "kuncinya). Berkas UTF-8, maksimal 2 MB, masuk ke mata pelajaran yang dipilih "
+            "di atas. Semua baris diperiksa dulu: jika ada yang salah, tidak ada yang "
+            "diimpor, kecuali Anda memilih melewati baris yang salah."
         ),
-        width="100%",
+        drop_prompt="Seret berkas .csv ke sini, atau klik untuk memilih.",
+        submit_label="Impor",
+        upload_id=UPLOAD_ID,
+        ids="pq-",
+        on_template=state.download_template,
+        on_import=state.import_file,
+        skip_invalid=state.skip_invalid,
+        on_skip_change=state.set_skip_invalid,
+        import_error=state.import_error,
+        import_message=state.import_message,
+        import_errors=state.import_errors,
+        submit_disabled=state.subject_id == 0,
     )
 
 

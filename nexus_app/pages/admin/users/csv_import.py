@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from nexus_app.components.admin import either, error_callout
+from nexus_app.components.csv_import import template_button
 from nexus_app.pages.admin.users._common import S
 from nexus_app.state.admin.users import MAX_IMPORT_BYTES, UPLOAD_ID
 from nexus_app.state.uploads import upload_headers
@@ -154,13 +155,7 @@ def import_card() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.button(
-                rx.icon("download", size=16),
-                "Unduh templat CSV",
-                on_click=S.download_template,
-                variant="soft",
-                id="import-download-template",
-            ),
+            template_button(S.download_template, "import-download-template"),
             _file_drop(),
             rx.foreach(
                 rx.selected_files(UPLOAD_ID),
