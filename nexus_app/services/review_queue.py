@@ -1,20 +1,21 @@
 """Practice from mistakes: every wrong answer (practice or a finished tryout) enters the
 student's review queue and comes back on a Leitner schedule (docs/practice.md).
 
-Boxes 1..5 wait 1, 3, 7, 14 and 30 days. A wrong answer (first time or on review) puts the
-item in box 1, due a day later; a right answer on review moves it one box up; right in the
-last box and the item leaves the queue. A right answer before the item is due changes
-nothing: the gap is what makes the review worth doing.
+Boxes 1..5 wait 1, 3, 7, 14 and 30 school days (an entry falls due at 00:00 WIB). A wrong
+answer (first time or on review) puts the item in box 1, due tomorrow; a right answer on
+review moves it one box up; right in the last box and the item leaves the queue. A right
+answer before the item is due changes nothing: the gap is what makes the review worth doing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
+from nexus_app.formatting import LOCAL_ZONE, local_date
 from nexus_app.models import ReviewQueueItem, utcnow
 from nexus_app.repositories import mistake_queue as queue_repo
 
@@ -23,7 +24,11 @@ LAST_BOX = len(BOX_DAYS)
 
 
 def _due_after(box: int, now: datetime) -> datetime:
-    return now + timedelta(days=BOX_DAYS[box - 1])
+    """The start (00:00 WIB) of the school day `BOX_DAYS[box - 1]` days after `now`'s: a
+    student counts reviews in days, so a mistake made at 14:00 is due at 08:00 tomorrow, and
+    "due now" is also "due today"."""
+    day = local_date(now) + timedelta(days=BOX_DAYS[box - 1])
+    return datetime.combine(day, time(0, 0), tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
 def record_wrong(session: Session, *, user_id: int, question_id: int, now: datetime) -> None:

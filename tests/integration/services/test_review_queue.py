@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from nexus_app.db import unit_of_work
+from nexus_app.formatting import LOCAL_ZONE, local_date
 from nexus_app.models import utcnow
 from nexus_app.repositories import tryout as tryout_repo
 from nexus_app.services import auth, practice, review_queue, tryout
@@ -48,7 +49,10 @@ def test_a_wrong_answer_enters_box_one_due_tomorrow(student: auth.CurrentUser) -
     entry = review_queue.get_box(user_id=student.id, question_id=question_id)
     assert entry is not None and entry.box == 1 and not entry.last_correct
     assert entry.due_at.tzinfo is not None
-    assert timedelta(hours=23) < entry.due_at - now <= timedelta(days=1)
+    # Due at 00:00 WIB of tomorrow (school days): at most a day away, never today.
+    due_local = entry.due_at.astimezone(LOCAL_ZONE)
+    assert (due_local.hour, due_local.minute) == (0, 0)
+    assert local_date(entry.due_at) == local_date(now) + timedelta(days=1)
     # Not due yet: nothing is served today.
     assert review_queue.due_count(user_id=student.id, now=now) == 0
     assert review_queue.next_due(user_id=student.id, now=now) is None
