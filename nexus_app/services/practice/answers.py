@@ -180,7 +180,7 @@ def reset_forecast_throttle() -> None:
 
 
 def _throttle_key(session: Session, user_id: int, section: str) -> tuple[str, int, str]:
-    return (str(session.get_bind().url), user_id, section)
+    return (str(session.get_bind().engine.url), user_id, section)
 
 
 def _forecast_recent(key: tuple[str, int, str], now: datetime) -> bool:
