@@ -56,11 +56,13 @@ def record_attempt(
     session_id: str | None = None,
     attempt_number: int | None = None,
     created_at: datetime | None = None,
+    theta_after: float | None = None,
 ) -> Attempt:
     """Query 3 step 1 "Insert attempt".
 
     The seed made is_correct a generated column with a subquery, which neither database
-    allows; the service computes it (see `get_correct_answer`) and passes it here.
+    allows; the service computes it (see `get_correct_answer`) and passes it here. A caller
+    that knows the new ability already passes `theta_after`: steps 1 and 4 in one INSERT.
     """
     attempt = Attempt(
         user_id=user_id,
@@ -72,6 +74,9 @@ def record_attempt(
         session_id=session_id,
         attempt_number_in_session=attempt_number,
     )
+    if theta_after is not None:
+        attempt.user_theta_after = theta_after
+        attempt.theta_change = theta_after - theta_before if theta_before is not None else None
     if created_at is not None:  # backdated history (demo data, imports)
         attempt.created_at = created_at
     session.add(attempt)
@@ -235,6 +240,28 @@ def get_attempt_at_position(*, session: Session, session_id: str, position: int)
             Attempt.session_id == session_id, Attempt.attempt_number_in_session == position
         )
     ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPositions:
+    """What a submit checks before recording: the id of the attempt already stored at the
+    position (a repeated submit), and how many (not deleted) attempts the session holds."""
+
+    stored_id: int | None
+    count: int
+
+
+def get_session_positions(*, session: Session, session_id: str, position: int) -> SessionPositions:
+    """`get_attempt_at_position` and `count_session_attempts` in one aggregate round trip
+    (the attempt itself is read only on a repeated submit)."""
+    live = sa.case((col(Attempt.deleted_at).is_(None), 1))
+    at_position = sa.case((col(Attempt.attempt_number_in_session) == position, col(Attempt.id)))
+    count, stored_id = session.exec(
+        select_columns(sa.func.count(live), sa.func.min(at_position)).where(
+            col(Attempt.session_id) == session_id
+        )
+    ).one()
+    return SessionPositions(int(stored_id) if stored_id is not None else None, int(count or 0))
 
 
 def list_session_items(*, session: Session, session_id: str) -> list[SessionItem]:

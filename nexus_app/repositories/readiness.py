@@ -126,6 +126,19 @@ def upsert_readiness(
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
+def update_section_belief(
+    *, session: Session, user_id: int, section: str, theta: float, variance: float, job_id: str
+) -> None:
+    """The cheap per-answer write: a section's new ability and its variance, stamped with
+    `job_id` (which marks the other columns as older than the ability). `last_updated`
+    becomes now (the ORM's onupdate and the table's trigger): the belief's time."""
+    session.exec(
+        update(UserReadiness)
+        .where(col(UserReadiness.user_id) == user_id, col(UserReadiness.section) == section)
+        .values(current_theta=theta, theta_variance=variance, updated_by_job_id=job_id)
+    )
+
+
 def get_dashboard_readiness(*, session: Session, user_id: int) -> list[DashboardReadinessRow]:
     """Query 1 "Get student's current readiness (dashboard)".
 

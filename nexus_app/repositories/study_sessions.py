@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from nexus_app.models import UserStudySession, utcnow
+from nexus_app.models import SubscriptionTier, User, UserReadiness, UserStudySession, utcnow
 
 
 def create_study_session(
@@ -41,6 +42,54 @@ def get_study_session(
     if user_id is not None:
         query = query.where(UserStudySession.user_id == user_id)
     return session.exec(query).first()
+
+
+def load_session_context(
+    *, session: Session, session_id: str, user_id: int
+) -> UserStudySession | None:
+    """The user's session row, fetched together with what an answer or a served item reads
+    next: the User row, the readiness row of the session's section and the tier rows that
+    can apply (the user's own and "free"). All land in the session's identity map, so the
+    callers' `session.get` of them (the quota check, the section belief) cost no round
+    trip. One indexed query, at most two rows (one per tier)."""
+    tier_match = sa.or_(
+        col(SubscriptionTier.tier) == col(User.subscription_tier),
+        col(SubscriptionTier.tier) == "free",
+    )
+    rows = session.exec(
+        select(UserStudySession, User, UserReadiness, SubscriptionTier)
+        .join(User, col(User.id) == col(UserStudySession.user_id))
+        .outerjoin(
+            UserReadiness,
+            sa.and_(
+                col(UserReadiness.user_id) == col(UserStudySession.user_id),
+                col(UserReadiness.section) == col(UserStudySession.section),
+            ),
+        )
+        .outerjoin(SubscriptionTier, tier_match)
+        .where(UserStudySession.id == session_id, UserStudySession.user_id == user_id)
+    ).all()
+    # The identity map holds objects weakly: keep the fetched ones alive for the session.
+    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
+    return rows[0][0] if rows else None
+
+
+def record_session_answer(
+    *, session: Session, session_id: str, is_correct: bool, now: datetime
+) -> None:
+    """One answer in one UPDATE: the counters grow (atomically, so two quick submissions
+    cannot lose a count) and the answered item leaves the screen."""
+    session.exec(
+        update(UserStudySession)
+        .where(col(UserStudySession.id) == session_id)
+        .values(
+            questions_attempted=col(UserStudySession.questions_attempted) + 1,
+            questions_correct=col(UserStudySession.questions_correct) + (1 if is_correct else 0),
+            current_question_id=None,
+            current_served_at=None,
+            updated_at=now,
+        )
+    )
 
 
 def list_user_study_sessions(

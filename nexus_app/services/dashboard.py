@@ -25,6 +25,7 @@ from nexus_app.repositories import weak_areas as weak_repo
 from nexus_app.services import school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
+from nexus_app.services.practice import refresh_stale_readiness
 
 MINUTES_PER_ITEM = 1.5  # UTBK pace is about a minute an item; practice adds reading time
 MIN_BLOCK_MINUTES = 10
@@ -199,6 +200,9 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         user = user_repo.get_user(session=session, user_id=actor.id)
         if user is None:
             raise NotFound("Akun tidak ditemukan.")
+        # Practice answers throttle the forecast (practice.answers.FORECAST_INTERVAL): a
+        # section whose ability is newer than its forecast is recomputed before it is shown.
+        refresh_stale_readiness(session, user_id=actor.id)
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
         cards = [_card(r) for r in rows]
         history, history_sections = _ability_history(session, actor.id, cards)

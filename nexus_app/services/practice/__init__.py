@@ -14,7 +14,14 @@ and tryout sessions share one count per section: an item shown too often is show
 whichever page showed it.
 """
 
-from .answers import end_session, submit_answer, write_readiness
+from .answers import (
+    FORECAST_INTERVAL,
+    end_session,
+    refresh_stale_readiness,
+    submit_answer,
+    update_section_readiness,
+    write_readiness,
+)
 from .review import session_review
 from .serving import OpenSession, current_question, open_session, start_session
 from .views import (
@@ -39,6 +46,7 @@ __all__ = [
     "DEFAULT_A",
     "DEFAULT_C",
     "DEFAULT_TARGET_SCORE",
+    "FORECAST_INTERVAL",
     "MAX_EXPOSURE_RATE",
     "MAX_SECONDS_PER_ITEM",
     "MODES",
@@ -55,8 +63,10 @@ __all__ = [
     "end_session",
     "list_sections",
     "open_session",
+    "refresh_stale_readiness",
     "session_review",
     "start_session",
     "submit_answer",
+    "update_section_readiness",
     "write_readiness",
 ]

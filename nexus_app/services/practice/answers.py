@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
@@ -45,15 +46,19 @@ def submit_answer(
     try:
         with unit_of_work() as session:
             row = _load_session(session, actor, session_id)
-            stored = attempt_repo.get_attempt_at_position(
+            # One round trip for both checks: a repeated submit, and whether this is the
+            # position the session expects next.
+            positions = attempt_repo.get_session_positions(
                 session=session, session_id=row.id, position=position
             )
-            if stored is not None:
+            if positions.stored_id is not None:
+                stored = attempt_repo.get_attempt(session=session, attempt_id=positions.stored_id)
+                assert stored is not None
                 if stored.question_id != question_id or stored.selected_answer != letter:
                     raise InvalidInput("Jawaban untuk soal ini sudah tercatat sebelumnya.")
-                return _stored_result(session, actor, row, stored.id or 0)
+                return _stored_result(session, actor, row, positions.stored_id)
             _check_open(row)
-            expected = attempt_repo.count_session_attempts(session=session, session_id=row.id) + 1
+            expected = positions.count + 1
             if row.current_question_id != question_id or position != expected:
                 raise InvalidInput(
                     "Soal ini bukan soal yang sedang aktif di sesimu. Muat ulang halaman."
@@ -77,14 +82,6 @@ def _item_params(question: Question) -> tuple[float, float, float]:
     b = question.difficulty_irt if question.difficulty_irt is not None else 0.0
     c = question.guessing_param if question.guessing_param is not None else DEFAULT_C
     return a, b, c
-
-
-def _clear_current(session: Session, row: UserStudySession, now: datetime) -> None:
-    """The answered question leaves the screen: the next request serves a new one."""
-    row.current_question_id = None
-    row.current_served_at = None
-    row.updated_at = now
-    session.add(row)
 
 
 def _record(
@@ -117,15 +114,16 @@ def _record(
         theta_before=theta_before,
         session_id=row.id,
         attempt_number=position,
+        theta_after=theta_after,
     )
     assert attempt.id is not None
-    attempt_repo.set_attempt_theta_after(
-        session=session, attempt_id=attempt.id, theta_after=theta_after
-    )
     question_repo.update_question_stats_after_attempt(
         session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
     )
-    study_repo.increment_session_counters(session=session, session_id=row.id, is_correct=is_correct)
+    # Counters and "the answered question leaves the screen" in one UPDATE.
+    study_repo.record_session_answer(
+        session=session, session_id=row.id, is_correct=is_correct, now=now
+    )
     mastery.apply_practice_answer(
         session,
         user_id=actor.id,
@@ -142,8 +140,9 @@ def _record(
     review_queue.record_review(
         session, user_id=actor.id, question_id=question_id, correct=is_correct, now=now
     )
-    _clear_current(session, row, now)
-    _update_readiness(session, actor.id, row.section, theta_after, sd_after)
+    update_section_readiness(
+        session, user_id=actor.id, section=row.section, theta=theta_after, sd=sd_after, now=now
+    )
     session.flush()
 
     return _answer_result(
@@ -151,13 +150,115 @@ def _record(
     )
 
 
-def _update_readiness(
-    session: Session, user_id: int, section: str, theta: float, sd: float
-) -> None:
+# Readiness throttle (issue 16). Every answer writes the section's ability and variance
+# (what the next item and the result screen need); the forecast (readiness %, predicted
+# range, ready-by date, improvement rate, the accuracy counts of Query 5 and users.irt_theta)
+# is recomputed at most once per FORECAST_INTERVAL per student and section in a worker, and
+# always when the session ends or the dashboard loads while a section is marked
+# THETA_ONLY_JOB (the mark is in the row, so any worker sees it).
+# Staleness bound: while a student keeps answering, the stored forecast is at most
+# FORECAST_INTERVAL older than the stored ability (per worker; with sticky sessions a
+# student's answers go to one); the dashboard, the only page that shows the forecast, never
+# shows a stale one. A student who leaves mid-session without ending it keeps a stale
+# forecast in the table until their next dashboard load or answer, or the 6-hourly
+# refresh_readiness job.
+FORECAST_INTERVAL = timedelta(seconds=60)
+PRACTICE_JOB = "practice"
+THETA_ONLY_JOB = "practice:theta"
+# (database, user, section) -> when this worker last computed that forecast. The table's
+# last_updated cannot serve: the database stamps it on every write (migration 0001's
+# triggers). Pruned of expired entries past this size.
+_MAX_TRACKED = 20_000
+_last_forecast: dict[tuple[str, int, str], datetime] = {}
+_throttle_lock = threading.Lock()
+
+
+def reset_forecast_throttle() -> None:
+    """Forget every forecast time (tests; a worker never needs it)."""
+    with _throttle_lock:
+        _last_forecast.clear()
+
+
+def _throttle_key(session: Session, user_id: int, section: str) -> tuple[str, int, str]:
+    return (str(session.get_bind().engine.url), user_id, section)
+
+
+def _forecast_recent(key: tuple[str, int, str], now: datetime) -> bool:
+    last = _last_forecast.get(key)
+    # A clock that went back (last in the future) must not freeze the forecast.
+    return last is not None and timedelta(0) <= now - last < FORECAST_INTERVAL
+
+
+def _forecast_done(key: tuple[str, int, str], now: datetime) -> None:
+    with _throttle_lock:
+        if len(_last_forecast) >= _MAX_TRACKED:
+            expired = [k for k, t in _last_forecast.items() if now - t >= FORECAST_INTERVAL]
+            for k in expired:
+                del _last_forecast[k]
+            if len(_last_forecast) >= _MAX_TRACKED:  # all recent: a forecast too many is fine
+                _last_forecast.clear()
+        _last_forecast[key] = now
+
+
+def update_section_readiness(
+    session: Session, *, user_id: int, section: str, theta: float, sd: float, now: datetime
+) -> bool:
+    """After an answer: the cheap write when this worker computed the section's forecast
+    less than FORECAST_INTERVAL ago, the full forecast otherwise (and always for a row
+    without an ability yet). Returns whether the forecast ran."""
+    key = _throttle_key(session, user_id, section)
+    # Already in the identity map (load_session_context): no round trip.
+    row = readiness_repo.get_readiness(session=session, user_id=user_id, section=section)
+    if row is not None and row.current_theta is not None and _forecast_recent(key, now):
+        readiness_repo.update_section_belief(
+            session=session,
+            user_id=user_id,
+            section=section,
+            theta=theta,
+            variance=sd * sd,
+            job_id=THETA_ONLY_JOB,
+        )
+        return False
     write_readiness(
-        session, user_id=user_id, section=section, theta=theta, sd=sd, job_id="practice"
+        session, user_id=user_id, section=section, theta=theta, sd=sd, job_id=PRACTICE_JOB, now=now
     )
-    _update_overall_theta(session, user_id)
+    _update_overall_theta(session, user_id, now)
+    _forecast_done(key, now)
+    return True
+
+
+def refresh_stale_readiness(
+    session: Session, *, user_id: int, section: str | None = None, now: datetime | None = None
+) -> int:
+    """Recompute the forecast of the student's sections whose ability is newer than it
+    (all sections, or one); returns how many. Cheap when nothing is stale: one indexed
+    read of the student's (at most seven) readiness rows."""
+    if section is not None:
+        one = readiness_repo.get_readiness(session=session, user_id=user_id, section=section)
+        rows = [one] if one is not None else []
+    else:
+        rows = readiness_repo.list_user_readiness(session=session, user_id=user_id)
+    stale = [
+        r for r in rows if r.updated_by_job_id == THETA_ONLY_JOB and r.current_theta is not None
+    ]
+    when = now or utcnow()
+    for r in stale:
+        assert r.current_theta is not None
+        sd = float(np.sqrt(r.theta_variance)) if r.theta_variance else 1.0
+        write_readiness(
+            session,
+            user_id=user_id,
+            section=r.section,
+            theta=r.current_theta,
+            sd=sd,
+            job_id=PRACTICE_JOB,
+            now=when,
+        )
+    if stale:
+        _update_overall_theta(session, user_id, when)
+        for r in stale:
+            _forecast_done(_throttle_key(session, user_id, r.section), when)
+    return len(stale)
 
 
 def write_readiness(
@@ -207,7 +308,7 @@ def write_readiness(
     )
 
 
-def _update_overall_theta(session: Session, user_id: int) -> None:
+def _update_overall_theta(session: Session, user_id: int, now: datetime) -> None:
     """users.irt_theta: the precision-weighted mean of the section abilities."""
     rows = readiness_repo.list_user_readiness(session=session, user_id=user_id)
     beliefs = [
@@ -220,7 +321,7 @@ def _update_overall_theta(session: Session, user_id: int) -> None:
     precision = sum(1.0 / v for _, v in beliefs)
     mean = sum(t / v for t, v in beliefs) / precision
     attempt_repo.update_user_theta(
-        session=session, user_id=user_id, theta=mean, variance=1.0 / precision
+        session=session, user_id=user_id, theta=mean, variance=1.0 / precision, now=now
     )
 
 
@@ -282,6 +383,9 @@ def end_session(*, actor: CurrentUser, session_id: str) -> str:
     with unit_of_work() as session:
         row = _load_session(session, actor, session_id)
         study_repo.end_study_session(session=session, session_id=row.id)
+        # The forecast the answers throttled is brought up to date when the session ends.
+        if row.section is not None:
+            refresh_stale_readiness(session, user_id=actor.id, section=row.section)
         # Weak areas follow the student's latest answers, not only the nightly job.
         mastery.detect_for_user(session, actor.id)
         return row.id

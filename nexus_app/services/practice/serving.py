@@ -40,7 +40,9 @@ from .views import (
 
 
 def _load_session(session: Session, actor: CurrentUser, session_id: str) -> UserStudySession:
-    row = study_repo.get_study_session(session=session, session_id=session_id, user_id=actor.id)
+    # The same round trip brings the User, tier and section readiness rows into the
+    # identity map: the quota check and the section belief then read them without SQL.
+    row = study_repo.load_session_context(session=session, session_id=session_id, user_id=actor.id)
     if row is None:
         raise NotFound("Sesi latihan tidak ditemukan.")
     return row

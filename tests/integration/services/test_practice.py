@@ -67,6 +67,9 @@ def test_a_session_serves_adapts_and_records(engine: Engine, student) -> None:
         assert view is not None and view.question_id not in seen
         seen.add(view.question_id)
     assert scores == sorted(scores)  # only right answers: the score only rises
+    # Answers within a minute write the ability only; ending the session brings the counts
+    # and the forecast up to date (test_practice_readiness_throttle.py has the details).
+    practice.end_session(actor=student, session_id=view.session_id)
     with engine.connect() as conn:
         attempts = conn.execute(
             sa.text("SELECT COUNT(*), SUM(CASE WHEN is_correct THEN 1 ELSE 0 END) FROM attempts")
