@@ -229,10 +229,15 @@ def start_tryout(
     *, actor: CurrentUser, blueprint_id: int, rng: np.random.Generator | None = None
 ) -> SittingView:
     """Start a sitting of the blueprint, drawing every section's form now; a sitting
-    already running is returned instead (one at a time)."""
+    already running is returned instead (one at a time). Idempotent under a race: the
+    student's starts are serialised (a row lock), so two tabs pressing start at the same
+    instant get the same sitting."""
     _require_student(actor)
     now = utcnow()
     with unit_of_work() as session:
+        # First statement: the second of two concurrent starts waits here, then finds the
+        # first one's sitting below.
+        tryout_repo.lock_user_for_start(session=session, user_id=actor.id)
         ensure_default(session)
         running = tryout_repo.get_open_sitting(session=session, user_id=actor.id)
         if running is not None:
