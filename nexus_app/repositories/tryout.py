@@ -156,6 +156,17 @@ def get_item(*, session: Session, sitting_id: str, position: int, number: int) -
     return session.get(TryoutItem, (sitting_id, position, number))
 
 
+def item_usage(*, session: Session, blueprint_id: int) -> dict[int, int]:
+    """question id -> in how many sittings of the blueprint it was drawn (exposure)."""
+    rows = session.exec(
+        select_columns(col(TryoutItem.question_id), sa.func.count())
+        .join(TryoutSitting, col(TryoutSitting.id) == col(TryoutItem.sitting_id))
+        .where(col(TryoutSitting.blueprint_id) == blueprint_id)
+        .group_by(col(TryoutItem.question_id))
+    ).all()
+    return {int(question_id): int(n) for question_id, n in rows}
+
+
 def questions_by_id(*, session: Session, ids: Sequence[int]) -> dict[int, Question]:
     if not ids:
         return {}

@@ -258,6 +258,8 @@ def start_tryout(
         sections: list[TryoutSittingSection] = []
         items: list[TryoutItem] = []
         short: list[str] = []
+        # Exposure control: items drawn less often in this blueprint's earlier forms first.
+        usage = tryout_repo.item_usage(session=session, blueprint_id=blueprint_id)
         for part in plan:
             pool = [
                 form.PoolItem(c.question_id, c.b, c.sub_type or "")
@@ -268,7 +270,7 @@ def start_tryout(
             if len(pool) < part.item_count:
                 short.append(f"{part.section} (ada {len(pool)}, perlu {part.item_count})")
                 continue
-            drawn = form.draw_form(pool, part.item_count, generator)
+            drawn = form.draw_form(pool, part.item_count, generator, usage)
             sections.append(
                 TryoutSittingSection(
                     sitting_id=sitting.id,
