@@ -106,12 +106,11 @@ def _chart() -> rx.Component:
 
 def _tryout_trend() -> rx.Component:
     """Total score over the student's finished tryouts, one point per sitting."""
-    points = DashboardState.tryout_trend
     return rx.card(
         rx.vstack(
             rx.heading("Tren skor tryout", size="4"),
             rx.cond(
-                points.length() > 0,
+                DashboardState.tryout_trend.length() > 0,
                 rx.vstack(
                     rx.recharts.line_chart(
                         rx.recharts.line(
@@ -120,14 +119,14 @@ def _tryout_trend() -> rx.Component:
                         rx.recharts.x_axis(data_key="label"),
                         rx.recharts.y_axis(domain=[200, 900]),
                         rx.recharts.graphing_tooltip(),
-                        data=points,
+                        data=DashboardState.tryout_trend,
                         width="100%",
                         height=160,
                     ),
                     # The same points as text (screen readers, and a chart too small to read).
                     rx.flex(
                         rx.foreach(
-                            points,
+                            DashboardState.tryout_trend,
                             lambda p: rx.badge(
                                 p["label"],
                                 ": ",

@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.services import onboarding
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
-from nexus_app.state.events import Events
+from nexus_app.state.events import Events, event
 
 
 class OnboardingState(AuthState):
@@ -44,7 +44,7 @@ class OnboardingState(AuthState):
         self.target_ptn = value
         self._search()
 
-    @rx.event
+    @event
     def pick_program(self, label: str) -> None:
         self.require("siswa")
         self.target_ptn = label

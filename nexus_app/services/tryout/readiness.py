@@ -103,8 +103,8 @@ def with_tryouts(
     docstring); rows of sections without tryout evidence come back unchanged."""
     when = now or utcnow()
     by_section: dict[str, list[SectionEvidence]] = {}
-    for evidence in tryout_repo.list_section_evidence(session=session, user_id=user_id):
-        by_section.setdefault(evidence.section, []).append(evidence)
+    for found in tryout_repo.list_section_evidence(session=session, user_id=user_id):
+        by_section.setdefault(found.section, []).append(found)
     out = []
     for row in rows:
         evidence = [e for e in by_section.get(row.section, []) if e.answered > 0]
