@@ -9,6 +9,10 @@
 * **Difficulty spread.** Within a topic the items are sorted by difficulty and cut into as
   many equal strata as items are wanted; one item is drawn at random from each stratum, so
   a form runs from easy to hard instead of clustering where the pool is thickest.
+* **Exposure.** Given how often each item was used in earlier forms of the same blueprint
+  (`usage`), each stratum's item is drawn among its least-used items only, so a bank is used
+  round by round (every item of a stratum once before any twice) instead of at random,
+  which would let some items reach many more students than others.
 * **Order.** The chosen items are shuffled, so two students in one room see different items
   in different orders (the generator is seeded per sitting, so a form can be redrawn).
 
@@ -19,7 +23,7 @@ Pure numpy; no app imports.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,22 +56,35 @@ def allocate(available: dict[str, int], length: int, rng: np.random.Generator) -
     return shares
 
 
-def _spread(items: list[PoolItem], k: int, rng: np.random.Generator) -> list[PoolItem]:
-    """k items, one from each of k equal difficulty strata."""
+def _spread(
+    items: list[PoolItem], k: int, rng: np.random.Generator, usage: Mapping[int, int]
+) -> list[PoolItem]:
+    """k items, one from each of k equal difficulty strata: at random among the stratum's
+    least-used items."""
     ranked = sorted(items, key=lambda item: (item.b, item.item_id))
     edges = np.linspace(0, len(ranked), k + 1)
     chosen = []
     # k <= len(items), so the strata are consecutive, disjoint and never empty.
     for low, high in itertools.pairwise(edges):
-        chosen.append(ranked[int(rng.integers(round(low), round(high)))])
+        stratum = ranked[round(low) : round(high)]
+        fewest = min(usage.get(item.item_id, 0) for item in stratum)
+        least_used = [item for item in stratum if usage.get(item.item_id, 0) == fewest]
+        chosen.append(least_used[int(rng.integers(len(least_used)))])
     return chosen
 
 
-def draw_form(pool: Sequence[PoolItem], length: int, rng: np.random.Generator) -> list[int]:
+def draw_form(
+    pool: Sequence[PoolItem],
+    length: int,
+    rng: np.random.Generator,
+    usage: Mapping[int, int] | None = None,
+) -> list[int]:
     """Item ids of one student's form, in the order shown (see the module docstring).
 
+    `usage`: item id -> how many earlier forms of the same blueprint used it (missing: 0).
     Never repeats an item; shorter than `length` only when the pool is.
     """
+    used: Mapping[int, int] = usage or {}
     by_topic: dict[str, list[PoolItem]] = {}
     for item in pool:
         by_topic.setdefault(item.sub_type, []).append(item)
@@ -75,7 +92,7 @@ def draw_form(pool: Sequence[PoolItem], length: int, rng: np.random.Generator) -
     chosen: list[int] = []
     for topic, k in shares.items():
         if k:
-            chosen.extend(item.item_id for item in _spread(by_topic[topic], k, rng))
+            chosen.extend(item.item_id for item in _spread(by_topic[topic], k, rng, used))
     order = rng.permutation(len(chosen))
     return [chosen[int(i)] for i in order]
 

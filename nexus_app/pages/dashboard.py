@@ -104,6 +104,64 @@ def _chart() -> rx.Component:
     )
 
 
+def _tryout_trend() -> rx.Component:
+    """Total score over the student's finished tryouts, one point per sitting."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Tren skor tryout", size="4"),
+            rx.cond(
+                DashboardState.tryout_trend.length() > 0,
+                rx.vstack(
+                    rx.recharts.line_chart(
+                        rx.recharts.line(
+                            data_key="total", stroke=rx.color(BRAND_COLOR, 9), type_="monotone"
+                        ),
+                        rx.recharts.x_axis(data_key="label"),
+                        rx.recharts.y_axis(domain=[200, 900]),
+                        rx.recharts.graphing_tooltip(),
+                        data=DashboardState.tryout_trend,
+                        width="100%",
+                        height=160,
+                    ),
+                    # The same points as text (screen readers, and a chart too small to read).
+                    rx.flex(
+                        rx.foreach(
+                            DashboardState.tryout_trend,
+                            lambda p: rx.badge(
+                                p["label"],
+                                ": ",
+                                p["total"],
+                                title=p["title"].to(str),
+                                class_name="tryout-trend-point",
+                                variant="soft",
+                            ),
+                        ),
+                        wrap="wrap",
+                        spacing="2",
+                    ),
+                    width="100%",
+                ),
+                rx.text(
+                    "Belum ada tryout yang selesai. ",
+                    rx.link("Ikuti tryout lengkap", href="/tryout"),
+                    " untuk melihat tren skormu.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            rx.text(
+                "Total tiap tryout (rata-rata skor subtes). Hasil tryout juga ikut dihitung "
+                "dalam perkiraan skor dan kesiapan di atas.",
+                size="1",
+                color_scheme="gray",
+            ),
+            width="100%",
+        ),
+        id="tryout-trend",
+        width="100%",
+    )
+
+
 def _weak_area(w: ObjectVar[WeakAreaRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -308,6 +366,7 @@ def _content() -> rx.Component:
             rx.vstack(rx.heading("Perkembangan kemampuan", size="4"), _chart(), width="100%"),
             width="100%",
         ),
+        _tryout_trend(),
         rx.heading("Topik yang perlu latihan lagi", size="4"),
         rx.cond(
             s.weak_areas.length() > 0,

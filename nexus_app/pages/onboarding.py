@@ -22,6 +22,87 @@ def _field(label: str, hint: str, control: rx.Component) -> rx.Component:
     )
 
 
+def _ptn_free_text() -> rx.Component:
+    """No PTN table yet (a new school): free text, with the well-known PTNs suggested."""
+    state = OnboardingState
+    return _field(
+        "PTN tujuan",
+        "Pilih dari daftar atau tulis sendiri.",
+        rx.fragment(
+            rx.input(
+                id="onboarding-ptn",
+                name="target_ptn",
+                list="ptn-list",
+                default_value=state.target_ptn,
+                max_length=100,
+                width="100%",
+                placeholder="mis. Universitas Indonesia (UI)",
+            ),
+            rx.el.datalist(
+                rx.foreach(state.ptn_choices, lambda p: rx.el.option(value=p)),
+                id="ptn-list",
+            ),
+        ),
+    )
+
+
+def _program_pick() -> rx.Component:
+    """The school's PTN table: type part of a PTN or programme name, pick a match (free
+    text stays allowed for a programme the table lacks)."""
+    state = OnboardingState
+    return _field(
+        "PTN dan program studi tujuan",
+        "Ketik nama PTN atau program studi, lalu pilih dari daftar. Kalau tidak ada, "
+        "tulis sendiri.",
+        rx.vstack(
+            rx.input(
+                id="onboarding-ptn",
+                name="target_ptn",
+                value=state.target_ptn,
+                on_change=state.type_ptn,
+                debounce_timeout=250,
+                max_length=100,
+                width="100%",
+                auto_complete="off",
+                placeholder="mis. UI Ilmu Komputer",
+            ),
+            rx.cond(
+                state.show_matches,
+                rx.vstack(
+                    rx.foreach(
+                        state.program_matches,
+                        lambda label, i: rx.button(
+                            label,
+                            type="button",
+                            id="onboarding-program-" + (i + 1).to(str),
+                            class_name="onboarding-program",
+                            variant="soft",
+                            color_scheme="gray",
+                            size="2",
+                            width="100%",
+                            justify="start",
+                            on_click=state.pick_program(label),
+                        ),
+                    ),
+                    rx.cond(
+                        state.program_matches.length() == 0,
+                        rx.text(
+                            "Tidak ada di daftar sekolahmu; teks ini disimpan apa adanya.",
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                    ),
+                    id="onboarding-programs",
+                    spacing="1",
+                    width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
 def _content() -> rx.Component:
     state = OnboardingState
     return rx.card(
@@ -36,25 +117,7 @@ def _content() -> rx.Component:
                     color_scheme="gray",
                     size="2",
                 ),
-                _field(
-                    "PTN tujuan",
-                    "Pilih dari daftar atau tulis sendiri.",
-                    rx.fragment(
-                        rx.input(
-                            id="onboarding-ptn",
-                            name="target_ptn",
-                            list="ptn-list",
-                            default_value=state.target_ptn,
-                            max_length=100,
-                            width="100%",
-                            placeholder="mis. Universitas Indonesia (UI)",
-                        ),
-                        rx.el.datalist(
-                            rx.foreach(state.ptn_choices, lambda p: rx.el.option(value=p)),
-                            id="ptn-list",
-                        ),
-                    ),
-                ),
+                rx.cond(state.program_count > 0, _program_pick(), _ptn_free_text()),
                 _field(
                     "Target skor UTBK",
                     "Skala perkiraan Nexus 200–900; kebanyakan program studi 550–750.",

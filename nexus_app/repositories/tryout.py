@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nexus_app.models import (
@@ -16,6 +19,7 @@ from nexus_app.models import (
     TryoutSittingSection,
     User,
 )
+from nexus_app.repositories._sql import select_columns
 
 # --- blueprints ------------------------------------------------------------------------
 
@@ -89,6 +93,19 @@ def add_sitting(
     session.flush()
 
 
+def lock_user_for_start(*, session: Session, user_id: int) -> None:
+    """Serialise one student's tryout starts until the transaction ends, so two tabs pressing
+    start at once make one sitting: the user's row is locked (SELECT … FOR UPDATE) on
+    PostgreSQL; SQLite ignores FOR UPDATE, so a no-op write takes the database's write lock
+    before the open sitting is looked for."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(User.id).where(col(User.id) == user_id).with_for_update()).first()
+    else:
+        session.execute(
+            sa.update(User).where(col(User.id) == user_id).values(username=User.username)
+        )
+
+
 def get_open_sitting(*, session: Session, user_id: int) -> TryoutSitting | None:
     return session.exec(
         select(TryoutSitting)
@@ -139,6 +156,17 @@ def get_item(*, session: Session, sitting_id: str, position: int, number: int) -
     return session.get(TryoutItem, (sitting_id, position, number))
 
 
+def item_usage(*, session: Session, blueprint_id: int) -> dict[int, int]:
+    """question id -> in how many sittings of the blueprint it was drawn (exposure)."""
+    rows = session.exec(
+        select_columns(col(TryoutItem.question_id), sa.func.count())
+        .join(TryoutSitting, col(TryoutSitting.id) == col(TryoutItem.sitting_id))
+        .where(col(TryoutSitting.blueprint_id) == blueprint_id)
+        .group_by(col(TryoutItem.question_id))
+    ).all()
+    return {int(question_id): int(n) for question_id, n in rows}
+
+
 def questions_by_id(*, session: Session, ids: Sequence[int]) -> dict[int, Question]:
     if not ids:
         return {}
@@ -180,6 +208,73 @@ def section_scores(*, session: Session, sitting_ids: Sequence[str]) -> dict[str,
     for row in rows:
         out.setdefault(row.sitting_id, {})[row.section] = float(row.score or 0.0)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class SectionEvidence:
+    """One scored section of a finished sitting, with what the student answered."""
+
+    sitting_id: str
+    section: str
+    ended_at: datetime
+    theta: float
+    se: float
+    answered: int
+    correct: int
+
+
+def list_section_evidence(*, session: Session, user_id: int) -> list[SectionEvidence]:
+    """Every scored section of the user's finished sittings, oldest first (one query)."""
+    s, ss, ti, q = TryoutSitting, TryoutSittingSection, TryoutItem, Question
+    answered = sa.func.count(col(ti.answer))
+    correct = sa.func.sum(sa.case((col(ti.answer) == col(q.correct_answer), 1), else_=0))
+    rows = session.exec(
+        select_columns(
+            col(ss.sitting_id),
+            col(ss.section),
+            col(ss.ended_at),
+            col(ss.theta),
+            col(ss.se),
+            answered,
+            correct,
+        )
+        .join(s, col(s.id) == col(ss.sitting_id))
+        .join(
+            ti, (col(ti.sitting_id) == col(ss.sitting_id)) & (col(ti.position) == col(ss.position))
+        )
+        .join(q, col(q.id) == col(ti.question_id))
+        .where(
+            col(s.user_id) == user_id,
+            col(s.finished_at).is_not(None),
+            col(ss.theta).is_not(None),
+            col(ss.se).is_not(None),
+            col(ss.ended_at).is_not(None),
+        )
+        .group_by(
+            col(ss.sitting_id),
+            col(ss.position),
+            col(ss.section),
+            col(ss.ended_at),
+            col(ss.theta),
+            col(ss.se),
+        )
+        .order_by(col(ss.ended_at), col(ss.position))
+    ).all()
+    return [
+        SectionEvidence(sid, code, ended, float(theta), float(se), int(n or 0), int(k or 0))
+        for sid, code, ended, theta, se, n, k in rows
+    ]
+
+
+def list_finished_sittings(*, session: Session, user_id: int) -> list[tuple[TryoutSitting, str]]:
+    """The user's finished sittings with their blueprint's name, oldest first."""
+    rows = session.exec(
+        select(TryoutSitting, TryoutBlueprint.name)
+        .join(TryoutBlueprint, col(TryoutBlueprint.id) == col(TryoutSitting.blueprint_id))
+        .where(col(TryoutSitting.user_id) == user_id, col(TryoutSitting.finished_at).is_not(None))
+        .order_by(col(TryoutSitting.finished_at), col(TryoutSitting.id))
+    ).all()
+    return [(sitting, str(name)) for sitting, name in rows]
 
 
 def touch(*, session: Session, row: object) -> None:

@@ -26,6 +26,7 @@ from nexus_app.services import school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 from nexus_app.services.practice import refresh_stale_readiness
+from nexus_app.services.tryout import readiness as tryout_readiness
 
 MINUTES_PER_ITEM = 1.5  # UTBK pace is about a minute an item; practice adds reading time
 MIN_BLOCK_MINUTES = 10
@@ -204,6 +205,8 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
         # section whose ability is newer than its forecast is recomputed before it is shown.
         refresh_stale_readiness(session, user_id=actor.id)
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
+        # Finished tryouts count as readiness evidence too (docs/tryout.md).
+        rows = tryout_readiness.with_tryouts(session, user_id=actor.id, rows=rows)
         cards = [_card(r) for r in rows]
         history, history_sections = _ability_history(session, actor.id, cards)
         open_weak = weak_repo.list_open_weak_areas(session=session, user_id=actor.id)

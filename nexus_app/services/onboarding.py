@@ -14,6 +14,7 @@ from nexus_app.repositories import readiness as readiness_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
+from nexus_app.services.tryout import ptn as ptn_service
 
 # Major state universities students usually aim at; free text is accepted as well.
 PTN_CHOICES = (
@@ -36,6 +37,10 @@ PTN_CHOICES = (
     "Universitas Negeri Surabaya (UNESA)",
     "Universitas Negeri Jakarta (UNJ)",
 )
+MAX_PTN_LENGTH = 100  # users.target_ptn
+# Matches shown under the target field while the student types (the PTN table may hold
+# thousands of programmes; a short list is easier to read on a phone).
+MAX_PROGRAM_MATCHES = 8
 MIN_TARGET, MAX_TARGET = 300, 900
 MIN_HOURS, MAX_HOURS = 1, 80
 
@@ -76,7 +81,7 @@ def parse_form(
     ptn = (target_ptn or "").strip()
     if not ptn:
         raise InvalidInput("Pilih atau tulis PTN tujuanmu.")
-    if len(ptn) > 100:
+    if len(ptn) > MAX_PTN_LENGTH:
         raise InvalidInput("Nama PTN terlalu panjang (maksimal 100 karakter).")
     try:
         score = int(str(target_score).strip())
@@ -99,6 +104,48 @@ def parse_form(
     if not MIN_HOURS <= weekly <= MAX_HOURS:
         raise InvalidInput(f"Jam belajar per minggu harus {MIN_HOURS}–{MAX_HOURS} jam.")
     return ptn, score, when, weekly
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def program_count() -> int:
+    """How many programmes the PTN table offers (each once, newest year); 0 for a school
+    that has not imported one, where the target is free text over the built-in PTN list."""
+    with unit_of_work() as session:
+        return len(ptn_service.list_program_choices(session))
+
+
+def search_programs(
+    *, actor: CurrentUser, query: str, limit: int = MAX_PROGRAM_MATCHES
+) -> list[str]:
+    """Labels ("PTN · programme") of the table's programmes matching every word of the
+    query, those starting with it first; the first `limit` alphabetically when it is empty."""
+    _require_student(actor)
+    words = _normal(query).split()
+    with unit_of_work() as session:
+        labels = [label for _, _, label in ptn_service.list_program_choices(session)]
+    found = [label for label in labels if all(w in label.lower() for w in words)]
+    start = _normal(query)
+    found.sort(key=lambda label: (not label.lower().startswith(start), label.lower()))
+    return found[:limit]
+
+
+def resolve_target(target_ptn: str) -> str:
+    """The stored target: a programme picked from the PTN table is kept as its table label
+    ("PTN · programme", the tryout's result page preselects it); when that label is longer
+    than the column, the PTN alone (the result page then takes its first programme). Any
+    other text is kept as typed: a school without a table, or a programme not in it."""
+    typed = _normal(target_ptn)
+    if not typed:
+        return ""
+    with unit_of_work() as session:
+        choices = ptn_service.list_program_choices(session)
+    for _, university, label in choices:
+        if _normal(label) == typed:
+            return label if len(label) <= MAX_PTN_LENGTH else university
+    return target_ptn.strip()
 
 
 def skip_utbk_target(*, actor: CurrentUser) -> Profile:
@@ -129,7 +176,7 @@ def save_onboarding(
     """Save the answers and create a readiness row for every UTBK section (one commit)."""
     _require_student(actor)
     ptn, score, when, weekly = parse_form(
-        target_ptn, target_score, exam_date, hours, today=utcnow().date()
+        resolve_target(target_ptn), target_score, exam_date, hours, today=utcnow().date()
     )
     target_theta = float(readiness.score_to_theta(score))
     with unit_of_work() as session:

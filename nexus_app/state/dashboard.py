@@ -8,7 +8,7 @@ import dataclasses
 import reflex as rx
 
 from nexus_app.formatting import EMPTY, format_percent
-from nexus_app.services import dashboard, review_queue
+from nexus_app.services import dashboard, review_queue, tryout
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 
@@ -122,6 +122,18 @@ def session_rows(sessions: list[dashboard.StudySessionItem]) -> list[SessionRow]
     ]
 
 
+def tryout_trend_points(points: list[tryout.TrendPoint]) -> list[dict[str, int | str]]:
+    """The tryout trend chart's points, numbered in order ("TO 1", "TO 2", …)."""
+    return [
+        {
+            "label": f"TO {n}",
+            "total": p.total,
+            "title": f"{p.blueprint_name}, {p.finished_at.strftime('%d-%m-%Y')}: {p.total}",
+        }
+        for n, p in enumerate(points, start=1)
+    ]
+
+
 class DashboardState(AuthState):
     target_line: rx.Field[str] = rx.field("")
     exam_line: rx.Field[str] = rx.field("")
@@ -138,6 +150,8 @@ class DashboardState(AuthState):
     sessions: rx.Field[list[SessionRow]] = rx.field(default_factory=list)
     plan: rx.Field[list[PlanRow]] = rx.field(default_factory=list)
     plan_line: rx.Field[str] = rx.field("")
+    # One point per finished tryout sitting: {"label": "TO 1", "total": 534, "title": …}.
+    tryout_trend: rx.Field[list[dict[str, int | str]]] = rx.field(default_factory=list)
 
     @rx.event
     async def load(self) -> None:
@@ -248,3 +262,6 @@ class DashboardState(AuthState):
             )
         else:
             self.plan_line = "Isi jam belajar per minggu agar rencana harian bisa dibuat."
+        self.tryout_trend = tryout_trend_points(
+            await asyncio.to_thread(tryout.tryout_trend, actor=actor)
+        )

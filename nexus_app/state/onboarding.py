@@ -7,7 +7,7 @@ import reflex as rx
 from nexus_app.services import onboarding
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
-from nexus_app.state.events import Events
+from nexus_app.state.events import Events, event
 
 
 class OnboardingState(AuthState):
@@ -20,6 +20,35 @@ class OnboardingState(AuthState):
     hours: rx.Field[str] = rx.field("")
     editing: rx.Field[bool] = rx.field(False)
     error: rx.Field[str] = rx.field("")
+    # Programmes in the school's PTN table (0: free text over the built-in PTN list) and
+    # those matching what the student typed, to pick from.
+    program_count: rx.Field[int] = rx.field(0)
+    program_matches: rx.Field[list[str]] = rx.field(default_factory=list)
+
+    @rx.var
+    def show_matches(self) -> bool:
+        """The pick list shows while the text is not one of the programmes exactly."""
+        return self.program_count > 0 and self.target_ptn not in self.program_matches[:1]
+
+    def _search(self) -> None:
+        actor = self.require("siswa")
+        self.program_matches = (
+            onboarding.search_programs(actor=actor, query=self.target_ptn)
+            if self.program_count
+            else []
+        )
+
+    @rx.event
+    def type_ptn(self, value: str) -> None:
+        """The target field changed (debounced): look the text up in the PTN table."""
+        self.target_ptn = value
+        self._search()
+
+    @event
+    def pick_program(self, label: str) -> None:
+        self.require("siswa")
+        self.target_ptn = label
+        self.program_matches = [label]
 
     @rx.event
     def load(self) -> None:
@@ -31,6 +60,8 @@ class OnboardingState(AuthState):
         self.exam_date = profile.exam_date.isoformat() if profile.exam_date else ""
         self.hours = str(profile.study_hours_per_week or "")
         self.error = ""
+        self.program_count = onboarding.program_count()
+        self._search()
 
     @rx.event
     def skip_target(self) -> Events:

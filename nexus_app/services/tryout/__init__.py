@@ -15,6 +15,7 @@ from .blueprints import (
     list_blueprints,
 )
 from .ptn import ProgramChance, PtnImportReport, import_ptn
+from .readiness import TrendPoint, tryout_trend
 from .results import (
     MIN_SITTERS_FOR_STANDING,
     ReviewItem,
@@ -51,6 +52,7 @@ __all__ = [
     "SectionResult",
     "SittingView",
     "Standing",
+    "TrendPoint",
     "TryoutResult",
     "admin_list_blueprints",
     "admin_save_blueprint",
@@ -66,4 +68,5 @@ __all__ = [
     "start_tryout",
     "tryout_chances",
     "tryout_result",
+    "tryout_trend",
 ]

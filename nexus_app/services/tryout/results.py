@@ -210,11 +210,17 @@ def _total_se(sections: list[TryoutSittingSection]) -> float:
 
 
 def _default_program(session: Session, user_id: int, choices: list[tuple[int, str, str]]) -> int:
+    """The onboarding target: the programme picked from the table (stored as its label),
+    else the first programme of the target PTN, else the first programme."""
     user = user_repo.get_user(session=session, user_id=user_id)
-    target = (user.target_ptn or "").strip().lower() if user else ""
-    for pid, university, _ in choices:
-        if target and university.lower() == target:
-            return pid
+    target = " ".join((user.target_ptn or "").lower().split()) if user else ""
+    if target:
+        for pid, _, label in choices:
+            if " ".join(label.lower().split()) == target:
+                return pid
+        for pid, university, _ in choices:
+            if university.lower() == target:
+                return pid
     return choices[0][0] if choices else 0
 
 

@@ -229,10 +229,15 @@ def start_tryout(
     *, actor: CurrentUser, blueprint_id: int, rng: np.random.Generator | None = None
 ) -> SittingView:
     """Start a sitting of the blueprint, drawing every section's form now; a sitting
-    already running is returned instead (one at a time)."""
+    already running is returned instead (one at a time). Idempotent under a race: the
+    student's starts are serialised (a row lock), so two tabs pressing start at the same
+    instant get the same sitting."""
     _require_student(actor)
     now = utcnow()
     with unit_of_work() as session:
+        # First statement: the second of two concurrent starts waits here, then finds the
+        # first one's sitting below.
+        tryout_repo.lock_user_for_start(session=session, user_id=actor.id)
         ensure_default(session)
         running = tryout_repo.get_open_sitting(session=session, user_id=actor.id)
         if running is not None:
@@ -253,6 +258,8 @@ def start_tryout(
         sections: list[TryoutSittingSection] = []
         items: list[TryoutItem] = []
         short: list[str] = []
+        # Exposure control: items drawn less often in this blueprint's earlier forms first.
+        usage = tryout_repo.item_usage(session=session, blueprint_id=blueprint_id)
         for part in plan:
             pool = [
                 form.PoolItem(c.question_id, c.b, c.sub_type or "")
@@ -263,7 +270,7 @@ def start_tryout(
             if len(pool) < part.item_count:
                 short.append(f"{part.section} (ada {len(pool)}, perlu {part.item_count})")
                 continue
-            drawn = form.draw_form(pool, part.item_count, generator)
+            drawn = form.draw_form(pool, part.item_count, generator, usage)
             sections.append(
                 TryoutSittingSection(
                     sitting_id=sitting.id,

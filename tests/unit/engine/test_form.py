@@ -95,3 +95,79 @@ def test_estimated_cutoff_rises_with_selectivity_and_chance_with_score() -> None
     assert admission.chance(601, 0, 600, 0) == 1.0
     with pytest.raises(ValueError):
         admission.estimated_cutoff(0, 10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    topics=st.integers(1, 4),
+    per_form=st.integers(1, 5),
+    rounds_per_bank=st.integers(1, 5),
+    repeats=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
+)
+def test_exposure_uses_the_bank_round_by_round(
+    topics: int, per_form: int, rounds_per_bank: int, repeats: int, seed: int, data: st.DataObject
+) -> None:
+    """Forms drawn one after another with the usage so far: every item of the bank is used
+    once before any is used twice, so after `repeats` passes each is used exactly that often
+    (each topic holds per_form * rounds_per_bank items of any difficulties; the shares are
+    exact, so the strata stay the same from form to form)."""
+    size = per_form * rounds_per_bank
+    pool = [
+        form.PoolItem(
+            t * size + i + 1,
+            data.draw(st.floats(-3, 3, allow_nan=False), label="b"),
+            f"topic{t}",
+        )
+        for t in range(topics)
+        for i in range(size)
+    ]
+    rng = np.random.default_rng(seed)
+    usage: Counter[int] = Counter()
+    for n in range(rounds_per_bank * repeats):
+        drawn = form.draw_form(pool, topics * per_form, rng, usage)
+        assert len(drawn) == len(set(drawn)) == topics * per_form
+        usage.update(drawn)
+        # Never more than one use apart at any moment.
+        counts = [usage[item.item_id] for item in pool]
+        assert max(counts) - min(counts) <= 1, n
+    assert all(usage[item.item_id] == repeats for item in pool)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    sizes=st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(1, 12), min_size=1),
+    length=st.integers(1, 20),
+    seed=st.integers(0, 2**32 - 1),
+    forms=st.integers(2, 12),
+)
+def test_exposure_control_keeps_the_blueprint_and_never_exposes_more_than_random(
+    sizes: dict[str, int], length: int, seed: int, forms: int
+) -> None:
+    """With usage the form keeps its length, balance and no repeats, and the most-used item
+    is never used more often than the stratum sizes force."""
+    pool = _pool(sizes)
+    rng = np.random.default_rng(seed)
+    usage: Counter[int] = Counter()
+    for _ in range(forms):
+        drawn = form.draw_form(pool, length, rng, usage)
+        assert len(drawn) == len(set(drawn)) == min(length, len(pool))
+        usage.update(drawn)
+    # A topic of n items gives k or k+1 per form: strata hold at least n // (k + 1) items,
+    # and within a stratum uses never differ by more than one round.
+    topic_of = {item.item_id: item.sub_type for item in pool}
+    per_topic = Counter(topic_of[i] for i in usage.elements()) if usage else Counter()
+    for topic, n in sizes.items():
+        most = max((usage[i.item_id] for i in pool if i.sub_type == topic), default=0)
+        share = -(-per_topic[topic] // forms)  # the largest share it can have had
+        smallest_stratum = max(n // max(share, 1), 1)
+        assert most <= -(-forms // smallest_stratum) + 1
+
+
+def test_the_least_used_items_of_a_stratum_are_drawn() -> None:
+    pool = _pool({"a": 8})
+    # Two strata (b < 0 and b >= 0); in each, all but one item already used once.
+    usage = {item.item_id: 1 for item in pool if item.item_id not in (3, 6)}
+    for seed in range(20):
+        assert sorted(form.draw_form(pool, 2, np.random.default_rng(seed), usage)) == [3, 6]
