@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on the metadata."""
 
+from nexus_app.models.activity import WeeklyActiveCount, WeeklyActivity
 from nexus_app.models.bank import (
     ItemBankVersion,
     Question,
@@ -72,5 +73,7 @@ __all__ = [
     "UserStudySession",
     "UtbkSection",
     "WeakArea",
+    "WeeklyActiveCount",
+    "WeeklyActivity",
     "utcnow",
 ]
