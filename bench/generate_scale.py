@@ -258,6 +258,20 @@ def steps(
             GROUP BY week, user_id;
             INSERT INTO weekly_active_counts (week, users)
             SELECT week, count(*) FROM weekly_activity GROUP BY week;
+            DELETE FROM daily_chat_usage;
+            DELETE FROM daily_chat_users;
+            DELETE FROM daily_chat_user_counts;
+            INSERT INTO daily_chat_usage (day, model_key, answers, tokens_in, tokens_out,
+                                          compute_ms)
+            SELECT timezone('UTC', created_at)::date, coalesce(model_used, ''), count(*),
+                   sum(coalesce(token_count_input, 0)), sum(coalesce(token_count_output, 0)),
+                   sum(coalesce(generation_time_ms, 0))
+            FROM chat_history GROUP BY 1, 2;
+            INSERT INTO daily_chat_users (user_id, day, chats)
+            SELECT user_id, timezone('UTC', created_at)::date, count(*)
+            FROM chat_history GROUP BY 1, 2;
+            INSERT INTO daily_chat_user_counts (day, users)
+            SELECT day, count(*) FROM daily_chat_users GROUP BY day;
             """,
             {},
         ),

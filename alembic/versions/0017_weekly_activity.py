@@ -1,4 +1,4 @@
-"""weekly_activity, weekly_active_counts: active students per UTC week, kept by triggers
+"""weekly activity and daily tutor usage summaries for the analytics page, kept by triggers
 
 Revision ID: 0017
 Revises: 0016
@@ -40,6 +40,62 @@ PG_COUNT_FUNCTION = """
     END;
     $$ LANGUAGE plpgsql
 """
+
+
+# Tutor usage per UTC day (the same day expressions as `_utc_day`).
+PG_DAY = "timezone('UTC', {ts})::date"
+SQLITE_DAY = "date({ts})"
+CHAT_USAGE_COLUMNS = (
+    "user_id, created_at, model_used, token_count_input, token_count_output, generation_time_ms"
+)
+
+
+PG_DAY_COUNT_FUNCTION = """
+    CREATE OR REPLACE FUNCTION nexus_daily_chat_user_count() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO daily_chat_user_counts (day, users) VALUES (NEW.day, 1)
+            ON CONFLICT (day) DO UPDATE SET users = daily_chat_user_counts.users + 1;
+        ELSE
+            UPDATE daily_chat_user_counts SET users = users - 1 WHERE day = OLD.day;
+        END IF;
+        RETURN NULL;
+    END;
+    $$ LANGUAGE plpgsql
+"""
+
+
+def _chat_usage_statements(day: str, old: str, new: str) -> tuple[str, str]:
+    """(remove OLD, add NEW) for one chat row: its day's model row and its (student, day)."""
+    d_old, d_new = day.format(ts=f"{old}.created_at"), day.format(ts=f"{new}.created_at")
+    remove = f"""
+        UPDATE daily_chat_usage SET answers = answers - 1,
+            tokens_in = tokens_in - coalesce({old}.token_count_input, 0),
+            tokens_out = tokens_out - coalesce({old}.token_count_output, 0),
+            compute_ms = compute_ms - coalesce({old}.generation_time_ms, 0)
+        WHERE day = {d_old} AND model_key = coalesce({old}.model_used, '');
+        DELETE FROM daily_chat_usage
+        WHERE day = {d_old} AND model_key = coalesce({old}.model_used, '') AND answers <= 0;
+        UPDATE daily_chat_users SET chats = chats - 1
+        WHERE user_id = {old}.user_id AND day = {d_old};
+        DELETE FROM daily_chat_users
+        WHERE user_id = {old}.user_id AND day = {d_old} AND chats <= 0;
+    """
+    add = f"""
+        INSERT INTO daily_chat_usage (day, model_key, answers, tokens_in, tokens_out, compute_ms)
+        SELECT {d_new}, coalesce({new}.model_used, ''), 1,
+               coalesce({new}.token_count_input, 0), coalesce({new}.token_count_output, 0),
+               coalesce({new}.generation_time_ms, 0)
+        WHERE true
+        ON CONFLICT (day, model_key) DO UPDATE SET answers = daily_chat_usage.answers + 1,
+            tokens_in = daily_chat_usage.tokens_in + excluded.tokens_in,
+            tokens_out = daily_chat_usage.tokens_out + excluded.tokens_out,
+            compute_ms = daily_chat_usage.compute_ms + excluded.compute_ms;
+        INSERT INTO daily_chat_users (user_id, day, chats) SELECT {new}.user_id, {d_new}, 1
+        WHERE true
+        ON CONFLICT (user_id, day) DO UPDATE SET chats = daily_chat_users.chats + 1;
+    """
+    return remove, add
 
 
 def _postgres() -> bool:
@@ -135,7 +191,69 @@ def upgrade() -> None:
         "INSERT INTO weekly_active_counts (week, users) "
         "SELECT week, count(*) FROM weekly_activity GROUP BY week"
     )
+    op.create_table(
+        "daily_chat_usage",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("model_key", sa.String(length=100), nullable=False),
+        sa.Column("answers", sa.Integer(), nullable=False),
+        sa.Column("tokens_in", sa.BigInteger(), nullable=False),
+        sa.Column("tokens_out", sa.BigInteger(), nullable=False),
+        sa.Column("compute_ms", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "model_key", name=op.f("pk_daily_chat_usage")),
+    )
+    op.create_table(
+        "daily_chat_users",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("chats", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "day", name=op.f("pk_daily_chat_users")),
+    )
+    op.create_table(
+        "daily_chat_user_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("users", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_daily_chat_user_counts")),
+    )
+    day = (PG_DAY if _postgres() else SQLITE_DAY).format(ts="created_at")
+    op.execute(
+        f"""
+        INSERT INTO daily_chat_usage (day, model_key, answers, tokens_in, tokens_out, compute_ms)
+        SELECT {day}, coalesce(model_used, ''), count(*), sum(coalesce(token_count_input, 0)),
+               sum(coalesce(token_count_output, 0)), sum(coalesce(generation_time_ms, 0))
+        FROM chat_history GROUP BY {day}, coalesce(model_used, '')
+        """
+    )
+    op.execute(
+        f"INSERT INTO daily_chat_users (user_id, day, chats) "
+        f"SELECT user_id, {day}, count(*) FROM chat_history GROUP BY user_id, {day}"
+    )
+    op.execute(
+        "INSERT INTO daily_chat_user_counts (day, users) "
+        "SELECT day, count(*) FROM daily_chat_users GROUP BY day"
+    )
     if _postgres():
+        remove, add = _chat_usage_statements(PG_DAY, "OLD", "NEW")
+        op.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION nexus_daily_chat_usage() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
+                IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER trg_chat_history_daily_usage "
+            f"AFTER INSERT OR DELETE OR UPDATE OF {CHAT_USAGE_COLUMNS} ON chat_history "
+            "FOR EACH ROW EXECUTE FUNCTION nexus_daily_chat_usage()"
+        )
+        op.execute(PG_DAY_COUNT_FUNCTION)
+        op.execute(
+            "CREATE TRIGGER trg_daily_chat_users_count AFTER INSERT OR DELETE "
+            "ON daily_chat_users FOR EACH ROW EXECUTE FUNCTION nexus_daily_chat_user_count()"
+        )
         op.execute(PG_COUNT_FUNCTION)
         op.execute(
             "CREATE TRIGGER trg_weekly_activity_count AFTER INSERT OR DELETE ON weekly_activity "
@@ -152,6 +270,26 @@ def upgrade() -> None:
                 f"FOR EACH ROW EXECUTE FUNCTION nexus_weekly_activity_{table}()"
             )
     else:
+        remove, add = _chat_usage_statements(SQLITE_DAY, "OLD", "NEW")
+        for event, body in (
+            ("insert", add),
+            ("delete", remove),
+            ("update", remove + add),
+        ):
+            when = "UPDATE OF " + CHAT_USAGE_COLUMNS if event == "update" else event.upper()
+            op.execute(
+                f"CREATE TRIGGER trg_chat_history_daily_usage_{event} AFTER {when} "
+                f"ON chat_history BEGIN {body} END"
+            )
+        op.execute(
+            "CREATE TRIGGER trg_daily_chat_users_count_insert AFTER INSERT ON daily_chat_users "
+            "BEGIN INSERT INTO daily_chat_user_counts (day, users) VALUES (NEW.day, 1) "
+            "ON CONFLICT (day) DO UPDATE SET users = users + 1; END"
+        )
+        op.execute(
+            "CREATE TRIGGER trg_daily_chat_users_count_delete AFTER DELETE ON daily_chat_users "
+            "BEGIN UPDATE daily_chat_user_counts SET users = users - 1 WHERE day = OLD.day; END"
+        )
         op.execute(
             "CREATE TRIGGER trg_weekly_activity_count_insert AFTER INSERT ON weekly_activity "
             "BEGIN INSERT INTO weekly_active_counts (week, users) VALUES (NEW.week, 1) "
@@ -167,6 +305,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if _postgres():
+        op.execute("DROP TRIGGER IF EXISTS trg_chat_history_daily_usage ON chat_history")
+        op.execute("DROP FUNCTION IF EXISTS nexus_daily_chat_usage()")
+        op.execute("DROP TRIGGER IF EXISTS trg_daily_chat_users_count ON daily_chat_users")
+        op.execute("DROP FUNCTION IF EXISTS nexus_daily_chat_user_count()")
+    else:
+        for event in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS trg_chat_history_daily_usage_{event}")
+        for event in ("insert", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS trg_daily_chat_users_count_{event}")
+    op.drop_table("daily_chat_user_counts")
+    op.drop_table("daily_chat_users")
+    op.drop_table("daily_chat_usage")
     if _postgres():
         op.execute("DROP TRIGGER IF EXISTS trg_weekly_activity_count ON weekly_activity")
         op.execute("DROP FUNCTION IF EXISTS nexus_weekly_active_count()")

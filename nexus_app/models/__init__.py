@@ -1,6 +1,12 @@
 """SQLModel tables. Importing this package registers every table on the metadata."""
 
-from nexus_app.models.activity import WeeklyActiveCount, WeeklyActivity
+from nexus_app.models.activity import (
+    DailyChatUsage,
+    DailyChatUser,
+    DailyChatUserCount,
+    WeeklyActiveCount,
+    WeeklyActivity,
+)
 from nexus_app.models.bank import (
     ItemBankVersion,
     Question,
@@ -40,6 +46,9 @@ __all__ = [
     "Book",
     "ChatHistory",
     "ClassAssignment",
+    "DailyChatUsage",
+    "DailyChatUser",
+    "DailyChatUserCount",
     "ErrorLog",
     "ItemBankVersion",
     "ItemExposure",

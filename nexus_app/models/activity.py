@@ -33,3 +33,39 @@ class WeeklyActiveCount(SQLModel, table=True):
 
     week: date = Field(primary_key=True)
     users: int = Field(default=0, sa_type=sa.Integer)
+
+
+class DailyChatUsage(SQLModel, table=True):
+    """Tutor answers per UTC day and `model_used` ('' for none): how many, and their
+    tokens in and out and compute milliseconds (unknown counts add 0). Kept by triggers on
+    `chat_history`; the analytics page's tutor usage sums a month of these rows instead of
+    reading every chat of the month."""
+
+    __tablename__ = "daily_chat_usage"
+
+    day: date = Field(primary_key=True)
+    model_key: str = Field(primary_key=True, max_length=100)  # chat_history.model_used or ''
+    answers: int = Field(default=0, sa_type=sa.Integer)
+    tokens_in: int = Field(default=0, sa_type=sa.BigInteger)
+    tokens_out: int = Field(default=0, sa_type=sa.BigInteger)
+    compute_ms: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class DailyChatUser(SQLModel, table=True):
+    """One row per (student, UTC day) with at least one tutor chat, and how many; its
+    trigger keeps `daily_chat_user_counts` (distinct askers per day)."""
+
+    __tablename__ = "daily_chat_users"
+
+    user_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    chats: int = Field(default=0, sa_type=sa.Integer)
+
+
+class DailyChatUserCount(SQLModel, table=True):
+    """Rows of `daily_chat_users` per day: the tutor's distinct users that day."""
+
+    __tablename__ = "daily_chat_user_counts"
+
+    day: date = Field(primary_key=True)
+    users: int = Field(default=0, sa_type=sa.Integer)

@@ -14,6 +14,8 @@ from nexus_app.models import (
     Attempt,
     AttemptFeedback,
     ChatHistory,
+    DailyChatUsage,
+    DailyChatUserCount,
     Subject,
     TopicMastery,
     User,
@@ -637,4 +639,59 @@ def chat_usage_by_day(
             compute_ms=int(ms or 0),
         )
         for day, n, u, ran, tin, tout, ms in rows
+    ]
+
+
+def chat_usage_by_day_summary(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    no_model: Collection[str] = (),
+) -> list[ChatUsageRow]:
+    """`chat_usage_by_day` read from migration 0017's trigger-kept day tables (a row per day
+    and model, and the distinct askers per day) instead of every chat of the window (a
+    month is ~330,000 rows at the seeds' scale). `since` and `until` must be UTC midnights:
+    the tables count whole days. A model_used of '' reads as no model (the key of NULL)."""
+    for bound in (since, until):
+        b = bound.astimezone(UTC)
+        if (b.hour, b.minute, b.second, b.microsecond) != (0, 0, 0, 0):
+            raise ValueError("since and until must be UTC midnights")
+    first, end = since.astimezone(UTC).date(), until.astimezone(UTC).date()
+    usage = session.exec(
+        select(DailyChatUsage)
+        .where(col(DailyChatUsage.day) >= first, col(DailyChatUsage.day) < end)
+        .order_by(col(DailyChatUsage.day))
+    ).all()
+    users = {
+        _as_date(day): int(n)
+        for day, n in session.exec(
+            select_columns(col(DailyChatUserCount.day), col(DailyChatUserCount.users)).where(
+                col(DailyChatUserCount.day) >= first, col(DailyChatUserCount.day) < end
+            )
+        ).all()
+    }
+    skipped = set(no_model)
+    totals: dict[date, list[int]] = {}
+    for u in usage:
+        if u.answers <= 0:
+            continue
+        t = totals.setdefault(_as_date(u.day), [0, 0, 0, 0, 0])
+        t[0] += u.answers
+        if u.model_key != "" and u.model_key not in skipped:
+            t[1] += u.answers
+        t[2] += u.tokens_in
+        t[3] += u.tokens_out
+        t[4] += u.compute_ms
+    return [
+        ChatUsageRow(
+            day=day,
+            answers=n,
+            users=users.get(day, 0),
+            model_answers=ran,
+            tokens_in=tin,
+            tokens_out=tout,
+            compute_ms=ms,
+        )
+        for day, (n, ran, tin, tout, ms) in sorted(totals.items())
     ]

@@ -158,7 +158,8 @@ def analytics_report(
         feedback_usage = analytics_repo.feedback_usage_by_day(
             session=session, since=_midnight(first_day), until=until
         )
-        chat_usage = analytics_repo.chat_usage_by_day(
+        # From the day tables (migration 0017): a row per day and model, not every chat.
+        chat_usage = analytics_repo.chat_usage_by_day_summary(
             session=session, since=_midnight(first_day), until=until, no_model=NO_MODEL_MODES
         )
     usage = _usage_days(first_day, today, feedback_usage, chat_usage)

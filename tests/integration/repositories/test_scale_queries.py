@@ -275,3 +275,44 @@ def test_detect_for_user_equals_one_topic_at_a_time(session: Session) -> None:
     assert mastery.detect_for_user(session, student.id or 0, NOW) == one_by_one
     assert state() == expected
     assert 0 < one_by_one < len(rows)
+
+
+def test_chat_usage_from_the_day_tables_equals_the_regrouped(session: Session) -> None:
+    rng = random.Random(7)
+    users = [f.user(session, f"c{i}").id or 0 for i in range(6)]
+    chats = []
+    for _ in range(120):
+        model = rng.choice([None, "extractive", "qwen-0.5b", "refusal", "llama"])
+        tokens = rng.choice([None, (10, 20), (0, 5)])
+        chats.append(
+            _chat(
+                session,
+                rng.choice(users),
+                NOW - timedelta(hours=rng.uniform(-48, 24 * 40)),
+                model_used=model,
+                token_count_input=tokens[0] if tokens else None,
+                token_count_output=tokens[1] if tokens else None,
+                generation_time_ms=rng.choice([None, 0, 1500]),
+            )
+        )
+    # Moves, changed usage and deletes after the fact.
+    chats[0].created_at -= timedelta(days=3)
+    chats[1].user_id = chats[2].user_id
+    chats[3].model_used = None
+    chats[4].token_count_input = 99
+    for c in chats[:5]:
+        session.add(c)
+    session.flush()
+    session.delete(chats[6])
+    session.flush()
+    no_model = ("extractive", "refusal")
+    for first, days in ((date(2026, 10, 27), 30), (date(2026, 11, 19), 7), (date(2026, 8, 1), 120)):
+        since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        until = since + timedelta(days=days)
+        raw = analytics.chat_usage_by_day(
+            session=session, since=since, until=until, no_model=no_model
+        )
+        summary = analytics.chat_usage_by_day_summary(
+            session=session, since=since, until=until, no_model=no_model
+        )
+        assert summary == raw and raw, (first, days)
