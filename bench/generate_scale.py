@@ -204,14 +204,16 @@ def steps(
         (
             "school_mastery",
             # One student in 50: a mastery cell for every school topic (3 subjects × 32),
-            # the rows `mastery.detect_for_user` walks for a school student.
+            # the rows `mastery.detect_for_user` walks for a school student. Odd ids: the
+            # students whose generated chats carry a subject and topic.
             """
+            DELETE FROM topic_mastery WHERE subject_id IS NOT NULL;
             INSERT INTO topic_mastery (user_id, subject_id, topic, mastery_level,
                                        question_count, correct_count, last_interaction)
             SELECT u.id, s.id, 'topik-' || t, random(), 5, 3,
                    now() - random() * interval '30 days'
             FROM users u CROSS JOIN subjects s CROSS JOIN generate_series(0, :topics - 1) AS t
-            WHERE u.role = 'siswa' AND u.id % 50 = 0;
+            WHERE u.role = 'siswa' AND u.id % 50 = 1;
             """,
             params,
         ),
