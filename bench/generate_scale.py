@@ -3,9 +3,11 @@
 At --scale 1: 100,000 users (students in classes of 40, one teacher per class, one admin),
 100,000 servable questions over the seven UTBK sections (one calibrated bank), 5,000,000
 attempts over the last 90 days, 1,000,000 chat rows (half about school subjects, with
-topics), 50,000 error logs, one login session per student. Every table is filled by one
-`INSERT … SELECT … FROM generate_series(…)` inside PostgreSQL, so nothing crosses the wire
-and the whole run takes minutes; the time each table took is printed.
+topics), 50,000 error logs, one login session per student, UTBK mastery cells for every
+student and school-topic cells (96) for one student in 50, and the weekly summaries
+(migration 0017). Every table is filled by one `INSERT … SELECT … FROM generate_series(…)`
+inside PostgreSQL with row triggers off, so nothing crosses the wire and the whole run takes
+minutes; the time each table took is printed.
 
 The database is created (or dropped and re-created with --recreate) and migrated with
 `alembic upgrade head` first. It is never a test database: the name must not start with
@@ -144,8 +146,10 @@ def steps(
         ),
         (
             "attempts",
-            # Spread over the students (u) and the bank (q) with spread-out ids; times over
-            # the last 90 days, one answer in five a few seconds apart as if in one sitting.
+            # Spread over the students (u) and the bank (q) with spread-out ids, the item
+            # also moving with each pass over the students (g / users): otherwise every item
+            # is answered by one student only (~50 distinct at scale 1, as the seeds' query 9
+            # expects); times over the last 90 days.
             """
             WITH bounds AS (
                 SELECT (SELECT min(id) FROM users WHERE role = 'siswa') AS u0,
@@ -154,7 +158,7 @@ def steps(
             INSERT INTO attempts (user_id, question_id, selected_answer, is_correct,
                                   time_spent_seconds, created_at)
             SELECT b.u0 + (g % :users),
-                   b.q0 + ((g::bigint * 7919) % :questions),
+                   b.q0 + ((g::bigint * 7919 + (g / :users) * 104729) % :questions),
                    (ARRAY['A','B','C','D','E'])[1 + (g / 7) % 5],
                    random() < 0.6,
                    (10 + g % 170)::smallint,
@@ -198,6 +202,22 @@ def steps(
             {},
         ),
         (
+            "school_mastery",
+            # One student in 50: a mastery cell for every school topic (3 subjects × 32),
+            # the rows `mastery.detect_for_user` walks for a school student. Odd ids: the
+            # students whose generated chats carry a subject and topic.
+            """
+            DELETE FROM topic_mastery WHERE subject_id IS NOT NULL;
+            INSERT INTO topic_mastery (user_id, subject_id, topic, mastery_level,
+                                       question_count, correct_count, last_interaction)
+            SELECT u.id, s.id, 'topik-' || t, random(), 5, 3,
+                   now() - random() * interval '30 days'
+            FROM users u CROSS JOIN subjects s CROSS JOIN generate_series(0, :topics - 1) AS t
+            WHERE u.role = 'siswa' AND u.id % 50 = 1;
+            """,
+            params,
+        ),
+        (
             "weak_areas",
             # One student in four has three open weak areas in one section (intervention).
             """
@@ -214,10 +234,48 @@ def steps(
             """
             INSERT INTO item_exposure (question_id, administered_count)
             SELECT question_id, count(*) FROM attempts GROUP BY question_id;
+            UPDATE questions q SET attempt_count = e.administered_count
+            FROM item_exposure e WHERE e.question_id = q.id;
             INSERT INTO section_exposure (section, examinee_count)
             SELECT code, :users * 2 FROM utbk_sections;
             """,
             params,
+        ),
+        (
+            "weekly_activity",
+            # Migration 0017's summary, grouped once here: the bulk inserts above run with
+            # the row triggers off (session_replication_role = replica).
+            """
+            DELETE FROM weekly_activity;
+            DELETE FROM weekly_active_counts;
+            INSERT INTO weekly_activity (week, user_id, attempts, chats)
+            SELECT week, user_id, sum(a), sum(c) FROM (
+                SELECT date_trunc('week', timezone('UTC', created_at))::date AS week,
+                       user_id, 1 AS a, 0 AS c
+                FROM attempts WHERE deleted_at IS NULL
+                UNION ALL
+                SELECT date_trunc('week', timezone('UTC', created_at))::date, user_id, 0, 1
+                FROM chat_history
+            ) AS activity
+            GROUP BY week, user_id;
+            INSERT INTO weekly_active_counts (week, users)
+            SELECT week, count(*) FROM weekly_activity GROUP BY week;
+            DELETE FROM daily_chat_usage;
+            DELETE FROM daily_chat_users;
+            DELETE FROM daily_chat_user_counts;
+            INSERT INTO daily_chat_usage (day, model_key, answers, tokens_in, tokens_out,
+                                          compute_ms)
+            SELECT timezone('UTC', created_at)::date, coalesce(model_used, ''), count(*),
+                   sum(coalesce(token_count_input, 0)), sum(coalesce(token_count_output, 0)),
+                   sum(coalesce(generation_time_ms, 0))
+            FROM chat_history GROUP BY 1, 2;
+            INSERT INTO daily_chat_users (user_id, day, chats)
+            SELECT user_id, timezone('UTC', created_at)::date, count(*)
+            FROM chat_history GROUP BY 1, 2;
+            INSERT INTO daily_chat_user_counts (day, users)
+            SELECT day, count(*) FROM daily_chat_users GROUP BY day;
+            """,
+            {},
         ),
         (
             "error_logs",
@@ -270,10 +328,15 @@ def main() -> None:
             continue
         t0 = time.perf_counter()
         with engine.begin() as conn:
+            # Row triggers (weekly_activity's per answer) off for the bulk fill; the summary
+            # is grouped in one statement by its own step. Also skips foreign-key checks:
+            # the generated ids are consistent by construction.
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
             for statement in (part.strip() for part in sql.split(";")):
                 if statement:
                     conn.execute(sa.text(statement), params)
-            rows = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            counted = "topic_mastery" if table == "school_mastery" else table
+            rows = conn.execute(sa.text(f"SELECT count(*) FROM {counted}")).scalar_one()
         print(f"{table:<14} {rows:>10,} rows  {time.perf_counter() - t0:7.1f} s", flush=True)
     t0 = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -1,5 +1,12 @@
 """SQLModel tables. Importing this package registers every table on the metadata."""
 
+from nexus_app.models.activity import (
+    DailyChatUsage,
+    DailyChatUser,
+    DailyChatUserCount,
+    WeeklyActiveCount,
+    WeeklyActivity,
+)
 from nexus_app.models.bank import (
     ItemBankVersion,
     Question,
@@ -39,6 +46,9 @@ __all__ = [
     "Book",
     "ChatHistory",
     "ClassAssignment",
+    "DailyChatUsage",
+    "DailyChatUser",
+    "DailyChatUserCount",
     "ErrorLog",
     "ItemBankVersion",
     "ItemExposure",
@@ -72,5 +82,7 @@ __all__ = [
     "UserStudySession",
     "UtbkSection",
     "WeakArea",
+    "WeeklyActiveCount",
+    "WeeklyActivity",
     "utcnow",
 ]

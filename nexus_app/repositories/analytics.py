@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +14,13 @@ from nexus_app.models import (
     Attempt,
     AttemptFeedback,
     ChatHistory,
+    DailyChatUsage,
+    DailyChatUserCount,
     Subject,
     TopicMastery,
     User,
+    WeeklyActiveCount,
+    WeeklyActivity,
     utcnow,
 )
 from nexus_app.repositories._dialect import dialect_name
@@ -92,6 +96,8 @@ def weekly_student_activity(
     now: datetime | None = None,
     class_name: str | None = None,
     class_names: Collection[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[StudentActivityRow]:
     """OpenClass "Weekly report: student activity summary".
 
@@ -99,6 +105,9 @@ def weekly_student_activity(
     inner join and hides exactly the students a teacher should see: those who asked
     nothing. The date window is moved into the JOIN condition, so every (not deleted)
     student appears, with 0 questions if idle. The window is (now − days, now].
+    `limit`/`offset` page through the (total desc, username) order: over all 100,000
+    students of the seeds' scale the whole list is 100,000 rows, a page is what a screen
+    shows.
     """
     end = now or utcnow()
     since = end - timedelta(days=days)
@@ -109,27 +118,64 @@ def weekly_student_activity(
     if class_names is not None:
         # A teacher's classes only: the page shows 40 students, not all 100,000.
         filters.append(col(User.class_name).in_(list(class_names)))
-    rows = session.exec(
-        select_columns(
-            col(User.id),
-            col(User.username),
-            col(User.full_name),
-            total,
-            sa.func.count(sa.distinct(col(ChatHistory.subject_id))),
-            sa.func.avg(col(ChatHistory.confidence)),
+    query: Any
+    if class_name is None and class_names is None:
+        # Every student: group the window's chats first (one pass over the created_at
+        # index) and join the totals to the students, instead of joining every student to
+        # their chats and grouping 100,000 groups (seconds, spilling to disk).
+        per_user = (
+            select_columns(
+                col(ChatHistory.user_id).label("user_id"),
+                sa.func.count().label("n"),
+                sa.func.count(sa.distinct(col(ChatHistory.subject_id))).label("subjects"),
+                sa.func.avg(col(ChatHistory.confidence)).label("confidence"),
+            )
+            .where(col(ChatHistory.created_at) > since, col(ChatHistory.created_at) <= end)
+            .group_by(col(ChatHistory.user_id))
+            .subquery()
         )
-        .outerjoin(
-            ChatHistory,
-            sa.and_(
-                col(ChatHistory.user_id) == col(User.id),
-                col(ChatHistory.created_at) > since,
-                col(ChatHistory.created_at) <= end,
-            ),
+        n = sa.func.coalesce(per_user.c.n, 0)
+        query = (
+            select_columns(
+                col(User.id),
+                col(User.username),
+                col(User.full_name),
+                n,
+                sa.func.coalesce(per_user.c.subjects, 0),
+                per_user.c.confidence,
+            )
+            .outerjoin(per_user, per_user.c.user_id == col(User.id))
+            .where(*filters)
+            .order_by(n.desc(), col(User.username))
         )
-        .where(*filters)
-        .group_by(col(User.id), col(User.username), col(User.full_name))
-        .order_by(total.desc(), col(User.username))
-    ).all()
+    else:
+        # A class or a teacher's classes: probe each student's chats (40 index lookups).
+        query = (
+            select_columns(
+                col(User.id),
+                col(User.username),
+                col(User.full_name),
+                total,
+                sa.func.count(sa.distinct(col(ChatHistory.subject_id))),
+                sa.func.avg(col(ChatHistory.confidence)),
+            )
+            .outerjoin(
+                ChatHistory,
+                sa.and_(
+                    col(ChatHistory.user_id) == col(User.id),
+                    col(ChatHistory.created_at) > since,
+                    col(ChatHistory.created_at) <= end,
+                ),
+            )
+            .where(*filters)
+            .group_by(col(User.id), col(User.username), col(User.full_name))
+            .order_by(total.desc(), col(User.username))
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    rows = session.exec(query).all()
     return [
         StudentActivityRow(
             user_id=int(uid),
@@ -366,6 +412,97 @@ def weekly_active_users(
     return [WeeklyActiveRow(week=_as_date(week), active_users=int(n)) for week, n in rows]
 
 
+def weekly_active_users_summary(
+    *, session: Session, first_week: date, until: datetime
+) -> list[WeeklyActiveRow]:
+    """`weekly_active_users(since=<first_week's Monday 00:00 UTC>, until=until)`, read from
+    migration 0017's trigger-kept tables instead of regrouping every attempt and chat of
+    the window (5.4 M rows at the seeds' scale): the per-week counts of `weekly_active_counts`
+    less the weeks of deleted accounts in `weekly_activity`.
+
+    `first_week` must be a Monday. The table counts whole weeks; when `until` falls inside
+    a week, students whose only activity that week lies at or after `until` (rows dated in
+    the future) are taken off again, so the result equals the raw query's.
+    """
+    if first_week.weekday() != 0:
+        raise ValueError("first_week must be a Monday")
+    until_utc = until.astimezone(UTC)
+    last_monday = until_utc.date() - timedelta(days=until_utc.weekday())
+    last_start = datetime.combine(last_monday, time(0, 0), tzinfo=UTC)
+    last_included = (
+        col(WeeklyActiveCount.week) <= last_monday
+        if until_utc > last_start
+        else col(WeeklyActiveCount.week) < last_monday
+    )
+    counts = {
+        _as_date(week): int(n)
+        for week, n in session.exec(
+            select_columns(col(WeeklyActiveCount.week), col(WeeklyActiveCount.users)).where(
+                col(WeeklyActiveCount.week) >= first_week, last_included
+            )
+        ).all()
+    }
+    # The counts include deleted accounts (few): take their weeks off.
+    wa = WeeklyActivity
+    for week, n in session.exec(
+        select_columns(col(wa.week), sa.func.count())
+        .join(User, col(User.id) == col(wa.user_id))
+        .where(
+            col(User.deleted_at).is_not(None),
+            col(wa.week) >= first_week,
+            col(wa.week) <= last_monday,
+        )
+        .group_by(col(wa.week))
+    ).all():
+        if _as_date(week) in counts:
+            counts[_as_date(week)] -= int(n)
+    if until_utc > last_start and last_monday >= first_week and last_monday in counts:
+        late = _only_late_in_week(session, last_start, until_utc)
+        if late:
+            counts[last_monday] -= late
+    return [WeeklyActiveRow(week=w, active_users=n) for w, n in sorted(counts.items()) if n > 0]
+
+
+def _only_late_in_week(session: Session, week_start: datetime, until: datetime) -> int:
+    """Live students active in [until, week_start + 7 days) but not in [week_start, until):
+    in the summary's week, absent from the raw query's window. Normally none (those are
+    future-dated rows); read through the created_at and (user_id, created_at) indexes."""
+    week_end = week_start + timedelta(days=7)
+    late = sa.union(
+        select(col(Attempt.user_id)).where(
+            col(Attempt.created_at) >= until,
+            col(Attempt.created_at) < week_end,
+            col(Attempt.deleted_at).is_(None),
+        ),
+        select(col(ChatHistory.user_id)).where(
+            col(ChatHistory.created_at) >= until, col(ChatHistory.created_at) < week_end
+        ),
+    ).subquery()
+    ids = [int(u) for u in session.exec(select(late.c.user_id)).all()]
+    if not ids:
+        return 0
+    early = sa.union(
+        select(col(Attempt.user_id)).where(
+            col(Attempt.user_id).in_(ids),
+            col(Attempt.created_at) >= week_start,
+            col(Attempt.created_at) < until,
+            col(Attempt.deleted_at).is_(None),
+        ),
+        select(col(ChatHistory.user_id)).where(
+            col(ChatHistory.user_id).in_(ids),
+            col(ChatHistory.created_at) >= week_start,
+            col(ChatHistory.created_at) < until,
+        ),
+    ).subquery()
+    seen = {int(u) for u in session.exec(select(early.c.user_id)).all()}
+    live = set(
+        session.exec(
+            select(User.id).where(col(User.id).in_(ids), col(User.deleted_at).is_(None))
+        ).all()
+    )
+    return len({u for u in ids if u in live and u not in seen})
+
+
 def feedback_helpfulness(
     *, session: Session, since: datetime, until: datetime
 ) -> list[HelpfulnessRow]:
@@ -502,4 +639,59 @@ def chat_usage_by_day(
             compute_ms=int(ms or 0),
         )
         for day, n, u, ran, tin, tout, ms in rows
+    ]
+
+
+def chat_usage_by_day_summary(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    no_model: Collection[str] = (),
+) -> list[ChatUsageRow]:
+    """`chat_usage_by_day` read from migration 0017's trigger-kept day tables (a row per day
+    and model, and the distinct askers per day) instead of every chat of the window (a
+    month is ~330,000 rows at the seeds' scale). `since` and `until` must be UTC midnights:
+    the tables count whole days. A model_used of '' reads as no model (the key of NULL)."""
+    for bound in (since, until):
+        b = bound.astimezone(UTC)
+        if (b.hour, b.minute, b.second, b.microsecond) != (0, 0, 0, 0):
+            raise ValueError("since and until must be UTC midnights")
+    first, end = since.astimezone(UTC).date(), until.astimezone(UTC).date()
+    usage = session.exec(
+        select(DailyChatUsage)
+        .where(col(DailyChatUsage.day) >= first, col(DailyChatUsage.day) < end)
+        .order_by(col(DailyChatUsage.day))
+    ).all()
+    users = {
+        _as_date(day): int(n)
+        for day, n in session.exec(
+            select_columns(col(DailyChatUserCount.day), col(DailyChatUserCount.users)).where(
+                col(DailyChatUserCount.day) >= first, col(DailyChatUserCount.day) < end
+            )
+        ).all()
+    }
+    skipped = set(no_model)
+    totals: dict[date, list[int]] = {}
+    for u in usage:
+        if u.answers <= 0:
+            continue
+        t = totals.setdefault(_as_date(u.day), [0, 0, 0, 0, 0])
+        t[0] += u.answers
+        if u.model_key != "" and u.model_key not in skipped:
+            t[1] += u.answers
+        t[2] += u.tokens_in
+        t[3] += u.tokens_out
+        t[4] += u.compute_ms
+    return [
+        ChatUsageRow(
+            day=day,
+            answers=n,
+            users=users.get(day, 0),
+            model_answers=ran,
+            tokens_in=tin,
+            tokens_out=tout,
+            compute_ms=ms,
+        )
+        for day, (n, ran, tin, tout, ms) in sorted(totals.items())
     ]

@@ -180,3 +180,35 @@ def list_topic_questions(
     if subject_id is not None:
         query = query.where(ChatHistory.subject_id == subject_id)
     return list(session.exec(query.order_by(col(ChatHistory.created_at))).all())
+
+
+@dataclass(frozen=True, slots=True)
+class TopicQuestion:
+    subject_id: int
+    topic: str
+    question: str
+    created_at: datetime
+
+
+def list_subject_topic_questions(*, session: Session, user_id: int) -> list[TopicQuestion]:
+    """All of a student's tutor questions tagged with a school subject and topic, oldest
+    first: weak-area detection groups them per (subject, topic) itself instead of asking
+    `list_topic_questions` once per topic (~96 queries for a school student). Only the
+    columns detection reads."""
+    rows = session.exec(
+        select_columns(
+            col(ChatHistory.subject_id),
+            col(ChatHistory.topic),
+            col(ChatHistory.question),
+            col(ChatHistory.created_at),
+        )
+        .where(
+            col(ChatHistory.user_id) == user_id,
+            col(ChatHistory.subject_id).is_not(None),
+            col(ChatHistory.topic).is_not(None),
+        )
+        .order_by(col(ChatHistory.created_at), col(ChatHistory.id))
+    ).all()
+    return [
+        TopicQuestion(subject_id=int(s), topic=t, question=q, created_at=c) for s, t, q, c in rows
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,6 +88,56 @@ def record_weak_area(
     return row
 
 
+# (topic, subject_id, section): what one open weak area is about.
+WeakAreaKey = tuple[str, int | None, str | None]
+
+
+def apply_weak_area_changes(
+    *,
+    session: Session,
+    user_id: int,
+    open_rows: Sequence[WeakArea],
+    weak: dict[WeakAreaKey, tuple[float, str]],
+    recovered: Collection[WeakAreaKey],
+    now: datetime,
+) -> None:
+    """A student's whole detection in one batch: `record_weak_area` for every key of `weak`
+    (score, recommendation) and `resolve_weak_areas` for every recovered key, given the
+    student's open rows as `list_open_weak_areas` read them. Changed rows are updated and
+    new ones inserted in one flush, the recovered closed by one UPDATE."""
+    by_key: dict[WeakAreaKey, list[WeakArea]] = {}
+    for row in sorted(open_rows, key=lambda r: r.id or 0):
+        by_key.setdefault((row.topic, row.subject_id, row.section), []).append(row)
+    for (topic, subject_id, section), (score, recommendation) in weak.items():
+        if subject_id is None and section is None:
+            raise ValueError("give subject_id or section")
+        existing = by_key.get((topic, subject_id, section))
+        if existing:
+            # Unchanged values write nothing (the ORM compares them).
+            existing[0].weakness_score = score
+            existing[0].recommended_practice = recommendation
+            session.add(existing[0])
+        else:
+            session.add(
+                WeakArea(
+                    user_id=user_id,
+                    subject_id=subject_id,
+                    section=section,
+                    topic=topic,
+                    weakness_score=score,
+                    recommended_practice=recommendation,
+                )
+            )
+    session.flush()
+    ids = [row.id for key in recovered for row in by_key.get(key, ())]
+    if ids:
+        session.exec(
+            update(WeakArea)
+            .where(col(WeakArea.id).in_(ids), col(WeakArea.resolved_at).is_(None))
+            .values(resolved_at=now)
+        )
+
+
 def resolve_weak_areas(
     *,
     session: Session,
@@ -141,12 +192,16 @@ def list_students_needing_intervention(
     session: Session,
     min_weak_areas: int = INTERVENTION_MIN_WEAK_AREAS,
     class_name: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[InterventionRow]:
     """Seed query "Identify students needing intervention".
 
     Counts only open weak areas (resolved ones are history here), groups per student and
     per subject or UTBK section (the seed's inner join on subjects dropped section rows),
-    and keeps groups with at least `min_weak_areas`. `class_name` narrows to one class.
+    and keeps groups with at least `min_weak_areas`. `class_name` narrows to one class;
+    `limit`/`offset` page through the order (all classes of a 100,000-student school are
+    25,000 rows).
     """
     count = sa.func.count(col(WeakArea.id))
     filters: list[Any] = [
@@ -154,9 +209,50 @@ def list_students_needing_intervention(
         col(User.deleted_at).is_(None),
         col(WeakArea.resolved_at).is_(None),
     ]
-    if class_name is not None:
-        filters.append(col(User.class_name) == class_name)
-    rows = session.exec(
+    query: Any
+    if class_name is None:
+        # Every class: count the open weak areas per (student, subject, section) first and
+        # join only the groups that pass to users and subjects, instead of joining 75,000
+        # open rows to their students and grouping by names.
+        groups = (
+            select_columns(
+                col(WeakArea.user_id).label("user_id"),
+                col(WeakArea.subject_id).label("subject_id"),
+                col(WeakArea.section).label("section"),
+                count.label("n"),
+            )
+            .where(col(WeakArea.resolved_at).is_(None))
+            .group_by(col(WeakArea.user_id), col(WeakArea.subject_id), col(WeakArea.section))
+            .having(count >= min_weak_areas)
+            .subquery()
+        )
+        query = (
+            select_columns(
+                col(User.id),
+                col(User.username),
+                col(User.full_name),
+                groups.c.subject_id,
+                col(Subject.name),
+                groups.c.section,
+                groups.c.n,
+            )
+            .join(groups, groups.c.user_id == col(User.id))
+            .outerjoin(Subject, col(Subject.id) == groups.c.subject_id)
+            .where(col(User.role) == "siswa", col(User.deleted_at).is_(None))
+            .order_by(
+                groups.c.n.desc(),
+                col(User.username),
+                col(Subject.name).nulls_last(),
+                groups.c.section.nulls_last(),
+            )
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        return _intervention_rows(session.exec(query).all())
+    filters.append(col(User.class_name) == class_name)
+    query = (
         select_columns(
             col(User.id),
             col(User.username),
@@ -184,7 +280,15 @@ def list_students_needing_intervention(
             col(Subject.name).nulls_last(),
             col(WeakArea.section).nulls_last(),
         )
-    ).all()
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return _intervention_rows(session.exec(query).all())
+
+
+def _intervention_rows(rows: Sequence[Any]) -> list[InterventionRow]:
     return [
         InterventionRow(
             user_id=int(user_id),

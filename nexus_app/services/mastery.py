@@ -117,9 +117,17 @@ def question_complexity(question: str) -> float:
     return min(score, 1.0)
 
 
-def _evidence(session: Session, row: TopicMastery) -> weakness.TopicEvidence:
+# (subject_id, topic) -> the student's tutor questions on it, oldest first.
+_TopicQuestions = dict[tuple[int, str], list[weakness.TutorQuestion]]
+
+
+def _evidence(
+    session: Session, row: TopicMastery, questions_by_topic: _TopicQuestions | None = None
+) -> weakness.TopicEvidence:
     questions: tuple[weakness.TutorQuestion, ...] = ()
-    if row.subject_id is not None:
+    if row.subject_id is not None and questions_by_topic is not None:
+        questions = tuple(questions_by_topic.get((row.subject_id, row.topic), ()))
+    elif row.subject_id is not None:
         questions = tuple(
             weakness.TutorQuestion(
                 asked_at=q.created_at, complexity=question_complexity(q.question)
@@ -138,11 +146,43 @@ def _evidence(session: Session, row: TopicMastery) -> weakness.TopicEvidence:
 
 def detect_for_user(session: Session, user_id: int, now: datetime | None = None) -> int:
     """Open (or refresh) weak areas for a student's weak topics and resolve the recovered
-    ones; returns how many are open afterwards."""
+    ones; returns how many are open afterwards.
+
+    The same rules and writes as `detect_for_topic` on every topic row, read and written
+    in bulk: the tutor questions of all school topics in one query, the open weak areas in
+    one, then one batch of changes (a school student has ~96 topics: this was ~200 queries).
+    """
     now = now or utcnow()
     rows = mastery_repo.list_topic_mastery(session=session, user_id=user_id)
     counts = _PracticeCounts(session)
-    return sum(1 for row in rows if detect_for_topic(session, row, now, counts))
+    questions: _TopicQuestions = {}
+    if any(row.subject_id is not None for row in rows):
+        for q in chat_repo.list_subject_topic_questions(session=session, user_id=user_id):
+            questions.setdefault((q.subject_id, q.topic), []).append(
+                weakness.TutorQuestion(
+                    asked_at=q.created_at, complexity=question_complexity(q.question)
+                )
+            )
+    open_rows = weak_repo.list_open_weak_areas(session=session, user_id=user_id)
+    open_keys = {(w.topic, w.subject_id, w.section) for w in open_rows}
+    weak: dict[weak_repo.WeakAreaKey, tuple[float, str]] = {}
+    recovered: list[weak_repo.WeakAreaKey] = []
+    for row in rows:
+        verdict = weakness.detect_weak_areas([_evidence(session, row, questions)], now)
+        key = (row.topic, row.subject_id, row.section if row.subject_id is None else None)
+        if verdict:
+            weak[key] = (verdict[0].weakness_score, _recommendation(verdict[0], row, counts))
+        elif key in open_keys:
+            recovered.append(key)
+    weak_repo.apply_weak_area_changes(
+        session=session,
+        user_id=user_id,
+        open_rows=open_rows,
+        weak=weak,
+        recovered=recovered,
+        now=now,
+    )
+    return len(weak)
 
 
 class _PracticeCounts:
@@ -187,13 +227,9 @@ def detect_for_topic(
             now=now,
         )
         return False
-    recommendation = verdict[0].recommended_practice
-    if row.subject_id is not None:
-        counts = practice_counts or _PracticeCounts(session, row.subject_id)
-        count = counts.get(row.subject_id, row.topic)
-        if count:
-            # The school practice bank has questions on it: say where to find them.
-            recommendation += f" Ada {count} soal latihan topik ini di menu Latihan mata pelajaran."
+    recommendation = _recommendation(
+        verdict[0], row, practice_counts or _PracticeCounts(session, row.subject_id)
+    )
     weak_repo.record_weak_area(
         session=session,
         user_id=row.user_id,
@@ -204,6 +240,18 @@ def detect_for_topic(
         recommended_practice=recommendation,
     )
     return True
+
+
+def _recommendation(
+    verdict: weakness.WeakAreaAssessment, row: TopicMastery, counts: _PracticeCounts
+) -> str:
+    recommendation = verdict.recommended_practice
+    if row.subject_id is not None:
+        count = counts.get(row.subject_id, row.topic)
+        if count:
+            # The school practice bank has questions on it: say where to find them.
+            recommendation += f" Ada {count} soal latihan topik ini di menu Latihan mata pelajaran."
+    return recommendation
 
 
 def detect_all_weak_areas() -> int:
