@@ -22,6 +22,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
 from .serving import _check_open, _load_session, _tryout_status
+from .task_credit import credit_open_tasks
 from .views import (
     DEFAULT_A,
     DEFAULT_C,
@@ -126,6 +127,15 @@ def _record(
         session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
     )
     study_repo.increment_session_counters(session=session, session_id=row.id, is_correct=is_correct)
+    if row.mode == "practice":
+        credit_open_tasks(
+            session,
+            user_id=actor.id,
+            question=question,
+            selected=letter,
+            is_correct=is_correct,
+            now=now,
+        )
     mastery.apply_practice_answer(
         session,
         user_id=actor.id,
