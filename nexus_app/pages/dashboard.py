@@ -256,7 +256,23 @@ def _content() -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.heading("Dasbor kesiapan UTBK", size="7"),
-                rx.text(s.target_line, " · ", s.exam_line, color_scheme="gray", size="2"),
+                rx.cond(
+                    (s.target_line != "") | (s.exam_line != ""),
+                    rx.text(
+                        s.target_line,
+                        rx.cond((s.target_line != "") & (s.exam_line != ""), " · ", ""),
+                        s.exam_line,
+                        color_scheme="gray",
+                        size="2",
+                    ),
+                    # Onboarding skipped (kelas 10/11): no lone "·" under the heading.
+                    rx.text(
+                        "Belum ada target UTBK; tambahkan kapan saja lewat Ubah target.",
+                        color_scheme="gray",
+                        size="2",
+                        id="no-utbk-target",
+                    ),
+                ),
                 spacing="1",
             ),
             rx.spacer(),
