@@ -8,6 +8,7 @@ from reflex_base.vars.object import ObjectVar
 from nexus_app.components.shell import BRAND_COLOR, TABLE_ONLY, app_shell
 from nexus_app.components.student_tasks import student_tasks
 from nexus_app.components.tables import phone_cards
+from nexus_app.components.values import either
 from nexus_app.state.dashboard import (
     DashboardState,
     PlanRow,
@@ -260,7 +261,7 @@ def _content() -> rx.Component:
                     (s.target_line != "") | (s.exam_line != ""),
                     rx.text(
                         s.target_line,
-                        rx.cond((s.target_line != "") & (s.exam_line != ""), " · ", ""),
+                        either((s.target_line != "") & (s.exam_line != ""), " · ", ""),
                         s.exam_line,
                         color_scheme="gray",
                         size="2",
