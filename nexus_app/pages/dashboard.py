@@ -8,6 +8,7 @@ from reflex_base.vars.object import ObjectVar
 from nexus_app.components.shell import BRAND_COLOR, TABLE_ONLY, app_shell
 from nexus_app.components.student_tasks import student_tasks
 from nexus_app.components.tables import phone_cards
+from nexus_app.components.values import either
 from nexus_app.state.dashboard import (
     DashboardState,
     PlanRow,
@@ -314,7 +315,23 @@ def _content() -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.heading("Dasbor kesiapan UTBK", size="7"),
-                rx.text(s.target_line, " · ", s.exam_line, color_scheme="gray", size="2"),
+                rx.cond(
+                    (s.target_line != "") | (s.exam_line != ""),
+                    rx.text(
+                        s.target_line,
+                        either((s.target_line != "") & (s.exam_line != ""), " · ", ""),
+                        s.exam_line,
+                        color_scheme="gray",
+                        size="2",
+                    ),
+                    # Onboarding skipped (kelas 10/11): no lone "·" under the heading.
+                    rx.text(
+                        "Belum ada target UTBK; tambahkan kapan saja lewat Ubah target.",
+                        color_scheme="gray",
+                        size="2",
+                        id="no-utbk-target",
+                    ),
+                ),
                 spacing="1",
             ),
             rx.spacer(),

@@ -189,7 +189,7 @@ def _drilldown() -> rx.Component:
                         variant="ghost",
                     ),
                     rx.text(
-                        "Belum ada jawaban latihan pada topik ini.", size="2", color_scheme="gray"
+                        s.drill_attempts_note, size="2", color_scheme="gray", id="drill-no-attempts"
                     ),
                 ),
                 rx.heading("Pertanyaan ke tutor AI", size="3"),

@@ -115,6 +115,9 @@ class DrillAttempt:
     mastery_after: float
 
 
+NO_ATTEMPTS = "Belum ada jawaban latihan pada topik ini."
+
+
 @dataclass(frozen=True)
 class Drilldown:
     username: str
@@ -124,6 +127,9 @@ class Drilldown:
     attempts: list[DrillAttempt]
     tutor_questions: list[tuple[str, str]]
     weak_history: list[tuple[str, str, str]]
+    # Shown instead of the answer list when it is empty: a school subject's practice is
+    # counted in topic_mastery, not stored answer by answer, so "no answers" would be false.
+    attempts_note: str = NO_ATTEMPTS
 
 
 def _require_teacher(actor: CurrentUser) -> None:
@@ -366,7 +372,15 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
         grid = teacher_repo.list_mastery_grid(
             session=session, user_ids=[student.id], section=section, subject_id=subject_id
         )
-        current = next((m.mastery_level for m in grid if m.topic == topic), None)
+        row = next((m for m in grid if m.topic == topic), None)
+        current = row.mastery_level if row is not None else None
+        note = NO_ATTEMPTS
+        if not attempts and row is not None and row.question_count:
+            note = (
+                f"{row.question_count} soal latihan topik ini sudah dijawab, "
+                f"{row.correct_count} benar. Latihan mata pelajaran dicatat sebagai jumlah, "
+                "tanpa rincian per soal."
+            )
         chat = teacher_repo.list_topic_chat(
             session=session, user_id=student.id, topic=topic, subject_id=subject_id
         )
@@ -394,6 +408,7 @@ def drilldown(*, actor: CurrentUser, username: str, view_key: str, topic: str) -
                 )
                 for w in weak
             ],
+            attempts_note=note,
         )
 
 

@@ -124,6 +124,7 @@ class TeacherState(AuthState):
     drill_topic: rx.Field[str] = rx.field("")
     drill_mastery: rx.Field[str] = rx.field("")
     drill_attempts: rx.Field[list[AttemptRow]] = rx.field(default_factory=list)
+    drill_attempts_note: rx.Field[str] = rx.field("")
     drill_chat: rx.Field[list[TutorQuestionRow]] = rx.field(default_factory=list)
     drill_weak: rx.Field[list[WeakHistoryRow]] = rx.field(default_factory=list)
     # Chart points: recharts reads the keys "n" and "penguasaan".
@@ -258,6 +259,7 @@ class TeacherState(AuthState):
             {"n": str(i + 1), "penguasaan": round(100 * a.mastery_after)}
             for i, a in enumerate(reversed(drill.attempts))
         ]
+        self.drill_attempts_note = drill.attempts_note
         self.drill_chat = [TutorQuestionRow(when=w, question=q) for w, q in drill.tutor_questions]
         self.drill_weak = [
             WeakHistoryRow(when=w, score=s, status=st) for w, s, st in drill.weak_history

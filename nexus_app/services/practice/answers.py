@@ -23,6 +23,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
 from .serving import _check_open, _load_session, _tryout_status
+from .task_credit import credit_open_tasks
 from .views import (
     DEFAULT_A,
     DEFAULT_C,
@@ -124,6 +125,15 @@ def _record(
     study_repo.record_session_answer(
         session=session, session_id=row.id, is_correct=is_correct, now=now
     )
+    if row.mode == "practice":
+        credit_open_tasks(
+            session,
+            user_id=actor.id,
+            question=question,
+            selected=letter,
+            is_correct=is_correct,
+            now=now,
+        )
     mastery.apply_practice_answer(
         session,
         user_id=actor.id,

@@ -7,7 +7,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from nexus_app.services import auth, dashboard, school_practice, subjects
+from nexus_app.db import unit_of_work
+from nexus_app.repositories import users as user_repo
+from nexus_app.services import auth, dashboard, school_practice, subjects, teacher
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -175,6 +177,31 @@ def test_answers_move_mastery_until_a_weak_area_opens(
         outcome = school_practice.answer_question(actor=student, question_id=mc.id, selected="B")
     assert not outcome.weak and outcome.mastery_level >= 0.4
     assert dashboard.student_dashboard(actor=student).school_weak_areas == []
+
+
+def test_the_guru_drilldown_counts_school_practice_answers(
+    actors: dict[str, CurrentUser], math_subject: int
+) -> None:
+    """School practice is counted in topic_mastery, not stored per answer: the guru's
+    drill-down says how many were answered instead of "no answers yet"."""
+    school_practice.import_practice_questions(data=GOOD.encode(), subject_code="MAT_10")
+    student = auth.create_user(
+        username="siswa_kls", password="kata-sandi-1", role="siswa", class_name="X-1"
+    )
+    with unit_of_work() as session:
+        user_repo.assign_class(session=session, teacher_id=actors["guru"].id, class_name="X-1")
+    rnd = school_practice.start_round(actor=student, subject_id=math_subject, topic="Pecahan")
+    school_practice.answer_question(actor=student, question_id=rnd.items[0].id, selected="B")
+    school_practice.answer_question(actor=student, question_id=rnd.items[1].id, selected="B")
+    drill = teacher.drilldown(
+        actor=actors["guru"], username="siswa_kls", view_key="subject:MAT_10", topic="Pecahan"
+    )
+    assert drill.attempts == []
+    assert drill.attempts_note.startswith("2 soal latihan topik ini sudah dijawab, 1 benar.")
+    untouched = teacher.drilldown(
+        actor=actors["guru"], username="siswa_kls", view_key="subject:MAT_10", topic="Aljabar"
+    )
+    assert untouched.attempts_note == teacher.NO_ATTEMPTS
 
 
 def test_student_only(actors: dict[str, CurrentUser], math_subject: int) -> None:

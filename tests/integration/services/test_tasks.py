@@ -16,7 +16,7 @@ from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
 from nexus_app.repositories import users as user_repo
-from nexus_app.services import auth, school_practice, subjects, tasks
+from nexus_app.services import auth, practice, school_practice, subjects, tasks
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -264,6 +264,58 @@ def test_a_utbk_task_runs_a_practice_session_and_feeds_the_hard_items(
         tasks.hard_items(actor=school["ani"])
     with pytest.raises(PermissionDenied):
         tasks.hard_items(actor=school["guru"], class_name="X-2")
+
+
+def _practise_on_practice_page(student: CurrentUser, answers: int) -> None:
+    """Answers given on /practice (topic a of PU), not through the task."""
+    view = practice.start_session(actor=student, section="PU", sub_type="a")
+    for _ in range(answers):
+        assert view is not None
+        practice.submit_answer(
+            actor=student,
+            session_id=view.session_id,
+            question_id=view.question_id,
+            position=view.position,
+            answer="C",
+        )
+        view = practice.current_question(actor=student, session_id=view.session_id)
+
+
+def test_utbk_answers_given_on_practice_count_for_the_task(
+    engine: Engine, school: dict[str, CurrentUser]
+) -> None:
+    task_id = tasks.create_task(
+        actor=school["guru"], class_name="X-1", target="utbk:PU:a", question_count=2, due=_due()
+    )
+    other_topic = tasks.create_task(
+        actor=school["guru"], class_name="X-1", target="utbk:PU:b", question_count=2, due=_due()
+    )
+    # Ani practises topic a on /practice: three answers, the task takes the first two.
+    _practise_on_practice_page(school["ani"], 3)
+    mine = {t.id: t for t in tasks.my_tasks(actor=school["ani"])}
+    assert (mine[task_id].status, mine[task_id].answered) == (tasks.STATUS_DONE, 2)
+    assert (mine[other_topic].status, mine[other_topic].answered) == (tasks.STATUS_OPEN, 0)
+
+    # Budi answers one on /practice, then finishes the task on /tugas: counted once each.
+    _practise_on_practice_page(school["budi"], 1)
+    step = tasks.open_task(actor=school["budi"], task_id=task_id)
+    assert step.answered == 1 and step.item is not None
+    outcome = tasks.answer(
+        actor=school["budi"],
+        task_id=task_id,
+        item_id=step.item.item_id,
+        selected="B",
+        session_id=step.item.session_id,
+        position=step.item.session_position,
+    )
+    assert outcome.done and outcome.answered == 2
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT student_id, COUNT(*) FROM task_answers GROUP BY student_id")
+        ).all()
+    assert sorted(n for _, n in rows) == [2, 2]
+    results = tasks.task_results(actor=school["guru"], task_id=task_id)
+    assert [s.status for s in results.students] == ["Selesai", "Selesai"]
 
 
 def test_overdue_and_withdrawn_tasks(engine: Engine, school: dict[str, CurrentUser]) -> None:
