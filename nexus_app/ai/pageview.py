@@ -8,7 +8,8 @@ source_view.py):
   shown exactly as the chunker saw it. It is not part of any version (exports stay as they
   were); deleting the book folder deletes it. Packages built before this, or imported from
   another server, have no source: their views are put together from the chunks instead.
-- :func:`pdf_page`: one PDF page's text, extracted and cleaned as at ingestion.
+- :func:`pdf_page`: one PDF page's text, extracted and cleaned as at ingestion;
+  :func:`render_pdf_page`: the page as a PNG, when pypdfium2 (PDFium) is installed.
 - :func:`sections` / :func:`sections_from_chunks`: a Markdown or text book cut at its headings
   (what a Markdown citation, "bagian <heading>", points at).
 - :func:`highlight_spans` / :func:`segments`: where the passage's sentences are in a page's
@@ -18,13 +19,20 @@ source_view.py):
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
+import struct
+import threading
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from nexus_app.ai.chunking import Chunk, split_sentences
 from nexus_app.ai.pdftext import (
@@ -43,6 +51,9 @@ __all__ = [
     "merge_passages",
     "page_from_chunks",
     "pdf_page",
+    "pdf_renderer",
+    "png_bytes",
+    "render_pdf_page",
     "section_of_chunk",
     "sections",
     "sections_from_chunks",
@@ -111,6 +122,72 @@ def pdf_page(path: Path, number: int) -> tuple[str, int]:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise UnreadableDocument(f"PDF tidak bisa dibaca: {exc}") from exc
+
+
+# PDFium is not thread-safe: one render at a time per process.
+_PDFIUM_LOCK = threading.Lock()
+
+
+def pdf_renderer() -> Any | None:
+    """The pypdfium2 module, or None when it is not installed (pages are then shown as text)."""
+    try:
+        return importlib.import_module("pypdfium2")
+    except ImportError:
+        return None
+
+
+def render_pdf_page(path: Path, number: int, *, width: int = 1000) -> bytes:
+    """PDF page ``number`` (1-based) as a PNG about ``width`` pixels wide.
+
+    Raises :class:`UnreadableDocument` for a broken file, a page outside the document, or no
+    renderer installed.
+    """
+    pdfium = pdf_renderer()
+    if pdfium is None:
+        raise UnreadableDocument("tidak ada penampil PDF (pypdfium2) terpasang")
+    with _PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(str(path))
+        except Exception as exc:  # PdfiumError and friends: a file PDFium cannot open
+            raise UnreadableDocument(f"PDF tidak bisa dibuka: {exc}") from exc
+        try:
+            if not 1 <= number <= len(doc):
+                raise UnreadableDocument(f"halaman {number} tidak ada (1–{len(doc)})")
+            page = doc[number - 1]
+            try:
+                scale = min(max(width / max(page.get_width(), 1.0), 0.5), 3.0)
+                pixels = np.array(page.render(scale=scale, rev_byteorder=True).to_numpy())
+            finally:
+                page.close()
+        except UnreadableDocument:
+            raise
+        except Exception as exc:
+            raise UnreadableDocument(f"halaman {number} tidak bisa digambar: {exc}") from exc
+        finally:
+            doc.close()
+    return png_bytes(pixels)
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """A PNG of an 8-bit grey (h, w), RGB (h, w, 3) or RGBA (h, w, 4) array (no Pillow)."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    channels = 1 if pixels.ndim == 2 else int(pixels.shape[2])
+    color_type = {1: 0, 3: 2, 4: 6}[channels]
+    rows = pixels.reshape(height, width * channels)
+    # Filter type 0 (none) on every row: a zero byte in front of each.
+    raw = np.hstack([np.zeros((height, 1), np.uint8), rows]).tobytes()
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- sections of an unpaged (Markdown or text) book --------------------------------------

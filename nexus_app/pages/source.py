@@ -84,6 +84,21 @@ def _view() -> rx.Component:
             width="100%",
             id="source-text",
         ),
+        rx.cond(
+            s.image_link != "",
+            rx.card(
+                rx.text("Halaman aslinya:", size="2", color_scheme="gray"),
+                rx.image(
+                    src=s.image_link,
+                    alt="Gambar halaman buku",
+                    width="100%",
+                    height="auto",
+                    loading="lazy",
+                    id="source-image",
+                ),
+                width="100%",
+            ),
+        ),
         _nav(),
         spacing="3",
         width="100%",

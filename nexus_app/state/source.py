@@ -33,6 +33,7 @@ class SourceState(AuthState):
     next_link: rx.Field[str] = rx.field("")
     cited_link: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
+    image_link: rx.Field[str] = rx.field("")  # the PDF page as a picture (signed, 1 hour)
     error: rx.Field[str] = rx.field("")
     # A stale citation: the same place in the book's current version, when there is one.
     current_link: rx.Field[str] = rx.field("")
@@ -40,7 +41,7 @@ class SourceState(AuthState):
 
     def _clear(self) -> None:
         self.title = self.subject = self.version = self.kind = self.where = ""
-        self.heading = self.notice = self.error = self.current_link = ""
+        self.heading = self.notice = self.error = self.current_link = self.image_link = ""
         self.prev_link = self.next_link = self.cited_link = ""
         self.segments = []
         self.marked = False
@@ -63,4 +64,5 @@ class SourceState(AuthState):
             self.marked = view.marked
             self.prev_link, self.next_link = view.prev_link, view.next_link
             self.cited_link, self.notice = view.cited_link, view.notice
+            self.image_link = view.image_link
         self.loaded = True

@@ -14,12 +14,23 @@ place to change.
 
 A citation whose version was deleted (or whose book was) is refused with a message that says
 so, and, when the book still has a current version, a link to the same place in it.
+
+A PDF page is also shown as a picture when pypdfium2 is installed: the page gets a link to
+``/api/sumber/halaman`` signed with the server's key (an <img> request carries no session
+token) and valid for an hour; the PNG is rendered once and cached under
+``NEXUS_DATA_DIR/cache/halaman/<source sha256>/`` (safe to delete at any time).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
 import re
+import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,9 +40,11 @@ from urllib.parse import urlencode
 from nexus_app.ai import pageview, pdftext, vkp
 from nexus_app.ai.chunking import Chunk
 from nexus_app.ai.retriever import is_paged
+from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.services.auth import CurrentUser, require_role
+from nexus_app.services.backup_admin import _secret as _server_key
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 from .library import packages_root
@@ -39,6 +52,9 @@ from .library import packages_root
 ROUTE = "/sumber"
 READER_ROLES = ("siswa", "guru", "admin")
 BAD_LINK = "Tautan sumber tidak valid. Buka sumber dari jawaban tutor."
+IMAGE_ROUTE = "/api/sumber/halaman"
+IMAGE_SECONDS = 3600
+IMAGE_WIDTH = 1000
 _SEMVER = re.compile(r"^\d{1,6}\.\d{1,6}\.\d{1,6}$")
 _NUMBER = re.compile(r"^\d{1,6}$")
 
@@ -71,6 +87,7 @@ class SourceView:
     next_link: str
     cited_link: str  # back to the cited place ("" when this is it, or nothing was cited)
     notice: str  # how the text was obtained, when not from the book file
+    image_link: str = ""  # the page as a picture (PDF, renderer installed), signed
 
 
 def citation_link(*, book_key: str, version: str, page: int, chunk_id: int, paged: bool) -> str:
@@ -227,6 +244,9 @@ def _page_view(
             raise NotFound(f"Halaman {number} tidak ada di buku ini.")
         text, count, notice = pageview.page_from_chunks(chunks, number), pages[-1], _FROM_CHUNKS
     at = pages.index(number)
+    image = ""
+    if source is not None and source.suffix == ".pdf" and pageview.pdf_renderer() is not None:
+        image = image_link(book_key=manifest.book_key, version=manifest.version, page=number)
     on_page = chunk if chunk is not None and chunk.page <= number <= chunk.page_end else None
     pieces, marked = _segments(text, on_page)
     if not text.strip():
@@ -249,6 +269,7 @@ def _page_view(
         next_link=go(pages[at + 1]) if at + 1 < len(pages) else "",
         cited_link=go(chunk.page) if chunk is not None and on_page is None else "",
         notice=notice,
+        image_link=image,
     )
 
 
@@ -298,3 +319,66 @@ def _section_view(
         cited_link=go(home) if chunk is not None and at != home else "",
         notice="" if source is not None else _FROM_CHUNKS,
     )
+
+
+# --- the page as a picture ------------------------------------------------------------------
+
+
+def _sign(payload: str) -> str:
+    # The server's one signing key (download.key), with a prefix of its own: a backup
+    # download signature can never pass for a page picture's, nor the reverse.
+    digest = hmac.new(_server_key(), f"sumber-halaman|{payload}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def image_link(*, book_key: str, version: str, page: int, now: float | None = None) -> str:
+    """A signed link to the picture of one PDF page, valid for IMAGE_SECONDS. Only made for a
+    reader who has just been allowed the page (open_source)."""
+    expires = int((now if now is not None else time.time()) + IMAGE_SECONDS)
+    payload = f"{book_key}|{version}|{page}|{expires}"
+    query = {"buku": book_key, "versi": version, "hlm": str(page), "exp": str(expires)}
+    return f"{IMAGE_ROUTE}?{urlencode({**query, 'sig': _sign(payload)})}"
+
+
+def page_image(*, params: Mapping[str, str], now: float | None = None) -> Path:
+    """The cached PNG behind a signed page-picture link (rendered on first use); NotFound for
+    a bad, forged or expired link, or a page that cannot be drawn."""
+    bad = NotFound("Gambar halaman tidak tersedia.")
+    key, version = str(params.get("buku", "")), str(params.get("versi", ""))
+    raw_page, raw_exp = str(params.get("hlm", "")), str(params.get("exp", ""))
+    if not (_NUMBER.match(raw_page) and raw_exp.isdigit() and _SEMVER.match(version)):
+        raise bad
+    payload = f"{key}|{version}|{int(raw_page)}|{int(raw_exp)}"
+    if not hmac.compare_digest(_sign(payload), str(params.get("sig", ""))):
+        raise bad
+    if (now if now is not None else time.time()) > int(raw_exp):
+        raise NotFound("Tautan gambar halaman sudah kedaluwarsa; muat ulang halaman sumber.")
+    try:
+        book = vkp.book_dir(packages_root(), key)
+        manifest = vkp.read_manifest(book / version)
+    except (ValueError, vkp.PackageError) as exc:
+        raise bad from exc
+    source = pageview.find_source(book, manifest.source_sha256)
+    if source is None or source.suffix != ".pdf":
+        raise bad
+    cached = (
+        get_settings().data_dir
+        / "cache"
+        / "halaman"
+        / manifest.source_sha256
+        / f"{int(raw_page)}-{IMAGE_WIDTH}.png"
+    )
+    if cached.is_file():
+        return cached
+    try:
+        png = pageview.render_pdf_page(source, int(raw_page), width=IMAGE_WIDTH)
+    except pdftext.ExtractionError as exc:
+        raise bad from exc
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(png)
+        os.replace(tmp, cached)  # two workers rendering the same page: either copy wins whole
+    finally:
+        tmp.unlink(missing_ok=True)
+    return cached

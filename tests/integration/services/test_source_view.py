@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from nexus_app.ai import vkp
+from nexus_app.ai import pageview, vkp
 from nexus_app.ai.pageview import SOURCE_DIR
 from nexus_app.services import auth, books, subjects, tutor
 from nexus_app.services.books import source_view
@@ -54,10 +54,14 @@ def school(engine: Engine, tmp_path: Path) -> dict[str, object]:
     }
 
 
-def _params(link: str) -> dict[str, str]:
+def _params_of(link: str, route: str) -> dict[str, str]:
     parts = urlsplit(link)
-    assert parts.path == source_view.ROUTE
+    assert parts.path == route
     return dict(parse_qsl(parts.query))
+
+
+def _params(link: str) -> dict[str, str]:
+    return _params_of(link, source_view.ROUTE)
 
 
 def _marked(view: source_view.SourceView) -> str:
@@ -120,6 +124,7 @@ def test_a_pdf_citation_opens_its_page_and_pages_turn(engine, school) -> None:
     third = source_view.open_source(actor=school["student"], params=_params(second.next_link))
     assert third.where == "Halaman 3 dari 3" and not third.next_link and not third.marked
     assert "Hukum pertama Newton" in _whole(third) and third.cited_link
+    _check_page_picture(view)
     with pytest.raises(NotFound, match="Halaman 9"):
         source_view.open_source(actor=school["student"], params={**params, "hlm": "9"})
     # Without the kept file (a package imported from another server) the page is put
@@ -127,6 +132,23 @@ def test_a_pdf_citation_opens_its_page_and_pages_turn(engine, school) -> None:
     shutil.rmtree(vkp.book_dir(books.packages_root(), top.book_key) / SOURCE_DIR)
     rebuilt = source_view.open_source(actor=school["admin"], params=params)
     assert rebuilt.notice and "Gerak lurus beraturan adalah" in _marked(rebuilt)
+
+
+def _check_page_picture(view: source_view.SourceView) -> None:
+    """With pypdfium2 installed, the page has a signed picture link that only works as made."""
+    if pageview.pdf_renderer() is None:
+        assert view.image_link == ""
+        return
+    params = _params_of(view.image_link, source_view.IMAGE_ROUTE)
+    png = source_view.page_image(params=params)
+    assert png.read_bytes().startswith(b"\x89PNG") and "cache" in png.parts
+    assert source_view.page_image(params=params) == png  # cached
+    expired = int(params["exp"]) + 1
+    with pytest.raises(NotFound, match="kedaluwarsa"):
+        source_view.page_image(params=params, now=expired)
+    for forged in ({"hlm": "3"}, {"exp": str(expired + 99)}, {"sig": "x"}, {"buku": "../x"}):
+        with pytest.raises(NotFound, match="tidak tersedia"):
+            source_view.page_image(params={**params, **forged})
 
 
 def test_a_stale_citation_says_so_and_points_at_the_current_version(engine, school) -> None:

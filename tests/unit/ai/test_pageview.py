@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nexus_app.ai.chunking import Chunk, ChunkParams, chunk_pages
@@ -14,6 +16,8 @@ from nexus_app.ai.pageview import (
     merge_passages,
     page_from_chunks,
     pdf_page,
+    png_bytes,
+    render_pdf_page,
     section_of_chunk,
     sections,
     sections_from_chunks,
@@ -102,3 +106,30 @@ def test_kept_source_and_pdf_pages(tmp_path: Path) -> None:
     assert count == 2 and "Halaman kedua" in text
     with pytest.raises(UnreadableDocument):
         pdf_page(kept, 3)
+
+
+def test_png_encoder_writes_what_a_decoder_reads() -> None:
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    png = png_bytes(grey)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png.endswith(b"IEND\xaeB`\x82")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height, png[25]) == (4, 3, 0)  # colour type 0: grey
+    start = png.index(b"IDAT") + 4
+    length = int.from_bytes(png[start - 8 : start - 4], "big")
+    rows = zlib.decompress(png[start : start + length])
+    assert rows == b"".join(b"\x00" + bytes(r) for r in grey.tolist())
+    assert png_bytes(np.zeros((2, 2, 3), np.uint8))[25] == 2
+
+
+def test_a_pdf_page_renders_to_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("pypdfium2")
+    pdf = tmp_path / "buku.pdf"
+    pdf.write_bytes(make_text_pdf([["Halaman pertama."], ["Halaman kedua."]]))
+    png = render_pdf_page(pdf, 2, width=400)
+    assert png.startswith(b"\x89PNG") and abs(int.from_bytes(png[16:20], "big") - 400) <= 1
+    with pytest.raises(UnreadableDocument):
+        render_pdf_page(pdf, 3)
+    broken = tmp_path / "rusak.pdf"
+    broken.write_bytes(b"%PDF-1.4 bukan pdf")
+    with pytest.raises(UnreadableDocument):
+        render_pdf_page(broken, 1)
