@@ -27,7 +27,7 @@ def _segment(seg: ObjectVar[SegmentRow]) -> rx.Component:
     )
 
 
-def _nav() -> rx.Component:
+def _nav(nav_id: str) -> rx.Component:
     s = SourceState
     return rx.hstack(
         rx.cond(
@@ -42,7 +42,7 @@ def _nav() -> rx.Component:
         ),
         justify="between",
         width="100%",
-        id="source-nav",
+        id=nav_id,
     )
 
 
@@ -72,7 +72,7 @@ def _view() -> rx.Component:
                 size="1",
             ),
         ),
-        _nav(),
+        _nav("source-nav-top"),
         rx.card(
             rx.text(
                 rx.foreach(s.segments, _segment),
@@ -99,7 +99,7 @@ def _view() -> rx.Component:
                 width="100%",
             ),
         ),
-        _nav(),
+        _nav("source-nav-bottom"),
         spacing="3",
         width="100%",
     )

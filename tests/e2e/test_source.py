@@ -35,7 +35,7 @@ def test_a_citation_opens_the_book_with_the_passage_marked(page: Page) -> None:
     assert "aritmetika" in marks.lower(), marks
     screenshot(book, "source-section")
     where = book.locator("#source-where").inner_text()
-    nav = book.locator("#source-nav").first
+    nav = book.locator("#source-nav-top")
     turn = nav.get_by_role("button", name="Berikutnya ›")
     if turn.is_disabled():
         turn = nav.get_by_role("button", name="‹ Sebelumnya")
