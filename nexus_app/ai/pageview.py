@@ -168,9 +168,16 @@ def render_pdf_page(path: Path, number: int, *, width: int = 1000) -> bytes:
     return png_bytes(pixels)
 
 
+def _colourless(rgb: np.ndarray) -> bool:
+    return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+
+
 def png_bytes(pixels: np.ndarray) -> bytes:
     """A PNG of an 8-bit grey (h, w), RGB (h, w, 3) or RGBA (h, w, 4) array (no Pillow)."""
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    # A page without colour (most text pages) is written grey: a third of the bytes.
+    if pixels.ndim == 3 and pixels.shape[2] == 3 and _colourless(pixels):
+        pixels = np.ascontiguousarray(pixels[..., 0])
     height, width = pixels.shape[:2]
     channels = 1 if pixels.ndim == 2 else int(pixels.shape[2])
     color_type = {1: 0, 3: 2, 4: 6}[channels]
@@ -305,11 +312,16 @@ def section_of_chunk(found: Sequence[Section], chunk: Chunk) -> int:
     those with its heading path first (a tiny intro is folded into the next section's path)."""
     if not found:
         return 0
-    scores = [len(highlight_spans(s.text, chunk.text)) for s in found]
+
+    def score(i: int) -> int:
+        return len(highlight_spans(found[i].text, chunk.text))
+
+    # Its own heading path first (usually one section): the whole book only if that fails.
     own = [i for i, s in enumerate(found) if s.path == chunk.heading_path]
-    best_own = max(own, key=lambda i: scores[i]) if own else None
-    if best_own is not None and scores[best_own] > 0:
+    best_own = max(own, key=score) if own else None
+    if best_own is not None and score(best_own) > 0:
         return best_own
+    scores = [score(i) for i in range(len(found))]
     best = max(range(len(found)), key=lambda i: scores[i])
     if scores[best] > 0 or best_own is None:
         return best

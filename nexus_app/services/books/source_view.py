@@ -177,6 +177,13 @@ def _chunks(folder: str) -> tuple[Chunk, ...]:
     return tuple(Chunk.from_dict(json.loads(line)) for line in lines if line.strip())
 
 
+@lru_cache(maxsize=256)
+def _pdf_page(source: str, number: int) -> tuple[str, int]:
+    # A kept file never changes (its name is its checksum): pages turned back and forth, or
+    # opened by a class at once, are read once.
+    return pageview.pdf_page(Path(source), number)
+
+
 @lru_cache(maxsize=16)
 def _sections(folder: str, source: str) -> tuple[pageview.Section, ...]:
     if source:
@@ -234,7 +241,7 @@ def _page_view(
     notice = ""
     if source is not None and source.suffix == ".pdf":
         try:
-            text, count = pageview.pdf_page(source, number)
+            text, count = _pdf_page(str(source), number)
         except pdftext.ExtractionError as exc:
             raise NotFound(f"Halaman {number} tidak ada di buku ini.") from exc
         pages = list(range(1, count + 1))

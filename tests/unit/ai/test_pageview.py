@@ -118,7 +118,10 @@ def test_png_encoder_writes_what_a_decoder_reads() -> None:
     length = int.from_bytes(png[start - 8 : start - 4], "big")
     rows = zlib.decompress(png[start : start + length])
     assert rows == b"".join(b"\x00" + bytes(r) for r in grey.tolist())
-    assert png_bytes(np.zeros((2, 2, 3), np.uint8))[25] == 2
+    assert png_bytes(np.zeros((2, 2, 3), np.uint8))[25] == 0  # no colour: written grey
+    colour = np.zeros((2, 2, 3), np.uint8)
+    colour[0, 0] = (200, 10, 10)
+    assert png_bytes(colour)[25] == 2
 
 
 def test_a_pdf_page_renders_to_a_png(tmp_path: Path) -> None:
