@@ -171,8 +171,9 @@ def _stale(actor: CurrentUser, req: _Request, book: Path) -> StaleSource:
 
 
 @lru_cache(maxsize=16)
-def _chunks(folder: str) -> tuple[Chunk, ...]:
-    # A version folder never changes once written: its chunks can be cached by path.
+def _chunks(folder: str, stamp: str) -> tuple[Chunk, ...]:
+    # A version folder never changes once written; `stamp` (its manifest's build time and
+    # checksum) tells apart a version number built again after its book was deleted.
     lines = (Path(folder) / vkp.CHUNKS).read_text(encoding="utf-8").splitlines()
     return tuple(Chunk.from_dict(json.loads(line)) for line in lines if line.strip())
 
@@ -184,8 +185,12 @@ def _pdf_page(source: str, number: int) -> tuple[str, int]:
     return pageview.pdf_page(Path(source), number)
 
 
+def _stamp(manifest: vkp.Manifest) -> str:
+    return f"{manifest.created_at}|{manifest.source_sha256}|{manifest.chunk_count}"
+
+
 @lru_cache(maxsize=16)
-def _sections(folder: str, source: str) -> tuple[pageview.Section, ...]:
+def _sections(folder: str, stamp: str, source: str) -> tuple[pageview.Section, ...]:
     if source:
         try:
             found = pageview.sections(pdftext.extract_document(Path(source)))
@@ -193,7 +198,7 @@ def _sections(folder: str, source: str) -> tuple[pageview.Section, ...]:
                 return tuple(found)
         except pdftext.ExtractionError:
             pass
-    return tuple(pageview.sections_from_chunks(_chunks(folder)))
+    return tuple(pageview.sections_from_chunks(_chunks(folder, stamp)))
 
 
 def _segments(text: str, chunk: Chunk | None) -> tuple[tuple[Segment, ...], bool]:
@@ -218,7 +223,7 @@ def open_source(*, actor: CurrentUser, params: Mapping[str, str]) -> SourceView:
         raise _stale(actor, req, book)
     try:
         manifest = vkp.read_manifest(folder)
-        chunks = _chunks(str(folder))
+        chunks = _chunks(str(folder), _stamp(manifest))
     except (vkp.PackageError, OSError, ValueError, KeyError, TypeError) as exc:
         raise NotFound("Paket buku ini rusak; beri tahu admin.") from exc
     subject = _may_read(actor, manifest)
@@ -295,7 +300,7 @@ def _section_view(
     chunk: Chunk | None,
     source: Path | None,
 ) -> SourceView:
-    found = _sections(str(folder), str(source) if source is not None else "")
+    found = _sections(str(folder), _stamp(manifest), str(source) if source is not None else "")
     if not found:
         raise NotFound("Buku ini tidak berisi teks yang bisa ditampilkan.")
     home = pageview.section_of_chunk(found, chunk) if chunk is not None else 0
