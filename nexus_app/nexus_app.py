@@ -17,6 +17,7 @@ from nexus_app.pages import (
     practice,
     practice_session,
     school_practice,
+    source,
     task_run,
     teacher,
     teacher_tasks,
@@ -42,6 +43,7 @@ from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
 from nexus_app.state.school_practice import SchoolPracticeState
+from nexus_app.state.source import SourceState
 from nexus_app.state.student_tasks import StudentTasksState, TaskRunState
 from nexus_app.state.teacher import TeacherState
 from nexus_app.state.teacher_tasks import TeacherTaskState
@@ -173,6 +175,12 @@ app.add_page(
     route=tryout.ROUTE,
     title="Tryout | Nexus",
     on_load=[AuthState.guard(tryout.ROLES), TryoutState.load],
+)
+app.add_page(
+    source.source_page,
+    route=source.ROUTE,
+    title="Sumber buku | Nexus",
+    on_load=[AuthState.guard(source.ROLES), SourceState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 

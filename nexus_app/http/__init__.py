@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from nexus_app.http import backups, payments
+from nexus_app.http import backups, payments, source_pages
 from nexus_app.http.security_headers import SecurityHeaders
 from nexus_app.http.upload_guard import UploadGuard
 
@@ -15,7 +15,7 @@ from nexus_app.http.upload_guard import UploadGuard
 def build_api() -> Starlette:
     """The Starlette app Reflex mounts itself into (rx.App(api_transformer=...)): its
     middleware wraps Reflex's routes too, the built frontend and `POST /_upload` included."""
-    routes: list[Route] = [*payments.ROUTES, *backups.ROUTES]
+    routes: list[Route] = [*payments.ROUTES, *backups.ROUTES, *source_pages.ROUTES]
     return Starlette(
         routes=routes,
         # Outermost first: every answer gets the headers, 401/413 from the guard too.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.vars.object import ObjectVar
 
+from nexus_app.components.citation import citation_link
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.components.values import either
 from nexus_app.state.chat import ChatState, SourceRow
@@ -27,6 +28,7 @@ def _source(s: ObjectVar[SourceRow]) -> rx.Component:
             size="2",
         ),
         rx.text(s.text, size="2", color_scheme="gray", white_space="pre-wrap"),
+        citation_link(s.link, s.n),
         width="100%",
         class_name="chat-source",
     )

@@ -34,7 +34,7 @@ from nexus_app.repositories import chat as chat_repo
 from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.services import billing, mastery, school_practice
 from nexus_app.services.auth import CurrentUser
-from nexus_app.services.books import packages_root
+from nexus_app.services.books import packages_root, source_view
 from nexus_app.services.errors import InvalidInput, NotFound
 
 MAX_QUESTION_CHARS = rag.MAX_QUESTION_CHARS
@@ -60,10 +60,25 @@ class Source:
     # "hlm. 4" in a PDF, "bagian <heading>" in a Markdown or text book (whose page numbers
     # are cuts made at import); "" in answers saved before it was recorded.
     location: str = ""
+    # What the source viewer needs to open the cited place (/sumber); absent (defaults) in
+    # answers saved before they were recorded, which then show no link.
+    book_key: str = ""
+    chunk_id: int = -1
+    paged: bool = True
 
     @property
     def where(self) -> str:
         return self.location or f"hlm. {self.page}"
+
+    @property
+    def link(self) -> str:
+        return source_view.citation_link(
+            book_key=self.book_key,
+            version=self.version,
+            page=self.page,
+            chunk_id=self.chunk_id,
+            paged=self.paged,
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,9 @@ def _sources(passages: tuple[Passage, ...] | list[Passage]) -> list[Source]:
             round(p.score, 4),
             p.text,
             p.location,
+            book_key=p.book_key,
+            chunk_id=p.chunk_id,
+            paged=p.paged,
         )
         for p in passages
     ]

@@ -32,6 +32,7 @@ class SourceRow:
     version: str
     heading: str
     text: str
+    link: str = ""  # the cited page in the source viewer ("" for old answers)
 
 
 @dataclasses.dataclass
@@ -53,6 +54,7 @@ def _source_rows(sources: list[tutor.Source]) -> list[SourceRow]:
             # Not twice: an unpaged book's location is its heading already.
             heading="" if s.where == f"bagian {s.heading}" else s.heading,
             text=s.text if len(s.text) <= 600 else s.text[:597] + "…",
+            link=s.link,
         )
         for i, s in enumerate(sources, start=1)
     ]

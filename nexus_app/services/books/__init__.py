@@ -6,7 +6,8 @@ the previous version keeps serving until then.
 
 The admin page uploads into NEXUS_DATA_DIR/tmp/uploads/<random>/ (:func:`stage_upload`);
 a staged file lives only until its ingestion or import ends (the package keeps the text it
-needs, never the source file), and stale ones are swept after a day.
+needs; a copy of the book file is kept beside the versions, <book key>/sources/, for the
+source viewer, see source_view.py), and stale ones are swept after a day.
 """
 
 from .footprint import PackageFootprint, package_footprint, removing_packages

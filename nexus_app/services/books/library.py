@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nexus_app.ai import pdftext, vkp
+from nexus_app.ai import pageview, pdftext, vkp
 from nexus_app.ai.embedder import DEFAULT_EMBEDDER, EmbedderUnavailable, get_embedder
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
@@ -91,6 +92,10 @@ def ingest_book(
     except ValueError as exc:
         raise InvalidInput(f"Buku tidak berisi teks yang bisa dipakai: {exc}") from exc
     manifest = result.manifest
+    # The file stays beside the package, so a citation can open its page (/sumber); the
+    # viewer falls back to the chunks' text when it cannot be kept.
+    with contextlib.suppress(OSError, ValueError):
+        pageview.keep_source(result.path.parent, path, manifest.source_sha256)
     _record(subject_code, title, path.name, manifest.version, manifest.chunk_count)
     return IngestResult(
         subject=subject_code,

@@ -69,6 +69,9 @@ POLICY: dict[str, tuple[str, ...]] = {
     # An admin section gurus use too: the school-subject practice questions.
     "AdminPracticeQuestionsState": ("guru", "admin"),
     "TryoutState": ("siswa",),
+    # A tutor citation's page in the book: every logged-in role (a student the books of the
+    # subjects the tutor offers, which the service checks).
+    "SourceState": ("siswa", "guru", "admin"),
 }
 ADMIN_ONLY = ("admin",)
 # Every admin section's state, from the one registry the nav and the routes read.
