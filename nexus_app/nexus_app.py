@@ -1,6 +1,10 @@
 """The Reflex app: pages, their guards, and the error handler."""
 
+from collections.abc import Callable
+from types import ModuleType
+
 import reflex as rx
+from reflex.event import EventType
 from reflex_base.event import EventSpec
 from reflex_base.event.context import EventContext
 
@@ -116,71 +120,48 @@ app.add_page(
     title="Kata sandi baru | Nexus",
     on_load=AuthState.guard_password_change,
 )
-app.add_page(
-    teacher.teacher_home,
-    route=teacher.ROUTE,
-    title="Kelas | Nexus",
-    on_load=[AuthState.guard(teacher.ROLES), TeacherState.load],
-)
-app.add_page(
-    teacher_tasks.teacher_tasks_page,
-    route=teacher_tasks.ROUTE,
-    title="Tugas kelas | Nexus",
-    on_load=[AuthState.guard(teacher_tasks.ROLES), TeacherTaskState.load],
-)
-app.add_page(
-    task_run.task_run_page,
-    route=task_run.ROUTE,
-    title="Tugas | Nexus",
-    on_load=[AuthState.guard(task_run.ROLES), TaskRunState.load],
-)
-app.add_page(
-    practice.practice_page,
-    route=practice.ROUTE,
-    title="Latihan | Nexus",
-    on_load=[AuthState.guard(practice.ROLES), PracticeState.load],
-)
-app.add_page(
-    school_practice.school_practice_page,
-    route=school_practice.ROUTE,
-    title="Latihan mata pelajaran | Nexus",
-    on_load=[AuthState.guard(school_practice.ROLES), SchoolPracticeState.load],
-)
-app.add_page(
-    practice_session.session_review_page,
-    route=practice_session.ROUTE,
-    title="Rincian sesi | Nexus",
-    on_load=[AuthState.guard(practice_session.ROLES), SessionReviewState.load],
-)
+# Pages behind the role guard: each module names its ROUTE and ROLES; then the title and
+# the states that load the page after the guard.
+_GUARDED_PAGES: list[tuple[Callable[[], rx.Component], ModuleType, str, list[EventType[()]]]] = [
+    (teacher.teacher_home, teacher, "Kelas", [TeacherState.load]),
+    (teacher_tasks.teacher_tasks_page, teacher_tasks, "Tugas kelas", [TeacherTaskState.load]),
+    (task_run.task_run_page, task_run, "Tugas", [TaskRunState.load]),
+    (practice.practice_page, practice, "Latihan", [PracticeState.load]),
+    (
+        school_practice.school_practice_page,
+        school_practice,
+        "Latihan mata pelajaran",
+        [SchoolPracticeState.load],
+    ),
+    (
+        practice_session.session_review_page,
+        practice_session,
+        "Rincian sesi",
+        [SessionReviewState.load],
+    ),
+    (
+        dashboard.dashboard_page,
+        dashboard,
+        "Dasbor",
+        [DashboardState.load, StudentTasksState.load],
+    ),
+    (chat.chat_page, chat, "Tutor AI", [ChatState.load]),
+    (tryout.tryout_page, tryout, "Tryout", [TryoutState.load]),
+    (source.source_page, source, "Sumber buku", [SourceState.load]),
+]
+for page, module, title, loads in _GUARDED_PAGES:
+    app.add_page(
+        page,
+        route=module.ROUTE,
+        title=f"{title} | Nexus",
+        on_load=[AuthState.guard(module.ROLES), *loads],
+    )
+# Onboarding has its own guard: it is the page a student without targets is sent to.
 app.add_page(
     onboarding.onboarding_page,
     route=onboarding.ROUTE,
     title="Target belajar | Nexus",
     on_load=[AuthState.guard_onboarding(onboarding.ROLES), OnboardingState.load],
-)
-app.add_page(
-    dashboard.dashboard_page,
-    route=dashboard.ROUTE,
-    title="Dasbor | Nexus",
-    on_load=[AuthState.guard(dashboard.ROLES), DashboardState.load, StudentTasksState.load],
-)
-app.add_page(
-    chat.chat_page,
-    route=chat.ROUTE,
-    title="Tutor AI | Nexus",
-    on_load=[AuthState.guard(chat.ROLES), ChatState.load],
-)
-app.add_page(
-    tryout.tryout_page,
-    route=tryout.ROUTE,
-    title="Tryout | Nexus",
-    on_load=[AuthState.guard(tryout.ROLES), TryoutState.load],
-)
-app.add_page(
-    source.source_page,
-    route=source.ROUTE,
-    title="Sumber buku | Nexus",
-    on_load=[AuthState.guard(source.ROLES), SourceState.load],
 )
 app.add_page(not_found.not_found, route=not_found.ROUTE, title="Tidak ditemukan | Nexus")
 
