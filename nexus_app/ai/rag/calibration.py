@@ -1,8 +1,19 @@
 """The refusal rule ("the books do not cover this"), chosen on data and stored with the repo.
 
 A retrieval result is described by a few numbers (:func:`features_of`): the blended relevance
-(docs/ai.md), the best dense cosine, the IDF-weighted lexical coverage and whether BM25 and the
-embedder agree on the best passage. The rule answers when every feature reaches its threshold.
+(docs/ai.md), the best dense cosine, the IDF-weighted lexical coverage, whether BM25 and the
+embedder agree on the best passage, and two sentence-level numbers over the question's
+*topical* terms (its content terms minus chat words like "yg", "gmn", "kak", "maksudnya"):
+
+- ``sentence_cover``: the IDF-weighted share of those terms found in ONE sentence of the top
+  three passages (the best sentence). A near-topic question ("rumus luas permukaan bola") shares
+  words with a chunk ("luas", "bola") but no single book sentence holds what it asks about;
+- ``missing``: the IDF-weighted share of those terms found nowhere in the top three passages
+  (or their headings): "vektor", "html", "trapesium".
+
+The rule is either thresholds on relevance, cosine and coverage (the old form) or a small
+logistic model over ``relevance``, ``sentence_cover`` and ``missing`` whose weights and cut
+are stored in the JSON (``model``): answer when ``bias + Σ w·x >= cut``.
 
 The thresholds are not hand-set constants: ``python bench/bench_tutor.py --calibrate`` splits
 the tutor gold set (covered questions phrased loosely, near-topic out-of-book questions) in
@@ -16,13 +27,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nexus_app.ai.chunking import content_terms, split_sentences, stem_id
 from nexus_app.ai.retriever import RELEVANCE_THRESHOLD, RetrievalResult
+from nexus_app.ai.vkp import Package
 
 CALIBRATION_PATH = Path(__file__).with_name("refusal_calibration.json")
 # Highest share of covered questions the calibration may refuse.
@@ -31,8 +45,84 @@ MAX_COVERED_REFUSED = 0.03
 Features = dict[str, float]
 
 
-def features_of(result: RetrievalResult) -> Features:
-    """The numbers the refusal rule looks at, for one search."""
+# Chat and question-frame words that say nothing about the topic: informal Indonesian as
+# students type it (general register, not taken from the gold questions). A question word on
+# this list never counts as "the book lacks it".
+_INFORMAL_TEXT = """
+    yg gmn gmna gimana gitu gini tu tuh kak kakak bang bu pak min aja aj kalo klo kl brp knp dlm
+    dgn utk krn tdk gak ga gk nggak engga enggak kayak kyk apaan ngapain sampe cepet gede pake
+    bikin liat abis habis udah udh sdh blm sm bgt banget emang emg dong sih nih deh kok lho loh
+    yah ok oke bener jelasin terangin mohon nanya tanya maksud maksudnya mksd definisi pengertian
+    nama namanya sebenernya sebenarnya terus trus trs jd jdi tp dr dri pd spt gampang susah simpel
+    ngerti paham contoh contohnya biasa beda bedanya doang pengen pgn mo plis pls please makasih
+    kasih rumus cara soal materi pelajaran belajar gan guys
+"""
+INFORMAL_TERMS: frozenset[str] = frozenset(
+    set(_INFORMAL_TEXT.split()) | {stem_id(w) for w in _INFORMAL_TEXT.split()}
+)
+# Colloquial nasal prefixes (ngitung = hitung, nyimpen = simpan, ngukur = ukur): such a word
+# is informal when the base form is in the book.
+_NASAL = (("nge", ("",)), ("ng", ("", "k", "h")), ("ny", ("s", "c")))
+
+
+def _unseen(pkg: Package, term: str) -> bool:
+    # Package.idf gives unseen terms the largest value: log((n + 1) / 0.5).
+    return pkg.idf(term) >= math.log((len(pkg.chunks) + 1) / 0.5) - 1e-9
+
+
+def _colloquial(term: str, packages: Sequence[Package]) -> bool:
+    if term in INFORMAL_TERMS:
+        return True
+    for prefix, heads in _NASAL:
+        if not term.startswith(prefix) or len(term) <= len(prefix) + 2:
+            continue
+        rest = term[len(prefix) :]
+        for head in heads:
+            base = head + rest
+            forms = {base, stem_id(base)}
+            if base.endswith("en"):
+                forms.add(base[:-2] + "an")  # nyimpen -> simpan
+            if base.endswith("in"):
+                forms.add(base[:-2])  # ngerjain -> kerja
+            if any(not _unseen(pkg, f) for f in forms for pkg in packages):
+                return True
+    return False
+
+
+def topical_terms(question: str, packages: Sequence[Package]) -> set[str]:
+    """The question's content terms (stemmed) without chat and question-frame words."""
+    return {t for t in content_terms(question) if not _colloquial(t, packages)}
+
+
+def sentence_features(result: RetrievalResult, packages: Sequence[Package]) -> Features:
+    """``sentence_cover`` and ``missing`` (module docstring) for one search."""
+    if not result.passages or not packages:
+        return {"sentence_cover": 0.0, "missing": 1.0}
+    terms = topical_terms(result.query, packages)
+    if not terms:
+        # Only chat words ("apa itu?"): nothing topical to miss; relevance decides.
+        return {"sentence_cover": 1.0, "missing": 0.0}
+    by_key = {(p.manifest.book_key, p.manifest.version): p for p in packages}
+    top = result.passages[0]
+    pkg = by_key.get((top.book_key, top.package_version), packages[0])
+    idf = {t: pkg.idf(t) for t in terms}
+    total = sum(idf.values()) or 1.0
+    present: set[str] = set()
+    best = 0.0
+    for p in result.passages[:3]:
+        present |= set(content_terms(" ".join(p.heading_path[-2:]) + " " + p.text))
+        for sentence in split_sentences(p.text.replace("\n", " ")):
+            if len(sentence.split()) < 4:
+                continue
+            st = set(content_terms(sentence))
+            best = max(best, sum(w for t, w in idf.items() if t in st) / total)
+    missing = sum(w for t, w in idf.items() if t not in present) / total
+    return {"sentence_cover": round(best, 4), "missing": round(missing, 4)}
+
+
+def features_of(result: RetrievalResult, packages: Sequence[Package] | None = None) -> Features:
+    """The numbers the refusal rule looks at, for one search (the sentence-level ones only
+    with the searched ``packages``)."""
     best = result.passages[0] if result.passages else None
     # Agreement: the fused best passage is among the top 3 of both BM25 and the embedder.
     agree = bool(
@@ -42,12 +132,15 @@ def features_of(result: RetrievalResult) -> Features:
         and best.dense_rank <= 3
         and best.bm25_rank <= 3
     )
-    return {
+    out = {
         "relevance": round(result.relevance, 4),
         "top_dense": round(result.top_dense, 4),
         "lexical": round(result.lexical_coverage, 4),
         "agree": 1.0 if agree else 0.0,
     }
+    if packages is not None:
+        out.update(sentence_features(result, packages))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +156,42 @@ class RefusalRule:
     min_lexical: float = 0.0
     high: float = 0.7
     low: float = RELEVANCE_THRESHOLD
+    # The logistic form (when ``weights`` is set): answer when bias + Σ w·feature >= cut;
+    # the thresholds above are then not used.
+    weights: tuple[tuple[str, float], ...] = ()
+    bias: float = 0.0
+    cut: float = 0.0
 
     @classmethod
     def legacy(cls) -> RefusalRule:
         return cls(min_relevance=RELEVANCE_THRESHOLD)
 
+    @property
+    def needs_packages(self) -> bool:
+        return any(name in _SENTENCE_FEATURES for name, _ in self.weights)
+
+    def score(self, f: Features) -> float:
+        return self.bias + sum(w * f[name] for name, w in self.weights)
+
     def covers(self, f: Features) -> bool:
+        if self.weights:
+            return self.score(f) >= self.cut
         return (
             f["relevance"] >= self.min_relevance
             and f["top_dense"] >= self.min_dense
             and f["lexical"] >= self.min_lexical
         )
 
-    def covers_result(self, result: RetrievalResult) -> bool:
-        return bool(result.passages) and self.covers(features_of(result))
+    def covers_result(
+        self, result: RetrievalResult, packages: Sequence[Package] | None = None
+    ) -> bool:
+        """Answer or refuse. A logistic rule over sentence features needs the searched
+        ``packages``; without them it falls back to the old relevance threshold."""
+        if not result.passages:
+            return False
+        if self.needs_packages and packages is None:
+            return result.relevance >= RELEVANCE_THRESHOLD
+        return self.covers(features_of(result, packages if self.needs_packages else None))
 
     def words(self, relevance: float) -> str:
         """How well the book matches, in words a student understands."""
@@ -87,13 +202,26 @@ class RefusalRule:
         return "rendah"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "min_relevance": self.min_relevance,
             "min_dense": self.min_dense,
             "min_lexical": self.min_lexical,
             "high": self.high,
             "low": self.low,
         }
+        if self.weights:
+            out["model"] = {
+                "features": [name for name, _ in self.weights],
+                "weights": [w for _, w in self.weights],
+                "bias": self.bias,
+                "cut": self.cut,
+            }
+        return out
+
+
+_SENTENCE_FEATURES = ("sentence_cover", "missing")
+# The logistic rule's inputs, in order.
+MODEL_FEATURES = ("relevance", "sentence_cover", "missing")
 
 
 def _frange(lo: float, hi: float, step: float) -> list[float]:
@@ -147,6 +275,53 @@ def choose_rule(
     return RefusalRule(rel, dense, lex, high=max(high, low), low=low)
 
 
+def choose_model(
+    features: Sequence[Features],
+    out_of_book: Sequence[bool],
+    *,
+    names: Sequence[str] = MODEL_FEATURES,
+    max_covered_refused: float = MAX_COVERED_REFUSED,
+    l2: float = 0.1,
+    steps: int = 3000,
+    rate: float = 0.5,
+) -> RefusalRule:
+    """A logistic model (covered = 1) fitted by plain gradient descent with an L2 penalty
+    (deterministic: zero start, fixed steps), then the cut: the highest score that refuses at
+    most ``max_covered_refused`` of the covered questions, placed halfway into the gap below
+    the next covered score so no calibration question sits on it. Word bands as
+    :func:`choose_rule`."""
+    import numpy as np
+
+    x = np.array([[f[n] for n in names] for f in features], dtype=float)
+    y = np.array([0.0 if o else 1.0 for o in out_of_book])
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        g = p - y
+        w -= rate * (x.T @ g / len(y) + l2 * w)
+        b -= rate * float(g.mean())
+    scores = np.sort((x @ w + b)[y == 1])
+    allowed = int(max_covered_refused * len(scores))
+    # Refuse below the cut: the ``allowed`` lowest covered scores may fall under it.
+    if allowed > 0:
+        cut = float(scores[allowed - 1] + scores[allowed]) / 2
+    else:
+        cut = float(scores[0]) - 1e-3
+    covered = [f for f, o in zip(features, out_of_book, strict=True) if not o]
+    oob = [f for f, o in zip(features, out_of_book, strict=True) if o]
+    high = round(_quantile([f["relevance"] for f in covered], 0.5), 4)
+    low = round(max(RELEVANCE_THRESHOLD, _quantile([f["relevance"] for f in oob], 0.9)), 4)
+    return RefusalRule(
+        RELEVANCE_THRESHOLD,
+        high=max(high, low),
+        low=low,
+        weights=tuple((n, round(float(v), 4)) for n, v in zip(names, w, strict=True)),
+        bias=round(b, 4),
+        cut=round(float(cut), 4),
+    )
+
+
 @lru_cache(maxsize=1)
 def load_rule(path: Path = CALIBRATION_PATH) -> RefusalRule:
     """The calibrated rule shipped with the code; the old constant if the file is missing."""
@@ -162,10 +337,19 @@ def load_rule(path: Path = CALIBRATION_PATH) -> RefusalRule:
             high=float(data.get("high", 0.7)),
             low=max(RELEVANCE_THRESHOLD, float(data.get("low", RELEVANCE_THRESHOLD))),
         )
+    model = data.get("model")
+    weights: tuple[tuple[str, float], ...] = ()
+    if model:
+        weights = tuple(
+            (str(n), float(w)) for n, w in zip(model["features"], model["weights"], strict=True)
+        )
     return RefusalRule(
         min_relevance=float(data["min_relevance"]),
         min_dense=float(data.get("min_dense", 0.0)),
         min_lexical=float(data.get("min_lexical", 0.0)),
         high=float(data.get("high", 0.7)),
         low=float(data.get("low", RELEVANCE_THRESHOLD)),
+        weights=weights,
+        bias=float(model["bias"]) if model else 0.0,
+        cut=float(model["cut"]) if model else 0.0,
     )

@@ -191,7 +191,7 @@ class Tutor:
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not self.rule.covers_result(result):
+        if not self.rule.covers_result(result, self.retriever.packages):
             # No "passages" event: a refusal lists no sources, not even for a moment.
             yield final(
                 text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()
