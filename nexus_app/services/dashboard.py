@@ -26,6 +26,7 @@ from nexus_app.services import school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 from nexus_app.services.practice import refresh_stale_readiness
+from nexus_app.services.practice.answers import is_stale_forecast
 
 MINUTES_PER_ITEM = 1.5  # UTBK pace is about a minute an item; practice adds reading time
 MIN_BLOCK_MINUTES = 10
@@ -202,8 +203,14 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
             raise NotFound("Akun tidak ditemukan.")
         # Practice answers throttle the forecast (practice.answers.FORECAST_INTERVAL): a
         # section whose ability is newer than its forecast is recomputed before it is shown.
-        refresh_stale_readiness(session, user_id=actor.id)
+        # The rows say which are stale, so a fresh dashboard reads them once, not twice.
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
+        if any(
+            is_stale_forecast(updated_by_job_id=r.updated_by_job_id, current_theta=r.current_theta)
+            for r in rows
+        ):
+            refresh_stale_readiness(session, user_id=actor.id)
+            rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
         cards = [_card(r) for r in rows]
         history, history_sections = _ability_history(session, actor.id, cards)
         open_weak = weak_repo.list_open_weak_areas(session=session, user_id=actor.id)
