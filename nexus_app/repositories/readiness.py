@@ -37,6 +37,9 @@ class DashboardReadinessRow:
     exam_date: date | None
     last_updated: datetime
     theta_variance: float | None = None
+    # Which job wrote the row last: the dashboard sees a forecast left stale by the
+    # practice throttle without reading the rows a second time.
+    updated_by_job_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ def get_dashboard_readiness(*, session: Session, user_id: int) -> list[Dashboard
             col(User.exam_date),
             col(r.last_updated),
             col(r.theta_variance),
+            col(r.updated_by_job_id),
         )
         .join(User, col(User.id) == col(r.user_id))
         .join(UtbkSection, col(UtbkSection.code) == col(r.section))

@@ -12,10 +12,18 @@ from nexus_app.models import Session, User
 
 
 def create_session(
-    *, session: DbSession, user_id: int, token_hash: str, expires_at: datetime
+    *,
+    session: DbSession,
+    user_id: int,
+    token_hash: str,
+    expires_at: datetime,
+    last_used_at: datetime | None = None,
 ) -> Session:
-    """Seed query "Create session"."""
-    row = Session(user_id=user_id, token=token_hash, expires_at=expires_at)
+    """Seed query "Create session". `last_used_at`: the login itself is a use, so the page
+    loads that follow it within the minute need not renew (write) the row."""
+    row = Session(
+        user_id=user_id, token=token_hash, expires_at=expires_at, last_used_at=last_used_at
+    )
     session.add(row)
     session.flush()
     return row

@@ -368,6 +368,8 @@ def login(*, username: str, password: str, client_ip: str | None = None) -> Logi
             user_id=user.id,
             token_hash=hash_token(token),
             expires_at=_session_expiry(created=now, now=now),
+            # Used now: the dashboard's checks right after the login renew nothing.
+            last_used_at=now,
         )
         return LoginResult(token=token, user=_to_current(user))
 

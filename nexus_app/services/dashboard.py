@@ -26,6 +26,7 @@ from nexus_app.services import school_practice
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import NotFound, PermissionDenied
 from nexus_app.services.practice import refresh_stale_readiness
+from nexus_app.services.practice.answers import is_stale_forecast
 from nexus_app.services.tryout import readiness as tryout_readiness
 
 MINUTES_PER_ITEM = 1.5  # UTBK pace is about a minute an item; practice adds reading time
@@ -203,8 +204,14 @@ def student_dashboard(*, actor: CurrentUser) -> Dashboard:
             raise NotFound("Akun tidak ditemukan.")
         # Practice answers throttle the forecast (practice.answers.FORECAST_INTERVAL): a
         # section whose ability is newer than its forecast is recomputed before it is shown.
-        refresh_stale_readiness(session, user_id=actor.id)
+        # The rows say which are stale, so a fresh dashboard reads them once, not twice.
         rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
+        if any(
+            is_stale_forecast(updated_by_job_id=r.updated_by_job_id, current_theta=r.current_theta)
+            for r in rows
+        ):
+            refresh_stale_readiness(session, user_id=actor.id)
+            rows = readiness_repo.get_dashboard_readiness(session=session, user_id=actor.id)
         # Finished tryouts count as readiness evidence too (docs/tryout.md).
         rows = tryout_readiness.with_tryouts(session, user_id=actor.id, rows=rows)
         cards = [_card(r) for r in rows]

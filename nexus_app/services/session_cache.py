@@ -4,7 +4,8 @@ Every private event re-checks the tab's session in the database
 (`auth.current_user_for_digest`): on /practice that is four round trips per answer (choose,
 submit, next question, rating), 15% of the server's CPU per answer under load. The events of
 an open page may reuse a check this process made at most `MAX_AGE_SECONDS` ago; page loads
-(the guard) always ask the database and refresh the entry.
+ask the database and refresh the entry: the hydrate (state/auth.py SessionHygieneMiddleware)
+does, and the guard right after it reuses that check (at most 2 s old) instead of asking again.
 
 Staleness, stated: a session that ends elsewhere — logged out in another worker, expired,
 ended by a password change, its account deactivated or its role changed — is still accepted

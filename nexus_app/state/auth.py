@@ -47,6 +47,9 @@ LOGIN_ROUTE = "/login"
 TOKEN_KEY = "nexus_token"  # the browser's localStorage key for the raw session token
 # How long a request for the browser's token stays open (the answer takes one round trip).
 TOKEN_REQUEST_SECONDS = 15.0
+# The guard of a page load reuses the database check its hydrate made this long ago at most
+# (the hydrate's events run right before the page's on_load).
+HYDRATE_CHECK_SECONDS = 2.0
 
 # Logging out also gives the tab a new Reflex client token (kept by Reflex in
 # sessionStorage 'token'): the reload starts a fresh state tree; the old one was reset.
@@ -100,6 +103,10 @@ class AuthState(rx.State):
     # Which request the answer must name: an answer to an earlier page's request (the tab
     # moved on before it came back) says nothing about the browser's token now.
     _token_request: str = ""
+    # When SessionHygieneMiddleware last found this tab's session valid in the database (a
+    # page load's hydrate, wall-clock seconds; 0: not since the last guard). The guard of
+    # that same page load reuses the check instead of asking the database again.
+    _hydrate_checked_at: float = 0.0
 
     @rx.var
     def is_logged_in(self) -> bool:
@@ -198,8 +205,13 @@ class AuthState(rx.State):
         )
 
     async def _require_fresh(self, *roles: str) -> CurrentUser:
-        """Page loads always ask the database (in a thread), and refresh the reused check."""
-        return await self._check_session(roles, fresh=True)
+        """Page loads ask the database (in a thread), and refresh the reused check; the
+        first one right after this tab's hydrate found the session valid in the database
+        (at most HYDRATE_CHECK_SECONDS ago) reuses that check instead of repeating it."""
+        root = self._auth_root()
+        checked, root._hydrate_checked_at = root._hydrate_checked_at, 0.0
+        just_checked = 0.0 <= time.time() - checked <= HYDRATE_CHECK_SECONDS
+        return await self._check_session(roles, fresh=not just_checked)
 
     async def _check_session(
         self, roles: tuple[str, ...], *, fresh: bool, pending_password_ok: bool = False
@@ -519,4 +531,7 @@ class SessionHygieneMiddleware(Middleware):
                 )
             except NotAuthenticated:
                 tab._end_session()
+            else:
+                # The page's guard, next, need not ask the database again.
+                tab._hydrate_checked_at = time.time()
         return None

@@ -5,6 +5,7 @@ flows and count it for the task."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Literal
 
@@ -47,10 +48,12 @@ class StudentTasksState(AuthState):
     error: rx.Field[str] = rx.field("")
 
     @rx.event
-    def load(self) -> None:
-        actor = self.require("siswa")
+    async def load(self) -> None:
+        # Right after the guard and the dashboard's load: their session check is reused, and
+        # the query runs in a thread, not on the event loop.
+        actor = await self.require_async("siswa")
         try:
-            found = tasks.my_tasks(actor=actor)
+            found = await asyncio.to_thread(tasks.my_tasks, actor=actor)
         except ServiceError as exc:
             self.error = exc.message
             return

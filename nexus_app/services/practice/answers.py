@@ -237,6 +237,11 @@ def update_section_readiness(
     return True
 
 
+def is_stale_forecast(*, updated_by_job_id: str | None, current_theta: float | None) -> bool:
+    """A readiness row whose ability the throttle wrote without recomputing its forecast."""
+    return updated_by_job_id == THETA_ONLY_JOB and current_theta is not None
+
+
 def refresh_stale_readiness(
     session: Session, *, user_id: int, section: str | None = None, now: datetime | None = None
 ) -> int:
@@ -249,7 +254,9 @@ def refresh_stale_readiness(
     else:
         rows = readiness_repo.list_user_readiness(session=session, user_id=user_id)
     stale = [
-        r for r in rows if r.updated_by_job_id == THETA_ONLY_JOB and r.current_theta is not None
+        r
+        for r in rows
+        if is_stale_forecast(updated_by_job_id=r.updated_by_job_id, current_theta=r.current_theta)
     ]
     when = now or utcnow()
     for r in stale:

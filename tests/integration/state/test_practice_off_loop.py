@@ -155,3 +155,43 @@ def test_a_page_load_or_a_logout_here_ends_reuse_at_once(token: str) -> None:
             await _run(first, "choose", "B")
 
     asyncio.run(logout_here())
+
+
+def test_the_guard_reuses_its_own_hydrates_check_and_no_other(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page load asks the database once: the hydrate (SessionHygieneMiddleware) does, and
+    the guard right after it reuses that check; a guard with no hydrate of its own (or one
+    older than HYDRATE_CHECK_SECONDS) asks again, so a session ended elsewhere is refused."""
+    from types import SimpleNamespace
+
+    from nexus_app.state import auth as auth_state
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        auth, "current_user_for_digest", _recording(auth.current_user_for_digest, asked)
+    )
+    root = _tab(token, "/dashboard")
+    asked.clear()  # the tab's own setup
+    tab = _sub(root, AuthState)
+    hydrate = SimpleNamespace(name=f"{State.get_full_name()}.hydrate")
+
+    async def page_load() -> Any:
+        await auth_state.SessionHygieneMiddleware().preprocess(None, root, hydrate)  # type: ignore[arg-type]
+        return await _run(tab, "guard", ["siswa"])
+
+    # (This student has not onboarded: the guard sends them there, logged in.)
+    asyncio.run(page_load())
+    assert tab.access != "denied" and tab.user_id > 0
+    assert len(asked) == 1  # the hydrate's check only
+    asyncio.run(_run(tab, "guard", ["siswa"]))
+    assert tab.access != "denied"
+    assert len(asked) == 2  # no hydrate of its own: the guard asks
+
+    now = [1000.0]
+    monkeypatch.setattr(auth_state.time, "time", lambda: now[0])
+    asyncio.run(auth_state.SessionHygieneMiddleware().preprocess(None, root, hydrate))  # type: ignore[arg-type]
+    auth.logout(token)  # ended elsewhere after this hydrate
+    now[0] += auth_state.HYDRATE_CHECK_SECONDS + 0.01
+    asyncio.run(_run(tab, "guard", ["siswa"]))
+    assert tab.access == "denied"  # sent to /login: the hydrate's check was too old to reuse
