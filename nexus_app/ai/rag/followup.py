@@ -43,9 +43,25 @@ _ASPECT_TEXT = """
     definisi syarat kelebihan kekurangan perbedaan beda persamaan langkah cara tujuan akibat
     penyebab sebab dampak lambang simbol notasi bentuk nilai hasil jumlah luas keliling volume
     panjang tinggi besar satuannya contoh-contoh bagian komponen unsur tahap tahapan proses
-    kegunaannya penerapan aplikasi soal sejarah asal
+    kegunaannya penerapan aplikasi soal sejarah asal tipe ragam kategori golongan
 """
 ASPECTS: frozenset[str] = frozenset(_ASPECT_TEXT.split())
+# Aspect words that never start a topic's name ("fungsi linear", "nilai mutlak" do): the
+# topic of "apa rumus suku ke-n barisan aritmetika" is "suku ke-n barisan aritmetika".
+_PURE_ASPECT_TEXT = """
+    contoh rumus pengertian arti definisi satuan ciri manfaat kegunaan syarat cara langkah
+    tujuan penyebab akibat dampak
+"""
+PURE_ASPECTS: frozenset[str] = frozenset(_PURE_ASPECT_TEXT.split())
+# Prepositions after a topic's head: "dekomposisi dalam berpikir komputasional".
+_PREPOSITIONS = frozenset(["dalam", "pada", "di", "untuk", "dari", "ke", "terhadap", "dengan"])
+# Words ending in "-nya" that point at nothing ("hanya", "misalnya").
+_NYA_TEXT = """
+    hanya punya sebenarnya biasanya misalnya seharusnya selanjutnya sebelumnya sesudahnya
+    akhirnya tadinya rupanya agaknya kayaknya sepertinya tentunya khususnya umumnya adanya
+    katanya bagaimananya semuanya apanya
+"""
+_NYA_WORDS = frozenset(_NYA_TEXT.split())
 # "beda" reads as "perbedaan" in a question.
 _ASPECT_WORD = {"beda": "perbedaan", "macam": "macam-macam", "guna": "kegunaan"}
 
@@ -101,8 +117,9 @@ _REFERENCE = re.compile(
 )
 # "apa itu X" / "X itu apa": "itu" introduces a topic here, it does not point back.
 _DEFINING_ITU = re.compile(r"\b(?:apa|apakah|adalah|yaitu)\s+itu\s+\S|\S\s+itu\s+(?:apa|adalah)\b")
-# "menghitungnya", "dihitungnya", "mencarinya": a verb whose object is the previous topic.
-_VERB_NYA = re.compile(r"\b((?:me|mem|men|meng|meny|di|ber|ter)[a-z]{3,}?)nya\b")
+# "menghitungnya", "jumlahnya", "melindunginya": a word whose object or owner is the
+# previous topic.
+_NYA = re.compile(r"\b([a-z]{3,}?)nya\b")
 _PUNCT = re.compile(r"[?!.,;:]+$")
 
 
@@ -147,7 +164,7 @@ def topic_of(question: str) -> str:
     topic = text[start:end].strip()
     # "rumus suku ke-n barisan aritmetika": the aspect word is not the topic.
     words = topic.split()
-    while len(words) > 1 and words[0].lower() in ASPECTS:
+    while len(words) > 1 and words[0].lower() in PURE_ASPECTS:
         words = words[1:]
         if words and words[0].lower() in ("dari", "pada", "untuk"):
             words = words[1:]
@@ -172,6 +189,15 @@ def _stems(text: str) -> set[str]:
     return set(content_terms(text))
 
 
+def _similar(a: str, b: str) -> bool:
+    """Words of one family: "pertidaksamaan"/"persamaan", "percepatan"/"kecepatan"."""
+    a, b = a.lower(), b.lower()
+    tail = 0
+    while tail < min(len(a), len(b)) and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return a != b and tail >= 5
+
+
 def _substitute(previous: str, topic: str, phrase: str) -> str | None:
     """The previous question with ``phrase`` (the student's casing) in place of its topic,
     or of part of it."""
@@ -183,30 +209,52 @@ def _substitute(previous: str, topic: str, phrase: str) -> str | None:
         return None
     phrase = " ".join(words)
     t_words = topic.split()
+    # The head of the topic: before a preposition ("dekomposisi dalam berpikir
+    # komputasional"), after leading aspect words ("fungsi alamat IP" keeps "fungsi").
+    cut = next(
+        (i for i, w in enumerate(t_words) if i > 0 and w.lower() in _PREPOSITIONS), len(t_words)
+    )
+    lead = 0
+    while lead < cut - 1 and t_words[lead].lower() in ASPECTS:
+        lead += 1
+    head, tail = t_words[lead:cut], t_words[cut:]
+    kept = t_words[:lead]
     t_stems = [stem_id(w.lower()) for w in t_words]
     p_stems = {stem_id(w.lower()) for w in words}
-    if p_stems & set(t_stems) and len(words) >= 2:
-        new_topic = phrase  # "barisan geometri" after "barisan aritmetika": a whole topic
+    shared = [i for i, st in enumerate(t_stems) if st in p_stems]
+    similar = [i for i, w in enumerate(t_words) if any(_similar(w, x) for x in words)]
+    if shared and len(words) >= 2:
+        # "barisan geometri" after "barisan aritmetika", "dari desimal ke biner" after
+        # "mengubah bilangan biner ke desimal": the topic changes from the first shared word,
+        # less the phrase's own words before it ("deret aritmetika" replaces both words).
+        first = next(j for j, w in enumerate(words) if stem_id(w.lower()) in t_stems)
+        before = sum(1 for w in words[:first] if w.lower() not in _PREPOSITIONS)
+        new_words = [*t_words[: max(0, min(shared) - before)], phrase]
+    elif len(words) == 1 and similar:
+        # "pertidaksamaan" after "persamaan nilai mutlak linear": a word of the same family.
+        at = similar[0]
+        new_words = [*t_words[:at], phrase, *t_words[at + 1 :]]
     elif len(words) == 1 and words[0].lower() in ASPECTS:
         # "keliling" after "luas lingkaran": the aspect changes, the object stays.
-        at = next((i for i, w in enumerate(t_words) if w.lower() in ASPECTS), None)
-        if at is None:
-            new_topic = f"{words[0]} {topic}"
-        else:
-            new_topic = " ".join([*t_words[:at], words[0], *t_words[at + 1 :]])
+        at = next((i for i, w in enumerate(t_words) if w.lower() in ASPECTS), -1)
+        new_words = [*t_words[: max(at, 0)], phrase, *t_words[at + 1 :]]
     elif len(words) == 1 and not modifier and not words[0].islower():
-        new_topic = phrase  # "DNS", "Newton": a name of its own, not a kind of the topic
-    elif (modifier or len(words) == 1) and len(t_words) >= 2:
+        new_words = [*kept, phrase]  # "DNS", "Newton": a name of its own
+    elif modifier and len(words) >= 2:
+        new_words = [*t_words, phrase]  # "yang tak hingga" after "deret geometri"
+    elif len(words) == 1 and len(kept) + len(head) >= 2:
         # "yang geometri" / "geometri" after "barisan aritmetika": the last word changes.
-        new_topic = " ".join([*t_words[:-1], phrase])
+        new_words = [*kept, *head[:-1], phrase, *tail]
     elif modifier:
-        new_topic = f"{topic} {phrase}"  # "yang negatif" after "eksponen"
+        new_words = [*t_words, phrase]  # "yang negatif" after "eksponen"
+    elif len(words) == 1 and tail:
+        new_words = [*kept, phrase, *tail]  # "abstraksi" after "dekomposisi dalam …"
     else:
-        new_topic = phrase
+        new_words = [*kept, phrase]
     at = previous.lower().find(topic.lower())
     if at < 0:
         return None
-    return previous[:at] + new_topic + previous[at + len(topic) :]
+    return previous[:at] + " ".join(new_words) + previous[at + len(topic) :]
 
 
 def rewrite_followup(question: str, previous: Sequence[str]) -> Rewrite:
@@ -258,7 +306,12 @@ def rewrite_followup(question: str, previous: Sequence[str]) -> Rewrite:
         rest = _TRAILING_FILLER.sub("", m.group("rest")).strip()
         rest = re.sub(r"\s+(?:itu|tuh)$", "", rest)
         rest_words = rest.split()
-        pointing = _REFERENCE.search(rest) or any(w.endswith("nya") for w in rest_words)
+        if len(rest_words) == 1 and rest.endswith("nya") and len(rest) > 6:
+            rest = rest[:-3]  # "kalau pertidaksamaannya?"
+            rest_words = [rest]
+        pointing = _REFERENCE.search(rest) or any(
+            w.endswith("nya") and w not in _NYA_WORDS for w in rest_words
+        )
         if rest and len(rest_words) <= 4 and not pointing:
             cleaned = _clean(asked)
             # The student's casing ("DNS") when lowercasing kept the offsets.
@@ -273,7 +326,7 @@ def rewrite_followup(question: str, previous: Sequence[str]) -> Rewrite:
     if len(words) <= MAX_FOLLOWUP_WORDS + 4 and not _DEFINING_ITU.search(low):
         core = _LEADING_FILLER.sub("", low)
         ref = _REFERENCE.search(core)
-        verb = _VERB_NYA.search(core)
+        verb = next((m for m in _NYA.finditer(core) if m.group(0) not in _NYA_WORDS), None)
         new_terms = _stems(core) - _stems(topic)
         if (ref or verb) and len(new_terms) <= 4:
             if ref:

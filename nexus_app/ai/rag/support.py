@@ -313,6 +313,7 @@ def sources_used(
             sentence = sentence.replace(label + " .", label + ".").rstrip()
         else:
             sentence = _CITATION.sub("", sentence).rstrip()
+            sentence = re.sub(r"\s+([.!?])$", r"\1", sentence)
         out.append(sentence)
         last = end
     out.append(answer[last:])

@@ -97,6 +97,40 @@ def test_followups_after_a_definition_question(followup: str, searched: str) -> 
         ("aturan oktet tuh apa sih", "contohnya?", "Apa contoh aturan oktet?"),
         ("Apa satuan kecepatan?", "kalau percepatan?", "Apa satuan percepatan?"),
         ("Apa itu topologi bus?", "kalau yang star?", "Apa itu topologi star?"),
+        ("Apa itu fungsi linear?", "kalau fungsi kuadrat?", "Apa itu fungsi kuadrat?"),
+        (
+            "Apa yang dimaksud dengan fungsi komposisi?",
+            "kalau yang invers?",
+            "Apa yang dimaksud dengan fungsi invers?",
+        ),
+        (
+            "Apa yang dimaksud dengan deret geometri?",
+            "kalau yang tak hingga?",
+            "Apa yang dimaksud dengan deret geometri tak hingga?",
+        ),
+        (
+            "Apa yang dimaksud dengan persamaan nilai mutlak linear?",
+            "kalau pertidaksamaannya?",
+            "Apa yang dimaksud dengan pertidaksamaan nilai mutlak linear?",
+        ),
+        (
+            "Apa itu dekomposisi dalam berpikir komputasional?",
+            "kalau abstraksi?",
+            "Apa itu abstraksi dalam berpikir komputasional?",
+        ),
+        (
+            "Bagaimana cara mengubah bilangan biner ke desimal?",
+            "kalau dari desimal ke biner?",
+            "Bagaimana cara mengubah bilangan dari desimal ke biner?",
+        ),
+        ("Apa itu nilai mutlak?", "contohnya?", "Apa contoh nilai mutlak?"),
+        ("Apa itu variabel?", "tipe datanya apa saja?", "Apa tipe data variabel?"),
+        ("Apa itu data pribadi?", "bagaimana melindunginya?", "Bagaimana melindungi data pribadi?"),
+        (
+            "Apa itu barisan aritmetika?",
+            "bagaimana cara menghitung jumlahnya?",
+            "Bagaimana cara menghitung jumlah barisan aritmetika?",
+        ),
     ],
 )
 def test_followups_after_other_questions(previous: str, followup: str, searched: str) -> None:
