@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from nexus_app.ai.rag.support import sources_used
 
 ARITMETIKA = (
@@ -57,3 +61,39 @@ def test_marks_out_of_range_and_lists_are_rewritten() -> None:
     text, used = sources_used(answer, [GEOMETRI, ARITMETIKA])
     assert used == [1]
     assert text == "Selisih tetap pada barisan aritmetika disebut beda [1]."
+
+
+@pytest.mark.llm
+def test_real_packaged_model_answer_lists_only_sources_that_back_it(tmp_path: Path) -> None:
+    from nexus_app.ai import models
+    from nexus_app.ai.embedder import HashingEmbedder
+    from nexus_app.ai.llm import LocalLLM
+    from nexus_app.ai.pdftext import Page
+    from nexus_app.ai.rag import Tutor, support_check
+    from nexus_app.ai.rag.calibration import RefusalRule
+    from nexus_app.ai.rag.support import shown_sentences
+    from nexus_app.ai.retriever import Retriever
+    from nexus_app.ai.vkp import build_package, load_current
+
+    try:
+        path = models.find_llm_model()
+    except models.ModelUnavailable as exc:
+        pytest.skip(f"default model not joined: {exc}")
+    emb = HashingEmbedder()
+    pages = [
+        Page(1, "# Matematika\n\n## Bab 2\n\n### Barisan Aritmetika\n\n" + ARITMETIKA),
+        Page(2, "### Barisan Geometri\n\n" + GEOMETRI),
+        Page(3, "### Deret Aritmetika\n\n" + GAUSS),
+    ]
+    res = build_package(pages, root=tmp_path, subject="X", title="Buku Uji", embedder=emb)
+    retriever = Retriever([load_current(res.path.parent)], embedder_for=lambda _n: emb)
+    tutor = Tutor(retriever, llm=LocalLLM(path), rule=RefusalRule(0.1), time_limit_s=120)
+    answer = tutor.answer("Apa yang dimaksud dengan barisan geometri?")
+    assert answer.cited and len(answer.cited) <= 2
+    # The shown sentences are backed by the listed sources alone, and no mark names a
+    # source beyond the list.
+    if answer.mode == "llm":
+        assert f"[{len(answer.cited) + 1}" not in answer.text
+        sources = [p.text for p in answer.cited]
+        for sentence in shown_sentences(answer.text):
+            assert support_check(sentence, sources).reason != "unsupported_sentence"
