@@ -41,6 +41,17 @@ def _answer() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text(rx.text.strong("Kamu: "), s.asked, size="2"),
+                # A follow-up is searched as a standalone question: say which one.
+                rx.cond(
+                    s.searched != "",
+                    rx.text(
+                        "Dicari: ",
+                        s.searched,
+                        size="1",
+                        color_scheme="gray",
+                        id="chat-searched-question",
+                    ),
+                ),
                 rx.cond(
                     s.queue_position > 0,
                     rx.callout(

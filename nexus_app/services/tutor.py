@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -26,6 +26,8 @@ from nexus_app import formatting
 from nexus_app.ai import rag, vkp
 from nexus_app.ai.llm import LocalLLM
 from nexus_app.ai.models import ModelUnavailable
+from nexus_app.ai.rag.followup import rewrite_followup
+from nexus_app.ai.rag.formulas import readable
 from nexus_app.ai.retriever import Passage, Retriever
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
@@ -109,14 +111,21 @@ class AnswerView:
     practice_link: str = ""
     # "tinggi" / "sedang" / "rendah": the book match in words (calibrated, docs/ai.md).
     relevance_words: str = ""
+    # What retrieval searched: the standalone form of a follow-up ("kalau yang geometri?"
+    # → "Apa yang dimaksud dengan barisan geometri?"); the question itself otherwise.
+    searched: str = ""
+
+    @property
+    def rewritten(self) -> bool:
+        return bool(self.searched) and self.searched != self.question
 
 
 @dataclass(frozen=True)
 class TutorUpdate:
     """What the chat page shows while an answer is being made."""
 
-    kind: str  # "sources" | "queue" | "token" | "final"
-    text: str = ""
+    kind: str  # "searched" | "sources" | "queue" | "token" | "final"
+    text: str = ""  # "searched": the standalone question retrieval used; "token": a piece
     position: int = 0  # "queue": generations ahead (0: the model is writing this answer)
     sources: list[Source] = field(default_factory=list)
     answer: AnswerView | None = None
@@ -164,18 +173,20 @@ def _usage(answer: rag.TutorAnswer) -> Usage:
     )
 
 
-def _view(answer: rag.TutorAnswer) -> AnswerView:
+def _view(answer: rag.TutorAnswer, asked: str) -> AnswerView:
     # A refusal says it once (its text is the notice) and cites nothing: the passages
-    # retrieval found were judged not to answer the question.
+    # retrieval found were judged not to answer the question. An answer lists only the
+    # passages it quotes or that back its sentences (`cited`), numbered as its marks are.
     refused = answer.mode == "not_covered"
     return AnswerView(
-        question=answer.question,
+        question=asked,
+        searched=answer.question,
         answer=answer.text,
         mode=answer.mode,
         notice="" if refused else answer.notice or "",
         confidence=answer.confidence,
         relevance_words="" if refused else answer.relevance_words,
-        sources=[] if refused else _sources(answer.passages),
+        sources=[] if refused else _sources(answer.cited),
         model=answer.model or "",
         topic=(answer.topics[0] if answer.topics else ""),
         usage=_usage(answer),
@@ -241,11 +252,18 @@ def stream(
     use_llm: bool = True,
     cancel: threading.Event | None = None,
     actor: CurrentUser | None = None,
+    context: Sequence[str] = (),
 ) -> Iterator[TutorUpdate]:
-    """Sources first, then the queue position and tokens, then the final answer. With an
-    actor, the exchange is saved to chat_history (and feeds topic mastery)."""
+    """The searched question (when a follow-up was rewritten), the sources, then the queue
+    position and tokens, then the final answer. With an actor, the exchange is saved to
+    chat_history (and feeds topic mastery).
+
+    ``context``: the questions searched before in this conversation (oldest first, as
+    ``AnswerView.searched`` gave them): a follow-up ("contohnya?") is searched as a
+    standalone question built from them (nexus_app.ai.rag.followup)."""
     code, subject_id = _check_subject(subject_code)
     question = _validate(question)
+    searched = standalone_question(question, context)
     # The CLI asks without an actor and is never limited (nor recorded).
     chat_id = _reserve(actor, subject_id, question) if actor is not None else None
     saved = False
@@ -256,15 +274,21 @@ def stream(
             k=k,
             max_waiting=get_settings().llm_queue_max,
         )
-        for event in tutor.stream(question, cancel=cancel, use_llm=use_llm):
+        if searched != question:
+            yield TutorUpdate("searched", text=searched)
+        for event in tutor.stream(searched, cancel=cancel, use_llm=use_llm):
             if event.kind == "passages":
-                yield TutorUpdate("sources", sources=_sources(event.passages))
+                # While the answer is made: the passages the model reads (its "[n]" marks
+                # name them); the final answer narrows them to the ones it used.
+                yield TutorUpdate(
+                    "sources", sources=_sources(event.passages[: tutor.prompt_passages])
+                )
             elif event.kind == "queue":
                 yield TutorUpdate("queue", position=event.position or 0, wait_s=event.wait_s)
             elif event.kind == "token":
                 yield TutorUpdate("token", text=event.text)
             elif event.kind == "final" and event.answer is not None:
-                view = _with_practice(_view(event.answer), subject_id)
+                view = _with_practice(_view(event.answer, question), subject_id)
                 if actor is not None and chat_id is not None and view.mode != "cancelled":
                     _save(actor, subject_id, view, chat_id)
                     saved = True
@@ -273,6 +297,25 @@ def stream(
         # Cancelled, failed, or the consumer went away: the question does not count.
         if chat_id is not None and not saved:
             _unreserve(chat_id)
+
+
+def standalone_question(question: str, context: Sequence[str] = ()) -> str:
+    """What to search for ``question`` after the conversation's earlier searched questions:
+    a follow-up rewritten into a standalone question, else the question itself. A rewrite
+    longer than a question may be is dropped (the student's words are searched)."""
+    rewrite = rewrite_followup(question, list(context)[-3:])
+    if not rewrite.rewritten:
+        return question
+    try:
+        return rag.validate_question(rewrite.question)
+    except rag.QuestionError:
+        return question
+
+
+def readable_text(text: str) -> str:
+    """Book or answer text for the page: plain-text math as Unicode ("a^n" → "aⁿ"); still
+    text, never markup (the page shows it as text)."""
+    return readable(text)
 
 
 def _with_practice(view: AnswerView, subject_id: int) -> AnswerView:
@@ -296,10 +339,16 @@ def ask(
     k: int = 5,
     use_llm: bool = True,
     actor: CurrentUser | None = None,
+    context: Sequence[str] = (),
 ) -> AnswerView:
     final: AnswerView | None = None
     for update in stream(
-        subject_code=subject_code, question=question, k=k, use_llm=use_llm, actor=actor
+        subject_code=subject_code,
+        question=question,
+        k=k,
+        use_llm=use_llm,
+        actor=actor,
+        context=context,
     ):
         if update.kind == "final":
             final = update.answer
@@ -350,7 +399,7 @@ def _save(actor: CurrentUser, subject_id: int, view: AnswerView, chat_id: int) -
                 user_id=actor.id,
                 subject_id=subject_id,
                 topic=view.topic,
-                question=view.question,
+                question=view.searched or view.question,
                 when=now,
             )
         chat_repo.update_chat_interaction(

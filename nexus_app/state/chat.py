@@ -16,6 +16,8 @@ from nexus_app.state.events import event
 from nexus_app.state.streaming import in_thread, wait_label
 
 ROLES = ("siswa",)
+# Earlier searched questions a follow-up may draw its topic from.
+CONTEXT_QUESTIONS = 3
 
 
 @dataclasses.dataclass
@@ -53,7 +55,8 @@ def _source_rows(sources: list[tutor.Source]) -> list[SourceRow]:
             version=s.version,
             # Not twice: an unpaged book's location is its heading already.
             heading="" if s.where == f"bagian {s.heading}" else s.heading,
-            text=s.text if len(s.text) <= 600 else s.text[:597] + "…",
+            # Plain-text math as Unicode ("a^n" → "aⁿ"); shown as text, never as markup.
+            text=tutor.readable_text(s.text if len(s.text) <= 600 else s.text[:597] + "…"),
             link=s.link,
         )
         for i, s in enumerate(sources, start=1)
@@ -65,6 +68,8 @@ class ChatState(AuthState):
     subject: rx.Field[str] = rx.field("")
     question: rx.Field[str] = rx.field("")
     asked: rx.Field[str] = rx.field("")
+    # The standalone question a follow-up was searched as ("" when searched as asked).
+    searched: rx.Field[str] = rx.field("")
     answer: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
     model_notice: rx.Field[str] = rx.field("")
@@ -83,6 +88,11 @@ class ChatState(AuthState):
     error: rx.Field[str] = rx.field("")
     history: rx.Field[list[HistoryRow]] = rx.field(default_factory=list)
     max_chars: rx.Field[int] = rx.field(tutor.MAX_QUESTION_CHARS)
+    # The answer as the tutor wrote it (`answer` is its readable form) and the questions
+    # searched so far in this conversation, for follow-ups (reset when the subject changes).
+    _answer_raw: str = ""
+    _context: list[str] = []
+    _context_subject: str = ""
 
     @rx.event
     def load(self) -> None:
@@ -99,7 +109,7 @@ class ChatState(AuthState):
                 when=h.when,
                 subject=h.subject,
                 question=h.question,
-                answer=h.answer,
+                answer=tutor.readable_text(h.answer),
                 sources="; ".join(
                     f"[{i}] {s.book}, {s.where} (paket v{s.version})"
                     for i, s in enumerate(h.sources, start=1)
@@ -112,6 +122,7 @@ class ChatState(AuthState):
     def set_subject(self, value: str) -> None:
         self.require(*ROLES)
         self.subject = value
+        self._context = []  # a follow-up refers to the subject being asked about
 
     @rx.event
     def set_question(self, value: str) -> None:
@@ -137,7 +148,9 @@ class ChatState(AuthState):
                 return
             self.error = ""
             self.asked = question.strip()
+            self.searched = ""
             self.answer = ""
+            self._answer_raw = ""
             self.notice = ""
             self.sources = []
             self.show_sources = False
@@ -149,10 +162,13 @@ class ChatState(AuthState):
             self.stop_requested = False
             self.streaming = True
             subject = self.subject
+            context = list(self._context) if self._context_subject == subject else []
         # Set on "stop", on leaving the page, or when this loop ends: the generation (waiting
         # or running) gives up the model slot.
         cancel = threading.Event()
-        updates = tutor.stream(subject_code=subject, question=question, cancel=cancel, actor=actor)
+        updates = tutor.stream(
+            subject_code=subject, question=question, cancel=cancel, actor=actor, context=context
+        )
         try:
             async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
                 async for update in stream:
@@ -162,6 +178,8 @@ class ChatState(AuthState):
                         if self.stop_requested:
                             cancel.set()
                         self._apply(update, question_done=False)
+                        if update.kind == "final" and update.answer is not None:
+                            self._remember(subject, update.answer)
         except ServiceError as exc:
             async with self:
                 if self._same_login(login_id):
@@ -175,8 +193,18 @@ class ChatState(AuthState):
                     self.question = "" if not self.error else self.question
                     self._load_history(actor)
 
+    def _remember(self, subject: str, answer: tutor.AnswerView) -> None:
+        """Keep what was searched, so the next follow-up has the conversation's topic."""
+        if answer.mode == "cancelled" or not answer.searched:
+            return
+        if self._context_subject != subject:
+            self._context, self._context_subject = [], subject
+        self._context = [*self._context, answer.searched][-CONTEXT_QUESTIONS:]
+
     def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
-        if update.kind == "sources":
+        if update.kind == "searched":
+            self.searched = tutor.readable_text(update.text)
+        elif update.kind == "sources":
             self.sources = _source_rows(update.sources)
         elif update.kind == "queue":
             self.queue_position = update.position
@@ -184,10 +212,13 @@ class ChatState(AuthState):
         elif update.kind == "token":
             self.queue_position = 0
             self.queue_wait = ""
-            self.answer += update.text
+            self._answer_raw += update.text
+            self.answer = tutor.readable_text(self._answer_raw)
         elif update.kind == "final" and update.answer is not None:
             final = update.answer
-            self.answer = final.answer
+            self._answer_raw = final.answer
+            self.answer = tutor.readable_text(final.answer)
+            self.searched = tutor.readable_text(final.searched) if final.rewritten else ""
             self.notice = final.notice
             refused = final.mode == "not_covered"
             self.show_sources = not refused

@@ -234,3 +234,87 @@ def checked_lead_in(model_text: str, sources: Sequence[str], quoted: Sequence[st
         if qt and len(terms & qt) / len(terms | qt) >= 0.7:
             return None  # a copy of the quote adds nothing
     return first
+
+
+# --- which sources an answer used (issue 12) ------------------------------------------------
+
+_MARK_NUMBERS = re.compile(r"\d+")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``text`` is, so its source marks can be rewritten in place."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        for s in split_sentences(para):
+            at = text.find(s, pos)
+            if at < 0:
+                continue
+            spans.append((at, at + len(s)))
+            pos = at + len(s)
+    return spans
+
+
+def _best_overlap(check: SupportResult) -> float:
+    return max((s.overlap for s in check.sentences), default=0.0)
+
+
+def sources_used(
+    answer: str, passages: Sequence[str], *, min_overlap: float = MIN_SENTENCE_SUPPORT
+) -> tuple[str, list[int]]:
+    """The passages that back the shown sentences of a generated answer, and the answer with
+    its source marks renumbered to match them.
+
+    Each substantive sentence (see :func:`support_check`) is credited to one passage: the
+    one that supports it on its own with the largest share of its terms (on a tie, the one
+    its own mark "[2]" names). The lexical check is loose — a neighbouring section often
+    "supports" a sentence with most of its words — so the best cover wins over the model's
+    own mark. A sentence that no single passage supports gets the passage covering it best
+    (the caller has checked the answer against all of them together). Returns the text,
+    whose marks now number the cited passages in order of first use, and the indices of
+    the cited passages into ``passages``.
+    """
+    spans = _sentence_spans(answer)
+    per_sentence: list[list[int]] = []
+    order: list[int] = []
+    for start, end in spans:
+        sentence = answer[start:end]
+        marks = [
+            int(n) - 1
+            for mark in _CITATION.findall(sentence)
+            for n in _MARK_NUMBERS.findall(mark)
+            if 0 < int(n) <= len(passages)
+        ]
+        checks = [support_check(sentence, [p], min_overlap=min_overlap) for p in passages]
+        if all(c.reason == "no_content" for c in checks):
+            per_sentence.append([])  # no claim ("Semoga membantu."): backs nothing
+            continue
+        # The passage covering the sentence best; on a tie, the one the sentence names.
+        best = max(
+            range(len(passages)),
+            key=lambda i: (checks[i].supported, _best_overlap(checks[i]), i in marks, -i),
+        )
+        chosen = [best]
+        per_sentence.append(chosen)
+        for i in chosen:
+            if i not in order:
+                order.append(i)
+    number = {pi: n for n, pi in enumerate(order, start=1)}
+    out: list[str] = []
+    last = 0
+    for (start, end), chosen in zip(spans, per_sentence, strict=True):
+        out.append(answer[last:start])
+        sentence = answer[start:end]
+        if chosen:
+            label = "[" + ", ".join(str(number[i]) for i in chosen) + "]"
+            # Every mark of the sentence names what backs it; repeated marks collapse.
+            sentence = _CITATION.sub(label, sentence)
+            sentence = re.sub(rf"(?:{re.escape(label)}\s*){{2,}}", label + " ", sentence)
+            sentence = sentence.replace(label + " .", label + ".").rstrip()
+        else:
+            sentence = _CITATION.sub("", sentence).rstrip()
+            sentence = re.sub(r"\s+([.!?])$", r"\1", sentence)
+        out.append(sentence)
+        last = end
+    out.append(answer[last:])
+    return "".join(out), order

@@ -34,6 +34,7 @@ from .support import (
     extractive_answer,
     quoted_answer,
     select_sentences,
+    sources_used,
     support_check,
 )
 
@@ -203,7 +204,8 @@ class Tutor:
         if self.style == "quote_first":
             extractive, cited, quotes = self._quote(q, shown)
         else:
-            extractive = extractive_answer(q, shown)
+            # Cites the passages it quotes: the first prompt_passages, as `cited` says.
+            extractive = extractive_answer(q, shown, max_passages=self.prompt_passages)
         if self.llm is None or not use_llm:
             yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL, cited=cited)
             return
@@ -229,10 +231,16 @@ class Tutor:
                 max_waiting=self.max_waiting,
             )
         except ModelUnavailable:
-            yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL)
+            yield final(text=extractive, cited=cited, mode="extractive", notice=NOTICE_NO_MODEL)
             return
         except QueueFull:
-            yield final(text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name)
+            yield final(
+                text=extractive,
+                cited=cited,
+                mode="extractive",
+                notice=NOTICE_BUSY,
+                model=self.llm.name,
+            )
             return
         with gen:
             try:
@@ -242,7 +250,11 @@ class Tutor:
                     yield TutorEvent("token", text=piece)
             except QueueTimeout:
                 yield final(
-                    text=extractive, mode="extractive", notice=NOTICE_BUSY, model=self.llm.name
+                    text=extractive,
+                    cited=cited,
+                    mode="extractive",
+                    notice=NOTICE_BUSY,
+                    model=self.llm.name,
                 )
                 return
             except Exception:
@@ -251,6 +263,7 @@ class Tutor:
                 log.exception("the language model failed mid-answer")
                 yield final(
                     text=extractive,
+                    cited=cited,
                     mode="extractive",
                     notice=NOTICE_MODEL_FAILED,
                     model=self.llm.name,
@@ -290,8 +303,12 @@ class Tutor:
             )
         elif support.supported:
             notice = NOTICE_TIMEOUT if stats.stop_reason == "timeout" else None
+            # Only the passages that back a shown sentence are listed, numbered as the
+            # answer's marks now are (issue 12: not every passage the model was shown).
+            text, idx = sources_used(raw, [p.text for p in used], min_overlap=self.min_support)
             yield final(
-                text=raw,
+                text=text,
+                cited=tuple(used[i] for i in idx) or used[:1],
                 mode="llm",
                 notice=notice,
                 support=support,
@@ -302,6 +319,7 @@ class Tutor:
         else:
             yield final(
                 text=extractive,
+                cited=cited,
                 mode="extractive",
                 notice=NOTICE_UNSUPPORTED,
                 support=support,
