@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import threading
@@ -13,6 +14,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
 from nexus_app.state.streaming import in_thread, wait_label
 
 ROLES = ("siswa",)
@@ -83,8 +85,9 @@ class ChatState(AuthState):
     max_chars: rx.Field[int] = rx.field(tutor.MAX_QUESTION_CHARS)
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.subjects = [SubjectChoice(c, label) for c, label in tutor.subjects_with_books()]
         if self.subjects and self.subject not in {s.code for s in self.subjects}:
             self.subject = self.subjects[0].code
@@ -107,8 +110,9 @@ class ChatState(AuthState):
         ]
 
     @rx.event
+    @off_loop
     def set_subject(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.subject = value
 
     @rx.event
@@ -122,7 +126,7 @@ class ChatState(AuthState):
     @event(background=True)
     async def send(self) -> None:
         async with self:
-            actor = self.require(*ROLES)
+            actor = await self.require_async(*ROLES)
             login_id = self._login_nonce
             if self.streaming:
                 return
@@ -171,7 +175,7 @@ class ChatState(AuthState):
                     self.queue_position = 0
                     self.queue_wait = ""
                     self.question = "" if not self.error else self.question
-                    self._load_history(actor)
+                    await asyncio.to_thread(self._load_history, actor)
 
     def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
         if update.kind == "sources":

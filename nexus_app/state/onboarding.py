@@ -8,6 +8,7 @@ from nexus_app.services import onboarding
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events
+from nexus_app.state.off_loop import off_loop
 
 
 class OnboardingState(AuthState):
@@ -22,8 +23,9 @@ class OnboardingState(AuthState):
     error: rx.Field[str] = rx.field("")
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         profile = onboarding.get_profile(actor=actor)
         self.editing = profile.onboarding_completed
         self.target_ptn = profile.target_ptn
@@ -33,9 +35,10 @@ class OnboardingState(AuthState):
         self.error = ""
 
     @rx.event
+    @off_loop
     def skip_target(self) -> Events:
         """No UTBK target yet (kelas 10): onboarding ends, the target can be added later."""
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         try:
             onboarding.skip_utbk_target(actor=actor)
         except ServiceError as exc:
@@ -45,8 +48,9 @@ class OnboardingState(AuthState):
         return rx.redirect("/dashboard")
 
     @rx.event
+    @off_loop
     def save(self, form: dict[str, str]) -> Events:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.target_ptn = form.get("target_ptn", "")
         self.target_score = form.get("target_score", "")
         self.exam_date = form.get("exam_date", "")

@@ -11,6 +11,7 @@ from nexus_app.services import tasks
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
 
 ROUTE = "/teacher/tugas"
 ROLES = ("guru", "admin")
@@ -48,8 +49,9 @@ class TeacherTaskState(AuthState):
         self.message = ""
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.error = ""
         try:
             opts = tasks.options(actor=actor)
@@ -67,7 +69,7 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     def _refresh(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             listed = tasks.list_tasks(actor=actor)
             hard = tasks.hard_items(actor=actor)
@@ -100,7 +102,7 @@ class TeacherTaskState(AuthState):
         ]
 
     def _load_students(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.picked = []
         if not self.class_name:
             self.students = []
@@ -116,8 +118,9 @@ class TeacherTaskState(AuthState):
         ]
 
     @rx.event
+    @off_loop
     def open_form(self) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.form_open = not self.form_open
         self.error = ""
         self.message = ""
@@ -125,40 +128,47 @@ class TeacherTaskState(AuthState):
             self._load_students()
 
     @rx.event
+    @off_loop
     def set_class_name(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.class_name = value
         self._load_students()
 
     @rx.event
+    @off_loop
     def set_target(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.target = value
 
     @rx.event
+    @off_loop
     def set_count(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.count = value[:3]
 
     @rx.event
+    @off_loop
     def set_due(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.due = value[:20]
 
     @rx.event
+    @off_loop
     def set_title(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.title = value[:200]
 
     @event
+    @off_loop
     def toggle_student(self, student_id: str, checked: bool) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         picked = [p for p in self.picked if p != student_id]
         self.picked = [*picked, student_id] if checked else picked
 
     @rx.event
+    @off_loop
     def save(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             count = int(self.count.strip() or "0")
         except ValueError:
@@ -187,7 +197,7 @@ class TeacherTaskState(AuthState):
         self._show_results(task_id)
 
     def _show_results(self, task_id: int) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             results = tasks.task_results(actor=actor, task_id=task_id)
         except ServiceError as exc:
@@ -221,8 +231,9 @@ class TeacherTaskState(AuthState):
         ]
 
     @event
+    @off_loop
     def open_results(self, task_id: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         if not str(task_id).isdigit():
             self.error = "Tugas tidak ditemukan."
             return
@@ -230,14 +241,16 @@ class TeacherTaskState(AuthState):
         self._show_results(int(task_id))
 
     @rx.event
+    @off_loop
     def close_results(self) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.result_id = 0
         self.student_rows, self.item_rows = [], []
 
     @event
+    @off_loop
     def withdraw(self, task_id: str) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not str(task_id).isdigit():
             return
         try:
@@ -251,8 +264,9 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     @rx.event
+    @off_loop
     def download_students(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -263,8 +277,9 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-siswa.csv")
 
     @rx.event
+    @off_loop
     def download_items(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -275,8 +290,9 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-soal.csv")
 
     @rx.event
+    @off_loop
     def download_hard(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             data = tasks.hard_items_csv(actor=actor)
         except ServiceError as exc:

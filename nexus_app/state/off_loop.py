@@ -1,0 +1,76 @@
+"""`@off_loop`: a handler written as plain blocking code whose body runs in a worker thread.
+
+Reflex runs a sync handler on the event loop, where one tab's database query holds up every
+other tab's event (issue 16). Stacked under `@rx.event` / `@event`, `off_loop` turns such a
+handler into the async one Reflex sees: the body (session check, service calls, field
+writes) runs in `asyncio.to_thread`, and a generator handler's steps each run there, their
+yields reaching the browser in between as before. Inside, the session check is
+`_require_reused` (state/auth.py), which reuses this worker's recent check like
+`require_async` does.
+
+Writing the state's fields from the worker thread is safe: Reflex holds the tab's state lock
+for the whole event, so nothing else reads or writes this tree meanwhile (a background
+event waits at `async with self`), and a field write is plain Python.
+
+A handler decorated so returns a coroutine (or an async generator): another handler that
+wants its effect calls the undecorated helper, never the handler itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DONE = object()
+
+
+def _step(gen: Iterator[Any]) -> tuple[object, Any]:
+    """One step of a generator, in the worker thread: (item or _DONE, its return value)."""
+    try:
+        return next(gen), None
+    except StopIteration as stop:
+        return _DONE, stop.value
+
+
+async def steps_in_thread(gen: Iterator[Any]) -> AsyncIterator[Any]:
+    """Each step of the generator `gen` in a worker thread; its items (and its return value,
+    which Reflex sends as a generator handler's last events) yielded on the loop."""
+    try:
+        while True:
+            item, returned = await asyncio.to_thread(_step, gen)
+            if item is _DONE:
+                if returned is not None:
+                    yield returned
+                return
+            yield item
+    finally:
+        await asyncio.to_thread(gen.close)
+
+
+def off_loop(fn: F) -> F:
+    """The handler `fn` with its body in a worker thread (see the module docstring).
+
+    Typed as `fn` itself so that `@event` above it still checks a page's arguments against
+    the handler's own parameters; at run time it is a coroutine function (an async generator
+    function for a generator handler), which is what Reflex looks at."""
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        raise TypeError(f"{fn.__qualname__} is async already: await its blocking calls instead")
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        async def steps(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            async for item in steps_in_thread(fn(*args, **kwargs)):  # fn(...) runs nothing yet
+                yield item
+
+        return cast(F, steps)
+
+    @functools.wraps(fn)
+    async def body(*args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    return cast(F, body)
