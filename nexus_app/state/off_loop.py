@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DONE = object()
 
 
-def _step(gen: Iterator[Any]) -> tuple[object, Any]:
+def _step(gen: Generator[Any, Any, Any]) -> tuple[object, Any]:
     """One step of a generator, in the worker thread: (item or _DONE, its return value)."""
     try:
         return next(gen), None
@@ -37,7 +37,7 @@ def _step(gen: Iterator[Any]) -> tuple[object, Any]:
         return _DONE, stop.value
 
 
-async def steps_in_thread(gen: Iterator[Any]) -> AsyncIterator[Any]:
+async def steps_in_thread(gen: Generator[Any, Any, Any]) -> AsyncIterator[Any]:
     """Each step of the generator `gen` in a worker thread; its items (and its return value,
     which Reflex sends as a generator handler's last events) yielded on the loop."""
     try:
