@@ -10,7 +10,10 @@ yields reaching the browser in between as before. Inside, the session check is
 
 Writing the state's fields from the worker thread is safe: Reflex holds the tab's state lock
 for the whole event, so nothing else reads or writes this tree meanwhile (a background
-event waits at `async with self`), and a field write is plain Python.
+event waits at `async with self`), and a field write is plain Python. A cancelled handler
+(Reflex cancels a page load that a newer one supersedes) waits for its thread to end before
+it lets go of the lock (`in_thread`), as the sync handler it replaces could not be stopped
+half-way either.
 
 A handler decorated so returns a coroutine (or an async generator): another handler that
 wants its effect calls the undecorated helper, never the handler itself.
@@ -25,8 +28,26 @@ from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _DONE = object()
+
+
+async def in_thread(call: Callable[[], T]) -> T:
+    """`await asyncio.to_thread(call)`, except that cancelling the awaiting handler (Reflex
+    cancels a page load that a newer navigation supersedes) waits for `call` to end first:
+    the body writes the tab's fields, and must not go on doing so after the handler has let
+    go of the state lock. Then the cancellation goes on as usual."""
+    future = asyncio.ensure_future(asyncio.to_thread(call))
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.wait({future})
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return future.result()
 
 
 def _step(gen: Generator[Any, Any, Any]) -> tuple[object, Any]:
@@ -42,14 +63,14 @@ async def steps_in_thread(gen: Generator[Any, Any, Any]) -> AsyncIterator[Any]:
     which Reflex sends as a generator handler's last events) yielded on the loop."""
     try:
         while True:
-            item, returned = await asyncio.to_thread(_step, gen)
+            item, returned = await in_thread(functools.partial(_step, gen))
             if item is _DONE:
                 if returned is not None:
                     yield returned
                 return
             yield item
     finally:
-        await asyncio.to_thread(gen.close)
+        await in_thread(gen.close)
 
 
 def off_loop(fn: F) -> F:
@@ -71,6 +92,6 @@ def off_loop(fn: F) -> F:
 
     @functools.wraps(fn)
     async def body(*args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        return await in_thread(functools.partial(fn, *args, **kwargs))
 
     return cast(F, body)

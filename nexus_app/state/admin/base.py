@@ -11,8 +11,8 @@ from such a body uses `_require_reused`.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import functools
 import inspect
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +23,7 @@ from reflex_base.event import EventCallback
 
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
-from nexus_app.state.off_loop import steps_in_thread
+from nexus_app.state.off_loop import in_thread, steps_in_thread
 
 ADMIN = "admin"
 
@@ -95,7 +95,7 @@ def _kind_wrapper(
     async def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
         call_args = await enter(self, args)
         try:
-            return await asyncio.to_thread(fn, self, *call_args, **kwargs)
+            return await in_thread(functools.partial(fn, self, *call_args, **kwargs))
         except ServiceError as exc:
             refused(self, exc)
             return None
@@ -211,10 +211,10 @@ class Paged(rx.State, mixin=True):
     async def next_page(self) -> None:
         actor = await self.require_async(ADMIN)
         self.page = max(1, min(self.page + 1, self.page_count))
-        await asyncio.to_thread(self._load_page, actor)
+        await in_thread(functools.partial(self._load_page, actor))
 
     @rx.event
     async def prev_page(self) -> None:
         actor = await self.require_async(ADMIN)
         self.page = max(1, min(self.page - 1, self.page_count))
-        await asyncio.to_thread(self._load_page, actor)
+        await in_thread(functools.partial(self._load_page, actor))
