@@ -11,7 +11,6 @@ from nexus_app.services import tasks
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
-from nexus_app.state.off_loop import off_loop
 
 ROUTE = "/teacher/tugas"
 ROLES = ("guru", "admin")
@@ -49,9 +48,8 @@ class TeacherTaskState(AuthState):
         self.message = ""
 
     @rx.event
-    @off_loop
     def load(self) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         self.error = ""
         try:
             opts = tasks.options(actor=actor)
@@ -69,7 +67,7 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     def _refresh(self) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         try:
             listed = tasks.list_tasks(actor=actor)
             hard = tasks.hard_items(actor=actor)
@@ -102,7 +100,7 @@ class TeacherTaskState(AuthState):
         ]
 
     def _load_students(self) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         self.picked = []
         if not self.class_name:
             self.students = []
@@ -118,9 +116,8 @@ class TeacherTaskState(AuthState):
         ]
 
     @rx.event
-    @off_loop
     def open_form(self) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.form_open = not self.form_open
         self.error = ""
         self.message = ""
@@ -128,47 +125,40 @@ class TeacherTaskState(AuthState):
             self._load_students()
 
     @rx.event
-    @off_loop
     def set_class_name(self, value: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.class_name = value
         self._load_students()
 
     @rx.event
-    @off_loop
     def set_target(self, value: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.target = value
 
     @rx.event
-    @off_loop
     def set_count(self, value: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.count = value[:3]
 
     @rx.event
-    @off_loop
     def set_due(self, value: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.due = value[:20]
 
     @rx.event
-    @off_loop
     def set_title(self, value: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.title = value[:200]
 
     @event
-    @off_loop
     def toggle_student(self, student_id: str, checked: bool) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         picked = [p for p in self.picked if p != student_id]
         self.picked = [*picked, student_id] if checked else picked
 
     @rx.event
-    @off_loop
     def save(self) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         try:
             count = int(self.count.strip() or "0")
         except ValueError:
@@ -197,7 +187,7 @@ class TeacherTaskState(AuthState):
         self._show_results(task_id)
 
     def _show_results(self, task_id: int) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         try:
             results = tasks.task_results(actor=actor, task_id=task_id)
         except ServiceError as exc:
@@ -231,9 +221,8 @@ class TeacherTaskState(AuthState):
         ]
 
     @event
-    @off_loop
     def open_results(self, task_id: str) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         if not str(task_id).isdigit():
             self.error = "Tugas tidak ditemukan."
             return
@@ -241,16 +230,14 @@ class TeacherTaskState(AuthState):
         self._show_results(int(task_id))
 
     @rx.event
-    @off_loop
     def close_results(self) -> None:
-        self._require_reused(*ROLES)
+        self.require(*ROLES)
         self.result_id = 0
         self.student_rows, self.item_rows = [], []
 
     @event
-    @off_loop
     def withdraw(self, task_id: str) -> None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         if not str(task_id).isdigit():
             return
         try:
@@ -264,9 +251,8 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     @rx.event
-    @off_loop
     def download_students(self) -> EventSpec | None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -277,9 +263,8 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-siswa.csv")
 
     @rx.event
-    @off_loop
     def download_items(self) -> EventSpec | None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -290,9 +275,8 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-soal.csv")
 
     @rx.event
-    @off_loop
     def download_hard(self) -> EventSpec | None:
-        actor = self._require_reused(*ROLES)
+        actor = self.require(*ROLES)
         try:
             data = tasks.hard_items_csv(actor=actor)
         except ServiceError as exc:
