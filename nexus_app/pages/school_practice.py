@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_base.vars.object import ObjectVar
 
 from nexus_app.components.choices import answer_choices
+from nexus_app.components.open_answer import open_answer
 from nexus_app.components.shell import BRAND_COLOR, app_shell
 from nexus_app.components.values import either
 from nexus_app.state.school_practice import ROUTE as STATE_ROUTE
@@ -80,57 +81,15 @@ def _chooser() -> rx.Component:
 
 
 def _open_answer() -> rx.Component:
-    return rx.vstack(
-        rx.text_area(
-            placeholder="Tulis jawabanmu di sini (tidak disimpan), lalu bandingkan.",
-            value=S.draft,
-            on_change=S.set_draft,
-            id="school-draft",
-            width="100%",
-            disabled=S.phase == "result",
-        ),
-        rx.cond(
-            S.revealed,
-            rx.callout(
-                rx.text(rx.text.strong("Jawaban model: "), S.model_answer),
-                icon="book-open",
-                color_scheme="blue",
-                id="school-model-answer",
-                width="100%",
-            ),
-        ),
-        rx.cond(
-            S.phase == "question",
-            rx.cond(
-                S.revealed,
-                rx.hstack(
-                    rx.text("Apakah jawabanmu benar?", size="2"),
-                    rx.button(
-                        "Jawabanku benar",
-                        id="school-mark-right",
-                        on_click=S.mark(True),
-                        color_scheme="green",
-                    ),
-                    rx.button(
-                        "Jawabanku salah",
-                        id="school-mark-wrong",
-                        on_click=S.mark(False),
-                        color_scheme="red",
-                        variant="soft",
-                    ),
-                    align="center",
-                    wrap="wrap",
-                ),
-                rx.button(
-                    "Lihat jawaban model",
-                    id="school-reveal",
-                    on_click=S.reveal,
-                    color_scheme=BRAND_COLOR,
-                ),
-            ),
-        ),
-        spacing="3",
-        width="100%",
+    return open_answer(
+        phase=S.phase,
+        revealed=S.revealed,
+        model_answer=S.model_answer,
+        reveal=S.reveal,
+        mark=S.mark,
+        id_prefix="school-",
+        draft=S.draft,
+        set_draft=S.set_draft,
     )
 
 

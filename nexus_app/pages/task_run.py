@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ArrayVar
 
+from nexus_app.components.open_answer import open_answer
 from nexus_app.components.shell import BRAND_COLOR, app_shell
 from nexus_app.components.values import either
 from nexus_app.state.student_tasks import RUN_ROUTE
@@ -43,49 +44,13 @@ def _choice(option: ArrayVar[list[str]]) -> rx.Component:
 
 
 def _open_answer() -> rx.Component:
-    return rx.vstack(
-        rx.cond(
-            S.revealed,
-            rx.callout(
-                rx.text(rx.text.strong("Jawaban model: "), S.model_answer),
-                icon="book-open",
-                color_scheme="blue",
-                id="task-model-answer",
-                width="100%",
-            ),
-        ),
-        rx.cond(
-            S.phase == "question",
-            rx.cond(
-                S.revealed,
-                rx.hstack(
-                    rx.text("Apakah jawabanmu benar?", size="2"),
-                    rx.button(
-                        "Jawabanku benar",
-                        id="task-mark-right",
-                        on_click=S.mark(True),
-                        color_scheme="green",
-                    ),
-                    rx.button(
-                        "Jawabanku salah",
-                        id="task-mark-wrong",
-                        on_click=S.mark(False),
-                        color_scheme="red",
-                        variant="soft",
-                    ),
-                    align="center",
-                    wrap="wrap",
-                ),
-                rx.button(
-                    "Lihat jawaban model",
-                    id="task-reveal",
-                    on_click=S.reveal,
-                    color_scheme=BRAND_COLOR,
-                ),
-            ),
-        ),
-        spacing="3",
-        width="100%",
+    return open_answer(
+        phase=S.phase,
+        revealed=S.revealed,
+        model_answer=S.model_answer,
+        reveal=S.reveal,
+        mark=S.mark,
+        id_prefix="task-",
     )
 
 

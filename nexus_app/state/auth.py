@@ -1,4 +1,7 @@
-"""Who is logged in. Every private state inherits from AuthState and calls `require`.
+"""Who is logged in. Every private state inherits from AuthState and checks the session in
+each handler: `require_async` in an async handler, `_require_reused` in a body that runs in a
+worker thread (state/off_loop.py); both reuse this worker's recent check. Nothing blocking
+runs on the event loop (issue 16).
 
 The raw session token lives only in the browser (localStorage `nexus_token`). The server
 state keeps its SHA-256 in a backend var, never the token: the state tree is persisted (disk
@@ -204,6 +207,24 @@ class AuthState(rx.State):
             roles, fresh=False, pending_password_ok=pending_password_ok
         )
 
+    def _require_reused(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
+        """`require_async` for a handler body that runs in a worker thread (state/off_loop.py):
+        the same reuse of this worker's recent check, the same refusals. It blocks when it
+        has to ask the database, so never call it on the event loop."""
+        digest = self._session_digest
+        if not digest:
+            return self.require(*roles, pending_password_ok=pending_password_ok)
+        wanted = roles or None
+        try:
+            user = session_cache.recent_user(
+                digest, wanted, pending_password_ok=pending_password_ok
+            ) or session_cache.validate(digest, wanted, pending_password_ok=pending_password_ok)
+        except NotAuthenticated:
+            self._forget_user()
+            raise
+        self._set_user(user)
+        return user
+
     async def _require_fresh(self, *roles: str) -> CurrentUser:
         """Page loads ask the database (in a thread), and refresh the reused check; the
         first one right after this tab's hydrate found the session valid in the database
@@ -393,8 +414,8 @@ class AuthState(rx.State):
         return [store, rx.redirect(HOME_BY_ROLE.get(result.user.role, "/"))]
 
     @rx.event
-    def open_password_dialog(self) -> None:
-        self.require()
+    async def open_password_dialog(self) -> None:
+        await self.require_async()
         self.password_error = ""
         self.password_message = ""
         self.password_dialog_open = True
@@ -441,7 +462,7 @@ class AuthState(rx.State):
     # --- the first password of one's own (generated passwords) ----------------------------
 
     @rx.event
-    def guard_password_change(self) -> EventSpec | None:
+    async def guard_password_change(self) -> EventSpec | None:
         """on_load of /change-password: only for an account that still has a generated
         password; anyone else goes on to their start page."""
         self._forget_one_time_secrets()
@@ -450,7 +471,8 @@ class AuthState(rx.State):
             return ask
         self._token_answer = ""
         try:
-            user = self.require(pending_password_ok=True)
+            # A page load: the database is asked (in a thread), as `_guard` does.
+            user = await self._check_session((), fresh=True, pending_password_ok=True)
         except NotAuthenticated as exc:
             self._end_session(message=exc.message, answer="invalid")
             self._token_answer_for = LOGIN_ROUTE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import threading
@@ -13,6 +14,7 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
 from nexus_app.state.streaming import in_thread, wait_label
 
 ROLES = ("siswa",)
@@ -95,8 +97,9 @@ class ChatState(AuthState):
     _context_subject: str = ""
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.subjects = [SubjectChoice(c, label) for c, label in tutor.subjects_with_books()]
         if self.subjects and self.subject not in {s.code for s in self.subjects}:
             self.subject = self.subjects[0].code
@@ -119,8 +122,9 @@ class ChatState(AuthState):
         ]
 
     @rx.event
+    @off_loop
     def set_subject(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.subject = value
         self._context = []  # a follow-up refers to the subject being asked about
 
@@ -135,7 +139,7 @@ class ChatState(AuthState):
     @event(background=True)
     async def send(self) -> None:
         async with self:
-            actor = self.require(*ROLES)
+            actor = await self.require_async(*ROLES)
             login_id = self._login_nonce
             if self.streaming:
                 return
@@ -191,7 +195,7 @@ class ChatState(AuthState):
                     self.queue_position = 0
                     self.queue_wait = ""
                     self.question = "" if not self.error else self.question
-                    self._load_history(actor)
+                    await asyncio.to_thread(self._load_history, actor)
 
     def _remember(self, subject: str, answer: tutor.AnswerView) -> None:
         """Keep what was searched, so the next follow-up has the conversation's topic."""

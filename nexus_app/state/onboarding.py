@@ -8,6 +8,7 @@ from nexus_app.services import onboarding
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
+from nexus_app.state.off_loop import off_loop
 
 
 class OnboardingState(AuthState):
@@ -31,7 +32,7 @@ class OnboardingState(AuthState):
         return self.program_count > 0 and self.target_ptn not in self.program_matches[:1]
 
     def _search(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.program_matches = (
             onboarding.search_programs(actor=actor, query=self.target_ptn)
             if self.program_count
@@ -39,20 +40,23 @@ class OnboardingState(AuthState):
         )
 
     @rx.event
+    @off_loop
     def type_ptn(self, value: str) -> None:
         """The target field changed (debounced): look the text up in the PTN table."""
         self.target_ptn = value
         self._search()
 
     @event
+    @off_loop
     def pick_program(self, label: str) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.target_ptn = label
         self.program_matches = [label]
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         profile = onboarding.get_profile(actor=actor)
         self.editing = profile.onboarding_completed
         self.target_ptn = profile.target_ptn
@@ -64,9 +68,10 @@ class OnboardingState(AuthState):
         self._search()
 
     @rx.event
+    @off_loop
     def skip_target(self) -> Events:
         """No UTBK target yet (kelas 10): onboarding ends, the target can be added later."""
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         try:
             onboarding.skip_utbk_target(actor=actor)
         except ServiceError as exc:
@@ -76,8 +81,9 @@ class OnboardingState(AuthState):
         return rx.redirect("/dashboard")
 
     @rx.event
+    @off_loop
     def save(self, form: dict[str, str]) -> Events:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.target_ptn = form.get("target_ptn", "")
         self.target_score = form.get("target_score", "")
         self.exam_date = form.get("exam_date", "")

@@ -11,10 +11,13 @@ import dataclasses
 import reflex as rx
 
 from nexus_app.services import school_practice
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
+from nexus_app.state.off_loop import off_loop
 from nexus_app.state.practice import Choice
+from nexus_app.state.self_marked import SelfMarkedQuestion
 
 ROUTE = school_practice.PRACTICE_PATH
 LETTERS = school_practice.OPTION_LETTERS
@@ -35,7 +38,7 @@ class TopicRow:
     link: str
 
 
-class SchoolPracticeState(AuthState):
+class SchoolPracticeState(SelfMarkedQuestion, AuthState):
     topics: rx.Field[list[TopicRow]] = rx.field(default_factory=list)
 
     # "choose" -> "question" -> "result" -> ("question" | "finished")
@@ -52,10 +55,7 @@ class SchoolPracticeState(AuthState):
     difficulty: rx.Field[str] = rx.field("")
     options: rx.Field[list[Choice]] = rx.field(default_factory=list)
     is_multiple_choice: rx.Field[bool] = rx.field(False)
-    selected: rx.Field[str] = rx.field("")
     draft: rx.Field[str] = rx.field("")  # the student's own open answer: compared, never stored
-    revealed: rx.Field[bool] = rx.field(False)
-    model_answer: rx.Field[str] = rx.field("")
 
     is_correct: rx.Field[bool] = rx.field(False)
     correct_answer: rx.Field[str] = rx.field("")
@@ -67,9 +67,6 @@ class SchoolPracticeState(AuthState):
 
     _items: list[school_practice.PracticeItem] = []
 
-    def _fail(self, exc: ServiceError) -> None:
-        self.error = exc.message
-
     def _show(self, index: int) -> None:
         item = self._items[index]
         self.position = index + 1
@@ -78,16 +75,15 @@ class SchoolPracticeState(AuthState):
         self.difficulty = item.difficulty
         self.options = [Choice(LETTERS[i], text) for i, text in enumerate(item.options)]
         self.is_multiple_choice = item.is_multiple_choice
-        self.selected = ""
+        self._clear_answer()
         self.draft = ""
-        self.revealed = False
-        self.model_answer = ""
         self.phase = "question"
         self.error = ""
 
     @event
+    @off_loop
     def load(self) -> Events:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.error = ""
         try:
             self.topics = [
@@ -119,7 +115,7 @@ class SchoolPracticeState(AuthState):
         return None
 
     def _start(self, raw_subject: str, topic: str) -> bool:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         try:
             subject_id = int(raw_subject)
         except ValueError:
@@ -145,16 +141,11 @@ class SchoolPracticeState(AuthState):
         return True
 
     @event
+    @off_loop
     def start_topic(self, subject_id: str, topic: str) -> None:
         self._start(subject_id, topic)
 
     @event
-    def choose(self, letter: str) -> None:
-        self.require("siswa")
-        if self.phase == "question" and self.is_multiple_choice:
-            self.selected = letter
-
-    @rx.event
     def set_draft(self, value: str) -> None:
         self.draft = value[:5000]
 
@@ -169,54 +160,25 @@ class SchoolPracticeState(AuthState):
         self.phase = "result"
         self.error = ""
 
-    @rx.event
-    def submit(self) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or not self.is_multiple_choice:
-            return
-        if not self.selected:
-            self.error = "Pilih salah satu jawaban dulu."
-            return
-        try:
-            outcome = school_practice.answer_question(
-                actor=actor, question_id=self.question_id, selected=self.selected
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self._record(outcome)
+    # The steps of SelfMarkedQuestion's choose / submit / reveal / mark.
+
+    def _answer(
+        self, actor: CurrentUser, *, selected: str | None, marked_correct: bool | None
+    ) -> school_practice.AnswerOutcome:
+        return school_practice.answer_question(
+            actor=actor,
+            question_id=self.question_id,
+            selected=selected,
+            marked_correct=marked_correct,
+        )
+
+    def _fetch_model_answer(self, actor: CurrentUser) -> str:
+        return school_practice.model_answer(actor=actor, question_id=self.question_id)
 
     @rx.event
-    def reveal(self) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or self.is_multiple_choice:
-            return
-        try:
-            self.model_answer = school_practice.model_answer(
-                actor=actor, question_id=self.question_id
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self.revealed = True
-
-    @event
-    def mark(self, correct: bool) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or self.is_multiple_choice or not self.revealed:
-            return
-        try:
-            outcome = school_practice.answer_question(
-                actor=actor, question_id=self.question_id, marked_correct=correct
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self._record(outcome)
-
-    @rx.event
+    @off_loop
     def next_question(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         if self.phase != "result":
             return
         if self.position >= len(self._items):
@@ -225,13 +187,15 @@ class SchoolPracticeState(AuthState):
         self._show(self.position)
 
     @rx.event
+    @off_loop
     def again(self) -> None:
         """Another round of the same topic (practising until it is mastered)."""
         self._start(str(self.subject_id), self.topic)
 
     @rx.event
+    @off_loop
     def back_to_topics(self) -> Events:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.phase = "choose"
         self._items = []
         return SchoolPracticeState.load

@@ -9,6 +9,7 @@ import reflex as rx
 from nexus_app.services.books import source_view
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
+from nexus_app.state.off_loop import off_loop
 
 ROUTE = source_view.ROUTE
 ROLES = source_view.READER_ROLES
@@ -47,8 +48,9 @@ class SourceState(AuthState):
         self.marked = False
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self._clear()
         params = {str(k): str(v) for k, v in self.router.url.query_parameters.items()}
         try:

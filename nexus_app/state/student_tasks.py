@@ -12,9 +12,11 @@ from typing import Literal
 import reflex as rx
 
 from nexus_app.services import tasks
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
-from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
+from nexus_app.state.self_marked import SelfMarkedQuestion
 
 RUN_ROUTE = "/tugas"
 # Radix colour names, typed so a page can hand them to `color_scheme=`.
@@ -74,7 +76,7 @@ class StudentTasksState(AuthState):
         ]
 
 
-class TaskRunState(AuthState):
+class TaskRunState(SelfMarkedQuestion, AuthState):
     """/tugas?id=N: one question at a time until the task's N are answered."""
 
     task_id: rx.Field[int] = rx.field(0)
@@ -94,19 +96,13 @@ class TaskRunState(AuthState):
     is_multiple_choice: rx.Field[bool] = rx.field(False)
     session_id: rx.Field[str] = rx.field("")
     session_position: rx.Field[int] = rx.field(0)
-    selected: rx.Field[str] = rx.field("")
-    revealed: rx.Field[bool] = rx.field(False)
-    model_answer: rx.Field[str] = rx.field("")
 
     is_correct: rx.Field[bool] = rx.field(False)
     correct_answer: rx.Field[str] = rx.field("")
     explanation: rx.Field[str] = rx.field("")
 
-    def _fail(self, exc: ServiceError) -> None:
-        self.error = exc.message
-
     def _open(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         try:
             step = tasks.open_task(actor=actor, task_id=self.task_id)
         except ServiceError as exc:
@@ -115,7 +111,7 @@ class TaskRunState(AuthState):
             return
         self.title, self.target, self.due = step.title, step.target, step.due
         self.total, self.answered, self.correct = step.total, step.answered, step.correct
-        self.selected, self.revealed, self.model_answer = "", False, ""
+        self._clear_answer()
         self.error = ""
         if step.done:
             self.phase = "done"
@@ -134,8 +130,9 @@ class TaskRunState(AuthState):
         self.phase = "question"
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         raw = self.router.url.query_parameters.get("id", "")
         if not str(raw).isdigit():
             self.phase = "empty"
@@ -143,12 +140,6 @@ class TaskRunState(AuthState):
             return
         self.task_id = int(raw)
         self._open()
-
-    @event
-    def choose(self, letter: str) -> None:
-        self.require("siswa")
-        if self.phase == "question" and self.is_multiple_choice:
-            self.selected = letter
 
     def _record(self, outcome: tasks.TaskOutcome) -> None:
         self.is_correct = outcome.correct
@@ -159,58 +150,30 @@ class TaskRunState(AuthState):
         self.phase = "result"
         self.error = ""
 
-    @rx.event
-    def submit(self) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or not self.is_multiple_choice:
-            return
-        if not self.selected:
-            self.error = "Pilih salah satu jawaban dulu."
-            return
-        try:
-            outcome = tasks.answer(
-                actor=actor,
-                task_id=self.task_id,
-                item_id=self.item_id,
-                selected=self.selected,
-                session_id=self.session_id,
-                position=self.session_position,
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self._record(outcome)
+    # The steps of SelfMarkedQuestion's choose / submit / reveal / mark.
+
+    def _answer(
+        self, actor: CurrentUser, *, selected: str | None, marked_correct: bool | None
+    ) -> tasks.TaskOutcome:
+        # A chosen letter goes through the practice session the task's item was served in;
+        # a self-mark has none.
+        chosen = selected is not None
+        return tasks.answer(
+            actor=actor,
+            task_id=self.task_id,
+            item_id=self.item_id,
+            selected=selected,
+            marked_correct=marked_correct,
+            session_id=self.session_id if chosen else "",
+            position=self.session_position if chosen else 0,
+        )
+
+    def _fetch_model_answer(self, actor: CurrentUser) -> str:
+        return tasks.model_answer(actor=actor, task_id=self.task_id, item_id=self.item_id)
 
     @rx.event
-    def reveal(self) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or self.is_multiple_choice:
-            return
-        try:
-            self.model_answer = tasks.model_answer(
-                actor=actor, task_id=self.task_id, item_id=self.item_id
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self.revealed = True
-
-    @event
-    def mark(self, correct: bool) -> None:
-        actor = self.require("siswa")
-        if self.phase != "question" or self.is_multiple_choice or not self.revealed:
-            return
-        try:
-            outcome = tasks.answer(
-                actor=actor, task_id=self.task_id, item_id=self.item_id, marked_correct=correct
-            )
-        except ServiceError as exc:
-            self._fail(exc)
-            return
-        self._record(outcome)
-
-    @rx.event
+    @off_loop
     def next_item(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         if self.phase == "result":
             self._open()

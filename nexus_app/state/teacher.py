@@ -11,6 +11,7 @@ from nexus_app.services import teacher
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
+from nexus_app.state.off_loop import off_loop
 
 ALL_GRADES = "Semua"
 ALL_CLASSES = teacher.ALL_CLASSES
@@ -135,8 +136,9 @@ class TeacherState(AuthState):
         return [teacher.ALL_CLASSES, *self.classes]
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require("guru", "admin")
+        actor = self._require_reused("guru", "admin")
         opts = teacher.options(actor=actor)
         self.classes = opts.classes
         self.notice = opts.notice
@@ -148,7 +150,7 @@ class TeacherState(AuthState):
     def _refresh(self) -> None:
         # Outside the try below: a dead session must reach the app's handler (to /login),
         # not end up as an error line on the page.
-        self.require("guru", "admin")
+        self._require_reused("guru", "admin")
         self.drill_open = False
         if not self.view_key:
             return
@@ -217,23 +219,27 @@ class TeacherState(AuthState):
         ]
 
     @rx.event
+    @off_loop
     def set_class_filter(self, value: str) -> None:
         self.class_filter = value
         self._refresh()
 
     @rx.event
+    @off_loop
     def set_grade_filter(self, value: str) -> None:
         self.grade_filter = value
         self._refresh()
 
     @rx.event
+    @off_loop
     def set_view(self, value: str) -> None:
         self.view_key = value
         self._refresh()
 
     @event
+    @off_loop
     def open_cell(self, username: str, topic: str) -> None:
-        actor = self.require("guru", "admin")
+        actor = self._require_reused("guru", "admin")
         try:
             drill = teacher.drilldown(
                 actor=actor, username=username, view_key=self.view_key, topic=topic
@@ -275,7 +281,7 @@ class TeacherState(AuthState):
         self.drill_open = value
 
     def _overview(self) -> teacher.ClassOverview:
-        actor = self.require("guru", "admin")
+        actor = self._require_reused("guru", "admin")
         return teacher.class_overview(
             actor=actor,
             view_key=self.view_key,
@@ -284,18 +290,21 @@ class TeacherState(AuthState):
         )
 
     @rx.event
+    @off_loop
     def download_summary(self) -> Events:
         return rx.download(
             data=teacher.summary_csv(self._overview()), filename="ringkasan-penguasaan-kelas.csv"
         )
 
     @rx.event
+    @off_loop
     def download_intervention(self) -> Events:
         return rx.download(
             data=teacher.intervention_csv(self._overview()), filename="siswa-perlu-pendampingan.csv"
         )
 
     @rx.event
+    @off_loop
     def download_weekly(self) -> Events:
         return rx.download(
             data=teacher.weekly_csv(self._overview()), filename="laporan-mingguan.csv"

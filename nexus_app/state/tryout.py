@@ -17,6 +17,7 @@ from nexus_app.services import tryout
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
+from nexus_app.state.off_loop import off_loop
 
 LETTERS = ("A", "B", "C", "D", "E")
 STATUS_LABEL = {"answered": "dijawab", "unanswered": "belum dijawab", "doubt": "ragu-ragu"}
@@ -137,7 +138,7 @@ class TryoutState(AuthState):
             self.number = 1
 
     def _show_item(self, actor_number: int) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         item = tryout.show_item(
             actor=actor, sitting_id=self.sitting_id, position=self.position, number=actor_number
         )
@@ -149,7 +150,7 @@ class TryoutState(AuthState):
 
     def _refresh(self) -> None:
         """The server's view: the running section (time really left), or the result."""
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         view = tryout.current_sitting(actor=actor)
         if view is None:
             self._show_result()
@@ -158,7 +159,7 @@ class TryoutState(AuthState):
         self._show_item(self.number)
 
     def _show_result(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         result = tryout.tryout_result(actor=actor)
         if result is None:
             self.phase = "start"
@@ -226,7 +227,7 @@ class TryoutState(AuthState):
             )
 
     def _load_chances(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         if not self.program_id or not self.result_sitting_id:
             self.chances = []
             return
@@ -246,8 +247,9 @@ class TryoutState(AuthState):
     # --- events ----------------------------------------------------------------------
 
     @event
+    @off_loop
     def set_program(self, value: str) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         if value in {c["id"] for c in self.program_choices}:
             self.program_id = value
             try:
@@ -256,8 +258,9 @@ class TryoutState(AuthState):
                 self._fail(exc)
 
     @rx.event
+    @off_loop
     def load(self) -> EventSpec:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.error = ""
         self.confirm_open = False
         self.blueprints = [
@@ -281,19 +284,22 @@ class TryoutState(AuthState):
         return rx.call_script(TIMER_SCRIPT)
 
     @event
+    @off_loop
     def set_blueprint(self, value: str) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.blueprint_id = value
 
     @rx.event
+    @off_loop
     def new_tryout(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.phase = "start"
         self.error = ""
 
     @rx.event
+    @off_loop
     def start(self) -> EventSpec:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         self.error = ""
         try:
             view = tryout.start_tryout(actor=actor, blueprint_id=int(self.blueprint_id or 0))
@@ -314,23 +320,27 @@ class TryoutState(AuthState):
             self._refresh()
 
     @event
+    @off_loop
     def go(self, number: str) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self._go(int(number) if str(number).isdigit() else 0)
 
     @event
+    @off_loop
     def next_item(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self._go(self.number + 1)
 
     @event
+    @off_loop
     def prev_item(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self._go(self.number - 1)
 
     @event
+    @off_loop
     def choose(self, letter: str) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         if self.phase != "section" or letter not in LETTERS:
             return
         # Tapping the chosen answer again clears it.
@@ -351,8 +361,9 @@ class TryoutState(AuthState):
             self._refresh()
 
     @rx.event
+    @off_loop
     def toggle_doubt(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         if self.phase != "section":
             return
         try:
@@ -371,18 +382,21 @@ class TryoutState(AuthState):
             self._refresh()
 
     @rx.event
+    @off_loop
     def ask_end_section(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.confirm_open = self.phase == "section"
 
     @rx.event
+    @off_loop
     def cancel_end_section(self) -> None:
-        self.require("siswa")
+        self._require_reused("siswa")
         self.confirm_open = False
 
     @rx.event
+    @off_loop
     def confirm_end_section(self) -> None:
-        actor = self.require("siswa")
+        actor = self._require_reused("siswa")
         if self.phase != "section" or not self.confirm_open:
             return
         self.confirm_open = False
@@ -401,9 +415,10 @@ class TryoutState(AuthState):
             self._refresh()
 
     @rx.event
+    @off_loop
     def time_up(self) -> None:
         """The page's countdown reached zero: the server moves on if the deadline passed."""
-        self.require("siswa")
+        self._require_reused("siswa")
         if self.phase != "section":
             return
         try:

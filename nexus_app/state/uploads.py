@@ -4,7 +4,7 @@ Reflex's `POST /_upload` parses (and spools to disk) the whole multipart body be
 handler's own role check runs, so the HTTP layer checks this registry first
 (nexus_app/http/upload_guard.py): a handler not listed here is refused, a caller without a
 live session of the listed role is refused, and a body over the limit is cut off. The
-handlers keep their own `self.require(...)` too.
+handlers keep their own session check too.
 
 The browser proves who it is with the login token in the `X-Nexus-Token` header, read from
 localStorage (`nexus_token`) at the moment of the upload: see `upload_headers()`.

@@ -68,7 +68,7 @@ class AdminBackupsState(AuthState):
     @rx.event(background=True)
     async def create_now(self) -> None:
         async with self:
-            actor = self.require("admin")
+            actor = await self.require_async("admin")
             login_id = self._login_nonce
             if self.busy:
                 return
@@ -91,7 +91,9 @@ class AdminBackupsState(AuthState):
             self.message = f"Cadangan {row.name} ({row.size}) berhasil dibuat."
             self.label = ""
             self.busy = False
-            self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
+            self.backups = [
+                _entry(r) for r in await asyncio.to_thread(backup_admin.list_backups, actor=actor)
+            ]
 
     @admin_event
     def download(self, actor: CurrentUser, name: str) -> EventSpec | None:
@@ -123,7 +125,9 @@ class AdminBackupsState(AuthState):
                 self.error = exc.message
                 return
             self.message = f"Cadangan {row.name} ({row.size}) diunggah dan diperiksa."
-        self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
+        self.backups = [
+            _entry(r) for r in await asyncio.to_thread(backup_admin.list_backups, actor=actor)
+        ]
 
     @admin_event(error="error")
     def ask_restore(self, actor: CurrentUser, name: str) -> None:
@@ -147,7 +151,7 @@ class AdminBackupsState(AuthState):
     @rx.event(background=True)
     async def restore(self) -> None:
         async with self:
-            actor = self.require("admin")
+            actor = await self.require_async("admin")
             login_id = self._login_nonce
             if self.busy:
                 return
@@ -180,4 +184,6 @@ class AdminBackupsState(AuthState):
                 f"{result.safety_backup.name}.{upgrade} Semua pengguna, termasuk Anda, "
                 "perlu masuk lagi."
             )
-            self.backups = [_entry(r) for r in backup_admin.list_backups(actor=actor)]
+            self.backups = [
+                _entry(r) for r in await asyncio.to_thread(backup_admin.list_backups, actor=actor)
+            ]

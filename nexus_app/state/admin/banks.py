@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date
 
@@ -162,7 +163,7 @@ class AdminBanksState(Paged, AuthState):
         return f"Halaman {self.page} dari {self.page_count} ({self.total_items} soal)"
 
     def _load_banks(self) -> None:
-        actor = self.require("admin")
+        actor = self._require_reused("admin")
         sections = bank_admin.list_sections(actor=actor)
         self.sections = [SectionOption(code=c, label=f"{c} – {n}") for c, n in sections]
         order = [c for c, _ in sections]
@@ -172,7 +173,7 @@ class AdminBanksState(Paged, AuthState):
         self._load_items(actor)
 
     def _load_items(self, actor: CurrentUser | None = None) -> None:
-        actor = actor or self.require("admin")
+        actor = actor or self._require_reused("admin")
         self.selected_ids = []
         if not self.selected_bank_id:
             self.items, self.total_items, self.page, self.page_count = [], 0, 1, 1
@@ -303,7 +304,8 @@ class AdminBanksState(Paged, AuthState):
         # holding all of it in memory.
         data = await upload.read(MAX_FILE_BYTES + 1)
         try:
-            result = bank_admin.import_into_bank(
+            result = await asyncio.to_thread(
+                bank_admin.import_into_bank,
                 actor=actor,
                 bank_id=self.selected_bank_id,
                 filename=upload.name or "",
@@ -323,10 +325,10 @@ class AdminBanksState(Paged, AuthState):
         self.import_message = f"{result.imported} soal diimpor ke '{result.bank_name}'" + (
             f", {result.skipped} baris salah dilewati." if result.skipped else "."
         )
-        self._load_banks()
+        await asyncio.to_thread(self._load_banks)
         self.filter_section = self.filter_status = ""
         self.page = 1
-        self._load_items()
+        await asyncio.to_thread(self._load_items)
         cleared: EventSpec = rx.clear_selected_files(UPLOAD_ID)
         return cleared
 

@@ -3,14 +3,19 @@ in one place (`admin_event`, `admin_setter`), and one way of paging a list (`Pag
 
 An admin state is `class AdminXState(Paged, AuthState)` (mixins first: Reflex takes the
 first non-mixin base as the parent state), its handlers decorated with `@admin_event`.
+Every handler these make is async (issue 16): the role check is awaited (`require_async`,
+which reuses this worker's recent check) and a sync handler's body runs in a worker thread,
+so its service calls never block the event loop; a helper that checks the session itself
+from such a body uses `_require_reused`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import typing
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVarTuple, Unpack
 
 import reflex as rx
@@ -18,6 +23,7 @@ from reflex_base.event import EventCallback
 
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
+from nexus_app.state.off_loop import in_thread, steps_in_thread
 
 ADMIN = "admin"
 
@@ -45,15 +51,17 @@ def _resolved_hints(fn: Callable[..., Any]) -> dict[str, Any]:
 
 def _kind_wrapper(
     fn: Callable[..., Any],
-    enter: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]],
+    enter: Callable[[Any, tuple[Any, ...]], Awaitable[tuple[Any, ...]]],
     refused: Callable[[Any, ServiceError], None],
 ) -> Callable[..., Any]:
-    """One wrapper per kind of handler (async generator, coroutine, generator, plain):
-    Reflex tells them apart by the function itself."""
+    """One wrapper per kind of handler (async generator, coroutine, generator, plain), each
+    async (issue 16: nothing blocking on the event loop): the session check is awaited, and a
+    sync handler's body (or each step of a sync generator) runs in a worker thread, as
+    `off_loop` does (state/off_loop.py says why writing fields there is safe)."""
     if inspect.isasyncgenfunction(fn):
 
         async def agen(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            call_args = enter(self, args)
+            call_args = await enter(self, args)
             try:
                 async for update in fn(self, *call_args, **kwargs):
                     yield update
@@ -64,7 +72,7 @@ def _kind_wrapper(
     if inspect.iscoroutinefunction(fn):
 
         async def coro(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call_args = enter(self, args)
+            call_args = await enter(self, args)
             try:
                 return await fn(self, *call_args, **kwargs)
             except ServiceError as exc:
@@ -74,19 +82,20 @@ def _kind_wrapper(
         return coro
     if inspect.isgeneratorfunction(fn):
 
-        def gen(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            call_args = enter(self, args)
+        async def gen(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            call_args = await enter(self, args)
             try:
-                yield from fn(self, *call_args, **kwargs)
+                async for update in steps_in_thread(fn(self, *call_args, **kwargs)):
+                    yield update
             except ServiceError as exc:
                 refused(self, exc)
 
         return gen
 
-    def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
-        call_args = enter(self, args)
+    async def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
+        call_args = await enter(self, args)
         try:
-            return fn(self, *call_args, **kwargs)
+            return await in_thread(functools.partial(fn, self, *call_args, **kwargs))
         except ServiceError as exc:
             refused(self, exc)
             return None
@@ -98,8 +107,8 @@ def _wrap(fn: Callable[..., Any], error: str | None) -> Callable[..., Any]:
     params = list(inspect.signature(fn).parameters.values())
     takes_actor = len(params) > 1 and params[1].name == "actor"
 
-    def enter(state: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        actor: CurrentUser = state.require(ADMIN)
+    async def enter(state: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        actor: CurrentUser = await state.require_async(ADMIN)
         return (actor, *args) if takes_actor else args
 
     def refused(state: Any, exc: ServiceError) -> None:
@@ -161,8 +170,8 @@ def admin_setter(field: str, kind: type = str) -> Any:
     an admin may change her page. It must be bound to the name `set_<field>`: Reflex names an
     event after its function, so the function carries that name."""
 
-    def setter(self: Any, value: Any) -> None:
-        self.require(ADMIN)
+    async def setter(self: Any, value: Any) -> None:
+        await self.require_async(ADMIN)
         setattr(self, field, value)
 
     setter.__name__ = setter.__qualname__ = f"set_{field}"
@@ -181,7 +190,9 @@ class Paged(rx.State, mixin=True):
 
     if TYPE_CHECKING:
         # Given by the state Paged is mixed into (an AuthState) and by the state itself.
-        def require(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser: ...
+        async def require_async(
+            self, *roles: str, pending_password_ok: bool = False
+        ) -> CurrentUser: ...
         def _load_page(self, actor: CurrentUser) -> None: ...
 
     @rx.var
@@ -197,13 +208,13 @@ class Paged(rx.State, mixin=True):
         return f"Halaman {self.page} dari {self.page_count}"
 
     @rx.event
-    def next_page(self) -> None:
-        actor = self.require(ADMIN)
+    async def next_page(self) -> None:
+        actor = await self.require_async(ADMIN)
         self.page = max(1, min(self.page + 1, self.page_count))
-        self._load_page(actor)
+        await in_thread(functools.partial(self._load_page, actor))
 
     @rx.event
-    def prev_page(self) -> None:
-        actor = self.require(ADMIN)
+    async def prev_page(self) -> None:
+        actor = await self.require_async(ADMIN)
         self.page = max(1, min(self.page - 1, self.page_count))
-        self._load_page(actor)
+        await in_thread(functools.partial(self._load_page, actor))

@@ -207,7 +207,7 @@ class AdminBooksState(AuthState):
     @rx.event(background=True)
     async def run_ingest(self) -> None:
         async with self:
-            actor = self.require("admin")
+            actor = await self.require_async("admin")
             login_id = self._login_nonce
             path, subject, title = self._staged_path, self._staged_subject, self._staged_title
             self._staged_path = ""
@@ -228,7 +228,9 @@ class AdminBooksState(AuthState):
                 if self._same_login(login_id):
                     self.error = exc.message
         except Exception as exc:
-            error_log.capture(exc, user_id=actor.id, endpoint="admin/books ingest")
+            await asyncio.to_thread(
+                error_log.capture, exc, user_id=actor.id, endpoint="admin/books ingest"
+            )
             async with self:
                 if self._same_login(login_id):
                     self.error = "Pemrosesan buku gagal karena kesalahan server (sudah dicatat)."
@@ -236,7 +238,7 @@ class AdminBooksState(AuthState):
             async with self:
                 # Logged out meanwhile: the book is saved, the tab is not told.
                 if self._same_login(login_id):
-                    self._ingest_finished(actor, result)
+                    await asyncio.to_thread(self._ingest_finished, actor, result)
 
     def _ingest_finished(self, actor: CurrentUser, result: IngestResult | None) -> None:
         self.ingesting = False
@@ -347,5 +349,5 @@ class AdminBooksState(AuthState):
             f"Paket '{result.title}' ({result.subject}) versi {result.version} {state}, "
             f"{result.chunk_count} bagian."
         )
-        self._reload(actor)
+        await asyncio.to_thread(self._reload, actor)
         return rx.clear_selected_files(PACKAGE_UPLOAD_ID)

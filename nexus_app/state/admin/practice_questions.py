@@ -20,6 +20,7 @@ from nexus_app.services.errors import ServiceError
 from nexus_app.services.practice_admin import PracticeQuestionView
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
 
 UPLOAD_ID = "practice-upload"
 STAFF = ("admin", "guru")
@@ -125,7 +126,7 @@ class AdminPracticeQuestionsState(AuthState):
         return self.page < self.page_count
 
     def _staff(self) -> CurrentUser:
-        return self.require(*STAFF)
+        return self._require_reused(*STAFF)
 
     def _load_rows(self, actor: CurrentUser) -> None:
         if not self.subject_id:
@@ -151,6 +152,7 @@ class AdminPracticeQuestionsState(AuthState):
         self.total, self.page, self.page_count = result.total, result.page, result.pages
 
     @rx.event
+    @off_loop
     def load(self) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -171,6 +173,7 @@ class AdminPracticeQuestionsState(AuthState):
         self.import_errors, self.import_message, self.import_error = [], "", ""
 
     @rx.event
+    @off_loop
     def set_subject(self, value: str) -> None:
         actor = self._staff()
         self.subject_id = int(value) if str(value).isdigit() else 0
@@ -181,30 +184,35 @@ class AdminPracticeQuestionsState(AuthState):
         self._load_rows(actor)
 
     @rx.event
+    @off_loop
     def set_filter_topic(self, value: str) -> None:
         actor = self._staff()
         self.filter_topic, self.page = str(value), 1
         self._load_rows(actor)
 
     @rx.event
+    @off_loop
     def set_filter_difficulty(self, value: str) -> None:
         actor = self._staff()
         self.filter_difficulty, self.page = str(value), 1
         self._load_rows(actor)
 
     @rx.event
+    @off_loop
     def set_filter_status(self, value: str) -> None:
         actor = self._staff()
         self.filter_status, self.page = str(value), 1
         self._load_rows(actor)
 
     @rx.event
+    @off_loop
     def next_page(self) -> None:
         actor = self._staff()
         self.page = max(1, min(self.page + 1, self.page_count))
         self._load_rows(actor)
 
     @rx.event
+    @off_loop
     def prev_page(self) -> None:
         actor = self._staff()
         self.page = max(1, min(self.page - 1, self.page_count))
@@ -223,6 +231,7 @@ class AdminPracticeQuestionsState(AuthState):
         self.editor_error = ""
 
     @rx.event
+    @off_loop
     def new_question(self) -> None:
         self._staff()
         self.error = self.success = ""
@@ -230,6 +239,7 @@ class AdminPracticeQuestionsState(AuthState):
         self.editor_open = True
 
     @event
+    @off_loop
     def edit_question(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -242,31 +252,37 @@ class AdminPracticeQuestionsState(AuthState):
         self.editor_open = True
 
     @rx.event
+    @off_loop
     def set_editor_open(self, value: bool) -> None:
         self._staff()
         self.editor_open = bool(value)
 
     @rx.event
+    @off_loop
     def set_f_topic(self, value: str) -> None:
         self._staff()
         self.f_topic = str(value)
 
     @rx.event
+    @off_loop
     def set_f_question(self, value: str) -> None:
         self._staff()
         self.f_question = str(value)
 
     @rx.event
+    @off_loop
     def set_f_answer(self, value: str) -> None:
         self._staff()
         self.f_answer = str(value)
 
     @rx.event
+    @off_loop
     def set_f_difficulty(self, value: str) -> None:
         self._staff()
         self.f_difficulty = str(value)
 
     @event
+    @off_loop
     def set_option(self, index: int, value: str) -> None:
         self._staff()
         if 0 <= int(index) < len(OPTION_LETTERS):
@@ -275,6 +291,7 @@ class AdminPracticeQuestionsState(AuthState):
             self.f_options = options
 
     @rx.event
+    @off_loop
     def save_question(self) -> None:
         actor = self._staff()
         self.editor_error = self.error = self.success = ""
@@ -299,6 +316,7 @@ class AdminPracticeQuestionsState(AuthState):
         self._load_rows(actor)
 
     @event
+    @off_loop
     def delete_question(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -313,11 +331,13 @@ class AdminPracticeQuestionsState(AuthState):
     # --- drafts by the local model --------------------------------------------------------
 
     @rx.event
+    @off_loop
     def set_draft_chapter(self, value: str) -> None:
         self._staff()
         self.draft_chapter = str(value)
 
     @rx.event
+    @off_loop
     def set_draft_count(self, value: str) -> None:
         self._staff()
         self.draft_count = str(value)
@@ -327,7 +347,7 @@ class AdminPracticeQuestionsState(AuthState):
         """The model takes a while on a school server's CPU: run it off the event loop and
         show 'drafting' meanwhile; the drafts then appear under the "Draf" filter."""
         async with self:
-            actor = self._staff()
+            actor = await self.require_async(*STAFF)
             login_id = self._login_nonce
             if self.drafting:
                 return
@@ -367,9 +387,10 @@ class AdminPracticeQuestionsState(AuthState):
                 + " Periksa dan setujui satu per satu: draf belum diberikan ke siswa."
             )
             self.filter_status, self.filter_topic, self.page = "draft", "", 1
-            self._load_rows(actor)
+            await asyncio.to_thread(self._load_rows, actor)
 
     @event
+    @off_loop
     def approve_draft(self, question_id: int) -> None:
         actor = self._staff()
         self.error = self.success = ""
@@ -384,6 +405,7 @@ class AdminPracticeQuestionsState(AuthState):
     # --- import ---------------------------------------------------------------------------
 
     @rx.event
+    @off_loop
     def download_template(self) -> EventSpec:
         self._staff()
         spec: EventSpec = rx.download(
@@ -392,13 +414,14 @@ class AdminPracticeQuestionsState(AuthState):
         return spec
 
     @rx.event
+    @off_loop
     def set_skip_invalid(self, value: bool) -> None:
         self._staff()
         self.skip_invalid = bool(value)
 
     @event
     async def import_file(self, files: list[rx.UploadFile]) -> EventSpec | None:
-        actor = self._staff()
+        actor = await self.require_async(*STAFF)
         self._reset_import()
         self.error = self.success = ""
         if not self.subject_id:
@@ -410,8 +433,12 @@ class AdminPracticeQuestionsState(AuthState):
         # One byte past the limit: enough to refuse an oversized file.
         data = await files[0].read(school_practice.MAX_FILE_BYTES + 1)
         try:
-            report = practice_admin.import_csv(
-                actor=actor, subject_id=self.subject_id, data=data, skip_invalid=self.skip_invalid
+            report = await asyncio.to_thread(
+                practice_admin.import_csv,
+                actor=actor,
+                subject_id=self.subject_id,
+                data=data,
+                skip_invalid=self.skip_invalid,
             )
         except ServiceError as exc:
             self.import_error = exc.message
@@ -428,6 +455,6 @@ class AdminPracticeQuestionsState(AuthState):
         )
         self.filter_topic = self.filter_difficulty = ""
         self.page = 1
-        self._load_rows(actor)
+        await asyncio.to_thread(self._load_rows, actor)
         cleared: EventSpec = rx.clear_selected_files(UPLOAD_ID)
         return cleared

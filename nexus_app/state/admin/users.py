@@ -301,7 +301,7 @@ class AdminUsersState(Paged, AuthState):
         if created.generated:
             self.created_password = created.password
         self.form_key += 1
-        self._load_page(actor)
+        await asyncio.to_thread(self._load_page, actor)
 
     @admin_event
     def dismiss_created(self) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from nexus_app.services import auth
 from nexus_app.state.tryout import TryoutState
 from tests.integration.services.test_tryout import school  # noqa: F401  (fixture)
-from tests.integration.state.tabs import sign_in
+from tests.integration.state.tabs import run_handler, sign_in
 
 
 def _tab(username: str) -> TryoutState:
@@ -29,7 +29,7 @@ def _tab(username: str) -> TryoutState:
 
 
 def _run(state: TryoutState, name: str, *args: Any) -> Any:
-    return TryoutState.event_handlers[name].fn(state, *args)
+    return run_handler(state, name, *args)
 
 
 def test_a_tab_sits_a_tryout(engine: Engine, school: int) -> None:  # noqa: F811
@@ -96,7 +96,7 @@ def test_an_admin_edits_a_blueprint_as_csv(engine: Engine) -> None:
     sign_in(tab, token)  # type: ignore[arg-type]
 
     def run(name: str, *args: Any) -> None:
-        AdminTryoutState.event_handlers[name].fn(tab, *args)
+        run_handler(tab, name, *args)
 
     run("load")
     assert [b.name for b in tab.blueprints] == ["SNBT (bawaan)"]

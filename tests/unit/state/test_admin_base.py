@@ -1,11 +1,13 @@
 """The admin base (nexus_app/state/admin/base.py): the role check runs first, the actor is
 handed over, a refusal becomes the named field's message, the browser sees the handler's own
-arguments only, and paging stays within 1..page_count. Plain objects stand in for states."""
+arguments only, paging stays within 1..page_count, and every handler is async with a sync
+body run in a worker thread (issue 16). Plain objects stand in for states."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from typing import Any
 
 import pytest
@@ -22,17 +24,27 @@ class FakeState:
         self.flag = False
         self.log: list[str] = []
 
-    def require(self, *roles: str) -> str:
+        self.threads: list[str] = []
+
+    async def require_async(self, *roles: str) -> str:
         if self.role not in roles:
             raise PermissionDenied("Ditolak.")
         return "the-admin"
 
     @admin_event(error="error")
     def act(self, actor: str, value: str) -> str:
+        self.threads.append(threading.current_thread().name)
         if value == "bad":
             raise InvalidInput("Nilai tidak sah.")
         self.log.append(f"{actor}:{value}")
         return value
+
+    @admin_event(error="error")
+    def walk(self, actor: str):
+        self.threads.append(threading.current_thread().name)
+        yield "one"
+        self.threads.append(threading.current_thread().name)
+        raise InvalidInput("Langkah kedua gagal.")
 
     @admin_event
     def plain(self, value: int) -> None:
@@ -53,9 +65,13 @@ class FakeState:
     set_flag = admin_setter("flag", bool)
 
 
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
 def test_the_actor_is_handed_over_and_hidden_from_the_browser() -> None:
     state = FakeState()
-    assert FakeState.act(state, "x") == "x"
+    assert run(FakeState.act(state, "x")) == "x"
     assert state.log == ["the-admin:x"]
     assert list(inspect.signature(FakeState.act).parameters) == ["self", "value"]
     assert FakeState.act.__annotations__ == {"value": str, "return": str}
@@ -64,16 +80,16 @@ def test_the_actor_is_handed_over_and_hidden_from_the_browser() -> None:
 
 def test_a_refusal_becomes_the_fields_message_and_stops_the_handler() -> None:
     state = FakeState()
-    assert FakeState.act(state, "bad") is None
+    assert run(FakeState.act(state, "bad")) is None
     assert state.error == "Nilai tidak sah."
     assert state.log == []
 
 
 def test_without_a_field_the_refusal_reaches_the_app() -> None:
     state = FakeState()
-    FakeState.plain(state, 3)
+    run(FakeState.plain(state, 3))
     with pytest.raises(InvalidInput):
-        FakeState.plain(state, -1)
+        run(FakeState.plain(state, -1))
     assert state.log == ["3"]
     assert list(inspect.signature(FakeState.plain).parameters) == ["self", "value"]
 
@@ -82,10 +98,28 @@ def test_without_a_field_the_refusal_reaches_the_app() -> None:
 def test_other_roles_are_refused_before_the_handler_runs(role: str) -> None:
     state = FakeState(role)
     with pytest.raises(PermissionDenied):
-        FakeState.act(state, "x")
+        run(FakeState.act(state, "x"))
     with pytest.raises(PermissionDenied):
-        FakeState.set_flag(state, True)
+        run(FakeState.set_flag(state, True))
     assert (state.log, state.flag) == ([], False)
+
+
+def test_a_sync_body_runs_off_the_event_loop() -> None:
+    """The loop thread serves every other tab: a sync handler's body (each step of a sync
+    generator) runs in a worker thread, and Reflex sees an async handler."""
+    assert inspect.iscoroutinefunction(FakeState.act)
+    assert inspect.isasyncgenfunction(FakeState.walk)
+    state = FakeState()
+
+    async def scenario() -> tuple[str, list[Any]]:
+        await FakeState.act(state, "x")
+        updates = [update async for update in FakeState.walk(state)]
+        return threading.current_thread().name, updates
+
+    loop_thread, updates = asyncio.run(scenario())
+    assert updates == ["one"]
+    assert state.error == "Langkah kedua gagal."
+    assert len(state.threads) == 3 and loop_thread not in state.threads
 
 
 def test_async_and_generator_handlers_keep_their_kind() -> None:
@@ -105,7 +139,7 @@ def test_async_and_generator_handlers_keep_their_kind() -> None:
 
 def test_the_setter_sets_its_field_for_an_admin() -> None:
     state = FakeState()
-    FakeState.set_flag(state, True)
+    run(FakeState.set_flag(state, True))
     assert state.flag is True
     assert FakeState.set_flag.__name__ == "set_flag"
 
@@ -126,7 +160,7 @@ class FakePaged:
         self.page, self.page_count = page, page_count
         self.loads: list[int] = []
 
-    def require(self, *roles: str) -> str:
+    async def require_async(self, *roles: str) -> str:
         assert roles == ("admin",)
         return "the-admin"
 
@@ -142,7 +176,7 @@ def test_paging_stays_within_the_pages(
     start: int, count: int, after_next: int, after_previous: int
 ) -> None:
     forward, back = FakePaged(start, count), FakePaged(start, count)
-    Paged.__dict__["next_page"](forward)
-    Paged.__dict__["prev_page"](back)
+    run(Paged.__dict__["next_page"](forward))
+    run(Paged.__dict__["prev_page"](back))
     assert (forward.page, back.page) == (after_next, after_previous)
     assert (forward.loads, back.loads) == ([after_next], [after_previous])
