@@ -66,7 +66,7 @@ def test_a_followup_is_searched_with_the_previous_topic(engine: Engine, token: s
         seen["answer"] = chat.answer
         seen["sources"] = [s.text for s in chat.sources]
         # Another subject is another conversation: the follow-up has nothing to refer to.
-        set_subject(chat, "MAT_10")
+        await set_subject(chat, "MAT_10")  # an @off_loop handler: a coroutine
         await ask("contohnya?")
         seen["after_reset"] = chat.searched
 
