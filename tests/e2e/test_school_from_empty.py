@@ -320,7 +320,7 @@ def _admin_sets_up_the_school(flow: Flow, admin: Page, tmp_path: Path) -> str:
     admin.locator("#practice-upload input[type=file]").set_input_files(
         files=[_csv_file("latihan.csv", PRACTICE_CSV)]
     )
-    expect(admin.locator("#pq-file-name")).to_contain_text("latihan.csv")
+    expect(admin.locator("#pq-import-file-name")).to_contain_text("latihan.csv")
     admin.locator("#pq-import-submit").click()
     expect(admin.locator("#pq-import-success")).to_contain_text("4 soal latihan diimpor")
     expect(admin.locator(".pq-row")).to_have_count(4)
