@@ -36,13 +36,14 @@ EMPTY_SCHOOL = os.environ.get("NEXUS_E2E_EMPTY_SCHOOL") == "1"
 expect.set_options(timeout=20_000)
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `url`/login answers 200; the server's log tail if it exits or never answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"nexus serve exited early:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{BASE_URL}/login", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -101,7 +102,7 @@ def server(server_data_dir: Path) -> Iterator[str]:
             start_new_session=True,
         )
     try:
-        _wait_until_up(process, log)
+        wait_until_up(BASE_URL, process, log)
         yield BASE_URL
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -26,8 +26,6 @@ import os
 import re
 import signal
 import subprocess
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,9 +41,9 @@ from tests.e2e.conftest import (
     PORT,
     ROOT,
     SCREENSHOTS,
-    STARTUP_SECONDS,
     login,
     screenshot,
+    wait_until_up,
 )
 
 pytestmark = pytest.mark.e2e
@@ -140,21 +138,6 @@ def _env(data_dir: Path, database_url: str | None, web_dir: Path) -> dict[str, s
     return env
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nexus serve exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"nexus serve did not answer in time:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One frontend build folder for both servers (the second reuses its node_modules)."""
@@ -214,7 +197,7 @@ def school(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_until_up(url, process, log)
+        wait_until_up(url, process, log)
         yield School(url=url, database=database)
     finally:
         if process is not None:

@@ -160,7 +160,14 @@ def _stale(actor: CurrentUser, req: _Request, book: Path) -> StaleSource:
             "Buku yang dikutip sudah dihapus dari server, jadi sumber ini tidak bisa dibuka "
             "lagi. Tanyakan lagi ke tutor untuk mendapatkan sumber yang masih ada."
         )
-    manifest = vkp.read_manifest(book / current)
+    try:
+        manifest = vkp.read_manifest(book / current)
+    except (vkp.PackageError, KeyError, TypeError, ValueError):
+        # A damaged current version: the cited one is gone, and there is nowhere to send.
+        return StaleSource(
+            "Versi buku yang dikutip sudah dihapus atau diganti, dan versi terbarunya tidak "
+            "bisa dibaca. Tanyakan lagi ke tutor atau hubungi admin sekolah."
+        )
     _may_read(actor, manifest)  # say nothing more about a book the actor may not read
     place = {"hlm": req.page} if req.page and is_paged(manifest.source_name) else {}
     return StaleSource(
@@ -242,6 +249,8 @@ def _page_view(
     chunk: Chunk | None,
     source: Path | None,
 ) -> SourceView:
+    if not chunks and not req.page:
+        raise NotFound("Versi buku ini tidak berisi teks untuk ditampilkan.")
     number = req.page or (chunk.page if chunk is not None else chunks[0].page)
     notice = ""
     if source is not None and source.suffix == ".pdf":
@@ -368,7 +377,7 @@ def page_image(*, params: Mapping[str, str], now: float | None = None) -> Path:
     try:
         book = vkp.book_dir(packages_root(), key)
         manifest = vkp.read_manifest(book / version)
-    except (ValueError, vkp.PackageError) as exc:
+    except (ValueError, KeyError, TypeError, vkp.PackageError) as exc:  # incl. a damaged one
         raise bad from exc
     source = pageview.find_source(book, manifest.source_sha256)
     if source is None or source.suffix != ".pdf":

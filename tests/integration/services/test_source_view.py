@@ -229,3 +229,29 @@ def test_old_history_rows_stay_readable_without_a_link(engine, school) -> None:
         conn.execute(sa.text("UPDATE chat_history SET sources_json = :j"), {"j": json.dumps(old)})
     [item] = tutor.history(actor=school["student"])
     assert item.sources[0].where == "hlm. 1" and item.sources[0].link == ""
+
+
+def test_a_damaged_current_version_is_refused_cleanly(engine, school) -> None:
+    """A stale citation whose book's current version has a damaged manifest: a clear message,
+    not a crash; its page pictures are "not available", not a server error."""
+    admin = school["admin"]
+    books.ingest_book(path=school["pdf"], subject_code="FIS_10", title="Gerak")
+    old = tutor.ask(
+        subject_code="FIS_10", question="Apa itu gerak lurus beraturan?", use_llm=False
+    ).sources[0]
+    school["pdf"].write_bytes(make_text_pdf([*PDF_PAGES, ["Halaman tambahan tentang gaya."]]))
+    books.ingest_book(path=school["pdf"], subject_code="FIS_10", title="Gerak")
+    [book] = books.admin_list_books(actor=admin)
+    books.admin_delete_version(actor=admin, book_id=book.book_id, version="1.0.0")
+    with pytest.raises(source_view.StaleSource) as stale:
+        source_view.open_source(actor=school["student"], params=_params(old.link))
+    current = _params(stale.value.current_link)
+    manifest = vkp.book_dir(books.packages_root(), old.book_key) / "1.1.0" / vkp.MANIFEST
+    manifest.write_text("{}", encoding="utf-8")
+    with pytest.raises(source_view.StaleSource, match="tidak bisa dibaca") as damaged:
+        source_view.open_source(actor=school["student"], params=_params(old.link))
+    assert damaged.value.current_link == ""
+    exp = "9999999999"
+    signed = source_view._sign(f"{current['buku']}|1.1.0|{int(current['hlm'])}|{exp}")
+    with pytest.raises(NotFound, match="tidak tersedia"):  # signed, but unreadable behind
+        source_view.page_image(params={**current, "exp": exp, "sig": signed})
