@@ -324,6 +324,7 @@ async def practice_level(
     interval: float,
     server_pid: int | None,
     seed: int,
+    tail: float = 15.0,
 ) -> Level:
     level = Level(f"{len(usernames)} students")
     level.students = len(usernames)
@@ -352,13 +353,13 @@ async def practice_level(
     level.steady_seconds = wall
     level.load_average = load_average()
     stop.set()
-    # Students finish the question in hand; one still waiting after 15 s is counted, not
-    # waited for (the next level must not start under its tail).
-    _, pending = await asyncio.wait(tasks, timeout=15)
+    # Students finish the question in hand; one still waiting after `tail` seconds is
+    # counted, not waited for (the next level must not start under its tail).
+    _, pending = await asyncio.wait(tasks, timeout=tail)
     for task in pending:
         task.cancel()
     if pending:
-        level.errors["still waiting for the server 15 s after the end"] += len(pending)
+        level.errors[f"still waiting for the server {tail:g} s after the end"] += len(pending)
         await asyncio.wait(pending, timeout=5)
     return level
 
@@ -502,6 +503,7 @@ async def run_all(url: str, server_pid: int | None, args: argparse.Namespace) ->
             interval=args.answer_interval,
             server_pid=server_pid,
             seed=args.seed,
+            tail=args.tail,
         )
         print(report(level), flush=True)
         levels.append(level)
@@ -527,6 +529,12 @@ def main(argv: list[str] | None = None) -> list[Level]:
     parser.add_argument("--duration", type=float, default=60.0, help="steady window, seconds")
     parser.add_argument("--answer-interval", type=float, default=10.0)
     parser.add_argument("--pause", type=float, default=5.0, help="seconds between levels")
+    parser.add_argument(
+        "--tail",
+        type=float,
+        default=15.0,
+        help="seconds a level waits for students still busy at its end (then: an error)",
+    )
     parser.add_argument("--class-size", type=int, default=CLASS_SIZE, help="0: no class scenario")
     parser.add_argument("--class-window", type=float, default=2.0)
     parser.add_argument("--workers", type=int, help="passed to `nexus serve --workers`")
