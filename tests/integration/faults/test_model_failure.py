@@ -25,10 +25,9 @@ from nexus_app.ai import rag
 from nexus_app.ai.llm import ChatMessage, FifoLock, ScriptedChatModel
 from nexus_app.ai.llm.generation import GenerationStats, _Params
 from nexus_app.services import auth, books, subjects, tutor
-from nexus_app.state import streaming
 from nexus_app.state.chat import ChatState
 from tests.integration.services.test_books_tutor import BOOK
-from tests.integration.state.tabs import sign_in
+from tests.integration.state.tabs import chat_tab, settle_streams, sign_in
 
 GOOD = "Percepatan adalah perubahan kecepatan tiap satuan waktu."
 
@@ -52,20 +51,6 @@ class BreaksOnce(ScriptedChatModel):
             yield piece
 
 
-def _chat(token: str) -> ChatState:
-    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
-    state = root.get_substate(ChatState.get_full_name().split("."))
-    sign_in(state, token)
-    return state  # type: ignore[return-value]
-
-
-async def _settle() -> None:
-    deadline = time.monotonic() + 30
-    while streaming.running_streams():
-        assert time.monotonic() < deadline, "a stream thread never ended"
-        await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 def student(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     subjects.create_subject(grade=10, name="Fisika", code="FIS_10")
@@ -84,7 +69,7 @@ def test_model_failing_mid_answer_gives_a_message_and_the_next_question_works(
     model = student["model"]
     assert isinstance(model, BreaksOnce)
     send = ChatState.event_handlers["send"].fn
-    chat = _chat(str(student["token"]))
+    chat = chat_tab(str(student["token"]))
     chat.subject = "FIS_10"
     seen: list[str] = []
 
@@ -92,7 +77,7 @@ def test_model_failing_mid_answer_gives_a_message_and_the_next_question_works(
         chat.question = "Apa yang dimaksud dengan percepatan?"
         await asyncio.wait_for(send(chat), 60)
         seen.extend([chat.answer, chat.notice, chat.error])
-        await _settle()
+        await settle_streams()
         # The model's slot is free again: nobody holds it, nobody waits.
         assert len(model.queue) == 0
         chat.question = "Apa yang dimaksud dengan percepatan?"
@@ -128,7 +113,7 @@ def test_model_failing_does_not_leak_the_slot_under_a_waiting_question(
     auth.create_user(username="siswa02", password="kata-sandi-1", role="siswa")
     other = auth.login(username="siswa02", password="kata-sandi-1").token
     send = ChatState.event_handlers["send"].fn
-    first, second = _chat(str(student["token"])), _chat(other)
+    first, second = chat_tab(str(student["token"])), chat_tab(other)
     for c in (first, second):
         c.subject = "FIS_10"
         c.question = "Apa yang dimaksud dengan percepatan?"
@@ -148,7 +133,7 @@ def test_model_failing_does_not_leak_the_slot_under_a_waiting_question(
             await asyncio.sleep(0.01)
         b = asyncio.ensure_future(send(second))
         await asyncio.wait_for(asyncio.gather(a, b), 60)
-        await _settle()
+        await settle_streams()
 
     asyncio.run(main())
     assert first.notice == rag.NOTICE_MODEL_FAILED and first.error == ""
@@ -197,10 +182,10 @@ def test_model_failing_mid_feedback_shows_the_explanation_and_saves_nothing(
     async def main() -> None:
         await asyncio.wait_for(stream_feedback(state), 60)
         first.extend([state.feedback_text, state.feedback_notice, state.feedback_id])
-        await _settle()
+        await settle_streams()
         assert len(model.queue) == 0
         await asyncio.wait_for(stream_feedback(state), 60)
-        await _settle()
+        await settle_streams()
 
     asyncio.run(main())
     text, notice, feedback_id = first

@@ -7,32 +7,15 @@ language model (extractive answers), on both databases."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
-from reflex.state import State
 from sqlalchemy.engine import Engine
 
 from nexus_app.services import auth, books, subjects, tutor
-from nexus_app.state import streaming
 from nexus_app.state.chat import ChatState
 from tests.integration.services.test_tutor_followup import BOOK
-from tests.integration.state.tabs import sign_in
-
-
-def _chat(token: str) -> ChatState:
-    root = State(_reflex_internal_init=True)  # type: ignore[call-arg]
-    state = root.get_substate(ChatState.get_full_name().split("."))
-    sign_in(state, token)
-    return state  # type: ignore[return-value]
-
-
-async def _settle() -> None:
-    deadline = time.monotonic() + 30
-    while streaming.running_streams():
-        assert time.monotonic() < deadline, "a stream thread never ended"
-        await asyncio.sleep(0.02)
+from tests.integration.state.tabs import chat_tab, settle_streams
 
 
 @pytest.fixture
@@ -49,14 +32,14 @@ def token(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
 def test_a_followup_is_searched_with_the_previous_topic(engine: Engine, token: str) -> None:
     send = ChatState.event_handlers["send"].fn
     set_subject = ChatState.event_handlers["set_subject"].fn
-    chat = _chat(token)
+    chat = chat_tab(token)
     chat.subject = "MAT_10"
     seen: dict[str, object] = {}
 
     async def ask(question: str) -> None:
         chat.question = question
         await asyncio.wait_for(send(chat), 120)
-        await _settle()
+        await settle_streams()
 
     async def main() -> None:
         await ask("Apa yang dimaksud dengan barisan aritmetika?")
