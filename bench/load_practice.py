@@ -132,9 +132,11 @@ class Student:
         self.username = username
         self.rng = rng
         self.feedback_patience = feedback_patience
+        self.step = "arriving"  # what the student waits for now (named when one is stuck)
 
     async def login(self, level: Level) -> bool:
         """Open /login, log in, wait for the dashboard's data; False (error counted) if not."""
+        self.step = "login"
         await self.tab.open("/login", timeout=LOGIN_TIMEOUT)
         await asyncio.sleep(1.0)  # reading the form (the tab's token handshake ends meanwhile)
         if not await _login_open_tab(self, level):
@@ -146,6 +148,7 @@ class Student:
 
     async def open_practice(self, level: Level) -> bool:
         tab = self.tab
+        self.step = "open /practice"
         tab.path = "/practice"  # a client-side navigation: the router runs the page's on_load
         seconds = await tab.call(
             ON_LOAD, until=_filled(PRACTICE, "sections"), timeout=EVENT_TIMEOUT
@@ -155,6 +158,7 @@ class Student:
 
     async def start(self, level: Level) -> bool:
         tab = self.tab
+        self.step = "start"
         await tab.call(
             f"{PRACTICE}.start",
             until=_any(Tab.changes(PRACTICE, "phase"), _filled(PRACTICE, "error")),
@@ -169,6 +173,7 @@ class Student:
         """One question: choose, submit, rate the feedback if offered, next question."""
         tab = self.tab
         letter = self.rng.choice(LETTERS)
+        self.step = "choose"
         seconds = await tab.call(
             f"{PRACTICE}.choose",
             {"letter": letter},
@@ -181,6 +186,7 @@ class Student:
         # feedback_busy to False: listen before submitting so that end cannot be missed.
         feedback_done = tab.expect(Tab.changes(PRACTICE, "feedback_busy", False))
         try:
+            self.step = "submit"
             seconds = await tab.call(
                 f"{PRACTICE}.submit",
                 until=_any(Tab.changes(PRACTICE, "phase", "result"), _filled(PRACTICE, "error")),
@@ -196,6 +202,7 @@ class Student:
                 await self._rate(level, steady, feedback_done)
         finally:
             feedback_done.cancel()
+        self.step = "next question"
         seconds = await tab.call(
             f"{PRACTICE}.next_question",
             until=_any(Tab.changes(PRACTICE, "phase"), _filled(PRACTICE, "error")),
@@ -218,6 +225,7 @@ class Student:
         has an id the page shows the thumbs: rate it. No id (a busy-model fallback, the daily
         limit): nothing to rate. A student reads it until the next answer is due at most."""
         tab = self.tab
+        self.step = "feedback"
         try:
             await asyncio.wait_for(asyncio.shield(feedback_done), self.feedback_patience)
         except TimeoutError:
@@ -225,6 +233,7 @@ class Student:
             return
         if not tab.var(PRACTICE, "feedback_id"):
             return
+        self.step = "rating"
         seconds = await tab.call(
             f"{PRACTICE}.rate_feedback",
             {"helpful": self.rng.random() < 0.7},
@@ -358,8 +367,10 @@ async def practice_level(
     _, pending = await asyncio.wait(tasks, timeout=tail)
     for task in pending:
         task.cancel()
+    for task, student in zip(tasks, students, strict=True):
+        if task in pending:
+            level.errors[f"still waiting ({student.step}) {tail:g} s after the end"] += 1
     if pending:
-        level.errors[f"still waiting for the server {tail:g} s after the end"] += len(pending)
         await asyncio.wait(pending, timeout=5)
     return level
 

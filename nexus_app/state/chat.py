@@ -167,6 +167,7 @@ class ChatState(AuthState):
             self.streaming = True
             subject = self.subject
             context = list(self._context) if self._context_subject == subject else []
+            tab = self.router.session.client_token
         # Set on "stop", on leaving the page, or when this loop ends: the generation (waiting
         # or running) gives up the model slot.
         cancel = threading.Event()
@@ -174,7 +175,9 @@ class ChatState(AuthState):
             subject_code=subject, question=question, cancel=cancel, actor=actor, context=context
         )
         try:
-            async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
+            async with contextlib.aclosing(
+                in_thread(updates, cancel=cancel, client_token=tab)
+            ) as stream:
                 async for update in stream:
                     async with self:
                         if not self._same_login(login_id):

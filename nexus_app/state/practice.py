@@ -406,11 +406,14 @@ class PracticeState(AuthState):
             self.feedback_wait = ""
             self.feedback_busy = True
             self._feedback_for = attempt_id
+            tab = self.router.session.client_token
         # Set when this loop stops: a waiting or running generation then gives up its slot.
         cancel = threading.Event()
         updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id, cancel=cancel)
         try:
-            async with contextlib.aclosing(in_thread(updates, cancel=cancel)) as stream:
+            async with contextlib.aclosing(
+                in_thread(updates, cancel=cancel, client_token=tab)
+            ) as stream:
                 async for update in stream:
                     async with self:
                         if not self._wants_feedback(login_id, attempt_id):

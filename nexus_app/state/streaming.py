@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import contextlib
 import math
+import sys
 import threading
 from collections.abc import AsyncGenerator, Iterator
 from typing import TypeVar
@@ -35,6 +36,41 @@ def cancel_all() -> None:
 atexit.register(cancel_all)
 
 
+# A tab counts as closed after this many checks in a row found no socket for it: a reload or
+# a short network drop reconnects (with the same client token) well within that.
+TAB_CHECK_SECONDS = 2.0
+TAB_MISSES_TO_DROP = 3
+
+
+async def tab_connected(client_token: str) -> bool:
+    """Whether the browser tab with this Reflex client token still has an open socket (on
+    any worker, with Redis). True when it cannot be told (no running app, as in tests)."""
+    module = sys.modules.get("nexus_app.nexus_app")
+    namespace = getattr(getattr(module, "app", None), "event_namespace", None)
+    manager = getattr(namespace, "_token_manager", None)
+    if not client_token or manager is None:
+        return True
+    try:
+        return bool(await manager.is_token_connected(client_token))
+    except Exception:  # Redis away for a moment: keep the work rather than drop it
+        return True
+
+
+async def _cancel_when_tab_closes(client_token: str, cancel: threading.Event) -> None:
+    """A closed tab sends no "leave" event: without this, the model would go on writing (or
+    keep a place in line) for a student who has gone, while others wait."""
+    seen = False  # a tab never seen with a socket (an in-process test) is never dropped
+    misses = 0
+    while not cancel.is_set():
+        await asyncio.sleep(TAB_CHECK_SECONDS)
+        connected = await tab_connected(client_token)
+        seen = seen or connected
+        misses = 0 if connected else misses + 1
+        if seen and misses >= TAB_MISSES_TO_DROP:
+            cancel.set()
+            return
+
+
 def running_streams() -> int:
     """Streams whose thread has not finished yet (for tests and benchmarks)."""
     with _live_lock:
@@ -42,7 +78,11 @@ def running_streams() -> int:
 
 
 async def in_thread(
-    items: Iterator[T], *, cancel: threading.Event | None = None, name: str = "nexus-stream"
+    items: Iterator[T],
+    *,
+    cancel: threading.Event | None = None,
+    name: str = "nexus-stream",
+    client_token: str = "",
 ) -> AsyncGenerator[T, None]:
     """``async for item in in_thread(gen, cancel=ev)``: ``gen`` runs in its own daemon thread
     and its items are handed to the event loop as they come.
@@ -52,7 +92,8 @@ async def in_thread(
     the service so a generation that is waiting or running gives up its model slot, and the
     thread then closes ``gen`` itself (its ``finally`` blocks run there, off the loop). Setting
     ``cancel`` from the consumer's side only stops the generation: the stream goes on to its
-    final item.
+    final item. With ``client_token`` (the tab's ``router.session.client_token``), ``cancel``
+    is also set once that tab has had no open socket for about six seconds.
     """
     loop = asyncio.get_running_loop()
     stop = threading.Event()  # the consumer is gone: stop pulling items
@@ -87,6 +128,9 @@ async def in_thread(
     with _live_lock:
         _live.add(entry)
     threading.Thread(target=run, name=name, daemon=True).start()
+    watcher = (
+        asyncio.create_task(_cancel_when_tab_closes(client_token, cancel)) if client_token else None
+    )
     try:
         while True:
             message = await queue.get()
@@ -99,6 +143,8 @@ async def in_thread(
     finally:
         stop.set()
         cancel.set()
+        if watcher is not None:
+            watcher.cancel()
 
 
 def wait_label(seconds: float | None) -> str:

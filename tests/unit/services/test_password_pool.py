@@ -63,3 +63,41 @@ def test_no_more_hashes_at_once_than_cores(monkeypatch: pytest.MonkeyPatch) -> N
     for thread in threads:
         thread.join()
     assert peak == auth.PASSWORD_THREADS
+
+
+def test_a_long_estimated_wait_refuses_before_the_queue_is_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Calls have lately taken 3 s: the fourth waiting login would wait past the limit.
+    monkeypatch.setattr(auth, "_call_seconds", 3.0)
+    monkeypatch.setattr(auth, "PASSWORD_THREADS", 1)
+    release = threading.Event()
+
+    async def main() -> None:
+        held = [asyncio.create_task(auth.run_password_work(release.wait, 10)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(ServerBusy, match=r"Coba lagi dalam 12 detik"):
+            await auth.run_password_work(lambda: None)
+        release.set()
+        await asyncio.gather(*held)
+
+    asyncio.run(main())
+    assert auth.password_queue_length() == 0
+
+
+def test_a_class_of_forty_at_the_measured_hash_time_is_not_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auth, "_call_seconds", 0.2)  # a busy 2-core server's argon2
+    monkeypatch.setattr(auth, "PASSWORD_THREADS", 2)
+    release = threading.Event()
+
+    async def main() -> None:
+        held = [asyncio.create_task(auth.run_password_work(release.wait, 10)) for _ in range(40)]
+        await asyncio.sleep(0.05)
+        assert auth.password_queue_length() == 40
+        release.set()
+        await asyncio.gather(*held)
+
+    asyncio.run(main())
+    assert auth.password_queue_length() == 0

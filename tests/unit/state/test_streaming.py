@@ -278,3 +278,91 @@ def test_two_feedback_streams_share_the_real_model_through_the_bridge(
     first_positions = sorted(events[0].position or 0 for events in runs)
     assert first_positions == [0, 1]
     assert len(real_llm.queue) == 0
+
+
+class _FakeApp:
+    """Stands in for the running Reflex app: only its socket bookkeeping is read."""
+
+    def __init__(self, manager: Any) -> None:
+        self.event_namespace = type("Namespace", (), {"_token_manager": manager})()
+
+
+def _install_app(monkeypatch: pytest.MonkeyPatch, manager: Any) -> None:
+    module = type(sys)("nexus_app.nexus_app")
+    module.app = _FakeApp(manager)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nexus_app.nexus_app", module)
+
+
+def _slow_items(cancel: threading.Event) -> Iterator[str]:
+    """Like a generation waiting for the model: gives up once ``cancel`` is set."""
+    for n in range(200):
+        if cancel.is_set():
+            yield "cancelled"
+            return
+        yield f"tick {n}"
+        time.sleep(0.02)
+
+
+def test_a_closed_tab_cancels_its_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reflex's own token manager, the one a single worker uses: the tab connects, then goes.
+    from reflex.utils.token_manager import LocalTokenManager
+
+    class Watched(LocalTokenManager):
+        checked = asyncio.Event()
+
+        async def is_token_connected(self, token: str) -> bool:
+            connected = await super().is_token_connected(token)
+            if connected:
+                self.checked.set()
+            return connected
+
+    manager = Watched()
+    _install_app(monkeypatch, manager)
+    monkeypatch.setattr(streaming, "TAB_CHECK_SECONDS", 0.05)
+
+    async def main() -> list[str]:
+        await manager.link_token_to_sid("tab-1", "sid-1")
+        assert await streaming.tab_connected("tab-1")
+        manager.checked.clear()  # from here on, only the stream's watcher checks
+        cancel = threading.Event()
+        seen: list[str] = []
+        async with contextlib.aclosing(
+            in_thread(_slow_items(cancel), cancel=cancel, client_token="tab-1")
+        ) as stream:
+            async for item in stream:
+                seen.append(item)
+                if manager.checked.is_set() and await manager.is_token_connected("tab-1"):
+                    await manager.disconnect_token("tab-1", "sid-1")  # seen open, now gone
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen[-1] == "cancelled"
+    assert len(seen) < 100
+
+
+def test_a_reconnecting_tab_keeps_its_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter([False, False, True] + [True] * 1000)  # a reload: two misses, then back
+
+    class Flaky:
+        async def is_token_connected(self, token: str) -> bool:
+            return next(answers)
+
+    _install_app(monkeypatch, Flaky())
+    monkeypatch.setattr(streaming, "TAB_CHECK_SECONDS", 0.01)
+
+    async def main() -> list[str]:
+        cancel = threading.Event()
+        async with contextlib.aclosing(
+            in_thread(_slow_items(cancel), cancel=cancel, client_token="tab-2")
+        ) as stream:
+            return [item async for item in stream]
+
+    seen = asyncio.run(main())
+    assert "cancelled" not in seen and len(seen) == 200
+
+
+def test_without_a_running_app_a_tab_counts_as_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "nexus_app.nexus_app", raising=False)
+    assert asyncio.run(streaming.tab_connected("any-tab"))
