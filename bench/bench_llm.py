@@ -78,6 +78,7 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=8)
     ap.add_argument("--max-tokens", type=int, default=96)
     ap.add_argument("--model", default=None)
+    ap.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="llama.cpp threads")
     args = ap.parse_args()
 
     from llama_cpp import Llama
@@ -104,13 +105,13 @@ def main() -> None:
             )
 
     t0 = time.monotonic()
-    ours = LocalLLM(path, n_ctx=DEFAULT_N_CTX, n_threads=DEFAULT_THREADS)
+    ours = LocalLLM(path, n_ctx=DEFAULT_N_CTX, n_threads=args.threads)
     load_s = time.monotonic() - t0
     direct = Llama(
         model_path=str(path),
         n_ctx=DEFAULT_N_CTX,
-        n_threads=DEFAULT_THREADS,
-        n_threads_batch=DEFAULT_THREADS,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
         n_batch=512,
         seed=42,
         verbose=False,
@@ -127,7 +128,10 @@ def main() -> None:
         support = support_check(a["text"], [p.text for p in passages[:2]])
         rows.append((question, a, b, support.supported))
 
-    print(f"model: {path.name} ({ours.name}), load {load_s:.2f} s, max_tokens {args.max_tokens}\n")
+    print(
+        f"model: {path.name} ({ours.name}), load {load_s:.2f} s, max_tokens {args.max_tokens}, "
+        f"{args.threads} threads\n"
+    )
     header = (
         "| # | prompt tokens | first token ours (s) | first token direct (s) "
         "| tok/s ours | tok/s direct | supported |"

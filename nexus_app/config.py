@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # many seconds for its turn before showing the item's stored explanation instead.
     llm_queue_max: int = Field(default=8, ge=0, alias="NEXUS_LLM_QUEUE_MAX")
     llm_feedback_wait_s: float = Field(default=20.0, gt=0, alias="NEXUS_LLM_FEEDBACK_WAIT")
+    # Threads the language model computes with (llama.cpp). Unset: 2 on a quiet machine, 1 while
+    # the load average says the cores are busy (nexus_app/ai/llm/local.py).
+    llm_threads: int | None = Field(default=None, ge=1, alias="NEXUS_LLM_THREADS")
 
     # A session ends `session_hours` after its last use, and in any case `session_max_days`
     # after the login that made it.

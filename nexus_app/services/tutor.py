@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from nexus_app import formatting
 from nexus_app.ai import rag, vkp
-from nexus_app.ai.llm import LocalLLM
+from nexus_app.ai.llm import DEFAULT_THREADS, LocalLLM
 from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.rag.followup import rewrite_followup
 from nexus_app.ai.rag.formulas import readable
@@ -217,7 +217,13 @@ def language_model() -> LocalLLM | None:
     with _llm_lock:
         if "model" not in _llm_state:
             try:
-                _llm_state["model"] = LocalLLM(get_settings().llm_model)
+                settings = get_settings()
+                fixed = settings.llm_threads  # set: always this many; unset: by the load
+                _llm_state["model"] = LocalLLM(
+                    settings.llm_model,
+                    n_threads=fixed or DEFAULT_THREADS,
+                    adaptive_threads=fixed is None,
+                )
             except ModelUnavailable as exc:
                 _llm_state["model"] = None
                 _llm_state["reason"] = str(exc)

@@ -27,6 +27,7 @@ class GenerationStats:
     total_s: float = 0.0  # from getting the slot to the end
     tokens_per_s: float | None = None  # generation rate after the first token
     stop_reason: StopReason = "stop"
+    threads: int = 0  # the model's compute threads for this generation (0: not a local model)
 
     @property
     def generation_time_ms(self) -> int:
@@ -89,6 +90,7 @@ class Generation:
         self.cancel_event = cancel or threading.Event()
         self._on_queue = on_queue
         self._queue = model.queue
+        self._gate = model.machine_gate
         self.ticket = self._queue.take_ticket(max_waiting=max_waiting)
         self._created = time.monotonic()
         self._started = False
@@ -166,6 +168,7 @@ class Generation:
             raise RuntimeError("a Generation can be iterated only once")
         self._started = True
         stats = self.stats
+        gated = False
         try:
             if self.cancel_event.is_set() or self._queue.position(self.ticket) < 0:
                 # Cancelled (or closed) before its turn: it left the line without running.
@@ -181,6 +184,18 @@ class Generation:
                 stats.stop_reason = "cancelled"
                 stats.queue_wait_s = time.monotonic() - self._created
                 return
+            # Workers of one machine share its cores: wait for any other process's generation.
+            gate_deadline = (
+                None if self._queue_timeout is None else self._created + self._queue_timeout
+            )
+            gate = self._gate
+            if gate is not None and not gate.acquire(
+                cancel=self.cancel_event, deadline=gate_deadline
+            ):
+                stats.stop_reason = "cancelled"
+                stats.queue_wait_s = time.monotonic() - self._created
+                return
+            gated = gate is not None
             t0 = time.monotonic()
             stats.queue_wait_s = t0 - self._created
             first: float | None = None
@@ -216,6 +231,8 @@ class Generation:
             if stats.stop_reason != "cancelled":
                 self._queue.record_duration(stats.total_s)
         finally:
+            if gated and self._gate is not None:
+                self._gate.release()
             self._finished = True
             self._queue.release(self.ticket)
 

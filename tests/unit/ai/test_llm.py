@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from nexus_app.ai.llm import (
     ScriptedChatModel,
     aiter_generation,
 )
+from nexus_app.ai.llm.local import threads_for_load
 
 MSGS = [{"role": "system", "content": "Kamu tutor."}, {"role": "user", "content": "Halo"}]
 
@@ -337,6 +339,32 @@ def test_a_process_that_loaded_the_model_exits_without_a_finaliser_traceback() -
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Exception ignored" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("load", "cores", "threads"),
+    [(0.2, 2, 2), (1.4, 2, 2), (1.6, 2, 1), (9.0, 2, 1), (5.0, 8, 2), (7.6, 8, 1)],
+)
+def test_the_model_takes_fewer_threads_on_a_busy_machine(
+    load: float, cores: int, threads: int
+) -> None:
+    assert threads_for_load(2, load, cores) == threads
+
+
+@pytest.mark.llm
+def test_real_model_answers_on_fewer_threads_when_busy(
+    real_llm: LocalLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = [{"role": "user", "content": "Berapa 2 + 3? Jawab dengan angka."}]
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    with real_llm.generate(messages, max_tokens=8, temperature=0.0, time_limit_s=240) as gen:
+        busy = gen.result()
+    assert gen.stats.threads == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    with real_llm.generate(messages, max_tokens=8, temperature=0.0, time_limit_s=240) as gen:
+        quiet = gen.result()
+    assert gen.stats.threads == real_llm.n_threads == 2
+    assert busy.strip() and quiet.strip()  # both thread counts produce an answer
 
 
 @pytest.mark.llm
