@@ -15,8 +15,13 @@ config = rx.Config(
     show_built_with_reflex=False,
     frontend_port=None if _BACKEND_ONLY else int(os.environ.get("NEXUS_PORT", "3000")),
     backend_port=int(os.environ.get("NEXUS_PORT", "3000")),
-    # With REDIS_URL set, several backend workers share state through Redis.
+    # With REDIS_URL set, several backend workers share state through Redis. Without it the
+    # one worker keeps tabs' state in memory: Reflex's default disk manager re-lists and stats
+    # every saved state file every 2 s (12% of the worker's CPU with 100 students practising,
+    # docs/benchmarks.md), and Nexus needs no tab state across a restart (the practice is in the
+    # database and a tab identifies itself again on reconnect).
     redis_url=os.environ.get("REDIS_URL") or None,
+    state_manager_mode="redis" if os.environ.get("REDIS_URL") else "memory",
     # Cross-site HTTP callers (CORS): none unless NEXUS_ALLOWED_ORIGINS lists them. The
     # websocket's origin check is nexus_app/http/origins.py (same host, or these).
     cors_allowed_origins=get_settings().allowed_origin_list,
