@@ -15,8 +15,7 @@ from nexus_app.models.base import (
     updated_at_field,
 )
 
-# 'tryout' is reserved for a tryout given as a task (the tryout feature fills it in);
-# the services refuse it until then.
+# A 'tryout' task is one sitting of a tryout blueprint (blueprint_id; question_count 1).
 TASK_KINDS = ("utbk", "subject", "tryout")
 
 
@@ -46,9 +45,17 @@ class Task(SQLModel, table=True):
     # A school-subject practice set: the subject and its topic.
     subject_id: int | None = Field(default=None, foreign_key="subjects.id", ondelete="CASCADE")
     topic: str | None = Field(default=None, max_length=255)
+    # A tryout: the blueprint to sit (its question_count is 1, the one sitting). The
+    # "target" check predates the column; the service requires it for a tryout. No ON
+    # DELETE: a blueprint a task names is not deleted (and SQLite could not reflect it on a
+    # column added in place, so `alembic check` would see a difference).
+    blueprint_id: int | None = Field(default=None, foreign_key="tryout_blueprints.id")
     question_count: int = Field(sa_type=sa.SmallInteger)
     # The class the task was given in (a group or single students are members of it).
     class_name: str = Field(max_length=50)
+    # Given to the whole class (no students picked): a student who joins the class later
+    # becomes a recipient too (repositories.tasks.add_class_joiners); a group stays fixed.
+    whole_class: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
@@ -71,6 +78,8 @@ class TaskStudent(SQLModel, table=True):
     )
     answered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     correct: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A tryout task: the total score of the sitting that completed it.
+    tryout_score: float | None = None
     started_at: datetime | None = optional_time_field()
     completed_at: datetime | None = optional_time_field()
 

@@ -1,5 +1,6 @@
-"""/teacher/tugas: give a class, a group or single students a practice set with a due date;
-completion and results per student and per item (with CSV), and the "soal sulit" report."""
+"""/teacher/tugas: give a class, a group or single students a practice set or a tryout with a
+due date; completion and results per student and per item (with CSV), and the "soal sulit"
+report."""
 
 from __future__ import annotations
 
@@ -41,15 +42,15 @@ def _form() -> rx.Component:
                 "Kelas",
                 rx.el.select(
                     rx.foreach(S.classes, lambda c: rx.el.option(c, value=c)),
-                    value=S.class_name,
-                    on_change=S.set_class_name,
+                    value=S.task_class,
+                    on_change=S.set_task_class,
                     id="task-class",
                     style=SELECT_STYLE,
                 ),
                 "task-class",
             ),
             _labelled(
-                "Latihan (subtes UTBK atau topik mata pelajaran)",
+                "Latihan (subtes UTBK, topik mata pelajaran, atau tryout)",
                 rx.el.select(
                     rx.foreach(S.targets, lambda t: rx.el.option(t["label"], value=t["key"])),
                     value=S.target,
@@ -60,17 +61,27 @@ def _form() -> rx.Component:
                 "task-target",
             ),
             rx.hstack(
-                _labelled(
-                    "Jumlah soal",
-                    rx.input(
-                        value=S.count,
-                        on_change=S.set_count,
-                        type="number",
-                        min=1,
-                        max=50,
-                        id="task-count",
+                rx.cond(
+                    S.target_is_tryout,
+                    rx.text(
+                        "Tryout: jumlah soal dan waktunya mengikuti cetak biru. Tugas selesai "
+                        "begitu siswa menyelesaikan satu tryout ini; skornya tampil di hasil.",
+                        size="2",
+                        color_scheme="gray",
+                        id="task-tryout-note",
                     ),
-                    "task-count",
+                    _labelled(
+                        "Jumlah soal",
+                        rx.input(
+                            value=S.count,
+                            on_change=S.set_count,
+                            type="number",
+                            min=1,
+                            max=50,
+                            id="task-count",
+                        ),
+                        "task-count",
+                    ),
                 ),
                 _labelled(
                     "Batas waktu (WIB)",

@@ -18,8 +18,10 @@ from nexus_app.models import (
     Task,
     TaskAnswer,
     TaskStudent,
+    TryoutBlueprint,
     User,
 )
+from nexus_app.repositories._dialect import upsert_insert
 from nexus_app.repositories._sql import select_columns
 
 
@@ -36,6 +38,8 @@ def create_task(
     sub_type: str | None = None,
     subject_id: int | None = None,
     topic: str | None = None,
+    blueprint_id: int | None = None,
+    whole_class: bool = False,
 ) -> Task:
     task = Task(
         created_by=created_by,
@@ -48,6 +52,8 @@ def create_task(
         sub_type=sub_type,
         subject_id=subject_id,
         topic=topic,
+        blueprint_id=blueprint_id,
+        whole_class=whole_class,
     )
     session.add(task)
     session.flush()
@@ -58,6 +64,65 @@ def add_task_students(*, session: Session, task_id: int, student_ids: Collection
     for student_id in sorted(set(student_ids)):
         session.add(TaskStudent(task_id=task_id, student_id=student_id))
     session.flush()
+
+
+def add_class_joiners(
+    *,
+    session: Session,
+    now: datetime,
+    student_id: int | None = None,
+    class_names: Collection[str] | None = None,
+    task_id: int | None = None,
+) -> int:
+    """Make the students now in a class recipients of its open whole-class tasks they are
+    not yet recipients of (one student's, some classes', or one task's); how many were added.
+
+    Class recipients are resolved when tasks are read, not when a student changes class:
+    a student reaches a class through several doors (created, imported, edited, a class
+    renamed), and a read here is one indexed query that writes only when someone joined.
+    A task already past its due date takes no new recipients: a student who joins late is
+    not charged with work that was over before they came."""
+    joiner = User
+    query = (
+        select_columns(col(Task.id), col(joiner.id))
+        .select_from(Task)
+        .join(
+            joiner,
+            (col(joiner.class_name) == col(Task.class_name))
+            & (col(joiner.role) == "siswa")
+            & col(joiner.is_active).is_(True)
+            & col(joiner.deleted_at).is_(None),
+        )
+        .outerjoin(
+            TaskStudent,
+            (col(TaskStudent.task_id) == col(Task.id))
+            & (col(TaskStudent.student_id) == col(joiner.id)),
+        )
+        .where(
+            col(Task.whole_class).is_(True),
+            col(Task.due_at) > now,
+            col(TaskStudent.task_id).is_(None),
+        )
+    )
+    if student_id is not None:
+        query = query.where(col(joiner.id) == student_id)
+    if class_names is not None:
+        if not class_names:
+            return 0
+        query = query.where(col(Task.class_name).in_(list(class_names)))
+    if task_id is not None:
+        query = query.where(col(Task.id) == task_id)
+    missing = [(int(t), int(u)) for t, u in session.exec(query).all()]
+    if not missing:
+        return 0
+    # Two tabs of one student may add the same row at once: the second adds nothing.
+    session.execute(
+        upsert_insert(session, TaskStudent)
+        .values([{"task_id": t, "student_id": u} for t, u in missing])
+        .on_conflict_do_nothing()
+    )
+    session.flush()
+    return len(missing)
 
 
 def get_task(*, session: Session, task_id: int) -> Task | None:
@@ -75,6 +140,7 @@ class TaskSummaryRow:
     recipients: int
     completed: int
     subject_name: str | None
+    blueprint_name: str | None = None
 
 
 def list_tasks(*, session: Session, class_names: Collection[str]) -> list[TaskSummaryRow]:
@@ -83,17 +149,30 @@ def list_tasks(*, session: Session, class_names: Collection[str]) -> list[TaskSu
         return []
     done = sa.func.sum(sa.case((col(TaskStudent.completed_at).is_not(None), 1), else_=0))
     query = (
-        select_columns(Task, sa.func.count(col(TaskStudent.student_id)), done, col(Subject.name))
+        select_columns(
+            Task,
+            sa.func.count(col(TaskStudent.student_id)),
+            done,
+            col(Subject.name),
+            col(TryoutBlueprint.name),
+        )
         .select_from(Task)
         .outerjoin(TaskStudent, col(TaskStudent.task_id) == col(Task.id))
         .outerjoin(Subject, col(Subject.id) == col(Task.subject_id))
+        .outerjoin(TryoutBlueprint, col(TryoutBlueprint.id) == col(Task.blueprint_id))
         .where(col(Task.class_name).in_(list(class_names)))
-        .group_by(col(Task.id), col(Subject.name))
+        .group_by(col(Task.id), col(Subject.name), col(TryoutBlueprint.name))
         .order_by(col(Task.due_at).desc(), col(Task.id).desc())
     )
     return [
-        TaskSummaryRow(task=t, recipients=int(n or 0), completed=int(d or 0), subject_name=name)
-        for t, n, d, name in session.exec(query).all()
+        TaskSummaryRow(
+            task=t,
+            recipients=int(n or 0),
+            completed=int(d or 0),
+            subject_name=name,
+            blueprint_name=blueprint,
+        )
+        for t, n, d, name, blueprint in session.exec(query).all()
     ]
 
 
@@ -102,20 +181,22 @@ class StudentTaskRow:
     task: Task
     progress: TaskStudent
     subject_name: str | None
+    blueprint_name: str | None = None
 
 
 def list_student_tasks(*, session: Session, student_id: int) -> list[StudentTaskRow]:
     query = (
-        select_columns(Task, TaskStudent, col(Subject.name))
+        select_columns(Task, TaskStudent, col(Subject.name), col(TryoutBlueprint.name))
         .select_from(TaskStudent)
         .join(Task, col(Task.id) == col(TaskStudent.task_id))
         .outerjoin(Subject, col(Subject.id) == col(Task.subject_id))
+        .outerjoin(TryoutBlueprint, col(TryoutBlueprint.id) == col(Task.blueprint_id))
         .where(col(TaskStudent.student_id) == student_id)
         .order_by(col(Task.due_at), col(Task.id))
     )
     return [
-        StudentTaskRow(task=t, progress=p, subject_name=name)
-        for t, p, name in session.exec(query).all()
+        StudentTaskRow(task=t, progress=p, subject_name=name, blueprint_name=blueprint)
+        for t, p, name, blueprint in session.exec(query).all()
     ]
 
 
@@ -264,6 +345,13 @@ def count_practice_options(*, session: Session, user_ids: Collection[int]) -> li
         OptionCount(item_id=int(q), selected=s, is_correct=bool(c), count=int(n))
         for q, s, c, n in session.exec(query).all()
     ]
+
+
+def blueprint_name(*, session: Session, blueprint_id: int | None) -> str | None:
+    if blueprint_id is None:
+        return None
+    row = session.get(TryoutBlueprint, blueprint_id)
+    return row.name if row else None
 
 
 def subject_names(*, session: Session, subject_ids: Collection[int]) -> dict[int, str]:

@@ -24,6 +24,7 @@ from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import mastery as mastery_repo
 from nexus_app.repositories import practice_questions as practice_repo
 from nexus_app.services import mastery as mastery_service
+from nexus_app.services import task_credit
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.bank_import import RowError, template_csv
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -495,17 +496,29 @@ def answer_question(
     detection for the student so a topic that falls below the line shows at once.
 
     Multiple choice takes `selected` (a letter); an open question takes the student's own
-    `marked_correct`.
+    `marked_correct`. The answer also counts for the student's open tasks on this subject
+    and topic (services/task_credit.py), as a UTBK answer on /practice does.
     """
     _require_student(actor)
     with unit_of_work() as session:
-        return score_answer(
+        outcome = score_answer(
             session,
             actor=actor,
             question_id=question_id,
             selected=selected,
             marked_correct=marked_correct,
         )
+        q = practice_repo.get_practice_question(session=session, question_id=question_id)
+        assert q is not None  # score_answer found it
+        task_credit.credit_subject_tasks(
+            session,
+            user_id=actor.id,
+            question=q,
+            selected=(selected or "").strip().upper() if q.options_json else None,
+            is_correct=outcome.correct,
+            now=utcnow(),
+        )
+        return outcome
 
 
 def score_answer(

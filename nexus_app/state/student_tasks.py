@@ -43,6 +43,12 @@ class TaskRow:
     link: str
 
 
+def _progress(t: tasks.StudentTask) -> str:
+    if t.is_tryout:
+        return f"Skor {t.score}" if t.score else "1 tryout"
+    return f"{t.answered}/{t.total} soal"
+
+
 class StudentTasksState(AuthState):
     """The dashboard's "Tugas" card."""
 
@@ -68,7 +74,7 @@ class StudentTasksState(AuthState):
                 due=t.due,
                 status=t.status,
                 color=STATUS_COLORS.get(t.status, "gray"),
-                progress=f"{t.answered}/{t.total} soal",
+                progress=_progress(t),
                 done="1" if t.status == tasks.STATUS_DONE else "",
                 link=t.link,
             )

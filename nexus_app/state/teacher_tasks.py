@@ -1,6 +1,16 @@
-"""State of /teacher/tugas: assign a practice set, follow completion and results, export
-them, and the "soal sulit" report. Thin: every handler re-checks guru/admin and the service
-checks that the class is the actor's own."""
+"""State of /teacher/tugas: assign a practice set or a tryout, follow completion and results,
+export them, and the "soal sulit" report. Thin: every handler re-checks guru/admin and the
+service checks that the class is the actor's own. Every handler's body runs off the event
+loop (state/off_loop.py).
+
+The class the form assigns to is `task_class`, not `class_name`: AuthState has a
+`class_name` of its own (the user's class), which `_set_user` writes through `self` on every
+session check. Through the public `require` (an AuthState handler, which Reflex binds to the
+AuthState instance) that was AuthState's field; through `_require_reused`, the plain helper
+the off-loop bodies call on this state, it was this state's field of the same name, so each
+handler's check reset the class the page load picked to the guru's own class, "", and the
+save said "Pilih kelas yang diberi tugas." (tests/unit/state/test_auth_fields_not_shadowed.py
+keeps every state from shadowing an AuthState field)."""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ from nexus_app.services import tasks
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
+from nexus_app.state.off_loop import off_loop
 
 ROUTE = "/teacher/tugas"
 ROLES = ("guru", "admin")
@@ -25,7 +36,7 @@ class TeacherTaskState(AuthState):
     message: rx.Field[str] = rx.field("")
 
     form_open: rx.Field[bool] = rx.field(False)
-    class_name: rx.Field[str] = rx.field("")
+    task_class: rx.Field[str] = rx.field("")
     target: rx.Field[str] = rx.field("")
     count: rx.Field[str] = rx.field(DEFAULT_COUNT)
     due: rx.Field[str] = rx.field("")
@@ -43,13 +54,19 @@ class TeacherTaskState(AuthState):
 
     hard: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
+    @rx.var
+    def target_is_tryout(self) -> bool:
+        """A tryout's length is its blueprint's: the form hides the question count."""
+        return self.target.startswith("tryout:")
+
     def _fail(self, exc: ServiceError) -> None:
         self.error = exc.message
         self.message = ""
 
     @rx.event
+    @off_loop
     def load(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.error = ""
         try:
             opts = tasks.options(actor=actor)
@@ -59,15 +76,15 @@ class TeacherTaskState(AuthState):
         self.classes = opts.classes
         self.notice = opts.notice
         self.targets = [{"key": t.key, "label": t.label} for t in opts.targets]
-        if self.class_name not in self.classes:
-            self.class_name = self.classes[0] if self.classes else ""
+        if self.task_class not in self.classes:
+            self.task_class = self.classes[0] if self.classes else ""
             self.students, self.picked = [], []
         if self.target not in {t.key for t in opts.targets}:
             self.target = opts.targets[0].key if opts.targets else ""
         self._refresh()
 
     def _refresh(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             listed = tasks.list_tasks(actor=actor)
             hard = tasks.hard_items(actor=actor)
@@ -100,13 +117,13 @@ class TeacherTaskState(AuthState):
         ]
 
     def _load_students(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         self.picked = []
-        if not self.class_name:
+        if not self.task_class:
             self.students = []
             return
         try:
-            found = tasks.class_students(actor=actor, class_name=self.class_name)
+            found = tasks.class_students(actor=actor, class_name=self.task_class)
         except ServiceError as exc:
             self.students = []
             self._fail(exc)
@@ -116,8 +133,9 @@ class TeacherTaskState(AuthState):
         ]
 
     @rx.event
+    @off_loop
     def open_form(self) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.form_open = not self.form_open
         self.error = ""
         self.message = ""
@@ -125,40 +143,47 @@ class TeacherTaskState(AuthState):
             self._load_students()
 
     @rx.event
-    def set_class_name(self, value: str) -> None:
-        self.require(*ROLES)
-        self.class_name = value
+    @off_loop
+    def set_task_class(self, value: str) -> None:
+        self._require_reused(*ROLES)
+        self.task_class = value
         self._load_students()
 
     @rx.event
+    @off_loop
     def set_target(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.target = value
 
     @rx.event
+    @off_loop
     def set_count(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.count = value[:3]
 
     @rx.event
+    @off_loop
     def set_due(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.due = value[:20]
 
     @rx.event
+    @off_loop
     def set_title(self, value: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.title = value[:200]
 
     @event
+    @off_loop
     def toggle_student(self, student_id: str, checked: bool) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         picked = [p for p in self.picked if p != student_id]
         self.picked = [*picked, student_id] if checked else picked
 
     @rx.event
+    @off_loop
     def save(self) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             count = int(self.count.strip() or "0")
         except ValueError:
@@ -167,7 +192,7 @@ class TeacherTaskState(AuthState):
         try:
             task_id = tasks.create_task(
                 actor=actor,
-                class_name=self.class_name,
+                class_name=self.task_class,
                 target=self.target,
                 question_count=count,
                 due=self.due,
@@ -177,7 +202,7 @@ class TeacherTaskState(AuthState):
         except ServiceError as exc:
             self._fail(exc)
             return
-        who = f"{len(self.picked)} siswa" if self.picked else f"seluruh kelas {self.class_name}"
+        who = f"{len(self.picked)} siswa" if self.picked else f"seluruh kelas {self.task_class}"
         self.message = f"Tugas diberikan kepada {who}."
         self.error = ""
         self.form_open = False
@@ -187,7 +212,7 @@ class TeacherTaskState(AuthState):
         self._show_results(task_id)
 
     def _show_results(self, task_id: int) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             results = tasks.task_results(actor=actor, task_id=task_id)
         except ServiceError as exc:
@@ -195,8 +220,9 @@ class TeacherTaskState(AuthState):
             return
         self.result_id = results.task_id
         self.result_title = results.title
+        size = "" if results.is_tryout else f" · {results.question_count} soal"
         self.result_line = (
-            f"{results.target} · kelas {results.class_name} · {results.question_count} soal · "
+            f"{results.target} · kelas {results.class_name}{size} · "
             f"batas {results.due} · {results.completed}/{results.recipients} selesai"
         )
         self.student_rows = [
@@ -221,8 +247,9 @@ class TeacherTaskState(AuthState):
         ]
 
     @event
+    @off_loop
     def open_results(self, task_id: str) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         if not str(task_id).isdigit():
             self.error = "Tugas tidak ditemukan."
             return
@@ -230,14 +257,16 @@ class TeacherTaskState(AuthState):
         self._show_results(int(task_id))
 
     @rx.event
+    @off_loop
     def close_results(self) -> None:
-        self.require(*ROLES)
+        self._require_reused(*ROLES)
         self.result_id = 0
         self.student_rows, self.item_rows = [], []
 
     @event
+    @off_loop
     def withdraw(self, task_id: str) -> None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not str(task_id).isdigit():
             return
         try:
@@ -251,8 +280,9 @@ class TeacherTaskState(AuthState):
         self._refresh()
 
     @rx.event
+    @off_loop
     def download_students(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -263,8 +293,9 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-siswa.csv")
 
     @rx.event
+    @off_loop
     def download_items(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         if not self.result_id:
             return None
         try:
@@ -275,8 +306,9 @@ class TeacherTaskState(AuthState):
         return rx.download(data=data, filename=f"hasil-tugas-{self.result_id}-soal.csv")
 
     @rx.event
+    @off_loop
     def download_hard(self) -> EventSpec | None:
-        actor = self.require(*ROLES)
+        actor = self._require_reused(*ROLES)
         try:
             data = tasks.hard_items_csv(actor=actor)
         except ServiceError as exc:

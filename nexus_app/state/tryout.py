@@ -13,7 +13,8 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from nexus_app.formatting import format_datetime, format_decimal
-from nexus_app.services import tryout
+from nexus_app.services import tasks, tryout
+from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
@@ -274,6 +275,8 @@ class TryoutState(AuthState):
             self.blueprint_id = self.blueprints[0]["id"]
         try:
             view = tryout.current_sitting(actor=actor)
+            if view is None:
+                view = self._start_task(actor)
             if view is not None:
                 self._show_sitting(view)
                 self._show_item(self.number)
@@ -282,6 +285,19 @@ class TryoutState(AuthState):
         except ServiceError as exc:
             self._fail(exc)
         return rx.call_script(TIMER_SCRIPT)
+
+    def _start_task(self, actor: CurrentUser) -> tryout.SittingView | None:
+        """/tryout?tugas=N (the dashboard's "Tugas" card): start the task's blueprint in
+        one click. Nothing once the task is done, so reloading the link after the last
+        section shows the result instead of starting another sitting."""
+        raw = str(self.router.url.query_parameters.get("tugas", ""))
+        if not raw.isdigit():
+            return None
+        blueprint_id = tasks.tryout_task_blueprint(actor=actor, task_id=int(raw))
+        if blueprint_id is None:
+            return None
+        self.blueprint_id = str(blueprint_id)
+        return tryout.start_tryout(actor=actor, blueprint_id=blueprint_id)
 
     @event
     @off_loop

@@ -200,3 +200,82 @@ def test_guru_assigns_student_completes_guru_reads_results(
     exported = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text())))
     assert exported[0][:3] == ["Siswa", "Nama", "Status"]
     assert exported[1:] == _table(page, "task-students")
+
+
+TRYOUT_BLUEPRINT = "Tryout Tugas E2E"
+TRYOUT_STUDENT = "siswa27"  # in the demo's second class, which the maths teacher teaches
+
+
+@pytest.mark.skipif(EMPTY_SCHOOL, reason="a tryout needs the demo's reviewed UTBK items")
+def test_guru_assigns_a_tryout_student_starts_it_from_the_card(
+    page: Page, browser: Browser, server: str, server_data_dir: Path, tmp_path: Path
+) -> None:
+    """A tryout as a task, given to one student: the card starts the tryout in one click,
+    finishing it completes the task, and the guru's results show its total score."""
+    blueprint = tmp_path / "tugas-tryout.csv"
+    blueprint.write_text("order,section,items,minutes\n1,PU,2,3\n2,PK,2,3\n", encoding="utf-8")
+    _cli(server_data_dir, "blueprint", "import", str(blueprint), "--name", TRYOUT_BLUEPRINT)
+
+    login(page, GURU, GURU_PASSWORD)
+    expect(page.locator("#teacher-tasks-link")).to_be_visible()
+    page.locator("#teacher-tasks-link").click()
+    expect(page).to_have_url(re.compile(r"/teacher/tugas/?$"))
+    page.locator("#task-new").click()
+    page.locator("#task-class").select_option(CLASSES[1])
+    page.locator("#task-target").select_option(
+        label=f"Tryout · {TRYOUT_BLUEPRINT} (4 soal, 6 menit)"
+    )
+    expect(page.locator("#task-tryout-note")).to_be_visible()
+    expect(page.locator("#task-count")).to_have_count(0)
+    page.locator("#task-due").fill(f"{(date.today() + timedelta(days=7)).isoformat()}T15:00")
+    page.locator("#task-title-input").fill("Tryout mini minggu ini")
+    page.locator(f"#task-student-{TRYOUT_STUDENT}").click()
+    screenshot(page, "tasks-assign-tryout")
+    page.locator("#task-save").click()
+    expect(page.locator("#task-message")).to_contain_text("1 siswa")
+    row = page.locator("[id^='task-row-']", has_text="Tryout mini minggu ini")
+    expect(row).to_contain_text(f"Tryout · {TRYOUT_BLUEPRINT}")
+    expect(row).to_contain_text("0/1 selesai")
+
+    student_context = browser.new_context(base_url=server, viewport={"width": 390, "height": 800})
+    student = student_context.new_page()
+    try:
+        login(student, TRYOUT_STUDENT, STUDENT_PASSWORD)
+        card = student.locator(".student-task", has_text="Tryout mini minggu ini")
+        expect(card).to_contain_text("Belum selesai")
+        expect(card).to_contain_text("1 tryout")
+        screenshot(student, "tasks-dashboard-tryout")
+        card.locator("[id^='task-start-']").click()
+        expect(student).to_have_url(re.compile(r"/tryout\?tugas=\d+$"))
+        # One click started the sitting: the first subtest is running.
+        expect(student.locator("#tryout-section")).to_contain_text("Subtes 1 dari 2")
+        for position in (1, 2):
+            expect(student.locator("#tryout-section")).to_contain_text(f"Subtes {position} dari 2")
+            student.locator("#choice-B").click()
+            student.locator("#tryout-end-section").click()
+            student.locator("#tryout-confirm").click()
+        expect(student.locator("#tryout-total")).to_have_text(re.compile(r"^\d{3}$"))
+        total = student.locator("#tryout-total").inner_text()
+        # A reload of the task's link shows the result; it starts no second sitting.
+        student.reload()
+        expect(student.locator("#tryout-total")).to_have_text(total)
+        student.goto("/dashboard")
+        card = student.locator(".student-task", has_text="Tryout mini minggu ini")
+        expect(card).to_contain_text("Selesai")
+        expect(card).to_contain_text(f"Skor {total}")
+    finally:
+        student_context.close()
+
+    page.reload()
+    row = page.locator("[id^='task-row-']", has_text="Tryout mini minggu ini")
+    expect(row).to_contain_text("1/1 selesai")
+    row.locator("[id^='task-open-']").click()
+    done_row = page.locator("#task-students tbody tr", has_text=TRYOUT_STUDENT)
+    expect(done_row).to_contain_text("Selesai")
+    expect(done_row).to_contain_text(total)
+    screenshot(page, "tasks-results-tryout")
+    with page.expect_download() as download_info:
+        page.locator("#task-export").click()
+    exported = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert exported[1:] == _table(page, "task-students")
+    assert exported[1][5] == total

@@ -21,9 +21,9 @@ from nexus_app.repositories import users as user_repo
 from nexus_app.services import mastery, review_queue
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
+from nexus_app.services.task_credit import credit_open_tasks
 
 from .serving import _check_open, _load_session, _tryout_status
-from .task_credit import credit_open_tasks
 from .views import (
     DEFAULT_A,
     DEFAULT_C,

@@ -1,9 +1,10 @@
-"""Assigned work (tugas): a teacher gives a practice set to a class, a group or single
-students with a due date; students do it through the practice flows; the teacher reads
-completion, results per student and per item, and the "soal sulit" report.
+"""Assigned work (tugas): a teacher gives a practice set or a tryout to a class, a group or
+single students with a due date; students do it through the practice flows (or sit the
+tryout on /tryout); the teacher reads completion, results per student and per item, and
+the "soal sulit" report.
 
-A tryout as a task is an extension point: the `tryout` kind exists in the table, the
-services refuse it ("belum tersedia") until the tryout feature serves it.
+A whole-class task reaches students who join the class later (resolved when tasks are
+read: repositories.tasks.add_class_joiners); a group's or one student's stays fixed.
 """
 
 from .assign import (
@@ -43,6 +44,7 @@ from .work import (
     my_tasks,
     open_task,
     task_link,
+    tryout_task_blueprint,
 )
 
 __all__ = [
@@ -81,4 +83,5 @@ __all__ = [
     "students_csv",
     "task_link",
     "task_results",
+    "tryout_task_blueprint",
 ]

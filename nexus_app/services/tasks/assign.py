@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from sqlmodel import Session
+
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.models import utcnow
@@ -12,10 +14,12 @@ from nexus_app.repositories import curriculum as curriculum_repo
 from nexus_app.repositories import practice_questions as practice_repo
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import tasks as task_repo
+from nexus_app.repositories import tryout as tryout_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput
 from nexus_app.services.topics import topic_label
+from nexus_app.services.tryout.blueprints import blueprint_views
 
 from .common import (
     KIND_LABELS,
@@ -31,7 +35,8 @@ from .common import (
 
 @dataclass(frozen=True)
 class TargetChoice:
-    """What a practice set practises: "utbk:PU", "utbk:PU:silogisme", "subject:3:Pecahan"."""
+    """What a task practises: "utbk:PU", "utbk:PU:silogisme", "subject:3:Pecahan", or a
+    tryout blueprint to sit, "tryout:2"."""
 
     key: str
     label: str
@@ -90,6 +95,16 @@ def options(*, actor: CurrentUser) -> TaskOptions:
             )
             for t in practice_repo.list_practice_topics(session=session)
         ]
+        # A tryout blueprint is listed once its subtests all have enough reviewed items.
+        targets += [
+            TargetChoice(
+                f"tryout:{b.id}",
+                f"Tryout · {b.name} ({b.total_items} soal, {_minutes(b.total_minutes)} menit)",
+                b.total_items,
+            )
+            for b in blueprint_views(session)
+            if b.sections and not _tryout_shortfall(session, b.id)
+        ]
     notice = ""
     if not classes:
         notice = (
@@ -138,6 +153,22 @@ def parse_due(text: str, *, now: datetime | None = None) -> datetime:
     return due.astimezone(UTC)
 
 
+def _minutes(value: float) -> str:
+    """195.0 -> "195", 3.5 -> "3,5" (as the tryout page writes a blueprint's minutes)."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _tryout_shortfall(session: Session, blueprint_id: int) -> list[str]:
+    """The blueprint's subtests without enough reviewed items for a sitting ("PU (ada 3,
+    perlu 20)"); empty when a student could start it now."""
+    servable = {s.code: s.servable for s in question_repo.list_section_supply(session=session)}
+    return [
+        f"{part.section} (ada {servable.get(part.section, 0)}, perlu {part.item_count})"
+        for part in tryout_repo.list_blueprint_sections(session=session, blueprint_id=blueprint_id)
+        if servable.get(part.section, 0) < part.item_count
+    ]
+
+
 def create_task(
     *,
     actor: CurrentUser,
@@ -148,21 +179,21 @@ def create_task(
     student_ids: list[int] | None = None,
     title: str = "",
 ) -> int:
-    """Give a practice set to a whole class (no student_ids) or to some of its students
-    (a group, or one student). Returns the task's id."""
+    """Give a practice set or a tryout to a whole class (no student_ids; students who join
+    the class later get it too) or to some of its students (a group, or one student: fixed).
+    A tryout's question_count is ignored: its blueprint says how many. Returns the id."""
     require_teacher(actor)
     class_name = (class_name or "").strip()
     if not class_name:
         raise InvalidInput("Pilih kelas yang diberi tugas.")
+    kind, _, rest = (target or "").partition(":")
+    if kind == "tryout":
+        question_count = 1  # one sitting of the blueprint
     if not 1 <= question_count <= MAX_QUESTIONS:
         raise InvalidInput(f"Jumlah soal harus 1 sampai {MAX_QUESTIONS}.")
     due_at = parse_due(due)
-    kind, _, rest = (target or "").partition(":")
-    if kind == "tryout":
-        # Extension point: a tryout as a task belongs to the tryout feature.
-        raise InvalidInput("Tryout sebagai tugas belum tersedia.")
-    if kind not in ("utbk", "subject") or not rest:
-        raise InvalidInput("Pilih subtes UTBK atau topik mata pelajaran.")
+    if kind not in ("utbk", "subject", "tryout") or not rest:
+        raise InvalidInput("Pilih subtes UTBK, topik mata pelajaran, atau tryout.")
     with unit_of_work() as session:
         check_class(session, actor, class_name)
         students = user_repo.list_students(session=session, class_names=[class_name])
@@ -186,6 +217,25 @@ def create_task(
                 )
             fields = {"section": section, "sub_type": sub_type or None}
             name = f"UTBK {section}" + (f" · {topic_label(sub_type)}" if sub_type else "")
+        elif kind == "tryout":
+            blueprint = (
+                tryout_repo.get_blueprint(session=session, blueprint_id=int(rest))
+                if rest.isdigit()
+                else None
+            )
+            if blueprint is None or blueprint.id is None:
+                raise InvalidInput("Cetak biru tryout tidak ditemukan.")
+            if not tryout_repo.list_blueprint_sections(session=session, blueprint_id=blueprint.id):
+                raise InvalidInput("Cetak biru ini belum berisi subtes.")
+            short = _tryout_shortfall(session, blueprint.id)
+            if short:
+                raise InvalidInput(
+                    "Soal yang sudah ditinjau belum cukup untuk tryout ini: "
+                    + ", ".join(short)
+                    + "."
+                )
+            fields = {"blueprint_id": blueprint.id}
+            name = f"Tryout {blueprint.name}"
         else:
             raw_id, _, topic = rest.partition(":")
             subject = (
@@ -211,11 +261,13 @@ def create_task(
         task = task_repo.create_task(
             session=session,
             created_by=actor.id,
-            title=(title or "").strip()[:200] or f"{name} ({question_count} soal)",
+            title=(title or "").strip()[:200]
+            or (name if kind == "tryout" else f"{name} ({question_count} soal)"),
             kind=kind,
             question_count=question_count,
             class_name=class_name,
             due_at=due_at,
+            whole_class=not student_ids,
             **fields,  # type: ignore[arg-type]
         )
         assert task.id is not None
@@ -232,13 +284,14 @@ def list_tasks(*, actor: CurrentUser, class_name: str | None = None) -> list[Tas
         if class_name:
             check_class(session, actor, class_name)
             classes = [class_name]
+        task_repo.add_class_joiners(session=session, now=now, class_names=classes)
         rows = task_repo.list_tasks(session=session, class_names=classes)
     return [
         TaskRow(
             id=r.task.id or 0,
             title=r.task.title,
             kind=KIND_LABELS.get(r.task.kind, r.task.kind),
-            target=target_label(r.task, r.subject_name),
+            target=target_label(r.task, r.subject_name, r.blueprint_name),
             class_name=r.task.class_name,
             question_count=r.task.question_count,
             due=due_text(r.task),

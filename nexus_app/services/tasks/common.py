@@ -55,13 +55,15 @@ def load_task_for_teacher(session: Session, actor: CurrentUser, task_id: int) ->
     return task
 
 
-def target_label(task: Task, subject_name: str | None) -> str:
-    """ "UTBK PU · Silogisme" or "Biologi · Sel Hewan"."""
+def target_label(task: Task, subject_name: str | None, blueprint_name: str | None = None) -> str:
+    """ "UTBK PU · Silogisme", "Biologi · Sel Hewan" or "Tryout · SNBT (bawaan)"."""
     if task.kind == "utbk":
         topic = topic_label(task.sub_type) or "semua topik"
         return f"UTBK {task.section} · {topic}"
     if task.kind == "subject":
         return f"{subject_name or 'Mata pelajaran'} · {task.topic}"
+    if task.kind == "tryout":
+        return f"Tryout · {blueprint_name or 'cetak biru dihapus'}"
     return KIND_LABELS.get(task.kind, task.kind)
 
 

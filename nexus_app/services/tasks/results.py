@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
-from nexus_app.models import utcnow
+from nexus_app.models import Task, TaskStudent, utcnow
 from nexus_app.repositories import tasks as task_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.services.auth import CurrentUser
@@ -48,14 +48,16 @@ class StudentResult:
     correct: int
     score: str
     completed: str
+    # A tryout task: nothing answered item by item here; the score is the sitting's total.
+    tryout: bool = False
 
     def cells(self) -> tuple[str, ...]:
         return (
             self.username,
             self.full_name,
             self.status,
-            str(self.answered),
-            str(self.correct),
+            formatting.EMPTY if self.tryout else str(self.answered),
+            formatting.EMPTY if self.tryout else str(self.correct),
             self.score,
             self.completed,
         )
@@ -96,6 +98,7 @@ class TaskResults:
     recipients: int
     students: list[StudentResult]
     items: list[ItemResult]
+    is_tryout: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,10 +170,19 @@ def _item_texts(
     return out
 
 
+def _score(task: Task, progress: TaskStudent) -> str:
+    if task.kind == "tryout":
+        score = progress.tryout_score
+        return str(round(score)) if score is not None else formatting.EMPTY
+    return _rate(progress.correct, progress.answered)
+
+
 def task_results(*, actor: CurrentUser, task_id: int) -> TaskResults:
     now = utcnow()
     with unit_of_work() as session:
         task = load_task_for_teacher(session, actor, task_id)
+        task_repo.add_class_joiners(session=session, now=now, task_id=task_id)
+        blueprint = task_repo.blueprint_name(session=session, blueprint_id=task.blueprint_id)
         subject = (
             task_repo.subject_names(session=session, subject_ids=[task.subject_id]).get(
                 task.subject_id
@@ -200,8 +212,9 @@ def task_results(*, actor: CurrentUser, task_id: int) -> TaskResults:
             status=status_of(task, p, now),
             answered=min(p.answered, task.question_count),
             correct=p.correct,
-            score=_rate(p.correct, p.answered),
+            score=_score(task, p),
             completed=formatting.format_datetime(p.completed_at),
+            tryout=task.kind == "tryout",
         )
         for user, p in progress
     ]
@@ -222,7 +235,7 @@ def task_results(*, actor: CurrentUser, task_id: int) -> TaskResults:
     return TaskResults(
         task_id=task_id,
         title=task.title,
-        target=target_label(task, subject),
+        target=target_label(task, subject, blueprint),
         class_name=task.class_name,
         due=due_text(task),
         question_count=task.question_count,
@@ -230,6 +243,7 @@ def task_results(*, actor: CurrentUser, task_id: int) -> TaskResults:
         recipients=len(students),
         students=students,
         items=items,
+        is_tryout=task.kind == "tryout",
     )
 
 

@@ -3,7 +3,9 @@
 Doing a task runs the existing practice flows, scoped to the task: a UTBK task is one
 adaptive practice session on the task's subtest (and topic) through services.practice; a
 school-subject task walks the topic's practice questions through services.school_practice.
-Every answer also lands in task_answers; the task is complete once N are answered.
+Every answer also lands in task_answers; the task is complete once N are answered. A tryout
+task is one sitting of its blueprint on /tryout (services.tryout credits it when a sitting
+finishes).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class StudentTask:
     answered: int
     total: int
     link: str
+    # A tryout task: no items to count, the sitting's total score once done ("" before).
+    is_tryout: bool = False
+    score: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,15 @@ class TaskOutcome:
     done: bool
 
 
-def task_link(task_id: int) -> str:
+def task_link(task_id: int, kind: str = "") -> str:
+    """Where the task is done: /tugas, or /tryout for a tryout (its page starts it)."""
+    if kind == "tryout":
+        return f"/tryout?tugas={task_id}"
     return f"/tugas?id={task_id}"
+
+
+def tryout_score_text(score: float | None) -> str:
+    return str(round(score)) if score is not None else ""
 
 
 def my_tasks(*, actor: CurrentUser) -> list[StudentTask]:
@@ -97,37 +109,60 @@ def my_tasks(*, actor: CurrentUser) -> list[StudentTask]:
     require_student(actor)
     now = utcnow()
     with unit_of_work() as session:
+        task_repo.add_class_joiners(session=session, now=now, student_id=actor.id)
         rows = task_repo.list_student_tasks(session=session, student_id=actor.id)
     tasks = [
         StudentTask(
             id=r.task.id or 0,
             title=r.task.title,
             kind=KIND_LABELS.get(r.task.kind, r.task.kind),
-            target=target_label(r.task, r.subject_name),
+            target=target_label(r.task, r.subject_name, r.blueprint_name),
             due=due_text(r.task),
             status=status_of(r.task, r.progress, now),
             answered=min(r.progress.answered, r.task.question_count),
             total=r.task.question_count,
-            link=task_link(r.task.id or 0),
+            link=task_link(r.task.id or 0, r.task.kind),
+            is_tryout=r.task.kind == "tryout",
+            score=tryout_score_text(r.progress.tryout_score),
         )
         for r in rows
     ]
     return sorted(tasks, key=lambda t: t.status == STATUS_DONE)
 
 
-def _load(session: Session, actor: CurrentUser, task_id: int) -> tuple[Task, TaskStudent]:
+def _recipient(session: Session, actor: CurrentUser, task_id: int) -> tuple[Task, TaskStudent]:
     require_student(actor)
     task = task_repo.get_task(session=session, task_id=task_id)
-    progress = (
-        task_repo.get_task_student(session=session, task_id=task_id, student_id=actor.id)
-        if task is not None
-        else None
-    )
-    if task is None or progress is None:
+    if task is None:
         raise NotFound("Tugas tidak ditemukan.")
-    if task.kind == "tryout":
-        raise InvalidInput("Tryout sebagai tugas belum tersedia.")
+    progress = task_repo.get_task_student(session=session, task_id=task_id, student_id=actor.id)
+    if progress is None and task_repo.add_class_joiners(
+        session=session, now=utcnow(), student_id=actor.id, task_id=task_id
+    ):
+        # Joined the class after the task was given, and came straight to it.
+        progress = task_repo.get_task_student(session=session, task_id=task_id, student_id=actor.id)
+    if progress is None:
+        raise NotFound("Tugas tidak ditemukan.")
     return task, progress
+
+
+def _load(session: Session, actor: CurrentUser, task_id: int) -> tuple[Task, TaskStudent]:
+    task, progress = _recipient(session, actor, task_id)
+    if task.kind == "tryout":
+        raise InvalidInput("Tugas ini adalah tryout: buka dari kartu Tugas di dasbor.")
+    return task, progress
+
+
+def tryout_task_blueprint(*, actor: CurrentUser, task_id: int) -> int | None:
+    """The blueprint a tryout task asks the student to sit, for /tryout?tugas=N to start;
+    None once the task is done (a reload of that link must not start another sitting)."""
+    with unit_of_work() as session:
+        task, progress = _recipient(session, actor, task_id)
+        if task.kind != "tryout" or task.blueprint_id is None:
+            raise NotFound("Tugas tryout tidak ditemukan.")
+        if progress.completed_at is not None:
+            return None
+        return task.blueprint_id
 
 
 def _step(

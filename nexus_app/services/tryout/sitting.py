@@ -27,7 +27,7 @@ from nexus_app.models import (
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import questions as question_repo
 from nexus_app.repositories import tryout as tryout_repo
-from nexus_app.services import review_queue
+from nexus_app.services import review_queue, task_credit
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -126,6 +126,8 @@ def _close_current(
         scores = [s.score for s in sections if s.score is not None]
         sitting.total_score = float(np.mean(scores)) if scores else None
         _queue_mistakes(session, sitting, at)
+        # A tryout given as a task is done now (once; the task keeps this total).
+        task_credit.credit_tryout_tasks(session, sitting=sitting)
     tryout_repo.touch(session=session, row=sitting)
 
 

@@ -123,9 +123,9 @@ def test_roles_a_student_cannot_assign_and_a_guru_only_their_classes(
             question_count=4,
             due=_due(),
         )
-    with pytest.raises(InvalidInput, match="belum tersedia"):
+    with pytest.raises(InvalidInput, match="Cetak biru tryout tidak ditemukan"):
         tasks.create_task(
-            actor=school["guru"], class_name="X-1", target="tryout:1", question_count=3, due=_due()
+            actor=school["guru"], class_name="X-1", target="tryout:99", question_count=3, due=_due()
         )
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM tasks")).scalar() == 0

@@ -38,9 +38,6 @@ from tests.integration.state.test_role_matrix import (
 # as a handler): handlers call it no more (they use `require_async` or, in a worker thread,
 # `_require_reused`), and nothing in the app sends it as an event.
 NOT_WALKED = {"AuthState.require"}
-# Still sync, on the loop: the teacher's task form (its browser test lost the class the
-# page load picks when these ran off the loop; left for a follow-up).
-STILL_ON_LOOP = {"TeacherTaskState"}
 
 
 class Statements:
@@ -110,9 +107,7 @@ def test_no_handler_sends_a_statement_from_the_event_loop_thread(
     handlers = [
         (label, cls, name)
         for label, cls, name in HANDLERS
-        if not cls.event_handlers[name].is_background
-        and label not in NOT_WALKED
-        and cls.__name__ not in STILL_ON_LOOP
+        if not cls.event_handlers[name].is_background and label not in NOT_WALKED
     ]
     on_loop: list[str] = []
     reached: set[str] = set()
@@ -136,6 +131,7 @@ def test_no_handler_sends_a_statement_from_the_event_loop_thread(
         "AdminUsersState.load",
         "AdminBanksState.load",
         "TeacherState.load",
+        "TeacherTaskState.load",
         "StudentTasksState.load",
         "TaskRunState.load",
         "TryoutState.load",
