@@ -247,7 +247,8 @@ class ExposureControl:
 
     def headroom(self) -> FloatArray:
         """Examinees of room each item has under the cap after one more use (>= 0: allowed)."""
-        return self.max_rate * (self.examinees + 1) - self.counts - 1.0
+        room = self.max_rate * (self.examinees + 1) - self.counts - 1.0
+        return np.asarray(room, dtype=np.float64)
 
     def under_cap(self) -> npt.NDArray[np.bool_]:
         """Items that may still be given without passing max_rate."""
