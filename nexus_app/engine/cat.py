@@ -2,11 +2,11 @@
 
 * `ThetaPosterior`: incremental EAP on the shared quadrature grid, so one CAT
   step costs O(grid) for the update instead of O(items x grid).
-* `ExposureControl`: progressive-restricted item exposure control with
-  per-item administration counts the caller can persist.
-* `choose_next_item`: content balancing, exposure control (progressive-restricted
-  or randomesque), exclusion mask and a widening difficulty window, then
-  maximum information.
+* `ExposureControl`: item exposure control (a hard cap, progressive-restricted, plus
+  prices for items near it) with per-item administration counts the caller can persist.
+* `choose_next_item`: content balancing, exposure control (`ExposureControl` or
+  randomesque), exclusion mask and a widening difficulty window, then maximum
+  information.
 * `should_stop`: SE / length stopping rule for tryouts.
 
 Pure functions and plain numpy state; no app imports.
@@ -67,38 +67,75 @@ class ThetaPosterior:
 
 IntArray = npt.NDArray[np.int64]
 
-# Exponent of the progressive weight; 0 turns the random component off.
-DEFAULT_ACCELERATION: float = 0.1
+# Exponent of the progressive weight; 0 turns the random component off.  Off by default
+# since issue 11's re-measure: the prices below spread the first items instead.
+DEFAULT_ACCELERATION: float = 0.0
+# Price of an item whose next use would bring it to the cap, in units of the bank's mean
+# information at an item's own difficulty; 0 turns prices off ("maximum information among
+# the items under the cap").
+DEFAULT_PRICE: float = 2.0
+# Examinees of headroom under the cap over which an item's price falls by a factor e.
+DEFAULT_PRICE_SCALE: float = 3.0
+# Below this share of `price` a price cannot change a pick: counts further under the cap
+# need not be read (see `relevant_count`).
+_PRICE_NEGLIGIBLE = 1e-3
 # Slack in the cap test, so max_rate * examinees landing on an integer is not lost to
 # floating-point rounding (0.2 * 5 = 1.0000000000000002 would otherwise pass or fail by luck).
 _CAP_EPS = 1e-9
+# Nodes (in SDs) and weights for information averaged over N(theta, sd^2): an even grid
+# a quarter SD apart, on which the trapezoid sum of a smooth curve times a normal density
+# is accurate far below the differences between items (a Gauss-Hermite rule with as few
+# nodes would sample a steep item too coarsely under a wide posterior).
+_NORMAL_NODES: FloatArray = np.linspace(-4.0, 4.0, 33)
+_NORMAL_WEIGHTS: FloatArray = np.exp(-0.5 * _NORMAL_NODES**2)
+_NORMAL_WEIGHTS /= _NORMAL_WEIGHTS.sum()
+
+
+def expected_information(
+    theta: float, sd: float, a: FloatArray, b: FloatArray, c: FloatArray
+) -> FloatArray:
+    """Fisher information of each item averaged over theta ~ N(theta, sd^2)."""
+    nodes = theta + max(sd, 0.0) * _NORMAL_NODES
+    info = np.asarray(information(nodes[:, None], a[None, :], b[None, :], c[None, :]))
+    return np.asarray(_NORMAL_WEIGHTS @ info, dtype=float)
 
 
 class ExposureControl:
-    """Progressive-restricted item exposure control (Revuelta & Ponsoda, 1998).
+    """Item exposure control: a hard cap plus prices for items near it (issue 11).
 
     Keeps, per item, how many examinees have been given it (`counts`) and how many
     examinees have finished (`examinees`); the running exposure rate of item i is
-    `counts[i] / examinees`.  Each pick has two parts:
+    `counts[i] / examinees`.  Each pick has three parts:
 
-    * **Restriction.** Item i may be given to the current examinee only if that keeps
-      its rate at or under `max_rate` once this examinee is counted:
-      `counts[i] + 1 <= max_rate * (examinees + 1)`.  When no remaining item passes
-      (a bank too small for the cap, or the first few examinees of a fresh bank), the
-      restriction is dropped for that pick: `select` always returns an item while one
-      is left.
-    * **Progressive random component.** Among the allowed items it takes the highest
-      `(1 - w) * R_i + w * I_i(theta)`, where `I_i` is Fisher information at theta,
-      `R_i ~ U(0, max_j I_j)` over the allowed items, and
-      `w = min(position / length, 1) ** acceleration` grows to 1 at the end of the
-      test (the acceleration exponent is Barrada et al.'s 2008 variant; 0 means no
-      random component, i.e. plain "maximum information among items under the cap").
+    * **Restriction** (progressive-restricted, Revuelta & Ponsoda, 1998).  Item i may be
+      given to the current examinee only if that keeps its rate at or under `max_rate`
+      once this examinee is counted: `counts[i] + 1 <= max_rate * (examinees + 1)`.
+      When no remaining item passes (a bank too small for the cap, or the first few
+      examinees of a fresh bank), the restriction is dropped for that pick: `select`
+      always returns an item while one is left.
+    * **Value with an exposure price** (a "shadow" of maximum information).  Among the
+      allowed items it takes the highest `V_i - price * S * exp(-h_i / price_scale)`:
+      `V_i` is item i's information averaged over the current posterior N(theta, se^2)
+      (`posterior_weighted`; else Fisher information at theta), `h_i = max_rate *
+      (examinees + 1) - counts[i] - 1` the examinees of headroom item i has left under
+      the cap, and `S` the bank's mean information at an item's own difficulty.  An item
+      at its cap costs `price * S`; one far under it costs nothing.  So a scarce item is
+      not spent on the first examinee who could use it, early in a test when the
+      estimate is rough and every item is worth about the same, but kept for one whose
+      gain from it is larger than the price.  The price is a function of the counts, so
+      it needs no other state and no tuning run: an item whose demand is over the cap
+      settles where its price balances the demand (a dual price in its queue form).
+    * **Progressive random component** (Barrada et al., 2008; off by default).  With
+      `acceleration > 0` the score is `(1 - w) * R_i + w * score_i`, `R_i ~ U(0, max_j
+      V_j)`, `w = min(position / length, 1) ** acceleration`.
 
     `position` is the 1-based number of the item being chosen and `length` the test
-    length (for open-ended practice: a nominal length; positions past it get w = 1).
-    `counts` and `examinees` are plain attributes (int64 array, int); `state()` and
-    `from_state()` move them to and from storage.  `end_examinee(administered)` adds
-    one examinee and one administration per item given.
+    length (for open-ended practice: a nominal length).  `se` is the posterior SD at
+    `theta`; when not given it is approximated from the position.  `counts` and
+    `examinees` are plain attributes (int64 array, int); `state()` and `from_state()`
+    move them to and from storage.  `end_examinee(administered)` adds one examinee and
+    one administration per item given.  `price=0, posterior_weighted=False,
+    acceleration=0.1` is the controller before issue 11's re-measure.
     """
 
     def __init__(
@@ -108,6 +145,9 @@ class ExposureControl:
         rng: np.random.Generator | None = None,
         *,
         acceleration: float = DEFAULT_ACCELERATION,
+        price: float = DEFAULT_PRICE,
+        price_scale: float = DEFAULT_PRICE_SCALE,
+        posterior_weighted: bool = True,
         counts: npt.ArrayLike | None = None,
         examinees: int = 0,
     ) -> None:
@@ -117,9 +157,16 @@ class ExposureControl:
             raise ValueError(f"max_rate must be in (0, 1], got {max_rate!r}")
         if not (math.isfinite(acceleration) and acceleration >= 0.0):
             raise ValueError(f"acceleration must be finite and >= 0, got {acceleration!r}")
+        if not (math.isfinite(price) and price >= 0.0):
+            raise ValueError(f"price must be finite and >= 0, got {price!r}")
+        if not (math.isfinite(price_scale) and price_scale > 0.0):
+            raise ValueError(f"price_scale must be finite and > 0, got {price_scale!r}")
         self.n_items: int = int(n_items)
         self.max_rate: float = float(max_rate)
         self.acceleration: float = float(acceleration)
+        self.price: float = float(price)
+        self.price_scale: float = float(price_scale)
+        self.posterior_weighted: bool = bool(posterior_weighted)
         self.rng: np.random.Generator = rng if rng is not None else np.random.default_rng()
         self.counts: IntArray = np.zeros(self.n_items, dtype=np.int64)
         self.examinees: int = 0
@@ -156,6 +203,9 @@ class ExposureControl:
         rng: np.random.Generator | None = None,
         *,
         acceleration: float = DEFAULT_ACCELERATION,
+        price: float = DEFAULT_PRICE,
+        price_scale: float = DEFAULT_PRICE_SCALE,
+        posterior_weighted: bool = True,
     ) -> "ExposureControl":
         arr = np.asarray(counts)
         if arr.ndim != 1:
@@ -165,6 +215,9 @@ class ExposureControl:
             max_rate,
             rng,
             acceleration=acceleration,
+            price=price,
+            price_scale=price_scale,
+            posterior_weighted=posterior_weighted,
             counts=arr,
             examinees=examinees,
         )
@@ -179,11 +232,27 @@ class ExposureControl:
         self.counts[given] += 1
         self.examinees += 1
 
+    def relevant_count(self) -> int:
+        """The smallest count that can still change a pick at the current `examinees`.
+
+        Items given fewer times are under the cap with a negligible price, so a caller
+        may read them as 0 (the practice service reads only the counts at or above this).
+        """
+        reach = 1.0
+        if self.price > 0.0:
+            reach += self.price_scale * math.log(1.0 / _PRICE_NEGLIGIBLE)
+        return max(0, math.floor(self.max_rate * (self.examinees + 1) - reach))
+
     # --- selection -----------------------------------------------------------------
+
+    def headroom(self) -> FloatArray:
+        """Examinees of room each item has under the cap after one more use (>= 0: allowed)."""
+        room = self.max_rate * (self.examinees + 1) - self.counts - 1.0
+        return np.asarray(room, dtype=np.float64)
 
     def under_cap(self) -> npt.NDArray[np.bool_]:
         """Items that may still be given without passing max_rate."""
-        return self.counts + 1 <= self.max_rate * (self.examinees + 1) + _CAP_EPS
+        return self.headroom() >= -_CAP_EPS
 
     def restrict(self, candidates: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Candidates under the cap, or all candidates when none is (never empties)."""
@@ -192,6 +261,13 @@ class ExposureControl:
             raise ValueError(f"candidates has shape {mask.shape}, expected ({self.n_items},)")
         allowed = mask & self.under_cap()
         return allowed if allowed.any() else mask
+
+    def prices(self) -> FloatArray:
+        """Each item's price as a share of the bank scale S (0 with `price=0`)."""
+        if self.price == 0.0:
+            return np.zeros(self.n_items)
+        # Over the cap (a fallback pick) costs the same as at it: all are equally scarce.
+        return self.price * np.exp(-np.maximum(self.headroom(), 0.0) / self.price_scale)
 
     def progressive_weight(self, position: int, length: int) -> float:
         """Weight w of information against the random component at this position."""
@@ -210,10 +286,14 @@ class ExposureControl:
         candidates: npt.ArrayLike,
         position: int,
         length: int,
+        *,
+        se: float | None = None,
     ) -> int:
-        """The progressive choice among `candidates` (bool mask), no restriction applied."""
+        """The priced choice among `candidates` (bool mask), no restriction applied."""
         if not np.isfinite(theta):
             raise ValueError(f"theta must be finite, got {theta}")
+        if se is not None and not (math.isfinite(se) and se >= 0.0):
+            raise ValueError(f"se must be finite and >= 0, got {se}")
         aa, bb, cc = validate_item_params(a, b, c)
         if len(aa) != self.n_items:
             raise ValueError(f"the bank has {len(aa)} items, the counts {self.n_items}")
@@ -224,11 +304,21 @@ class ExposureControl:
         if idx.size == 0:
             raise ValueError("no item remains to select")
         w = self.progressive_weight(position, length)
-        info = np.asarray(information(float(theta), aa[idx], bb[idx], cc[idx]), dtype=float)
-        score = info
+        # S: mean information at an item's own difficulty, a^2 (1 - c) / (4 (1 + c)).
+        scale = float(np.mean(aa**2 * (1.0 - cc) / (4.0 * (1.0 + cc))))
+        if self.posterior_weighted:
+            if se is None:
+                # About what a CAT's posterior SD is after position - 1 well-chosen items.
+                se = 1.0 / math.sqrt(1.0 + (position - 1) * scale)
+            value = expected_information(float(theta), se, aa[idx], bb[idx], cc[idx])
+        else:
+            value = np.asarray(information(float(theta), aa[idx], bb[idx], cc[idx]), dtype=float)
+        score = value
+        if self.price > 0.0:
+            score = value - scale * self.prices()[idx]
         if w < 1.0:
-            random_part = self.rng.random(idx.size) * float(info.max())
-            score = (1.0 - w) * random_part + w * info
+            random_part = self.rng.random(idx.size) * float(value.max())
+            score = (1.0 - w) * random_part + w * score
         return int(idx[int(np.argmax(score))])
 
     def select(
@@ -240,6 +330,8 @@ class ExposureControl:
         administered: Iterable[int] | npt.ArrayLike,
         position: int,
         length: int,
+        *,
+        se: float | None = None,
     ) -> int:
         """Index of the next item (never one in `administered`: indices or bool mask).
 
@@ -248,7 +340,7 @@ class ExposureControl:
         remaining = remaining_mask(administered, self.n_items)
         if not remaining.any():
             raise ValueError("no item remains to select")
-        return self.pick(theta, a, b, c, self.restrict(remaining), position, length)
+        return self.pick(theta, a, b, c, self.restrict(remaining), position, length, se=se)
 
 
 def _pick_sub_type(
@@ -308,6 +400,7 @@ def choose_next_item(
     exposure: ExposureControl | None = None,
     position: int = 1,
     length: int = 1,
+    se: float | None = None,
 ) -> int | None:
     """Index of the next item, or None when no eligible item is left.
 
@@ -323,9 +416,10 @@ def choose_next_item(
        window widens to reach an item under the cap rather than over-use one.
     4. Difficulty window: keep items with |b - theta| <= w for the first w in
        `windows` that leaves at least one item (so 0.5, 1.0, 2.0, then all).
-    5. With `exposure`: its progressive pick at `position` of `length` (top_n
-       is ignored).  Otherwise maximum information at theta; with top_n > 1 a
-       uniform pick among the top_n most informative (randomesque).
+    5. With `exposure`: its priced pick at `position` of `length`, with the
+       posterior SD `se` when given (top_n is ignored).  Otherwise maximum
+       information at theta; with top_n > 1 a uniform pick among the top_n most
+       informative (randomesque).
     """
     if not np.isfinite(theta):
         raise ValueError(f"theta must be finite, got {theta}")
@@ -364,7 +458,7 @@ def choose_next_item(
             break
 
     if exposure is not None:
-        return exposure.pick(theta, aa, bb, cc, candidates, position, length)
+        return exposure.pick(theta, aa, bb, cc, candidates, position, length, se=se)
     info = np.asarray(information(theta, aa, bb, cc))
     return pick_top(info, candidates, top_n, rng)
 

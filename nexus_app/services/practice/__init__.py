@@ -3,7 +3,7 @@
 Ability per section is a normal belief N(theta, variance) kept in `user_readiness`; every
 answer updates it (engine.ability) and the next item is the most informative one near it
 (engine.cat: content balancing across sub_types, nothing seen in the last 7 days,
-progressive-restricted exposure control, a widening difficulty window). A tryout starts
+exposure control by a cap and prices near it, a widening difficulty window). A tryout starts
 from a fresh N(0, 1) belief for the session and stops when its SE reaches 0.30 or the
 section's item count.
 

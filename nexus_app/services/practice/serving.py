@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 
@@ -89,7 +88,7 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
         if cat.should_stop(se, len(items), se_target=TRYOUT_SE_TARGET, max_items=length):
             return None
     else:
-        theta, _ = _section_belief(session, actor.id, row.section)
+        theta, se = _section_belief(session, actor.id, row.section)
         length = PRACTICE_NOMINAL_LENGTH
     # Serving is what the tier's daily quota counts (answered plus on-screen questions);
     # checked before item selection, so a student over the limit costs no CAT work.
@@ -134,6 +133,7 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
         exposure=_exposure_control(session, row.section, candidates),
         position=len(items) + 1,
         length=length,
+        se=se,
     )
     if index is None:
         return None
@@ -155,20 +155,16 @@ def _exposure_control(
     """The section's stored counts, lined up with the candidate list."""
     # start_session counted this session already; the engine's cap test counts the
     # current examinee itself, so leave this one out.
-    examinees = exposure_repo.get_section_examinees(session=session, section=section) - 1
-    # The cap test (count + 1 <= rate * (examinees + 1)) treats every item under it alike,
-    # so only items shown at least this often can change the pick; the rest read as 0.
-    near_cap = max(0, math.floor(MAX_EXPOSURE_RATE * (max(examinees, 0) + 1)) - 1)
+    stored = exposure_repo.get_section_examinees(session=session, section=section)
+    examinees = max(stored - 1, 0)
+    control = cat.ExposureControl(len(candidates), MAX_EXPOSURE_RATE, _rng, examinees=examinees)
+    # Items far under the cap are allowed and cost (next to) nothing, so only items shown
+    # at least this often can change the pick; the rest read as 0.
     shown = exposure_repo.get_section_item_counts(
-        session=session, section=section, min_count=near_cap
+        session=session, section=section, min_count=control.relevant_count()
     )
-    return cat.ExposureControl(
-        len(candidates),
-        MAX_EXPOSURE_RATE,
-        _rng,
-        counts=[shown.get(c.question_id, 0) for c in candidates],
-        examinees=max(examinees, 0),
-    )
+    control.load([shown.get(c.question_id, 0) for c in candidates], examinees)
+    return control
 
 
 def _tryout_status(

@@ -20,8 +20,8 @@ from nexus_app.services.errors import PermissionDenied
 MODES = ("practice", "tryout")
 # No item goes to more than this share of a section's sessions while others remain.
 MAX_EXPOSURE_RATE = 0.20
-# Practice has no fixed length; the exposure control's random component fades over this
-# many items, as if it were a test of this length (later items: pure information).
+# Practice has no fixed length; the exposure control is told this one (it matters only to
+# its optional random component, which fades over it; off by default since issue 11).
 PRACTICE_NOMINAL_LENGTH = 20
 DEFAULT_A, DEFAULT_C = 1.0, 0.2
 SESSION_IDLE_LIMIT = timedelta(hours=3)
