@@ -100,6 +100,10 @@ def test_shipped_rule_is_the_logistic_one_when_applied() -> None:
     rule = load_rule()
     if data.get("applied"):
         assert rule.weights and rule.needs_packages
+        if data.get("embedder"):
+            # Cosine inputs: other embedders' packages get a rule without them.
+            assert rule.embedder == data["embedder"] and rule.fallback is not None
+            assert rule.fallback.weights and not rule.fallback.needs_scorer
     else:
         assert not rule.weights
 
