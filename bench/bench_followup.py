@@ -116,7 +116,9 @@ def _rank(retriever: Retriever, question: str, heading: str) -> tuple[int | None
     result = retriever.search(question, k=5)
     headings = [p.heading for p in result.passages]
     rank = headings.index(heading) + 1 if heading in headings else None
-    return rank, not load_rule().covers_result(result)
+    # The rule as the tutor applies it: with the searched books and the sentence scorer.
+    covered = load_rule().covers_result(result, retriever.packages, retriever.sentence_similarities)
+    return rank, not covered
 
 
 def main() -> None:

