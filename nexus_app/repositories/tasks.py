@@ -19,6 +19,8 @@ from nexus_app.models import (
     TaskAnswer,
     TaskStudent,
     TryoutBlueprint,
+    TryoutItem,
+    TryoutSitting,
     User,
 )
 from nexus_app.repositories._dialect import upsert_insert
@@ -344,6 +346,62 @@ def count_practice_options(*, session: Session, user_ids: Collection[int]) -> li
     return [
         OptionCount(item_id=int(q), selected=s, is_correct=bool(c), count=int(n))
         for q, s, c, n in session.exec(query).all()
+    ]
+
+
+# --- a tryout task: which sitting credited it, and that sitting's answers -----------------
+
+
+def tryout_sitting_credits(*, given_at: datetime | None, finished_at: datetime) -> bool:
+    """A sitting of the task's blueprint is the task's work when it finished at or after the
+    task was given (one that ended before is not). services.task_credit credits a task with
+    the first such sitting (a done task is never credited again);
+    count_tryout_task_options finds that sitting again with the same rule in SQL."""
+    return given_at is None or finished_at >= given_at
+
+
+def count_tryout_task_options(
+    *, session: Session, blueprint_id: int, given_at: datetime, student_ids: Collection[int]
+) -> list[OptionCount]:
+    """The answered items of each student's crediting sitting (the earliest of the blueprint
+    finished at or after `given_at`, as tryout_sitting_credits), counted per question and
+    chosen letter; one query for all the students. A left blank is not an answer."""
+    if not student_ids:
+        return []
+    ranked = (
+        select_columns(
+            col(TryoutSitting.id).label("sitting_id"),
+            sa.func.row_number()
+            .over(
+                partition_by=col(TryoutSitting.user_id),
+                order_by=(col(TryoutSitting.finished_at), col(TryoutSitting.id)),
+            )
+            .label("rank"),
+        )
+        .where(
+            col(TryoutSitting.blueprint_id) == blueprint_id,
+            col(TryoutSitting.user_id).in_(list(student_ids)),
+            col(TryoutSitting.finished_at).is_not(None),
+            col(TryoutSitting.finished_at) >= given_at,
+        )
+        .subquery()
+    )
+    query = (
+        select_columns(
+            col(TryoutItem.question_id),
+            col(TryoutItem.answer),
+            col(Question.correct_answer),
+            sa.func.count(),
+        )
+        .select_from(TryoutItem)
+        .join(ranked, ranked.c.sitting_id == col(TryoutItem.sitting_id))
+        .join(Question, col(Question.id) == col(TryoutItem.question_id))
+        .where(ranked.c.rank == 1, col(TryoutItem.answer).is_not(None))
+        .group_by(col(TryoutItem.question_id), col(TryoutItem.answer), col(Question.correct_answer))
+    )
+    return [
+        OptionCount(item_id=int(q), selected=a, is_correct=a == key, count=int(n))
+        for q, a, key, n in session.exec(query).all()
     ]
 
 

@@ -138,7 +138,7 @@ def credit_tryout_tasks(session: Session, *, sitting: TryoutSitting) -> None:
     for task, progress in _open_tasks(session, sitting.user_id, "tryout", finished):
         if task.blueprint_id != sitting.blueprint_id:
             continue
-        if task.created_at is not None and finished < task.created_at:
+        if not task_repo.tryout_sitting_credits(given_at=task.created_at, finished_at=finished):
             continue  # a sitting that ended before the task was given is not its work
         progress.started_at = progress.started_at or sitting.started_at
         progress.answered = 1

@@ -200,6 +200,18 @@ def task_results(*, actor: CurrentUser, task_id: int) -> TaskResults:
                 else ("subject", a.practice_question_id or 0)
             )
             tallies.setdefault(key, _Tally()).add(a.selected_answer, a.is_correct)
+        if task.kind == "tryout" and task.blueprint_id is not None:
+            # A tryout task keeps no answers of its own: its items are those of the sitting
+            # that credited each recipient who is done (the sitting id is not stored).
+            for c in task_repo.count_tryout_task_options(
+                session=session,
+                blueprint_id=task.blueprint_id,
+                given_at=task.created_at,
+                student_ids=[p.student_id for _, p in progress if p.completed_at is not None],
+            ):
+                tallies.setdefault(("utbk", c.item_id), _Tally()).add(
+                    c.selected, c.is_correct, c.count
+                )
         texts = _item_texts(
             session,
             [k[1] for k in tallies if k[0] == "utbk"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
@@ -112,7 +113,8 @@ def test_a_tryout_task_is_done_by_one_finished_sitting_and_shows_its_score(
     assert by_name["ani"].status == "Selesai" and by_name["ani"].score == str(round(total))
     assert by_name["ani"].cells()[3:5] == (formatting.EMPTY, formatting.EMPTY)
     assert by_name["budi"].status == "Belum selesai" and by_name["budi"].score == formatting.EMPTY
-    assert results.items == []
+    # Its items are those Ani answered in the sitting that credited it: one, right.
+    assert [(i.answers, i.correct, i.key) for i in results.items] == [(1, 1, "B")]
     rows = list(csv.reader(io.StringIO(tasks.students_csv(actor=guru, task_id=task_id))))
     assert tuple(rows[0]) == tasks.STUDENT_COLUMNS
     assert [tuple(r) for r in rows[1:]] == [s.cells() for s in results.students]
@@ -125,6 +127,88 @@ def test_a_tryout_task_is_done_by_one_finished_sitting_and_shows_its_score(
     assert _mine(budi, task_id).status == tasks.STATUS_LATE
     _sit(budi, blueprint)
     assert _mine(budi, task_id).status == tasks.STATUS_DONE
+
+
+def _sit_answering(
+    student: CurrentUser, blueprint_id: int, answers: dict[tuple[int, int], str]
+) -> dict[str, str]:
+    """Sit the blueprint answering these (subtest position, number) items; {item text: letter}."""
+    view = tryout.start_tryout(actor=student, blueprint_id=blueprint_id)
+    given: dict[str, str] = {}
+    for position in (1, 2):
+        for (pos, number), letter in answers.items():
+            if pos != position:
+                continue
+            item = tryout.show_item(
+                actor=student, sitting_id=view.sitting_id, position=pos, number=number
+            )
+            tryout.answer_item(
+                actor=student,
+                sitting_id=view.sitting_id,
+                position=pos,
+                number=number,
+                answer=letter,
+            )
+            given[item.text] = letter
+        tryout.end_section(actor=student, sitting_id=view.sitting_id, position=position)
+    assert tryout.current_sitting(actor=student) is None
+    return given
+
+
+def test_a_tryout_task_shows_the_items_of_the_sittings_that_credited_it(
+    school: dict[str, CurrentUser],  # noqa: F811
+    blueprint: int,
+) -> None:
+    guru, ani, budi = school["guru"], school["ani"], school["budi"]
+    # Sat before the task was given: not the task's work, its answers are not counted.
+    _sit_answering(ani, blueprint, {(1, 1): "C", (1, 2): "D", (2, 1): "E"})
+    task_id = tasks.create_task(
+        actor=guru, class_name="X-1", target=f"tryout:{blueprint}", question_count=0, due=_due()
+    )
+    assert tasks.task_results(actor=guru, task_id=task_id).items == []
+    credited = [
+        _sit_answering(ani, blueprint, {(1, 1): "B", (1, 2): "C", (2, 1): "B"}),
+        _sit_answering(budi, blueprint, {(1, 1): "A", (1, 2): "B", (1, 3): "C"}),
+    ]
+    # A second sitting after the task was done: the first one credited it, this one is not.
+    _sit_answering(ani, blueprint, {(1, 1): "E", (1, 2): "E"})
+
+    expected: dict[str, Counter[str]] = defaultdict(Counter)
+    for given in credited:
+        for text, letter in given.items():
+            expected[text][letter] += 1
+    results = tasks.task_results(actor=guru, task_id=task_id)
+    assert (results.completed, results.recipients) == (2, 2)
+    assert sum(i.answers for i in results.items) == 6
+    rows = {i.text: (i.key, i.answers, i.correct, i.distractors) for i in results.items}
+    assert rows == {
+        text: (
+            "B",
+            sum(chosen.values()),
+            chosen["B"],
+            " · ".join(
+                f"{letter}: {n}"
+                for letter, n in sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0]))
+                if letter != "B"
+            )
+            or formatting.EMPTY,
+        )
+        for text, chosen in expected.items()
+    }
+    # Ani's second item, answered C: a distractor of that item (and never E: that was
+    # the sittings that do not count).
+    ani_wrong = next(t for t, letter in credited[0].items() if letter == "C")
+    assert "C: " in rows[ani_wrong][3]
+    assert all("E" not in i.distractors for i in results.items)
+    # Hardest first, numbered in that order.
+    rates = [i.correct / i.answers for i in results.items]
+    assert rates == sorted(rates) and [i.number for i in results.items] == list(
+        range(1, len(results.items) + 1)
+    )
+    # The CSV is the page's table.
+    csv_rows = list(csv.reader(io.StringIO(tasks.items_csv(actor=guru, task_id=task_id))))
+    assert tuple(csv_rows[0]) == tasks.ITEM_COLUMNS
+    assert [tuple(r) for r in csv_rows[1:]] == [i.cells() for i in results.items]
 
 
 def test_a_sitting_that_ended_before_the_task_was_given_does_not_count(
