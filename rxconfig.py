@@ -8,6 +8,7 @@ from nexus_app.config import get_settings
 
 # `nexus serve --backend-only` runs Reflex with --backend-only, which refuses a frontend port.
 _BACKEND_ONLY = os.environ.get("NEXUS_BACKEND_ONLY") == "1"
+_REDIS_URL = os.environ.get("REDIS_URL") or None
 
 config = rx.Config(
     app_name="nexus_app",
@@ -20,8 +21,8 @@ config = rx.Config(
     # every saved state file every 2 s (12% of the worker's CPU with 100 students practising,
     # docs/benchmarks.md), and Nexus needs no tab state across a restart (the practice is in the
     # database and a tab identifies itself again on reconnect).
-    redis_url=os.environ.get("REDIS_URL") or None,
-    state_manager_mode="redis" if os.environ.get("REDIS_URL") else "memory",
+    redis_url=_REDIS_URL,
+    state_manager_mode="redis" if _REDIS_URL else "memory",
     # Cross-site HTTP callers (CORS): none unless NEXUS_ALLOWED_ORIGINS lists them. The
     # websocket's origin check is nexus_app/http/origins.py (same host, or these).
     cors_allowed_origins=get_settings().allowed_origin_list,

@@ -98,6 +98,11 @@ class Generation:
         self.text = ""
         self.stats = GenerationStats(model=model.name)
 
+    @property
+    def _queue_deadline(self) -> float | None:
+        """When waiting for the slot (this worker's line, then the machine gate) gives up."""
+        return None if self._queue_timeout is None else self._created + self._queue_timeout
+
     def position(self) -> int:
         """0 while generating, N while N generations are ahead, -1 when done or cancelled."""
         return self._queue.position(self.ticket)
@@ -114,7 +119,7 @@ class Generation:
         cancel event is set (the ticket leaves the line; iterating then yields nothing).
         Raises :class:`QueueTimeout` (and leaves the line) after ``queue_timeout_s``.
         Iterating the generation without calling this waits silently instead."""
-        deadline = None if self._queue_timeout is None else self._created + self._queue_timeout
+        deadline = self._queue_deadline
         last = self.position()
         yield last
         last_sent = time.monotonic()
@@ -168,7 +173,7 @@ class Generation:
             raise RuntimeError("a Generation can be iterated only once")
         self._started = True
         stats = self.stats
-        gated = False
+        gate = None  # the machine gate, once held
         try:
             if self.cancel_event.is_set() or self._queue.position(self.ticket) < 0:
                 # Cancelled (or closed) before its turn: it left the line without running.
@@ -185,17 +190,12 @@ class Generation:
                 stats.queue_wait_s = time.monotonic() - self._created
                 return
             # Workers of one machine share its cores: wait for any other process's generation.
-            gate_deadline = (
-                None if self._queue_timeout is None else self._created + self._queue_timeout
-            )
-            gate = self._gate
-            if gate is not None and not gate.acquire(
-                cancel=self.cancel_event, deadline=gate_deadline
-            ):
-                stats.stop_reason = "cancelled"
-                stats.queue_wait_s = time.monotonic() - self._created
-                return
-            gated = gate is not None
+            if self._gate is not None:
+                if not self._gate.acquire(cancel=self.cancel_event, deadline=self._queue_deadline):
+                    stats.stop_reason = "cancelled"
+                    stats.queue_wait_s = time.monotonic() - self._created
+                    return
+                gate = self._gate
             t0 = time.monotonic()
             stats.queue_wait_s = t0 - self._created
             first: float | None = None
@@ -231,8 +231,8 @@ class Generation:
             if stats.stop_reason != "cancelled":
                 self._queue.record_duration(stats.total_s)
         finally:
-            if gated and self._gate is not None:
-                self._gate.release()
+            if gate is not None:
+                gate.release()
             self._finished = True
             self._queue.release(self.ticket)
 
