@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Threads the language model computes with (llama.cpp). Unset: 2 on a quiet machine, 1 while
     # the load average says the cores are busy (nexus_app/ai/llm/local.py).
     llm_threads: int | None = Field(default=None, ge=1, alias="NEXUS_LLM_THREADS")
+    # How much lower the model's CPU priority is than the app's (nice steps, 0: the same):
+    # answers and page events take the cores first, the model the time they leave.
+    llm_nice: int = Field(default=10, ge=0, le=19, alias="NEXUS_LLM_NICE")
 
     # A session ends `session_hours` after its last use, and in any case `session_max_days`
     # after the login that made it.

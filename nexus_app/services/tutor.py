@@ -223,6 +223,7 @@ def language_model() -> LocalLLM | None:
                     settings.llm_model,
                     n_threads=fixed or DEFAULT_THREADS,
                     adaptive_threads=fixed is None,
+                    nice=settings.llm_nice,
                 )
             except ModelUnavailable as exc:
                 _llm_state["model"] = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import queue as queue_module
 import threading
 import time
 import weakref
@@ -85,6 +86,62 @@ def threads_for_load(most: int, load: float, cores: int) -> int:
     return most if load < cores - 0.5 else max(1, most // 2)
 
 
+def lower_this_thread_priority(nice: int) -> None:
+    """Raise the calling thread's nice value by ``nice`` (Linux: per thread, and inherited by
+    the threads it starts, which is how llama.cpp's compute threads get it). Best effort."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(current + nice, 19))
+
+
+_DONE = object()  # end of a compute thread's pieces
+
+
+def run_at_low_priority(
+    produce: Callable[[], Iterator[str]], *, nice: int, name: str = "nexus-llm-compute"
+) -> Iterator[str]:
+    """Iterate ``produce()`` in a fresh thread whose nice value is raised by ``nice``, yielding
+    its pieces here. Closing this iterator stops the producer at its next piece and waits for
+    it to finish, so the model is free again when this returns.
+
+    A fresh thread per generation because a thread's priority can be lowered but not raised
+    again, and the threads llama.cpp starts inherit it."""
+    pieces: queue_module.SimpleQueue[object] = queue_module.SimpleQueue()
+    stop = threading.Event()
+
+    def run() -> None:
+        lower_this_thread_priority(nice)
+        stream = produce()
+        try:
+            for piece in stream:
+                pieces.put(piece)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # re-raised in the consumer's thread
+            pieces.put(exc)
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()  # type: ignore[attr-defined]
+            pieces.put(_DONE)
+
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pieces.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
 class LocalLLM(_QueuedModel):
     """A GGUF chat model run by llama.cpp on the CPU."""
 
@@ -101,6 +158,7 @@ class LocalLLM(_QueuedModel):
         queue: FifoLock | None = None,
         verbose: bool = False,
         adaptive_threads: bool = True,
+        nice: int = 0,
     ) -> None:
         path = find_llm_model(model_path)
         try:
@@ -126,6 +184,9 @@ class LocalLLM(_QueuedModel):
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.adaptive_threads = adaptive_threads
+        # > 0: generate in a thread this much nicer, so answers and page events take the
+        # cores first and the model uses what they leave (docs/operations.md).
+        self.nice = nice
         self._threads_set = n_threads
         if queue is not None:
             self.queue = queue
@@ -153,6 +214,15 @@ class LocalLLM(_QueuedModel):
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def _stream(
+        self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
+    ) -> Iterator[str]:
+        if self.nice > 0:
+            return run_at_low_priority(
+                lambda: self._llama_stream(messages, params, stats), nice=self.nice
+            )
+        return self._llama_stream(messages, params, stats)
+
+    def _llama_stream(
         self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
     ) -> Iterator[str]:
         llama = self._llama

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from nexus_app.ai.llm import (
     ScriptedChatModel,
     aiter_generation,
 )
-from nexus_app.ai.llm.local import threads_for_load
+from nexus_app.ai.llm.local import run_at_low_priority, threads_for_load
 
 MSGS = [{"role": "system", "content": "Kamu tutor."}, {"role": "user", "content": "Halo"}]
 
@@ -375,3 +376,69 @@ def test_unload_waits_for_no_one_in_line(real_llm: LocalLLM) -> None:
         assert real_llm.count_tokens("halo") > 0
     finally:
         real_llm.queue.release(ticket)
+
+
+def _own_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_low_priority_generation_runs_nicer_in_its_own_thread_and_stops_when_closed() -> None:
+    caller_nice = _own_nice()
+    seen: list[tuple[int, int]] = []  # (thread id, nice) where the pieces are made
+    finished = threading.Event()
+
+    def produce() -> Iterator[str]:  # endless, like a model that would not stop by itself
+        try:
+            while True:
+                seen.append((threading.get_native_id(), _own_nice()))
+                yield f"kata{len(seen)}"
+                time.sleep(0.005)
+        finally:
+            finished.set()
+
+    stream = run_at_low_priority(produce, nice=5)
+    assert next(stream) == "kata1"
+    assert next(stream) == "kata2"
+    stream.close()  # the consumer stops early: the producer is closed before this returns
+    assert finished.is_set()
+    made = len(seen)
+    time.sleep(0.05)
+    assert len(seen) == made  # nothing more is computed after close
+    assert _own_nice() == caller_nice  # the caller's own priority is untouched
+    assert threading.get_native_id() not in {tid for tid, _ in seen}
+    assert all(nice == min(caller_nice + 5, 19) for _, nice in seen)
+
+
+def test_low_priority_generation_hands_errors_to_the_consumer() -> None:
+    def produce() -> Iterator[str]:
+        yield "awal"
+        raise RuntimeError("model rusak")
+
+    stream = run_at_low_priority(produce, nice=3)
+    assert next(stream) == "awal"
+    with pytest.raises(RuntimeError, match="model rusak"):
+        next(stream)
+
+
+@pytest.mark.llm
+def test_real_model_generates_the_same_text_at_a_lower_priority(real_llm: LocalLLM) -> None:
+    messages = [{"role": "user", "content": "Berapa 2 + 3? Jawab dengan angka."}]
+    create = real_llm._llama.create_chat_completion
+    nices: list[int] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        nices.append(_own_nice())
+        return create(*args, **kwargs)
+
+    real_llm._llama.create_chat_completion = spy
+    try:
+        texts = []
+        for nice in (0, 4):
+            real_llm.nice = nice
+            with real_llm.generate(messages, max_tokens=8, temperature=0.0, time_limit_s=240) as g:
+                texts.append(g.result())
+    finally:
+        real_llm.nice = 0
+        del real_llm._llama.create_chat_completion
+    assert nices == [_own_nice(), min(_own_nice() + 4, 19)]
+    assert texts[0].strip() and texts[0] == texts[1]
