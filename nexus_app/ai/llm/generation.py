@@ -15,6 +15,7 @@ from .queue import ChatMessage, QueueTimeout, StopReason
 
 if TYPE_CHECKING:  # local.py imports this module at run time
     from .local import _QueuedModel
+    from .machine_gate import MachineGate
 
 
 @dataclass(slots=True)
@@ -91,6 +92,8 @@ class Generation:
         self._on_queue = on_queue
         self._queue = model.queue
         self._gate = model.machine_gate
+        self._held_gate: MachineGate | None = None  # taken by wait(), or by iterating
+        self._waiting_at_gate = False
         self.ticket = self._queue.take_ticket(max_waiting=max_waiting)
         self._created = time.monotonic()
         self._started = False
@@ -104,44 +107,80 @@ class Generation:
         return None if self._queue_timeout is None else self._created + self._queue_timeout
 
     def position(self) -> int:
-        """0 while generating, N while N generations are ahead, -1 when done or cancelled."""
-        return self._queue.position(self.ticket)
+        """0 while generating, N while N generations are ahead (in this worker's line, then
+        other workers' at the machine gate), -1 when done or cancelled."""
+        own = self._queue.position(self.ticket)
+        if own < 0:
+            return own
+        return own + self._ahead_at_gate(own)
+
+    def _ahead_at_gate(self, own: int) -> int:
+        """Other workers' generations ahead at the machine gate (0 once it is held)."""
+        if self._gate is None or self._held_gate is not None:
+            return 0
+        elsewhere = self._gate.busy_elsewhere()
+        # At the front of its own line and still not through: someone holds the gate.
+        return max(elsewhere, 1) if own == 0 and self._waiting_at_gate else elsewhere
 
     def estimated_wait(self, position: int | None = None) -> float | None:
         """Seconds until this generation starts (from the median of recent generations);
         None before any generation has been measured."""
         return self._queue.estimate_wait(self.position() if position is None else position)
 
+    def _leave(self) -> None:
+        self._queue.release(self.ticket)
+        if self._waiting_at_gate:
+            self._waiting_at_gate = False
+            if self._gate is not None:
+                self._gate.give_up()
+
     def wait(self, *, heartbeat_s: float = 1.0, poll_s: float = 0.1) -> Iterator[int]:
-        """Wait for the slot, yielding the queue position: first the current one, then each
-        change, and at least every ``heartbeat_s`` while waiting (so a consumer can give up
-        or refresh its estimate). Returns when it is this generation's turn, or when the
-        cancel event is set (the ticket leaves the line; iterating then yields nothing).
-        Raises :class:`QueueTimeout` (and leaves the line) after ``queue_timeout_s``.
-        Iterating the generation without calling this waits silently instead."""
+        """Wait for the slot — this worker's line, then the machine gate — yielding the
+        position: first the current one, then each change, and at least every
+        ``heartbeat_s`` while waiting (so a consumer can give up or refresh its estimate).
+        Returns when it is this generation's turn, or when the cancel event is set (the
+        ticket leaves the line; iterating then yields nothing). Raises
+        :class:`QueueTimeout` (and leaves the line) after ``queue_timeout_s``. Iterating the
+        generation without calling this waits silently instead."""
         deadline = self._queue_deadline
         last = self.position()
         yield last
         last_sent = time.monotonic()
-        while last > 0:
+        own = self._queue.position(self.ticket)
+        last_own = own
+        while own > 0 or (own == 0 and self._gate is not None and self._held_gate is None):
             if self.cancel_event.is_set():
-                self._queue.release(self.ticket)
+                self._leave()
                 return
             now = time.monotonic()
             if deadline is not None and now >= deadline:
-                self._queue.release(self.ticket)
+                self._leave()
                 self.stats.queue_wait_s = now - self._created
                 raise QueueTimeout("Antrean model terlalu panjang; coba lagi sebentar lagi.")
             step = poll_s if deadline is None else min(poll_s, deadline - now)
-            pos = self._queue.wait_for_change(self.ticket, last, step)
-            if pos <= 0:  # our turn, or the ticket was dropped (close())
-                return
+            if own > 0:
+                own = self._queue.wait_for_change(self.ticket, own, step)
+                if own < 0:  # the ticket was dropped (close())
+                    return
+                if own == 0 and self._gate is None:  # our turn
+                    return
+            else:
+                assert self._gate is not None
+                self._waiting_at_gate = True
+                if self._gate.try_acquire():
+                    self._waiting_at_gate = False
+                    self._held_gate = self._gate
+                    return
+                time.sleep(min(self._gate.poll_s, step))
             now = time.monotonic()
-            if pos != last or now - last_sent >= heartbeat_s:
-                last, last_sent = pos, now
-                if self._on_queue is not None:
-                    self._on_queue(pos)
-                yield pos
+            if own != last_own or now - last_sent >= heartbeat_s:
+                pos = own + self._ahead_at_gate(own)
+                last_own = own
+                if pos != last or now - last_sent >= heartbeat_s:
+                    last, last_sent = pos, now
+                    if self._on_queue is not None:
+                        self._on_queue(pos)
+                    yield pos
 
     def cancel(self) -> None:
         """Stop at the next token (or leave the queue if still waiting)."""
@@ -150,7 +189,14 @@ class Generation:
     def close(self) -> None:
         """Give up the slot (or the place in line) now. Safe to call more than once."""
         self.cancel_event.set()
-        self._queue.release(self.ticket)
+        self._leave()
+        if not self._started:  # a running iteration lets go of the gate itself
+            self._release_gate()
+
+    def _release_gate(self) -> None:
+        gate, self._held_gate = self._held_gate, None
+        if gate is not None:
+            gate.release()
 
     def __enter__(self) -> Generation:
         return self
@@ -167,13 +213,14 @@ class Generation:
         # A generation dropped without close() must not block the line forever.
         with contextlib.suppress(Exception):
             self._queue.release(self.ticket)
+            if not self._started:
+                self._release_gate()
 
     def __iter__(self) -> Iterator[str]:
         if self._started:
             raise RuntimeError("a Generation can be iterated only once")
         self._started = True
         stats = self.stats
-        gate = None  # the machine gate, once held
         try:
             if self.cancel_event.is_set() or self._queue.position(self.ticket) < 0:
                 # Cancelled (or closed) before its turn: it left the line without running.
@@ -190,12 +237,19 @@ class Generation:
                 stats.queue_wait_s = time.monotonic() - self._created
                 return
             # Workers of one machine share its cores: wait for any other process's generation.
-            if self._gate is not None:
-                if not self._gate.acquire(cancel=self.cancel_event, deadline=self._queue_deadline):
+            if self._gate is not None and self._held_gate is None:
+                self._waiting_at_gate = True
+                try:
+                    through = self._gate.acquire(
+                        cancel=self.cancel_event, deadline=self._queue_deadline
+                    )
+                finally:
+                    self._waiting_at_gate = False
+                if not through:
                     stats.stop_reason = "cancelled"
                     stats.queue_wait_s = time.monotonic() - self._created
                     return
-                gate = self._gate
+                self._held_gate = self._gate
             t0 = time.monotonic()
             stats.queue_wait_s = t0 - self._created
             first: float | None = None
@@ -231,8 +285,7 @@ class Generation:
             if stats.stop_reason != "cancelled":
                 self._queue.record_duration(stats.total_s)
         finally:
-            if gate is not None:
-                gate.release()
+            self._release_gate()
             self._finished = True
             self._queue.release(self.ticket)
 

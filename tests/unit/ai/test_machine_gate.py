@@ -24,6 +24,35 @@ sys.stdin.read()  # hold until the test closes our stdin (or kills us)
 """
 
 
+MARKING_HOLDER = """
+import sys
+from pathlib import Path
+from nexus_app.ai.llm.machine_gate import MachineGate
+gate = MachineGate(Path(sys.argv[1]), poll_s=0.01)
+assert gate.acquire()
+print("held", flush=True)
+sys.stdin.read()  # hold until the test closes our stdin (or kills us)
+gate.release()
+print("released", flush=True)
+"""
+
+
+@pytest.fixture
+def marking_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """Another worker process holding the gate through MachineGate (so it leaves its marker)."""
+    path = tmp_path / "llm.lock"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MARKING_HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    yield path, proc
+    proc.kill()
+    proc.wait()
+
+
 @pytest.fixture
 def other_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """Another process holding the gate, as a second worker's generation would."""
@@ -64,9 +93,9 @@ def test_a_dead_holder_frees_the_gate(other_worker: tuple[Path, subprocess.Popen
 
 
 def test_a_generation_waits_for_the_other_process(
-    other_worker: tuple[Path, subprocess.Popen[str]],
+    marking_worker: tuple[Path, subprocess.Popen[str]],
 ) -> None:
-    path, proc = other_worker
+    path, proc = marking_worker
 
     class GatedModel(ScriptedChatModel):
         machine_gate = MachineGate(path, poll_s=0.01)
@@ -77,7 +106,8 @@ def test_a_generation_waits_for_the_other_process(
     runner = threading.Thread(target=lambda: pieces.extend(generation))
     runner.start()
     time.sleep(0.3)
-    assert generation.position() == 0 and pieces == []  # first in its own line, yet waiting
+    # First in its own line, yet waiting: the other worker's generation is ahead.
+    assert generation.position() == 1 and pieces == []
     assert proc.stdin is not None
     proc.stdin.close()  # the other worker's generation ends
     runner.join(timeout=10)
@@ -88,3 +118,64 @@ def test_a_generation_waits_for_the_other_process(
 def test_stand_in_models_pass_no_gate() -> None:
     # Scripted models compute nothing: they never wait for a real model's generation.
     assert ScriptedChatModel("x").machine_gate is None
+
+
+def test_other_workers_at_the_gate_are_counted_until_they_leave_or_die(
+    marking_worker: tuple[Path, subprocess.Popen[str]],
+) -> None:
+    path, proc = marking_worker
+    gate = MachineGate(path, poll_s=0.01)
+    assert gate.busy_elsewhere() == 1
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.close()
+    assert proc.stdout.readline().strip() == "released"
+    assert gate.busy_elsewhere() == 0  # a released gate leaves no marker
+    # A worker killed while waiting leaves its marker behind: it no longer counts.
+    (gate.busy_dir / "999999999").touch()
+    assert gate.busy_elsewhere() == 0
+    assert not (gate.busy_dir / "999999999").exists()
+
+
+def test_a_dead_holder_is_not_counted(marking_worker: tuple[Path, subprocess.Popen[str]]) -> None:
+    path, proc = marking_worker
+    proc.kill()
+    proc.wait()
+    assert MachineGate(path).busy_elsewhere() == 0
+
+
+def test_wait_reports_the_other_worker_then_passes_the_gate(
+    marking_worker: tuple[Path, subprocess.Popen[str]],
+) -> None:
+    path, proc = marking_worker
+
+    class GatedModel(ScriptedChatModel):
+        machine_gate = MachineGate(path, poll_s=0.01)
+
+    model = GatedModel("satu dua", queue=FifoLock())
+    generation = model.generate([{"role": "user", "content": "Halo"}], queue_timeout_s=30)
+    positions: list[int] = []
+    for position in generation.wait(heartbeat_s=0.05, poll_s=0.01):
+        positions.append(position)
+        if len(positions) == 3:
+            assert proc.stdin is not None
+            proc.stdin.close()  # the other worker's generation ends
+    assert positions[:3] == [1, 1, 1]  # one generation ahead, on another worker
+    assert "".join(generation).split() == ["satu", "dua"]
+    assert not GatedModel.machine_gate._marker().exists()  # released after the generation
+
+
+def test_a_wait_given_up_at_the_gate_leaves_no_marker(
+    marking_worker: tuple[Path, subprocess.Popen[str]],
+) -> None:
+    path, _ = marking_worker
+
+    class GatedModel(ScriptedChatModel):
+        machine_gate = MachineGate(path, poll_s=0.01)
+
+    model = GatedModel("x", queue=FifoLock())
+    generation = model.generate([{"role": "user", "content": "Halo"}], queue_timeout_s=0.2)
+    with pytest.raises(QueueTimeout):
+        for _ in generation.wait(heartbeat_s=0.05, poll_s=0.01):
+            pass
+    assert not GatedModel.machine_gate._marker().exists()
+    assert generation.position() == -1
