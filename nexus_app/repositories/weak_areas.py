@@ -305,14 +305,18 @@ def _open_groups_per_level(session: Session, *, min_weak_areas: int) -> list[tup
         sa.or_(col(User.role) != "siswa", col(User.deleted_at).is_not(None))
     )
     groups = (
-        select_columns(count.label("n"))
-        .where(col(WeakArea.resolved_at).is_(None), col(WeakArea.user_id).not_in(unlisted))
+        select_columns(col(WeakArea.user_id).label("user_id"), count.label("n"))
+        .where(col(WeakArea.resolved_at).is_(None))
         .group_by(col(WeakArea.user_id), col(WeakArea.subject_id), col(WeakArea.section))
         .having(count >= min_weak_areas)
         .subquery("groups")
     )
+    # Excluded after grouping: a third as many lookups as filtering every open row.
     query = (
-        select_columns(groups.c.n, sa.func.count()).group_by(groups.c.n).order_by(groups.c.n.desc())
+        select_columns(groups.c.n, sa.func.count())
+        .where(groups.c.user_id.not_in(unlisted))
+        .group_by(groups.c.n)
+        .order_by(groups.c.n.desc())
     )
     return [(int(n), int(c)) for n, c in session.exec(query).all()]
 
