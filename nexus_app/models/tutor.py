@@ -29,7 +29,9 @@ class ChatHistory(SQLModel, table=True):
         sa.Index(
             "idx_chat_history_user_subject_topic", "user_id", "subject_id", "topic", "created_at"
         ),
-        sa.Index("idx_chat_history_created", "created_at"),
+        # user_id too: a window's chats are counted per student from the index alone
+        # (every student's weekly activity, migration 0019).
+        sa.Index("idx_chat_history_created", "created_at", "user_id"),
         sa.Index("idx_chat_history_subject", "subject_id"),
     )
 

@@ -111,6 +111,12 @@ def weekly_student_activity(
     """
     end = now or utcnow()
     since = end - timedelta(days=days)
+    everyone = class_name is None and class_names is None
+    if everyone and limit is not None and dialect_name(session) == "postgresql":
+        page = _weekly_activity_page(session, since=since, end=end, limit=limit, offset=offset)
+        if len(page) == limit:
+            return page
+        # The page reaches the students who asked nothing: the whole ordering below.
     total = sa.func.count(col(ChatHistory.id))
     filters: list[Any] = [col(User.role) == "siswa", col(User.deleted_at).is_(None)]
     if class_name is not None:
@@ -119,7 +125,7 @@ def weekly_student_activity(
         # A teacher's classes only: the page shows 40 students, not all 100,000.
         filters.append(col(User.class_name).in_(list(class_names)))
     query: Any
-    if class_name is None and class_names is None:
+    if everyone:
         # Every student: group the window's chats first (one pass over the created_at
         # index) and join the totals to the students, instead of joining every student to
         # their chats and grouping 100,000 groups (seconds, spilling to disk).
@@ -128,7 +134,7 @@ def weekly_student_activity(
                 col(ChatHistory.user_id).label("user_id"),
                 sa.func.count().label("n"),
                 sa.func.count(sa.distinct(col(ChatHistory.subject_id))).label("subjects"),
-                sa.func.avg(col(ChatHistory.confidence)).label("confidence"),
+                _avg_confidence(session).label("confidence"),
             )
             .where(col(ChatHistory.created_at) > since, col(ChatHistory.created_at) <= end)
             .group_by(col(ChatHistory.user_id))
@@ -157,7 +163,7 @@ def weekly_student_activity(
                 col(User.full_name),
                 total,
                 sa.func.count(sa.distinct(col(ChatHistory.subject_id))),
-                sa.func.avg(col(ChatHistory.confidence)),
+                _avg_confidence(session),
             )
             .outerjoin(
                 ChatHistory,
@@ -186,6 +192,92 @@ def weekly_student_activity(
             avg_confidence=None if confidence is None else float(confidence),
         )
         for uid, username, full_name, n, subjects, confidence in rows
+    ]
+
+
+def _avg_confidence(session: Session) -> Any:
+    """The mean confidence of a student's chats, independent of the order rows are read in.
+
+    On PostgreSQL the mean is taken over `numeric` (a float8 → numeric cast keeps 15
+    significant digits, the sum is exact), so the paged path, which reads a student's
+    chats through their (user_id, created_at) index, and the grouping paths, which read
+    them in whatever order the plan gives, return the same float to the last bit.
+    """
+    if dialect_name(session) == "postgresql":
+        return sa.cast(sa.func.avg(sa.cast(col(ChatHistory.confidence), sa.Numeric)), sa.Float)
+    return sa.func.avg(col(ChatHistory.confidence))
+
+
+def _weekly_activity_page(
+    session: Session, *, since: datetime, end: datetime, limit: int, offset: int
+) -> list[StudentActivityRow]:
+    """A page of every student's activity on PostgreSQL, without joining all 100,000.
+
+    The window's chats are counted per student through `idx_chat_history_created
+    (created_at, user_id)` (index-only) and sorted by count; each student is then looked
+    up by primary key in that order (`LIMIT 1` keeps the lookup a per-row probe instead of
+    a hash join over every user), so an incremental sort on (count, username) stops once
+    the page is full: a few hundred probes. Subjects and mean confidence are read for the
+    page's students only. Students without a chat in the window are not in this list;
+    when the page reaches them (fewer rows than `limit`) the caller runs the full query.
+    """
+    window = (col(ChatHistory.created_at) > since, col(ChatHistory.created_at) <= end)
+    n = sa.func.count().label("n")
+    counted = (
+        select_columns(col(ChatHistory.user_id).label("user_id"), n)
+        .where(*window)
+        .group_by(col(ChatHistory.user_id))
+        .order_by(n.desc())  # the order the join below keeps for the incremental sort
+        .subquery("counted")
+    )
+    student = (
+        select_columns(col(User.username).label("username"), col(User.full_name).label("full_name"))
+        .where(
+            col(User.id) == counted.c.user_id,
+            col(User.role) == "siswa",
+            col(User.deleted_at).is_(None),
+        )
+        .limit(1)
+        .lateral("student")
+    )
+    page = (
+        select_columns(counted.c.user_id, counted.c.n, student.c.username, student.c.full_name)
+        .select_from(counted.join(student, sa.true()))
+        .order_by(counted.c.n.desc(), student.c.username)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+    detail = (
+        select_columns(
+            sa.func.count(sa.distinct(col(ChatHistory.subject_id))).label("subjects"),
+            _avg_confidence(session).label("confidence"),
+        )
+        .where(col(ChatHistory.user_id) == page.c.user_id, *window)
+        .lateral("detail")
+    )
+    query = (
+        select_columns(
+            page.c.user_id,
+            page.c.username,
+            page.c.full_name,
+            page.c.n,
+            detail.c.subjects,
+            detail.c.confidence,
+        )
+        .select_from(page.join(detail, sa.true()))
+        .order_by(page.c.n.desc(), page.c.username)
+    )
+    return [
+        StudentActivityRow(
+            user_id=int(uid),
+            username=username,
+            full_name=full_name,
+            total_questions=int(n),
+            subjects_covered=int(subjects),
+            avg_confidence=None if confidence is None else float(confidence),
+        )
+        for uid, username, full_name, n, subjects, confidence in session.exec(query).all()
     ]
 
 

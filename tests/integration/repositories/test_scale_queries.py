@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -143,6 +144,44 @@ def test_weekly_student_activity_all_students_and_pages(session: Session) -> Non
         analytics.weekly_student_activity(session=session, now=NOW, limit=5, offset=5)
         == every[5:10]
     )
+
+
+def test_weekly_student_activity_every_page_equals_the_whole_ordering(session: Session) -> None:
+    """The paged path (PostgreSQL: counts from the created_at index, students looked up in
+    count order) gives exactly the slices of the whole ordering, including pages that reach
+    the students who asked nothing (the fallback), ties on the count, deleted students and
+    teachers who chat, and confidences whose float sum depends on the order."""
+    rng = random.Random(6)
+    subjects = [f.subject(session, name=f"Mapel {k}").id for k in range(3)]
+    users = [f.user(session, f"a{i:02d}", class_name=f"K-{i % 3}").id or 0 for i in range(14)]
+    idle = [f.user(session, f"z{i}", class_name="K-0").id or 0 for i in range(3)]
+    gone = f.user(session, "a-gone", class_name="K-1", deleted_at=NOW).id or 0
+    guru = f.user(session, "a-guru", role="guru").id or 0
+    for uid in [*users, gone, guru]:
+        for _ in range(rng.randint(1, 4)):
+            _chat(
+                session,
+                uid,
+                NOW - timedelta(hours=rng.uniform(0, 24 * 7 - 1)),
+                subject_id=rng.choice([None, *subjects]),
+                confidence=rng.choice([None, 0.1, 0.2, 0.3, 0.7]),
+            )
+        # Outside the window: before it, and after its end.
+        _chat(session, uid, NOW - timedelta(days=8), confidence=0.9)
+        _chat(session, uid, NOW + timedelta(hours=1), confidence=0.9)
+    every = analytics.weekly_student_activity(session=session, now=NOW)
+    by_class = analytics.weekly_student_activity(
+        session=session, now=NOW, class_names=["K-0", "K-1", "K-2"]
+    )
+    assert every == by_class
+    assert {r.user_id for r in every} == set(users) | set(idle)
+    assert [r.total_questions for r in every][-3:] == [0, 0, 0]
+    for limit in (1, 3, 5, 14, 20):
+        for offset in range(0, len(every) + 1):
+            page = analytics.weekly_student_activity(
+                session=session, now=NOW, limit=limit, offset=offset
+            )
+            assert page == every[offset : offset + limit], (limit, offset)
 
 
 def test_intervention_all_classes_and_pages(session: Session) -> None:
@@ -316,3 +355,51 @@ def test_chat_usage_from_the_day_tables_equals_the_regrouped(session: Session) -
             session=session, since=since, until=until, no_model=no_model
         )
         assert summary == raw and raw, (first, days)
+
+
+@pytest.mark.parametrize("walk", ["always", "never", "odd levels"])
+def test_intervention_every_page_either_way_equals_the_whole_ordering(
+    session: Session, walk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's paged path reads each level of the page either by walking students in
+    username order or by grouping and looking up the level's students (several rare levels
+    at once): every mix gives exactly the slices of the whole ordering, across levels,
+    ties, teachers and deleted accounts."""
+
+    def choose(session: Session, *, groups: int, rows_to_reach: int) -> bool:
+        return walk == "always" or (walk == "odd levels" and groups % 2 == 1)
+
+    monkeypatch.setattr(weak_areas, "_walk_level", choose)
+    mat, fis = f.subject(session, name="Matematika"), f.subject(session, name="Fisika")
+    users = [f.user(session, f"v{i:02d}", class_name=f"K-{i % 3}").id or 0 for i in range(16)]
+    users.append(f.user(session, "v-gone", class_name="K-0", deleted_at=NOW).id or 0)
+    users.append(f.user(session, "v-guru", role="guru").id or 0)
+    rng = random.Random(7)
+    for uid in users:
+        for owner in ({"subject_id": mat.id}, {"subject_id": fis.id}, {"section": "PK"}):
+            for t in range(rng.choice([0, 0, 1, 2, 2, 3, 4, 5])):
+                resolved = NOW if rng.random() < 0.15 else None
+                session.add(
+                    WeakArea(user_id=uid, topic=f"t{t}", resolved_at=resolved, **owner)  # type: ignore[arg-type]
+                )
+    session.flush()
+    every = weak_areas.list_students_needing_intervention(session=session, min_weak_areas=2)
+    per_class = [
+        r
+        for k in range(3)
+        for r in weak_areas.list_students_needing_intervention(
+            session=session, min_weak_areas=2, class_name=f"K-{k}"
+        )
+    ]
+
+    def key(r: weak_areas.InterventionRow) -> tuple[int, str, str, str]:
+        return (-r.weak_area_count, r.username, r.subject_name or "~", r.section or "~")
+
+    assert every == sorted(per_class, key=key)
+    assert len({r.weak_area_count for r in every}) >= 3  # several levels
+    for limit in (1, 2, 5, 50):
+        for offset in range(0, len(every) + 2):
+            page = weak_areas.list_students_needing_intervention(
+                session=session, min_weak_areas=2, limit=limit, offset=offset
+            )
+            assert page == every[offset : offset + limit], (limit, offset)
