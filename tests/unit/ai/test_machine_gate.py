@@ -37,36 +37,33 @@ print("released", flush=True)
 """
 
 
-@pytest.fixture
-def marking_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
-    """Another worker process holding the gate through MachineGate (so it leaves its marker)."""
-    path = tmp_path / "llm.lock"
+def _holding_process(script: str, path: Path) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", MARKING_HOLDER, str(path)],
+        [sys.executable, "-c", script, str(path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    yield path, proc
+    yield proc
     proc.kill()
     proc.wait()
+
+
+@pytest.fixture
+def marking_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """Another worker process holding the gate through MachineGate (so it leaves its marker)."""
+    path = tmp_path / "llm.lock"
+    for proc in _holding_process(MARKING_HOLDER, path):
+        yield path, proc
 
 
 @pytest.fixture
 def other_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """Another process holding the gate, as a second worker's generation would."""
     path = tmp_path / "llm.lock"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    yield path, proc
-    proc.kill()
-    proc.wait()
+    for proc in _holding_process(HOLDER, path):
+        yield path, proc
 
 
 def test_a_held_gate_times_out_and_cancels(
