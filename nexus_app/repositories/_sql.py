@@ -6,8 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql._typing import _ColumnsClauseArgument
-from sqlmodel import SQLModel
+from sqlalchemy.sql.selectable import LateralFromClause
+from sqlmodel import SQLModel, col
 from sqlmodel.sql.expression import Select
+
+from nexus_app.models import User
 
 
 def select_columns(*columns: _ColumnsClauseArgument[Any]) -> Select[*tuple[Any, ...]]:
@@ -25,3 +28,15 @@ def table_of(model: type[SQLModel]) -> sa.Table:
     if not isinstance(table, sa.Table):  # every model here maps exactly one plain table
         raise TypeError(f"{model.__name__} is not mapped to a table")
     return table
+
+
+def listed_student_probe(user_id: Any, name: str = "student") -> LateralFromClause:
+    """A LATERAL lookup of one listed student (a live `siswa`) by primary key, giving
+    `username` and `full_name`; `LIMIT 1` keeps it a probe per row rather than a join over
+    every student. Rows whose user is a teacher or deleted find nothing."""
+    return (
+        select_columns(col(User.username).label("username"), col(User.full_name).label("full_name"))
+        .where(col(User.id) == user_id, col(User.role) == "siswa", col(User.deleted_at).is_(None))
+        .limit(1)
+        .lateral(name)
+    )

@@ -24,7 +24,7 @@ from nexus_app.models import (
     utcnow,
 )
 from nexus_app.repositories._dialect import dialect_name
-from nexus_app.repositories._sql import select_columns
+from nexus_app.repositories._sql import listed_student_probe, select_columns
 
 CLASS_MASTERY_THRESHOLD = 0.5
 
@@ -230,16 +230,7 @@ def _weekly_activity_page(
         .order_by(n.desc())  # the order the join below keeps for the incremental sort
         .subquery("counted")
     )
-    student = (
-        select_columns(col(User.username).label("username"), col(User.full_name).label("full_name"))
-        .where(
-            col(User.id) == counted.c.user_id,
-            col(User.role) == "siswa",
-            col(User.deleted_at).is_(None),
-        )
-        .limit(1)
-        .lateral("student")
-    )
+    student = listed_student_probe(counted.c.user_id)
     page = (
         select_columns(counted.c.user_id, counted.c.n, student.c.username, student.c.full_name)
         .select_from(counted.join(student, sa.true()))

@@ -9,10 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import Select
 
 from nexus_app.models import Subject, User, WeakArea, utcnow
 from nexus_app.repositories._dialect import dialect_name
-from nexus_app.repositories._sql import select_columns
+from nexus_app.repositories._sql import listed_student_probe, select_columns
 
 INTERVENTION_MIN_WEAK_AREAS = 3
 
@@ -33,6 +34,22 @@ class InterventionRow:
     def area(self) -> str:
         """What the teacher sees: the subject's name, or the UTBK section code."""
         return self.subject_name or self.section or ""
+
+
+def _open_area_groups(having: sa.ColumnElement[bool]) -> Select[Any]:
+    """Open weak areas counted per (student, subject, section) as `user_id, subject_id,
+    section, n`, keeping the groups that pass `having`."""
+    return (
+        select_columns(
+            col(WeakArea.user_id).label("user_id"),
+            col(WeakArea.subject_id).label("subject_id"),
+            col(WeakArea.section).label("section"),
+            sa.func.count().label("n"),
+        )
+        .where(col(WeakArea.resolved_at).is_(None))
+        .group_by(col(WeakArea.user_id), col(WeakArea.subject_id), col(WeakArea.section))
+        .having(having)
+    )
 
 
 def _same_owner(subject_id: int | None, section: str | None) -> list[Any]:
@@ -219,18 +236,7 @@ def list_students_needing_intervention(
         # Every class: count the open weak areas per (student, subject, section) first and
         # join only the groups that pass to users and subjects, instead of joining 75,000
         # open rows to their students and grouping by names.
-        groups = (
-            select_columns(
-                col(WeakArea.user_id).label("user_id"),
-                col(WeakArea.subject_id).label("subject_id"),
-                col(WeakArea.section).label("section"),
-                count.label("n"),
-            )
-            .where(col(WeakArea.resolved_at).is_(None))
-            .group_by(col(WeakArea.user_id), col(WeakArea.subject_id), col(WeakArea.section))
-            .having(count >= min_weak_areas)
-            .subquery()
-        )
+        groups = _open_area_groups(count >= min_weak_areas).subquery()
         query = (
             select_columns(
                 col(User.id),
@@ -391,29 +397,8 @@ def _intervention_levels(
 ) -> list[InterventionRow]:
     """Rows of the levels `lowest..highest` (rare ones): grouped, each student looked up
     by primary key (`LIMIT 1` keeps it a probe, not a hash join over every student)."""
-    count = sa.func.count()
-    groups = (
-        select_columns(
-            col(WeakArea.user_id).label("user_id"),
-            col(WeakArea.subject_id).label("subject_id"),
-            col(WeakArea.section).label("section"),
-            count.label("n"),
-        )
-        .where(col(WeakArea.resolved_at).is_(None))
-        .group_by(col(WeakArea.user_id), col(WeakArea.subject_id), col(WeakArea.section))
-        .having(count.between(lowest, highest))
-        .subquery("groups")
-    )
-    student = (
-        select_columns(col(User.username).label("username"), col(User.full_name).label("full_name"))
-        .where(
-            col(User.id) == groups.c.user_id,
-            col(User.role) == "siswa",
-            col(User.deleted_at).is_(None),
-        )
-        .limit(1)
-        .lateral("student")
-    )
+    groups = _open_area_groups(sa.func.count().between(lowest, highest)).subquery("groups")
+    student = listed_student_probe(groups.c.user_id)
     query = (
         select_columns(
             groups.c.user_id,
