@@ -262,7 +262,7 @@ def exposure_methods(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> dict[str, M
         "randomesque top 5": top(a, b, c, 5),
         # The new controller's value without its cap or prices: what the criterion alone does.
         "posterior-weighted info, no cap": controlled(
-            a, b, c, max_rate=1.0, price=0.0, posterior_weighted=True
+            a, b, c, max_rate=1.0, price=0.0, posterior_weighted=True, preposterior=False
         ),
         "skip items over the cap": controlled(a, b, c, **SKIP_OVER_CAP),
         "old controller (progressive-restricted, acceleration 0.1)": controlled(
@@ -280,8 +280,14 @@ def exposure_methods(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> dict[str, M
         ),
         "maximum priority index (cap)": max_priority_index(a, b, c),
         "LP dual prices from the prior (cap)": lp_priced(a, b, c),
-        "cap + prices, preposterior value": controlled(a, b, c, preposterior=True),
-        "cap + prices 1.0, scale 8": controlled(a, b, c, price=1.0, price_scale=8.0),
+        # The default until the expo11b comparison, which measured the preposterior value
+        # (now the default) as the candidate "cap + prices, preposterior value".
+        "cap + prices, posterior-averaged information (default before expo11b)": controlled(
+            a, b, c, preposterior=False
+        ),
+        "cap + prices 1.0, scale 8 (posterior-averaged information)": controlled(
+            a, b, c, price=1.0, price_scale=8.0, preposterior=False
+        ),
     }
 
 
@@ -420,8 +426,8 @@ COMPARE_METHODS = (
     "a-stratification, b-blocking, 2 strata, max info (cap)",
     "maximum priority index (cap)",
     "LP dual prices from the prior (cap)",
-    "cap + prices, preposterior value",
-    "cap + prices 1.0, scale 8",
+    "cap + prices, posterior-averaged information (default before expo11b)",
+    "cap + prices 1.0, scale 8 (posterior-averaged information)",
 )
 COMPARE_ONLY = False
 
@@ -570,9 +576,12 @@ def tune_report(
     """
     k, m = (int(v) for v in part.split("/"))
     thetas, uniforms = simulees(TUNE_SEED, n, len(a))
+    # "posterior-weighted" here is information averaged over the posterior (the value
+    # before the expo11b comparison made the preposterior one the default).
+    pw = {"preposterior": False}
     grid: dict[str, Maker] = {
         "skip over cap": controlled(a, b, c, **SKIP_OVER_CAP),
-        "posterior-weighted, cap, no price": controlled(a, b, c, price=0.0),
+        "posterior-weighted, cap, no price": controlled(a, b, c, price=0.0, **pw),
         "point info, price 0.5, scale 3": controlled(a, b, c, price=0.5, posterior_weighted=False),
     }
     for price, scale in (
@@ -585,11 +594,11 @@ def tune_report(
         (0.25, 8.0),
     ):
         grid[f"posterior-weighted, price {price}, scale {scale}"] = controlled(
-            a, b, c, price=price, price_scale=scale
+            a, b, c, price=price, price_scale=scale, **pw
         )
     for acceleration in (0.1, 0.3):
         grid[f"posterior-weighted, price 0.25, scale 3, acceleration {acceleration}"] = controlled(
-            a, b, c, price=0.25, acceleration=acceleration
+            a, b, c, price=0.25, acceleration=acceleration, **pw
         )
     chosen = {"max info": top(a, b, c, 1)}
     chosen.update({name: make for i, (name, make) in enumerate(grid.items()) if i % m == k})

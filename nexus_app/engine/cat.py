@@ -77,6 +77,10 @@ DEFAULT_ACCELERATION: float = 0.0
 DEFAULT_PRICE: float = 2.0
 # Examinees of headroom under the cap over which an item's price falls by a factor e.
 DEFAULT_PRICE_SCALE: float = 3.0
+# Value a posterior-weighted pick by the expected drop of the posterior variance (one answer
+# ahead) rather than by the information averaged over the posterior: on issue 11's bench
+# 0.17% less posterior SD, paired over 16000 simulees (CI 0.08-0.27%), see docs/benchmarks.md.
+DEFAULT_PREPOSTERIOR: bool = True
 # Below this share of `price` a price cannot change a pick: counts further under the cap
 # need not be read (see `relevant_count`).
 _PRICE_NEGLIGIBLE = 1e-3
@@ -152,8 +156,12 @@ class ExposureControl:
       always returns an item while one is left.
     * **Value with an exposure price** (a "shadow" of maximum information).  Among the
       allowed items it takes the highest `V_i - price * S * exp(-h_i / price_scale)`:
-      `V_i` is item i's information averaged over the current posterior N(theta, se^2)
-      (`posterior_weighted`; else Fisher information at theta), `h_i = max_rate *
+      `V_i` is, with `posterior_weighted` (the default), item i's value under the current
+      posterior N(theta, se^2): the expected drop of the posterior variance after its
+      answer in information units (`preposterior`, the default since issue 11's
+      expo11b comparison; `preposterior_information`), or its information averaged over
+      the posterior (`preposterior=False`, `expected_information`); without
+      `posterior_weighted`, Fisher information at theta.  `h_i = max_rate *
       (examinees + 1) - counts[i] - 1` the examinees of headroom item i has left under
       the cap, and `S` the bank's mean information at an item's own difficulty.  An item
       at its cap costs `price * S`; one far under it costs nothing.  So a scarce item is
@@ -172,7 +180,8 @@ class ExposureControl:
     `examinees` are plain attributes (int64 array, int); `state()` and `from_state()`
     move them to and from storage.  `end_examinee(administered)` adds one examinee and
     one administration per item given.  `price=0, posterior_weighted=False,
-    acceleration=0.1` is the controller before issue 11's re-measure.
+    acceleration=0.1` is the controller before issue 11's re-measure, `preposterior=False`
+    the one between that re-measure and the expo11b comparison.
     """
 
     def __init__(
@@ -185,7 +194,7 @@ class ExposureControl:
         price: float = DEFAULT_PRICE,
         price_scale: float = DEFAULT_PRICE_SCALE,
         posterior_weighted: bool = True,
-        preposterior: bool = False,
+        preposterior: bool = DEFAULT_PREPOSTERIOR,
         counts: npt.ArrayLike | None = None,
         examinees: int = 0,
     ) -> None:
@@ -245,7 +254,7 @@ class ExposureControl:
         price: float = DEFAULT_PRICE,
         price_scale: float = DEFAULT_PRICE_SCALE,
         posterior_weighted: bool = True,
-        preposterior: bool = False,
+        preposterior: bool = DEFAULT_PREPOSTERIOR,
     ) -> "ExposureControl":
         arr = np.asarray(counts)
         if arr.ndim != 1:
@@ -347,7 +356,7 @@ class ExposureControl:
         w = self.progressive_weight(position, length)
         # S: mean information at an item's own difficulty, a^2 (1 - c) / (4 (1 + c)).
         scale = float(np.mean(aa**2 * (1.0 - cc) / (4.0 * (1.0 + cc))))
-        if self.posterior_weighted or self.preposterior:
+        if self.posterior_weighted:
             if se is None:
                 # About what a CAT's posterior SD is after position - 1 well-chosen items.
                 se = 1.0 / math.sqrt(1.0 + (position - 1) * scale)
