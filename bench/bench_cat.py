@@ -35,6 +35,17 @@ posterior variance is an unbiased estimate of the MSE), maximum and mean
 exposure rate, and the share of the bank used.  `--only tune` runs the new
 controller's options on theta seed 7, which no reported run uses.
 
+`--compare` (expo11b): maximum information, the controller's defaults, and the
+literature's methods under the same 0.20 cap -- progressive-restricted
+(Revuelta & Ponsoda, acceleration 1), a-stratification with b-blocking (Chang,
+Qian & Ying; 4 strata with the closest b, 2 strata with maximum information),
+the maximum priority index (Cheng & Chang, 2009), maximum information minus the
+dual prices of a fluid linear programme over the N(0, 1) prior -- and two
+variants of the controller (the value before the preposterior default, price 1
+with scale 8).  Besides the per-seed tables it prints paired per-simulee
+comparisons over all seeds pooled, against maximum information and against the
+controller: RMSE and RMS posterior SD change with 95% intervals.
+
 Bound: what the 0.20 cap costs even with every simulee's true theta known.  A
 linear programme gives 600 simulees (theta seed 5) `--length` items each, no
 item to more than 20% of them, maximising total information at the true thetas;
