@@ -332,7 +332,8 @@ def a_stratified(
     Items sorted by b into blocks of `strata` items, each block's items assigned to strata
     by a (lowest a to stratum 1); stage k of the test (length / strata items each) draws
     from stratum k: the b closest to theta (`closest_b`, the original rule) or maximum
-    information. The cap plays the part of Sympson-Hetter's conditional control, exactly.
+    information. The exposure control is the cap (holds 0.20 exactly, no tuning runs) in place
+    of Sympson-Hetter; SH conditional on theta classes would only add constraints.
     """
     from nexus_app.engine.irt import information
 
