@@ -35,6 +35,17 @@ posterior variance is an unbiased estimate of the MSE), maximum and mean
 exposure rate, and the share of the bank used.  `--only tune` runs the new
 controller's options on theta seed 7, which no reported run uses.
 
+`--compare` (expo11b): maximum information, the controller's defaults, and the
+literature's methods under the same 0.20 cap -- progressive-restricted
+(Revuelta & Ponsoda, acceleration 1), a-stratification with b-blocking (Chang,
+Qian & Ying; 4 strata with the closest b, 2 strata with maximum information),
+the maximum priority index (Cheng & Chang, 2009), maximum information minus the
+dual prices of a fluid linear programme over the N(0, 1) prior -- and two
+variants of the controller (the value before the preposterior default, price 1
+with scale 8).  Besides the per-seed tables it prints paired per-simulee
+comparisons over all seeds pooled, against maximum information and against the
+controller: RMSE and RMS posterior SD change with 95% intervals.
+
 Bound: what the 0.20 cap costs even with every simulee's true theta known.  A
 linear programme gives 600 simulees (theta seed 5) `--length` items each, no
 item to more than 20% of them, maximising total information at the true thetas;
@@ -44,6 +55,7 @@ implies for an EAP under the N(0, 1) prior, sqrt(mean(1 / (1 + information))).
 """
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -178,7 +190,7 @@ def run_exposure(
     uniforms: np.ndarray,
     make: Maker,
     length: int = TEST_LENGTH,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """One fixed-length CAT per simulee; `make(length)` gives (select, end_examinee).
 
     RMSE and posterior SD are read after min(20, length) items, exposure after `length`.
@@ -210,6 +222,9 @@ def run_exposure(
         "max_exposure": float(exposure.max()),
         "mean_exposure": float(exposure.mean()),
         "bank_used": float(np.mean(usage > 0)),
+        # Per simulee, for the paired comparison (squared error and posterior variance).
+        "sq_err": (est - thetas) ** 2,
+        "post_var": sd**2,
     }
 
 
@@ -258,15 +273,175 @@ def exposure_methods(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> dict[str, M
         "randomesque top 5": top(a, b, c, 5),
         # The new controller's value without its cap or prices: what the criterion alone does.
         "posterior-weighted info, no cap": controlled(
-            a, b, c, max_rate=1.0, price=0.0, posterior_weighted=True
+            a, b, c, max_rate=1.0, price=0.0, posterior_weighted=True, preposterior=False
         ),
         "skip items over the cap": controlled(a, b, c, **SKIP_OVER_CAP),
         "old controller (progressive-restricted, acceleration 0.1)": controlled(
             a, b, c, **OLD_CONTROLLER
         ),
         "new controller (ExposureControl defaults)": controlled(a, b, c),
+        "progressive-restricted (Revuelta & Ponsoda: acceleration 1, cap)": controlled(
+            a, b, c, price=0.0, posterior_weighted=False, acceleration=1.0
+        ),
+        "a-stratification, b-blocking, 4 strata, closest b (cap)": a_stratified(
+            a, b, c, 4, closest_b=True
+        ),
+        "a-stratification, b-blocking, 2 strata, max info (cap)": a_stratified(
+            a, b, c, 2, closest_b=False
+        ),
+        "maximum priority index (cap)": max_priority_index(a, b, c),
+        "LP dual prices from the prior (cap)": lp_priced(a, b, c),
+        # The default until the expo11b comparison, which measured the preposterior value
+        # (now the default) as the candidate "cap + prices, preposterior value".
+        "cap + prices, posterior-averaged information (default before expo11b)": controlled(
+            a, b, c, preposterior=False
+        ),
+        "cap + prices 1.0, scale 8 (posterior-averaged information)": controlled(
+            a, b, c, price=1.0, price_scale=8.0, preposterior=False
+        ),
     }
 
+
+class _Capped:
+    """The cap bookkeeping of ExposureControl (restriction only), for the comparison methods
+    below that are not in the app: an item may go to this examinee only if its rate stays at
+    or under `max_rate` once the examinee is counted; no item passes -> the cap is dropped."""
+
+    def __init__(self, n_items: int, max_rate: float = 0.20) -> None:
+        self.counts = np.zeros(n_items)
+        self.examinees = 0
+        self.max_rate = max_rate
+
+    def headroom(self) -> np.ndarray:
+        return self.max_rate * (self.examinees + 1) - self.counts - 1.0
+
+    def allowed(self, administered: np.ndarray) -> np.ndarray:
+        ok = ~administered & (self.headroom() >= -1e-9)
+        return ok if ok.any() else ~administered
+
+    def end(self, administered: np.ndarray) -> None:
+        self.counts[administered] += 1
+        self.examinees += 1
+
+
+def a_stratified(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, strata: int, closest_b: bool
+) -> Maker:
+    """a-stratification with b-blocking (Chang, Qian & Ying, 2001) under the cap.
+
+    Items sorted by b into blocks of `strata` items, each block's items assigned to strata
+    by a (lowest a to stratum 1); stage k of the test (length / strata items each) draws
+    from stratum k: the b closest to theta (`closest_b`, the original rule) or maximum
+    information. The exposure control is the cap (holds 0.20 exactly, no tuning runs) in place
+    of Sympson-Hetter; SH conditional on theta classes would only add constraints.
+    """
+    from nexus_app.engine.irt import information
+
+    order = np.argsort(b)
+    stratum = np.zeros(len(a), dtype=int)
+    for block in np.array_split(order, len(a) // strata):
+        block = block[np.argsort(a[block])]
+        for k, members in enumerate(np.array_split(block, strata)):
+            stratum[members] = k
+
+    def make(length: int) -> tuple[Selector, Callable[[np.ndarray], None]]:
+        cap = _Capped(len(a))
+
+        def select(theta: float, se: float, administered: np.ndarray, position: int) -> int:
+            ok = cap.allowed(administered)
+            k = min((position - 1) * strata // length, strata - 1)
+            pool = ok & (stratum == k)
+            pool = pool if pool.any() else ok
+            if closest_b:
+                score = -np.abs(b - theta)
+            else:
+                score = np.asarray(information(theta, a, b, c), dtype=float)
+            return int(np.argmax(np.where(pool, score, -np.inf)))
+
+        return select, cap.end
+
+    return make
+
+
+def max_priority_index(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Maker:
+    """Maximum priority index (Cheng & Chang, 2009) for the exposure constraint alone:
+    information times f = (r - n/N) / r, the share of the cap an item has left, under the cap."""
+    from nexus_app.engine.irt import information
+
+    def make(length: int) -> tuple[Selector, Callable[[np.ndarray], None]]:
+        cap = _Capped(len(a))
+
+        def select(theta: float, se: float, administered: np.ndarray, position: int) -> int:
+            ok = cap.allowed(administered)
+            f = np.clip(cap.headroom() + 1.0, 0.0, None) / (cap.max_rate * (cap.examinees + 1))
+            score = np.asarray(information(theta, a, b, c), dtype=float) * f
+            return int(np.argmax(np.where(ok, score, -np.inf)))
+
+        return select, cap.end
+
+    return make
+
+
+def lp_prices(a: np.ndarray, b: np.ndarray, c: np.ndarray, length: int) -> np.ndarray:
+    """Dual prices of the cap in the fluid linear programme over the N(0, 1) prior (81-node
+    theta grid): each grid point takes `length` items, no item above 20% of the population,
+    total information at the grid points maximal. Needs only the bank and the prior."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    from nexus_app.engine.irt import information
+
+    grid = np.linspace(-4.0, 4.0, 81)
+    weight = np.exp(-0.5 * grid**2)
+    weight /= weight.sum()
+    info = np.asarray(information(grid[:, None], a[None, :], b[None, :], c[None, :]))
+    g, n = info.shape
+    var = np.arange(g * n)
+    per_point = sparse.csr_matrix((np.ones(g * n), (np.repeat(np.arange(g), n), var)))
+    per_item = sparse.csr_matrix((np.repeat(weight, n), (np.tile(np.arange(n), g), var)))
+    result = linprog(
+        -(weight[:, None] * info).ravel(),
+        A_ub=per_item,
+        b_ub=np.full(n, 0.20),
+        A_eq=per_point,
+        b_eq=np.full(g, float(length)),
+        bounds=(0, 1),
+        method="highs",
+    )
+    return np.asarray(-result.ineqlin.marginals, dtype=float)
+
+
+def lp_priced(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Maker:
+    """Maximum information minus the LP's dual price of each item, under the cap."""
+    from nexus_app.engine.irt import information
+
+    def make(length: int) -> tuple[Selector, Callable[[np.ndarray], None]]:
+        cap = _Capped(len(a))
+        price = lp_prices(a, b, c, length)
+
+        def select(theta: float, se: float, administered: np.ndarray, position: int) -> int:
+            ok = cap.allowed(administered)
+            score = np.asarray(information(theta, a, b, c), dtype=float) - price
+            return int(np.argmax(np.where(ok, score, -np.inf)))
+
+        return select, cap.end
+
+    return make
+
+
+# `--compare`: the methods of the literature and the candidates, beside the two references.
+COMPARE_METHODS = (
+    "max info (top_n=1)",
+    "new controller (ExposureControl defaults)",
+    "progressive-restricted (Revuelta & Ponsoda: acceleration 1, cap)",
+    "a-stratification, b-blocking, 4 strata, closest b (cap)",
+    "a-stratification, b-blocking, 2 strata, max info (cap)",
+    "maximum priority index (cap)",
+    "LP dual prices from the prior (cap)",
+    "cap + prices, posterior-averaged information (default before expo11b)",
+    "cap + prices 1.0, scale 8 (posterior-averaged information)",
+)
+COMPARE_ONLY = False
 
 # `--core`: only the four methods issue 11's table asks for.
 CORE_METHODS = (
@@ -286,13 +461,17 @@ def simulees(seed: int, n: int, n_items: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _seed_rows(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, seed: int, n: int, length: int
-) -> list[tuple[str, dict[str, float]]]:
+) -> list[tuple[str, dict[str, Any]]]:
     """Every exposure method on one theta seed (a process of its own with --jobs)."""
     thetas, uniforms = simulees(seed, n, len(a))
     rows = []
-    base: dict[str, float] = {}
+    base: dict[str, Any] = {}
     for name, make in exposure_methods(a, b, c).items():
         if CORE_ONLY and name not in CORE_METHODS:
+            continue
+        if COMPARE_ONLY and name not in COMPARE_METHODS:
+            continue
+        if not (CORE_ONLY or COMPARE_ONLY) and name in COMPARE_METHODS[2:]:
             continue
         r = run_exposure(a, b, c, thetas, uniforms, make, length)
         base = base or r
@@ -333,6 +512,9 @@ def exposure_report(
                     flush=True,
                 )
     print()
+    paired_report(summary, at)
+    # Candidates against the shipped controller (what decides a change of default).
+    paired_report(summary, at, "new controller (ExposureControl defaults)")
     print(
         f"| method ({len(theta_seeds)} seeds) | RMSE @{at} vs max info: mean (SD; min, max) "
         "| post. SD vs max info: mean (min, max) | max exposure (worst seed) "
@@ -351,6 +533,48 @@ def exposure_report(
         )
 
 
+def paired_report(
+    summary: dict[str, list[dict[str, Any]]], at: int, reference: str = "max info (top_n=1)"
+) -> None:
+    """Paired per-simulee comparison with `reference` over all seeds pooled.
+
+    Per simulee i, d_i = e_i(method)^2 - e_i(reference)^2 (squared error) and the same for
+    the posterior variance; the MSE ratio is 1 + mean(d) / mean(e(reference)^2), reported as
+    the RMSE change sqrt(ratio) - 1 with a 95% interval from the SD of d (simulees are
+    independent; a simulee's two runs share the response draws).
+    """
+    ref = summary.get(reference)
+    if not ref:
+        return
+    base_sq = np.concatenate([r["sq_err"] for r in ref])
+    base_var = np.concatenate([r["post_var"] for r in ref])
+    print(
+        f"Paired over {base_sq.size} simulees (all seeds): RMSE @{at} and RMS posterior SD "
+        f"against {reference} on the same simulees, 95% interval"
+    )
+    print()
+    print(
+        "| method | RMSE change (95% CI) | simulees with a larger error "
+        "| RMS post. SD change (95% CI) |"
+    )
+    print("|---|---|---|---|")
+    for name, rows in summary.items():
+        if name == reference:
+            continue
+        cells = []
+        for key, base in (("sq_err", base_sq), ("post_var", base_var)):
+            d = np.concatenate([r[key] for r in rows]) - base
+            half = 1.96 * d.std(ddof=1) / math.sqrt(d.size)
+            lo, mid, hi = (
+                math.sqrt(max(1.0 + v / base.mean(), 0.0)) - 1.0
+                for v in (d.mean() - half, d.mean(), d.mean() + half)
+            )
+            cells.append(f"{mid:+.2%} ({lo:+.2%}, {hi:+.2%})")
+        worse = float(np.mean(np.concatenate([r["sq_err"] for r in rows]) > base_sq))
+        print(f"| {name} | {cells[0]} | {worse:.1%} | {cells[1]} |")
+    print()
+
+
 TUNE_SEED = 7  # tuning simulees: a theta seed none of the reported runs uses
 
 
@@ -364,9 +588,12 @@ def tune_report(
     """
     k, m = (int(v) for v in part.split("/"))
     thetas, uniforms = simulees(TUNE_SEED, n, len(a))
+    # "posterior-weighted" here is information averaged over the posterior (the value
+    # before the expo11b comparison made the preposterior one the default).
+    pw = {"preposterior": False}
     grid: dict[str, Maker] = {
         "skip over cap": controlled(a, b, c, **SKIP_OVER_CAP),
-        "posterior-weighted, cap, no price": controlled(a, b, c, price=0.0),
+        "posterior-weighted, cap, no price": controlled(a, b, c, price=0.0, **pw),
         "point info, price 0.5, scale 3": controlled(a, b, c, price=0.5, posterior_weighted=False),
     }
     for price, scale in (
@@ -379,11 +606,11 @@ def tune_report(
         (0.25, 8.0),
     ):
         grid[f"posterior-weighted, price {price}, scale {scale}"] = controlled(
-            a, b, c, price=price, price_scale=scale
+            a, b, c, price=price, price_scale=scale, **pw
         )
     for acceleration in (0.1, 0.3):
         grid[f"posterior-weighted, price 0.25, scale 3, acceleration {acceleration}"] = controlled(
-            a, b, c, price=0.25, acceleration=acceleration
+            a, b, c, price=0.25, acceleration=acceleration, **pw
         )
     chosen = {"max info": top(a, b, c, 1)}
     chosen.update({name: make for i, (name, make) in enumerate(grid.items()) if i % m == k})
@@ -521,9 +748,15 @@ def main() -> None:
     parser.add_argument("--part", default="0/1", help="tune part: k/m runs every m-th variant")
     parser.add_argument("--jobs", type=int, default=1, help="exposure part: processes (seeds)")
     parser.add_argument("--core", action="store_true", help="exposure part: the 4 main methods")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="exposure part: max info, the controller, the literature's methods and candidates",
+    )
     args = parser.parse_args()
-    global CORE_ONLY
+    global CORE_ONLY, COMPARE_ONLY
     CORE_ONLY = args.core
+    COMPARE_ONLY = args.compare
 
     from catsim.item_bank import ItemBank
 

@@ -206,6 +206,7 @@ class TestSelect:
         price=st.sampled_from([0.0, 0.25, 1.0, 5.0]),
         price_scale=st.sampled_from([0.5, 3.0, 20.0]),
         posterior_weighted=st.booleans(),
+        preposterior=st.booleans(),
         as_mask=st.booleans(),
         seed=st.integers(0, 2**32 - 1),
     )
@@ -222,6 +223,7 @@ class TestSelect:
         price: float,
         price_scale: float,
         posterior_weighted: bool,
+        preposterior: bool,
         as_mask: bool,
         seed: int,
     ) -> None:
@@ -233,6 +235,7 @@ class TestSelect:
             price=price,
             price_scale=price_scale,
             posterior_weighted=posterior_weighted,
+            preposterior=preposterior,
             counts=counts,
             examinees=examinees,
         )
@@ -252,6 +255,7 @@ class TestSelect:
         acceleration=st.sampled_from([0.0, 0.1, 1.0]),
         price=st.sampled_from([0.0, 0.25, 1.0]),
         posterior_weighted=st.booleans(),
+        preposterior=st.booleans(),
     )
     def test_long_run_respects_max_rate(
         self,
@@ -260,6 +264,7 @@ class TestSelect:
         acceleration: float,
         price: float,
         posterior_weighted: bool,
+        preposterior: bool,
     ) -> None:
         a, b, c = bank(80, seed=seed)
         control = cat.ExposureControl(
@@ -269,6 +274,7 @@ class TestSelect:
             acceleration=acceleration,
             price=price,
             posterior_weighted=posterior_weighted,
+            preposterior=preposterior,
         )
         # The first examinees of a fresh bank cannot all be under the cap (fallback picks
         # reach at most ceil(1 / max_rate) per item); from then on, after every examinee.
@@ -280,10 +286,11 @@ class TestSelect:
         assert usage.max() / 250 <= max_rate + 1e-9
         assert usage.sum() == 2000
 
-    def test_defaults_hold_the_cap_over_many_examinees(self) -> None:
+    @pytest.mark.parametrize("preposterior", [False, True])
+    def test_defaults_hold_the_cap_over_many_examinees(self, preposterior: bool) -> None:
         # A bank and test shaped like a practice section: 150 items, 20-item tests.
         a, b, c = bank(150, seed=11)
-        control = cat.ExposureControl(150, rng=np.random.default_rng(3))
+        control = cat.ExposureControl(150, rng=np.random.default_rng(3), preposterior=preposterior)
         usage = simulate(control, a, b, c, examinees=400, length=20, seed=4, check_cap_after=25)
         assert usage.max() <= 0.20 * 400 + 1e-9
         # A 20-item test needs at least 100 items at 0.20; prices spread the load wider.
@@ -320,6 +327,37 @@ class TestPrices:
         w = np.exp(-0.5 * ((grid - 0.4) / 1.2) ** 2)
         want = (w / w.sum()) @ np.asarray(irt.information(grid[:, None], a, b, c))
         assert cat.expected_information(0.4, 1.2, a, b, c) == pytest.approx(want, rel=1e-2)
+
+    def test_preposterior_information_narrows_to_fisher_information(self) -> None:
+        a, b, c = bank(30, seed=3)
+        fisher = irt.information(0.4, a, b, c)
+        assert cat.preposterior_information(0.4, 0.0, a, b, c) == pytest.approx(fisher)
+        assert cat.preposterior_information(0.4, 1e-3, a, b, c) == pytest.approx(fisher, rel=1e-3)
+
+    @pytest.mark.parametrize(("theta", "sd"), [(0.0, 1.0), (0.7, 0.6), (-1.5, 0.3)])
+    def test_preposterior_information_is_the_expected_variance_drop(
+        self, theta: float, sd: float
+    ) -> None:
+        # Brute force on a fine grid: for each item, the posterior variance after each
+        # answer, weighted by its predictive probability; d / (v (v - d)) in information units.
+        a, b, c = bank(30, seed=4)
+        grid = np.linspace(theta - 8 * sd, theta + 8 * sd, 8001)
+        w = np.exp(-0.5 * ((grid - theta) / sd) ** 2)
+        w /= w.sum()
+        v = w @ grid**2 - (w @ grid) ** 2
+        p = np.asarray(irt.probability(grid[:, None], a, b, c))
+        expected = np.zeros(30)
+        for like in (p, 1.0 - p):
+            joint = w[:, None] * like
+            mass = joint.sum(axis=0)
+            mean = (grid @ joint) / mass
+            expected += (grid**2 @ joint) - mass * mean**2
+        want = (v - expected) / (v * expected)
+        got = cat.preposterior_information(theta, sd, a, b, c)
+        assert got == pytest.approx(want, rel=2e-2)
+        # So, prices off, it picks the item of least expected posterior variance.
+        control = cat.ExposureControl(30, price=0.0, preposterior=True)
+        assert control.select(theta, a, b, c, set(), 2, 20, se=sd) == int(np.argmin(expected))
 
     @settings(max_examples=60, deadline=None)
     @given(
