@@ -27,6 +27,10 @@ answer, the model's first token, and when the student first reads words of the a
 re-run without the embedder), fits the logistic refusal rules on one split of the gold set and
 reports them on rows never used to fit (see :func:`calibrate`); ``--write`` stores the v2 rule
 in ``nexus_app/ai/rag/refusal_calibration.json`` only if it beats the shipped rule there.
+``--calibrate --judge`` adds the packaged model's answerability judgement (``judge``: log-odds
+of "ya" over "tidak", rag/judge.py) to every row and reports it alone, added to the v2 inputs
+and asked only in the shipped rule's uncertain band (:func:`judge_report`); with answers,
+``--judge`` gives the tutor the model as its refusal judge.
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ def run(
     rule: RefusalRule | None = None,
     style: str = "quote_first",
     judge: AnswerJudge | None = None,
+    tutor_judge: AnswerJudge | None = None,
 ) -> list[dict[str, Any]]:
     rows = []
     for n, g in enumerate(gold):
@@ -144,7 +149,13 @@ def run(
             if n % 20 == 0:
                 print(f"judged {n}/{len(gold)}: {row['judge_s']:.2f} s", flush=True)
         if answers != "none":
-            tutor = Tutor(retriever, llm if answers == "llm" else None, rule=the_rule, style=style)  # type: ignore[arg-type]
+            tutor = Tutor(
+                retriever,
+                llm if answers == "llm" else None,  # type: ignore[arg-type]
+                rule=the_rule,
+                style=style,
+                judge=tutor_judge,
+            )
             t0 = time.monotonic()
             first_shown: float | None = None
             ans = None
@@ -543,7 +554,10 @@ def main() -> None:
     ap.add_argument(
         "--judge",
         action="store_true",
-        help="--calibrate: add the packaged model's answerability judgement to the features",
+        help=(
+            "--calibrate: add the packaged model's answerability judgement to the features; "
+            "answers: give the tutor the model as its refusal judge"
+        ),
     )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="keep the built books here")
@@ -582,10 +596,26 @@ def main() -> None:
                 args.features.write_text(json.dumps(feats, ensure_ascii=False), encoding="utf-8")
             calibrate(feats, fit_on=args.fit_on, write=args.write)
             return
+        tutor_judge = None
+        if args.judge:
+            # Extractive answers with the model only as the refusal's judge.
+            from nexus_app.ai.llm import LocalLLM
+            from nexus_app.ai.models import find_llm_model
+            from nexus_app.ai.rag.judge import model_judge
+
+            tutor_judge = model_judge(llm or LocalLLM(find_llm_model()), queue_timeout_s=None)
         styles = ("quote_first", "legacy") if args.style == "both" else (args.style,)
         # One process for both styles: the second reuses the first's sentence embeddings.
         results = {
-            style: run(packages, gold, answers=args.answers, llm=llm, rule=rule, style=style)
+            style: run(
+                packages,
+                gold,
+                answers=args.answers,
+                llm=llm,
+                rule=rule,
+                style=style,
+                tutor_judge=tutor_judge,
+            )
             for style in styles
         }
     out = {}
