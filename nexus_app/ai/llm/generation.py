@@ -29,6 +29,8 @@ class GenerationStats:
     tokens_per_s: float | None = None  # generation rate after the first token
     stop_reason: StopReason = "stop"
     threads: int = 0  # the model's compute threads for this generation (0: not a local model)
+    # A yes/no judgement (``judge``): log P(yes) − log P(no) of the model's first answer token.
+    log_odds: float | None = None
 
     @property
     def generation_time_ms(self) -> int:
@@ -42,6 +44,9 @@ class _Params:
     top_p: float
     repeat_penalty: float
     stop: list[str] = field(default_factory=list)
+    # Set for a yes/no judgement: the answer words read from the first token's logits (one
+    # forward pass over the prompt, nothing sampled).
+    judge: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 class ChatModel(Protocol):

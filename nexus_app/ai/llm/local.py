@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import queue as queue_module
 import threading
@@ -12,6 +13,8 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from nexus_app.ai.models import ModelUnavailable, find_llm_model, read_recorded_sha256
 
@@ -68,6 +71,42 @@ class _QueuedModel:
             on_queue=on_queue,
             max_waiting=max_waiting,
         )
+
+    def judge(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        yes: Sequence[str] = ("ya",),
+        no: Sequence[str] = ("tidak",),
+        time_limit_s: float = 30.0,
+        queue_timeout_s: float | None = 60.0,
+        cancel: threading.Event | None = None,
+        max_waiting: int | None = None,
+    ) -> Generation:
+        """Queue a yes/no judgement: one forward pass over the prompt, nothing sampled.
+        Iterating gives one piece, the likelier of the two words (``yes[0]`` or ``no[0]``);
+        ``stats.log_odds`` then holds log P(yes words) − log P(no words) of the first answer
+        token. Same line, machine gate and limits as :meth:`generate`."""
+        if not messages:
+            raise ValueError("messages must not be empty")
+        if not yes or not no:
+            raise ValueError("yes and no words are needed")
+        params = _Params(1, 0.0, 1.0, 1.0, [], judge=(tuple(yes), tuple(no)))
+        return Generation(
+            self,
+            [dict(m) for m in messages],
+            params,
+            time_limit_s=time_limit_s,
+            queue_timeout_s=queue_timeout_s,
+            cancel=cancel,
+            on_queue=None,
+            max_waiting=max_waiting,
+        )
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
 
 
 _LOADED: weakref.WeakSet[LocalLLM] = weakref.WeakSet()
@@ -188,6 +227,7 @@ class LocalLLM(_QueuedModel):
         # cores first and the model uses what they leave (docs/operations.md).
         self.nice = nice
         self._threads_set = n_threads
+        self._formatter: Any = None
         if queue is not None:
             self.queue = queue
         _LOADED.add(self)
@@ -213,6 +253,75 @@ class LocalLLM(_QueuedModel):
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    def _chat_prompt(self, messages: list[ChatMessage]) -> str:
+        """The prompt text the GGUF's chat template makes of ``messages``, ending where the
+        assistant's answer starts (the same template ``create_chat_completion`` uses)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        if self._formatter is None:
+            meta = getattr(self._llama, "metadata", {}) or {}
+            template = meta.get("tokenizer.chat_template")
+            if not template:
+                raise ModelUnavailable("the model file has no chat template")
+            vocab = self._llama._model
+
+            def piece(token: int) -> str:
+                return vocab.token_get_text(token) if token >= 0 else ""
+
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=piece(self._llama.token_eos()),
+                bos_token=piece(self._llama.token_bos()),
+            )
+        return str(self._formatter(messages=messages).prompt)
+
+    def _answer_tokens(self, words: Sequence[str]) -> list[int]:
+        """The first token of each word as the model would start its answer with it (bare,
+        capitalised; the answer follows the template's newline, so no leading space). A
+        first token of one letter ("T" of "Tidak") starts too many other words: skipped."""
+        ids: set[int] = set()
+        for word in words:
+            for form in (word, word.capitalize()):
+                toks = self._llama.tokenize(form.encode("utf-8"), add_bos=False, special=False)
+                if toks and (len(toks) == 1 or len(self._llama.detokenize(toks[:1])) >= 2):
+                    ids.add(int(toks[0]))
+        return sorted(ids)
+
+    def _judge_stream(
+        self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
+    ) -> Iterator[str]:
+        assert params.judge is not None
+        yes_words, no_words = params.judge
+        llama = self._llama
+        yes = self._answer_tokens(yes_words)
+        no = [t for t in self._answer_tokens(no_words) if t not in yes]
+        if not yes or not no:
+            raise ValueError("the yes and no words share their first token")
+        tokens = llama.tokenize(
+            self._chat_prompt(messages).encode("utf-8"), add_bos=False, special=True
+        )
+        # Reuse the cached prefix (the constant system prompt), as generation does.
+        prefix = 0
+        for a, b in zip(llama._input_ids[: llama.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            prefix += 1
+        prefix = min(prefix, len(tokens) - 1)  # at least one token to get logits from
+        llama.n_tokens = prefix
+        llama.eval(tokens[prefix:])
+        stats.prompt_tokens = len(tokens)
+        # The last token's logits (llama-cpp-python keeps no scores without logits_all).
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+        # Log-softmax over the whole vocabulary, summed per side.
+        top = float(logits.max())
+        norm = top + math.log(float(np.exp(logits - top).sum()))
+        log_yes = _logsumexp([float(logits[t]) - norm for t in yes])
+        log_no = _logsumexp([float(logits[t]) - norm for t in no])
+        stats.log_odds = round(log_yes - log_no, 4)
+        stats.completion_tokens = 0
+        stats.stop_reason = "stop"
+        yield yes_words[0] if log_yes >= log_no else no_words[0]
+
     def _stream(
         self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
     ) -> Iterator[str]:
@@ -231,6 +340,9 @@ class LocalLLM(_QueuedModel):
             llama._ctx.set_n_threads(threads, threads)
             self._threads_set = threads
         stats.threads = threads
+        if params.judge is not None:
+            yield from self._judge_stream(messages, params, stats)
+            return
         stream = llama.create_chat_completion(
             messages=messages,
             stream=True,
@@ -266,6 +378,8 @@ class ScriptedChatModel(_QueuedModel):
 
     ``reply`` may be a string or a function of the messages. Same queue, time limit and
     cancel behaviour as :class:`LocalLLM`, so callers can be tested without a model file.
+    ``log_odds`` (a number or a function of the messages) answers :meth:`judge`; without it a
+    judgement fails with :class:`ModelUnavailable`, as a model that cannot judge.
     """
 
     def __init__(
@@ -275,16 +389,27 @@ class ScriptedChatModel(_QueuedModel):
         delay_s: float = 0.0,
         name: str = "scripted",
         queue: FifoLock | None = None,
+        log_odds: float | Callable[[Sequence[ChatMessage]], float] | None = None,
     ) -> None:
         self._reply = reply
         self._delay = delay_s
         self._name = name
+        self._log_odds = log_odds
         self.calls: list[list[ChatMessage]] = []
+        self.judge_calls: list[list[ChatMessage]] = []
         self.queue = queue if queue is not None else FifoLock()
 
     def _stream(
         self, messages: list[ChatMessage], params: _Params, stats: GenerationStats
     ) -> Iterator[str]:
+        if params.judge is not None:
+            if self._log_odds is None:
+                raise ModelUnavailable("this stand-in model does not judge")
+            self.judge_calls.append(messages)
+            value = self._log_odds(messages) if callable(self._log_odds) else self._log_odds
+            stats.log_odds = float(value)
+            yield params.judge[0][0] if value >= 0 else params.judge[1][0]
+            return
         self.calls.append(messages)
         text = self._reply(messages) if callable(self._reply) else self._reply
         stats.prompt_tokens = sum(len(m["content"].split()) for m in messages)

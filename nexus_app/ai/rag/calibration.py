@@ -14,7 +14,12 @@ terms (its content terms minus chat words like "yg", "gmn", "kak", "maksudnya"):
   passage's cover, the best sentence's BM25, and whether the question's key phrases
   ("volume tabung") stand together in a passage;
 - ``sent_dense``: the embedder's cosine of the question with the best single sentence, and
-  ``dense_gap``: the best passage's cosine above the question's median over the subject.
+  ``dense_gap``: the best passage's cosine above the question's median over the subject;
+- ``judge`` (:func:`judge_features`, judge.py): the packaged language model's log-odds of
+  "ya" over "tidak" when asked whether the 1–3 sentences a quote-first answer would quote
+  answer the question. A rule with this input keeps a ``fallback`` without it, used when no
+  model is loaded or the model cannot judge in time; ``judge_band`` limits the question to
+  the fallback's uncertain cases.
 
 The rule is either thresholds on relevance, cosine and coverage (the old form) or a small
 logistic model whose inputs, weights and cut are stored in the JSON (``model``): answer when
@@ -102,6 +107,9 @@ def topical_terms(question: str, packages: Sequence[Package]) -> set[str]:
 # Scores each sentence against the question with the embedder (``Retriever.
 # sentence_similarities``): cosines in the sentences' order, or None when it cannot.
 SentenceScorer = Callable[[str, Sequence[str]], list[float] | None]
+# The language model's answerability judgement (judge.py): log-odds of "ya" over "tidak" for
+# "do these sentences answer the question?", or None when it cannot.
+AnswerJudge = Callable[[str, Sequence[str]], float | None]
 
 # BM25 constants for the best-sentence score (the usual ones).
 _BM25_K1 = 1.2
@@ -230,13 +238,32 @@ def dense_sentence_features(result: RetrievalResult, scorer: SentenceScorer) -> 
     return {"sent_dense": round(max(scores), 4)}
 
 
+def judge_features(
+    result: RetrievalResult, judge: AnswerJudge, scorer: SentenceScorer | None = None
+) -> Features | None:
+    """``judge``: the model's log-odds that the 1–3 sentences a quote-first answer would
+    quote answer the question (None when the judge cannot say)."""
+    from .judge import judge_sentences
+
+    sentences = judge_sentences(result, scorer)
+    if not sentences:
+        return {"judge": JUDGE_FLOOR}
+    value = judge(result.query, sentences)
+    if value is None:
+        return None
+    # Clipped: a very sure "tidak" and a sure one mean the same to the rule.
+    return {"judge": round(max(JUDGE_FLOOR, min(JUDGE_CEILING, value)), 4)}
+
+
 def features_of(
     result: RetrievalResult,
     packages: Sequence[Package] | None = None,
     scorer: SentenceScorer | None = None,
+    judge: AnswerJudge | None = None,
 ) -> Features:
     """The numbers the refusal rule looks at, for one search (the sentence-level lexical
-    ones only with the searched ``packages``, ``sent_dense`` only with a ``scorer``)."""
+    ones only with the searched ``packages``, ``sent_dense`` only with a ``scorer``,
+    ``judge`` only with a ``judge``)."""
     best = result.passages[0] if result.passages else None
     # Agreement: the fused best passage is among the top 3 of both BM25 and the embedder.
     agree = bool(
@@ -261,6 +288,10 @@ def features_of(
         dense = dense_sentence_features(result, scorer)
         if dense is not None:
             out.update(dense)
+    if judge is not None and result.passages:
+        judged = judge_features(result, judge, scorer)
+        if judged is not None:
+            out.update(judged)
     return out
 
 
@@ -287,6 +318,9 @@ class RefusalRule:
     # are judged by ``fallback``, a rule without embedder-specific inputs.
     embedder: str = ""
     fallback: RefusalRule | None = None
+    # A rule with the ``judge`` input asks the model only when the fallback's score minus
+    # its cut lies in this band (lo, hi); outside it the fallback decides (None: always ask).
+    judge_band: tuple[float, float] | None = None
 
     @classmethod
     def legacy(cls) -> RefusalRule:
@@ -299,6 +333,10 @@ class RefusalRule:
     @property
     def needs_scorer(self) -> bool:
         return any(name in _DENSE_SENTENCE_FEATURES for name, _ in self.weights)
+
+    @property
+    def needs_judge(self) -> bool:
+        return any(name in _JUDGE_FEATURES for name, _ in self.weights)
 
     def score(self, f: Features) -> float:
         return self.bias + sum(w * f[name] for name, w in self.weights)
@@ -317,18 +355,27 @@ class RefusalRule:
         result: RetrievalResult,
         packages: Sequence[Package] | None = None,
         scorer: SentenceScorer | None = None,
+        judge: AnswerJudge | None = None,
     ) -> bool:
         """Answer or refuse. A logistic rule over sentence features needs the searched
         ``packages`` (and for ``sent_dense`` a ``scorer``); without them, or when the
-        scorer fails, it falls back to the old relevance threshold."""
+        scorer fails, it falls back to the old relevance threshold. A rule with the model's
+        ``judge`` input uses its ``fallback`` when no judge is given (no model loaded) or
+        the judge cannot say (busy, failed); with ``judge_band`` set, the fallback also
+        decides alone when its own score is outside the band (the judge is not asked)."""
         if not result.passages:
             return False
         if self.embedder and packages is not None:
             names = {pkg.manifest.embedder for pkg in packages}
             if names != {self.embedder}:
                 if self.fallback is not None:
-                    return self.fallback.covers_result(result, packages, scorer)
+                    return self.fallback.covers_result(result, packages, scorer, judge)
                 return result.relevance >= RELEVANCE_THRESHOLD
+        if self.needs_judge:
+            if self.fallback is None:
+                return result.relevance >= RELEVANCE_THRESHOLD
+            if judge is None:
+                return self.fallback.covers_result(result, packages, scorer)
         if (self.needs_packages and packages is None) or (self.needs_scorer and scorer is None):
             return result.relevance >= RELEVANCE_THRESHOLD
         f = features_of(
@@ -336,6 +383,23 @@ class RefusalRule:
             packages if self.needs_packages else None,
             scorer if self.needs_scorer else None,
         )
+        if self.needs_judge:
+            assert self.fallback is not None and judge is not None
+            base = self.fallback
+            if (
+                any(name not in f for name, _ in base.weights)
+                or base.needs_judge
+                or (base.embedder and packages is None)
+            ):
+                return base.covers_result(result, packages, scorer)
+            if self.judge_band is not None:
+                margin = base.score(f) - base.cut
+                if not self.judge_band[0] <= margin <= self.judge_band[1]:
+                    return margin >= 0
+            judged = judge_features(result, judge, scorer)
+            if judged is None:
+                return base.covers(f)
+            f.update(judged)
         if any(name not in f for name, _ in self.weights):
             return result.relevance >= RELEVANCE_THRESHOLD
         return self.covers(f)
@@ -367,6 +431,8 @@ class RefusalRule:
             out["embedder"] = self.embedder
         if self.fallback is not None:
             out["fallback"] = self.fallback.to_json()
+        if self.judge_band is not None:
+            out["judge_band"] = list(self.judge_band)
         return out
 
     @classmethod
@@ -378,6 +444,7 @@ class RefusalRule:
                 (str(n), float(w)) for n, w in zip(model["features"], model["weights"], strict=True)
             )
         fallback = data.get("fallback")
+        band = data.get("judge_band")
         return cls(
             min_relevance=float(data["min_relevance"]),
             min_dense=float(data.get("min_dense", 0.0)),
@@ -389,11 +456,16 @@ class RefusalRule:
             cut=float(model["cut"]) if model else 0.0,
             embedder=str(data.get("embedder", "")),
             fallback=cls.from_json(fallback) if isinstance(fallback, dict) else None,
+            judge_band=(float(band[0]), float(band[1])) if band else None,
         )
 
 
 _SENTENCE_FEATURES = ("sentence_cover", "missing", "passage_cover", "sent_bm25", "phrase")
 _DENSE_SENTENCE_FEATURES = ("sent_dense",)
+_JUDGE_FEATURES = ("judge",)
+# The judge's log-odds is clipped to this range (judge_features).
+JUDGE_FLOOR = -8.0
+JUDGE_CEILING = 8.0
 # The first logistic rule's inputs (05:26 UTC), in order.
 MODEL_FEATURES = ("relevance", "sentence_cover", "missing")
 # Its successor's (issue 12, second calibration): the first three plus the dense score of
@@ -409,6 +481,53 @@ MODEL_FEATURES_V2 = (
     "passage_cover",
     "phrase",
 )
+
+
+# The third: the second's inputs plus the packaged model's answerability judgement.
+MODEL_FEATURES_V3 = (*MODEL_FEATURES_V2, "judge")
+
+
+def with_judge_band(
+    rule: RefusalRule,
+    base: RefusalRule,
+    features: Sequence[Features],
+    out_of_book: Sequence[bool],
+    *,
+    slack: float = 0.25,
+) -> RefusalRule:
+    """``rule`` (with the judge input) asked only where ``base`` (without it) was wrong on
+    the fit rows: from the lowest covered margin (score − cut) to the highest out-of-book
+    one, widened by ``slack``. Outside, ``base`` never erred on the fit rows and decides
+    alone, so the model runs for the uncertain questions only."""
+    margins = [base.score(f) - base.cut for f in features]
+    cov = [m for m, o in zip(margins, out_of_book, strict=True) if not o]
+    oob = [m for m, o in zip(margins, out_of_book, strict=True) if o]
+    lo = min(min(cov), 0.0) - slack
+    hi = max(max(oob), 0.0) + slack
+    return RefusalRule(
+        rule.min_relevance,
+        high=rule.high,
+        low=rule.low,
+        weights=rule.weights,
+        bias=rule.bias,
+        cut=rule.cut,
+        embedder=rule.embedder,
+        fallback=base,
+        judge_band=(round(lo, 4), round(hi, 4)),
+    )
+
+
+def decide(rule: RefusalRule, f: Features) -> bool:
+    """:meth:`RefusalRule.covers` on stored features, with the judge band as
+    :meth:`RefusalRule.covers_result` applies it (for calibration on stored rows)."""
+    if rule.needs_judge and rule.fallback is not None:
+        if "judge" not in f:
+            return decide(rule.fallback, f)
+        if rule.judge_band is not None:
+            margin = rule.fallback.score(f) - rule.fallback.cut
+            if not rule.judge_band[0] <= margin <= rule.judge_band[1]:
+                return margin >= 0
+    return rule.covers(f)
 
 
 def _frange(lo: float, hi: float, step: float) -> list[float]:

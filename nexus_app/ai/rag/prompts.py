@@ -28,6 +28,14 @@ FEEDBACK_SYSTEM_PROMPT = (
     "Kamu guru pembimbing UTBK yang ramah. Dalam satu kalimat bahasa Indonesia, jelaskan "
     "mengapa pilihan yang salah dari siswa tampak benar. Pakai hanya isi soal dan pembahasan."
 )
+# The answerability judgement (calibration.py, ``judge``): the model reads the best book
+# sentences and the question and says "ya" or "tidak"; only its first token's odds are read.
+JUDGE_SYSTEM_PROMPT = (
+    "Kamu memeriksa apakah kutipan buku menjawab pertanyaan siswa. Jawab hanya dengan satu "
+    "kata: ya atau tidak."
+)
+JUDGE_YES = ("ya",)
+JUDGE_NO = ("tidak",)
 NOTICE_NOT_COVERED = (
     "Maaf, buku pelajaran untuk mata pelajaran ini tidak membahas pertanyaan tersebut. "
     "Coba ubah pertanyaanmu atau tanyakan kepada guru."
@@ -189,3 +197,18 @@ def drop_incomplete_sentence(text: str) -> str:
     if re.search(r"[.!?](\s*\[\d+\])*$", text) or last < 0:
         return text
     return text[: last + 1]
+
+
+def build_judge_messages(question: str, sentences: Sequence[str]) -> list[ChatMessage]:
+    """The yes/no prompt: the book sentences, the question, and the one-word instruction."""
+    quoted = "\n".join(f"- {' '.join(s.split())}" for s in sentences)
+    return [
+        {"role": "system", "content": JUDGE_SYSTEM_PROMPT},
+        {
+            "role": "user",
+            "content": (
+                f"Kutipan buku:\n{quoted}\n\nPertanyaan siswa: {' '.join(question.split())}\n\n"
+                "Apakah kutipan buku itu menjawab pertanyaan siswa? Jawab ya atau tidak."
+            ),
+        },
+    ]

@@ -12,7 +12,8 @@ from nexus_app.ai.llm import ChatModel, GenerationStats, QueueFull, QueueTimeout
 from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.retriever import Passage, RetrievalResult, Retriever
 
-from .calibration import RefusalRule, load_rule
+from .calibration import AnswerJudge, RefusalRule, load_rule
+from .judge import JudgingModel, model_judge
 from .prompts import (
     ANSWER_STOP,
     MIN_SENTENCE_SUPPORT,
@@ -49,6 +50,9 @@ AnswerMode = Literal["llm", "extractive", "not_covered", "cancelled"]
 AnswerStyle = Literal["quote_first", "legacy"]
 # A quote-first answer keeps the model's first sentence at most: no need to let it write more.
 LEAD_IN_MAX_TOKENS = 60
+# The answerability judgement waits at most this long for the model; a busier line gets the
+# rule without it (its fallback) rather than a late first word.
+JUDGE_QUEUE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,7 @@ class Tutor:
         # "legacy" until the chat integration tests are moved to quote-first answers.
         style: AnswerStyle = "legacy",
         sentence_dense: bool = True,
+        judge: AnswerJudge | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -132,6 +137,15 @@ class Tutor:
         self.rule = rule or load_rule()
         self.style = style
         self.sentence_dense = sentence_dense
+        # The model's "do these sentences answer it?" for a rule with the judge input
+        # (calibration.py); a model that cannot judge answers None and the rule falls back.
+        if judge is None and isinstance(llm, JudgingModel):
+            judge = model_judge(
+                llm,
+                queue_timeout_s=JUDGE_QUEUE_TIMEOUT_S,
+                max_waiting=max_waiting,
+            )
+        self.judge = judge
 
     def _sentence_scores(self, question: str, sentences: Sequence[str]) -> list[float] | None:
         """The embedder's cosine of the question with each sentence; None if it fails."""
@@ -198,7 +212,12 @@ class Tutor:
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not self.rule.covers_result(result, self.retriever.packages, self._sentence_scores):
+        if not self.rule.covers_result(
+            result,
+            self.retriever.packages,
+            self._sentence_scores,
+            self.judge if use_llm else None,
+        ):
             # No "passages" event: a refusal lists no sources, not even for a moment.
             yield final(
                 text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()
