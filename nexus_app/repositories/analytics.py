@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -87,6 +87,21 @@ def _utc_week(session: Session, column: Any) -> Any:
         return sa.cast(sa.func.date_trunc("week", sa.func.timezone("UTC", column)), sa.Date)
     # 'weekday 0' moves forward to Sunday (or stays), '-6 days' lands on that week's Monday.
     return sa.func.date(column, "weekday 0", "-6 days")
+
+
+def _activity_rows(rows: Sequence[Any]) -> list[StudentActivityRow]:
+    """(user id, username, full name, chats, subjects, mean confidence) rows as report rows."""
+    return [
+        StudentActivityRow(
+            user_id=int(uid),
+            username=username,
+            full_name=full_name,
+            total_questions=int(n),
+            subjects_covered=int(subjects),
+            avg_confidence=None if confidence is None else float(confidence),
+        )
+        for uid, username, full_name, n, subjects, confidence in rows
+    ]
 
 
 def weekly_student_activity(
@@ -181,18 +196,7 @@ def weekly_student_activity(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    rows = session.exec(query).all()
-    return [
-        StudentActivityRow(
-            user_id=int(uid),
-            username=username,
-            full_name=full_name,
-            total_questions=int(n),
-            subjects_covered=int(subjects),
-            avg_confidence=None if confidence is None else float(confidence),
-        )
-        for uid, username, full_name, n, subjects, confidence in rows
-    ]
+    return _activity_rows(session.exec(query).all())
 
 
 def _avg_confidence(session: Session) -> Any:
@@ -259,17 +263,7 @@ def _weekly_activity_page(
         .select_from(page.join(detail, sa.true()))
         .order_by(page.c.n.desc(), page.c.username)
     )
-    return [
-        StudentActivityRow(
-            user_id=int(uid),
-            username=username,
-            full_name=full_name,
-            total_questions=int(n),
-            subjects_covered=int(subjects),
-            avg_confidence=None if confidence is None else float(confidence),
-        )
-        for uid, username, full_name, n, subjects, confidence in session.exec(query).all()
-    ]
+    return _activity_rows(session.exec(query).all())
 
 
 def class_mastery_summary(
