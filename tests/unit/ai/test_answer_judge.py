@@ -9,25 +9,14 @@ from pathlib import Path
 import pytest
 
 from nexus_app.ai import models
-from nexus_app.ai.embedder import HashingEmbedder
 from nexus_app.ai.llm import ChatMessage, LocalLLM, ModelUnavailable, ScriptedChatModel
-from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import Tutor
 from nexus_app.ai.rag.calibration import RefusalRule, decide, features_of, judge_features
 from nexus_app.ai.rag.judge import judge_sentences, model_judge
 from nexus_app.ai.rag.prompts import JUDGE_NO, JUDGE_YES, build_judge_messages
-from nexus_app.ai.retriever import Retriever
-from nexus_app.ai.vkp import Package, build_package, load_current
+from nexus_app.ai.vkp import Package
+from tests.unit.ai.geometry_book import geometry_package, hashing_retriever
 
-BOOK = (
-    "# Geometri\n\n## Lingkaran\n\n"
-    "Lingkaran adalah kumpulan titik yang jaraknya sama dari satu titik pusat. "
-    "Jarak itu disebut jari-jari lingkaran. "
-    "Bola yang dipantulkan ke lantai memantul setinggi tiga perempat tinggi sebelumnya.\n\n"
-    "## Segitiga\n\n"
-    "Segitiga siku-siku memiliki satu sudut yang besarnya sembilan puluh derajat. "
-    "Sisi terpanjang segitiga siku-siku disebut hipotenusa.\n"
-)
 QUESTION = "jari-jari lingkaran itu apa"
 
 # Answers every question / refuses every question, without the judge.
@@ -42,19 +31,7 @@ def _judge_rule(fallback: RefusalRule, band: tuple[float, float] | None = None) 
 
 @pytest.fixture
 def package(tmp_path: Path) -> Package:
-    res = build_package(
-        [Page(1, BOOK)],
-        root=tmp_path / "pk",
-        subject="MAT",
-        title="Geometri",
-        embedder=HashingEmbedder(),
-        source_name="geo.md",
-    )
-    return load_current(res.path.parent)
-
-
-def _retriever(package: Package) -> Retriever:
-    return Retriever([package], embedder_for=lambda _: HashingEmbedder())
+    return geometry_package(tmp_path)
 
 
 def _user_text(messages: Sequence[ChatMessage]) -> str:
@@ -75,7 +52,7 @@ def test_scripted_judge_reports_its_log_odds_through_the_queue() -> None:
 
 
 def test_judge_feature_reads_the_quoted_sentences(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search(QUESTION)
     seen: list[tuple[str, list[str]]] = []
 
@@ -92,7 +69,7 @@ def test_judge_feature_reads_the_quoted_sentences(package: Package) -> None:
 
 
 def test_rule_with_the_judge_input_and_its_fallback(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search(QUESTION)
     sure_no = model_judge(ScriptedChatModel("x", log_odds=-4.0))
     sure_yes = model_judge(ScriptedChatModel("x", log_odds=4.0))
@@ -111,7 +88,7 @@ def test_rule_with_the_judge_input_and_its_fallback(package: Package) -> None:
 
 
 def test_the_judge_is_asked_only_inside_the_band(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search(QUESTION)
     model = ScriptedChatModel("x", log_odds=-4.0)
     judge = model_judge(model)
@@ -128,7 +105,7 @@ def test_the_judge_is_asked_only_inside_the_band(package: Package) -> None:
 
 
 def test_tutor_asks_its_model_and_falls_back_without_one(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     rule = _judge_rule(ANSWER_ALL)
     no = ScriptedChatModel("Jari-jari adalah jarak titik ke pusat [1].", log_odds=-3.0)
     assert Tutor(r, no, rule=rule).answer(QUESTION).mode == "not_covered"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nexus_app.ai.embedder import HashingEmbedder, make_embedder
+from nexus_app.ai.embedder import make_embedder
 from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor
 from nexus_app.ai.rag.calibration import (
@@ -23,33 +23,12 @@ from nexus_app.ai.rag.calibration import (
 )
 from nexus_app.ai.retriever import Retriever
 from nexus_app.ai.vkp import Package, build_package, load_current
-
-BOOK = (
-    "# Geometri\n\n## Lingkaran\n\n"
-    "Lingkaran adalah kumpulan titik yang jaraknya sama dari satu titik pusat. "
-    "Jarak itu disebut jari-jari lingkaran. "
-    "Bola yang dipantulkan ke lantai memantul setinggi tiga perempat tinggi sebelumnya.\n\n"
-    "## Segitiga\n\n"
-    "Segitiga siku-siku memiliki satu sudut yang besarnya sembilan puluh derajat. "
-    "Sisi terpanjang segitiga siku-siku disebut hipotenusa.\n"
-)
+from tests.unit.ai.geometry_book import BOOK, geometry_package, hashing_retriever
 
 
 @pytest.fixture
 def package(tmp_path: Path) -> Package:
-    res = build_package(
-        [Page(1, BOOK)],
-        root=tmp_path / "pk",
-        subject="MAT",
-        title="Geometri",
-        embedder=HashingEmbedder(),
-        source_name="geo.md",
-    )
-    return load_current(res.path.parent)
-
-
-def _retriever(package: Package) -> Retriever:
-    return Retriever([package], embedder_for=lambda _: HashingEmbedder())
+    return geometry_package(tmp_path)
 
 
 def test_chat_words_are_not_topical(package: Package) -> None:
@@ -59,7 +38,7 @@ def test_chat_words_are_not_topical(package: Package) -> None:
 
 
 def test_near_topic_question_lacks_a_sentence_that_covers_it(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     covered = features_of(r.search("jari-jari lingkaran itu apa"), [package])
     near = features_of(r.search("rumus luas permukaan bola apa"), [package])
     assert covered["sentence_cover"] == 1.0 and covered["missing"] == 0.0
@@ -86,7 +65,7 @@ def test_tutor_refuses_a_near_topic_question_with_the_logistic_rule(package: Pac
     rule = RefusalRule(
         0.4, weights=(("relevance", 0.4), ("sentence_cover", 1.0), ("missing", -1.0)), cut=0.0
     )
-    tutor = Tutor(_retriever(package), rule=rule)
+    tutor = Tutor(hashing_retriever(package), rule=rule)
     assert tutor.answer("rumus luas permukaan bola apa").text == NOTICE_NOT_COVERED
     assert tutor.answer("jari-jari lingkaran itu apa sih kak").mode == "extractive"
 
@@ -112,7 +91,7 @@ def test_shipped_rule_is_the_logistic_one_when_applied() -> None:
 
 
 def test_key_phrases_passage_cover_and_bm25(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     covered = features_of(r.search("sisi terpanjang segitiga siku-siku namanya apa"), [package])
     near = features_of(r.search("luas permukaan bola gimana"), [package])
     # "segitiga siku" and "sisi panjang" stand together in the book; "permukaan bola" does not.
@@ -127,7 +106,7 @@ def test_key_phrases_passage_cover_and_bm25(package: Package) -> None:
 def test_sentence_cosine_comes_from_the_scorer_and_the_gap_from_the_median(
     package: Package,
 ) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search("jari-jari lingkaran itu apa")
     asked: list[tuple[str, list[str]]] = []
 
@@ -146,7 +125,7 @@ def test_sentence_cosine_comes_from_the_scorer_and_the_gap_from_the_median(
 def test_a_rule_with_cosine_inputs_falls_back_without_a_working_scorer(
     package: Package,
 ) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search("jari-jari lingkaran itu apa")
     refuse_all = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=2.0)
     assert refuse_all.needs_scorer and not refuse_all.needs_packages
@@ -158,7 +137,7 @@ def test_a_rule_with_cosine_inputs_falls_back_without_a_working_scorer(
 
 
 def test_another_embedders_packages_are_judged_by_the_fallback(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     res = r.search("jari-jari lingkaran itu apa")
     answer_all = RefusalRule(0.0, weights=(("sent_dense", 1.0),), cut=-9.0)
     refuse_all = RefusalRule(1.01)
@@ -207,7 +186,7 @@ def test_choose_model_uses_small_cosine_differences_and_round_trips(tmp_path: Pa
 
 
 def test_tutor_passes_the_sentence_scorer_to_the_rule(package: Package) -> None:
-    r = _retriever(package)
+    r = hashing_retriever(package)
     cosine_rule = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=2.0)
     assert Tutor(r, rule=cosine_rule).answer("jari-jari lingkaran itu apa").mode == "not_covered"
     lenient = RefusalRule(0.4, weights=(("sent_dense", 1.0),), cut=-2.0)
