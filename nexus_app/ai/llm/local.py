@@ -58,12 +58,9 @@ class _QueuedModel:
         """Queue a chat generation. Nothing runs until the result is iterated.
 
         :class:`QueueFull` when ``max_waiting`` generations already wait for the slot."""
-        if not messages:
-            raise ValueError("messages must not be empty")
         params = _Params(max_tokens, temperature, top_p, repeat_penalty, list(stop))
-        return Generation(
-            self,
-            [dict(m) for m in messages],
+        return self._enqueue(
+            messages,
             params,
             time_limit_s=time_limit_s,
             queue_timeout_s=queue_timeout_s,
@@ -87,11 +84,32 @@ class _QueuedModel:
         Iterating gives one piece, the likelier of the two words (``yes[0]`` or ``no[0]``);
         ``stats.log_odds`` then holds log P(yes words) − log P(no words) of the first answer
         token. Same line, machine gate and limits as :meth:`generate`."""
-        if not messages:
-            raise ValueError("messages must not be empty")
         if not yes or not no:
             raise ValueError("yes and no words are needed")
         params = _Params(1, 0.0, 1.0, 1.0, [], judge=(tuple(yes), tuple(no)))
+        return self._enqueue(
+            messages,
+            params,
+            time_limit_s=time_limit_s,
+            queue_timeout_s=queue_timeout_s,
+            cancel=cancel,
+            on_queue=None,
+            max_waiting=max_waiting,
+        )
+
+    def _enqueue(
+        self,
+        messages: Sequence[ChatMessage],
+        params: _Params,
+        *,
+        time_limit_s: float,
+        queue_timeout_s: float | None,
+        cancel: threading.Event | None,
+        on_queue: Callable[[int], None] | None,
+        max_waiting: int | None,
+    ) -> Generation:
+        if not messages:
+            raise ValueError("messages must not be empty")
         return Generation(
             self,
             [dict(m) for m in messages],
@@ -99,7 +117,7 @@ class _QueuedModel:
             time_limit_s=time_limit_s,
             queue_timeout_s=queue_timeout_s,
             cancel=cancel,
-            on_queue=None,
+            on_queue=on_queue,
             max_waiting=max_waiting,
         )
 
