@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus_app.ai.llm import FifoLock, QueueTimeout, ScriptedChatModel
+from nexus_app.ai.llm import FifoLock, Generation, QueueTimeout, ScriptedChatModel
 from nexus_app.ai.llm.machine_gate import MachineGate
 
 HOLDER = """
@@ -66,6 +66,18 @@ def other_worker(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]
         yield path, proc
 
 
+def _gated_generation(
+    path: Path, reply: str, *, queue_timeout_s: float
+) -> tuple[MachineGate, Generation]:
+    """A scripted model's generation that passes a machine gate on `path`, as a real one's."""
+    gate = MachineGate(path, poll_s=0.01)
+    model = ScriptedChatModel(reply, queue=FifoLock())
+    model.machine_gate = gate
+    return gate, model.generate(
+        [{"role": "user", "content": "Halo"}], queue_timeout_s=queue_timeout_s
+    )
+
+
 def test_a_held_gate_times_out_and_cancels(
     other_worker: tuple[Path, subprocess.Popen[str]],
 ) -> None:
@@ -94,11 +106,7 @@ def test_a_generation_waits_for_the_other_process(
 ) -> None:
     path, proc = marking_worker
 
-    class GatedModel(ScriptedChatModel):
-        machine_gate = MachineGate(path, poll_s=0.01)
-
-    model = GatedModel("satu dua tiga", queue=FifoLock())
-    generation = model.generate([{"role": "user", "content": "Halo"}], queue_timeout_s=30)
+    _, generation = _gated_generation(path, "satu dua tiga", queue_timeout_s=30)
     pieces: list[str] = []
     runner = threading.Thread(target=lambda: pieces.extend(generation))
     runner.start()
@@ -145,11 +153,7 @@ def test_wait_reports_the_other_worker_then_passes_the_gate(
 ) -> None:
     path, proc = marking_worker
 
-    class GatedModel(ScriptedChatModel):
-        machine_gate = MachineGate(path, poll_s=0.01)
-
-    model = GatedModel("satu dua", queue=FifoLock())
-    generation = model.generate([{"role": "user", "content": "Halo"}], queue_timeout_s=30)
+    gate, generation = _gated_generation(path, "satu dua", queue_timeout_s=30)
     positions: list[int] = []
     for position in generation.wait(heartbeat_s=0.05, poll_s=0.01):
         positions.append(position)
@@ -158,7 +162,7 @@ def test_wait_reports_the_other_worker_then_passes_the_gate(
             proc.stdin.close()  # the other worker's generation ends
     assert positions[:3] == [1, 1, 1]  # one generation ahead, on another worker
     assert "".join(generation).split() == ["satu", "dua"]
-    assert not GatedModel.machine_gate._marker().exists()  # released after the generation
+    assert not gate._marker().exists()  # released after the generation
 
 
 def test_a_wait_given_up_at_the_gate_leaves_no_marker(
@@ -166,13 +170,9 @@ def test_a_wait_given_up_at_the_gate_leaves_no_marker(
 ) -> None:
     path, _ = marking_worker
 
-    class GatedModel(ScriptedChatModel):
-        machine_gate = MachineGate(path, poll_s=0.01)
-
-    model = GatedModel("x", queue=FifoLock())
-    generation = model.generate([{"role": "user", "content": "Halo"}], queue_timeout_s=0.2)
+    gate, generation = _gated_generation(path, "x", queue_timeout_s=0.2)
     with pytest.raises(QueueTimeout):
         for _ in generation.wait(heartbeat_s=0.05, poll_s=0.01):
             pass
-    assert not GatedModel.machine_gate._marker().exists()
+    assert not gate._marker().exists()
     assert generation.position() == -1
