@@ -15,7 +15,7 @@ from nexus_app.services.errors import ServiceError
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import event
 from nexus_app.state.off_loop import off_loop
-from nexus_app.state.streaming import in_thread, wait_label
+from nexus_app.state.streaming import in_thread_batches, wait_label
 
 ROLES = ("siswa",)
 # Earlier searched questions a follow-up may draw its topic from.
@@ -176,17 +176,18 @@ class ChatState(AuthState):
         )
         try:
             async with contextlib.aclosing(
-                in_thread(updates, cancel=cancel, client_token=tab)
-            ) as stream:
-                async for update in stream:
+                in_thread_batches(updates, cancel=cancel, client_token=tab)
+            ) as batches:
+                async for batch in batches:
                     async with self:
                         if not self._same_login(login_id):
                             break  # the tab logged out (or changed hands): write nothing
                         if self.stop_requested:
                             cancel.set()
-                        self._apply(update, question_done=False)
-                        if update.kind == "final" and update.answer is not None:
-                            self._remember(subject, update.answer)
+                        for update in batch:
+                            self._apply(update, question_done=False)
+                            if update.kind == "final" and update.answer is not None:
+                                self._remember(subject, update.answer)
         except ServiceError as exc:
             async with self:
                 if self._same_login(login_id):

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import math
 import threading
+import time
 
 import reflex as rx
 from reflex_base.event import KeyInputInfo
@@ -20,11 +22,14 @@ from nexus_app.services.errors import ServiceError
 from nexus_app.services.topics import topic_label
 from nexus_app.state.auth import AuthState
 from nexus_app.state.events import Events, event
-from nexus_app.state.streaming import in_thread, wait_label
+from nexus_app.state.streaming import in_thread_batches, wait_label
 
 ROUTE = "/practice"
 ALL_TOPICS = "Semua topik"
 LETTERS = ("A", "B", "C", "D", "E")
+# While the feedback waits in line, an unchanged place is re-sent (with a fresh estimate,
+# and a check that the student is still on this answer) this often.
+QUEUE_REFRESH_SECONDS = 5.0
 
 
 def _signed(value: int) -> str:
@@ -394,6 +399,20 @@ class PracticeState(AuthState):
             and self._feedback_for == attempt_id
         )
 
+    def _show_feedback_update(self, update: feedback.FeedbackUpdate) -> None:
+        if update.kind == "queue":
+            self.feedback_queue = update.position
+            self.feedback_wait = wait_label(update.wait_s)
+            self.feedback_max_wait = round(update.max_wait_s)
+        elif update.kind == "token":
+            self.feedback_queue = 0
+            self.feedback_text += update.text
+        elif update.kind == "final":
+            self.feedback_queue = 0
+            self.feedback_text = update.text
+            self.feedback_id = update.feedback_id
+            self.feedback_notice = update.notice
+
     @event(background=True)
     async def stream_feedback(self) -> None:
         async with self:
@@ -410,26 +429,30 @@ class PracticeState(AuthState):
         # Set when this loop stops: a waiting or running generation then gives up its slot.
         cancel = threading.Event()
         updates = feedback.stream_feedback(actor=actor, attempt_id=attempt_id, cancel=cancel)
+        shown_position, shown_at = -1, -math.inf
         try:
             async with contextlib.aclosing(
-                in_thread(updates, cancel=cancel, client_token=tab)
-            ) as stream:
-                async for update in stream:
+                in_thread_batches(updates, cancel=cancel, client_token=tab)
+            ) as batches:
+                async for batch in batches:
+                    last = batch[-1]
+                    now = time.monotonic()
+                    if (
+                        last.kind == "queue"
+                        and all(u.kind == "queue" for u in batch)
+                        and last.position == shown_position
+                        and now - shown_at < QUEUE_REFRESH_SECONDS
+                    ):
+                        # A heartbeat with the same place in line: nothing to show yet. Each
+                        # write is a state round trip, and a busy model has many in line.
+                        continue
+                    shown_position = last.position if last.kind == "queue" else -1
+                    shown_at = now
                     async with self:
                         if not self._wants_feedback(login_id, attempt_id):
                             break
-                        if update.kind == "queue":
-                            self.feedback_queue = update.position
-                            self.feedback_wait = wait_label(update.wait_s)
-                            self.feedback_max_wait = round(update.max_wait_s)
-                        elif update.kind == "token":
-                            self.feedback_queue = 0
-                            self.feedback_text += update.text
-                        elif update.kind == "final":
-                            self.feedback_queue = 0
-                            self.feedback_text = update.text
-                            self.feedback_id = update.feedback_id
-                            self.feedback_notice = update.notice
+                        for update in batch:
+                            self._show_feedback_update(update)
         except ServiceError as exc:
             async with self:
                 if self._wants_feedback(login_id, attempt_id):

@@ -77,6 +77,11 @@ def running_streams() -> int:
         return len(_live)
 
 
+# A consumer writes state (a Redis round trip with several workers, and a websocket delta)
+# once per batch: the model's tokens, 10-20 a second, reach the page in a few writes a second.
+BATCH_SECONDS = 0.25
+
+
 async def in_thread(
     items: Iterator[T],
     *,
@@ -85,7 +90,29 @@ async def in_thread(
     client_token: str = "",
 ) -> AsyncGenerator[T, None]:
     """``async for item in in_thread(gen, cancel=ev)``: ``gen`` runs in its own daemon thread
-    and its items are handed to the event loop as they come.
+    and its items are handed to the event loop as they come (see :func:`in_thread_batches`,
+    which this flattens)."""
+    async with contextlib.aclosing(
+        in_thread_batches(
+            items, cancel=cancel, name=name, client_token=client_token, min_interval=0.0
+        )
+    ) as batches:
+        async for batch in batches:
+            for item in batch:
+                yield item
+
+
+async def in_thread_batches(
+    items: Iterator[T],
+    *,
+    cancel: threading.Event | None = None,
+    name: str = "nexus-stream",
+    client_token: str = "",
+    min_interval: float = BATCH_SECONDS,
+) -> AsyncGenerator[list[T], None]:
+    """``async for batch in in_thread_batches(gen, cancel=ev)``: ``gen`` runs in its own
+    daemon thread; its items reach the event loop in lists, at most one list per
+    ``min_interval`` seconds (every item that came meanwhile, in order; never an empty list).
 
     When the consumer stops (``break``, an exception, the task cancelled — wrap the call in
     ``contextlib.aclosing`` so this happens at once), ``cancel`` is set: pass the same event to
@@ -131,15 +158,26 @@ async def in_thread(
     watcher = (
         asyncio.create_task(_cancel_when_tab_closes(client_token, cancel)) if client_token else None
     )
+    last_batch = -math.inf
     try:
         while True:
-            message = await queue.get()
-            if isinstance(message, tuple):
-                yield message[0]
-            elif message is not None:
-                raise message
-            else:
-                return
+            messages = [await queue.get()]
+            pause = min_interval - (loop.time() - last_batch)
+            if pause > 0 and isinstance(messages[0], tuple):
+                await asyncio.sleep(pause)  # more items gather meanwhile
+            while not queue.empty():
+                messages.append(queue.get_nowait())
+            batch: list[T] = []
+            for message in messages:
+                if not isinstance(message, tuple):
+                    if batch:
+                        yield batch
+                    if message is not None:
+                        raise message
+                    return
+                batch.append(message[0])
+            last_batch = loop.time()
+            yield batch
     finally:
         stop.set()
         cancel.set()

@@ -23,7 +23,7 @@ from nexus_app.ai import models
 from nexus_app.ai.llm import FifoLock, LocalLLM, ModelUnavailable, ScriptedChatModel
 from nexus_app.ai.rag import FeedbackEvent, stream_feedback
 from nexus_app.state import streaming
-from nexus_app.state.streaming import in_thread, wait_label
+from nexus_app.state.streaming import in_thread, in_thread_batches, wait_label
 
 T = TypeVar("T")
 ITEM = {
@@ -130,6 +130,45 @@ def test_setting_cancel_stops_the_generation_but_the_stream_reaches_its_end() ->
     final = got[-1].result
     assert final is not None and final.stats is not None
     assert final.stats.stop_reason == "cancelled" and final.stats.completion_tokens < 200
+
+
+def test_batches_gather_what_came_meanwhile_in_order_and_never_empty() -> None:
+    """Items made faster than the interval reach the consumer in a few lists, in order; a
+    slow stream still gets each item through on its own; nothing is lost at the end."""
+
+    def fast() -> Iterator[int]:
+        for i in range(200):
+            time.sleep(0.002)
+            yield i
+
+    def slow() -> Iterator[int]:
+        for i in range(3):
+            time.sleep(0.15)
+            yield i
+
+    async def collect(items: Iterator[int], interval: float) -> list[list[int]]:
+        return [b async for b in in_thread_batches(items, min_interval=interval)]
+
+    batches = run_with_pool(collect(fast(), 0.1), threads=1)
+    assert [i for b in batches for i in b] == list(range(200))
+    assert all(batches) and len(batches) < 20  # ~0.4 s of items, one list per 0.1 s
+    assert [i for b in run_with_pool(collect(slow(), 0.05), threads=1) for i in b] == [0, 1, 2]
+
+
+def test_batches_hand_over_the_items_before_the_error() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("rusak")
+
+    async def consume() -> list[int]:
+        got: list[int] = []
+        with pytest.raises(ValueError, match="rusak"):
+            async for batch in in_thread_batches(failing(), min_interval=0.2):
+                got.extend(batch)
+        return got
+
+    assert run_with_pool(consume(), threads=1) == [1, 2]
 
 
 def test_errors_reach_the_consumer_and_shutdown_stops_streams() -> None:
