@@ -118,9 +118,6 @@ def _record(
         theta_after=theta_after,
     )
     assert attempt.id is not None
-    question_repo.update_question_stats_after_attempt(
-        session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
-    )
     # Counters and "the answered question leaves the screen" in one UPDATE.
     study_repo.record_session_answer(
         session=session, session_id=row.id, is_correct=is_correct, now=now
@@ -154,10 +151,16 @@ def _record(
         session, user_id=actor.id, section=row.section, theta=theta_after, sd=sd_after, now=now
     )
     session.flush()
-
-    return _answer_result(
+    result = _answer_result(
         session, actor, row, question, attempt, theta_before, theta_after, sd_after
     )
+    # Last, right before the commit: everyone answering this item updates its row, and
+    # the row stays locked until this transaction ends (issue 16: answers to a popular
+    # item queued behind each other's whole transaction).
+    question_repo.update_question_stats_after_attempt(
+        session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
+    )
+    return result
 
 
 # Readiness throttle (issue 16). Every answer writes the section's ability and variance

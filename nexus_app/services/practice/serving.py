@@ -77,9 +77,12 @@ def _item_view(
     )
 
 
-def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> QuestionView | None:
+def _serve_next(
+    session: Session, actor: CurrentUser, row: UserStudySession, *, counted: bool = True
+) -> QuestionView | None:
     """Pick, remember and return the next item; None when a tryout is complete or the
-    pool is exhausted."""
+    pool is exhausted. `counted`: the section's examinee count includes this session
+    already (false only while start_session serves the first item)."""
     assert row.section is not None
     items = attempt_repo.list_session_items(session=session, session_id=row.id)
     if row.mode == "tryout":
@@ -130,7 +133,7 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
         sub_types=sub_types,
         administered_sub_types=[i.sub_type or "" for i in items],
         target_proportions=targets,
-        exposure=_exposure_control(session, row.section, candidates),
+        exposure=_exposure_control(session, row.section, candidates, counted=counted),
         position=len(items) + 1,
         length=length,
         se=se,
@@ -150,13 +153,17 @@ def _serve_next(session: Session, actor: CurrentUser, row: UserStudySession) -> 
 
 
 def _exposure_control(
-    session: Session, section: str, candidates: list[question_repo.CatCandidate]
+    session: Session,
+    section: str,
+    candidates: list[question_repo.CatCandidate],
+    *,
+    counted: bool,
 ) -> cat.ExposureControl:
     """The section's stored counts, lined up with the candidate list."""
-    # start_session counted this session already; the engine's cap test counts the
-    # current examinee itself, so leave this one out.
+    # The engine's cap test counts the current examinee itself, so a stored count that
+    # includes this session already leaves it out.
     stored = exposure_repo.get_section_examinees(session=session, section=section)
-    examinees = max(stored - 1, 0)
+    examinees = max(stored - 1, 0) if counted else stored
     control = cat.ExposureControl(len(candidates), MAX_EXPOSURE_RATE, _rng, examinees=examinees)
     # Items far under the cap are allowed and cost (next to) nothing, so only items shown
     # at least this often can change the pick; the rest read as 0.
@@ -225,13 +232,16 @@ def start_session(
             mode=mode,
             sub_type=sub_type,
         )
-        exposure_repo.count_section_examinee(session=session, section=section)
-        view = _serve_next(session, actor, row)
+        view = _serve_next(session, actor, row, counted=False)
         if view is None:
             raise InvalidInput(
                 "Semua soal untuk pilihan ini sudah kamu kerjakan dalam 7 hari terakhir. "
                 "Coba topik atau subtes lain."
             )
+        # Last, right before the commit: every start in the section updates this one row,
+        # which stays locked until the transaction ends (issue 16: a class starting at once
+        # queued behind each other's item selection).
+        exposure_repo.count_section_examinee(session=session, section=section)
         return view
 
 
