@@ -59,6 +59,7 @@ def _stored(session: Session) -> dict[tuple[date, int], tuple[int, int]]:
 
 
 def _counts_agree(session: Session) -> bool:
+    session.commit()  # PostgreSQL moves the week's count at commit (migration 0020)
     per_week: dict[date, int] = {}
     for week, _user in _stored(session):
         per_week[week] = per_week.get(week, 0) + 1
@@ -108,8 +109,36 @@ def test_weekly_activity_follows_inserts_deletes_and_moves(session: Session) -> 
     assert _counts_agree(session)
 
 
+def test_first_answers_of_the_week_do_not_wait_for_each_other(engine: sa.Engine) -> None:
+    """Every student's first answer of a week moves the week's one shared count; it does so
+    at commit (migration 0020), so a class answering at once does not queue on that row."""
+    with Session(engine) as setup:
+        first, second = (f.user(setup, name).id or 0 for name in ("senin1", "senin2"))
+        question = f.question(setup).id or 0
+        setup.commit()
+    insert = sa.text(
+        "INSERT INTO attempts (user_id, question_id, selected_answer, is_correct, "
+        "time_spent_seconds, created_at) VALUES (:user, :question, 'A', false, 5, :at)"
+    )
+    with engine.connect() as one, engine.connect() as two:
+        if engine.dialect.name == "postgresql":
+            two.execute(sa.text("SET lock_timeout = '2s'"))
+        one.execute(insert, {"user": first, "question": question, "at": NOW})
+        if engine.dialect.name == "postgresql":  # SQLite has one writer at a time anyway
+            two.execute(insert, {"user": second, "question": question, "at": NOW})
+        one.commit()
+        if engine.dialect.name != "postgresql":
+            two.execute(insert, {"user": second, "question": question, "at": NOW})
+        two.commit()
+    with Session(engine) as check:
+        assert _counts_agree(check)
+        counts = {c.week: c.users for c in check.exec(select(WeeklyActiveCount))}
+        assert counts == {_monday(NOW.date()): 2}
+
+
 def test_weekly_active_users_from_the_summary_equal_the_regrouped(session: Session) -> None:
     _activity(session, 2)
+    session.commit()  # the week's count moves at commit on PostgreSQL (migration 0020)
     today = NOW.date()
     for first_week, until in (
         # The analytics page's window: twelve Mondays back to tomorrow 00:00.
@@ -343,7 +372,7 @@ def test_chat_usage_from_the_day_tables_equals_the_regrouped(session: Session) -
         session.add(c)
     session.flush()
     session.delete(chats[6])
-    session.flush()
+    session.commit()  # the day rows move at commit on PostgreSQL (migration 0020)
     no_model = ("extractive", "refusal")
     for first, days in ((date(2026, 10, 27), 30), (date(2026, 11, 19), 7), (date(2026, 8, 1), 120)):
         since = datetime(first.year, first.month, first.day, tzinfo=UTC)
