@@ -98,6 +98,7 @@ class Level:
     errors: Counter[str] = field(default_factory=Counter)
     answers_total: int = 0
     feedback_late: int = 0  # feedback not there when the student moved on (not an error)
+    updates_received: int = 0  # state updates the server sent all tabs, logins included
     steady_seconds: float = 0.0
     cpu_cores: float = float("nan")  # server's process tree, steady window
     client_cpu_cores: float = float("nan")  # this load generator, steady window
@@ -267,6 +268,7 @@ class Student:
         except (ConnectionError, OSError) as exc:
             level.errors[f"connection: {type(exc).__name__}"] += 1
         finally:
+            level.updates_received += self.tab.updates_received
             with contextlib.suppress(Exception):
                 await self.tab.close()
 
@@ -391,6 +393,9 @@ def report(level: Level) -> str:
             f"  rate feedback p50/p95  {ms(level.rate, 0.5, 0.95)} ({len(level.rate)} rated; "
             f"{level.feedback_late} feedbacks not ready when the student moved on)",
             f"  open /practice p50/p95 {ms(level.practice_open, 0.5, 0.95)}",
+            f"  state updates received {level.updates_received} "
+            f"({level.updates_received / max(level.answers_total, 1):.1f} per answer, "
+            "logins and page loads included)",
         ]
     lines.append(
         f"  login p50/p95/max      {ms(level.login, 0.5, 0.95, 1.0)} "
@@ -604,6 +609,7 @@ def _as_json(level: Level) -> dict[str, Any]:
         "answers": level.answers_total,
         "rated": len(level.rate),
         "feedback_late": level.feedback_late,
+        "updates_received": level.updates_received,
         "errors": dict(level.errors),
         "cpu_cores": round(level.cpu_cores, 2),
         "client_cpu_cores": round(level.client_cpu_cores, 2),

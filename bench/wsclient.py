@@ -72,6 +72,8 @@ class Tab:
         self._listeners: list[tuple[Callable[[Update], bool], asyncio.Future[Update]]] = []
         self._drop_client_token = False
         self.closed = asyncio.Event()
+        # State updates the server sent this tab (each is a state write and a delta).
+        self.updates_received = 0
 
     # --- connection -------------------------------------------------------------------
 
@@ -189,6 +191,7 @@ class Tab:
             self.closed.set()
 
     async def _apply(self, update: Update) -> None:
+        self.updates_received += 1
         for state, values in update.get("delta", {}).items():
             self.state.setdefault(state, {}).update(values)
         for event in update.get("events", []):
