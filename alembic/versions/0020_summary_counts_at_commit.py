@@ -54,23 +54,22 @@ def _postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-def upgrade() -> None:
+def _recreate(*, at_commit: bool) -> None:
     if not _postgres():
         return
+    kind = "CONSTRAINT TRIGGER" if at_commit else "TRIGGER"
+    when = " DEFERRABLE INITIALLY DEFERRED" if at_commit else ""
     for trigger, table, events, function in SHARED_ROW_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
         op.execute(
-            f"CREATE CONSTRAINT TRIGGER {trigger} AFTER {events} ON {table} "
-            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"
+            f"CREATE {kind} {trigger} AFTER {events} ON {table}{when} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
         )
+
+
+def upgrade() -> None:
+    _recreate(at_commit=True)
 
 
 def downgrade() -> None:
-    if not _postgres():
-        return
-    for trigger, table, events, function in SHARED_ROW_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-        op.execute(
-            f"CREATE TRIGGER {trigger} AFTER {events} ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
-        )
+    _recreate(at_commit=False)
