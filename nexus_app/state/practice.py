@@ -63,6 +63,19 @@ class ReviewRow:
     time: str
 
 
+def worth_showing(
+    batch: list[feedback.FeedbackUpdate], shown_position: int, since_shown: float
+) -> bool:
+    """Whether a batch of feedback updates is worth a state write. A queue heartbeat that
+    leaves the student at the place already shown is not, until QUEUE_REFRESH_SECONDS have
+    passed: each write is a state round trip, and a busy model has many students in line."""
+    last = batch[-1]
+    heartbeat_only = all(u.kind == "queue" for u in batch)
+    return not (
+        heartbeat_only and last.position == shown_position and since_shown < QUEUE_REFRESH_SECONDS
+    )
+
+
 class PracticeState(AuthState):
     sections: rx.Field[list[SectionChoice]] = rx.field(default_factory=list)
     sub_types_by_section: rx.Field[dict[str, list[str]]] = rx.field(default_factory=dict)
@@ -435,17 +448,10 @@ class PracticeState(AuthState):
                 in_thread_batches(updates, cancel=cancel, client_token=tab)
             ) as batches:
                 async for batch in batches:
-                    last = batch[-1]
                     now = time.monotonic()
-                    if (
-                        last.kind == "queue"
-                        and all(u.kind == "queue" for u in batch)
-                        and last.position == shown_position
-                        and now - shown_at < QUEUE_REFRESH_SECONDS
-                    ):
-                        # A heartbeat with the same place in line: nothing to show yet. Each
-                        # write is a state round trip, and a busy model has many in line.
+                    if not worth_showing(batch, shown_position, now - shown_at):
                         continue
+                    last = batch[-1]
                     shown_position = last.position if last.kind == "queue" else -1
                     shown_at = now
                     async with self:
