@@ -185,7 +185,7 @@ class ChatState(AuthState):
                         if self.stop_requested:
                             cancel.set()
                         for update in batch:
-                            self._apply(update, question_done=False)
+                            self._apply(update)
                             if update.kind == "final" and update.answer is not None:
                                 self._remember(subject, update.answer)
         except ServiceError as exc:
@@ -209,7 +209,7 @@ class ChatState(AuthState):
             self._context, self._context_subject = [], subject
         self._context = [*self._context, answer.searched][-CONTEXT_QUESTIONS:]
 
-    def _apply(self, update: tutor.TutorUpdate, *, question_done: bool) -> None:
+    def _apply(self, update: tutor.TutorUpdate) -> None:
         if update.kind == "searched":
             self.searched = tutor.readable_text(update.text)
         elif update.kind == "sources":
