@@ -238,15 +238,7 @@ def list_students_needing_intervention(
         # open rows to their students and grouping by names.
         groups = _open_area_groups(count >= min_weak_areas).subquery()
         query = (
-            select_columns(
-                col(User.id),
-                col(User.username),
-                col(User.full_name),
-                groups.c.subject_id,
-                col(Subject.name),
-                groups.c.section,
-                groups.c.n,
-            )
+            select_columns(*_group_row_columns(groups))
             .join(groups, groups.c.user_id == col(User.id))
             .outerjoin(Subject, col(Subject.id) == groups.c.subject_id)
             .where(col(User.role) == "siswa", col(User.deleted_at).is_(None))
@@ -401,13 +393,12 @@ def _intervention_levels(
     student = listed_student_probe(groups.c.user_id)
     query = (
         select_columns(
-            groups.c.user_id,
-            student.c.username,
-            student.c.full_name,
-            groups.c.subject_id,
-            col(Subject.name),
-            groups.c.section,
-            groups.c.n,
+            *_group_row_columns(
+                groups,
+                user_id=groups.c.user_id,
+                username=student.c.username,
+                full_name=student.c.full_name,
+            )
         )
         .select_from(
             groups.join(student, sa.true()).outerjoin(
@@ -444,15 +435,7 @@ def _intervention_walk(
         .lateral("groups")
     )
     query = (
-        select_columns(
-            col(User.id),
-            col(User.username),
-            col(User.full_name),
-            groups.c.subject_id,
-            col(Subject.name),
-            groups.c.section,
-            groups.c.n,
-        )
+        select_columns(*_group_row_columns(groups))
         .select_from(
             sa.join(User, groups, sa.true()).outerjoin(
                 Subject, col(Subject.id) == groups.c.subject_id
@@ -464,6 +447,26 @@ def _intervention_walk(
         .offset(skip)
     )
     return _intervention_rows(session.exec(query).all())
+
+
+def _group_row_columns(
+    groups: Any,
+    *,
+    user_id: Any = None,
+    username: Any = None,
+    full_name: Any = None,
+) -> tuple[Any, ...]:
+    """The columns `_intervention_rows` reads, for `groups` (subject_id, section, n per
+    student) and the student's columns (the users table's unless given)."""
+    return (
+        col(User.id) if user_id is None else user_id,
+        col(User.username) if username is None else username,
+        col(User.full_name) if full_name is None else full_name,
+        groups.c.subject_id,
+        col(Subject.name),
+        groups.c.section,
+        groups.c.n,
+    )
 
 
 def _intervention_rows(rows: Sequence[Any]) -> list[InterventionRow]:
