@@ -213,6 +213,22 @@ def test_weekly_student_activity_every_page_equals_the_whole_ordering(session: S
             assert page == every[offset : offset + limit], (limit, offset)
 
 
+def _intervention_every_and_per_class(
+    session: Session,
+) -> tuple[list[weak_areas.InterventionRow], list[weak_areas.InterventionRow]]:
+    """Students needing intervention (two open areas or more): every class at once, and
+    classes K-0..K-2 one by one, concatenated."""
+    every = weak_areas.list_students_needing_intervention(session=session, min_weak_areas=2)
+    per_class = [
+        r
+        for k in range(3)
+        for r in weak_areas.list_students_needing_intervention(
+            session=session, min_weak_areas=2, class_name=f"K-{k}"
+        )
+    ]
+    return every, per_class
+
+
 def test_intervention_all_classes_and_pages(session: Session) -> None:
     users = [f.user(session, f"w{i}", class_name=f"K-{i % 3}").id or 0 for i in range(9)]
     f.user(session, "guru", role="guru")
@@ -226,14 +242,7 @@ def test_intervention_all_classes_and_pages(session: Session) -> None:
                 WeakArea(user_id=uid, topic=f"t{t}", resolved_at=resolved, **owner)  # type: ignore[arg-type]
             )
     session.flush()
-    every = weak_areas.list_students_needing_intervention(session=session, min_weak_areas=2)
-    per_class = [
-        r
-        for k in range(3)
-        for r in weak_areas.list_students_needing_intervention(
-            session=session, min_weak_areas=2, class_name=f"K-{k}"
-        )
-    ]
+    every, per_class = _intervention_every_and_per_class(session)
 
     def key(r):
         return (-r.weak_area_count, r.username, r.subject_name or "~", r.section or "~")
@@ -412,14 +421,7 @@ def test_intervention_every_page_either_way_equals_the_whole_ordering(
                     WeakArea(user_id=uid, topic=f"t{t}", resolved_at=resolved, **owner)  # type: ignore[arg-type]
                 )
     session.flush()
-    every = weak_areas.list_students_needing_intervention(session=session, min_weak_areas=2)
-    per_class = [
-        r
-        for k in range(3)
-        for r in weak_areas.list_students_needing_intervention(
-            session=session, min_weak_areas=2, class_name=f"K-{k}"
-        )
-    ]
+    every, per_class = _intervention_every_and_per_class(session)
 
     def key(r: weak_areas.InterventionRow) -> tuple[int, str, str, str]:
         return (-r.weak_area_count, r.username, r.subject_name or "~", r.section or "~")
