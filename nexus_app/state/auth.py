@@ -1,5 +1,5 @@
 """Who is logged in. Every private state inherits from AuthState and checks the session in
-each handler: `require_async` in an async handler, `_require_reused` in a body that runs in a
+each handler: `_require_async` in an async handler, `_require_reused` in a body that runs in a
 worker thread (state/off_loop.py); both reuse this worker's recent check. Nothing blocking
 runs on the event loop (issue 16).
 
@@ -175,7 +175,7 @@ class AuthState(rx.State):
         someone else has logged in on it."""
         return bool(login_id) and self._login_nonce == login_id
 
-    def require(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
+    def _require(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
         """Re-check the session (and role) on the server; raises NotAuthenticated or
         PermissionDenied (or SessionPending while the tab's token is being fetched).
         An account that must still replace its generated password is refused with
@@ -199,7 +199,7 @@ class AuthState(rx.State):
         self._set_user(user)
         return user
 
-    async def require_async(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
+    async def _require_async(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
         """`require` for async handlers, off the event loop: a check this worker made in the
         last few seconds is reused (services/session_cache.py states how stale it may be),
         otherwise the database is asked in a thread."""
@@ -208,12 +208,12 @@ class AuthState(rx.State):
         )
 
     def _require_reused(self, *roles: str, pending_password_ok: bool = False) -> CurrentUser:
-        """`require_async` for a handler body that runs in a worker thread (state/off_loop.py):
+        """`_require_async` for a handler body that runs in a worker thread (state/off_loop.py):
         the same reuse of this worker's recent check, the same refusals. It blocks when it
         has to ask the database, so never call it on the event loop."""
         digest = self._session_digest
         if not digest:
-            return self.require(*roles, pending_password_ok=pending_password_ok)
+            return self._require(*roles, pending_password_ok=pending_password_ok)
         wanted = roles or None
         try:
             user = session_cache.recent_user(
@@ -239,7 +239,7 @@ class AuthState(rx.State):
     ) -> CurrentUser:
         digest = self._session_digest
         if not digest:
-            return self.require(*roles)  # refuses without asking the database
+            return self._require(*roles)  # refuses without asking the database
         wanted = roles or None
         try:
             user = (
@@ -415,7 +415,7 @@ class AuthState(rx.State):
 
     @rx.event
     async def open_password_dialog(self) -> None:
-        await self.require_async()
+        await self._require_async()
         self.password_error = ""
         self.password_message = ""
         self.password_dialog_open = True
@@ -434,7 +434,7 @@ class AuthState(rx.State):
     @rx.event
     async def change_password(self, form_data: dict[str, str]) -> None:
         """Every role changes its own password here: no admin (or shell) needed."""
-        await self.require_async()
+        await self._require_async()
         self.password_error = ""
         self.password_message = ""
         new_password = form_data.get("new_password") or ""
@@ -494,7 +494,7 @@ class AuthState(rx.State):
     async def set_first_password(self, form_data: dict[str, str]) -> EventSpec | None:
         """Replace the generated password (proved by typing it once more); then on to the
         start page, which no longer refuses."""
-        user = await self.require_async(pending_password_ok=True)
+        user = await self._require_async(pending_password_ok=True)
         self.password_error = ""
         new_password = form_data.get("new_password") or ""
         if new_password != (form_data.get("confirm_password") or ""):

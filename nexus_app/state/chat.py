@@ -139,7 +139,7 @@ class ChatState(AuthState):
     @event(background=True)
     async def send(self) -> None:
         async with self:
-            actor = await self.require_async(*ROLES)
+            actor = await self._require_async(*ROLES)
             login_id = self._login_nonce
             if self.streaming:
                 return

@@ -156,7 +156,7 @@ class DashboardState(AuthState):
     @rx.event
     async def load(self) -> None:
         # Async, the query in a thread: a sync handler would run it on the event loop.
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         data = await asyncio.to_thread(dashboard.student_dashboard, actor=actor)
         self.review_due_today = await asyncio.to_thread(review_queue.due_count, user_id=actor.id)
         self.target_line = (

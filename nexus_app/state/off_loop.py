@@ -6,7 +6,7 @@ handler into the async one Reflex sees: the body (session check, service calls, 
 writes) runs in `asyncio.to_thread`, and a generator handler's steps each run there, their
 yields reaching the browser in between as before. Inside, the session check is
 `_require_reused` (state/auth.py), which reuses this worker's recent check like
-`require_async` does.
+`_require_async` does.
 
 Writing the state's fields from the worker thread is safe: Reflex holds the tab's state lock
 for the whole event, so nothing else reads or writes this tree meanwhile (a background

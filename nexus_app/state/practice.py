@@ -164,7 +164,7 @@ class PracticeState(AuthState):
 
     @event
     async def load(self) -> Events:
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         choices = await asyncio.to_thread(practice.list_sections)
         self.sections = [
             SectionChoice(
@@ -223,18 +223,18 @@ class PracticeState(AuthState):
 
     @rx.event
     async def set_section(self, code: str) -> None:
-        await self.require_async("siswa")
+        await self._require_async("siswa")
         self.section = code
         self.sub_type = ALL_TOPICS
 
     @rx.event
     async def set_sub_type(self, value: str) -> None:
-        await self.require_async("siswa")
+        await self._require_async("siswa")
         self.sub_type = value
 
     @rx.event
     async def set_mode(self, value: str) -> None:
-        await self.require_async("siswa")
+        await self._require_async("siswa")
         self.mode = "tryout" if value == "tryout" else "practice"
 
     @rx.event
@@ -243,7 +243,7 @@ class PracticeState(AuthState):
 
     async def _start(self) -> bool:
         """Start a session and show its first item; False (and the reason shown) if not."""
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         self.answered = 0
         self.correct_count = 0
         self.resumed = False
@@ -271,7 +271,7 @@ class PracticeState(AuthState):
     async def start_review(self) -> None:
         """ "Ulangi soal yang salah": a practice session (all topics) in the section of the
         longest-overdue item; the practice service serves due items first."""
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         section = await asyncio.to_thread(review_queue.next_due_section, user_id=actor.id)
         if section is None:
             self.review_due = 0
@@ -285,7 +285,7 @@ class PracticeState(AuthState):
         await self._resume()
 
     async def _resume(self) -> None:
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         try:
             view = await asyncio.to_thread(
                 practice.current_question, actor=actor, session_id=self.session_id
@@ -304,7 +304,7 @@ class PracticeState(AuthState):
         await self._choose(letter)
 
     async def _choose(self, letter: str) -> None:
-        await self.require_async("siswa")
+        await self._require_async("siswa")
         if self.phase == "question" and letter in LETTERS:
             self.selected = letter
             self.error = ""
@@ -314,7 +314,7 @@ class PracticeState(AuthState):
         return await self._submit()
 
     async def _submit(self) -> Events:
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         if self.phase != "question":
             return None
         if not self.selected:
@@ -367,14 +367,14 @@ class PracticeState(AuthState):
         if self.phase != "result":
             return
         if self.tryout_finished:
-            await self.require_async("siswa")
+            await self._require_async("siswa")
             self.phase = "finished"
             return
         await self._resume()
 
     @rx.event
     async def end_session(self) -> Events:
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         if not self.session_id:
             return None
         try:
@@ -429,7 +429,7 @@ class PracticeState(AuthState):
     @event(background=True)
     async def stream_feedback(self) -> None:
         async with self:
-            actor = await self.require_async("siswa")
+            actor = await self._require_async("siswa")
             login_id = self._login_nonce
             attempt_id = self.attempt_id
             self.feedback_text = ""
@@ -476,7 +476,7 @@ class PracticeState(AuthState):
 
     @event
     async def rate_feedback(self, helpful: bool) -> None:
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         if not self.feedback_id:
             return
         try:
@@ -505,7 +505,7 @@ class SessionReviewState(AuthState):
 
     @event
     async def load(self) -> None:
-        actor = await self.require_async("siswa", "guru", "admin")
+        actor = await self._require_async("siswa", "guru", "admin")
         session_id = self.router.page.params.get("id", "")
         try:
             review = await asyncio.to_thread(

@@ -59,7 +59,7 @@ class StudentTasksState(AuthState):
     async def load(self) -> None:
         # Right after the guard and the dashboard's load: their session check is reused, and
         # the query runs in a thread, not on the event loop.
-        actor = await self.require_async("siswa")
+        actor = await self._require_async("siswa")
         try:
             found = await asyncio.to_thread(tasks.my_tasks, actor=actor)
         except ServiceError as exc:

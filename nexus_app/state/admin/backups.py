@@ -68,7 +68,7 @@ class AdminBackupsState(AuthState):
     @rx.event(background=True)
     async def create_now(self) -> None:
         async with self:
-            actor = await self.require_async("admin")
+            actor = await self._require_async("admin")
             login_id = self._login_nonce
             if self.busy:
                 return
@@ -151,7 +151,7 @@ class AdminBackupsState(AuthState):
     @rx.event(background=True)
     async def restore(self) -> None:
         async with self:
-            actor = await self.require_async("admin")
+            actor = await self._require_async("admin")
             login_id = self._login_nonce
             if self.busy:
                 return

@@ -3,7 +3,7 @@ in one place (`admin_event`, `admin_setter`), and one way of paging a list (`Pag
 
 An admin state is `class AdminXState(Paged, AuthState)` (mixins first: Reflex takes the
 first non-mixin base as the parent state), its handlers decorated with `@admin_event`.
-Every handler these make is async (issue 16): the role check is awaited (`require_async`,
+Every handler these make is async (issue 16): the role check is awaited (`_require_async`,
 which reuses this worker's recent check) and a sync handler's body runs in a worker thread,
 so its service calls never block the event loop; a helper that checks the session itself
 from such a body uses `_require_reused`.
@@ -108,7 +108,7 @@ def _wrap(fn: Callable[..., Any], error: str | None) -> Callable[..., Any]:
     takes_actor = len(params) > 1 and params[1].name == "actor"
 
     async def enter(state: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        actor: CurrentUser = await state.require_async(ADMIN)
+        actor: CurrentUser = await state._require_async(ADMIN)
         return (actor, *args) if takes_actor else args
 
     def refused(state: Any, exc: ServiceError) -> None:
@@ -171,7 +171,7 @@ def admin_setter(field: str, kind: type = str) -> Any:
     event after its function, so the function carries that name."""
 
     async def setter(self: Any, value: Any) -> None:
-        await self.require_async(ADMIN)
+        await self._require_async(ADMIN)
         setattr(self, field, value)
 
     setter.__name__ = setter.__qualname__ = f"set_{field}"
@@ -190,7 +190,7 @@ class Paged(rx.State, mixin=True):
 
     if TYPE_CHECKING:
         # Given by the state Paged is mixed into (an AuthState) and by the state itself.
-        async def require_async(
+        async def _require_async(
             self, *roles: str, pending_password_ok: bool = False
         ) -> CurrentUser: ...
         def _load_page(self, actor: CurrentUser) -> None: ...
@@ -209,12 +209,12 @@ class Paged(rx.State, mixin=True):
 
     @rx.event
     async def next_page(self) -> None:
-        actor = await self.require_async(ADMIN)
+        actor = await self._require_async(ADMIN)
         self.page = max(1, min(self.page + 1, self.page_count))
         await in_thread(functools.partial(self._load_page, actor))
 
     @rx.event
     async def prev_page(self) -> None:
-        actor = await self.require_async(ADMIN)
+        actor = await self._require_async(ADMIN)
         self.page = max(1, min(self.page - 1, self.page_count))
         await in_thread(functools.partial(self._load_page, actor))

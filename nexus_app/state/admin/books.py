@@ -207,7 +207,7 @@ class AdminBooksState(AuthState):
     @rx.event(background=True)
     async def run_ingest(self) -> None:
         async with self:
-            actor = await self.require_async("admin")
+            actor = await self._require_async("admin")
             login_id = self._login_nonce
             path, subject, title = self._staged_path, self._staged_subject, self._staged_title
             self._staged_path = ""

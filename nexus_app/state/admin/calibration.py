@@ -173,7 +173,7 @@ class AdminCalibrationState(AuthState):
     @rx.event(background=True)
     async def refresh_counts(self) -> None:
         async with self:
-            actor = await self.require_async("admin")
+            actor = await self._require_async("admin")
             login_id = self._login_nonce
             bank_id, min_responses = self.bank_id, self.min_responses
             keep_selection = self._keep_selection
@@ -289,7 +289,7 @@ class AdminCalibrationState(AuthState):
     @rx.event(background=True)
     async def run_calibration(self) -> None:
         async with self:
-            actor = await self.require_async("admin")
+            actor = await self._require_async("admin")
             login_id = self._login_nonce
             if self.running or not self.bank_id:
                 return

@@ -347,7 +347,7 @@ class AdminPracticeQuestionsState(AuthState):
         """The model takes a while on a school server's CPU: run it off the event loop and
         show 'drafting' meanwhile; the drafts then appear under the "Draf" filter."""
         async with self:
-            actor = await self.require_async(*STAFF)
+            actor = await self._require_async(*STAFF)
             login_id = self._login_nonce
             if self.drafting:
                 return
@@ -421,7 +421,7 @@ class AdminPracticeQuestionsState(AuthState):
 
     @event
     async def import_file(self, files: list[rx.UploadFile]) -> EventSpec | None:
-        actor = await self.require_async(*STAFF)
+        actor = await self._require_async(*STAFF)
         self._reset_import()
         self.error = self.success = ""
         if not self.subject_id:

@@ -35,7 +35,7 @@ from tests.integration.state.test_role_matrix import (
 )
 
 # `AuthState.require` is the blocking session check itself (Reflex lists every public method
-# as a handler): handlers call it no more (they use `require_async` or, in a worker thread,
+# as a handler): handlers call it no more (they use `_require_async` or, in a worker thread,
 # `_require_reused`), and nothing in the app sends it as an event.
 NOT_WALKED = {"AuthState.require"}
 

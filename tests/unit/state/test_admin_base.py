@@ -26,7 +26,7 @@ class FakeState:
 
         self.threads: list[str] = []
 
-    async def require_async(self, *roles: str) -> str:
+    async def _require_async(self, *roles: str) -> str:
         if self.role not in roles:
             raise PermissionDenied("Ditolak.")
         return "the-admin"
@@ -160,7 +160,7 @@ class FakePaged:
         self.page, self.page_count = page, page_count
         self.loads: list[int] = []
 
-    async def require_async(self, *roles: str) -> str:
+    async def _require_async(self, *roles: str) -> str:
         assert roles == ("admin",)
         return "the-admin"
 
