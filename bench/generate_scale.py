@@ -338,6 +338,15 @@ def main() -> None:
             counted = "topic_mastery" if table == "school_mastery" else table
             rows = conn.execute(sa.text(f"SELECT count(*) FROM {counted}")).scalar_one()
         print(f"{table:<14} {rows:>10,} rows  {time.perf_counter() - t0:7.1f} s", flush=True)
+    with engine.begin() as conn:
+        # The fill ran with triggers off, so the item-bank token (migration 0010) was never
+        # written; without it every worker reloads a section's items on every pick.
+        conn.execute(
+            sa.text(
+                "INSERT INTO item_bank_versions (id, token) VALUES (1, 1) "
+                "ON CONFLICT (id) DO UPDATE SET token = item_bank_versions.token + 1"
+            )
+        )
     t0 = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         # Statistics and the visibility map as autovacuum would leave them on a live server.
