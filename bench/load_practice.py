@@ -2,10 +2,11 @@
 
 Each simulated student is one browser tab (bench/wsclient.py): it opens /login, logs in with
 the page's own event (argon2 and all), waits for its dashboard, opens /practice, starts a
-session and then answers one question every `--answer-interval` seconds: choose a letter,
-submit, rate the feedback when the page offers it (a wrong answer), next question. Students
-arrive spread over `--ramp` seconds; submit figures are taken only in the steady window
-after the ramp (`--duration` seconds), logins during the ramp.
+session and then answers one question every `--answer-interval` seconds: submit a pick
+(the page keeps a click in the browser and sends it with the submit), rate the feedback
+when the page offers it (a wrong answer), next question. Students arrive spread over
+`--ramp` seconds; submit figures are taken only in the steady window after the ramp
+(`--duration` seconds), logins during the ramp.
 
 Before the levels, "a class logging in at once": `--class-size` students (40) send their
 login within `--class-window` seconds (2) and we time each until its dashboard has loaded.
@@ -91,7 +92,6 @@ class Level:
     students: int = 0
     submit: list[float] = field(default_factory=list)  # steady window only
     next_question: list[float] = field(default_factory=list)
-    choose: list[float] = field(default_factory=list)
     rate: list[float] = field(default_factory=list)
     login: list[float] = field(default_factory=list)  # login event → dashboard loaded
     practice_open: list[float] = field(default_factory=list)
@@ -171,25 +171,18 @@ class Student:
         return True
 
     async def answer(self, level: Level, steady: Callable[[], bool]) -> bool:
-        """One question: choose, submit, rate the feedback if offered, next question."""
+        """One question: submit a pick, rate the feedback if offered, next question. The
+        page keeps a clicked pick in the browser and sends it with the submit, as here."""
         tab = self.tab
-        letter = self.rng.choice(LETTERS)
-        self.step = "choose"
-        seconds = await tab.call(
-            f"{PRACTICE}.choose",
-            {"letter": letter},
-            until=Tab.changes(PRACTICE, "selected", letter),
-            timeout=EVENT_TIMEOUT,
-        )
-        if steady():
-            level.choose.append(seconds)
+        pick = f"{tab.var(PRACTICE, 'question_id')}:{self.rng.choice(LETTERS)}"
         # A wrong answer's feedback comes from a background event that ends by setting
         # feedback_busy to False: listen before submitting so that end cannot be missed.
         feedback_done = tab.expect(Tab.changes(PRACTICE, "feedback_busy", False))
         try:
             self.step = "submit"
             seconds = await tab.call(
-                f"{PRACTICE}.submit",
+                f"{PRACTICE}.submit_pick",
+                {"pick": pick},
                 until=_any(Tab.changes(PRACTICE, "phase", "result"), _filled(PRACTICE, "error")),
                 timeout=EVENT_TIMEOUT,
             )
@@ -389,7 +382,6 @@ def report(level: Level) -> str:
             f"({len(level.submit)} in {level.steady_seconds:.0f} s steady, {rate:.1f}/s; "
             f"{level.answers_total} answers in all)",
             f"  next question p50/p95  {ms(level.next_question, 0.5, 0.95)}",
-            f"  choose p50/p95         {ms(level.choose, 0.5, 0.95)}",
             f"  rate feedback p50/p95  {ms(level.rate, 0.5, 0.95)} ({len(level.rate)} rated; "
             f"{level.feedback_late} feedbacks not ready when the student moved on)",
             f"  open /practice p50/p95 {ms(level.practice_open, 0.5, 0.95)}",

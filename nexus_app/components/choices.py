@@ -8,7 +8,8 @@ prefix of the buttons' ids (`choice-A`, `school-choice-A`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventCallback
@@ -26,7 +27,7 @@ def answer_choice(
     selected: rx.Var[str],
     correct_answer: rx.Var[str],
     is_correct: rx.Var[bool],
-    choose: EventCallback[str],
+    choose: EventCallback[str] | Callable[[rx.Var[str]], Any],
     id_prefix: str,
 ) -> rx.Component:
     """One option as a button; chosen: soft indigo; once answered: the key green, a wrong
@@ -69,7 +70,7 @@ def answer_choices(
     selected: rx.Var[str],
     correct_answer: rx.Var[str],
     is_correct: rx.Var[bool],
-    choose: EventCallback[str],
+    choose: EventCallback[str] | Callable[[rx.Var[str]], Any],
     id_prefix: str,
 ) -> rx.Component:
     """Every option of the question on screen, one under another."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 # rx.moment is Moment.create; mypy may bind the name `moment` to the package's submodule.
@@ -10,7 +12,7 @@ from reflex_components_moment.moment import Moment
 from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.components.values import either
-from nexus_app.state.practice import PracticeState
+from nexus_app.state.practice import PICK, PracticeState
 
 ROUTE = "/practice"
 ROLES = ["siswa"]
@@ -271,6 +273,19 @@ def _result() -> rx.Component:
     )
 
 
+def _lit_letter() -> rx.Var[str]:
+    """The letter lit up: the browser's pick while answering, the submitted one after."""
+    pick = PICK.value.to(str)
+    prefix = PracticeState.pick_prefix.to(str)
+    on_this_question = either(pick.startswith(prefix), pick.replace(prefix, ""), "")
+    return either(PracticeState.phase == "question", on_this_question, PracticeState.selected)
+
+
+def _pick(letter: rx.Var[str]) -> rx.Var[Any]:
+    """A click on an option: stored in the page only (PICK), for the question on screen."""
+    return PICK.set_value(PracticeState.pick_prefix.to(str) + letter.to(str))
+
+
 def _question() -> rx.Component:
     return rx.vstack(
         _resumed(),
@@ -284,10 +299,10 @@ def _question() -> rx.Component:
         answer_choices(
             PracticeState.options,
             phase=PracticeState.phase,
-            selected=PracticeState.selected,
+            selected=_lit_letter(),
             correct_answer=PracticeState.correct_answer,
             is_correct=PracticeState.is_correct,
-            choose=PracticeState.choose,
+            choose=_pick,
             id_prefix="choice-",
         ),
         _error(),
@@ -297,7 +312,7 @@ def _question() -> rx.Component:
                 rx.button(
                     "Kirim jawaban",
                     id="submit-answer",
-                    on_click=PracticeState.submit,
+                    on_click=PracticeState.submit_pick(PICK.value),
                     size="3",
                     color_scheme=BRAND_COLOR,
                 ),
@@ -366,6 +381,7 @@ def _finished() -> rx.Component:
 
 def _content() -> rx.Component:
     return rx.vstack(
+        PICK,
         rx.window_event_listener(on_key_down=PracticeState.on_key),
         rx.heading("Latihan UTBK", size="7"),
         rx.match(

@@ -14,6 +14,7 @@ import threading
 import time
 
 import reflex as rx
+from reflex.experimental.client_state import ClientStateVar
 from reflex_base.event import KeyInputInfo
 
 from nexus_app.formatting import EMPTY
@@ -30,6 +31,19 @@ LETTERS = ("A", "B", "C", "D", "E")
 # While the feedback waits in line, an unchanged place is re-sent (with a fresh estimate,
 # and a check that the student is still on this answer) this often.
 QUEUE_REFRESH_SECONDS = 5.0
+
+
+# The student's pick lives in the browser: a click lights up at once and sends nothing
+# (issue 16: with 250 students a click took a second to light up, and was one of four
+# events per answer). It is "<question_id>:<letter>", so a pick left over from the previous
+# question never counts; the submit button sends it with the submit.
+PICK = ClientStateVar.create("practice_pick", default="")
+
+
+def picked_letter(pick: str, question_id: int) -> str:
+    """The letter of a browser pick made on this question, or "" (none, or a stale one)."""
+    shown, _, letter = (pick or "").partition(":")
+    return letter if shown == str(question_id) and letter in LETTERS else ""
 
 
 def _signed(value: int) -> str:
@@ -133,6 +147,11 @@ class PracticeState(AuthState):
         """[key, display name] pairs: the select sends the key, the student reads the name."""
         keys = self.sub_types_by_section.get(self.section, [])
         return [[ALL_TOPICS, ALL_TOPICS], *([k, topic_label(k)] for k in keys)]
+
+    @rx.var
+    def pick_prefix(self) -> str:
+        """What a browser pick on the question on screen starts with."""
+        return f"{self.question_id}:"
 
     @rx.var
     def theta_label(self) -> str:
@@ -313,6 +332,13 @@ class PracticeState(AuthState):
     async def submit(self) -> Events:
         return await self._submit()
 
+    @event
+    async def submit_pick(self, pick: str) -> Events:
+        """The page's submit, with the browser's pick (see PICK)."""
+        if self.phase == "question":
+            self.selected = picked_letter(pick, self.question_id)
+        return await self._submit()
+
     async def _submit(self) -> Events:
         actor = await self._require_async("siswa")
         if self.phase != "question":
@@ -398,9 +424,11 @@ class PracticeState(AuthState):
         upper = key.upper() if isinstance(key, str) else ""
         if self.phase == "question" and upper in LETTERS:
             await self._choose(upper)
-        elif key == "Enter" and self.phase == "question":
-            return await self._submit()
-        elif key == "Enter" and self.phase == "result":
+            return PICK.push(f"{self.question_id}:{upper}")
+        if key == "Enter" and self.phase == "question":
+            # The pick may have been a click, which the server never saw: ask the page.
+            return PICK.retrieve(PracticeState.submit_pick)
+        if key == "Enter" and self.phase == "result":
             await self._next()
         return None
 

@@ -88,8 +88,7 @@ def test_a_students_practice_round_runs_no_query_on_the_event_loop(
         await _run(tab, "load")
         await _run(tab, "start")
         assert tab.phase == "question", tab.error
-        await _run(tab, "choose", "B")
-        await _run(tab, "submit")
+        await _run(tab, "submit_pick", f"{tab.question_id}:B")  # the page's submit
         assert tab.phase == "result" and tab.is_correct
         tab.feedback_id = 1  # as if the feedback had come (rating an unknown one is refused)
         await _run(tab, "rate_feedback", True)
@@ -195,3 +194,19 @@ def test_the_guard_reuses_its_own_hydrates_check_and_no_other(
     now[0] += auth_state.HYDRATE_CHECK_SECONDS + 0.01
     asyncio.run(_run(tab, "guard", ["siswa"]))
     assert tab.access == "denied"  # sent to /login: the hydrate's check was too old to reuse
+
+
+def test_the_pages_submit_counts_only_a_pick_made_on_the_question_on_screen(token: str) -> None:
+    tab = _sub(_tab(token), PracticeState)
+
+    async def answer() -> None:
+        await _run(tab, "start")
+        assert tab.phase == "question", tab.error
+        # Left in the page from the previous question: not a pick for this one.
+        await _run(tab, "submit_pick", f"{tab.question_id + 1000}:B")
+        assert tab.phase == "question"
+        assert tab.error == "Pilih salah satu jawaban (A–E) terlebih dahulu."
+        await _run(tab, "submit_pick", f"{tab.question_id}:C")
+        assert tab.phase == "result" and tab.selected == "C" and tab.error == ""
+
+    asyncio.run(answer())
