@@ -7,7 +7,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from nexus_app.models import SubscriptionTier, User, UserReadiness, UserStudySession, utcnow
+from nexus_app.models import (
+    Question,
+    SubscriptionTier,
+    User,
+    UserReadiness,
+    UserStudySession,
+    utcnow,
+)
+from nexus_app.repositories._sql import select_columns
 
 
 def create_study_session(
@@ -48,16 +56,17 @@ def load_session_context(
     *, session: Session, session_id: str, user_id: int
 ) -> UserStudySession | None:
     """The user's session row, fetched together with what an answer or a served item reads
-    next: the User row, the readiness row of the session's section and the tier rows that
-    can apply (the user's own and "free"). All land in the session's identity map, so the
-    callers' `session.get` of them (the quota check, the section belief) cost no round
-    trip. One indexed query, at most two rows (one per tier)."""
+    next: the User row, the readiness row of the session's section, the tier rows that
+    can apply (the user's own and "free") and the question on screen. All land in the
+    session's identity map, so the callers' `session.get` of them (the quota check, the
+    section belief, the answered item) cost no round trip. One indexed query, at most two
+    rows (one per tier)."""
     tier_match = sa.or_(
         col(SubscriptionTier.tier) == col(User.subscription_tier),
         col(SubscriptionTier.tier) == "free",
     )
     rows = session.exec(
-        select(UserStudySession, User, UserReadiness, SubscriptionTier)
+        select_columns(UserStudySession, User, UserReadiness, SubscriptionTier, Question)
         .join(User, col(User.id) == col(UserStudySession.user_id))
         .outerjoin(
             UserReadiness,
@@ -67,6 +76,7 @@ def load_session_context(
             ),
         )
         .outerjoin(SubscriptionTier, tier_match)
+        .outerjoin(Question, col(Question.id) == col(UserStudySession.current_question_id))
         .where(UserStudySession.id == session_id, UserStudySession.user_id == user_id)
     ).all()
     # The identity map holds objects weakly: keep the fetched ones alive for the session.
