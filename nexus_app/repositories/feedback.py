@@ -67,6 +67,23 @@ def save_feedback(
     return row
 
 
+def load_attempt_for_feedback(
+    *, session: Session, attempt_id: int
+) -> tuple[Attempt, Question | None, AttemptFeedback | None] | None:
+    """The attempt, its question (a deleted one too) and its feedback if written, in one
+    query: what a wrong answer's feedback reads first."""
+    row = session.exec(
+        select(Attempt, Question, AttemptFeedback)
+        .outerjoin(Question, col(Question.id) == col(Attempt.question_id))
+        .outerjoin(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
+        .where(col(Attempt.id) == attempt_id)
+    ).first()
+    if row is None:
+        return None
+    attempt, question, existing = row
+    return attempt, question, existing
+
+
 def get_feedback_for_attempt(*, session: Session, attempt_id: int) -> AttemptFeedback | None:
     return session.exec(
         select(AttemptFeedback).where(AttemptFeedback.attempt_id == attempt_id)

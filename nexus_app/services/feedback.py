@@ -17,9 +17,7 @@ from nexus_app.ai import rag
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.models.bank import ANSWER_LETTERS
-from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import feedback as feedback_repo
-from nexus_app.repositories import questions as question_repo
 from nexus_app.services import billing, tutor
 from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -51,14 +49,12 @@ class _Item:
 
 def _item(actor: CurrentUser, attempt_id: int) -> _Item:
     with unit_of_work() as session:
-        attempt = attempt_repo.get_attempt(session=session, attempt_id=attempt_id)
-        if attempt is None or attempt.user_id != actor.id:
+        loaded = feedback_repo.load_attempt_for_feedback(session=session, attempt_id=attempt_id)
+        if loaded is None or loaded[0].user_id != actor.id:
             raise NotFound("Jawaban tidak ditemukan.")
+        attempt, question, existing = loaded
         if attempt.is_correct:
             raise InvalidInput("Umpan balik hanya untuk jawaban yang belum tepat.")
-        question = question_repo.get_question(
-            session=session, question_id=attempt.question_id, include_deleted=True
-        )
         if question is None:
             raise NotFound("Soal tidak ditemukan.")
         item = _Item(
@@ -68,7 +64,6 @@ def _item(actor: CurrentUser, attempt_id: int) -> _Item:
             correct=question.correct_answer,
             chosen=attempt.selected_answer,
         )
-        existing = feedback_repo.get_feedback_for_attempt(session=session, attempt_id=attempt_id)
         if existing is not None:
             return _with_done(item, existing.id or 0, existing.feedback_text)
         # Re-reading feedback is free; each new one counts against the daily quota.
