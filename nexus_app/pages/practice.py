@@ -12,7 +12,7 @@ from reflex_components_moment.moment import Moment
 from nexus_app.components.choices import answer_choices
 from nexus_app.components.shell import BRAND_COLOR, SELECT_STYLE, app_shell
 from nexus_app.components.values import either
-from nexus_app.state.practice import PICK, PracticeState
+from nexus_app.state.practice import PICK, PICK_FIRST, PracticeState
 
 ROUTE = "/practice"
 ROLES = ["siswa"]
@@ -20,8 +20,10 @@ _SELECT_STYLE = {**SELECT_STYLE, "width": "100%"}
 
 
 def _error() -> rx.Component:
+    # "Pick first" is answered by a click the server never sees (PICK): hide it once made.
+    answered_by_pick = (PracticeState.error == PICK_FIRST) & (_lit_letter() != "")
     return rx.cond(
-        PracticeState.error != "",
+        (PracticeState.error != "") & ~answered_by_pick,
         rx.callout(
             PracticeState.error,
             icon="triangle-alert",

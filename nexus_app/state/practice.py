@@ -28,6 +28,7 @@ from nexus_app.state.streaming import in_thread_batches, wait_label
 ROUTE = "/practice"
 ALL_TOPICS = "Semua topik"
 LETTERS = ("A", "B", "C", "D", "E")
+PICK_FIRST = "Pilih salah satu jawaban (A–E) terlebih dahulu."
 # While the feedback waits in line, an unchanged place is re-sent (with a fresh estimate,
 # and a check that the student is still on this answer) this often.
 QUEUE_REFRESH_SECONDS = 5.0
@@ -344,7 +345,7 @@ class PracticeState(AuthState):
         if self.phase != "question":
             return None
         if not self.selected:
-            self.error = "Pilih salah satu jawaban (A–E) terlebih dahulu."
+            self.error = PICK_FIRST
             return None
         try:
             result = await asyncio.to_thread(

@@ -63,7 +63,10 @@ def test_a_teacher_cannot_practise(page: Page) -> None:
 
 def _answer_and_go_on(page: Page) -> None:
     expect(page.locator("#question-text")).to_be_visible()
-    page.locator("#choice-B").click()
+    page.locator("#submit-answer").click()  # too early: nothing picked yet
+    expect(page.locator("#practice-error")).to_contain_text("Pilih salah satu jawaban")
+    page.locator("#choice-B").click()  # answered in the page, which hides the message
+    expect(page.locator("#practice-error")).to_have_count(0)
     page.locator("#submit-answer").click()
     expect(page.locator("#answer-result")).to_be_visible()
     page.locator("#next-question").click()
