@@ -131,6 +131,20 @@ class Backend:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=60)
+        # The leader is gone, but the worker holding the listening socket may still be
+        # exiting: until it has, the kernel accepts a connection and then drops it (a proxy
+        # in front would see a broken handshake instead of a refused connection).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._accepts_connections():
+            time.sleep(0.05)
+
+    def _accepts_connections(self) -> bool:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", self.port), timeout=1),
+        ):
+            return True
+        return False
 
     def stop(self) -> None:
         if not self.alive():
