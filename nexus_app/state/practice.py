@@ -425,7 +425,7 @@ class PracticeState(AuthState):
         upper = key.upper() if isinstance(key, str) else ""
         if self.phase == "question" and upper in LETTERS:
             await self._choose(upper)
-            return PICK.push(f"{self.question_id}:{upper}")
+            return PICK.push(self.pick_prefix + upper)
         if key == "Enter" and self.phase == "question":
             # The pick may have been a click, which the server never saw: ask the page.
             return PICK.retrieve(PracticeState.submit_pick)
