@@ -50,6 +50,9 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=8, help="answers per session")
     parser.add_argument("--offset", type=int, default=0, help="skip this many students")
     parser.add_argument("--label", default=str(ROOT), help="printed with the figures")
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print each call's statements (its last sample)"
+    )
     args = parser.parse_args()
     if args.db.startswith("nexus_test"):
         raise SystemExit("use a bench database, not a test database")
@@ -61,10 +64,12 @@ def main() -> None:
 
     engine = get_engine()
     statements = [0]
+    texts: list[str] = []
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _count(*_: Any) -> None:
+    def _count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements[0] += 1
+        texts.append(" ".join(statement.split())[:110])
 
     with engine.begin() as conn:
         # Students spread over the id range, not those bench_scale_ops.py uses first;
@@ -90,9 +95,11 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}
+    last_sql: dict[str, list[str]] = {}
 
     def timed(name: str, fn: Callable[[], T]) -> T:
         before = statements[0]
+        texts.clear()
         c0, t0 = time.thread_time(), time.perf_counter()
         out = fn()
         times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
@@ -100,6 +107,7 @@ def main() -> None:
         # sensitive than the wall clock to other work on the machine.
         cpu.setdefault(name, []).append((time.thread_time() - c0) * 1000)
         counts.setdefault(name, []).append(statements[0] - before)
+        last_sql[name] = list(texts)
         return out
 
     def walk(actor: CurrentUser, section: str) -> None:
@@ -145,6 +153,11 @@ def main() -> None:
             f"  statements {statistics.median(counts[name]):3.0f}",
             flush=True,
         )
+    if args.show_sql:
+        for name, sql in last_sql.items():
+            print(f"\n## {name}: {len(sql)} statements")
+            for line in sql:
+                print(f"  {line}")
     first, later = times["submit, 1st answer"], times.get("submit, later answers (< 60 s)", [])
     if later:
         # One answer every 10 s: one forecast per minute, five θ-only answers.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import Select
 
 from nexus_app.models import Attempt, Question, User, utcnow
 from nexus_app.repositories._sql import select_columns
@@ -254,18 +257,36 @@ class SessionPositions:
 def get_session_positions(*, session: Session, session_id: str, position: int) -> SessionPositions:
     """`get_attempt_at_position` and `count_session_attempts` in one aggregate round trip
     (the attempt itself is read only on a repeated submit)."""
-    live = sa.case((col(Attempt.deleted_at).is_(None), 1))
-    at_position = sa.case((col(Attempt.attempt_number_in_session) == position, col(Attempt.id)))
     count, stored_id = session.exec(
-        select_columns(sa.func.count(live), sa.func.min(at_position)).where(
-            col(Attempt.session_id) == session_id
-        )
+        _session_positions_query(), params={"session_id": session_id, "position": position}
     ).one()
     return SessionPositions(int(stored_id) if stored_id is not None else None, int(count or 0))
 
 
+@cache
+def _session_positions_query() -> Select[*tuple[Any, ...]]:
+    # Built once (_sql.py, "hot statements").
+    live = sa.case((col(Attempt.deleted_at).is_(None), 1))
+    at_position = sa.case(
+        (col(Attempt.attempt_number_in_session) == sa.bindparam("position"), col(Attempt.id))
+    )
+    return select_columns(sa.func.count(live), sa.func.min(at_position)).where(
+        col(Attempt.session_id) == sa.bindparam("session_id")
+    )
+
+
 def list_session_items(*, session: Session, session_id: str) -> list[SessionItem]:
-    rows = session.exec(
+    rows = session.exec(_session_items_query(), params={"session_id": session_id}).all()
+    return [
+        SessionItem(int(aid), pos, int(qid), bool(ok), ans, int(secs), sub, a, b, c)
+        for aid, pos, qid, ok, ans, secs, sub, a, b, c in rows
+    ]
+
+
+@cache
+def _session_items_query() -> Select[*tuple[Any, ...]]:
+    # Built once (_sql.py, "hot statements").
+    return (
         select_columns(
             col(Attempt.id),
             col(Attempt.attempt_number_in_session),
@@ -279,13 +300,11 @@ def list_session_items(*, session: Session, session_id: str) -> list[SessionItem
             col(Question.guessing_param),
         )
         .join(Question, col(Question.id) == col(Attempt.question_id))
-        .where(col(Attempt.session_id) == session_id, col(Attempt.deleted_at).is_(None))
+        .where(
+            col(Attempt.session_id) == sa.bindparam("session_id"), col(Attempt.deleted_at).is_(None)
+        )
         .order_by(col(Attempt.attempt_number_in_session), col(Attempt.id))
-    ).all()
-    return [
-        SessionItem(int(aid), pos, int(qid), bool(ok), ans, int(secs), sub, a, b, c)
-        for aid, pos, qid, ok, ans, secs, sub, a, b, c in rows
-    ]
+    )
 
 
 def list_section_theta_history(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select, update
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from nexus_app.models import (
     Attempt,
@@ -18,6 +21,7 @@ from nexus_app.models import (
     UserStudySession,
     utcnow,
 )
+from nexus_app.repositories._sql import select_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,31 +273,54 @@ def count_active_subscribers(*, session: Session, now: datetime) -> dict[str, in
 def count_practice_since(*, session: Session, user_id: int, since: datetime) -> int:
     """Questions a student was given since `since`: answered ones plus ones still open on
     screen (so several tabs cannot each fetch questions past the limit)."""
-    answered = session.exec(
-        select(func.count())
-        .select_from(Attempt)
-        .where(Attempt.user_id == user_id, col(Attempt.created_at) >= since)
-    ).one()
-    open_now = session.exec(
-        select(func.count())
-        .select_from(UserStudySession)
-        .where(
-            UserStudySession.user_id == user_id,
-            col(UserStudySession.current_question_id).is_not(None),
-            col(UserStudySession.current_served_at) >= since,
-        )
+    answered, open_now = session.exec(
+        _practice_since_query(), params={"user_id": user_id, "since": since}
     ).one()
     return int(answered) + int(open_now)
 
 
+@cache
+def _practice_since_query() -> Select[*tuple[Any, ...]]:
+    # Built once (_sql.py, "hot statements"): both counts in one round trip.
+    answered = (
+        select(func.count())
+        .select_from(Attempt)
+        .where(
+            col(Attempt.user_id) == sa.bindparam("user_id"),
+            col(Attempt.created_at) >= sa.bindparam("since"),
+        )
+        .scalar_subquery()
+    )
+    open_now = (
+        select(func.count())
+        .select_from(UserStudySession)
+        .where(
+            col(UserStudySession.user_id) == sa.bindparam("user_id"),
+            col(UserStudySession.current_question_id).is_not(None),
+            col(UserStudySession.current_served_at) >= sa.bindparam("since"),
+        )
+        .scalar_subquery()
+    )
+    return select_columns(answered, open_now)
+
+
 def count_feedback_since(*, session: Session, user_id: int, since: datetime) -> int:
     return int(
-        session.exec(
-            select(func.count())
-            .select_from(AttemptFeedback)
-            .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
-            .where(Attempt.user_id == user_id, col(AttemptFeedback.created_at) >= since)
-        ).one()
+        session.exec(_feedback_since_query(), params={"user_id": user_id, "since": since}).one()
+    )
+
+
+@cache
+def _feedback_since_query() -> SelectOfScalar[int]:
+    # Built once (_sql.py, "hot statements").
+    return (
+        select(func.count())
+        .select_from(AttemptFeedback)
+        .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
+        .where(
+            col(Attempt.user_id) == sa.bindparam("user_id"),
+            col(AttemptFeedback.created_at) >= sa.bindparam("since"),
+        )
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from nexus_app.models import Attempt, AttemptFeedback, Question
 from nexus_app.repositories._sql import select_columns
@@ -72,16 +74,22 @@ def load_attempt_for_feedback(
 ) -> tuple[Attempt, Question | None, AttemptFeedback | None] | None:
     """The attempt, its question (a deleted one too) and its feedback if written, in one
     query: what a wrong answer's feedback reads first."""
-    row = session.exec(
-        select(Attempt, Question, AttemptFeedback)
-        .outerjoin(Question, col(Question.id) == col(Attempt.question_id))
-        .outerjoin(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
-        .where(col(Attempt.id) == attempt_id)
-    ).first()
+    row = session.exec(_attempt_for_feedback_query(), params={"attempt_id": attempt_id}).first()
     if row is None:
         return None
     attempt, question, existing = row
     return attempt, question, existing
+
+
+@cache
+def _attempt_for_feedback_query() -> Select[Attempt, Question, AttemptFeedback]:
+    # Built once (_sql.py, "hot statements").
+    return (
+        select(Attempt, Question, AttemptFeedback)
+        .outerjoin(Question, col(Question.id) == col(Attempt.question_id))
+        .outerjoin(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
+        .where(col(Attempt.id) == sa.bindparam("attempt_id"))
+    )
 
 
 def get_feedback_for_attempt(*, session: Session, attempt_id: int) -> AttemptFeedback | None:
@@ -162,12 +170,21 @@ def find_cached_feedback(
     preferred over unrated, then the newest.
     """
     return session.exec(
+        _cached_feedback_query(),
+        params={"question_id": question_id, "selected": selected_answer, "lang": feedback_lang},
+    ).first()
+
+
+@cache
+def _cached_feedback_query() -> SelectOfScalar[AttemptFeedback]:
+    # Built once (_sql.py, "hot statements"): every wrong answer asks.
+    return (
         select(AttemptFeedback)
         .join(Attempt, col(Attempt.id) == col(AttemptFeedback.attempt_id))
         .where(
-            Attempt.question_id == question_id,
-            Attempt.selected_answer == selected_answer,
-            AttemptFeedback.feedback_lang == feedback_lang,
+            col(Attempt.question_id) == sa.bindparam("question_id"),
+            col(Attempt.selected_answer) == sa.bindparam("selected"),
+            col(AttemptFeedback.feedback_lang) == sa.bindparam("lang"),
             sa.or_(
                 col(AttemptFeedback.is_helpful).is_(None),
                 col(AttemptFeedback.is_helpful) == sa.true(),
@@ -179,4 +196,4 @@ def find_cached_feedback(
             col(AttemptFeedback.id).desc(),
         )
         .limit(1)
-    ).first()
+    )

@@ -9,13 +9,17 @@ predicate that names the matching index.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from nexus_app.models import TopicMastery, utcnow
-from nexus_app.repositories._dialect import upsert_insert
+from nexus_app.repositories._dialect import dialect_name
 from nexus_app.repositories._sql import table_of
 
 WEAK_MASTERY_THRESHOLD = 0.4
@@ -52,20 +56,46 @@ def upsert_topic_mastery(
     if (subject_id is None) == (section is None):
         raise ValueError("give exactly one of subject_id or section")
     when = now or utcnow()
+    stmt = _mastery_upsert(dialect_name(session), subject_id is not None)
+    values = {
+        "v_user_id": user_id,
+        "v_subject_id": subject_id,
+        "v_section": section,
+        "v_topic": topic,
+        "v_mastery_level": mastery_level,
+        "v_question_count": questions_answered,
+        "v_correct_count": correct_answers,
+        "v_last_interaction": when,
+        "v_created_at": when,
+        "v_updated_at": when,
+    }
+    # populate_existing: a row already in the identity map takes the upserted values.
+    row: TopicMastery = session.scalars(
+        stmt, params=values, execution_options={"populate_existing": True}
+    ).one()
+    return row
+
+
+@cache
+def _mastery_upsert(dialect: str, by_subject: bool) -> ReturningInsert[Any]:
+    # Built once per database and shape (_sql.py, "hot statements"); the VALUES come as
+    # parameters "v_<column>" (an INSERT reserves the bare column names for itself).
     table: sa.Table = table_of(TopicMastery)
-    insert = upsert_insert(session, TopicMastery).values(
-        user_id=user_id,
-        subject_id=subject_id,
-        section=section,
-        topic=topic,
-        mastery_level=mastery_level,
-        question_count=questions_answered,
-        correct_count=correct_answers,
-        last_interaction=when,
-        created_at=when,
-        updated_at=when,
-    )
-    if subject_id is not None:
+    columns = [
+        "user_id",
+        "subject_id",
+        "section",
+        "topic",
+        "mastery_level",
+        "question_count",
+        "correct_count",
+        "last_interaction",
+        "created_at",
+        "updated_at",
+    ]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TopicMastery)
+    insert = insert.values({name: sa.bindparam(f"v_{name}") for name in columns})
+    if by_subject:
         # Matches uq_topic_mastery_subject_topic (WHERE subject_id IS NOT NULL).
         target = ["user_id", "subject_id", "topic"]
         predicate = table.c.subject_id.is_not(None)
@@ -73,7 +103,7 @@ def upsert_topic_mastery(
         # Matches uq_topic_mastery_section_topic (WHERE subject_id IS NULL).
         target = ["user_id", "section", "topic"]
         predicate = table.c.subject_id.is_(None)
-    stmt = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=target,
         index_where=predicate,
         set_={
@@ -85,8 +115,6 @@ def upsert_topic_mastery(
             "updated_at": insert.excluded.updated_at,
         },
     ).returning(TopicMastery)
-    # populate_existing: a row already in the identity map takes the upserted values.
-    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 def list_topic_mastery(
@@ -139,14 +167,25 @@ def get_topic_mastery(
     subject_id: int | None = None,
     section: str | None = None,
 ) -> TopicMastery | None:
-    query = select(TopicMastery).where(TopicMastery.user_id == user_id, TopicMastery.topic == topic)
-    if subject_id is not None:
-        query = query.where(col(TopicMastery.subject_id) == subject_id)
-    else:
-        query = query.where(
-            col(TopicMastery.subject_id).is_(None), col(TopicMastery.section) == section
-        )
-    return session.exec(query).first()
+    by_subject = subject_id is not None
+    return session.exec(
+        _topic_mastery_query(by_subject),
+        params={"user_id": user_id, "topic": topic, "owner": subject_id if by_subject else section},
+    ).first()
+
+
+@cache
+def _topic_mastery_query(by_subject: bool) -> SelectOfScalar[TopicMastery]:
+    # Built once per shape (_sql.py, "hot statements"): every practice answer reads one.
+    query = select(TopicMastery).where(
+        col(TopicMastery.user_id) == sa.bindparam("user_id"),
+        col(TopicMastery.topic) == sa.bindparam("topic"),
+    )
+    if by_subject:
+        return query.where(col(TopicMastery.subject_id) == sa.bindparam("owner"))
+    return query.where(
+        col(TopicMastery.subject_id).is_(None), col(TopicMastery.section) == sa.bindparam("owner")
+    )
 
 
 def list_users_with_mastery(*, session: Session) -> list[int]:

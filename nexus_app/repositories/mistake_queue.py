@@ -4,20 +4,28 @@ queue in repositories.review_queue)."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from nexus_app.models import Question, ReviewQueueItem
 
 
 def get_entry(*, session: Session, user_id: int, question_id: int) -> ReviewQueueItem | None:
     return session.exec(
-        select(ReviewQueueItem).where(
-            col(ReviewQueueItem.user_id) == user_id,
-            col(ReviewQueueItem.question_id) == question_id,
-        )
+        _entry_query(), params={"user_id": user_id, "question_id": question_id}
     ).first()
+
+
+@cache
+def _entry_query() -> SelectOfScalar[ReviewQueueItem]:
+    # Built once (_sql.py, "hot statements"): every practice answer asks.
+    return select(ReviewQueueItem).where(
+        col(ReviewQueueItem.user_id) == sa.bindparam("user_id"),
+        col(ReviewQueueItem.question_id) == sa.bindparam("question_id"),
+    )
 
 
 def save_entry(*, session: Session, row: ReviewQueueItem) -> ReviewQueueItem:
@@ -64,21 +72,32 @@ def first_due_in_section(
     exclude_question_ids: list[int],
 ) -> int | None:
     """The longest-overdue live item of a section not yet in this session, or None."""
+    params: dict[str, object] = {"user_id": user_id, "now": now, "section": section}
+    if exclude_question_ids:
+        params["exclude"] = list(exclude_question_ids)
+    return session.exec(_first_due_query(bool(exclude_question_ids)), params=params).first()
+
+
+@cache
+def _first_due_query(excluding: bool) -> SelectOfScalar[int]:
+    # Built once per shape (_sql.py, "hot statements"): every served practice item asks.
     query = (
         select(ReviewQueueItem.question_id)
         .join(Question, col(Question.id) == col(ReviewQueueItem.question_id))
         .where(
-            col(ReviewQueueItem.user_id) == user_id,
-            col(ReviewQueueItem.due_at) <= now,
-            col(Question.section) == section,
+            col(ReviewQueueItem.user_id) == sa.bindparam("user_id"),
+            col(ReviewQueueItem.due_at) <= sa.bindparam("now"),
+            col(Question.section) == sa.bindparam("section"),
             col(Question.deleted_at).is_(None),
         )
         .order_by(col(ReviewQueueItem.due_at), col(ReviewQueueItem.id))
         .limit(1)
     )
-    if exclude_question_ids:
-        query = query.where(col(ReviewQueueItem.question_id).not_in(exclude_question_ids))
-    return session.exec(query).first()
+    if excluding:
+        query = query.where(
+            col(ReviewQueueItem.question_id).not_in(sa.bindparam("exclude", expanding=True))
+        )
+    return query
 
 
 def first_due_section(*, session: Session, user_id: int, now: datetime) -> str | None:

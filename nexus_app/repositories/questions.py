@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from nexus_app.models import (
     Attempt,
@@ -261,14 +263,17 @@ def _section_items(session: Session, section: str) -> tuple[CatCandidate, ...]:
 
 def recently_answered_ids(*, session: Session, user_id: int, since: datetime) -> set[int]:
     """Questions the user answered after `since` (idx_attempts_user_created)."""
-    return {
-        int(qid)
-        for qid in session.exec(
-            select(Attempt.question_id).where(
-                Attempt.user_id == user_id, col(Attempt.created_at) > since
-            )
-        ).all()
-    }
+    rows = session.exec(_recent_answers_query(), params={"user_id": user_id, "since": since})
+    return {int(qid) for qid in rows.all()}
+
+
+@cache
+def _recent_answers_query() -> SelectOfScalar[int]:
+    # Built once (_sql.py, "hot statements"): every served item asks.
+    return select(Attempt.question_id).where(
+        col(Attempt.user_id) == sa.bindparam("user_id"),
+        col(Attempt.created_at) > sa.bindparam("since"),
+    )
 
 
 def list_cat_candidates(
@@ -457,24 +462,40 @@ def update_question_stats_after_attempt(
     One UPDATE computing the new values from the stored ones (running means), so two
     concurrent submissions cannot overwrite each other the way read-modify-write could.
     A NULL mean (no earlier answers, or imported counts without stats) restarts from
-    this answer.
+    this answer. A Question already loaded in the session keeps its old counters.
     """
+    session.exec(
+        _question_stats_update(),
+        params={
+            "question_id": question_id,
+            "score": 1.0 if is_correct else 0.0,
+            "seconds": time_spent_seconds,
+        },
+    )
+
+
+@cache
+def _question_stats_update() -> sa.Update:
+    # Built once (see _sql.py, "hot statements"). No session sync: the caller has built
+    # its result from the question already, and nothing reads the counters after this.
     t = table_of(Question).c
     n_rate = sa.case((t.correct_rate.is_(None), 0), else_=t.attempt_count)
     n_time = sa.case((t.avg_time_seconds.is_(None), 0), else_=t.attempt_count)
-    score = 1.0 if is_correct else 0.0
+    score = sa.bindparam("score", type_=sa.Float)
+    seconds = sa.bindparam("seconds", type_=sa.Integer)
     new_rate = (sa.func.coalesce(t.correct_rate, 0.0) * n_rate + score) / (n_rate + 1)
-    new_time = (
-        sa.cast(sa.func.coalesce(t.avg_time_seconds, 0), sa.Float) * n_time + time_spent_seconds
-    ) / (n_time + 1)
-    session.exec(
+    new_time = (sa.cast(sa.func.coalesce(t.avg_time_seconds, 0), sa.Float) * n_time + seconds) / (
+        n_time + 1
+    )
+    return (
         update(Question)
-        .where(col(Question.id) == question_id)
+        .where(col(Question.id) == sa.bindparam("question_id"))
         .values(
             attempt_count=t.attempt_count + 1,
             correct_rate=new_rate,
             avg_time_seconds=sa.cast(sa.func.round(new_time), sa.Integer),
         )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,11 +135,37 @@ def update_section_belief(
 ) -> None:
     """The cheap per-answer write: a section's new ability and its variance, stamped with
     `job_id` (which marks the other columns as older than the ability). `last_updated`
-    becomes now (the ORM's onupdate and the table's trigger): the belief's time."""
+    becomes now (the ORM's onupdate and the table's trigger): the belief's time. A row
+    already loaded in the session keeps its old values."""
     session.exec(
+        _section_belief_update(),
+        params={
+            "owner": user_id,
+            "section_code": section,
+            "theta": theta,
+            "variance": variance,
+            "job_id": job_id,
+        },
+    )
+
+
+@cache
+def _section_belief_update() -> sa.Update:
+    # Built once (_sql.py, "hot statements"); no session sync, which would evaluate the
+    # placeholders as NULL.
+    return (
         update(UserReadiness)
-        .where(col(UserReadiness.user_id) == user_id, col(UserReadiness.section) == section)
-        .values(current_theta=theta, theta_variance=variance, updated_by_job_id=job_id)
+        .where(
+            # Not named after a column: an UPDATE reserves those names for its SET clause.
+            col(UserReadiness.user_id) == sa.bindparam("owner"),
+            col(UserReadiness.section) == sa.bindparam("section_code"),
+        )
+        .values(
+            current_theta=sa.bindparam("theta"),
+            theta_variance=sa.bindparam("variance"),
+            updated_by_job_id=sa.bindparam("job_id"),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session as DbSession
 from sqlmodel import col, delete, select
+from sqlmodel.sql.expression import Select
 
 from nexus_app.models import Session, User
 
@@ -34,15 +36,27 @@ def validate_session_token(
 ) -> tuple[Session, User] | None:
     """Seed query "Validate session token": a live session and its (active) user.
     `created_after` is the absolute cap: older sessions are refused however recently used."""
+    params: dict[str, object] = {"token": token_hash, "now": now}
+    if created_after is not None:
+        params["created_after"] = created_after
+    row = session.exec(_token_query(created_after is not None), params=params).first()
+    return (row[0], row[1]) if row else None
+
+
+@cache
+def _token_query(capped: bool) -> Select[Session, User]:
+    # Built once per shape (_sql.py, "hot statements"): every page event validates.
     query = (
         select(Session, User)
         .join(User, col(User.id) == col(Session.user_id))
-        .where(Session.token == token_hash, Session.expires_at > now)
+        .where(
+            col(Session.token) == sa.bindparam("token"),
+            col(Session.expires_at) > sa.bindparam("now"),
+        )
     )
-    if created_after is not None:
-        query = query.where(Session.created_at > created_after)
-    row = session.exec(query).first()
-    return (row[0], row[1]) if row else None
+    if capped:
+        query = query.where(col(Session.created_at) > sa.bindparam("created_after"))
+    return query
 
 
 def renew_session(*, session: DbSession, row: Session, now: datetime, expires_at: datetime) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import Select
 
 from nexus_app.models import (
     Question,
@@ -61,11 +64,22 @@ def load_session_context(
     session's identity map, so the callers' `session.get` of them (the quota check, the
     section belief, the answered item) cost no round trip. One indexed query, at most two
     rows (one per tier)."""
+    rows = session.exec(
+        _session_context_query(), params={"session_id": session_id, "user_id": user_id}
+    ).all()
+    # The identity map holds objects weakly: keep the fetched ones alive for the session.
+    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
+    return rows[0][0] if rows else None
+
+
+@cache
+def _session_context_query() -> Select[*tuple[Any, ...]]:
+    # Built once (_sql.py, "hot statements"): every answer and served item runs it.
     tier_match = sa.or_(
         col(SubscriptionTier.tier) == col(User.subscription_tier),
         col(SubscriptionTier.tier) == "free",
     )
-    rows = session.exec(
+    return (
         select_columns(UserStudySession, User, UserReadiness, SubscriptionTier, Question)
         .join(User, col(User.id) == col(UserStudySession.user_id))
         .outerjoin(
@@ -77,28 +91,41 @@ def load_session_context(
         )
         .outerjoin(SubscriptionTier, tier_match)
         .outerjoin(Question, col(Question.id) == col(UserStudySession.current_question_id))
-        .where(UserStudySession.id == session_id, UserStudySession.user_id == user_id)
-    ).all()
-    # The identity map holds objects weakly: keep the fetched ones alive for the session.
-    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
-    return rows[0][0] if rows else None
+        .where(
+            col(UserStudySession.id) == sa.bindparam("session_id"),
+            col(UserStudySession.user_id) == sa.bindparam("user_id"),
+        )
+    )
 
 
 def record_session_answer(
     *, session: Session, session_id: str, is_correct: bool, now: datetime
 ) -> None:
     """One answer in one UPDATE: the counters grow (atomically, so two quick submissions
-    cannot lose a count) and the answered item leaves the screen."""
+    cannot lose a count) and the answered item leaves the screen. A row already loaded in
+    the session keeps its old values."""
     session.exec(
+        _session_answer_update(),
+        params={"session_id": session_id, "correct": 1 if is_correct else 0, "now": now},
+    )
+
+
+@cache
+def _session_answer_update() -> sa.Update:
+    # Built once (_sql.py, "hot statements"); no session sync, which would evaluate the
+    # placeholders as NULL.
+    return (
         update(UserStudySession)
-        .where(col(UserStudySession.id) == session_id)
+        .where(col(UserStudySession.id) == sa.bindparam("session_id"))
         .values(
             questions_attempted=col(UserStudySession.questions_attempted) + 1,
-            questions_correct=col(UserStudySession.questions_correct) + (1 if is_correct else 0),
+            questions_correct=col(UserStudySession.questions_correct)
+            + sa.bindparam("correct", type_=sa.Integer),
             current_question_id=None,
             current_served_at=None,
-            updated_at=now,
+            updated_at=sa.bindparam("now"),
         )
+        .execution_options(synchronize_session=False)
     )
 
 

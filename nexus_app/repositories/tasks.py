@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from nexus_app.models import (
     Attempt,
@@ -187,19 +190,25 @@ class StudentTaskRow:
 
 
 def list_student_tasks(*, session: Session, student_id: int) -> list[StudentTaskRow]:
-    query = (
+    rows = session.exec(_student_tasks_query(), params={"student_id": student_id}).all()
+    return [
+        StudentTaskRow(task=t, progress=p, subject_name=name, blueprint_name=blueprint)
+        for t, p, name, blueprint in rows
+    ]
+
+
+@cache
+def _student_tasks_query() -> Select[*tuple[Any, ...]]:
+    # Built once (_sql.py, "hot statements"): every practice answer credits open tasks.
+    return (
         select_columns(Task, TaskStudent, col(Subject.name), col(TryoutBlueprint.name))
         .select_from(TaskStudent)
         .join(Task, col(Task.id) == col(TaskStudent.task_id))
         .outerjoin(Subject, col(Subject.id) == col(Task.subject_id))
         .outerjoin(TryoutBlueprint, col(TryoutBlueprint.id) == col(Task.blueprint_id))
-        .where(col(TaskStudent.student_id) == student_id)
+        .where(col(TaskStudent.student_id) == sa.bindparam("student_id"))
         .order_by(col(Task.due_at), col(Task.id))
     )
-    return [
-        StudentTaskRow(task=t, progress=p, subject_name=name, blueprint_name=blueprint)
-        for t, p, name, blueprint in session.exec(query).all()
-    ]
 
 
 def get_task_student(

@@ -270,6 +270,7 @@ def test_update_question_stats_keeps_running_means(session: Session) -> None:
     questions.update_question_stats_after_attempt(
         session=session, question_id=q.id, is_correct=True, time_spent_seconds=30
     )
+    session.refresh(q)  # the UPDATE leaves loaded objects as they were
     assert (q.attempt_count, q.correct_rate, q.avg_time_seconds) == (1, 1.0, 30)
     questions.update_question_stats_after_attempt(
         session=session, question_id=q.id, is_correct=False, time_spent_seconds=61
@@ -277,6 +278,7 @@ def test_update_question_stats_keeps_running_means(session: Session) -> None:
     questions.update_question_stats_after_attempt(
         session=session, question_id=q.id, is_correct=False, time_spent_seconds=20
     )
+    session.refresh(q)
     assert q.attempt_count == 3
     assert abs((q.correct_rate or 0) - 1 / 3) < 1e-9
     assert q.avg_time_seconds == 37  # (30 + 61 + 20) / 3 = 37.0
@@ -287,6 +289,7 @@ def test_update_question_stats_restarts_means_after_imported_counts(session: Ses
     questions.update_question_stats_after_attempt(
         session=session, question_id=q.id, is_correct=False, time_spent_seconds=44
     )
+    session.refresh(q)
     assert (q.attempt_count, q.correct_rate, q.avg_time_seconds) == (501, 0.0, 44)
 
 
