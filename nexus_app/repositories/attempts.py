@@ -307,22 +307,31 @@ def _session_items_query() -> Select[*tuple[Any, ...]]:
     )
 
 
+@cache
+def _theta_history_query() -> Select[datetime, float | None]:
+    # Built once (_sql.py, "hot statements"): every forecast reads it.
+    return (
+        select(Attempt.created_at, Attempt.user_theta_after)
+        .join(Question, col(Question.id) == col(Attempt.question_id))
+        .where(
+            col(Attempt.user_id) == sa.bindparam("user_id"),
+            col(Question.section) == sa.bindparam("section"),
+            col(Attempt.user_theta_after).is_not(None),
+            col(Attempt.deleted_at).is_(None),
+        )
+        .order_by(col(Attempt.created_at).desc(), col(Attempt.id).desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
 def list_section_theta_history(
     *, session: Session, user_id: int, section: str, limit: int = 500
 ) -> list[tuple[datetime, float]]:
     """(time, ability after the answer) for a student's answers in one section, oldest
     first: the trend that forecasts the ready-by date."""
     rows = session.exec(
-        select(Attempt.created_at, Attempt.user_theta_after)
-        .join(Question, col(Question.id) == col(Attempt.question_id))
-        .where(
-            col(Attempt.user_id) == user_id,
-            col(Question.section) == section,
-            col(Attempt.user_theta_after).is_not(None),
-            col(Attempt.deleted_at).is_(None),
-        )
-        .order_by(col(Attempt.created_at).desc(), col(Attempt.id).desc())
-        .limit(limit)
+        _theta_history_query(),
+        params={"user_id": user_id, "section": section, "limit": limit},
     ).all()
     # The query keeps only answers with a theta; the check narrows the column's type.
     return [(when, float(theta)) for when, theta in reversed(rows) if theta is not None]

@@ -234,8 +234,14 @@ def _database_key(session: Session) -> str:
 def _item_bank_token(session: Session) -> int | None:
     """The current token; None when the row is missing (a wiped table), then nothing is
     cached."""
-    token = session.exec(select(ItemBankVersion.token).where(col(ItemBankVersion.id) == 1)).first()
+    token = session.exec(_bank_token_query()).first()
     return None if token is None else int(token)
+
+
+@cache
+def _bank_token_query() -> SelectOfScalar[int]:
+    # Built once (_sql.py, "hot statements"): every served item asks.
+    return select(ItemBankVersion.token).where(col(ItemBankVersion.id) == 1)
 
 
 def _section_items(session: Session, section: str) -> tuple[CatCandidate, ...]:

@@ -87,6 +87,33 @@ def add_class_joiners(
     renamed), and a read here is one indexed query that writes only when someone joined.
     A task already past its due date takes no new recipients: a student who joins late is
     not charged with work that was over before they came."""
+    params: dict[str, object] = {"now": now}
+    if student_id is not None:
+        params["student_id"] = student_id
+    if class_names is not None:
+        if not class_names:
+            return 0
+        params["class_names"] = list(class_names)
+    if task_id is not None:
+        params["task_id"] = task_id
+    query = _joiners_query(student_id is not None, class_names is not None, task_id is not None)
+    missing = [(int(t), int(u)) for t, u in session.exec(query, params=params).all()]
+    if not missing:
+        return 0
+    # Two tabs of one student may add the same row at once: the second adds nothing.
+    session.execute(
+        upsert_insert(session, TaskStudent)
+        .values([{"task_id": t, "student_id": u} for t, u in missing])
+        .on_conflict_do_nothing()
+    )
+    session.flush()
+    return len(missing)
+
+
+@cache
+def _joiners_query(by_student: bool, by_classes: bool, by_task: bool) -> Select[*tuple[Any, ...]]:
+    # Built once per shape (_sql.py, "hot statements"): every practice answer asks for
+    # its student.
     joiner = User
     query = (
         select_columns(col(Task.id), col(joiner.id))
@@ -105,29 +132,17 @@ def add_class_joiners(
         )
         .where(
             col(Task.whole_class).is_(True),
-            col(Task.due_at) > now,
+            col(Task.due_at) > sa.bindparam("now"),
             col(TaskStudent.task_id).is_(None),
         )
     )
-    if student_id is not None:
-        query = query.where(col(joiner.id) == student_id)
-    if class_names is not None:
-        if not class_names:
-            return 0
-        query = query.where(col(Task.class_name).in_(list(class_names)))
-    if task_id is not None:
-        query = query.where(col(Task.id) == task_id)
-    missing = [(int(t), int(u)) for t, u in session.exec(query).all()]
-    if not missing:
-        return 0
-    # Two tabs of one student may add the same row at once: the second adds nothing.
-    session.execute(
-        upsert_insert(session, TaskStudent)
-        .values([{"task_id": t, "student_id": u} for t, u in missing])
-        .on_conflict_do_nothing()
-    )
-    session.flush()
-    return len(missing)
+    if by_student:
+        query = query.where(col(joiner.id) == sa.bindparam("student_id"))
+    if by_classes:
+        query = query.where(col(Task.class_name).in_(sa.bindparam("class_names", expanding=True)))
+    if by_task:
+        query = query.where(col(Task.id) == sa.bindparam("task_id"))
+    return query
 
 
 def get_task(*, session: Session, task_id: int) -> Task | None:
