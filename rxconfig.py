@@ -23,6 +23,11 @@ config = rx.Config(
     # database and a tab identifies itself again on reconnect).
     redis_url=_REDIS_URL,
     state_manager_mode="redis" if _REDIS_URL else "memory",
+    # Reflex warns when an event held a tab's Redis lock over 1 s, through its Rich console
+    # handler. Under overload every queued event does, and rendering those lines took 6% of a
+    # worker's CPU at 500 students (docs/benchmarks.md): warn for a really stuck handler only
+    # (under the 10 s lock expiry, which must stay larger).
+    redis_lock_warning_threshold=5000,
     # Cross-site HTTP callers (CORS): none unless NEXUS_ALLOWED_ORIGINS lists them. The
     # websocket's origin check is nexus_app/http/origins.py (same host, or these).
     cors_allowed_origins=get_settings().allowed_origin_list,
