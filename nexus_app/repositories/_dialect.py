@@ -17,6 +17,11 @@ def upsert_insert(session: Session, entity: _DMLTableArgument) -> postgresql.Ins
     Both dialects spell ON CONFLICT the same way, but SQLAlchemy exposes it only on the
     dialect-specific `insert`, so pick the one matching the session's database.
     """
-    if dialect_name(session) == "postgresql":
+    return dialect_insert(dialect_name(session), entity)
+
+
+def dialect_insert(dialect: str, entity: _DMLTableArgument) -> postgresql.Insert | sqlite.Insert:
+    """`upsert_insert` by the database's name, for a statement built once per database."""
+    if dialect == "postgresql":
         return postgresql.insert(entity)
     return sqlite.insert(entity)

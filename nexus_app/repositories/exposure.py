@@ -10,12 +10,11 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from nexus_app.models import ItemExposure, Question, SectionExposure
-from nexus_app.repositories._dialect import dialect_name, upsert_insert
+from nexus_app.repositories._dialect import dialect_insert, dialect_name, upsert_insert
 from nexus_app.repositories._sql import table_of
 
 
@@ -29,7 +28,7 @@ def count_item_shown(*, session: Session, question_id: int) -> int:
 def _item_shown_upsert(dialect: str) -> sa.Executable:
     # Built once per database (_sql.py, "hot statements"): every served item counts.
     table: sa.Table = table_of(ItemExposure)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ItemExposure)
+    insert = dialect_insert(dialect, ItemExposure)
     # "shown_id", not "question_id": an INSERT reserves its column names.
     insert = insert.values(question_id=sa.bindparam("shown_id"), administered_count=1)
     return insert.on_conflict_do_update(

@@ -13,13 +13,12 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from nexus_app.models import TopicMastery, utcnow
-from nexus_app.repositories._dialect import dialect_name
+from nexus_app.repositories._dialect import dialect_insert, dialect_name
 from nexus_app.repositories._sql import table_of
 
 WEAK_MASTERY_THRESHOLD = 0.4
@@ -93,7 +92,7 @@ def _mastery_upsert(dialect: str, by_subject: bool) -> ReturningInsert[Any]:
         "created_at",
         "updated_at",
     ]
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TopicMastery)
+    insert = dialect_insert(dialect, TopicMastery)
     insert = insert.values({name: sa.bindparam(f"v_{name}") for name in columns})
     if by_subject:
         # Matches uq_topic_mastery_subject_topic (WHERE subject_id IS NOT NULL).
