@@ -40,7 +40,10 @@ def login_page() -> rx.Component:
                         id="login-username",
                         name="username",
                         placeholder="mis. siswa01",
-                        default_value=AuthState.login_username,
+                        # No value from the state: a late hydrate would remount the field
+                        # under the user's typing (autofocus puts the caret after the old
+                        # text, so the two ran together). After a wrong password the form
+                        # is not reset, so what was typed stays.
                         auto_focus=True,
                         max_length=50,
                         width="100%",

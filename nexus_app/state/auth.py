@@ -82,7 +82,6 @@ class AuthState(rx.State):
     # "checking" until the server has looked at the session, then "ok" or "denied".
     access: rx.Field[str] = rx.field("checking")
 
-    login_username: rx.Field[str] = rx.field("")
     login_error: rx.Field[str] = rx.field("")
 
     password_dialog_open: rx.Field[bool] = rx.field(False)
@@ -381,9 +380,7 @@ class AuthState(rx.State):
                 pass
             else:
                 return rx.redirect(HOME_BY_ROLE.get(user.role, "/"))
-        message, typed = self.login_error, self.login_username
-        self._end_session(message=message)
-        self.login_username = typed
+        self._end_session(message=self.login_error)
         return None
 
     # --- login, logout, own password ------------------------------------------------------
@@ -393,7 +390,6 @@ class AuthState(rx.State):
         self.login_error = ""
         username = (form_data.get("username") or "").strip()
         password = form_data.get("password") or ""
-        self.login_username = username
         try:
             # argon2 (~0.2 s) runs in its own thread pool, never on the event loop.
             result = await auth.run_password_work(
