@@ -40,10 +40,10 @@ def login_page() -> rx.Component:
                         id="login-username",
                         name="username",
                         placeholder="mis. siswa01",
-                        # No value from the state: a late hydrate would remount the field
-                        # under the user's typing (autofocus puts the caret after the old
-                        # text, so the two ran together). After a wrong password the form
-                        # is not reset, so what was typed stays.
+                        # No value from the state: a hydrate arriving while someone types
+                        # put the remembered name back and the typing ran on after it
+                        # ("siswa_bimasiswa_bima" in a CI run). After a wrong password the
+                        # form is not reset, so what was typed stays anyway.
                         auto_focus=True,
                         max_length=50,
                         width="100%",
