@@ -55,43 +55,35 @@ def upsert_topic_mastery(
     if (subject_id is None) == (section is None):
         raise ValueError("give exactly one of subject_id or section")
     when = now or utcnow()
-    stmt = _mastery_upsert(dialect_name(session), subject_id is not None)
-    values = {
-        "v_user_id": user_id,
-        "v_subject_id": subject_id,
-        "v_section": section,
-        "v_topic": topic,
-        "v_mastery_level": mastery_level,
-        "v_question_count": questions_answered,
-        "v_correct_count": correct_answers,
-        "v_last_interaction": when,
-        "v_created_at": when,
-        "v_updated_at": when,
+    row_values = {
+        "user_id": user_id,
+        "subject_id": subject_id,
+        "section": section,
+        "topic": topic,
+        "mastery_level": mastery_level,
+        "question_count": questions_answered,
+        "correct_count": correct_answers,
+        "last_interaction": when,
+        "created_at": when,
+        "updated_at": when,
     }
+    stmt = _mastery_upsert(dialect_name(session), subject_id is not None, tuple(row_values))
     # populate_existing: a row already in the identity map takes the upserted values.
     row: TopicMastery = session.scalars(
-        stmt, params=values, execution_options={"populate_existing": True}
+        stmt,
+        params={f"v_{name}": value for name, value in row_values.items()},
+        execution_options={"populate_existing": True},
     ).one()
     return row
 
 
 @cache
-def _mastery_upsert(dialect: str, by_subject: bool) -> ReturningInsert[Any]:
+def _mastery_upsert(
+    dialect: str, by_subject: bool, columns: tuple[str, ...]
+) -> ReturningInsert[Any]:
     # Built once per database and shape (_sql.py, "hot statements"); the VALUES come as
     # parameters "v_<column>" (an INSERT reserves the bare column names for itself).
     table: sa.Table = table_of(TopicMastery)
-    columns = [
-        "user_id",
-        "subject_id",
-        "section",
-        "topic",
-        "mastery_level",
-        "question_count",
-        "correct_count",
-        "last_interaction",
-        "created_at",
-        "updated_at",
-    ]
     insert = dialect_insert(dialect, TopicMastery)
     insert = insert.values({name: sa.bindparam(f"v_{name}") for name in columns})
     if by_subject:
