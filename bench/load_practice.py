@@ -215,16 +215,18 @@ class Student:
     async def _rate(
         self, level: Level, steady: Callable[[], bool], feedback_done: asyncio.Future[Update]
     ) -> None:
-        """The feedback arrives (background event, maybe from the language model); when it
-        has an id the page shows the thumbs: rate it. No id (a busy-model fallback, the daily
-        limit): nothing to rate. A student reads it until the next answer is due at most."""
+        """The feedback arrives with the result (cached, or the stored explanation when the
+        model is busy) or from a background event while the model writes it; when it has an
+        id the page shows the thumbs: rate it. No id (a busy-model fallback, the daily limit):
+        nothing to rate. A student reads it until the next answer is due at most."""
         tab = self.tab
         self.step = "feedback"
-        try:
-            await asyncio.wait_for(asyncio.shield(feedback_done), self.feedback_patience)
-        except TimeoutError:
-            level.feedback_late += 1  # still queued or writing: the student moves on
-            return
+        if not tab.var(PRACTICE, "feedback_text"):
+            try:
+                await asyncio.wait_for(asyncio.shield(feedback_done), self.feedback_patience)
+            except TimeoutError:
+                level.feedback_late += 1  # still queued or writing: the student moves on
+                return
         if not tab.var(PRACTICE, "feedback_id"):
             return
         self.step = "rating"

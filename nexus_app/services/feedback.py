@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nexus_app.ai import rag
+from nexus_app.ai.llm import ChatModel
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
 from nexus_app.models.bank import ANSWER_LETTERS
@@ -98,6 +99,33 @@ def _with_done(item: _Item, feedback_id: int, text: str) -> _Item:
     )
 
 
+def ready_feedback(*, actor: CurrentUser, attempt_id: int) -> FeedbackUpdate | None:
+    """The feedback when it needs no generation: the attempt's own or the item's cached one,
+    the stored explanation when there is no model, or the busy fallback when the model's
+    line is full. None when the model has to write it (:func:`stream_feedback`).
+
+    The page shows this with the answer's result: under load most wrong answers get cached
+    or fallback feedback, and each background stream costs the tab several state saves."""
+    item = _item(actor, attempt_id)
+    if item.done is not None:
+        return item.done
+    if not tutor.language_model_tried():
+        return None  # loading the model takes seconds: the stream does it, not the answer
+    model = tutor.language_model()
+    if model is None:
+        *_, final = _written(attempt_id, item, None)
+        return final
+    if model.queue.is_full(max_waiting=get_settings().llm_queue_max):
+        # What stream_feedback would answer at once (QueueFull), without joining the line.
+        return FeedbackUpdate(
+            "final",
+            text=rag.fallback_feedback(item.explanation, item.correct, item.options),
+            source="explanation",
+            notice=rag.NOTICE_FEEDBACK_BUSY,
+        )
+    return None
+
+
 def stream_feedback(
     *, actor: CurrentUser, attempt_id: int, cancel: threading.Event | None = None
 ) -> Iterator[FeedbackUpdate]:
@@ -105,7 +133,17 @@ def stream_feedback(
     if item.done is not None:
         yield item.done
         return
-    model = tutor.language_model()
+    yield from _written(attempt_id, item, tutor.language_model(), cancel=cancel)
+
+
+def _written(
+    attempt_id: int,
+    item: _Item,
+    model: ChatModel | None,
+    *,
+    cancel: threading.Event | None = None,
+) -> Iterator[FeedbackUpdate]:
+    """Feedback from the model (or, without one, the stored explanation), saved once."""
     settings = get_settings()
     max_wait = settings.llm_feedback_wait_s
     result: rag.FeedbackResult | None = None

@@ -231,6 +231,13 @@ def language_model() -> LocalLLM | None:
         return _llm_state["model"]  # type: ignore[return-value]
 
 
+def language_model_tried() -> bool:
+    """Whether this process has loaded its model, or found none: :func:`language_model`
+    then answers at once instead of loading for seconds."""
+    with _llm_lock:
+        return "model" in _llm_state
+
+
 def model_notice() -> str:
     return "" if language_model() is not None else rag.NOTICE_NO_MODEL
 

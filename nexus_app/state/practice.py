@@ -381,10 +381,24 @@ class PracticeState(AuthState):
         self.feedback_text = ""
         self.feedback_id = 0
         self.feedback_rating = ""
-        if not result.is_correct:
-            # Saved already; the feedback streams in afterwards and never holds it up.
-            return PracticeState.stream_feedback
-        return None
+        self.feedback_notice = ""
+        self.feedback_queue = 0
+        self.feedback_wait = ""
+        if result.is_correct:
+            return None
+        try:
+            ready = await asyncio.to_thread(
+                feedback.ready_feedback, actor=actor, attempt_id=result.attempt_id
+            )
+        except ServiceError as exc:
+            self.feedback_text = exc.message
+            return None
+        if ready is not None:
+            # Cached or fallback feedback comes with the result: no stream, no extra saves.
+            self._show_feedback_update(ready)
+            return None
+        # Saved already; the model's feedback streams in afterwards and never holds it up.
+        return PracticeState.stream_feedback
 
     @rx.event
     async def next_question(self) -> None:

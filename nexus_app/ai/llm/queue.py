@@ -47,11 +47,19 @@ class FifoLock:
         """Join the line; :class:`QueueFull` (and no ticket) when ``max_waiting`` tickets
         already wait behind the first."""
         with self._cond:
-            if max_waiting is not None and len(self._line) > max(max_waiting, 0):
+            if self._full(max_waiting):
                 raise QueueFull("Antrean model penuh; coba lagi sebentar lagi.")
             self._next += 1
             self._line.append(self._next)
             return self._next
+
+    def is_full(self, *, max_waiting: int | None) -> bool:
+        """Whether :meth:`take_ticket` with this bound would refuse now."""
+        with self._cond:
+            return self._full(max_waiting)
+
+    def _full(self, max_waiting: int | None) -> bool:
+        return max_waiting is not None and len(self._line) > max(max_waiting, 0)
 
     def waiting(self) -> int:
         """Tickets in line behind the first (the first holds, or is about to hold, the lock)."""

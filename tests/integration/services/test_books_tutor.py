@@ -293,6 +293,55 @@ def test_feedback_without_a_model_uses_the_explanation_and_is_cached(
         list(feedback.stream_feedback(actor=other, attempt_id=wrong.attempt_id))
 
 
+def test_ready_feedback_comes_with_the_answer_unless_the_model_must_write_it(
+    engine: Engine, school, monkeypatch
+) -> None:
+    assert import_bank(
+        filename="b.csv", data=_bank_csv("PU", 6), bank_name="Uji", mark_reviewed_by=["A", "B"]
+    ).ok
+    second = auth.create_user(username="siswa02", password="kata-sandi-1", role="siswa")
+
+    def wrong_answer(student: auth.CurrentUser) -> int:
+        view = practice.start_session(actor=student, section="PU")
+        return practice.submit_answer(
+            actor=student,
+            session_id=view.session_id,
+            question_id=view.question_id,
+            position=1,
+            answer="A",
+        ).attempt_id
+
+    first_attempt, second_attempt = wrong_answer(school["student"]), wrong_answer(second)
+    # Before this process has loaded its model, loading it is the stream's job.
+    monkeypatch.setattr(tutor, "language_model_tried", lambda: False)
+    assert feedback.ready_feedback(actor=second, attempt_id=second_attempt) is None
+    monkeypatch.setattr(tutor, "language_model_tried", lambda: True)
+
+    # The model's line is full: the stored explanation at once, saying why; nothing saved.
+    model = ScriptedChatModel("Pilihan A tampak benar karena angkanya mirip.")
+    monkeypatch.setattr(tutor, "language_model", lambda: model)
+    tickets = [model.queue.take_ticket() for _ in range(9)]  # NEXUS_LLM_QUEUE_MAX is 8
+    busy = feedback.ready_feedback(actor=second, attempt_id=second_attempt)
+    assert busy is not None and busy.kind == "final" and busy.feedback_id == 0
+    assert busy.notice and "Karena B." in busy.text and not model.calls
+    # Room in the line: the model writes it (stream_feedback), nothing comes at once.
+    for ticket in tickets:
+        model.queue.release(ticket)
+    assert feedback.ready_feedback(actor=second, attempt_id=second_attempt) is None
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM attempt_feedback")).scalar() == 0
+
+    # No model: the explanation, saved once; asking again reads the saved one.
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    first = feedback.ready_feedback(actor=school["student"], attempt_id=first_attempt)
+    assert first is not None and first.feedback_id and "Karena B." in first.text
+    again = feedback.ready_feedback(actor=school["student"], attempt_id=first_attempt)
+    assert again is not None and again.source == "cache"
+    assert (again.feedback_id, again.text) == (first.feedback_id, first.text)
+    with pytest.raises(NotFound):
+        feedback.ready_feedback(actor=second, attempt_id=first_attempt)
+
+
 def test_cli_ingest_and_ask(engine: Engine, school) -> None:
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
     ingest = subprocess.run(

@@ -14,7 +14,7 @@ import pytest
 from reflex.state import BaseState, State
 from sqlalchemy.engine import Engine
 
-from nexus_app.services import auth, dashboard, feedback, practice, session_cache
+from nexus_app.services import auth, dashboard, feedback, practice, session_cache, tutor
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import NotAuthenticated
 from nexus_app.state.auth import AuthState
@@ -101,6 +101,29 @@ def test_a_students_practice_round_runs_no_query_on_the_event_loop(
     for name, seen in threads.items():
         assert seen, f"{name} was not called"
         assert loop_thread not in seen, f"{name} ran on the event loop"
+
+
+def test_feedback_that_needs_no_model_comes_with_a_wrong_answers_result(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No background stream (and its state saves) when nothing has to be generated."""
+    monkeypatch.setattr(tutor, "language_model_tried", lambda: True)
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    threads: list[str] = []
+    monkeypatch.setattr(feedback, "ready_feedback", _recording(feedback.ready_feedback, threads))
+    tab = _sub(_tab(token), PracticeState)
+
+    async def scenario() -> str:
+        await _run(tab, "start")
+        follow_up = await _run(tab, "submit_pick", f"{tab.question_id}:A")
+        assert tab.phase == "result" and not tab.is_correct
+        assert follow_up is None
+        assert "Karena B." in tab.feedback_text and tab.feedback_id > 0
+        assert not tab.feedback_busy and tab.feedback_queue == 0
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(scenario())
+    assert threads and loop_thread not in threads
 
 
 def test_an_ended_session_is_refused_within_the_stated_staleness(
