@@ -233,9 +233,9 @@ def language_model() -> LocalLLM | None:
 
 def language_model_tried() -> bool:
     """Whether this process has loaded its model, or found none: :func:`language_model`
-    then answers at once instead of loading for seconds."""
-    with _llm_lock:
-        return "model" in _llm_state
+    then answers at once instead of loading for seconds. Not under the lock: a load in
+    progress holds it for seconds, and this must answer at once."""
+    return "model" in _llm_state
 
 
 def model_notice() -> str:
