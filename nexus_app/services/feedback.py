@@ -117,13 +117,18 @@ def ready_feedback(*, actor: CurrentUser, attempt_id: int) -> FeedbackUpdate | N
         return final
     if model.queue.is_full(max_waiting=get_settings().llm_queue_max):
         # What stream_feedback would answer at once (QueueFull), without joining the line.
-        return FeedbackUpdate(
-            "final",
-            text=rag.fallback_feedback(item.explanation, item.correct, item.options),
-            source="explanation",
-            notice=rag.NOTICE_FEEDBACK_BUSY,
+        busy = rag.busy_feedback(
+            item.explanation, item.correct, item.options, model_name=model.name
         )
+        return _shown_unsaved(busy)
     return None
+
+
+def _shown_unsaved(result: rag.FeedbackResult) -> FeedbackUpdate:
+    """A busy or failed model's fallback: shown with its notice, saved nowhere (no id)."""
+    return FeedbackUpdate(
+        "final", text=result.text, source=result.source, notice=result.notice or ""
+    )
 
 
 def stream_feedback(
@@ -169,9 +174,7 @@ def _written(
     assert result is not None
     stats = result.stats
     if result.busy:
-        yield FeedbackUpdate(
-            "final", text=result.text, source=result.source, notice=result.notice or ""
-        )
+        yield _shown_unsaved(result)
         return
     if stats is not None and stats.stop_reason == "cancelled":
         return  # the student left: nobody reads it, and it must not use up the quota

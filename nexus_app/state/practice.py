@@ -475,10 +475,7 @@ class PracticeState(AuthState):
             actor = await self._require_async("siswa")
             login_id = self._login_nonce
             attempt_id = self.attempt_id
-            self.feedback_text = ""
-            self.feedback_notice = ""
-            self.feedback_queue = 0
-            self.feedback_wait = ""
+            # The submit that sent this event has cleared the previous feedback.
             self.feedback_busy = True
             self._feedback_for = attempt_id
             tab = self.router.session.client_token

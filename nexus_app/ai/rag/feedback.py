@@ -102,6 +102,19 @@ class FeedbackResult:
     notice: str | None = None  # an honest note for the student (Indonesian), if any
 
 
+def busy_feedback(
+    explanation: str, correct: str, options: Mapping[str, str], *, model_name: str
+) -> FeedbackResult:
+    """The model's line is full: the stored explanation, saying the AI is busy."""
+    return FeedbackResult(
+        fallback_feedback(explanation, correct, options),
+        "explanation",
+        model=model_name,
+        busy=True,
+        notice=NOTICE_FEEDBACK_BUSY,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FeedbackEvent:
     kind: Literal["queue", "token", "final"]
@@ -185,10 +198,9 @@ def stream_feedback(
         yield FeedbackEvent("final", result=FeedbackResult(fallback, "explanation"))
         return
     except QueueFull:
-        busy = FeedbackResult(
-            fallback, "explanation", model=llm.name, busy=True, notice=NOTICE_FEEDBACK_BUSY
+        yield FeedbackEvent(
+            "final", result=busy_feedback(explanation, correct, options, model_name=llm.name)
         )
-        yield FeedbackEvent("final", result=busy)
         return
     with gen:
         try:
