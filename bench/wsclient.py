@@ -144,12 +144,16 @@ class Tab:
         """Send an event and wait for the update `until` accepts; returns the seconds taken."""
         future = self.expect(until)
         start = time.perf_counter()
-        await self.send(name, payload)
         try:
+            await self.send(name, payload)
             await asyncio.wait_for(future, timeout)
         finally:
             if not future.done():
                 future.cancel()
+            # A send that fails at once never yields to the reader that prunes listeners:
+            # a caller retrying in a loop would pile them up without end.
+            with contextlib.suppress(ValueError):
+                self._listeners.remove((until, future))
         return time.perf_counter() - start
 
     def var(self, state: str, name: str, default: Any = None) -> Any:
