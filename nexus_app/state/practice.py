@@ -348,8 +348,8 @@ class PracticeState(AuthState):
             self.error = PICK_FIRST
             return None
         try:
-            result = await asyncio.to_thread(
-                practice.submit_answer,
+            answered = await asyncio.to_thread(
+                feedback.submit_with_ready_feedback,
                 actor=actor,
                 session_id=self.session_id,
                 question_id=self.question_id,
@@ -359,6 +359,7 @@ class PracticeState(AuthState):
         except ServiceError as exc:
             self._fail(exc)
             return None
+        result = answered.result
         self.is_correct = result.is_correct
         self.correct_answer = result.correct_answer
         self.explanation = result.explanation
@@ -386,16 +387,12 @@ class PracticeState(AuthState):
         self.feedback_wait = ""
         if result.is_correct:
             return None
-        try:
-            ready = await asyncio.to_thread(
-                feedback.ready_feedback, actor=actor, attempt_id=result.attempt_id
-            )
-        except ServiceError as exc:
-            self.feedback_text = exc.message
+        if answered.feedback_error:
+            self.feedback_text = answered.feedback_error
             return None
-        if ready is not None:
+        if answered.ready is not None:
             # Cached or fallback feedback comes with the result: no stream, no extra saves.
-            self._show_feedback_update(ready)
+            self._show_feedback_update(answered.ready)
             return None
         # Saved already; the model's feedback streams in afterwards and never holds it up.
         return PracticeState.stream_feedback

@@ -489,6 +489,20 @@ def test_feedback_and_tutor_limits(engine: Engine, bank, admin, student, monkeyp
     # Feedback already given is shown again without counting.
     again = list(feedback.stream_feedback(actor=student, attempt_id=wrong[0].attempt_id))[-1]
     assert again.feedback_id == first.feedback_id
+    # The page's submit: the answer is saved, the limit is said where the feedback would be.
+    view = practice.current_question(actor=student, session_id=view.session_id)
+    answered = feedback.submit_with_ready_feedback(
+        actor=student,
+        session_id=view.session_id,
+        question_id=view.question_id,
+        position=view.position,
+        answer="A",
+    )
+    assert not answered.result.is_correct and answered.ready is None
+    assert "(1 per hari)" in answered.feedback_error
+    with engine.connect() as conn:
+        saved = "SELECT COUNT(*) FROM attempts WHERE id = :id"
+        assert conn.execute(sa.text(saved), {"id": answered.result.attempt_id}).scalar() == 1
     # The tutor refuses before any retrieval (this subject has no books at all).
     with engine.begin() as conn:
         conn.execute(
