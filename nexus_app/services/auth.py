@@ -8,6 +8,7 @@ SHA-256 (`session_digest`). argon2 work runs in a small thread pool of its own
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -49,8 +50,12 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# argon2id with the library's RFC 9106 "low memory" defaults: ~50 ms on these machines.
-_hasher = PasswordHasher()
+# argon2id with OWASP's minimum profile (19 MiB, 2 passes, 1 lane): ~22 ms of one core here.
+# The library's default (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes) took ~185 ms of CPU
+# per login on 2 cores, so a class of 40 logging in at once cost over 7 s of the whole server
+# (docs/benchmarks.md, "Logins a class can afford"). Older hashes keep verifying with their
+# own parameters and are rehashed at their next login (`_rehash_if_outdated`).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verifying against this keeps unknown usernames as slow as known ones (no user probing).
 _DUMMY_HASH = _hasher.hash("nexus-dummy-password")
 
@@ -63,13 +68,14 @@ _hash_slots = threading.BoundedSemaphore(PASSWORD_THREADS)
 _password_pool = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="argon2")
 # A login is refused at once ("busy") only when the wait it would face, from the queue ahead
 # of it and what one call has lately taken, passes this; a class of 40 logging in within two
-# seconds (~8 s of hashing at 0.2 s a hash on 2 cores, less on a quiet server) still queues.
+# seconds (~1 s of hashing at ~25 ms a hash, more while older hashes are rehashed) queues.
 PASSWORD_WAIT_LIMIT_SECONDS = 10.0
 # A hard bound on waiting calls, whatever the estimate says.
 PASSWORD_QUEUE_LIMIT = 64 * PASSWORD_THREADS
 _queued = 0
 _queued_lock = threading.Lock()
-# Moving average of one call's time in the pool (argon2 plus its queries), seeded pessimistic.
+# Moving average of one call's time in the pool (argon2 plus its queries), seeded pessimistic
+# (an older, costlier hash verified and rehashed).
 _call_seconds = 0.2
 
 MIN_PASSWORD_LENGTH = 8
@@ -112,6 +118,19 @@ def require_admin(actor: CurrentUser) -> None:
 def hash_password(password: str) -> str:
     with _hash_slots:
         return _hasher.hash(password)
+
+
+def _rehash_if_outdated(session: DbSession, user: User, password: str) -> None:
+    """After a successful check: a hash made with other parameters (an older profile) is
+    replaced by one made with today's, in the caller's transaction."""
+    with contextlib.suppress(InvalidHashError):
+        if _hasher.check_needs_rehash(user.password_hash):
+            user_repo.set_password_hash(
+                session=session,
+                user=user,
+                password_hash=hash_password(password),
+                must_change=user.must_change_password,
+            )
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -376,6 +395,7 @@ def login(*, username: str, password: str, client_ip: str | None = None) -> Logi
             raise AuthenticationFailed(
                 "Akun Anda tidak aktif. Hubungi admin sekolah untuk mengaktifkannya kembali."
             )
+        _rehash_if_outdated(session, user, password)
         user_repo.record_login_attempt(
             session=session, username=username, succeeded=True, ip_address=client_ip
         )

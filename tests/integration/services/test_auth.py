@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
 from nexus_app.models import utcnow
@@ -35,6 +36,33 @@ def test_login_creates_a_session_storing_only_the_digest(engine: Engine, student
     assert stored.token == auth.hash_token(result.token)
     assert result.token not in stored.token
     assert result.user.username == "siswa01" and result.user.role == "siswa"
+
+
+def test_a_hash_of_the_older_profile_still_logs_in_and_is_rehashed(engine: Engine, student) -> None:
+    """Accounts hashed before the cheaper profile (RFC 9106 low-memory, the library's
+    default then) keep their password; their first login stores today's hash."""
+    older = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4).hash(PASSWORD)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE users SET password_hash = :h, must_change_password = :m"),
+            {"h": older, "m": True},
+        )
+    with pytest.raises(AuthenticationFailed):
+        auth.login(username="siswa01", password="salah-sekali")
+    assert _stored_hash(engine).startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # untouched
+
+    auth.login(username="siswa01", password=PASSWORD)
+    rehashed = _stored_hash(engine)
+    assert rehashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    with engine.connect() as conn:  # a pending password change stays pending
+        assert conn.execute(sa.text("SELECT must_change_password FROM users")).scalar()
+    auth.login(username="siswa01", password=PASSWORD)
+    assert _stored_hash(engine) == rehashed  # already current: not hashed again
+
+
+def _stored_hash(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("SELECT password_hash FROM users")).scalar())
 
 
 def test_current_user_checks_token_and_role(engine: Engine, student) -> None:
