@@ -8,7 +8,6 @@ SHA-256 (`session_digest`). argon2 work runs in a small thread pool of its own
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -122,15 +121,15 @@ def hash_password(password: str) -> str:
 
 def _rehash_if_outdated(session: DbSession, user: User, password: str) -> None:
     """After a successful check: a hash made with other parameters (an older profile) is
-    replaced by one made with today's, in the caller's transaction."""
-    with contextlib.suppress(InvalidHashError):
-        if _hasher.check_needs_rehash(user.password_hash):
-            user_repo.set_password_hash(
-                session=session,
-                user=user,
-                password_hash=hash_password(password),
-                must_change=user.must_change_password,
-            )
+    replaced by one made with today's, in the caller's transaction. The hash has just
+    verified, so it parses."""
+    if _hasher.check_needs_rehash(user.password_hash):
+        user_repo.set_password_hash(
+            session=session,
+            user=user,
+            password_hash=hash_password(password),
+            must_change=user.must_change_password,
+        )
 
 
 def verify_password(password_hash: str, password: str) -> bool:
