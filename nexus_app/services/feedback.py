@@ -127,7 +127,7 @@ def ready_feedback(*, actor: CurrentUser, attempt_id: int) -> FeedbackUpdate | N
 @dataclass(frozen=True)
 class AnsweredWithFeedback:
     result: practice.AnswerResult
-    ready: FeedbackUpdate | None = None  # None: correct, or the model has to write it
+    ready: FeedbackUpdate | None = None  # None: correct, refused, or for the model to write
     feedback_error: str = ""  # why there is no feedback (the answer itself is saved)
 
 
