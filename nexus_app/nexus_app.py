@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.event import EventType
 from reflex_base.event import EventSpec
 from reflex_base.event.context import EventContext
+from reflex_base.utils.exceptions import LockExpiredError
 
 from nexus_app.http import build_api, origins
 from nexus_app.jobs.scheduler import scheduler_lifespan
@@ -64,23 +65,43 @@ def _client() -> str | None:
     return f"ip:{ip}" if ip else f"tab:{context.token}"
 
 
-def handle_backend_error(exception: Exception) -> EventSpec | None:
-    """Refusals become a redirect or a clear message; anything else is logged for admins."""
+# An event that ran past its tab's Redis lock (an overloaded server, rxconfig.py): its result
+# is on the page, but Reflex discarded its state write. The page reloads from what was saved
+# (the practice resumes from the database), after the student had time to read why.
+STATE_RELOAD_MESSAGE = (
+    "Server sedang sangat sibuk, jadi halaman ini dimuat ulang agar sama dengan yang "
+    "tersimpan. Jawaban yang sudah terkirim tidak hilang."
+)
+STATE_RELOAD_DELAY_MS = 3000
+
+
+def handle_backend_error(exception: Exception) -> list[EventSpec]:
+    """Refusals become a redirect or a clear message; anything else is logged for admins.
+    A list always: Reflex accepts no annotation that mixes one event and a list."""
     if isinstance(exception, SessionPending):
         # A page load queued behind the guard while the tab fetches its token: it runs
         # again once the token has been checked.
-        return None
+        return []
     if isinstance(exception, NotAuthenticated):
-        return rx.redirect("/login")
+        return [rx.redirect("/login")]
     if isinstance(exception, PasswordChangeRequired):
-        return rx.redirect(CHANGE_PASSWORD_ROUTE)
+        return [rx.redirect(CHANGE_PASSWORD_ROUTE)]
     if isinstance(exception, PermissionDenied | ServiceError):
-        return rx.toast.error(exception.message, id="service-error")
+        return [rx.toast.error(exception.message, id="service-error")]
+    # Logged in every other case; for an expired lock too, since the admin should know the
+    # server fell this far behind.
     error_log.capture(exception, endpoint=error_log.EVENT_ENDPOINT, client=_client())
-    return rx.toast.error(
-        "Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk admin.",
-        id="backend-error",
-    )
+    if isinstance(exception, LockExpiredError):
+        return [
+            rx.toast.warning(STATE_RELOAD_MESSAGE, id="state-reload"),
+            rx.call_script(f"setTimeout(() => window.location.reload(), {STATE_RELOAD_DELAY_MS})"),
+        ]
+    return [
+        rx.toast.error(
+            "Maaf, terjadi kesalahan di server. Kejadian ini sudah dicatat untuk admin.",
+            id="backend-error",
+        )
+    ]
 
 
 app = rx.App(

@@ -124,3 +124,21 @@ def test_the_apps_exception_handler_limits_each_client(engine: Engine) -> None:
     messages = [r.error_message for r in _rows(engine)]
     assert len(messages) == error_log.CLIENT_EVENTS_PER_MINUTE + 1
     assert messages[-1] == "rusak dari klien lain"
+
+
+def test_an_event_whose_state_write_was_lost_reloads_the_page_and_is_logged(
+    engine: Engine,
+) -> None:
+    """Reflex discards the state write of an event that outlived its tab's Redis lock, after
+    the page showed its result: the page reloads from what was saved, after saying why."""
+    from reflex_base.utils.exceptions import LockExpiredError
+
+    from nexus_app.nexus_app import STATE_RELOAD_MESSAGE, handle_backend_error
+
+    toast, reload = handle_backend_error(LockExpiredError("Lock expired for token t-1"))
+    shown = {str(k): v._var_value for k, v in toast.args}
+    assert STATE_RELOAD_MESSAGE in str(shown)
+    script = {str(k): v._var_value for k, v in reload.args}["javascript_code"]
+    assert "window.location.reload()" in script and "setTimeout" in script
+    (message,) = [r.error_message for r in _rows(engine)]
+    assert "Lock expired" in message

@@ -268,7 +268,7 @@ def test_a_refused_page_load_sends_the_tab_to_login_once_with_its_message(
     assert "Sesi Anda telah berakhir" in tab.login_error
     with pytest.raises(SessionPending) as quiet:
         _call(_sub(root, AdminOverviewState), "load")
-    assert handle_backend_error(quiet.value) is None
+    assert handle_backend_error(quiet.value) == []
     # A click later, with no page load refusing anything first, is still sent to /login.
     tab.access = "checking"
     with pytest.raises(NotAuthenticated):
@@ -315,7 +315,7 @@ def test_a_new_tab_fetches_the_token_once_and_keeps_only_its_digest(engine: Engi
     # The page's own load, queued behind the guard, waits instead of going to /login.
     with pytest.raises(SessionPending) as pending:
         _call(_sub(root, AdminOverviewState), "load")
-    assert handle_backend_error(pending.value) is None
+    assert handle_backend_error(pending.value) == []
 
     # An answer to an earlier request (the tab moved on before it came back) is ignored.
     assert _call(tab, "adopt_token", ["an-earlier-request", None]) is None
