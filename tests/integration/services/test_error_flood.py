@@ -136,8 +136,7 @@ def test_an_event_whose_state_write_was_lost_reloads_the_page_and_is_logged(
     from nexus_app.nexus_app import STATE_RELOAD_MESSAGE, handle_backend_error
 
     toast, reload = handle_backend_error(LockExpiredError("Lock expired for token t-1"))
-    shown = {str(k): v._var_value for k, v in toast.args}
-    assert STATE_RELOAD_MESSAGE in str(shown)
+    assert STATE_RELOAD_MESSAGE in " ".join(str(value) for _, value in toast.args)
     script = {str(k): v._var_value for k, v in reload.args}["javascript_code"]
     assert "window.location.reload()" in script and "setTimeout" in script
     (message,) = [r.error_message for r in _rows(engine)]
