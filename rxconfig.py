@@ -23,17 +23,11 @@ config = rx.Config(
     # database and a tab identifies itself again on reconnect).
     redis_url=_REDIS_URL,
     state_manager_mode="redis" if _REDIS_URL else "memory",
-    # A tab's Redis lock expires this long after its event took it (Reflex's default: 10 s).
-    # An event still running then has its state write discarded while the page already shows
-    # its result, and the tab's next event runs on the older state: at 500 students, events
-    # that queued past 10 s made starts fail with "Pilih subtes UTBK terlebih dahulu."
-    # (docs/benchmarks.md). The cost of a longer expiry: a tab whose worker died mid-event
-    # waits up to this long before another worker may run its next event.
-    redis_lock_expiration=30_000,
     # Reflex warns when an event held a tab's Redis lock over 1 s, through its Rich console
     # handler. Under overload every queued event does, and rendering those lines took 6% of a
     # worker's CPU at 500 students (docs/benchmarks.md): warn for a really stuck handler only
-    # (under the lock expiry, which must stay larger).
+    # (under Reflex's 10 s lock expiry, which must stay larger; docs/operations.md says why
+    # the expiry stays at its default).
     redis_lock_warning_threshold=5000,
     # Cross-site HTTP callers (CORS): none unless NEXUS_ALLOWED_ORIGINS lists them. The
     # websocket's origin check is nexus_app/http/origins.py (same host, or these).
