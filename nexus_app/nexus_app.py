@@ -65,9 +65,9 @@ def _client() -> str | None:
     return f"ip:{ip}" if ip else f"tab:{context.token}"
 
 
-# An event that ran past its tab's Redis lock (an overloaded server, rxconfig.py): its result
-# is on the page, but Reflex discarded its state write. The page reloads from what was saved
-# (the practice resumes from the database), after the student had time to read why.
+# An event that ran past its tab's Redis lock (an overloaded server, docs/operations.md): its
+# result is on the page, but Reflex discarded its state write. The page reloads from what was
+# saved (the practice resumes from the database), after the student had time to read why.
 STATE_RELOAD_MESSAGE = (
     "Server sedang sangat sibuk, jadi halaman ini dimuat ulang agar sama dengan yang "
     "tersimpan. Jawaban yang sudah terkirim tidak hilang."
