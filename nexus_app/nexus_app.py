@@ -47,6 +47,7 @@ from nexus_app.state.chat import ChatState
 from nexus_app.state.dashboard import DashboardState
 from nexus_app.state.onboarding import OnboardingState
 from nexus_app.state.practice import PracticeState, SessionReviewState
+from nexus_app.state.redis_locks import install as install_redis_lock_guard
 from nexus_app.state.school_practice import SchoolPracticeState
 from nexus_app.state.source import SourceState
 from nexus_app.state.student_tasks import StudentTasksState, TaskRunState
@@ -121,6 +122,9 @@ app = rx.App(
 # Reflex's own setting would either allow every site or switch the check off.
 if app.sio is not None:
     app.sio.eio.cors_allowed_origins = origins.origin_allowed
+
+# A cancelled event never leaves its tab's Redis lock (or a waiter's wake-up) behind.
+install_redis_lock_guard()
 
 # Reset a tab whose session died before a hydrate sends it its state tree.
 app.add_middleware(SessionHygieneMiddleware())
