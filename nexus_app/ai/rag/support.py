@@ -178,19 +178,51 @@ def select_sentences(
         for rank, i in enumerate(ranking, start=1):
             fused[i] += 1.0 / (rrf_k + rank)
     order = sorted(range(n), key=lambda i: -fused[i])
-    chosen = [order[0]]
-    words = len(cands[order[0]][2].split())
+    best = order[0]
+    following = _continuation(cands, cand_terms, best, q_terms)
+    if following is not None:
+        # The sentence that goes on about the best one comes next, before sentences that
+        # only share the question's words (an exercise that names the topic, say).
+        order.remove(following)
+        order.insert(1, following)
+    chosen = [best]
+    words = len(cands[best][2].split())
     for i in order[1:]:
         if len(chosen) >= max_sentences:
             break
         size = len(cands[i][2].split())
-        # A further sentence must share the question's words and fit the length budget.
-        if lexical[i] <= 0 or words + size > max_words:
+        # A further sentence must share the question's words (or continue the best one)
+        # and fit the length budget.
+        if (lexical[i] <= 0 and i != following) or words + size > max_words:
             continue
         chosen.append(i)
         words += size
     chosen.sort(key=lambda i: (cands[i][0], cands[i][1]))
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
+
+
+def _continuation(
+    cands: Sequence[tuple[int, int, str]],
+    cand_terms: Sequence[set[str]],
+    best: int,
+    q_terms: set[str],
+) -> int | None:
+    """The candidate right after ``best`` in its passage if it goes on about it: it points
+    back ("itu", "ini", "tersebut" among its first words) at a content term of ``best`` that
+    the question lacks ("… selisih dua suku berurutannya selalu tetap." → "Selisih tetap itu
+    disebut beda …"). A definition's next sentence often names what the student needs in
+    words the question never used."""
+    passage, position = cands[best][0], cands[best][1]
+    for i, (pi, si, sentence) in enumerate(cands):
+        if pi == passage and si == position + 1:
+            opening = {w.strip(",.:;").lower() for w in sentence.split()[:4]}
+            points_back = bool(opening & _POINTING_BACK)
+            shared = (cand_terms[best] & cand_terms[i]) - q_terms
+            return i if points_back and shared else None
+    return None
+
+
+_POINTING_BACK = {"itu", "ini", "tersebut", "demikian"}
 
 
 def quoted_answer(quotes: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, list[int]]:

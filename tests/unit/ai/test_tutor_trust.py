@@ -70,6 +70,40 @@ def test_select_sentences_picks_the_answer_sentence_with_and_without_dense(
     assert quotes2  # wrong-length dense scores are ignored, lexical ranking still works
 
 
+SEQUENCES = (
+    "Barisan aritmetika adalah barisan yang selisih dua suku berurutannya selalu tetap. "
+    "Selisih tetap itu disebut beda dan dilambangkan b. "
+    "Rumus suku ke-n barisan aritmetika adalah Un = a + (n - 1)b. "
+    "Suku ke-3 suatu barisan aritmetika adalah 10 dan suku ke-7 adalah 22. "
+    "Barisan aritmetika dipakai untuk menghitung tabungan yang bertambah tetap."
+)
+
+
+def _chosen(root: Path, book: str) -> list[str]:
+    res = build_package(
+        [Page(1, "## Bab 1 Barisan\n\n### Barisan Aritmetika\n\n" + book)],
+        root=root,
+        subject="X",
+        title="Buku Uji",
+        embedder=EMB,
+    )
+    retriever = Retriever([load_current(res.path.parent)], embedder_for=lambda _n: EMB)
+    passages = retriever.search("apa yang dimaksud dengan barisan aritmetika", k=3).passages
+    return [q.sentence for q in select_sentences("barisan aritmetika itu apa", passages)]
+
+
+def test_the_sentence_that_goes_on_about_the_definition_comes_with_it(tmp_path: Path) -> None:
+    # "beda" is not in the question, but its sentence points back at the definition; it goes
+    # before sentences that only repeat the question's words (an exercise, an application).
+    assert _chosen(tmp_path / "a", SEQUENCES)[:2] == [
+        "Barisan aritmetika adalah barisan yang selisih dua suku berurutannya selalu tetap.",
+        "Selisih tetap itu disebut beda dan dilambangkan b.",
+    ]
+    # A next sentence that does not point back is not pulled in for its shared words alone.
+    plain = SEQUENCES.replace("Selisih tetap itu disebut", "Selisih tetap disebut")
+    assert all("beda" not in s for s in _chosen(tmp_path / "b", plain))
+
+
 def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_supported(
     retriever: Retriever,
 ) -> None:
