@@ -117,8 +117,7 @@ class Tutor:
         max_waiting: int | None = None,
         heartbeat_s: float = 1.0,
         rule: RefusalRule | None = None,
-        # "legacy" until the chat integration tests are moved to quote-first answers.
-        style: AnswerStyle = "legacy",
+        style: AnswerStyle = "quote_first",
         sentence_dense: bool = True,
         judge: AnswerJudge | None = None,
     ) -> None:

@@ -29,7 +29,8 @@ from nexus_app.state.chat import ChatState
 from tests.integration.services.test_books_tutor import BOOK
 from tests.integration.state.tabs import chat_tab, settle_streams, sign_in
 
-GOOD = "Percepatan adalah perubahan kecepatan tiap satuan waktu."
+# The model's lead-in (one book sentence backs it); the answer shown is it, then the quote.
+GOOD = "Percepatan mobil tersebut 4 meter per sekon kuadrat."
 
 
 class BreaksOnce(ScriptedChatModel):
@@ -91,15 +92,15 @@ def test_model_failing_mid_answer_gives_a_message_and_the_next_question_works(
     assert failed_notice == rag.NOTICE_MODEL_FAILED
     assert "percepatan" in failed_answer.lower()
     assert failed_answer != " ".join(GOOD.split()[:3])
-    # The next one: the model's own answer, no notice.
+    # The next one: the model's lead-in above the book's quote, no notice.
     assert chat.error == "" and chat.notice == ""
-    assert chat.answer == GOOD and not chat.streaming
+    assert chat.answer.startswith(GOOD + "\n\n") and not chat.streaming
     # Both are in the history; the failure is saved as the book answer it showed.
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT response, model_used FROM chat_history ORDER BY id")
         ).all()
-    assert len(rows) == 2 and rows[1][0] == GOOD
+    assert len(rows) == 2 and rows[1][0] == chat.answer
     assert "percepatan" in rows[0][0].lower()
 
 
@@ -137,7 +138,8 @@ def test_model_failing_does_not_leak_the_slot_under_a_waiting_question(
 
     asyncio.run(main())
     assert first.notice == rag.NOTICE_MODEL_FAILED and first.error == ""
-    assert second.answer == GOOD and second.notice == "" and second.error == ""
+    assert second.answer.startswith(GOOD + "\n\n")
+    assert second.notice == "" and second.error == ""
     assert len(model.queue) == 0
 
 

@@ -183,7 +183,8 @@ def test_a_generated_answer_records_model_tokens_and_time(
     engine: Engine, school, monkeypatch
 ) -> None:
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
-    reply = "Percepatan adalah perubahan kecepatan tiap satuan waktu [1]."
+    # A lead-in one book sentence backs (a copy of the quoted sentence would be dropped).
+    reply = "Percepatan mobil tersebut 4 meter per sekon kuadrat [1]."
     model = ScriptedChatModel(reply, delay_s=0.01, name="model-uji")
     monkeypatch.setattr(tutor, "language_model", lambda: model)
     answer = tutor.ask(
@@ -192,6 +193,9 @@ def test_a_generated_answer_records_model_tokens_and_time(
         actor=school["student"],
     )
     assert answer.mode == "llm" and answer.model == "model-uji"
+    lead, _, quote = answer.answer.partition("\n\n")
+    assert lead.startswith("Percepatan mobil") and "[1" not in lead
+    assert "Percepatan adalah perubahan kecepatan tiap satuan waktu." in quote
     prompt_words = sum(len(m["content"].split()) for m in model.calls[0])
     pieces = len(reply.split(" "))
     (row,) = _usage_rows(engine)

@@ -340,8 +340,12 @@ def test_queue_events_carry_the_estimate_once_generations_were_timed(
     tutor = Tutor(retriever, llm=model, heartbeat_s=0.05)
     stream = tutor.stream("Apa itu eksponen?")
     assert next(stream).kind == "passages"
+    # The book's quote is shown first: the student reads it while the lead-in waits in line.
+    quote = next(stream)
+    assert quote.kind == "token" and "eksponen" in quote.text.lower()
     queued = next(stream)
     assert (queued.kind, queued.position, queued.wait_s) == ("queue", 1, 5.0)
     holder.close()  # the one ahead is done
     rest = list(stream)
-    assert rest[-1].answer is not None and rest[-1].answer.mode == "llm"
+    assert rest[-1].answer is not None and rest[-1].answer.mode in ("llm", "extractive")
+    assert rest[-1].answer.text.endswith(quote.text)
