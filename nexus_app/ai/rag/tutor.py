@@ -50,6 +50,11 @@ AnswerMode = Literal["llm", "extractive", "not_covered", "cancelled"]
 AnswerStyle = Literal["quote_first", "legacy"]
 # A quote-first answer keeps the model's first sentence at most: no need to let it write more.
 LEAD_IN_MAX_TOKENS = 60
+# The quote is the whole answer, so a lead-in never waits in the model's line: it is written
+# only when this worker's line is empty, and waits at most this long for the machine's gate
+# (another worker's generation). A busy model then goes to the practice feedback, and the
+# student can ask the next question at once.
+LEAD_IN_QUEUE_TIMEOUT_S = 2.0
 # The answerability judgement waits at most this long for the model; a busier line gets the
 # rule without it (its fallback) rather than a late first word.
 JUDGE_QUEUE_TIMEOUT_S = 2.0
@@ -97,6 +102,10 @@ class TutorEvent:
     passages: tuple[Passage, ...] = ()
     answer: TutorAnswer | None = None
     wait_s: float | None = None  # "queue": estimated seconds until the model starts
+
+
+def _shorter(limit: float | None, cap: float) -> float:
+    return cap if limit is None else min(limit, cap)
 
 
 class Tutor:
@@ -192,7 +201,8 @@ class Tutor:
         While in line, ``queue`` events repeat (on each change and every ``heartbeat_s``) with
         the position and the estimated wait; ``on_queue(position)`` is called too. A full line
         (``max_waiting``) or a wait past ``queue_timeout_s`` gives the extractive answer with
-        :data:`NOTICE_BUSY`.
+        :data:`NOTICE_BUSY`. A quote-first answer's lead-in never waits in line (see
+        :data:`LEAD_IN_QUEUE_TIMEOUT_S`): a busy model leaves the quote as the answer.
         """
         q = validate_question(question)
         result = self.retriever.search(q, k=self.k)
@@ -225,7 +235,8 @@ class Tutor:
         yield TutorEvent("passages", passages=shown)
         quotes: list[str] = []
         cited = shown[: self.prompt_passages]
-        if self.style == "quote_first":
+        quote_first = self.style == "quote_first"
+        if quote_first:
             extractive, cited, quotes = self._quote(q, shown)
             # The book's sentences are the answer: shown at once, whatever the model does; a
             # lead-in the check accepts is put in front of them by the final event. The
@@ -250,18 +261,20 @@ class Tutor:
                 messages,
                 # Only a one-sentence lead-in is kept in quote-first answers.
                 max_tokens=(
-                    min(self.max_tokens, LEAD_IN_MAX_TOKENS)
-                    if self.style == "quote_first"
-                    else self.max_tokens
+                    min(self.max_tokens, LEAD_IN_MAX_TOKENS) if quote_first else self.max_tokens
                 ),
                 # Greedy: the same question over the same books gives the same answer.
                 temperature=0.0,
                 stop=ANSWER_STOP,
                 time_limit_s=self.time_limit_s,
-                queue_timeout_s=self.queue_timeout_s,
+                queue_timeout_s=(
+                    _shorter(self.queue_timeout_s, LEAD_IN_QUEUE_TIMEOUT_S)
+                    if quote_first
+                    else self.queue_timeout_s
+                ),
                 cancel=cancel,
                 on_queue=on_queue,
-                max_waiting=self.max_waiting,
+                max_waiting=0 if quote_first else self.max_waiting,
             )
         except ModelUnavailable:
             yield final(text=extractive, cited=cited, mode="extractive", notice=NOTICE_NO_MODEL)
@@ -271,7 +284,8 @@ class Tutor:
                 text=extractive,
                 cited=cited,
                 mode="extractive",
-                notice=NOTICE_BUSY,
+                # A quote needs no apology: only a legacy answer was meant to be the model's.
+                notice=None if quote_first else NOTICE_BUSY,
                 model=self.llm.name,
             )
             return
@@ -280,14 +294,14 @@ class Tutor:
                 for pos in gen.wait(heartbeat_s=self.heartbeat_s):
                     yield TutorEvent("queue", position=pos, wait_s=gen.estimated_wait(pos))
                 for piece in gen:
-                    if self.style != "quote_first":
+                    if not quote_first:
                         yield TutorEvent("token", text=piece)
             except QueueTimeout:
                 yield final(
                     text=extractive,
                     cited=cited,
                     mode="extractive",
-                    notice=NOTICE_BUSY,
+                    notice=None if quote_first else NOTICE_BUSY,
                     model=self.llm.name,
                 )
                 return
@@ -313,7 +327,7 @@ class Tutor:
         if stats.stop_reason == "cancelled":
             yield final(
                 # What the student saw: the quote (quote-first) or the model's words so far.
-                text=extractive if self.style == "quote_first" else raw,
+                text=extractive if quote_first else raw,
                 mode="cancelled",
                 notice=None,
                 model=self.llm.name,
@@ -324,7 +338,7 @@ class Tutor:
         # The model saw the excerpts, but checking against the whole passages is fairer to
         # paraphrases that use a neighbouring sentence; both come from the same pages.
         support = support_check(raw, [p.text for p in used], min_overlap=self.min_support)
-        if self.style == "quote_first":
+        if quote_first:
             lead = checked_lead_in(raw, [p.text for p in cited], quotes)
             yield final(
                 text=f"{lead}\n\n{extractive}" if lead else extractive,
