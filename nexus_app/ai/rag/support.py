@@ -201,6 +201,10 @@ def select_sentences(
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
 
 
+# Words that make a sentence point back at the one before it ("Selisih tetap itu …").
+_POINTING_BACK = {"itu", "ini", "tersebut", "demikian"}
+
+
 def _continuation(
     cands: Sequence[tuple[int, int, str]],
     cand_terms: Sequence[set[str]],
@@ -208,7 +212,7 @@ def _continuation(
     q_terms: set[str],
 ) -> int | None:
     """The candidate right after ``best`` in its passage if it goes on about it: it points
-    back ("itu", "ini", "tersebut" among its first words) at a content term of ``best`` that
+    back (one of _POINTING_BACK among its first four words) at a content term of ``best`` that
     the question lacks ("… selisih dua suku berurutannya selalu tetap." → "Selisih tetap itu
     disebut beda …"). A definition's next sentence often names what the student needs in
     words the question never used."""
@@ -220,9 +224,6 @@ def _continuation(
             shared = (cand_terms[best] & cand_terms[i]) - q_terms
             return i if points_back and shared else None
     return None
-
-
-_POINTING_BACK = {"itu", "ini", "tersebut", "demikian"}
 
 
 def quoted_answer(quotes: Sequence[Quote], passages: Sequence[Passage]) -> tuple[str, list[int]]:
