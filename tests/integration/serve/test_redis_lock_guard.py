@@ -50,6 +50,27 @@ async def _take_and_give_back(manager: StateManagerRedis, token: BaseStateToken)
         pass
 
 
+async def _held_by(
+    holder: StateManagerRedis, token: BaseStateToken
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """A task holding the tab's lock until the returned event is set."""
+    release = asyncio.Event()
+    task = asyncio.create_task(_hold(holder, token, release))
+    while not await holder.redis.exists(holder._lock_key(token)):
+        await asyncio.sleep(0.01)
+    return release, task
+
+
+async def _waiting(
+    manager: StateManagerRedis, token: BaseStateToken, waiters: int
+) -> asyncio.Task[None]:
+    """A task waiting for the tab's lock, once it is the ``waiters``-th in this worker."""
+    task = asyncio.create_task(_take_and_give_back(manager, token))
+    while manager._n_lock_waiters(manager._lock_key(token)) < waiters:
+        await asyncio.sleep(0.01)
+    return task
+
+
 def test_the_guard_is_installed_by_the_app() -> None:
     import nexus_app.nexus_app  # noqa: F401  (the workers import it)
 
@@ -96,14 +117,9 @@ def test_another_holders_lock_is_never_deleted(redis_url: str) -> None:
         manager = _manager(redis_url)
         token = _token()
         lock_key = manager._lock_key(token)
-        release = asyncio.Event()
-        holder = asyncio.create_task(_hold(manager, token, release))
-        while not await manager.redis.exists(lock_key):
-            await asyncio.sleep(0.01)
+        release, holder = await _held_by(manager, token)
         held_by = await manager.redis.get(lock_key)
-        waiter = asyncio.create_task(_take_and_give_back(manager, token))
-        while manager._n_lock_waiters(lock_key) < 1:
-            await asyncio.sleep(0.01)
+        waiter = await _waiting(manager, token, 1)
         waiter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await waiter
@@ -123,17 +139,9 @@ def test_a_wake_up_taken_by_a_cancelled_waiter_goes_to_the_next(redis_url: str) 
     async def scenario() -> None:
         here, other_worker = _manager(redis_url), _manager(redis_url)
         token = _token()
-        lock_key = here._lock_key(token)
-        release = asyncio.Event()
-        holder = asyncio.create_task(_hold(other_worker, token, release))
-        while not await here.redis.exists(lock_key):
-            await asyncio.sleep(0.01)
-        first = asyncio.create_task(_take_and_give_back(here, token))
-        while here._n_lock_waiters(lock_key) < 1:
-            await asyncio.sleep(0.01)
-        second = asyncio.create_task(_take_and_give_back(here, token))
-        while here._n_lock_waiters(lock_key) < 2:
-            await asyncio.sleep(0.01)
+        release, holder = await _held_by(other_worker, token)
+        first = await _waiting(here, token, 1)
+        second = await _waiting(here, token, 2)
 
         real_try = here._try_get_lock
 
