@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from nexus_app.models import Attempt, AttemptFeedback, Question
+from nexus_app.models import Attempt, AttemptFeedback, Question, SubscriptionTier, User
 from nexus_app.repositories._sql import select_columns
 
 
@@ -73,21 +74,32 @@ def load_attempt_for_feedback(
     *, session: Session, attempt_id: int
 ) -> tuple[Attempt, Question | None, AttemptFeedback | None] | None:
     """The attempt, its question (a deleted one too) and its feedback if written, in one
-    query: what a wrong answer's feedback reads first."""
-    row = session.exec(_attempt_for_feedback_query(), params={"attempt_id": attempt_id}).first()
-    if row is None:
+    query: what a wrong answer's feedback reads first. The same round trip brings the
+    student's User row and the tier rows that can apply (their own and "free") into the
+    session's identity map, so the quota check that follows reads them without SQL (issue
+    16: they were two more statements per wrong answer). At most two rows (one per tier)."""
+    rows = session.exec(_attempt_for_feedback_query(), params={"attempt_id": attempt_id}).all()
+    if not rows:
         return None
-    attempt, question, existing = row
+    # The identity map holds objects weakly: keep the fetched ones alive for the session.
+    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
+    attempt, question, existing, _user, _tier = rows[0]
     return attempt, question, existing
 
 
 @cache
-def _attempt_for_feedback_query() -> Select[Attempt, Question, AttemptFeedback]:
+def _attempt_for_feedback_query() -> Select[*tuple[Any, ...]]:
     # Built once (_sql.py, "hot statements").
+    tier_match = sa.or_(
+        col(SubscriptionTier.tier) == col(User.subscription_tier),
+        col(SubscriptionTier.tier) == "free",
+    )
     return (
-        select(Attempt, Question, AttemptFeedback)
+        select_columns(Attempt, Question, AttemptFeedback, User, SubscriptionTier)
         .outerjoin(Question, col(Question.id) == col(Attempt.question_id))
         .outerjoin(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
+        .outerjoin(User, col(User.id) == col(Attempt.user_id))
+        .outerjoin(SubscriptionTier, tier_match)
         .where(col(Attempt.id) == sa.bindparam("attempt_id"))
     )
 

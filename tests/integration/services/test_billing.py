@@ -468,6 +468,42 @@ def test_a_paid_tier_lifts_the_limit(engine: Engine, bank, server_key, admin, st
     assert (usage["practice"].used, usage["practice"].limit) == (6, None)  # 5 + 1 on screen
 
 
+def test_the_feedback_quota_check_reads_the_user_and_tier_with_the_attempt(
+    engine: Engine, bank, admin, student, monkeypatch
+) -> None:
+    """Issue 16: a wrong answer's feedback checks the quota on the User and tier rows its
+    first query brought, not with reads of its own (two statements per wrong answer)."""
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    billing.update_tier(
+        actor=admin,
+        tier="free",
+        display_name="Gratis",
+        practice_questions_per_day="",
+        ai_feedback_per_day="1",
+        tutor_questions_per_day="",
+    )
+    view = practice.start_session(actor=student, section="PU")
+    wrong = [_answer(view, student, "A")]
+    view = practice.current_question(actor=student, session_id=view.session_id)
+    wrong.append(_answer(view, student, "A"))
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        first = list(feedback.stream_feedback(actor=student, attempt_id=wrong[0].attempt_id))
+        # The limit still holds on the prefetched rows.
+        with pytest.raises(billing.DailyLimitReached, match=r"\(1 per hari\)"):
+            list(feedback.stream_feedback(actor=student, attempt_id=wrong[1].attempt_id))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    assert first[-1].kind == "final" and first[-1].feedback_id
+    own_reads = [s for s in sent if " FROM users " in f"{s} " or "FROM subscription_tiers" in s]
+    assert own_reads == []
+
+
 def test_feedback_and_tutor_limits(engine: Engine, bank, admin, student, monkeypatch) -> None:
     monkeypatch.setattr(tutor, "language_model", lambda: None)
     billing.update_tier(
