@@ -2,7 +2,8 @@
 
 Run from the repo root:
 
-    python bench/bench_tutor.py [--answers extractive|llm|none] [--subset N] [--json F]
+    python bench/bench_tutor.py [--answers extractive|llm|none] [--subject S] [--subset N]
+                                [--json F]
     python bench/bench_tutor.py --calibrate [--fit-on original|even] [--write] [--features F]
 
 Gold set: ``nexus_app/demo/data/gold/tutor_gold.json``: loosely phrased covered questions
@@ -530,6 +531,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", choices=("none", "extractive", "llm"), default="extractive")
     ap.add_argument("--subset", type=int, default=0, help="first N questions of each category")
+    ap.add_argument("--subject", choices=sorted(BOOKS), default=None, help="one book's rows only")
     ap.add_argument("--rule", choices=("shipped", "legacy"), default="shipped")
     ap.add_argument("--style", choices=("quote_first", "legacy", "both"), default="quote_first")
     ap.add_argument("--calibrate", action="store_true")
@@ -550,6 +552,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None, help="keep the built books here")
     args = ap.parse_args()
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    if args.subject:
+        gold = [g for g in gold if g["subject"] == args.subject]
     if args.subset:
         gold = [
             g for c in CATEGORIES for g in [x for x in gold if x["category"] == c][: args.subset]
