@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # How much lower the model's CPU priority is than the app's (nice steps, 0: the same):
     # answers and page events take the cores first, the model the time they leave.
     llm_nice: int = Field(default=10, ge=0, le=19, alias="NEXUS_LLM_NICE")
+    # Whether the tutor lets the model write a one-sentence lead-in above the book's quote.
+    # Off: the packaged 0.5B model's lead-ins passed the check for one answer in ten, and one
+    # of four shown was a wrong claim built from a book sentence's words (docs/benchmarks.md).
+    # A school with a larger model can measure it again and switch it on.
+    tutor_lead_in: bool = Field(default=False, alias="NEXUS_TUTOR_LEAD_IN")
 
     # A session ends `session_hours` after its last use, and in any case `session_max_days`
     # after the login that made it.

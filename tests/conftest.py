@@ -120,6 +120,14 @@ def engine(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iter
 
 
 @pytest.fixture
+def tutor_lead_in(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tutor lets the model write a lead-in above the quote (NEXUS_TUTOR_LEAD_IN, off by
+    default): for tests of what the model's part does through the services."""
+    monkeypatch.setenv("NEXUS_TUTOR_LEAD_IN", "1")
+    app_config.get_settings.cache_clear()
+
+
+@pytest.fixture
 def session(engine: Engine) -> Iterator[sa.orm.Session]:
     from sqlmodel import Session
 

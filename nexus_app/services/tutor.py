@@ -287,6 +287,7 @@ def stream(
             language_model() if use_llm else None,
             k=k,
             max_waiting=get_settings().llm_queue_max,
+            lead_in=get_settings().tutor_lead_in,
         )
         if searched != question:
             yield TutorUpdate("searched", text=searched)

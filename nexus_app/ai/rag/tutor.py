@@ -127,6 +127,7 @@ class Tutor:
         heartbeat_s: float = 1.0,
         rule: RefusalRule | None = None,
         style: AnswerStyle = "quote_first",
+        lead_in: bool = True,
         sentence_dense: bool = True,
         judge: AnswerJudge | None = None,
     ) -> None:
@@ -144,6 +145,8 @@ class Tutor:
         # The calibrated refusal rule (calibration.py); the retriever's own flag is the old one.
         self.rule = rule or load_rule()
         self.style = style
+        # Quote-first only: whether the model may write a lead-in above the quote.
+        self.lead_in = lead_in
         self.sentence_dense = sentence_dense
         # The model's "do these sentences answer it?" for a rule with the judge input
         # (calibration.py); a model that cannot judge answers None and the rule falls back.
@@ -247,6 +250,10 @@ class Tutor:
             extractive = extractive_answer(q, shown, max_passages=self.prompt_passages)
         if self.llm is None or not use_llm:
             yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL, cited=cited)
+            return
+        if quote_first and not self.lead_in:
+            # The quote is the answer by choice, not for want of a model: no notice.
+            yield final(text=extractive, mode="extractive", notice=None, cited=cited)
             return
 
         used = shown[: self.prompt_passages]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +63,7 @@ def student(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return {"token": auth.login(username="siswa01", password="kata-sandi-1").token, "model": model}
 
 
+@pytest.mark.usefixtures("tutor_lead_in")
 def test_model_failing_mid_answer_gives_a_message_and_the_next_question_works(
     engine: Engine, student: dict[str, object]
 ) -> None:
@@ -104,6 +104,7 @@ def test_model_failing_mid_answer_gives_a_message_and_the_next_question_works(
     assert "percepatan" in rows[0][0].lower()
 
 
+@pytest.mark.usefixtures("tutor_lead_in")
 def test_model_failing_does_not_leak_the_slot_while_another_question_is_asked(
     engine: Engine, student: dict[str, object]
 ) -> None:
@@ -119,23 +120,24 @@ def test_model_failing_does_not_leak_the_slot_while_another_question_is_asked(
     for c in (first, second):
         c.subject = "FIS_10"
         c.question = "Apa yang dimaksud dengan percepatan?"
-    started = threading.Event()
+    started, second_answered = threading.Event(), threading.Event()
     original = model._reply
 
-    def slow_first(messages: Sequence[ChatMessage]) -> str:
+    def held_first(messages: Sequence[ChatMessage]) -> str:
         started.set()
-        time.sleep(0.3)  # long enough for the second question to arrive meanwhile
+        second_answered.wait(60)  # the first holds the model until the second is answered
         return original if isinstance(original, str) else original(messages)
 
-    model._reply = slow_first
+    model._reply = held_first
 
     async def main() -> None:
         a = asyncio.ensure_future(send(first))
         while not started.is_set():
             await asyncio.sleep(0.01)
         await asyncio.wait_for(send(second), 60)
-        # Answered while the first still held the model: the quote, no lead-in, no notice.
+        # Answered while the first held the model: the quote, no lead-in, no notice.
         assert not a.done() and len(model.queue) == 1
+        second_answered.set()
         await asyncio.wait_for(a, 60)
         await settle_streams()
         assert len(model.queue) == 0

@@ -179,6 +179,25 @@ def _today_usage(admin: auth.CurrentUser) -> analytics.UsageDay:
     return analytics.analytics_report(actor=admin, days=7).usage[-1]
 
 
+def test_by_default_the_book_quote_is_the_answer_and_the_model_is_not_asked(
+    engine: Engine, school, monkeypatch
+) -> None:
+    """NEXUS_TUTOR_LEAD_IN is off by default: the packaged model's lead-ins were too seldom
+    useful and once wrong (docs/benchmarks.md), so it is not asked at all."""
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    model = ScriptedChatModel("Percepatan mobil tersebut 4 meter per sekon kuadrat [1].")
+    monkeypatch.setattr(tutor, "language_model", lambda: model)
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    assert model.calls == [] and answer.mode == "extractive" and answer.notice == ""
+    assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
+    assert answer.usage.model == "extractive"  # nothing generated, nothing counted as such
+
+
+@pytest.mark.usefixtures("tutor_lead_in")
 def test_a_generated_answer_records_model_tokens_and_time(
     engine: Engine, school, monkeypatch
 ) -> None:
@@ -222,6 +241,7 @@ def test_a_generated_answer_records_model_tokens_and_time(
     assert today.compute_seconds == today.tutor_compute_seconds  # no feedback today
 
 
+@pytest.mark.usefixtures("tutor_lead_in")
 def test_the_packaged_model_records_its_usage(engine: Engine, school) -> None:
     model = tutor.language_model()
     assert model is not None, "the packaged model is missing: run scripts/install-models.sh"

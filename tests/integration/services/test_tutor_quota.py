@@ -29,7 +29,7 @@ def _rows(engine: Engine) -> list[sa.Row]:
 
 
 @pytest.fixture
-def limited(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def limited(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tutor_lead_in: None):
     subjects.create_subject(grade=10, name="Fisika", code="FIS_10")
     book = tmp_path / "fisika.md"
     book.write_text(BOOK, encoding="utf-8")
