@@ -468,24 +468,33 @@ def test_a_paid_tier_lifts_the_limit(engine: Engine, bank, server_key, admin, st
     assert (usage["practice"].used, usage["practice"].limit) == (6, None)  # 5 + 1 on screen
 
 
-def test_the_feedback_quota_check_reads_the_user_and_tier_with_the_attempt(
-    engine: Engine, bank, admin, student, monkeypatch
-) -> None:
-    """Issue 16: a wrong answer's feedback checks the quota on the User and tier rows its
-    first query brought, not with reads of its own (two statements per wrong answer)."""
-    monkeypatch.setattr(tutor, "language_model", lambda: None)
+def _two_wrong_answers_with_one_feedback_a_day(
+    admin: auth.CurrentUser, student: auth.CurrentUser, *, tutor_per_day: str
+) -> tuple[practice.QuestionView, list[practice.AnswerResult]]:
+    """The free tier allows one AI feedback a day; the student answers two items wrong.
+    Returns the second item's view (its session goes on) and the two answers."""
     billing.update_tier(
         actor=admin,
         tier="free",
         display_name="Gratis",
         practice_questions_per_day="",
         ai_feedback_per_day="1",
-        tutor_questions_per_day="",
+        tutor_questions_per_day=tutor_per_day,
     )
     view = practice.start_session(actor=student, section="PU")
     wrong = [_answer(view, student, "A")]
     view = practice.current_question(actor=student, session_id=view.session_id)
     wrong.append(_answer(view, student, "A"))
+    return view, wrong
+
+
+def test_the_feedback_quota_check_reads_the_user_and_tier_with_the_attempt(
+    engine: Engine, bank, admin, student, monkeypatch
+) -> None:
+    """Issue 16: a wrong answer's feedback checks the quota on the User and tier rows its
+    first query brought, not with reads of its own (two statements per wrong answer)."""
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    _, wrong = _two_wrong_answers_with_one_feedback_a_day(admin, student, tutor_per_day="")
     sent: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
@@ -506,18 +515,7 @@ def test_the_feedback_quota_check_reads_the_user_and_tier_with_the_attempt(
 
 def test_feedback_and_tutor_limits(engine: Engine, bank, admin, student, monkeypatch) -> None:
     monkeypatch.setattr(tutor, "language_model", lambda: None)
-    billing.update_tier(
-        actor=admin,
-        tier="free",
-        display_name="Gratis",
-        practice_questions_per_day="",
-        ai_feedback_per_day="1",
-        tutor_questions_per_day="0",
-    )
-    view = practice.start_session(actor=student, section="PU")
-    wrong = [_answer(view, student, "A")]
-    view = practice.current_question(actor=student, session_id=view.session_id)
-    wrong.append(_answer(view, student, "A"))
+    view, wrong = _two_wrong_answers_with_one_feedback_a_day(admin, student, tutor_per_day="0")
     first = list(feedback.stream_feedback(actor=student, attempt_id=wrong[0].attempt_id))[-1]
     assert first.kind == "final"
     with pytest.raises(billing.DailyLimitReached, match=r"umpan balik AI .*\(1 per hari\)"):
