@@ -1,5 +1,6 @@
 """A class asks the tutor at once (issue 12 and 16): when does each student read words, and
-when may they ask again? Quote-first (the default) against legacy answers, same run.
+when may they ask again? Quote-first (the default, without and with the model's lead-in)
+against legacy answers, same run.
 
 Run from the repo root:
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import bench_tutor
 
+from nexus_app.ai import retriever as retriever_module
 from nexus_app.ai.llm import LocalLLM
 from nexus_app.ai.models import find_llm_model
 from nexus_app.ai.rag import Tutor
@@ -92,11 +94,26 @@ def main() -> None:
         retriever = Retriever([packages["MAT_10"]])
         # Warm-up: the model loaded, one generation timed, the sentence embedder ready.
         Tutor(retriever, llm).answer(questions[0])
-        for style in ("quote_first", "legacy"):
-            tutor = Tutor(retriever, llm, style=style, max_waiting=get_settings().llm_queue_max)
+        # The app's default (no lead-in: the model is not asked), the lead-in switched on
+        # (NEXUS_TUTOR_LEAD_IN), and the legacy answers of before 2026-12-07.
+        for label, style, lead_in in (
+            ("quote_first", "quote_first", False),
+            ("lead_in", "quote_first", True),
+            ("legacy", "legacy", True),
+        ):
+            tutor = Tutor(
+                retriever,
+                llm,
+                style=style,  # type: ignore[arg-type]
+                lead_in=lead_in,
+                max_waiting=get_settings().llm_queue_max,
+            )
+            # Each configuration meets the questions cold, like a class asking new ones: the
+            # sentence vectors a previous configuration embedded are forgotten.
+            retriever_module._SENTENCE_CACHE.clear()
             rows = ask_together(tutor, questions)
-            print(f"{style:11} {len(rows)} at once: {summary(rows)}", flush=True)
-            out[style] = rows
+            print(f"{label:11} {len(rows)} at once: {summary(rows)}", flush=True)
+            out[label] = rows
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
 
