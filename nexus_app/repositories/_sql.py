@@ -9,15 +9,16 @@ key on the statement object, so a reused object skips both).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql._typing import _ColumnsClauseArgument
 from sqlalchemy.sql.selectable import LateralFromClause
-from sqlmodel import SQLModel, col
+from sqlmodel import Session, SQLModel, col
 from sqlmodel.sql.expression import Select
 
-from nexus_app.models import User
+from nexus_app.models import SubscriptionTier, User
 
 
 def select_columns(*columns: _ColumnsClauseArgument[Any]) -> Select[*tuple[Any, ...]]:
@@ -47,3 +48,18 @@ def listed_student_probe(user_id: Any, name: str = "student") -> LateralFromClau
         .limit(1)
         .lateral(name)
     )
+
+
+def tiers_that_can_apply() -> sa.ColumnElement[bool]:
+    """Join condition for the tier rows a user's quota check may read: their own tier and
+    "free" (what a lapsed subscription falls back to). Joined to a User row."""
+    return sa.or_(
+        col(SubscriptionTier.tier) == col(User.subscription_tier),
+        col(SubscriptionTier.tier) == "free",
+    )
+
+
+def keep_prefetched(session: Session, rows: Iterable[Sequence[Any]]) -> None:
+    """Keep the objects a prefetching query brought alive for the session: the identity map
+    holds them weakly, and a later `session.get` must find them there without SQL."""
+    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)

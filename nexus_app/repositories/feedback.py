@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from nexus_app.models import Attempt, AttemptFeedback, Question, SubscriptionTier, User
-from nexus_app.repositories._sql import select_columns
+from nexus_app.repositories._sql import keep_prefetched, select_columns, tiers_that_can_apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +81,7 @@ def load_attempt_for_feedback(
     rows = session.exec(_attempt_for_feedback_query(), params={"attempt_id": attempt_id}).all()
     if not rows:
         return None
-    # The identity map holds objects weakly: keep the fetched ones alive for the session.
-    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
+    keep_prefetched(session, rows)
     attempt, question, existing, _user, _tier = rows[0]
     return attempt, question, existing
 
@@ -90,16 +89,12 @@ def load_attempt_for_feedback(
 @cache
 def _attempt_for_feedback_query() -> Select[*tuple[Any, ...]]:
     # Built once (_sql.py, "hot statements").
-    tier_match = sa.or_(
-        col(SubscriptionTier.tier) == col(User.subscription_tier),
-        col(SubscriptionTier.tier) == "free",
-    )
     return (
         select_columns(Attempt, Question, AttemptFeedback, User, SubscriptionTier)
         .outerjoin(Question, col(Question.id) == col(Attempt.question_id))
         .outerjoin(AttemptFeedback, col(AttemptFeedback.attempt_id) == col(Attempt.id))
         .outerjoin(User, col(User.id) == col(Attempt.user_id))
-        .outerjoin(SubscriptionTier, tier_match)
+        .outerjoin(SubscriptionTier, tiers_that_can_apply())
         .where(col(Attempt.id) == sa.bindparam("attempt_id"))
     )
 

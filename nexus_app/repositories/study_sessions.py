@@ -18,7 +18,7 @@ from nexus_app.models import (
     UserStudySession,
     utcnow,
 )
-from nexus_app.repositories._sql import select_columns
+from nexus_app.repositories._sql import keep_prefetched, select_columns, tiers_that_can_apply
 
 
 def create_study_session(
@@ -67,18 +67,13 @@ def load_session_context(
     rows = session.exec(
         _session_context_query(), params={"session_id": session_id, "user_id": user_id}
     ).all()
-    # The identity map holds objects weakly: keep the fetched ones alive for the session.
-    session.info.setdefault("prefetched", []).extend(o for r in rows for o in r if o is not None)
+    keep_prefetched(session, rows)
     return rows[0][0] if rows else None
 
 
 @cache
 def _session_context_query() -> Select[*tuple[Any, ...]]:
     # Built once (_sql.py, "hot statements"): every answer and served item runs it.
-    tier_match = sa.or_(
-        col(SubscriptionTier.tier) == col(User.subscription_tier),
-        col(SubscriptionTier.tier) == "free",
-    )
     return (
         select_columns(UserStudySession, User, UserReadiness, SubscriptionTier, Question)
         .join(User, col(User.id) == col(UserStudySession.user_id))
@@ -89,7 +84,7 @@ def _session_context_query() -> Select[*tuple[Any, ...]]:
                 col(UserReadiness.section) == col(UserStudySession.section),
             ),
         )
-        .outerjoin(SubscriptionTier, tier_match)
+        .outerjoin(SubscriptionTier, tiers_that_can_apply())
         .outerjoin(Question, col(Question.id) == col(UserStudySession.current_question_id))
         .where(
             col(UserStudySession.id) == sa.bindparam("session_id"),
