@@ -141,8 +141,10 @@ def test_cli_run_makes_no_outbound_connection(tmp_path: Path) -> None:
     ]
     try:
         models.find_llm_model()
-        # The packaged language model too (llama.cpp loads and generates from disk).
+        # The packaged language model too (llama.cpp loads and generates from disk): the
+        # tutor asks it only for a lead-in, which is off by default, so it is switched on.
         commands.append(["ask", "Apa yang dimaksud dengan percepatan?", "--subject", "FIS_10"])
+        env["NEXUS_TUTOR_LEAD_IN"] = "1"
     except models.ModelUnavailable as exc:
         if os.environ.get("CI") == "true":
             raise
