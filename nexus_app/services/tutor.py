@@ -26,6 +26,7 @@ from nexus_app import formatting
 from nexus_app.ai import rag, vkp
 from nexus_app.ai.llm import DEFAULT_THREADS, LocalLLM
 from nexus_app.ai.models import ModelUnavailable
+from nexus_app.ai.rag.calibration import load_rule
 from nexus_app.ai.rag.followup import rewrite_followup
 from nexus_app.ai.rag.formulas import readable
 from nexus_app.ai.retriever import Passage, Retriever
@@ -238,7 +239,16 @@ def language_model_tried() -> bool:
     return "model" in _llm_state
 
 
+def tutor_uses_model() -> bool:
+    """Whether the tutor's answers ask the language model: only for a lead-in
+    (``NEXUS_TUTOR_LEAD_IN``) or a refusal rule with the model's judgement. Otherwise the
+    chat neither loads the model nor warns that it is missing: the quote is the answer."""
+    return get_settings().tutor_lead_in or load_rule().needs_judge
+
+
 def model_notice() -> str:
+    if not tutor_uses_model():
+        return ""
     return "" if language_model() is not None else rag.NOTICE_NO_MODEL
 
 
@@ -284,7 +294,7 @@ def stream(
     try:
         tutor = rag.Tutor(
             retriever_for(code),
-            language_model() if use_llm else None,
+            language_model() if use_llm and tutor_uses_model() else None,
             k=k,
             max_waiting=get_settings().llm_queue_max,
             lead_in=get_settings().tutor_lead_in,

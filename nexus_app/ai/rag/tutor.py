@@ -158,6 +158,13 @@ class Tutor:
             )
         self.judge = judge
 
+    @property
+    def writes_with_model(self) -> bool:
+        """Whether an answer may ask the language model at all: for a legacy answer, a
+        lead-in, or a refusal rule with the judge input. Without, a server with no model
+        answers exactly as one with a model does."""
+        return self.style == "legacy" or self.lead_in or self.rule.needs_judge
+
     def _sentence_scores(self, question: str, sentences: Sequence[str]) -> list[float] | None:
         """The embedder's cosine of the question with each sentence; None if it fails."""
         try:
@@ -248,12 +255,13 @@ class Tutor:
         else:
             # Cites the passages it quotes: the first prompt_passages, as `cited` says.
             extractive = extractive_answer(q, shown, max_passages=self.prompt_passages)
+        if quote_first and not self.lead_in:
+            # The quote is the answer by choice, not for want of a model: no notice, and the
+            # same answer on a server with a model as on one without.
+            yield final(text=extractive, mode="extractive", notice=None, cited=cited)
+            return
         if self.llm is None or not use_llm:
             yield final(text=extractive, mode="extractive", notice=NOTICE_NO_MODEL, cited=cited)
-            return
-        if quote_first and not self.lead_in:
-            # The quote is the answer by choice, not for want of a model: no notice.
-            yield final(text=extractive, mode="extractive", notice=None, cited=cited)
             return
 
         used = shown[: self.prompt_passages]

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from nexus_app.ai import rag
 from nexus_app.ai.llm import ScriptedChatModel
 from nexus_app.services import analytics, auth, books, feedback, practice, subjects, tutor
 from nexus_app.services.bank_import import import_bank
@@ -195,6 +196,42 @@ def test_by_default_the_book_quote_is_the_answer_and_the_model_is_not_asked(
     assert model.calls == [] and answer.mode == "extractive" and answer.notice == ""
     assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
     assert answer.usage.model == "extractive"  # nothing generated, nothing counted as such
+
+
+def test_by_default_a_server_without_a_model_answers_the_same_and_warns_of_nothing(
+    engine: Engine, school, monkeypatch
+) -> None:
+    """With no lead-in the model has no part in an answer: the chat neither loads it (seconds
+    and hundreds of MB on first use) nor says it is missing."""
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+
+    def no_loading() -> None:
+        raise AssertionError("the tutor loaded the language model")
+
+    monkeypatch.setattr(tutor, "language_model", no_loading)
+    assert tutor.model_notice() == ""
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    assert answer.mode == "extractive" and answer.notice == ""
+    assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
+
+
+@pytest.mark.usefixtures("tutor_lead_in")
+def test_with_the_lead_in_a_server_without_a_model_says_so(
+    engine: Engine, school, monkeypatch
+) -> None:
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    assert tutor.model_notice() == rag.NOTICE_NO_MODEL
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    assert answer.mode == "extractive" and answer.notice == rag.NOTICE_NO_MODEL
 
 
 @pytest.mark.usefixtures("tutor_lead_in")

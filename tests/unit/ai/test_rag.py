@@ -137,6 +137,16 @@ def test_prompt_is_short_grounded_and_starts_with_the_constant_system_prompt(
     assert len(trimmed.split()) < 140
 
 
+def test_without_a_lead_in_the_quote_needs_no_model_and_no_notice(retriever: Retriever) -> None:
+    tutor = Tutor(retriever, llm=None, lead_in=False)
+    assert not tutor.writes_with_model
+    answer = tutor.answer("Apa itu eksponen?")
+    assert answer.mode == "extractive" and answer.notice is None
+    assert "perkalian berulang" in answer.text
+    assert Tutor(retriever, llm=None).writes_with_model  # the lead-in asks the model
+    assert Tutor(retriever, llm=None, style="legacy", lead_in=False).writes_with_model
+
+
 def test_tutor_without_model_answers_extractively_with_notice(retriever: Retriever) -> None:
     tutor = Tutor(retriever, llm=None)
     answer = tutor.answer("Apa itu eksponen?")
