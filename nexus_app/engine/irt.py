@@ -20,10 +20,28 @@ FloatArray = npt.NDArray[np.float64]
 FloatOrArray = float | FloatArray
 Method = Literal["eap", "map", "mle"]
 
+# An item not yet calibrated: average discrimination and difficulty, and the guessing floor of
+# five options.
+DEFAULT_A: float = 1.0
+DEFAULT_B: float = 0.0
+DEFAULT_C: float = 0.2
+
 THETA_MIN: float = -4.0
 THETA_MAX: float = 4.0
 PRIOR_MEAN: float = 0.0
 PRIOR_SD: float = 1.0
+
+
+def item_params(a: float | None, b: float | None, c: float | None) -> tuple[float, float, float]:
+    """An item's 3PL (a, b, c) as stored, with the defaults where it has none. A zero
+    discrimination counts as none (it would make the item say nothing); a zero guessing
+    parameter is a real value."""
+    return (
+        a or DEFAULT_A,
+        b if b is not None else DEFAULT_B,
+        c if c is not None else DEFAULT_C,
+    )
+
 
 # 81 equally spaced nodes on [-4, 4] (step 0.1).  For smooth posteriors a
 # uniform-grid sum is already far more accurate than the 1e-4 we need, and the

@@ -15,7 +15,7 @@ import numpy as np
 from sqlmodel import Session
 
 from nexus_app.engine import ability, readiness
-from nexus_app.engine.irt import probability
+from nexus_app.engine.irt import item_params, probability
 from nexus_app.models import Question
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import onboarding as onboarding_repo
@@ -117,9 +117,9 @@ def seed_student_history(
                 break
             fresh.sort(key=lambda q: abs((q.difficulty_irt or 0.0) - theta))
             question = fresh[int(rng.integers(0, min(5, len(fresh))))]
-            a = question.discrimination or 1.0
-            b = question.difficulty_irt or 0.0
-            c = question.guessing_param if question.guessing_param is not None else 0.2
+            a, b, c = item_params(
+                question.discrimination, question.difficulty_irt, question.guessing_param
+            )
             penalty = 0.8 if (question.sub_type or "") in hard_topics.get(section, set()) else 0.0
             correct = bool(rng.random() < float(probability(true_theta - penalty, a, b, c)))
             letter = question.correct_answer if correct else _wrong_letter(question, rng)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine import mastery as mastery_engine
+from nexus_app.engine.irt import item_params
 from nexus_app.models import TopicMastery, User, utcnow
 from nexus_app.repositories import analytics as analytics_repo
 from nexus_app.repositories import curriculum as curriculum_repo
@@ -28,7 +29,6 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 ALL_CLASSES = "Semua kelas"
-DEFAULT_A, DEFAULT_B, DEFAULT_C = 1.0, 0.0, 0.2
 
 
 def slug(text: str) -> str:
@@ -328,12 +328,13 @@ def _replayed(attempts: list[teacher_repo.TopicAttempt]) -> list[DrillAttempt]:
     state = None
     drill: list[DrillAttempt] = []
     for a in attempts:
+        disc, diff, guess = item_params(a.a, a.b, a.c)
         state = mastery_engine.update_mastery(
             state,
             a.is_correct,
-            a.b if a.b is not None else DEFAULT_B,
-            a.a or DEFAULT_A,
-            a.c if a.c is not None else DEFAULT_C,
+            diff,
+            disc,
+            guess,
             a.answered_at,
             # As the practice service did: a new topic starts at the section ability.
             prior_theta=a.theta_before,

@@ -32,9 +32,6 @@ from .admin import (
 )
 from .estimation import calibrate_bank, list_bank_names
 from .results import (
-    DEFAULT_A,
-    DEFAULT_B,
-    DEFAULT_C,
     EM_MAX_ITER,
     EM_TOLERANCE,
     MAX_RESPONSES_SETTING,
@@ -54,9 +51,6 @@ from .results import (
 )
 
 __all__ = [
-    "DEFAULT_A",
-    "DEFAULT_B",
-    "DEFAULT_C",
     "EM_MAX_ITER",
     "EM_TOLERANCE",
     "MAX_RESPONSES_SETTING",

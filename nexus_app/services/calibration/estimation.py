@@ -13,14 +13,12 @@ from sqlmodel import Session
 from nexus_app import formatting
 from nexus_app.db import unit_of_work
 from nexus_app.engine.calibration import Answers, CalibrationResult, calibrate_answers
+from nexus_app.engine.irt import item_params
 from nexus_app.models import Question, QuestionBank, utcnow
 from nexus_app.repositories import questions as question_repo
 from nexus_app.services.errors import InvalidInput, NotFound
 
 from .results import (
-    DEFAULT_A,
-    DEFAULT_B,
-    DEFAULT_C,
     EM_MAX_ITER,
     EM_TOLERANCE,
     MIN_FREE_ITEMS,
@@ -34,12 +32,8 @@ from .results import (
 
 
 def _old_params(q: Question) -> tuple[float, float, float]:
-    a, b, c = q.discrimination, q.difficulty_irt, q.guessing_param
-    return (
-        float(a if a is not None else DEFAULT_A),
-        float(b if b is not None else DEFAULT_B),
-        float(c if c is not None else DEFAULT_C),
-    )
+    a, b, c = item_params(q.discrimination, q.difficulty_irt, q.guessing_param)
+    return float(a), float(b), float(c)
 
 
 @dataclass(frozen=True)

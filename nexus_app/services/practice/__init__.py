@@ -25,8 +25,6 @@ from .answers import (
 from .review import session_review
 from .serving import OpenSession, current_question, open_session, start_session
 from .views import (
-    DEFAULT_A,
-    DEFAULT_C,
     DEFAULT_TARGET_SCORE,
     MAX_EXPOSURE_RATE,
     MAX_SECONDS_PER_ITEM,
@@ -43,8 +41,6 @@ from .views import (
 )
 
 __all__ = [
-    "DEFAULT_A",
-    "DEFAULT_C",
     "DEFAULT_TARGET_SCORE",
     "FORECAST_INTERVAL",
     "MAX_EXPOSURE_RATE",

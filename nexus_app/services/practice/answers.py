@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import ability, readiness
+from nexus_app.engine.irt import item_params
 from nexus_app.models import Attempt, Question, UserStudySession, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
@@ -25,8 +26,6 @@ from nexus_app.services.task_credit import credit_open_tasks
 
 from .serving import _check_open, _load_session, _tryout_status
 from .views import (
-    DEFAULT_A,
-    DEFAULT_C,
     DEFAULT_TARGET_SCORE,
     MAX_SECONDS_PER_ITEM,
     AnswerResult,
@@ -79,10 +78,7 @@ def submit_answer(
 
 def _item_params(question: Question) -> tuple[float, float, float]:
     """The item's 3PL (a, b, c); an uncalibrated item gets the defaults."""
-    a = question.discrimination or DEFAULT_A
-    b = question.difficulty_irt if question.difficulty_irt is not None else 0.0
-    c = question.guessing_param if question.guessing_param is not None else DEFAULT_C
-    return a, b, c
+    return item_params(question.discrimination, question.difficulty_irt, question.guessing_param)
 
 
 def _record(

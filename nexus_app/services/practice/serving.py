@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import cat
+from nexus_app.engine.irt import DEFAULT_A, DEFAULT_C
 from nexus_app.models import Question, UserStudySession, utcnow
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import attempts as attempt_repo
@@ -20,8 +21,6 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound
 
 from .views import (
-    DEFAULT_A,
-    DEFAULT_C,
     MAX_EXPOSURE_RATE,
     MODES,
     PRACTICE_NOMINAL_LENGTH,

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import ability, cat, readiness
+from nexus_app.engine.irt import item_params
 from nexus_app.models import utcnow
 from nexus_app.repositories import attempts as attempt_repo
 from nexus_app.repositories import questions as question_repo
@@ -23,7 +24,6 @@ MAX_EXPOSURE_RATE = 0.20
 # Practice has no fixed length; the exposure control is told this one (it matters only to
 # its optional random component, which fades over it; off by default since issue 11).
 PRACTICE_NOMINAL_LENGTH = 20
-DEFAULT_A, DEFAULT_C = 1.0, 0.2
 SESSION_IDLE_LIMIT = timedelta(hours=3)
 MAX_SECONDS_PER_ITEM = 30 * 60  # an item left open over lunch counts as 30 minutes
 TRYOUT_SE_TARGET = 0.30
@@ -135,7 +135,7 @@ def _tryout_estimate(items: list[attempt_repo.SessionItem]) -> tuple[float, floa
     posterior = cat.ThetaPosterior()
     for item in items:
         if item.b is not None:
-            posterior.add(item.a or DEFAULT_A, item.b, item.c or DEFAULT_C, int(item.is_correct))
+            posterior.add(*item_params(item.a, item.b, item.c), int(item.is_correct))
     return posterior.estimate()
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from nexus_app.db import unit_of_work
 from nexus_app.engine import form, readiness
+from nexus_app.engine.irt import item_params
 from nexus_app.models import (
     TryoutItem,
     TryoutSitting,
@@ -32,8 +33,6 @@ from nexus_app.services.auth import CurrentUser
 from nexus_app.services.errors import InvalidInput, NotFound, PermissionDenied
 
 from .blueprints import ensure_default
-
-DEFAULT_A, DEFAULT_C = 1.0, 0.2
 
 
 @dataclass(frozen=True)
@@ -89,9 +88,7 @@ def _score_section(session: Session, section: TryoutSittingSection) -> None:
         q = questions[item.question_id]
         responses.append(
             (
-                q.discrimination or DEFAULT_A,
-                q.difficulty_irt or 0.0,
-                q.guessing_param if q.guessing_param is not None else DEFAULT_C,
+                *item_params(q.discrimination, q.difficulty_irt, q.guessing_param),
                 item.answer is not None and item.answer == q.correct_answer,
             )
         )

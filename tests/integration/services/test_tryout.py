@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from nexus_app.engine import form, readiness
+from nexus_app.engine.irt import item_params
 from nexus_app.models import utcnow
 from nexus_app.services import auth, tryout
 from nexus_app.services.bank_import import import_bank
@@ -68,15 +69,7 @@ def _score_with_none_right(engine: Engine, sitting_id: str, *, position: int) ->
             ),
             {"sitting": sitting_id, "position": position},
         ).all()
-    responses = [
-        (
-            a or sitting_module.DEFAULT_A,
-            b or 0.0,
-            sitting_module.DEFAULT_C if c is None else c,
-            False,
-        )
-        for a, b, c in params
-    ]
+    responses = [(*item_params(a, b, c), False) for a, b, c in params]
     theta, _ = form.score_form(responses)
     return round(readiness.theta_to_score(theta))
 

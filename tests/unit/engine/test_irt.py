@@ -289,3 +289,10 @@ def test_calibrate_returns_plain_tuple() -> None:
     assert isinstance(out, tuple) and len(out) == 3
     for arr in out:
         assert isinstance(arr, np.ndarray) and arr.shape == (5,)
+
+
+def test_item_params_fill_in_only_what_an_item_lacks() -> None:
+    assert irt.item_params(None, None, None) == (irt.DEFAULT_A, irt.DEFAULT_B, irt.DEFAULT_C)
+    # A calibrated guessing parameter of zero is a value, not a gap.
+    assert irt.item_params(1.4, -0.5, 0.0) == (1.4, -0.5, 0.0)
+    assert irt.item_params(0.0, 0.0, None) == (irt.DEFAULT_A, 0.0, irt.DEFAULT_C)
