@@ -71,9 +71,15 @@ _INFORMAL_TEXT = """
 INFORMAL_TERMS: frozenset[str] = frozenset(
     set(_INFORMAL_TEXT.split()) | {stem_id(w) for w in _INFORMAL_TEXT.split()}
 )
-# Colloquial nasal prefixes (ngitung = hitung, nyimpen = simpan, ngukur = ukur): such a word
-# is informal when the base form is in the book.
-_NASAL = (("nge", ("",)), ("ng", ("", "k", "h")), ("ny", ("s", "c")))
+# Colloquial nasal prefixes (ngitung = hitung, nyimpen = simpan, ngukur = ukur, nebak =
+# tebak, mukul = pukul): such a word is informal when the base form is in the book.
+_NASAL = (
+    ("nge", ("",)),
+    ("ng", ("", "k", "h")),
+    ("ny", ("s", "c")),
+    ("n", ("t",)),
+    ("m", ("p",)),
+)
 
 
 def _unseen(pkg: Package, term: str) -> bool:
@@ -83,6 +89,13 @@ def _unseen(pkg: Package, term: str) -> bool:
 
 def _colloquial(term: str, packages: Sequence[Package]) -> bool:
     if term in INFORMAL_TERMS:
+        return True
+    # A book word with its initial h dropped, as it is spoken (ilang = hilang). Clipped words
+    # ("heksa") are left alone: "segi" (n) would pass for "segitiga" and answer what the book
+    # does not hold.
+    if all(_unseen(pkg, term) for pkg in packages) and any(
+        not _unseen(pkg, "h" + term) for pkg in packages
+    ):
         return True
     for prefix, heads in _NASAL:
         if not term.startswith(prefix) or len(term) <= len(prefix) + 2:

@@ -38,6 +38,15 @@ def test_chat_words_are_not_topical(package: Package) -> None:
     assert not terms & {"tuh", "maksud", "kak", "yg", "gmn"}
 
 
+def test_spoken_forms_of_book_words_are_not_topical(package: Package) -> None:
+    """A nasal prefix on the book's word (mantul = memantul, base pantul) and a dropped
+    initial h (ipotenusa = hipotenusa) are the book's words as students type them; a word the
+    book does not have stays topical, whatever it starts with."""
+    terms = topical_terms("bola kok bisa mantul, ipotenusa segi lima brp", [package])
+    assert "mantul" not in terms and "ipotenusa" not in terms
+    assert {"bola", "segi", "lima"} <= terms
+
+
 def test_near_topic_question_lacks_a_sentence_that_covers_it(package: Package) -> None:
     r = hashing_retriever(package)
     covered = features_of(r.search("jari-jari lingkaran itu apa"), [package])
