@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -178,8 +179,18 @@ def select_sentences(
         for rank, i in enumerate(ranking, start=1):
             fused[i] += 1.0 / (rrf_k + rank)
     order = sorted(range(n), key=lambda i: -fused[i])
+    # A question, a task set to the student or an exercise section's text answers nothing:
+    # quoted only if the passages hold nothing else.
+    statements = [
+        i
+        for i in order
+        if not _asks(cands[i][2]) and not _is_exercise(passages[cands[i][0]].heading_path)
+    ]
+    order = statements or order
     best = order[0]
     following = _continuation(cands, cand_terms, best, q_terms)
+    if following is not None and following not in order:
+        following = None
     if following is not None:
         # The sentence that goes on about the best one comes next, before sentences that
         # only share the question's words (an exercise that names the topic, say).
@@ -199,6 +210,48 @@ def select_sentences(
         words += size
     chosen.sort(key=lambda i: (cands[i][0], cands[i][1]))
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
+
+
+# Verbs that open a task set to the student ("Tentukan rumus …", "Hitunglah …").
+_TASK_VERBS = {
+    "tentukan",
+    "tentukanlah",
+    "tuliskan",
+    "tulislah",
+    "hitung",
+    "hitunglah",
+    "carilah",
+    "jelaskan",
+    "sebutkan",
+    "buatlah",
+    "gambarlah",
+    "selesaikan",
+    "selesaikanlah",
+    "ubahlah",
+    "buktikan",
+}
+
+
+# Headings of a textbook's exercise sections ("Latihan Bab 5", "Uji Kompetensi").
+_EXERCISE_HEADINGS = ("latihan", "soal", "uji kompetensi", "evaluasi")
+
+
+def _asks(sentence: str) -> bool:
+    """A question ("Mengapa tandanya harus dibalik?") or a task: opened by a task verb,
+    after a number ("2. Tentukan …") or a comma ("Jika log 3 = 0,477, tentukan log 27.")."""
+    text = sentence.strip()
+    if text.endswith("?"):
+        return True
+    words = text.split()
+    while words and (words[0].rstrip(".)").isdigit() or len(words[0].rstrip(".)")) == 1):
+        words = words[1:]
+    opening = [words[0]] if words else []
+    opening += [w for before, w in itertools.pairwise(words) if before.endswith(",")]
+    return any(w.strip(",.:;").lower() in _TASK_VERBS for w in opening)
+
+
+def _is_exercise(heading_path: Sequence[str]) -> bool:
+    return bool(heading_path) and heading_path[-1].strip().lower().startswith(_EXERCISE_HEADINGS)
 
 
 # Words that make a sentence point back at the one before it ("Selisih tetap itu …").

@@ -79,9 +79,9 @@ SEQUENCES = (
 )
 
 
-def _chosen(root: Path, book: str) -> list[str]:
+def _chosen(root: Path, book: str, *, heading: str = "### Barisan Aritmetika\n\n") -> list[str]:
     res = build_package(
-        [Page(1, "## Bab 1 Barisan\n\n### Barisan Aritmetika\n\n" + book)],
+        [Page(1, "## Bab 1 Barisan\n\n" + heading + book)],
         root=root,
         subject="X",
         title="Buku Uji",
@@ -102,6 +102,23 @@ def test_the_sentence_that_goes_on_about_the_definition_comes_with_it(tmp_path: 
     # A next sentence that does not point back is not pulled in for its shared words alone.
     plain = SEQUENCES.replace("Selisih tetap itu disebut", "Selisih tetap disebut")
     assert all("beda" not in s for s in _chosen(tmp_path / "b", plain))
+
+
+def test_questions_tasks_and_exercises_are_not_quoted_as_the_answer(tmp_path: Path) -> None:
+    exercises = (
+        "### Latihan Bab 1\n\n"
+        "1. Tentukan beda barisan aritmetika 3, 7, 11, dan seterusnya. "
+        "2. Jika suku pertama barisan aritmetika adalah 4, tentukan suku ke-10 barisan itu.\n\n"
+    )
+    section = (
+        "### Barisan Aritmetika\n\n"
+        "Apa yang dimaksud dengan barisan aritmetika? "
+        "Barisan aritmetika adalah barisan yang selisih dua suku berurutannya selalu tetap. "
+        "Hitunglah suku ke-5 barisan aritmetika 2, 5, 8, dan seterusnya.\n\n"
+    )
+    chosen = _chosen(tmp_path, "", heading=exercises + section)
+    assert chosen[0].startswith("Barisan aritmetika adalah barisan yang selisih")
+    assert not [s for s in chosen if s.endswith("?") or "entukan" in s or "Hitunglah" in s]
 
 
 def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_supported(
