@@ -160,7 +160,8 @@ def select_sentences(
     """The best 1–3 book sentences for the question, fused like the retriever: reciprocal rank
     over a lexical ranking (IDF-weighted share of the question's content terms, IDF over the
     candidate sentences), the dense ranking (``dense_scores``: cosine of each candidate, in
-    candidate order; optional) and the passage's retrieval rank. Returned in book order."""
+    candidate order; optional) and the passage's retrieval rank. Returned in book order inside
+    each passage, the best sentence's passage first."""
     cands = _candidates(passages, max_passages)
     if not cands:
         return []
@@ -187,6 +188,12 @@ def select_sentences(
         if not _asks(cands[i][2]) and not _is_exercise(passages[cands[i][0]].heading_path)
     ]
     order = statements or order
+    if _ASKS_WHAT.search(question):
+        # "eksponen tuh maksudnya apa": the book's definition of exactly that comes first
+        # ("Eksponen atau perpangkatan adalah …"), not that of a neighbour that shares the
+        # word ("Persamaan eksponen adalah …").
+        defining = [i for i in order if _defines(cands[i][2], q_terms)]
+        order = defining + [i for i in order if i not in defining]
     best = order[0]
     following = _continuation(cands, cand_terms, best, q_terms)
     if following is not None and following not in order:
@@ -208,7 +215,10 @@ def select_sentences(
             continue
         chosen.append(i)
         words += size
-    chosen.sort(key=lambda i: (cands[i][0], cands[i][1]))
+    # Book order inside a passage; the best sentence's passage first (its definition is what
+    # the student asked for), then the others in retrieval order.
+    lead = cands[best][0]
+    chosen.sort(key=lambda i: (cands[i][0] != lead, cands[i][0], cands[i][1]))
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
 
 
@@ -230,6 +240,36 @@ _TASK_VERBS = {
     "ubahlah",
     "buktikan",
 }
+
+
+# A question that asks what something is ("modus artinya apa", "apa itu 2FA").
+_ASKS_WHAT = re.compile(
+    r"\b(maksud|maksudnya|pengertian|arti|artinya|definisi|apaan|apa itu)\b"
+    r"|\b(itu|tu|tuh) apa\b",
+    re.IGNORECASE,
+)
+# The copula of a definition: "X adalah …", "X merupakan …", "X ialah …".
+_COPULAS = {"adalah", "merupakan", "ialah"}
+_MAX_SUBJECT_WORDS = 6
+
+
+def _defines(sentence: str, q_terms: set[str]) -> bool:
+    """Whether the sentence defines what the question names: before its copula stand a few
+    plain words, all of them the question's terms, leaving out an alternative name ("atau
+    perpangkatan") and asides in parentheses. An example ("Relasi {(1, 2)} merupakan …") is
+    not a definition."""
+    words = re.sub(r"\([^)]*\)", " ", sentence).split()
+    cut = next((k for k, w in enumerate(words) if w.strip(",").lower() in _COPULAS), None)
+    if not cut or cut > _MAX_SUBJECT_WORDS:
+        return False
+    subject = words[:cut]
+    if not all(w.strip(",").replace("-", "").isalpha() for w in subject):
+        return False
+    lowered = [w.lower() for w in subject]
+    if "atau" in lowered:
+        subject = subject[: lowered.index("atau")]
+    terms = set(content_terms(" ".join(subject)))
+    return bool(terms) and terms <= q_terms
 
 
 # Headings of a textbook's exercise sections ("Latihan Bab 5", "Uji Kompetensi").

@@ -121,6 +121,32 @@ def test_questions_tasks_and_exercises_are_not_quoted_as_the_answer(tmp_path: Pa
     assert not [s for s in chosen if s.endswith("?") or "entukan" in s or "Hitunglah" in s]
 
 
+def test_a_what_is_question_gets_the_definition_of_exactly_that_first(tmp_path: Path) -> None:
+    book = (
+        "### Persamaan Eksponen\n\n"
+        "Persamaan eksponen adalah persamaan yang variabelnya terdapat pada pangkat eksponen. "
+        "Persamaan eksponen diselesaikan dengan menyamakan basis eksponen kedua ruas. "
+        "Contoh persamaan eksponen: eksponen kiri sama dengan eksponen kanan. "
+        "Setelah basis sama, pangkat kedua ruas disamakan lalu persamaan linear diselesaikan "
+        "seperti biasa sampai nilai variabel ditemukan.\n\n"
+        "### Pengertian Eksponen\n\n"
+        "Eksponen atau perpangkatan adalah cara singkat menuliskan perkalian berulang. "
+        "Bilangan a disebut basis, sedangkan n disebut pangkat. "
+        "Relasi {(1, 2)} merupakan contoh yang memakai eksponen. "
+        "Misalnya dua pangkat tiga berarti dua dikalikan dengan dirinya sendiri tiga kali "
+        "sehingga hasilnya delapan.\n\n"
+    )
+    res = build_package([Page(1, book)], root=tmp_path, subject="X", title="Buku", embedder=EMB)
+    retriever = Retriever([load_current(res.path.parent)], embedder_for=lambda _n: EMB)
+    question = "eksponen tuh maksudnya apa sih kak"
+    passages = retriever.search(question, k=3).passages
+    # The neighbour that shares the word ranks first in retrieval; its definition is not
+    # what was asked.
+    assert passages[0].heading_path[-1] == "Persamaan Eksponen"
+    quotes = select_sentences(question, passages)
+    assert quotes[0].sentence.startswith("Eksponen atau perpangkatan adalah cara singkat")
+
+
 def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_supported(
     retriever: Retriever,
 ) -> None:
