@@ -169,6 +169,7 @@ def run(
             assert ans is not None
             row["seconds"] = time.monotonic() - t0
             row["mode"] = ans.mode
+            row["words"] = ans.relevance_words
             row["text"] = ans.text
             # When the student first reads words of the answer (a streamed token or the
             # final text), and the model's own first token.
@@ -220,6 +221,21 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
             s["answer_median_s"] = sorted(r["seconds"] for r in rs)[len(rs) // 2]
         out[cat] = s
     return out
+
+
+def print_words(rows: Sequence[dict[str, Any]]) -> None:
+    """What "Kecocokan dengan buku" told the student on answered questions: per word, how
+    many answers carried the book's answer, and how many were out-of-book questions."""
+    answered = [r for r in rows if not r["refused"] and r.get("words")]
+    if not answered or "carried" not in answered[0]:
+        return
+    print("\n| Kecocokan dengan buku | answered | carried the answer | out-of-book |")
+    print("|---|---|---|---|")
+    for word in ("tinggi", "sedang", "rendah"):
+        rs = [r for r in answered if r["words"] == word]
+        carried = sum(bool(r["carried"]) for r in rs)
+        oob = sum(r["category"] == "out_of_book" for r in rs)
+        print(f"| {word} | {len(rs)} | {carried} | {oob} |")
 
 
 def print_summary(title: str, summary: dict[str, dict[str, float]]) -> None:
@@ -615,6 +631,7 @@ def main() -> None:
         print_summary(
             f"answers={args.answers} rule={args.rule} style={style} n={len(rows)}", summary
         )
+        print_words(rows)
         bad = [(r["question"], s) for r in rows for s in r.get("unsupported", [])]
         for q, s in bad[:10]:
             print(f"- unsupported: {q!r}: {s!r}")

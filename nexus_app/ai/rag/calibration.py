@@ -52,6 +52,10 @@ from nexus_app.ai.vkp import Package
 CALIBRATION_PATH = Path(__file__).with_name("refusal_calibration.json")
 # Highest share of covered questions the calibration may refuse.
 MAX_COVERED_REFUSED = 0.03
+# "Kecocokan dengan buku" from a logistic rule's chance that the book covers the question:
+# "tinggi" from 90 %, "rendah" below an even chance (answered, since the cut sits lower to
+# refuse few covered questions), "sedang" between.
+WORD_CHANCES = (0.9, 0.5)
 
 Features = dict[str, float]
 
@@ -309,6 +313,15 @@ def features_of(
     return out
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether to answer, and how well the book matches in words a student understands
+    ("tinggi", "sedang", "rendah": Kecocokan dengan buku)."""
+
+    covered: bool
+    words: str
+
+
 @dataclass(frozen=True, slots=True)
 class RefusalRule:
     """Answer when relevance, dense cosine and lexical coverage reach their thresholds.
@@ -371,27 +384,41 @@ class RefusalRule:
         scorer: SentenceScorer | None = None,
         judge: AnswerJudge | None = None,
     ) -> bool:
-        """Answer or refuse. A logistic rule over sentence features needs the searched
-        ``packages`` (and for ``sent_dense`` a ``scorer``); without them, or when the
-        scorer fails, it falls back to the old relevance threshold. A rule with the model's
-        ``judge`` input uses its ``fallback`` when no judge is given (no model loaded) or
-        the judge cannot say (busy, failed); with ``judge_band`` set, the fallback also
-        decides alone when its own score is outside the band (the judge is not asked)."""
+        """Answer or refuse (:meth:`verdict`)."""
+        return self.verdict(result, packages, scorer, judge).covered
+
+    def verdict(
+        self,
+        result: RetrievalResult,
+        packages: Sequence[Package] | None = None,
+        scorer: SentenceScorer | None = None,
+        judge: AnswerJudge | None = None,
+    ) -> Verdict:
+        """Answer or refuse, and how well the book matches in words. A logistic rule over
+        sentence features needs the searched ``packages`` (and for ``sent_dense`` a
+        ``scorer``); without them, or when the scorer fails, it falls back to the old
+        relevance threshold. A rule with the model's ``judge`` input uses its ``fallback``
+        when no judge is given (no model loaded) or the judge cannot say (busy, failed); with
+        ``judge_band`` set, the fallback also decides alone when its own score is outside the
+        band (the judge is not asked)."""
+        by_relevance = Verdict(
+            result.relevance >= RELEVANCE_THRESHOLD, self.words(result.relevance)
+        )
         if not result.passages:
-            return False
+            return Verdict(False, self.words(result.relevance))
         if self.embedder and packages is not None:
             names = {pkg.manifest.embedder for pkg in packages}
             if names != {self.embedder}:
                 if self.fallback is not None:
-                    return self.fallback.covers_result(result, packages, scorer, judge)
-                return result.relevance >= RELEVANCE_THRESHOLD
+                    return self.fallback.verdict(result, packages, scorer, judge)
+                return by_relevance
         if self.needs_judge:
             if self.fallback is None:
-                return result.relevance >= RELEVANCE_THRESHOLD
+                return by_relevance
             if judge is None:
-                return self.fallback.covers_result(result, packages, scorer)
+                return self.fallback.verdict(result, packages, scorer)
         if (self.needs_packages and packages is None) or (self.needs_scorer and scorer is None):
-            return result.relevance >= RELEVANCE_THRESHOLD
+            return by_relevance
         f = features_of(
             result,
             packages if self.needs_packages else None,
@@ -405,18 +432,32 @@ class RefusalRule:
                 or base.needs_judge
                 or (base.embedder and packages is None)
             ):
-                return base.covers_result(result, packages, scorer)
-            if self.judge_band is not None:
-                margin = base.score(f) - base.cut
-                if not self.judge_band[0] <= margin <= self.judge_band[1]:
-                    return margin >= 0
+                return base.verdict(result, packages, scorer)
+            margin = base.score(f) - base.cut
+            if self.judge_band is not None and not (
+                self.judge_band[0] <= margin <= self.judge_band[1]
+            ):
+                return base.decided(f)
             judged = judge_features(result, judge, scorer)
             if judged is None:
-                return base.covers(f)
+                return base.decided(f)
             f.update(judged)
         if any(name not in f for name, _ in self.weights):
-            return result.relevance >= RELEVANCE_THRESHOLD
-        return self.covers(f)
+            return by_relevance
+        return self.decided(f)
+
+    def decided(self, f: Features) -> Verdict:
+        """The verdict on computed features. A logistic rule's words read its score as the
+        log-odds that the book covers the question (:data:`WORD_CHANCES`): on held-out rows
+        that tells a right answer from a wrong one, where the relevance barely does
+        (docs/benchmarks.md, 2026-12-07)."""
+        covered = self.covers(f)
+        if not self.weights:
+            return Verdict(covered, self.words(f["relevance"]))
+        chance = 1.0 / (1.0 + math.exp(-self.score(f)))
+        high, low = WORD_CHANCES
+        words = "tinggi" if chance >= high else "sedang" if chance >= low else "rendah"
+        return Verdict(covered, words)
 
     def words(self, relevance: float) -> str:
         """How well the book matches, in words a student understands."""

@@ -218,6 +218,12 @@ class Tutor:
         result = self.retriever.search(q, k=self.k)
         shown = tuple(result.passages)
         confidence = round(result.relevance, 4)
+        verdict = self.rule.verdict(
+            result,
+            self.retriever.packages,
+            self._sentence_scores,
+            self.judge if use_llm else None,
+        )
 
         def final(**kwargs: object) -> TutorEvent:
             base: dict[str, object] = {
@@ -226,17 +232,12 @@ class Tutor:
                 "confidence": confidence,
                 "retrieval": result,
                 "cited": shown[: self.prompt_passages],
-                "relevance_words": self.rule.words(result.relevance),
+                "relevance_words": verdict.words,
             }
             base.update(kwargs)
             return TutorEvent("final", answer=TutorAnswer(**base))  # type: ignore[arg-type]
 
-        if not self.rule.covers_result(
-            result,
-            self.retriever.packages,
-            self._sentence_scores,
-            self.judge if use_llm else None,
-        ):
+        if not verdict.covered:
             # No "passages" event: a refusal lists no sources, not even for a moment.
             yield final(
                 text=NOTICE_NOT_COVERED, mode="not_covered", notice=NOTICE_NOT_COVERED, cited=()

@@ -146,6 +146,26 @@ def test_a_rule_with_cosine_inputs_falls_back_without_a_working_scorer(
     assert refuse_all.covers_result(res, [package], lambda q, s: None) == old
 
 
+def test_a_logistic_rules_words_say_its_chance_that_the_book_covers_it(
+    package: Package,
+) -> None:
+    """Kecocokan dengan buku: from a logistic rule, its own chance (90 % and more "tinggi",
+    under an even chance "rendah"), whatever the relevance; a threshold rule keeps the
+    relevance bands."""
+    r = hashing_retriever(package)
+    res = r.search("jari-jari lingkaran itu apa")
+
+    def at(score: float) -> str:
+        rule = RefusalRule(0.4, weights=(("sent_dense", 0.0),), bias=score, cut=-5.0)
+        verdict = rule.verdict(res, [package], r.sentence_similarities)
+        assert verdict.covered
+        return verdict.words
+
+    assert [at(3.0), at(1.0), at(-1.0)] == ["tinggi", "sedang", "rendah"]
+    by_relevance = RefusalRule(0.0, high=0.0, low=0.0).verdict(res, [package])
+    assert by_relevance.covered and by_relevance.words == "tinggi"
+
+
 def test_another_embedders_packages_are_judged_by_the_fallback(package: Package) -> None:
     r = hashing_retriever(package)
     res = r.search("jari-jari lingkaran itu apa")
