@@ -179,12 +179,15 @@ def _view(answer: rag.TutorAnswer, asked: str) -> AnswerView:
     # retrieval found were judged not to answer the question. An answer lists only the
     # passages it quotes or that back its sentences (`cited`), numbered as its marks are.
     refused = answer.mode == "not_covered"
+    notice = answer.notice or ""
+    if not refused and not notice and answer.relevance_words == "rendah":
+        notice = rag.NOTICE_LOW_MATCH
     return AnswerView(
         question=asked,
         searched=answer.question,
         answer=answer.text,
         mode=answer.mode,
-        notice="" if refused else answer.notice or "",
+        notice="" if refused else notice,
         confidence=answer.confidence,
         relevance_words="" if refused else answer.relevance_words,
         sources=[] if refused else _sources(answer.cited),

@@ -44,6 +44,12 @@ NOTICE_NO_MODEL = (
     "Model bahasa tidak tersedia di server ini, jadi Nexus menampilkan bagian buku yang "
     "paling relevan."
 )
+# Under an answer whose book match is "rendah": the rule judged it more likely than not that
+# the book does not answer it (answered anyway, to refuse few covered questions).
+NOTICE_LOW_MATCH = (
+    "Kecocokan rendah: bagian buku ini mungkin tidak menjawab pertanyaanmu secara langsung. "
+    "Baca sumbernya, atau tanyakan kepada guru."
+)
 NOTICE_UNSUPPORTED = (
     "Jawaban model tidak cukup didukung oleh buku, jadi Nexus menampilkan bagian buku yang "
     "paling relevan."

@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 
 from nexus_app.ai import rag
 from nexus_app.ai.llm import ScriptedChatModel
+from nexus_app.ai.rag import tutor as tutor_module
+from nexus_app.ai.rag.calibration import RefusalRule
 from nexus_app.services import analytics, auth, books, feedback, practice, subjects, tutor
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import InvalidInput, NotFound
@@ -217,6 +219,28 @@ def test_by_default_a_server_without_a_model_answers_the_same_and_warns_of_nothi
     )
     assert answer.mode == "extractive" and answer.notice == ""
     assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
+
+
+def test_an_answer_the_rule_doubts_tells_the_student_to_check_the_source(
+    engine: Engine, school, monkeypatch
+) -> None:
+    """Kecocokan "rendah": the rule answered although it finds it more likely than not that
+    the book does not answer the question; the student reads why and what to do."""
+    books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
+    doubtful = RefusalRule(0.0, weights=(("relevance", 0.0),), bias=-0.5, cut=-5.0)
+    monkeypatch.setattr(tutor_module, "load_rule", lambda: doubtful)
+    answer = tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        actor=school["student"],
+    )
+    assert answer.mode == "extractive" and answer.relevance_words == "rendah"
+    assert answer.notice == rag.NOTICE_LOW_MATCH and answer.sources
+    # A sure rule: no such note.
+    sure = RefusalRule(0.0, weights=(("relevance", 0.0),), bias=5.0, cut=-5.0)
+    monkeypatch.setattr(tutor_module, "load_rule", lambda: sure)
+    again = tutor.ask(subject_code="FIS_10", question="Apa yang dimaksud dengan percepatan?")
+    assert again.relevance_words == "tinggi" and again.notice == ""
 
 
 @pytest.mark.usefixtures("tutor_lead_in")
