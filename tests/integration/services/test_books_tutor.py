@@ -51,6 +51,16 @@ def school(engine: Engine, tmp_path: Path) -> dict[str, object]:
     return {"book": book, "student": student}
 
 
+def _ask_about_acceleration(school: dict[str, object], *, use_llm: bool = True) -> tutor.AnswerView:
+    """The student asks the physics book what acceleration is."""
+    return tutor.ask(
+        subject_code="FIS_10",
+        question="Apa yang dimaksud dengan percepatan?",
+        use_llm=use_llm,
+        actor=school["student"],
+    )
+
+
 def test_ingest_records_the_package_and_bumps_on_change(engine: Engine, school) -> None:
     first = books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
     assert first.version == "1.0.0" and first.created and first.chunk_count >= 2
@@ -111,12 +121,7 @@ def test_export_then_import_on_another_server(engine: Engine, school, tmp_path, 
 
 def test_tutor_answers_from_the_book_and_saves_the_exchange(engine: Engine, school) -> None:
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        use_llm=False,
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school, use_llm=False)
     assert answer.mode == "extractive" and "percepatan" in answer.answer.lower()
     assert answer.sources and answer.sources[0].book == "Fisika Dasar"
     assert answer.sources[0].page in (1, 2) and answer.sources[0].version == "1.0.0"
@@ -190,11 +195,7 @@ def test_by_default_the_book_quote_is_the_answer_and_the_model_is_not_asked(
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
     model = ScriptedChatModel("Percepatan mobil tersebut 4 meter per sekon kuadrat [1].")
     monkeypatch.setattr(tutor, "language_model", lambda: model)
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     assert model.calls == [] and answer.mode == "extractive" and answer.notice == ""
     assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
     assert answer.usage.model == "extractive"  # nothing generated, nothing counted as such
@@ -212,11 +213,7 @@ def test_by_default_a_server_without_a_model_answers_the_same_and_warns_of_nothi
 
     monkeypatch.setattr(tutor, "language_model", no_loading)
     assert tutor.model_notice() == ""
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     assert answer.mode == "extractive" and answer.notice == ""
     assert answer.answer.startswith("Percepatan adalah perubahan kecepatan tiap satuan waktu.")
 
@@ -229,11 +226,7 @@ def test_an_answer_the_rule_doubts_tells_the_student_to_check_the_source(
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
     doubtful = RefusalRule(0.0, weights=(("relevance", 0.0),), bias=-0.5, cut=-5.0)
     monkeypatch.setattr(tutor_module, "load_rule", lambda: doubtful)
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     assert answer.mode == "extractive" and answer.relevance_words == "rendah"
     assert answer.notice == rag.NOTICE_LOW_MATCH and answer.sources
     # A sure rule: no such note.
@@ -250,11 +243,7 @@ def test_with_the_lead_in_a_server_without_a_model_says_so(
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
     monkeypatch.setattr(tutor, "language_model", lambda: None)
     assert tutor.model_notice() == rag.NOTICE_NO_MODEL
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     assert answer.mode == "extractive" and answer.notice == rag.NOTICE_NO_MODEL
 
 
@@ -267,11 +256,7 @@ def test_a_generated_answer_records_model_tokens_and_time(
     reply = "Percepatan mobil tersebut 4 meter per sekon kuadrat [1]."
     model = ScriptedChatModel(reply, delay_s=0.01, name="model-uji")
     monkeypatch.setattr(tutor, "language_model", lambda: model)
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     assert answer.mode == "llm" and answer.model == "model-uji"
     lead, _, quote = answer.answer.partition("\n\n")
     assert lead.startswith("Percepatan mobil") and "[1" not in lead
@@ -288,12 +273,7 @@ def test_a_generated_answer_records_model_tokens_and_time(
     assert answer.usage == tutor.Usage("model-uji", prompt_words, pieces, row.generation_time_ms)
 
     # The admin's per-day usage sums it, beside an answer no model wrote.
-    tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        use_llm=False,
-        actor=school["student"],
-    )
+    _ask_about_acceleration(school, use_llm=False)
     admin = auth.create_user(username="admin01", password="kata-sandi-1", role="admin")
     today = _today_usage(admin)
     assert (today.tutor_answers, today.tutor_users, today.tutor_generated) == (2, 1, 1)
@@ -307,11 +287,7 @@ def test_the_packaged_model_records_its_usage(engine: Engine, school) -> None:
     model = tutor.language_model()
     assert model is not None, "the packaged model is missing: run scripts/install-models.sh"
     books.ingest_book(path=school["book"], subject_code="FIS_10", title="Fisika Dasar")
-    answer = tutor.ask(
-        subject_code="FIS_10",
-        question="Apa yang dimaksud dengan percepatan?",
-        actor=school["student"],
-    )
+    answer = _ask_about_acceleration(school)
     # Shown or replaced by the passages after the support check, the model ran either way.
     assert answer.mode in ("llm", "extractive") and answer.model == model.name
     (row,) = _usage_rows(engine)
