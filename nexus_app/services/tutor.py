@@ -29,6 +29,7 @@ from nexus_app.ai.models import ModelUnavailable
 from nexus_app.ai.rag.calibration import load_rule
 from nexus_app.ai.rag.followup import rewrite_followup
 from nexus_app.ai.rag.formulas import readable
+from nexus_app.ai.rag.tutor import writes_with_model
 from nexus_app.ai.retriever import Passage, Retriever
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
@@ -243,10 +244,12 @@ def language_model_tried() -> bool:
 
 
 def tutor_uses_model() -> bool:
-    """Whether the tutor's answers ask the language model: only for a lead-in
-    (``NEXUS_TUTOR_LEAD_IN``) or a refusal rule with the model's judgement. Otherwise the
-    chat neither loads the model nor warns that it is missing: the quote is the answer."""
-    return get_settings().tutor_lead_in or load_rule().needs_judge
+    """Whether the app's tutor (quote-first, the shipped rule) asks the language model:
+    decided before the tutor is built, since the tutor builds its judge from the model it is
+    given. Otherwise the chat neither loads the model nor warns that it is missing."""
+    return writes_with_model(
+        style="quote_first", lead_in=get_settings().tutor_lead_in, rule=load_rule()
+    )
 
 
 def model_notice() -> str:

@@ -104,6 +104,13 @@ class TutorEvent:
     wait_s: float | None = None  # "queue": estimated seconds until the model starts
 
 
+def writes_with_model(*, style: AnswerStyle, lead_in: bool, rule: RefusalRule) -> bool:
+    """Whether a tutor's answers may ask the language model at all: for a legacy answer, a
+    lead-in, or a refusal rule with the judge input. Without, a server with no model answers
+    exactly as one with a model does."""
+    return style == "legacy" or lead_in or rule.needs_judge
+
+
 def _shorter(limit: float | None, cap: float) -> float:
     return cap if limit is None else min(limit, cap)
 
@@ -160,10 +167,7 @@ class Tutor:
 
     @property
     def writes_with_model(self) -> bool:
-        """Whether an answer may ask the language model at all: for a legacy answer, a
-        lead-in, or a refusal rule with the judge input. Without, a server with no model
-        answers exactly as one with a model does."""
-        return self.style == "legacy" or self.lead_in or self.rule.needs_judge
+        return writes_with_model(style=self.style, lead_in=self.lead_in, rule=self.rule)
 
     def _sentence_scores(self, question: str, sentences: Sequence[str]) -> list[float] | None:
         """The embedder's cosine of the question with each sentence; None if it fails."""
