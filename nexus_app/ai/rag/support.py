@@ -222,26 +222,6 @@ def select_sentences(
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
 
 
-# Verbs that open a task set to the student ("Tentukan rumus …", "Hitunglah …").
-_TASK_VERBS = {
-    "tentukan",
-    "tentukanlah",
-    "tuliskan",
-    "tulislah",
-    "hitung",
-    "hitunglah",
-    "carilah",
-    "jelaskan",
-    "sebutkan",
-    "buatlah",
-    "gambarlah",
-    "selesaikan",
-    "selesaikanlah",
-    "ubahlah",
-    "buktikan",
-}
-
-
 # A question that asks what something is ("modus artinya apa", "apa itu 2FA").
 _ASKS_WHAT = re.compile(
     r"\b(maksud|maksudnya|pengertian|arti|artinya|definisi|apaan|apa itu)\b"
@@ -272,8 +252,24 @@ def _defines(sentence: str, q_terms: set[str]) -> bool:
     return bool(terms) and terms <= q_terms
 
 
-# Headings of a textbook's exercise sections ("Latihan Bab 5", "Uji Kompetensi").
-_EXERCISE_HEADINGS = ("latihan", "soal", "uji kompetensi", "evaluasi")
+# Verbs that open a task set to the student ("Tentukan rumus …", "Hitunglah …").
+_TASK_VERBS = {
+    "tentukan",
+    "tentukanlah",
+    "tuliskan",
+    "tulislah",
+    "hitung",
+    "hitunglah",
+    "carilah",
+    "jelaskan",
+    "sebutkan",
+    "buatlah",
+    "gambarlah",
+    "selesaikan",
+    "selesaikanlah",
+    "ubahlah",
+    "buktikan",
+}
 
 
 def _asks(sentence: str) -> bool:
@@ -288,6 +284,10 @@ def _asks(sentence: str) -> bool:
     opening = [words[0]] if words else []
     opening += [w for before, w in itertools.pairwise(words) if before.endswith(",")]
     return any(w.strip(",.:;").lower() in _TASK_VERBS for w in opening)
+
+
+# Headings of a textbook's exercise sections ("Latihan Bab 5", "Uji Kompetensi").
+_EXERCISE_HEADINGS = ("latihan", "soal", "uji kompetensi", "evaluasi")
 
 
 def _is_exercise(heading_path: Sequence[str]) -> bool:
