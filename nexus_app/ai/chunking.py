@@ -36,7 +36,9 @@ __all__ = [
     "chunk_pages",
     "content_terms",
     "normalize_text",
+    "passage_sentences",
     "split_sentences",
+    "spoken_variants",
     "stem_id",
     "tokenize",
 ]
@@ -143,6 +145,23 @@ def split_sentences(paragraph: str) -> list[str]:
     if not paragraph:
         return []
     return [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a passage as a quote or an evidence check sees them. A list item (a
+    line opened by "-", "*", "•", "+" or "1.") starts a sentence of its own, bullet mark
+    dropped: the chunker keeps a list inside its paragraph, and what a question asks for is
+    often one rule of the list ("nama variabel tidak boleh diawali angka"), not the whole
+    list. Other line breaks (a PDF's wrapped lines) join."""
+    segments: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        mark = _LIST_ITEM.match(line)
+        if mark is None:
+            segments[-1].append(line)
+            continue
+        item = line.strip() if mark.group(0).strip()[0].isdigit() else line[mark.end() :]
+        segments.append([item])
+    return [s for seg in segments for s in split_sentences(" ".join(seg))]
 
 
 def _word_count(text: str) -> int:
@@ -417,6 +436,45 @@ def tokenize(
             if s != tok:
                 out.append("~" + s)
     return out
+
+
+# Spoken prefixes that replace the book's "me-" and the letter after it (ngitung = hitung,
+# nyimpen = simpan, ngukur = ukur, nebak = tebak, mukul = pukul).
+_NASAL = (
+    ("nge", ("",)),
+    ("ng", ("", "k", "h")),
+    ("ny", ("s", "c")),
+    ("n", ("t",)),
+    ("m", ("p",)),
+)
+# The last vowel as it is spoken: cepet = cepat, dapet = dapat, bener = benar.
+_SPOKEN_LAST_VOWEL = re.compile(r"^([a-z]*[^aeiou])e([^aeiou]+)$")
+
+
+def spoken_variants(term: str) -> list[str]:
+    """The book words a spoken form (a stemmed content term, see :func:`content_terms`) may
+    stand for, stemmed the same way: ilang → hilang; nebak → menebak (stemmed "ebak": the
+    stemmer does not restore the dropped letter), tebak; nyimpen → simpan; ngerjain → kerja;
+    cepet → cepat. Which of them is really meant is for the caller to check against a
+    book: these are candidates, most of them no word at all."""
+    out = ["h" + term]
+    for prefix, heads in _NASAL:
+        if not term.startswith(prefix) or len(term) <= len(prefix) + 2:
+            continue
+        if prefix != "nge":
+            out.append(stem_id("me" + term))
+        rest = term[len(prefix) :]
+        for head in heads:
+            base = head + rest
+            out += [base, stem_id(base)]
+            if base.endswith("en"):
+                out.append(base[:-2] + "an")  # nyimpen -> simpan
+            if base.endswith("in"):
+                out.append(base[:-2])  # ngerjain -> kerja
+    vowel = _SPOKEN_LAST_VOWEL.match(term)
+    if vowel and len(term) >= 4:
+        out.append(f"{vowel.group(1)}a{vowel.group(2)}")
+    return list(dict.fromkeys(v for v in out if v != term))
 
 
 def content_terms(text: str) -> list[str]:

@@ -45,7 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nexus_app.ai.chunking import content_terms, split_sentences, stem_id
+from nexus_app.ai.chunking import content_terms, split_sentences, spoken_variants, stem_id
 from nexus_app.ai.retriever import RELEVANCE_THRESHOLD, RetrievalResult
 from nexus_app.ai.vkp import Package
 
@@ -75,15 +75,6 @@ _INFORMAL_TEXT = """
 INFORMAL_TERMS: frozenset[str] = frozenset(
     set(_INFORMAL_TEXT.split()) | {stem_id(w) for w in _INFORMAL_TEXT.split()}
 )
-# Colloquial nasal prefixes (ngitung = hitung, nyimpen = simpan, ngukur = ukur, nebak =
-# tebak, mukul = pukul): such a word is informal when the base form is in the book.
-_NASAL = (
-    ("nge", ("",)),
-    ("ng", ("", "k", "h")),
-    ("ny", ("s", "c")),
-    ("n", ("t",)),
-    ("m", ("p",)),
-)
 
 
 def _unseen(pkg: Package, term: str) -> bool:
@@ -92,29 +83,13 @@ def _unseen(pkg: Package, term: str) -> bool:
 
 
 def _colloquial(term: str, packages: Sequence[Package]) -> bool:
+    """A chat word, or a spoken form of a word the book has (:func:`spoken_variants`): a
+    word the book itself uses is never one."""
     if term in INFORMAL_TERMS:
         return True
-    # A book word with its initial h dropped, as it is spoken (ilang = hilang). Clipped words
-    # ("heksa") are left alone: "segi" (n) would pass for "segitiga" and answer what the book
-    # does not hold.
-    if all(_unseen(pkg, term) for pkg in packages) and any(
-        not _unseen(pkg, "h" + term) for pkg in packages
-    ):
-        return True
-    for prefix, heads in _NASAL:
-        if not term.startswith(prefix) or len(term) <= len(prefix) + 2:
-            continue
-        rest = term[len(prefix) :]
-        for head in heads:
-            base = head + rest
-            forms = {base, stem_id(base)}
-            if base.endswith("en"):
-                forms.add(base[:-2] + "an")  # nyimpen -> simpan
-            if base.endswith("in"):
-                forms.add(base[:-2])  # ngerjain -> kerja
-            if any(not _unseen(pkg, f) for f in forms for pkg in packages):
-                return True
-    return False
+    if not all(_unseen(pkg, term) for pkg in packages):
+        return False
+    return any(not _unseen(pkg, v) for v in spoken_variants(term) for pkg in packages)
 
 
 def topical_terms(question: str, packages: Sequence[Package]) -> set[str]:

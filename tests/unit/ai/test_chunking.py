@@ -13,7 +13,9 @@ from nexus_app.ai.chunking import (
     ChunkParams,
     chunk_pages,
     content_terms,
+    passage_sentences,
     split_sentences,
+    spoken_variants,
     stem_id,
     tokenize,
 )
@@ -138,3 +140,29 @@ def test_tokenizer_lowercases_drops_stopwords_and_adds_stems() -> None:
     assert stem_id("menjumlahkan") == "jumlah"
     assert stem_id("bumi") == "bumi"  # a root ending in -i is left alone
     assert content_terms("Apa itu topologi bintang?") == ["topologi", "bintang"]
+
+
+def test_a_list_item_is_a_sentence_of_its_own_and_wrapped_lines_join() -> None:
+    passage = (
+        "Aturan umum penamaan variabel adalah sebagai berikut:\n"
+        "- nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;\n"
+        "- nama variabel tidak boleh mengandung spasi;\n"
+        "- huruf besar dan kecil\ndibedakan. Sebaiknya nama variabel bermakna."
+    )
+    assert passage_sentences(passage) == [
+        "Aturan umum penamaan variabel adalah sebagai berikut:",
+        "nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;",
+        "nama variabel tidak boleh mengandung spasi;",
+        "huruf besar dan kecil dibedakan.",
+        "Sebaiknya nama variabel bermakna.",
+    ]
+
+
+def test_spoken_forms_lead_to_the_book_words() -> None:
+    # The stemmer strips "men-" without restoring the t: the book's "menebak" is "ebak".
+    assert stem_id("menebak") in spoken_variants("nebak")
+    assert "tebak" in spoken_variants("nebak")
+    assert "cepat" in spoken_variants("cepet")
+    assert "hilang" in spoken_variants("ilang")
+    assert "simpan" in spoken_variants("nyimpen")
+    assert "nebak" not in spoken_variants("nebak")

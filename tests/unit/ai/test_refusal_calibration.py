@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nexus_app.ai.embedder import make_embedder
+from nexus_app.ai.embedder import HashingEmbedder, make_embedder
 from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor
 from nexus_app.ai.rag.calibration import (
@@ -45,6 +45,19 @@ def test_spoken_forms_of_book_words_are_not_topical(package: Package) -> None:
     terms = topical_terms("bola kok bisa mantul, ipotenusa segi lima brp", [package])
     assert "mantul" not in terms and "ipotenusa" not in terms
     assert {"bola", "segi", "lima"} <= terms
+
+
+def test_a_spoken_verb_is_not_topical_when_the_book_has_its_me_form(tmp_path: Path) -> None:
+    book = "### Menebak Angka\n\nCara tercepat adalah menebak angka di tengah rentang."
+    res = build_package(
+        [Page(1, book)], root=tmp_path, subject="X", title="B", embedder=HashingEmbedder()
+    )
+    pkg = load_current(res.path.parent)
+    # The stemmed book word is "ebak": neither "nebak" nor "tebak" is in the book.
+    terms = topical_terms("cara nebak angka paling cepet", [pkg])
+    assert "nebak" not in terms and "angka" in terms
+    # A word the book itself uses is never a spoken form, whatever it starts with.
+    assert "tengah" in topical_terms("angka tengah", [pkg])
 
 
 def test_near_topic_question_lacks_a_sentence_that_covers_it(package: Package) -> None:
