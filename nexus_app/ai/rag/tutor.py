@@ -252,7 +252,8 @@ class Tutor:
         cited = shown[: self.prompt_passages]
         quote_first = self.style == "quote_first"
         if quote_first:
-            extractive, cited, quotes = self._quote(q, shown)
+            # The searched text: an abbreviation the book spells out comes with its words.
+            extractive, cited, quotes = self._quote(result.query or q, shown)
             # The book's sentences are the answer: shown at once, whatever the model does; a
             # lead-in the check accepts is put in front of them by the final event. The
             # model's own tokens are never streamed (unchecked text is not shown).

@@ -34,6 +34,7 @@ _MAX_TOTAL_BYTES = 2 * 1024**3
 _SEMVER = re.compile(r"^(\d{1,6})\.(\d{1,6})\.(\d{1,6})$")
 _SAFE_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,119}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_PARENTHESISED = re.compile(r"\(([^()]{3,80})\)")
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages in order: extract, chunk, embed, index, write, done."""
@@ -194,6 +195,7 @@ class Package:
         self._bm25 = bm25
         self._vocab: dict[str, int] = dict(getattr(bm25, "vocab_dict", {}) or {})
         self._df: dict[str, int] | None = None
+        self._acronyms: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -222,6 +224,26 @@ class Package:
         if not ids:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def acronyms(self) -> dict[str, str]:
+        """Initials → the words they abbreviate, for the book's parenthesised phrases of two
+        to six words ("kartu jaringan (network interface card)": "nic"), so a question that
+        uses the short form the book never writes ("NIC tu gunanya apa") still finds them."""
+        if self._acronyms is None:
+            found: dict[str, str] = {}
+            for chunk in self.chunks:
+                for inner in _PARENTHESISED.findall(chunk.text):
+                    words = inner.split()
+                    if 2 <= len(words) <= 6 and all(w.isalpha() for w in words):
+                        found.setdefault("".join(w[0] for w in words).lower(), inner)
+            self._acronyms = found
+        return self._acronyms
+
+    def has_term(self, term: str) -> bool:
+        """Whether the book uses this stemmed content term anywhere."""
+        self.idf(term)
+        assert self._df is not None
+        return term in self._df
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed content term (see ``content_terms``) in this

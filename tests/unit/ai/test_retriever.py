@@ -137,3 +137,30 @@ def test_modes_and_empty_inputs(two_books: list[Package]) -> None:
     odd = r.search("zzzqqq xxyyzz", k=2)
     assert all(p.bm25_score is None for p in odd.passages)
     assert odd.lexical_coverage == 0.0
+
+
+def test_an_abbreviation_the_book_only_spells_out_is_searched_with_its_words(
+    tmp_path: Path,
+) -> None:
+    networks = _package(
+        tmp_path,
+        "INF_10",
+        "Informatika",
+        [
+            Page(
+                1,
+                "# I\n\n## Bab 4 Jaringan\n\n### Komponen\n\n"
+                "Komponen jaringan antara lain kartu jaringan (network interface card), yang "
+                "membuat perangkat dapat terhubung ke jaringan. Kabel (UTP) menghubungkannya.",
+            ),
+            Page(2, "## Bab 6 Data Pribadi\n\n" + "Data pribadi harus dijaga dan dilindungi. " * 6),
+        ],
+    )
+    r = Retriever([networks], embedder_for=lambda _name: EMB)
+    assert r.with_long_forms("NIC tu gunanya apa") == "NIC tu gunanya apa (network interface card)"
+    # A word the book uses, or one with no spelled-out phrase, is left as it is.
+    assert r.with_long_forms("kabel UTP gunanya apa") == "kabel UTP gunanya apa"
+    assert r.with_long_forms("data pribadi itu apa") == "data pribadi itu apa"
+    res = r.search("NIC tu gunanya apa", k=1)
+    assert res.query.endswith("(network interface card)")
+    assert "network interface card" in res.passages[0].text
