@@ -8,7 +8,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nexus_app.ai.chunking import content_terms, normalize_text, split_sentences
+from nexus_app.ai.chunking import (
+    STOPWORDS_ID,
+    content_terms,
+    normalize_text,
+    passage_sentences,
+    split_sentences,
+    spoken_variants,
+    stem_id,
+)
 from nexus_app.ai.retriever import Passage
 
 from .prompts import _CITATION, _MODEL_REFUSAL, _NUMBER, MIN_SENTENCE_SUPPORT, _best_excerpt
@@ -125,11 +133,17 @@ LEAD_IN_MIN_OVERLAP = 0.8
 LEAD_IN_MIN_TERMS = 3
 
 
-def _candidates(passages: Sequence[Passage], max_passages: int) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = []
+_WORDS = re.compile(r"\w+")
+Candidate = tuple[int, int, str]  # (passage index, sentence position, sentence)
+
+
+def _candidates(passages: Sequence[Passage], max_passages: int) -> list[Candidate]:
+    out: list[Candidate] = []
     for pi, p in enumerate(passages[:max_passages]):
-        for si, s in enumerate(split_sentences(p.text.replace("\n", " "))):
-            if len(s.split()) >= 4:
+        for si, s in enumerate(passage_sentences(p.text)):
+            # Four words at least (a heading or "Contoh 3." says nothing); a formula's parts
+            # count: "=AVERAGE(B2:B31) menghitung rata-rata;" is a statement.
+            if len(_WORDS.findall(s)) >= 4:
                 out.append((pi, si, s))
     return out
 
@@ -165,8 +179,10 @@ def select_sentences(
     cands = _candidates(passages, max_passages)
     if not cands:
         return []
-    q_terms = set(content_terms(question))
+    question = _REDUPLICATED.sub(r"\1-\1", question)
     cand_terms = [set(content_terms(s)) for _, _, s in cands]
+    vocabulary = set().union(*cand_terms)
+    q_terms = {_book_form(t, vocabulary) for t in content_terms(question)}
     n = len(cands)
     idf = {t: math.log(1 + n / (1 + sum(t in ct for ct in cand_terms))) for t in q_terms}
     total = sum(idf.values()) or 1.0
@@ -175,6 +191,12 @@ def select_sentences(
     if dense_scores is not None and len(dense_scores) == n:
         lists.append(sorted(range(n), key=lambda i: -dense_scores[i]))
     lists.append(sorted(range(n), key=lambda i: (cands[i][0], cands[i][1])))
+    # Only the sentences that repeat a phrase of the question are ranked here: a bonus, so
+    # "1 radian ≈ 57,3°" wins for "1 radian tuh brp derajat" over sentences that merely hold
+    # both words, and a rule of a list ("tidak boleh diawali angka") over the list's topic.
+    q_tokens = [_book_form(t, vocabulary) for t in _phrase_tokens(question)]
+    phrase = [_shared_run(q_tokens, _phrase_tokens(s)) for _, _, s in cands]
+    lists.append(sorted((i for i in range(n) if phrase[i] >= 2), key=lambda i: -phrase[i]))
     fused = [0.0] * n
     for ranking in lists:
         for rank, i in enumerate(ranking, start=1):
@@ -194,6 +216,11 @@ def select_sentences(
         # word ("Persamaan eksponen adalah …").
         defining = [i for i in order if _defines(cands[i][2], q_terms)]
         order = defining + [i for i in order if i not in defining]
+    if _ASKS_LIKENESS.search(question):
+        # "fungsi komposisi itu ibaratnya kayak apa": the book's own picture of it
+        # ("Bayangkan sebuah pabrik dengan dua mesin.") comes first.
+        likening = [i for i in order if _LIKENS.search(cands[i][2])]
+        order = likening + [i for i in order if i not in likening]
     best = order[0]
     following = _continuation(cands, cand_terms, best, q_terms)
     if following is not None and following not in order:
@@ -208,6 +235,8 @@ def select_sentences(
     for i in order[1:]:
         if len(chosen) >= max_sentences:
             break
+        if _quoted_already(i, chosen, cands):
+            continue
         size = len(cands[i][2].split())
         # A further sentence must share the question's words (or continue the best one)
         # and fit the length budget.
@@ -215,6 +244,9 @@ def select_sentences(
             continue
         chosen.append(i)
         words += size
+    quotable = set(order)
+    words = _fill_gaps(chosen, cands, quotable, words, max_words)
+    _complete_lists(chosen, cands, quotable, lexical, words, max_words)
     # Book order inside a passage; the best sentence's passage first (its definition is what
     # the student asked for), then the others in retrieval order.
     lead = cands[best][0]
@@ -222,10 +254,114 @@ def select_sentences(
     return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
 
 
+def _quoted_already(i: int, chosen: Sequence[int], cands: Sequence[Candidate]) -> bool:
+    """Neighbouring passages overlap: a sentence of two of them is quoted once."""
+    text = " ".join(cands[i][2].split())
+    return any(j == i or " ".join(cands[j][2].split()) == text for j in chosen)
+
+
+def _fill_gaps(
+    chosen: list[int], cands: Sequence[Candidate], quotable: set[int], words: int, max_words: int
+) -> int:
+    """One sentence between two quoted ones of a passage ("Bayangkan sebuah pabrik dengan dua
+    mesin." … "Penggabungan dua fungsi secara berurutan seperti ini …") is what joins them:
+    quoted too (added to ``chosen``), when it fits, so the quote reads as the book does.
+    Returns the words quoted."""
+    at = {(pi, si): i for i, (pi, si, _) in enumerate(cands)}
+    for i, j in itertools.combinations(list(chosen), 2):
+        if cands[i][0] != cands[j][0] or abs(cands[i][1] - cands[j][1]) != 2:
+            continue
+        middle = at.get((cands[i][0], min(cands[i][1], cands[j][1]) + 1))
+        if middle is None or middle not in quotable or _quoted_already(middle, chosen, cands):
+            continue
+        size = len(cands[middle][2].split())
+        if words + size <= max_words:
+            chosen.append(middle)
+            words += size
+    return words
+
+
+def _complete_lists(
+    chosen: list[int],
+    cands: Sequence[Candidate],
+    quotable: set[int],
+    lexical: Sequence[float],
+    words: int,
+    max_words: int,
+) -> None:
+    """A sentence that opens a list ("Tipe data dasar yang sering dipakai adalah:") says
+    nothing without its items: the items that share the question's words come with it, then
+    the others in order, as the budget allows; with none, it is left out of ``chosen``."""
+    for opener in [i for i in chosen if cands[i][2].rstrip().endswith(":")]:
+        items = [
+            j
+            for j, (pi, si, _) in enumerate(cands)
+            if pi == cands[opener][0]
+            and 0 < si - cands[opener][1] <= _MAX_LIST_ITEMS
+            and j not in chosen
+            and j in quotable
+        ]
+        items.sort(key=lambda j: (lexical[j] <= 0, cands[j][1]))
+        added = False
+        for j in items:
+            size = len(cands[j][2].split())
+            if words + size <= max_words and not _quoted_already(j, chosen, cands):
+                chosen.append(j)
+                words += size
+                added = True
+        if not added and len(chosen) > 1:
+            chosen.remove(opener)
+            words -= len(cands[opener][2].split())
+
+
+# Reduplication as students type it: "rata2" is "rata-rata", "suku2" is "suku-suku".
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
+# Words, numbers and the operators of a formula ("17 % 5", "a^0 = 1"), as phrases compare.
+_PHRASE_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[%=+×/^°<>≤≥]", re.UNICODE)
+
+
+def _book_form(term: str, vocabulary: set[str]) -> str:
+    """The book's word for a spoken form the candidates lack ("cepet" → "cepat")."""
+    if term in vocabulary:
+        return term
+    return next((v for v in spoken_variants(term) if v in vocabulary), term)
+
+
+def _phrase_tokens(text: str) -> list[str]:
+    return [stem_id(t) if t.isalpha() else t for t in _PHRASE_TOKEN.findall(normalize_text(text))]
+
+
+def _shared_run(question: Sequence[str], sentence: Sequence[str]) -> int:
+    """How many words and numbers (stopwords left out) the longest run of tokens the two
+    share, in order, holds: "diawali angka" 2, "kebalikan dari" 1 (no phrase)."""
+    best = 0
+    previous = [0] * (len(sentence) + 1)
+    for q in question:
+        current = [0] * (len(sentence) + 1)
+        for j, t in enumerate(sentence, start=1):
+            if t == q:
+                current[j] = previous[j - 1] + 1
+                run = sentence[j - current[j] : j]
+                best = max(best, sum(w.isalnum() and w not in STOPWORDS_ID for w in run))
+        previous = current
+    return best
+
+
 # A question that asks what something is ("modus artinya apa", "apa itu 2FA").
 _ASKS_WHAT = re.compile(
     r"\b(maksud|maksudnya|pengertian|arti|artinya|definisi|apaan|apa itu)\b"
     r"|\b(itu|tu|tuh) apa\b",
+    re.IGNORECASE,
+)
+# How far after a list's opening sentence its items are looked for.
+_MAX_LIST_ITEMS = 6
+# A question that asks what something is like, and a sentence that pictures it so.
+_ASKS_LIKENESS = re.compile(
+    r"\b(ibarat\w*|diibaratkan|analogi\w*|perumpamaan\w*|umpama\w*|diumpamakan)\b",
+    re.IGNORECASE,
+)
+_LIKENS = re.compile(
+    r"^\W*bayangkan\b|\b(diibaratkan|ibarat\w*|diumpamakan|seumpama\w*|analogi\w*)\b",
     re.IGNORECASE,
 )
 # The copula of a definition: "X adalah …", "X merupakan …", "X ialah …".
@@ -299,7 +435,7 @@ _POINTING_BACK = {"itu", "ini", "tersebut", "demikian"}
 
 
 def _continuation(
-    cands: Sequence[tuple[int, int, str]],
+    cands: Sequence[Candidate],
     cand_terms: Sequence[set[str]],
     best: int,
     q_terms: set[str],

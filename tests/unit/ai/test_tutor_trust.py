@@ -18,7 +18,7 @@ from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor, support_check
 from nexus_app.ai.rag.calibration import RefusalRule, choose_rule, load_rule
 from nexus_app.ai.rag.support import checked_lead_in, select_sentences, shown_sentences
 from nexus_app.ai.rag.tutor import LEAD_IN_MAX_TOKENS
-from nexus_app.ai.retriever import Retriever
+from nexus_app.ai.retriever import Passage, Retriever
 from nexus_app.ai.vkp import build_package, load_current
 
 EMB = HashingEmbedder()
@@ -99,8 +99,12 @@ def test_the_sentence_that_goes_on_about_the_definition_comes_with_it(tmp_path: 
         "Barisan aritmetika adalah barisan yang selisih dua suku berurutannya selalu tetap.",
         "Selisih tetap itu disebut beda dan dilambangkan b.",
     ]
-    # A next sentence that does not point back is not pulled in for its shared words alone.
-    plain = SEQUENCES.replace("Selisih tetap itu disebut", "Selisih tetap disebut")
+    # A next sentence that does not point back is not pulled in for its shared words alone
+    # (a sentence between it and the next quoted one, so it does not join two quotes either).
+    plain = SEQUENCES.replace(
+        "Selisih tetap itu disebut beda dan dilambangkan b. ",
+        "Selisih tetap disebut beda dan dilambangkan b. Lambang ini dipakai di seluruh bab. ",
+    )
     assert all("beda" not in s for s in _chosen(tmp_path / "b", plain))
 
 
@@ -145,6 +149,112 @@ def test_a_what_is_question_gets_the_definition_of_exactly_that_first(tmp_path: 
     assert passages[0].heading_path[-1] == "Persamaan Eksponen"
     quotes = select_sentences(question, passages)
     assert quotes[0].sentence.startswith("Eksponen atau perpangkatan adalah cara singkat")
+
+
+def _passages(*texts: str) -> list[Passage]:
+    return [
+        Passage(
+            text=text,
+            book_title="Buku",
+            book_key="buku",
+            subject="X",
+            page=1,
+            page_end=1,
+            heading="Bagian",
+            heading_path=("Buku", "Bagian"),
+            package_version="1.0.0",
+            chunk_id=i,
+            score=1.0 / (i + 1),
+            dense_score=None,
+            bm25_score=None,
+        )
+        for i, text in enumerate(texts)
+    ]
+
+
+def _quoted(question: str, *texts: str) -> list[str]:
+    return [q.sentence for q in select_sentences(question, _passages(*texts))]
+
+
+ANGLES = (
+    "Sudut dapat diukur dalam derajat atau radian. "
+    "Satu putaran penuh sama dengan 360 derajat. "
+    "Hubungan yang perlu diingat: 180° = π radian, sehingga 1 radian ≈ 57,3°. "
+    "Untuk mengubah derajat ke radian, kalikan dengan π/180°. "
+    "Untuk mengubah radian ke derajat, kalikan dengan 180°/π."
+)
+
+
+def test_a_sentence_that_repeats_a_phrase_of_the_question_is_quoted() -> None:
+    # "1 radian" stands in one sentence; the others only hold both words.
+    assert any("57,3°" in s for s in _quoted("1 radian tuh brp derajat kak", ANGLES))
+    # One rule of a list, not only the sentences that name the topic.
+    rules = (
+        "Variabel adalah nama yang dipakai untuk menyimpan sebuah nilai di memori. "
+        "Nilai variabel dapat berubah selama program berjalan. "
+        "Variabel dapat diibaratkan sebagai kotak berlabel bernama. "
+        "Aturan umum penamaan variabel adalah sebagai berikut:\n"
+        "- nama variabel tidak boleh mengandung spasi;\n"
+        "- nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;\n"
+        "- huruf besar dan kecil dibedakan."
+    )
+    assert "nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;" in _quoted(
+        "nama variabel boleh diawali angka ga", rules
+    )
+    # A formula's parts count as words, and "rata2" is "rata-rata".
+    functions = (
+        "Fungsi adalah rumus siap pakai yang disediakan aplikasi. "
+        "Fungsi yang paling sering dipakai adalah:\n"
+        "- =SUM(B2:B31) menjumlahkan semua nilai pada range B2 sampai B31;\n"
+        "- =AVERAGE(B2:B31) menghitung rata-rata;\n"
+        "- =COUNT(B2:B31) menghitung banyak sel yang berisi angka."
+    )
+    assert "=AVERAGE(B2:B31) menghitung rata-rata;" in _quoted(
+        "rumus excel buat ngitung rata2 apa", functions
+    )
+
+
+def test_a_question_for_a_likeness_gets_the_books_picture_and_what_joins_it() -> None:
+    book = (
+        "Bayangkan sebuah pabrik dengan dua mesin. "
+        "Mesin pertama mengolah bahan mentah x menjadi f(x), lalu mesin kedua mengolahnya. "
+        "Penggabungan dua fungsi secara berurutan seperti ini disebut fungsi komposisi. "
+        "Fungsi komposisi tidak bersifat komutatif."
+    )
+    quoted = _quoted("fungsi komposisi itu ibaratnya kayak apa", book)
+    assert quoted[0] == "Bayangkan sebuah pabrik dengan dua mesin."
+    # The sentence between two quoted ones is quoted too: the quote reads as the book does.
+    assert quoted[1].startswith("Mesin pertama mengolah")
+
+
+def test_a_sentence_that_opens_a_list_comes_with_the_item_asked_about() -> None:
+    types = (
+        "Setiap nilai memiliki tipe data. "
+        "Tipe data dasar yang sering dipakai adalah:\n"
+        "- integer (int): bilangan bulat, misalnya 16, 0, atau −5;\n"
+        "- string (str): teks yang diapit tanda kutip, misalnya nama siswa;\n"
+        "- boolean (bool): nilai logika yang hanya memiliki dua kemungkinan, True atau False."
+    )
+    question = "tipe data boolean isinya apa aja kak"
+    quoted = _quoted(question, types)
+    opener = "Tipe data dasar yang sering dipakai adalah:"
+    assert quoted[quoted.index(opener) + 1 :][-1].startswith("boolean (bool)")
+    # With room for one item, it is the one the question names.
+    short = [q.sentence for q in select_sentences(question, _passages(types), max_words=30)]
+    items = short[short.index(opener) + 1 :] if opener in short else short
+    assert [s for s in items if "(" in s and ")" in s] == [
+        "boolean (bool): nilai logika yang hanya memiliki dua kemungkinan, True atau False."
+    ]
+
+
+def test_a_sentence_of_two_overlapping_passages_is_quoted_once() -> None:
+    shared = "Jika angka boleh berulang, banyak PIN yang mungkin adalah 10 × 10 × 10 × 10 = 10.000."
+    quoted = _quoted(
+        "PIN 4 angka boleh berulang ada brp kemungkinan",
+        "Sebuah PIN terdiri atas 4 angka dari 0 sampai 9. " + shared,
+        shared + " Jika angka tidak boleh berulang, banyaknya 10 × 9 × 8 × 7 = 5.040.",
+    )
+    assert quoted.count(shared) == 1
 
 
 def test_quote_first_answer_cites_only_used_passages_and_every_sentence_is_supported(
