@@ -37,6 +37,7 @@ __all__ = [
     "content_terms",
     "normalize_text",
     "passage_sentences",
+    "passage_units",
     "split_sentences",
     "spoken_variants",
     "stem_id",
@@ -153,15 +154,32 @@ def passage_sentences(text: str) -> list[str]:
     dropped: the chunker keeps a list inside its paragraph, and what a question asks for is
     often one rule of the list ("nama variabel tidak boleh diawali angka"), not the whole
     list. Other line breaks (a PDF's wrapped lines) join."""
-    segments: list[list[str]] = [[]]
+    return [sentence for sentence, _ in passage_units(text)]
+
+
+def passage_units(text: str) -> list[tuple[str, bool]]:
+    """:func:`passage_sentences` with, for each, whether it opens a bulleted list item (so a
+    quote can show it as one)."""
+    segments: list[tuple[list[str], bool]] = [([], False)]
+    in_item = False
     for line in text.split("\n"):
         mark = _LIST_ITEM.match(line)
         if mark is None:
-            segments[-1].append(line)
+            # After an item that ends like one ("…;", "….") a line is the text after the
+            # list, not the item wrapped onto a second line.
+            if in_item and segments[-1][0][-1].rstrip().endswith((".", ";", ":", "!", "?")):
+                segments.append(([], False))
+                in_item = False
+            segments[-1][0].append(line)
             continue
-        item = line.strip() if mark.group(0).strip()[0].isdigit() else line[mark.end() :]
-        segments.append([item])
-    return [s for seg in segments for s in split_sentences(" ".join(seg))]
+        in_item = True
+        numbered = mark.group(0).strip()[0].isdigit()
+        segments.append(([line.strip() if numbered else line[mark.end() :]], not numbered))
+    out: list[tuple[str, bool]] = []
+    for lines, bulleted in segments:
+        for k, sentence in enumerate(split_sentences(" ".join(lines))):
+            out.append((sentence, bulleted and k == 0))
+    return out
 
 
 def _word_count(text: str) -> int:

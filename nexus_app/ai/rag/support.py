@@ -12,7 +12,7 @@ from nexus_app.ai.chunking import (
     STOPWORDS_ID,
     content_terms,
     normalize_text,
-    passage_sentences,
+    passage_units,
     split_sentences,
     spoken_variants,
     stem_id,
@@ -138,13 +138,20 @@ Candidate = tuple[int, int, str]  # (passage index, sentence position, sentence)
 
 
 def _candidates(passages: Sequence[Passage], max_passages: int) -> list[Candidate]:
-    out: list[Candidate] = []
+    return [(pi, si, s) for pi, si, s, _ in _candidate_units(passages, max_passages)]
+
+
+def _candidate_units(
+    passages: Sequence[Passage], max_passages: int
+) -> list[tuple[int, int, str, bool]]:
+    """The candidates with whether each is a bulleted list item."""
+    out: list[tuple[int, int, str, bool]] = []
     for pi, p in enumerate(passages[:max_passages]):
-        for si, s in enumerate(passage_sentences(p.text)):
+        for si, (s, bulleted) in enumerate(passage_units(p.text)):
             # Four words at least (a heading or "Contoh 3." says nothing); a formula's parts
             # count: "=AVERAGE(B2:B31) menghitung rata-rata;" is a statement.
             if len(_WORDS.findall(s)) >= 4:
-                out.append((pi, si, s))
+                out.append((pi, si, s, bulleted))
     return out
 
 
@@ -159,6 +166,7 @@ class Quote:
     passage_index: int  # index into the passages given to select_sentences
     position: int  # sentence position inside its passage (book order)
     score: float
+    list_item: bool = False  # a bulleted item of the book: shown on a line of its own
 
 
 def select_sentences(
@@ -176,7 +184,8 @@ def select_sentences(
     candidate sentences), the dense ranking (``dense_scores``: cosine of each candidate, in
     candidate order; optional) and the passage's retrieval rank. Returned in book order inside
     each passage, the best sentence's passage first."""
-    cands = _candidates(passages, max_passages)
+    units = _candidate_units(passages, max_passages)
+    cands = [(pi, si, s) for pi, si, s, _ in units]
     if not cands:
         return []
     question = _REDUPLICATED.sub(r"\1-\1", question)
@@ -251,7 +260,7 @@ def select_sentences(
     # the student asked for), then the others in retrieval order.
     lead = cands[best][0]
     chosen.sort(key=lambda i: (cands[i][0] != lead, cands[i][0], cands[i][1]))
-    return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i]) for i in chosen]
+    return [Quote(cands[i][2], cands[i][0], cands[i][1], fused[i], units[i][3]) for i in chosen]
 
 
 def _quoted_already(i: int, chosen: Sequence[int], cands: Sequence[Candidate]) -> bool:
@@ -464,7 +473,13 @@ def quoted_answer(quotes: Sequence[Quote], passages: Sequence[Passage]) -> tuple
         if q.passage_index not in cited:
             cited.append(q.passage_index)
     for number, pi in enumerate(cited, start=1):
-        body = " ".join(q.sentence for q in quotes if q.passage_index == pi)
+        body = ""
+        after_item = False
+        for q in (q for q in quotes if q.passage_index == pi):
+            # A list item stands on its own line, as in the book; what follows the list too.
+            joint = "\n- " if q.list_item else "\n" if after_item else " "
+            body += (joint if body else "- " if q.list_item else "") + q.sentence
+            after_item = q.list_item
         parts.append(f"{body} [{number}: {passages[pi].citation}]")
     return "\n\n".join(parts), cited
 

@@ -16,7 +16,14 @@ from nexus_app.ai.llm import ScriptedChatModel
 from nexus_app.ai.pdftext import Page
 from nexus_app.ai.rag import NOTICE_NOT_COVERED, Tutor, support_check
 from nexus_app.ai.rag.calibration import RefusalRule, choose_rule, load_rule
-from nexus_app.ai.rag.support import checked_lead_in, select_sentences, shown_sentences
+from nexus_app.ai.rag.support import (
+    Quote,
+    candidate_sentences,
+    checked_lead_in,
+    quoted_answer,
+    select_sentences,
+    shown_sentences,
+)
 from nexus_app.ai.rag.tutor import LEAD_IN_MAX_TOKENS
 from nexus_app.ai.retriever import Passage, Retriever
 from nexus_app.ai.vkp import build_package, load_current
@@ -245,6 +252,37 @@ def test_a_sentence_that_opens_a_list_comes_with_the_item_asked_about() -> None:
     assert [s for s in items if "(" in s and ")" in s] == [
         "boolean (bool): nilai logika yang hanya memiliki dua kemungkinan, True atau False."
     ]
+
+
+def test_quoted_list_items_stand_on_their_own_lines() -> None:
+    rules = (
+        "Aturan umum penamaan variabel adalah sebagai berikut:\n"
+        "- nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;\n"
+        "- nama variabel tidak boleh mengandung spasi;\n"
+        "Sebaiknya nama variabel bermakna dan mudah dipahami."
+    )
+    passages = _passages(rules)
+    quotes = [
+        Quote(s, 0, k, 1.0, list_item=k in (1, 2))
+        for k, s in enumerate(
+            [
+                "Aturan umum penamaan variabel adalah sebagai berikut:",
+                "nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;",
+                "nama variabel tidak boleh mengandung spasi;",
+                "Sebaiknya nama variabel bermakna dan mudah dipahami.",
+            ]
+        )
+    ]
+    # What select_sentences sees: the items, and the text after the list on its own.
+    assert candidate_sentences(passages) == [q.sentence for q in quotes]
+    text, cited = quoted_answer(quotes, passages)
+    assert cited == [0]
+    assert text == (
+        "Aturan umum penamaan variabel adalah sebagai berikut:\n"
+        "- nama variabel tidak boleh diawali angka, jadi 1nilai tidak sah;\n"
+        "- nama variabel tidak boleh mengandung spasi;\n"
+        "Sebaiknya nama variabel bermakna dan mudah dipahami. [1: " + passages[0].citation + "]"
+    )
 
 
 def test_a_sentence_of_two_overlapping_passages_is_quoted_once() -> None:
