@@ -485,6 +485,9 @@ def spoken_variants(term: str) -> list[str]:
         for head in heads:
             base = head + rest
             out += [base, stem_id(base)]
+            spoken_vowel = _SPOKEN_LAST_VOWEL.match(base)
+            if spoken_vowel and len(base) >= 4:  # muter: puter, putar
+                out.append(f"{spoken_vowel.group(1)}a{spoken_vowel.group(2)}")
             if base.endswith("en"):
                 out.append(base[:-2] + "an")  # nyimpen -> simpan
             if base.endswith("in"):

@@ -70,7 +70,7 @@ _INFORMAL_TEXT = """
     yah ok oke bener jelasin terangin mohon nanya tanya maksud maksudnya mksd definisi pengertian
     nama namanya sebenernya sebenarnya terus trus trs jd jdi tp dr dri pd spt gampang susah simpel
     ngerti paham contoh contohnya biasa beda bedanya doang pengen pgn mo plis pls please makasih
-    kasih rumus cara soal materi pelajaran belajar gan guys
+    kasih rumus cara soal materi pelajaran belajar gan guys tau ku mu
 """
 INFORMAL_TERMS: frozenset[str] = frozenset(
     set(_INFORMAL_TEXT.split()) | {stem_id(w) for w in _INFORMAL_TEXT.split()}

@@ -165,4 +165,5 @@ def test_spoken_forms_lead_to_the_book_words() -> None:
     assert "cepat" in spoken_variants("cepet")
     assert "hilang" in spoken_variants("ilang")
     assert "simpan" in spoken_variants("nyimpen")
+    assert "putar" in spoken_variants("muter")  # the nasal and the last vowel at once
     assert "nebak" not in spoken_variants("nebak")
