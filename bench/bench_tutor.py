@@ -19,6 +19,10 @@ Per category it reports:
 - ``unsupported``: shown sentences that the support check (docs/ai.md) does not find in the
   cited passages, counted automatically over every answered question.
 
+Then the same per batch of the gold set (``BATCH_NAMES``): batches 3 and 4 were written by
+sessions that never saw the changes they measured, so they are the figures a new student's
+question can expect.
+
 ``--answers llm`` runs the packaged model (slow on a loaded machine: ``--subset N`` takes the
 first N questions of each category). ``--answers extractive`` shows what the tutor shows with
 no model. ``--style both`` runs quote-first and legacy answers in one process. Times: the whole
@@ -131,8 +135,7 @@ def run(
             "category": g["category"],
             "subject": g["subject"],
             "fresh": bool(g.get("fresh")),
-            # 1: the 40 fresh rows of the first calibration; 2: 40 more written before the
-            # second calibration's features were ever computed (0: the original 131).
+            # BATCH_NAMES (0: the original 131 rows).
             "batch": int(g.get("batch", 1 if g.get("fresh") else 0)),
             "question": g["question"],
             "features": features_of(res, retriever.packages, scorer),
@@ -236,6 +239,37 @@ def print_words(rows: Sequence[dict[str, Any]]) -> None:
         carried = sum(bool(r["carried"]) for r in rs)
         oob = sum(r["category"] == "out_of_book" for r in rs)
         print(f"| {word} | {len(rs)} | {carried} | {oob} |")
+
+
+# The gold set's batches: 0 the original rows; 1 and 2 written before the first and the
+# second refusal calibration; 3 and 4 written by separate sessions that never saw the
+# changes they measured (2026-12-07).
+BATCH_NAMES = {
+    0: "original",
+    1: "fresh 1",
+    2: "fresh 2",
+    3: "written apart 3",
+    4: "written apart 4",
+}
+
+
+def print_batches(rows: Sequence[dict[str, Any]]) -> None:
+    """Per batch of the gold set: carried, covered refused, out-of-book refused. Rules tuned
+    on some rows must be judged on the batches nobody looked at."""
+    if not rows or "carried" not in rows[0]:
+        return
+    print("\n| batch | carried | covered refused | out-of-book refused |")
+    print("|---|---|---|---|")
+    for batch in sorted({r["batch"] for r in rows}):
+        cov = [r for r in rows if r["batch"] == batch and r["category"] == "covered_loose"]
+        oob = [r for r in rows if r["batch"] == batch and r["category"] == "out_of_book"]
+        carried = sum(bool(r["carried"]) for r in cov)
+        refused = sum(r["refused"] for r in cov)
+        kept_out = sum(r["refused"] for r in oob)
+        print(
+            f"| {BATCH_NAMES.get(batch, str(batch))} | {carried}/{len(cov)} | {refused}/{len(cov)} "
+            f"| {kept_out}/{len(oob)} |"
+        )
 
 
 def print_summary(title: str, summary: dict[str, dict[str, float]]) -> None:
@@ -632,6 +666,7 @@ def main() -> None:
             f"answers={args.answers} rule={args.rule} style={style} n={len(rows)}", summary
         )
         print_words(rows)
+        print_batches(rows)
         bad = [(r["question"], s) for r in rows for s in r.get("unsupported", [])]
         for q, s in bad[:10]:
             print(f"- unsupported: {q!r}: {s!r}")
