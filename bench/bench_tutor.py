@@ -19,7 +19,7 @@ Per category it reports:
 - ``unsupported``: shown sentences that the support check (docs/ai.md) does not find in the
   cited passages, counted automatically over every answered question.
 
-Then the same per batch of the gold set (``BATCH_NAMES``): batches 3 and 4 were written by
+Then the same per batch of the gold set (``BATCH_NAMES``): batches 3 to 5 were written by
 sessions that never saw the changes they measured, so they are the figures a new student's
 question can expect.
 
@@ -242,7 +242,7 @@ def print_words(rows: Sequence[dict[str, Any]]) -> None:
 
 
 # The gold set's batches: 0 the original rows; 1 and 2 written before the first and the
-# second refusal calibration; 3 and 4 written by separate sessions that never saw the
+# second refusal calibration; 3, 4 and 5 written by separate sessions that never saw the
 # changes they measured (2026-12-07).
 BATCH_NAMES = {
     0: "original",
@@ -250,6 +250,7 @@ BATCH_NAMES = {
     2: "fresh 2",
     3: "written apart 3",
     4: "written apart 4",
+    5: "written apart 5",
 }
 
 
