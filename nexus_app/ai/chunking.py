@@ -473,8 +473,8 @@ def spoken_variants(term: str) -> list[str]:
     """The book words a spoken form (a stemmed content term, see :func:`content_terms`) may
     stand for, stemmed the same way: ilang → hilang; nebak → menebak (stemmed "ebak": the
     stemmer does not restore the dropped letter), tebak; nyimpen → simpan; ngerjain → kerja;
-    cepet → cepat. Which of them is really meant is for the caller to check against a
-    book: these are candidates, most of them no word at all."""
+    cepet → cepat; akarin → akar; selnya → sel. Which of them is really meant is for the
+    caller to check against a book: these are candidates, most of them no word at all."""
     out = ["h" + term]
     for prefix, heads in _NASAL:
         if not term.startswith(prefix) or len(term) <= len(prefix) + 2:
@@ -495,6 +495,11 @@ def spoken_variants(term: str) -> list[str]:
     vowel = _SPOKEN_LAST_VOWEL.match(term)
     if vowel and len(term) >= 4:
         out.append(f"{vowel.group(1)}a{vowel.group(2)}")
+    # Spoken suffixes: "-in" for "-kan"/"-i" (diakarin: akar, dikerjain: kerja), and "-nya"
+    # the stemmer keeps on a short word (selnya: sel).
+    for suffix in ("in", "nya"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 3:
+            out.append(term[: -len(suffix)])
     return list(dict.fromkeys(v for v in out if v != term))
 
 

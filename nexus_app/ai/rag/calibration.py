@@ -70,7 +70,7 @@ _INFORMAL_TEXT = """
     yah ok oke bener jelasin terangin mohon nanya tanya maksud maksudnya mksd definisi pengertian
     nama namanya sebenernya sebenarnya terus trus trs jd jdi tp dr dri pd spt gampang susah simpel
     ngerti paham contoh contohnya biasa beda bedanya doang pengen pgn mo plis pls please makasih
-    kasih rumus cara soal materi pelajaran belajar gan guys tau ku mu
+    kasih rumus cara soal materi pelajaran belajar gan guys tau ku mu cuma drpd duluan
 """
 INFORMAL_TERMS: frozenset[str] = frozenset(
     set(_INFORMAL_TEXT.split()) | {stem_id(w) for w in _INFORMAL_TEXT.split()}
@@ -89,7 +89,10 @@ def _colloquial(term: str, packages: Sequence[Package]) -> bool:
         return True
     if not all(_unseen(pkg, term) for pkg in packages):
         return False
-    return any(not _unseen(pkg, v) for v in spoken_variants(term) for pkg in packages)
+    return any(
+        v in INFORMAL_TERMS or any(not _unseen(pkg, v) for pkg in packages)
+        for v in spoken_variants(term)
+    )
 
 
 def topical_terms(question: str, packages: Sequence[Package]) -> set[str]:

@@ -166,4 +166,6 @@ def test_spoken_forms_lead_to_the_book_words() -> None:
     assert "hilang" in spoken_variants("ilang")
     assert "simpan" in spoken_variants("nyimpen")
     assert "putar" in spoken_variants("muter")  # the nasal and the last vowel at once
+    assert "akar" in spoken_variants("akarin")  # diakarin: the spoken -in
+    assert "sel" in spoken_variants("selnya")  # a -nya the stemmer keeps on a short word
     assert "nebak" not in spoken_variants("nebak")

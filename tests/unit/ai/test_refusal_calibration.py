@@ -60,6 +60,9 @@ def test_a_spoken_verb_is_not_topical_when_the_book_has_its_me_form(tmp_path: Pa
     assert "nebak" not in terms and "angka" in terms
     # A word the book itself uses is never a spoken form, whatever it starts with.
     assert "tengah" in topical_terms("angka tengah", [pkg])
+    # Spoken suffixes on the book's word, and a chat word under a -nya.
+    terms = topical_terms("angkanya ditengahin, cuma taunya gitu", [pkg])
+    assert not terms & {"tengahin", "taunya", "cuma"} and "angka" in terms
 
 
 def test_near_topic_question_lacks_a_sentence_that_covers_it(package: Package) -> None:
