@@ -77,20 +77,15 @@ INFORMAL_TERMS: frozenset[str] = frozenset(
 )
 
 
-def _unseen(pkg: Package, term: str) -> bool:
-    # Package.idf gives unseen terms the largest value: log((n + 1) / 0.5).
-    return pkg.idf(term) >= math.log((len(pkg.chunks) + 1) / 0.5) - 1e-9
-
-
 def _colloquial(term: str, packages: Sequence[Package]) -> bool:
     """A chat word, or a spoken form of a word the book has (:func:`spoken_variants`): a
     word the book itself uses is never one."""
     if term in INFORMAL_TERMS:
         return True
-    if not all(_unseen(pkg, term) for pkg in packages):
+    if any(pkg.has_term(term) for pkg in packages):
         return False
     return any(
-        v in INFORMAL_TERMS or any(not _unseen(pkg, v) for pkg in packages)
+        v in INFORMAL_TERMS or any(pkg.has_term(v) for pkg in packages)
         for v in spoken_variants(term)
     )
 

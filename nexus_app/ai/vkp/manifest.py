@@ -239,23 +239,25 @@ class Package:
             self._acronyms = found
         return self._acronyms
 
-    def has_term(self, term: str) -> bool:
-        """Whether the book uses this stemmed content term anywhere."""
-        self.idf(term)
-        assert self._df is not None
-        return term in self._df
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a stemmed content term (see ``content_terms``) in this
-        book; unseen terms get the highest value. Used by the relevance signal."""
+    def _doc_freq(self) -> dict[str, int]:
+        """In how many chunks each stemmed content term occurs (built once)."""
         if self._df is None:
             df: dict[str, int] = {}
             for chunk in self.chunks:
                 for t in set(content_terms(chunk.index_text())):
                     df[t] = df.get(t, 0) + 1
             self._df = df
+        return self._df
+
+    def has_term(self, term: str) -> bool:
+        """Whether the book uses this stemmed content term anywhere."""
+        return term in self._doc_freq()
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed content term (see ``content_terms``) in this
+        book; unseen terms get the highest value. Used by the relevance signal."""
         n = len(self.chunks)
-        return math.log((n + 1) / (self._df.get(term, 0) + 0.5))
+        return math.log((n + 1) / (self._doc_freq().get(term, 0) + 0.5))
 
     def verify(self) -> None:
         """Re-hash every file against the manifest; raises :class:`CorruptPackage`."""
