@@ -484,23 +484,24 @@ def spoken_variants(term: str) -> list[str]:
         rest = term[len(prefix) :]
         for head in heads:
             base = head + rest
-            out += [base, stem_id(base)]
-            spoken_vowel = _SPOKEN_LAST_VOWEL.match(base)
-            if spoken_vowel and len(base) >= 4:  # muter: puter, putar
-                out.append(f"{spoken_vowel.group(1)}a{spoken_vowel.group(2)}")
+            out += [base, stem_id(base), _with_book_vowel(base)]  # muter: puter, putar
             if base.endswith("en"):
                 out.append(base[:-2] + "an")  # nyimpen -> simpan
             if base.endswith("in"):
                 out.append(base[:-2])  # ngerjain -> kerja
-    vowel = _SPOKEN_LAST_VOWEL.match(term)
-    if vowel and len(term) >= 4:
-        out.append(f"{vowel.group(1)}a{vowel.group(2)}")
+    out.append(_with_book_vowel(term))
     # Spoken suffixes: "-in" for "-kan"/"-i" (diakarin: akar, dikerjain: kerja), and "-nya"
     # the stemmer keeps on a short word (selnya: sel).
     for suffix in ("in", "nya"):
         if term.endswith(suffix) and len(term) - len(suffix) >= 3:
             out.append(term[: -len(suffix)])
-    return list(dict.fromkeys(v for v in out if v != term))
+    return list(dict.fromkeys(v for v in out if v and v != term))
+
+
+def _with_book_vowel(word: str) -> str:
+    """The word with its spoken last vowel as the book writes it (cepet: cepat), or ""."""
+    vowel = _SPOKEN_LAST_VOWEL.match(word)
+    return f"{vowel.group(1)}a{vowel.group(2)}" if vowel and len(word) >= 4 else ""
 
 
 def content_terms(text: str) -> list[str]:

@@ -137,10 +137,6 @@ _WORDS = re.compile(r"\w+")
 Candidate = tuple[int, int, str]  # (passage index, sentence position, sentence)
 
 
-def _candidates(passages: Sequence[Passage], max_passages: int) -> list[Candidate]:
-    return [(pi, si, s) for pi, si, s, _ in _candidate_units(passages, max_passages)]
-
-
 def _candidate_units(
     passages: Sequence[Passage], max_passages: int
 ) -> list[tuple[int, int, str, bool]]:
@@ -157,7 +153,7 @@ def _candidate_units(
 
 def candidate_sentences(passages: Sequence[Passage], max_passages: int = 3) -> list[str]:
     """The sentences :func:`select_sentences` ranks, in its order (for ``dense_scores``)."""
-    return [s for _, _, s in _candidates(passages, max_passages)]
+    return [s for _, _, s, _ in _candidate_units(passages, max_passages)]
 
 
 @dataclass(frozen=True, slots=True)
