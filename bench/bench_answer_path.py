@@ -4,7 +4,10 @@ answer and fetch the next question N times, then end the session and load the da
 Unlike bench_scale_ops.py (one first answer per student), this times every answer of a
 run, so the readiness throttle shows: the first answer of a section in a minute computes
 the forecast, the next ones within the minute write the ability only. It also counts the
-SQL statements each call sends (a `before_cursor_execute` listener).
+SQL statements each call sends (a `before_cursor_execute` listener). By default each answer
+is the page's call (`feedback.submit_with_ready_feedback`); "answer + next item" sums one
+answer and the next item on screen, whether the checkout serves it with the answer or in
+`current_question` afterwards, so two checkouts compare on that row.
 
     python bench/generate_scale.py --db nexus_perf16 --recreate --scale 0.1   # once
     python bench/bench_answer_path.py --db nexus_perf16 --students 20 --answers 8
@@ -17,6 +20,7 @@ students, so two runs do not answer as the same people. Bench database only.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
@@ -51,6 +55,13 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=0, help="skip this many students")
     parser.add_argument("--label", default=str(ROOT), help="printed with the figures")
     parser.add_argument(
+        "--path",
+        choices=["page", "service"],
+        default="page",
+        help="page: the call the practice page makes (with feedback and, where the checkout "
+        "has it, the next item); service: practice.submit_answer then current_question",
+    )
+    parser.add_argument(
         "--show-sql", action="store_true", help="print each call's statements (its last sample)"
     )
     args = parser.parse_args()
@@ -59,7 +70,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{args.db}"
 
     from nexus_app.db import get_engine
-    from nexus_app.services import dashboard, practice
+    from nexus_app.services import dashboard, feedback, practice
     from nexus_app.services.auth import CurrentUser
 
     engine = get_engine()
@@ -110,26 +121,46 @@ def main() -> None:
         last_sql[name] = list(texts)
         return out
 
+    # The page's path: the submit with its ready feedback (and, where the checkout has it,
+    # the next item served in the answer's transaction); "B" is wrong for about 4 in 5
+    # items, so most answers go through the feedback's quota and cache too.
+    serves_next = "serve_next" in inspect.signature(practice.submit_answer).parameters
+
+    def submit(actor: CurrentUser, sid: str, view: Any) -> Any:
+        call = partial(
+            feedback.submit_with_ready_feedback if args.path == "page" else practice.submit_answer,
+            actor=actor,
+            session_id=sid,
+            question_id=view.question_id,
+            position=view.position,
+            answer="B",
+        )
+        out = call()
+        return out.result if args.path == "page" else out
+
     def walk(actor: CurrentUser, section: str) -> None:
         view: Any = practice.start_session(actor=actor, section=section)
         sid = view.session_id
         for n in range(args.answers):
             name = "submit, 1st answer" if n == 0 else "submit, later answers (< 60 s)"
-            timed(
-                name,
-                partial(
-                    practice.submit_answer,
-                    actor=actor,
-                    session_id=sid,
-                    question_id=view.question_id,
-                    position=view.position,
-                    answer="B",
-                ),
-            )
-            view = timed(
-                "current_question after a submit",
-                partial(practice.current_question, actor=actor, session_id=sid),
-            )
+            before = (statements[0], time.thread_time())
+            result = timed(name, partial(submit, actor, sid, view))
+            upcoming = getattr(result, "upcoming", None)  # None: a checkout before it
+            if upcoming is not None:
+                view = upcoming.view
+            else:
+                view = timed(
+                    "current_question after a submit",
+                    partial(practice.current_question, actor=actor, session_id=sid),
+                )
+            if n > 0:
+                # One answer and the next item on screen, whichever way the checkout does it.
+                cpu.setdefault("answer + next item, later answers", []).append(
+                    (time.thread_time() - before[1]) * 1000
+                )
+                counts.setdefault("answer + next item, later answers", []).append(
+                    statements[0] - before[0]
+                )
             if view is None:
                 break
         timed("end_session", lambda: practice.end_session(actor=actor, session_id=sid))
@@ -145,7 +176,17 @@ def main() -> None:
     for k, uid in enumerate(students):
         walk(CurrentUser(uid, f"siswa{uid}", "siswa", "Siswa", True), SECTIONS[k % len(SECTIONS)])
 
-    print(f"# {args.label}: {len(students)} students × {args.answers} answers, db {args.db}")
+    print(
+        f"# {args.label}: {len(students)} students × {args.answers} answers, db {args.db}, "
+        f"path {args.path}, next item with the answer: {serves_next}"
+    )
+    for name, samples in cpu.items():
+        if name not in times:  # a sum of calls: CPU and statements only
+            print(
+                f"{name:<32} n {len(samples):4d}  CPU p50 {statistics.median(samples):6.1f} ms  "
+                f"mean {statistics.mean(samples):6.1f} ms  statements "
+                f"{statistics.median(counts[name]):3.0f}"
+            )
     for name, samples in times.items():
         print(
             f"{name:<32} n {len(samples):4d}  p50 {statistics.median(samples):7.1f}  "

@@ -97,6 +97,87 @@ def test_a_session_serves_adapts_and_records(engine: Engine, student) -> None:
     assert stats == 5
 
 
+def _answer_serving_next(
+    view: practice.QuestionView, actor: auth.CurrentUser, letter: str = "B", **kwargs
+) -> practice.AnswerResult:
+    return practice.submit_answer(
+        actor=actor,
+        session_id=view.session_id,
+        question_id=view.question_id,
+        position=view.position,
+        answer=letter,
+        serve_next=True,
+        **kwargs,
+    )
+
+
+def test_the_next_item_comes_with_the_answer_chosen_at_the_new_ability(
+    engine: Engine, student
+) -> None:
+    view = practice.start_session(actor=student, section="PU")
+    result = _answer_serving_next(view, student)
+    assert result.upcoming is not None and result.upcoming.error == ""
+    upcoming = result.upcoming.view
+    assert upcoming is not None and upcoming.position == 2
+    assert upcoming.question_id != view.question_id
+    # Chosen and shown at the ability after the answer, not the one loaded before it.
+    assert upcoming.theta == pytest.approx(result.theta_after)
+    assert upcoming.theta > result.theta_before
+    # Served once: a reload (or the old path) shows the same item and counts nothing more.
+    again = practice.current_question(actor=student, session_id=view.session_id)
+    assert again == upcoming
+    with engine.connect() as conn:
+        shown = conn.execute(sa.text("SELECT SUM(administered_count) FROM item_exposure")).scalar()
+    assert shown == 2
+    # The answer after it goes through as before.
+    assert _answer_serving_next(upcoming, student).position == 2
+
+
+def test_an_item_served_early_counts_its_time_from_when_it_was_shown(
+    engine: Engine, student
+) -> None:
+    view = practice.start_session(actor=student, section="PU")
+    upcoming = _answer_serving_next(view, student).upcoming
+    assert upcoming is not None and upcoming.view is not None
+    # The student read the result for 20 minutes before opening the next item.
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE user_study_sessions SET current_served_at = :t"),
+            {"t": utcnow() - timedelta(minutes=25)},
+        )
+    shown = utcnow() - timedelta(minutes=5)
+    timed = _answer_serving_next(upcoming.view, student, shown_at=shown)
+    assert 299 <= timed.time_spent_seconds <= 330
+    # A shown time before the serving (or in the future) cannot stretch or shrink it.
+    following = timed.upcoming.view if timed.upcoming else None
+    assert following is not None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE user_study_sessions SET current_served_at = :t"),
+            {"t": utcnow() - timedelta(minutes=2)},
+        )
+    early = _answer_serving_next(
+        following, student, shown_at=utcnow() - timedelta(hours=1)
+    ).time_spent_seconds
+    assert 119 <= early <= 150
+
+
+def test_a_finished_tryout_serves_nothing_more_with_its_last_answer(
+    engine: Engine, student
+) -> None:
+    view: practice.QuestionView | None = practice.start_session(
+        actor=student, section="PU", mode="tryout"
+    )
+    results = []
+    while view is not None:
+        result = _answer_serving_next(view, student, "B" if len(results) % 2 == 0 else "C")
+        results.append(result)
+        assert result.upcoming is not None
+        view = result.upcoming.view
+        assert (view is None) == result.tryout_finished
+    assert results[-1].tryout_finished and 5 <= len(results) <= 24
+
+
 def test_wrong_answers_lower_the_estimate(engine: Engine, student) -> None:
     view = practice.start_session(actor=student, section="PU")
     result = _answer(view, student, "A")
