@@ -415,6 +415,10 @@ class PracticeState(AuthState):
             await self._require_async("siswa")
             self.phase = "finished"
             return
+        # Moving on leaves the feedback unread: a waiting or running generation for it
+        # gives up its place at the stream's next update (issue 16: the model's time goes to
+        # students still reading their result).
+        self._feedback_for = 0
         upcoming, self._upcoming = self._upcoming, None
         if upcoming is None:
             await self._resume()

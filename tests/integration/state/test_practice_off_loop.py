@@ -146,6 +146,22 @@ def test_the_next_question_is_on_screen_without_a_query_and_timed_from_there(
     assert shown_at[1].tzinfo is not None
 
 
+def test_moving_on_drops_the_feedback_still_being_written(token: str) -> None:
+    tab = _sub(_tab(token), PracticeState)
+
+    async def scenario() -> None:
+        await _run(tab, "start")
+        await _run(tab, "submit_pick", f"{tab.question_id}:A")
+        assert tab.phase == "result" and not tab.is_correct
+        tab._feedback_for = tab.attempt_id  # as the feedback stream sets it
+        assert tab._wants_feedback(tab._login_nonce, tab.attempt_id)
+        await _run(tab, "next_question")
+        assert tab.phase == "question"
+        assert not tab._wants_feedback(tab._login_nonce, tab.attempt_id)
+
+    asyncio.run(scenario())
+
+
 def test_feedback_that_needs_no_model_comes_with_a_wrong_answers_result(
     token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
