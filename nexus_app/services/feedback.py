@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from nexus_app.ai import rag
 from nexus_app.ai.llm import ChatModel
@@ -133,26 +132,17 @@ class AnsweredWithFeedback:
 
 
 def submit_with_ready_feedback(
-    *,
-    actor: CurrentUser,
-    session_id: str,
-    question_id: int,
-    position: int,
-    answer: str,
-    shown_at: datetime | None = None,
+    *, actor: CurrentUser, session_id: str, question_id: int, position: int, answer: str
 ) -> AnsweredWithFeedback:
-    """:func:`practice.submit_answer` with the next item served in its transaction, then
-    for a wrong answer :func:`ready_feedback`, in one call from the page: under load each
-    hop to a worker thread queues behind every other tab's work, so one hop instead of
-    two is what a student waits for."""
+    """:func:`practice.submit_answer`, then for a wrong answer :func:`ready_feedback`, in
+    one call from the page: under load each hop to a worker thread queues behind every
+    other tab's work, so one hop instead of two is what a student waits for."""
     result = practice.submit_answer(
         actor=actor,
         session_id=session_id,
         question_id=question_id,
         position=position,
         answer=answer,
-        serve_next=True,
-        shown_at=shown_at,
     )
     if result.is_correct:
         return AnsweredWithFeedback(result)

@@ -12,7 +12,6 @@ import dataclasses
 import math
 import threading
 import time
-from datetime import UTC, datetime
 
 import reflex as rx
 from reflex.experimental.client_state import ClientStateVar
@@ -137,10 +136,6 @@ class PracticeState(AuthState):
     )  # why the stored explanation is shown instead of the AI
     # The attempt whose feedback is still wanted (0 once the student left the page).
     _feedback_for: int = 0
-    # The next item, served with the answer; shown by "Soal berikutnya" without a query.
-    _upcoming: practice.NextItem | None = None
-    # When that item went on screen: its time counts from here, not from its serving.
-    _shown_at: datetime | None = None
     answered: rx.Field[int] = rx.field(0)
     correct_count: rx.Field[int] = rx.field(0)
     # The session on screen was picked up from the database after a reload.
@@ -360,13 +355,11 @@ class PracticeState(AuthState):
                 question_id=self.question_id,
                 position=self.position,
                 answer=self.selected,
-                shown_at=self._shown_at,
             )
         except ServiceError as exc:
             self._fail(exc)
             return None
         result = answered.result
-        self._upcoming, self._shown_at = result.upcoming, None
         self.is_correct = result.is_correct
         self.correct_answer = result.correct_answer
         self.explanation = result.explanation
@@ -415,24 +408,7 @@ class PracticeState(AuthState):
             await self._require_async("siswa")
             self.phase = "finished"
             return
-        # Moving on leaves the feedback unread: a waiting or running generation for it
-        # gives up its place at the stream's next update (issue 16: the model's time goes to
-        # students still reading their result).
-        self._feedback_for = 0
-        upcoming, self._upcoming = self._upcoming, None
-        if upcoming is None:
-            await self._resume()
-            return
-        await self._require_async("siswa")
-        if upcoming.error:
-            self.phase = "choose"
-            self.error, self.busy = upcoming.error, False
-        elif upcoming.view is None:
-            self.phase = "finished"
-        else:
-            shown = datetime.now(UTC)
-            self._show_question(dataclasses.replace(upcoming.view, served_at=shown))
-            self._shown_at = shown
+        await self._resume()
 
     @rx.event
     async def end_session(self) -> Events:
@@ -449,7 +425,6 @@ class PracticeState(AuthState):
         self.phase = "choose"
         self.session_id = ""
         self.resumed = False
-        self._upcoming = None
         if self.answered == 0:
             # Nothing answered: no review to show, back to choosing a subtest.
             return None

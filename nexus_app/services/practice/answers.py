@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -22,16 +21,14 @@ from nexus_app.repositories import study_sessions as study_repo
 from nexus_app.repositories import users as user_repo
 from nexus_app.services import mastery, review_queue
 from nexus_app.services.auth import CurrentUser
-from nexus_app.services.billing import DailyLimitReached
 from nexus_app.services.errors import InvalidInput, NotFound
 from nexus_app.services.task_credit import credit_open_tasks
 
-from .serving import _check_open, _load_session, _serve_next, _tryout_status
+from .serving import _check_open, _load_session, _tryout_status
 from .views import (
     DEFAULT_TARGET_SCORE,
     MAX_SECONDS_PER_ITEM,
     AnswerResult,
-    NextItem,
     _require_student,
     _score,
     _section_belief,
@@ -39,22 +36,9 @@ from .views import (
 
 
 def submit_answer(
-    *,
-    actor: CurrentUser,
-    session_id: str,
-    question_id: int,
-    position: int,
-    answer: str,
-    serve_next: bool = False,
-    shown_at: datetime | None = None,
+    *, actor: CurrentUser, session_id: str, question_id: int, position: int, answer: str
 ) -> AnswerResult:
-    """Record one answer in one transaction; the same submit twice records one attempt.
-
-    `serve_next`: choose and serve the next item in the same transaction
-    (`AnswerResult.upcoming`), so the page shows it later without asking the database.
-    The item is then served while the student reads the result, so `shown_at` (when the
-    page put this item on screen, by the server's clock) starts its time instead of the
-    stored serving time when it is later."""
+    """Record one answer in one transaction; the same submit twice records one attempt."""
     _require_student(actor)
     letter = (answer or "").strip().upper()
     if letter not in ANSWER_LETTERS:
@@ -79,16 +63,7 @@ def submit_answer(
                 raise InvalidInput(
                     "Soal ini bukan soal yang sedang aktif di sesimu. Muat ulang halaman."
                 )
-            return _record(
-                session,
-                actor,
-                row,
-                question_id,
-                position,
-                letter,
-                serve_next=serve_next,
-                shown_at=shown_at,
-            )
+            return _record(session, actor, row, question_id, position, letter)
     except IntegrityError:
         # A double click raced us to the UNIQUE (session, position): return what was stored.
         with unit_of_work() as session:
@@ -113,9 +88,6 @@ def _record(
     question_id: int,
     position: int,
     letter: str,
-    *,
-    serve_next: bool,
-    shown_at: datetime | None,
 ) -> AnswerResult:
     question = question_repo.get_question(session=session, question_id=question_id)
     if question is None or row.section is None:
@@ -123,8 +95,6 @@ def _record(
     now = utcnow()
     is_correct = letter == question.correct_answer
     served = row.current_served_at or now
-    if shown_at is not None and served < shown_at <= now:
-        served = shown_at
     seconds = int(min(max((now - served).total_seconds(), 0), MAX_SECONDS_PER_ITEM))
     a, b, c = _item_params(question)
 
@@ -180,8 +150,6 @@ def _record(
     result = _answer_result(
         session, actor, row, question, attempt, theta_before, theta_after, sd_after
     )
-    if serve_next:
-        result = replace(result, upcoming=_upcoming(session, actor, row, result, sd_after))
     # Last, right before the commit: everyone answering this item updates its row, and
     # the row stays locked until this transaction ends (issue 16: answers to a popular
     # item queued behind each other's whole transaction).
@@ -189,20 +157,6 @@ def _record(
         session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
     )
     return result
-
-
-def _upcoming(
-    session: Session, actor: CurrentUser, row: UserStudySession, result: AnswerResult, sd: float
-) -> NextItem:
-    """The next item, served in the answer's transaction; the answer stands whatever
-    happens to it (the daily limit is checked before anything is written)."""
-    if result.tryout_finished:
-        return NextItem(None)
-    try:
-        view = _serve_next(session, actor, row, belief=(result.theta_after, sd))
-    except DailyLimitReached as exc:
-        return NextItem(None, error=exc.message)
-    return NextItem(view)
 
 
 # Readiness throttle (issue 16). Every answer writes the section's ability and variance

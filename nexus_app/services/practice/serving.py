@@ -77,18 +77,11 @@ def _item_view(
 
 
 def _serve_next(
-    session: Session,
-    actor: CurrentUser,
-    row: UserStudySession,
-    *,
-    counted: bool = True,
-    belief: tuple[float, float] | None = None,
+    session: Session, actor: CurrentUser, row: UserStudySession, *, counted: bool = True
 ) -> QuestionView | None:
     """Pick, remember and return the next item; None when a tryout is complete or the
     pool is exhausted. `counted`: the section's examinee count includes this session
-    already (false only while start_session serves the first item). `belief`: a practice
-    session's (theta, sd) when the caller has just written it (the readiness row loaded
-    in this session still holds the one before the answer)."""
+    already (false only while start_session serves the first item)."""
     assert row.section is not None
     items = attempt_repo.list_session_items(session=session, session_id=row.id)
     if row.mode == "tryout":
@@ -97,7 +90,7 @@ def _serve_next(
         if cat.should_stop(se, len(items), se_target=TRYOUT_SE_TARGET, max_items=length):
             return None
     else:
-        theta, se = belief or _section_belief(session, actor.id, row.section)
+        theta, se = _section_belief(session, actor.id, row.section)
         length = PRACTICE_NOMINAL_LENGTH
     # Serving is what the tier's daily quota counts (answered plus on-screen questions);
     # checked before item selection, so a student over the limit costs no CAT work.

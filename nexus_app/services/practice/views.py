@@ -55,15 +55,6 @@ class QuestionView:
 
 
 @dataclass(frozen=True)
-class NextItem:
-    """The item served with an answer, before the student asks for it (issue 16: one
-    transaction per answer instead of two)."""
-
-    view: QuestionView | None  # None: the session has nothing more to ask
-    error: str = ""  # why nothing could be served (the tier's daily limit)
-
-
-@dataclass(frozen=True)
 class AnswerResult:
     session_id: str
     position: int
@@ -83,9 +74,6 @@ class AnswerResult:
     predicted_high: int
     tryout_finished: bool = False
     attempt_id: int = 0
-    # Set when the caller asked for the next item with the answer; None: ask
-    # current_question as before.
-    upcoming: NextItem | None = None
 
 
 @dataclass(frozen=True)

@@ -447,45 +447,6 @@ def test_practice_stops_at_the_daily_limit(engine: Engine, bank, admin, student)
     assert practice.start_session(actor=student, section="PU").position == 1
 
 
-def test_an_answer_that_reaches_the_limit_is_saved_and_says_so_for_the_next_item(
-    engine: Engine, bank, admin, student
-) -> None:
-    billing.update_tier(
-        actor=admin,
-        tier="free",
-        display_name="Gratis",
-        practice_questions_per_day="2",
-        ai_feedback_per_day="",
-        tutor_questions_per_day="",
-    )
-    view = practice.start_session(actor=student, section="PU")
-    served = practice.submit_answer(
-        actor=student,
-        session_id=view.session_id,
-        question_id=view.question_id,
-        position=view.position,
-        answer="B",
-        serve_next=True,
-    ).upcoming
-    assert served is not None and served.view is not None and served.error == ""
-    last = practice.submit_answer(
-        actor=student,
-        session_id=view.session_id,
-        question_id=served.view.question_id,
-        position=served.view.position,
-        answer="B",
-        serve_next=True,
-    )
-    assert last.upcoming is not None and last.upcoming.view is None
-    assert "(2 per hari)" in last.upcoming.error
-    with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT COUNT(*) FROM attempts")).scalar() == 2
-        assert (
-            conn.execute(sa.text("SELECT current_question_id FROM user_study_sessions")).scalar()
-            is None
-        )
-
-
 def test_a_paid_tier_lifts_the_limit(engine: Engine, bank, server_key, admin, student) -> None:
     billing.update_tier(
         actor=admin,

@@ -8,15 +8,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from reflex.state import BaseState, State
 from sqlalchemy.engine import Engine
 
-from nexus_app.db import get_engine
 from nexus_app.services import auth, dashboard, feedback, practice, session_cache, tutor
 from nexus_app.services.bank_import import import_bank
 from nexus_app.services.errors import NotAuthenticated
@@ -72,6 +69,7 @@ def test_a_students_practice_round_runs_no_query_on_the_event_loop(
         (practice, "open_session"),
         (practice, "start_session"),
         (practice, "submit_answer"),
+        (practice, "current_question"),
         (feedback, "rate"),
         (dashboard, "student_dashboard"),
         (auth, "current_user_for_digest"),
@@ -103,63 +101,6 @@ def test_a_students_practice_round_runs_no_query_on_the_event_loop(
     for name, seen in threads.items():
         assert seen, f"{name} was not called"
         assert loop_thread not in seen, f"{name} ran on the event loop"
-
-
-def test_the_next_question_is_on_screen_without_a_query_and_timed_from_there(
-    token: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue 16: the next item is served in the answer's transaction, so "Soal berikutnya"
-    costs the database nothing; the item's time starts when it is shown."""
-    statements: list[str] = []
-    app_engine = get_engine()
-
-    def _count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    tab = _sub(_tab(token), PracticeState)
-    shown_at: list[object] = []
-    real_submit = practice.submit_answer
-
-    def submit(**kwargs: Any) -> practice.AnswerResult:
-        shown_at.append(kwargs.get("shown_at"))
-        return real_submit(**kwargs)
-
-    monkeypatch.setattr(practice, "submit_answer", submit)
-
-    async def scenario() -> None:
-        await _run(tab, "start")
-        await _run(tab, "submit_pick", f"{tab.question_id}:B")
-        assert tab.phase == "result" and tab.is_correct
-        sa.event.listen(app_engine, "before_cursor_execute", _count)
-        try:
-            await _run(tab, "next_question")
-        finally:
-            sa.event.remove(app_engine, "before_cursor_execute", _count)
-        assert tab.phase == "question" and tab.position == 2, tab.error
-        await _run(tab, "submit_pick", f"{tab.question_id}:B")
-        assert tab.phase == "result" and tab.answered == 2, tab.error
-
-    asyncio.run(scenario())
-    assert statements == []
-    # The first item's time ran from its serving; the second's from the moment it was shown.
-    assert shown_at[0] is None and isinstance(shown_at[1], datetime)
-    assert shown_at[1].tzinfo is not None
-
-
-def test_moving_on_drops_the_feedback_still_being_written(token: str) -> None:
-    tab = _sub(_tab(token), PracticeState)
-
-    async def scenario() -> None:
-        await _run(tab, "start")
-        await _run(tab, "submit_pick", f"{tab.question_id}:A")
-        assert tab.phase == "result" and not tab.is_correct
-        tab._feedback_for = tab.attempt_id  # as the feedback stream sets it
-        assert tab._wants_feedback(tab._login_nonce, tab.attempt_id)
-        await _run(tab, "next_question")
-        assert tab.phase == "question"
-        assert not tab._wants_feedback(tab._login_nonce, tab.attempt_id)
-
-    asyncio.run(scenario())
 
 
 def test_feedback_that_needs_no_model_comes_with_a_wrong_answers_result(
