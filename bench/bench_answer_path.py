@@ -6,8 +6,7 @@ run, so the readiness throttle shows: the first answer of a section in a minute 
 the forecast, the next ones within the minute write the ability only. It also counts the
 SQL statements each call sends (a `before_cursor_execute` listener). By default each answer
 is the page's call (`feedback.submit_with_ready_feedback`); "answer + next item" sums one
-answer and the next item on screen, whether the checkout serves it with the answer or in
-`current_question` afterwards, so two checkouts compare on that row.
+answer and the `current_question` after it, so two checkouts compare on one row.
 
     python bench/generate_scale.py --db nexus_perf16 --recreate --scale 0.1   # once
     python bench/bench_answer_path.py --db nexus_perf16 --students 20 --answers 8
@@ -20,7 +19,6 @@ students, so two runs do not answer as the same people. Bench database only.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import statistics
 import sys
@@ -58,8 +56,8 @@ def main() -> None:
         "--path",
         choices=["page", "service"],
         default="page",
-        help="page: the call the practice page makes (with feedback and, where the checkout "
-        "has it, the next item); service: practice.submit_answer then current_question",
+        help="page: the call the practice page makes (the submit with its ready feedback); "
+        "service: practice.submit_answer alone",
     )
     parser.add_argument(
         "--show-sql", action="store_true", help="print each call's statements (its last sample)"
@@ -121,22 +119,11 @@ def main() -> None:
         last_sql[name] = list(texts)
         return out
 
-    # The page's path: the submit with its ready feedback (and, where the checkout has it,
-    # the next item served in the answer's transaction); "B" is wrong for about 4 in 5
+    # The page's path: the submit with its ready feedback; "B" is wrong for about 4 in 5
     # items, so most answers go through the feedback's quota and cache too.
-    serves_next = "serve_next" in inspect.signature(practice.submit_answer).parameters
-
-    def submit(actor: CurrentUser, sid: str, view: Any) -> Any:
-        call = partial(
-            feedback.submit_with_ready_feedback if args.path == "page" else practice.submit_answer,
-            actor=actor,
-            session_id=sid,
-            question_id=view.question_id,
-            position=view.position,
-            answer="B",
-        )
-        out = call()
-        return out.result if args.path == "page" else out
+    submit_call = (
+        feedback.submit_with_ready_feedback if args.path == "page" else practice.submit_answer
+    )
 
     def walk(actor: CurrentUser, section: str) -> None:
         view: Any = practice.start_session(actor=actor, section=section)
@@ -144,17 +131,23 @@ def main() -> None:
         for n in range(args.answers):
             name = "submit, 1st answer" if n == 0 else "submit, later answers (< 60 s)"
             before = (statements[0], time.thread_time())
-            result = timed(name, partial(submit, actor, sid, view))
-            upcoming = getattr(result, "upcoming", None)  # None: a checkout before it
-            if upcoming is not None:
-                view = upcoming.view
-            else:
-                view = timed(
-                    "current_question after a submit",
-                    partial(practice.current_question, actor=actor, session_id=sid),
-                )
+            timed(
+                name,
+                partial(
+                    submit_call,
+                    actor=actor,
+                    session_id=sid,
+                    question_id=view.question_id,
+                    position=view.position,
+                    answer="B",
+                ),
+            )
+            view = timed(
+                "current_question after a submit",
+                partial(practice.current_question, actor=actor, session_id=sid),
+            )
             if n > 0:
-                # One answer and the next item on screen, whichever way the checkout does it.
+                # One answer and the next item on screen.
                 cpu.setdefault("answer + next item, later answers", []).append(
                     (time.thread_time() - before[1]) * 1000
                 )
@@ -178,7 +171,7 @@ def main() -> None:
 
     print(
         f"# {args.label}: {len(students)} students × {args.answers} answers, db {args.db}, "
-        f"path {args.path}, next item with the answer: {serves_next}"
+        f"path {args.path}"
     )
     for name, samples in cpu.items():
         if name not in times:  # a sum of calls: CPU and statements only
