@@ -12,11 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
+
+from sqlmodel import Session
 
 from nexus_app.ai import rag
 from nexus_app.ai.llm import ChatModel
 from nexus_app.config import get_settings
 from nexus_app.db import unit_of_work
+from nexus_app.models import Attempt, Question
 from nexus_app.models.bank import ANSWER_LETTERS
 from nexus_app.repositories import feedback as feedback_repo
 from nexus_app.services import billing, practice, tutor
@@ -58,34 +62,59 @@ def _item(actor: CurrentUser, attempt_id: int) -> _Item:
             raise InvalidInput("Umpan balik hanya untuk jawaban yang belum tepat.")
         if question is None:
             raise NotFound("Soal tidak ditemukan.")
-        item = _Item(
-            options={x: getattr(question, f"option_{x.lower()}") for x in ANSWER_LETTERS},
-            stem=question.text,
-            explanation=question.explanation or "",
-            correct=question.correct_answer,
-            chosen=attempt.selected_answer,
-        )
         if existing is not None:
-            return _with_done(item, existing.id or 0, existing.feedback_text)
-        # Re-reading feedback is free; each new one counts against the daily quota.
-        billing.enforce_daily_limit(session, actor=actor, kind="feedback")
-        cached = feedback_repo.find_cached_feedback(
-            session=session,
-            question_id=attempt.question_id,
-            selected_answer=attempt.selected_answer,
-        )
-        if cached is not None:
-            # Same item, same wrong choice: the same explanation, without the model.
-            row = feedback_repo.save_feedback(
-                session=session,
-                attempt_id=attempt_id,
-                feedback_text=cached.feedback_text,
-                model_used=cached.model_used,
-                prompt_version=cached.prompt_version,
-                generation_time_ms=0,
-            )
-            return _with_done(item, row.id or 0, row.feedback_text)
+            return _with_done(_item_of(attempt, question), existing.id or 0, existing.feedback_text)
+        return _new_item(session, actor, attempt, question)
+
+
+def _item_of(attempt: Attempt, question: Question) -> _Item:
+    return _Item(
+        options={x: getattr(question, f"option_{x.lower()}") for x in ANSWER_LETTERS},
+        stem=question.text,
+        explanation=question.explanation or "",
+        correct=question.correct_answer,
+        chosen=attempt.selected_answer,
+    )
+
+
+def _new_item(session: Session, actor: CurrentUser, attempt: Attempt, question: Question) -> _Item:
+    """The item of an attempt without feedback yet. The item's cached feedback for the same
+    wrong choice becomes the attempt's own at once."""
+    assert attempt.id is not None
+    item = _item_of(attempt, question)
+    # Re-reading feedback is free; each new one counts against the daily quota.
+    billing.enforce_daily_limit(session, actor=actor, kind="feedback")
+    cached = feedback_repo.find_cached_feedback(
+        session=session,
+        question_id=attempt.question_id,
+        selected_answer=attempt.selected_answer,
+    )
+    if cached is None:
         return item
+    # Same item, same wrong choice: the same explanation, without the model.
+    row = feedback_repo.save_feedback(
+        session=session,
+        attempt_id=attempt.id,
+        feedback_text=cached.feedback_text,
+        model_used=cached.model_used,
+        prompt_version=cached.prompt_version,
+        generation_time_ms=0,
+    )
+    return _with_done(item, row.id or 0, row.feedback_text)
+
+
+def _item_with_the_answer(
+    actor: CurrentUser, session: Session, attempt: Attempt, question: Question
+) -> _Item | ServiceError | None:
+    """In a new answer's transaction: a wrong answer's item, or why it has no feedback (the
+    daily limit), returned and not raised so the answer is saved whatever it is; None for a
+    right answer."""
+    if attempt.is_correct:
+        return None
+    try:
+        return _new_item(session, actor, attempt, question)
+    except ServiceError as exc:  # raised before the lookup wrote anything
+        return exc
 
 
 def _with_done(item: _Item, feedback_id: int, text: str) -> _Item:
@@ -106,7 +135,10 @@ def ready_feedback(*, actor: CurrentUser, attempt_id: int) -> FeedbackUpdate | N
 
     The page shows this with the answer's result: under load most wrong answers get cached
     or fallback feedback, and each background stream costs the tab several state saves."""
-    item = _item(actor, attempt_id)
+    return _ready(attempt_id, _item(actor, attempt_id))
+
+
+def _ready(attempt_id: int, item: _Item) -> FeedbackUpdate | None:
     if item.done is not None:
         return item.done
     if not tutor.language_model_tried():
@@ -136,18 +168,28 @@ def submit_with_ready_feedback(
 ) -> AnsweredWithFeedback:
     """:func:`practice.submit_answer`, then for a wrong answer :func:`ready_feedback`, in
     one call from the page: under load each hop to a worker thread queues behind every
-    other tab's work, so one hop instead of two is what a student waits for."""
-    result = practice.submit_answer(
+    other tab's work, so one hop instead of two is what a student waits for. A new wrong
+    answer's feedback is looked up in the answer's own transaction (issue 16: the
+    attempt, its question and the student's quota rows are in hand already)."""
+    result, item = practice.submit_answer_then(
         actor=actor,
         session_id=session_id,
         question_id=question_id,
         position=position,
         answer=answer,
+        after=partial(_item_with_the_answer, actor),
     )
     if result.is_correct:
         return AnsweredWithFeedback(result)
+    if isinstance(item, ServiceError):
+        return AnsweredWithFeedback(result, feedback_error=item.message)
     try:
-        ready = ready_feedback(actor=actor, attempt_id=result.attempt_id)
+        # A repeated submit (item None) looks its stored answer's feedback up on its own.
+        ready = (
+            _ready(result.attempt_id, item)
+            if item is not None
+            else ready_feedback(actor=actor, attempt_id=result.attempt_id)
+        )
     except ServiceError as exc:
         # The answer is saved whatever happens to its feedback.
         return AnsweredWithFeedback(result, feedback_error=exc.message)

@@ -19,6 +19,7 @@ from .answers import (
     end_session,
     refresh_stale_readiness,
     submit_answer,
+    submit_answer_then,
     update_section_readiness,
     write_readiness,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "session_review",
     "start_session",
     "submit_answer",
+    "submit_answer_then",
     "update_section_readiness",
     "write_readiness",
 ]

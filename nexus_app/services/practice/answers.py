@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
@@ -34,11 +36,46 @@ from .views import (
     _section_belief,
 )
 
+T = TypeVar("T")
+
+# Runs inside a new answer's transaction (services.feedback: the wrong answer's feedback
+# lookup), so the page's submit is one unit of work instead of two.
+AfterRecord = Callable[[Session, Attempt, Question], T]
+
 
 def submit_answer(
     *, actor: CurrentUser, session_id: str, question_id: int, position: int, answer: str
 ) -> AnswerResult:
     """Record one answer in one transaction; the same submit twice records one attempt."""
+    result, _ = _submit(actor, session_id, question_id, position, answer, None)
+    return result
+
+
+def submit_answer_then(
+    *,
+    actor: CurrentUser,
+    session_id: str,
+    question_id: int,
+    position: int,
+    answer: str,
+    after: AfterRecord[T],
+) -> tuple[AnswerResult, T | None]:
+    """:func:`submit_answer`, and ``after(session, attempt, question)`` in the same
+    transaction once the answer is recorded, before the item's statistics (the row everyone
+    answering the item locks until the commit). ``after`` must not raise for the answer's
+    sake: its error rolls the answer back. None instead of its value when the submit
+    repeated an answer already stored (``after`` did not run)."""
+    return _submit(actor, session_id, question_id, position, answer, after)
+
+
+def _submit(
+    actor: CurrentUser,
+    session_id: str,
+    question_id: int,
+    position: int,
+    answer: str,
+    after: AfterRecord[T] | None,
+) -> tuple[AnswerResult, T | None]:
     _require_student(actor)
     letter = (answer or "").strip().upper()
     if letter not in ANSWER_LETTERS:
@@ -56,14 +93,14 @@ def submit_answer(
                 assert stored is not None
                 if stored.question_id != question_id or stored.selected_answer != letter:
                     raise InvalidInput("Jawaban untuk soal ini sudah tercatat sebelumnya.")
-                return _stored_result(session, actor, row, positions.stored_id)
+                return _stored_result(session, actor, row, positions.stored_id), None
             _check_open(row)
             expected = positions.count + 1
             if row.current_question_id != question_id or position != expected:
                 raise InvalidInput(
                     "Soal ini bukan soal yang sedang aktif di sesimu. Muat ulang halaman."
                 )
-            return _record(session, actor, row, question_id, position, letter)
+            return _record(session, actor, row, question_id, position, letter, after)
     except IntegrityError:
         # A double click raced us to the UNIQUE (session, position): return what was stored.
         with unit_of_work() as session:
@@ -73,7 +110,7 @@ def submit_answer(
             )
             if stored is None:
                 raise
-            return _stored_result(session, actor, row, stored.id or 0)
+            return _stored_result(session, actor, row, stored.id or 0), None
 
 
 def _item_params(question: Question) -> tuple[float, float, float]:
@@ -88,7 +125,8 @@ def _record(
     question_id: int,
     position: int,
     letter: str,
-) -> AnswerResult:
+    after: AfterRecord[T] | None = None,
+) -> tuple[AnswerResult, T | None]:
     question = question_repo.get_question(session=session, question_id=question_id)
     if question is None or row.section is None:
         raise NotFound("Soal tidak ditemukan.")
@@ -150,13 +188,14 @@ def _record(
     result = _answer_result(
         session, actor, row, question, attempt, theta_before, theta_after, sd_after
     )
+    extra = after(session, attempt, question) if after is not None else None
     # Last, right before the commit: everyone answering this item updates its row, and
     # the row stays locked until this transaction ends (issue 16: answers to a popular
     # item queued behind each other's whole transaction).
     question_repo.update_question_stats_after_attempt(
         session=session, question_id=question_id, is_correct=is_correct, time_spent_seconds=seconds
     )
-    return result
+    return result, extra
 
 
 # Readiness throttle (issue 16). Every answer writes the section's ability and variance

@@ -403,6 +403,56 @@ def test_ready_feedback_comes_with_the_answer_unless_the_model_must_write_it(
         feedback.ready_feedback(actor=second, attempt_id=first_attempt)
 
 
+def test_a_wrong_answers_feedback_is_looked_up_in_the_answers_own_transaction(
+    engine: Engine, school, monkeypatch
+) -> None:
+    """The page's submit (issue 16): the answer and its cached feedback in one commit."""
+    assert import_bank(
+        filename="b.csv", data=_bank_csv("PU", 1), bank_name="Uji", mark_reviewed_by=["A", "B"]
+    ).ok
+    monkeypatch.setattr(tutor, "language_model_tried", lambda: True)
+    monkeypatch.setattr(tutor, "language_model", lambda: None)
+    second = auth.create_user(username="siswa02", password="kata-sandi-1", role="siswa")
+
+    def page_submit(student: auth.CurrentUser) -> feedback.AnsweredWithFeedback:
+        view = practice.start_session(actor=student, section="PU")
+        return feedback.submit_with_ready_feedback(
+            actor=student,
+            session_id=view.session_id,
+            question_id=view.question_id,
+            position=1,
+            answer="A",
+        )
+
+    # No model and nothing cached: the stored explanation, saved after the answer.
+    first = page_submit(school["student"])
+    assert first.ready is not None and "Karena B." in first.ready.text
+    assert first.ready.feedback_id
+    commits: list[int] = []
+
+    def count(_conn: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(sa.engine.Engine, "commit", count)
+    try:
+        # The same item and wrong choice: the cached feedback becomes this attempt's own,
+        # saved with the answer.
+        other = page_submit(second)
+    finally:
+        sa.event.remove(sa.engine.Engine, "commit", count)
+    assert other.ready is not None and other.ready.source == "cache"
+    assert other.ready.text == first.ready.text
+    assert other.ready.feedback_id not in (0, first.ready.feedback_id)
+    with engine.connect() as conn:
+        owner = conn.execute(
+            sa.text("SELECT attempt_id FROM attempt_feedback WHERE id = :id"),
+            {"id": other.ready.feedback_id},
+        ).scalar()
+    assert owner == other.result.attempt_id
+    # start_session's commit, then one for the answer with its feedback.
+    assert len(commits) == 2
+
+
 def test_cli_ingest_and_ask(engine: Engine, school) -> None:
     nexus = str(ROOT / ".venv" / "bin" / "nexus")
     ingest = subprocess.run(

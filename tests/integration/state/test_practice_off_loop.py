@@ -68,7 +68,7 @@ def test_a_students_practice_round_runs_no_query_on_the_event_loop(
         (practice, "list_sections"),
         (practice, "open_session"),
         (practice, "start_session"),
-        (practice, "submit_answer"),
+        (practice, "submit_answer_then"),
         (practice, "current_question"),
         (feedback, "rate"),
         (dashboard, "student_dashboard"),
@@ -110,7 +110,8 @@ def test_feedback_that_needs_no_model_comes_with_a_wrong_answers_result(
     monkeypatch.setattr(tutor, "language_model_tried", lambda: True)
     monkeypatch.setattr(tutor, "language_model", lambda: None)
     threads: list[str] = []
-    monkeypatch.setattr(feedback, "ready_feedback", _recording(feedback.ready_feedback, threads))
+    # What the page's submit does after the answer's commit for a wrong answer.
+    monkeypatch.setattr(feedback, "_ready", _recording(feedback._ready, threads))
     tab = _sub(_tab(token), PracticeState)
 
     async def scenario() -> str:
