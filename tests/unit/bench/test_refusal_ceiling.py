@@ -12,6 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 import refusal_ceiling
 
+from nexus_app.ai.rag.calibration import MODEL_FEATURES_V2
+
 
 def test_auc_counts_pairs_and_ties() -> None:
     assert refusal_ceiling.auc([3.0, 4.0], [1.0, 2.0]) == 1.0
@@ -21,22 +23,8 @@ def test_auc_counts_pairs_and_ties() -> None:
 
 
 def _row(batch: int, category: str, signal: float) -> dict[str, object]:
-    features = {
-        name: signal
-        for name in (
-            "relevance",
-            "sentence_cover",
-            "missing",
-            "sent_dense",
-            "dense_gap",
-            "sent_bm25",
-            "passage_cover",
-            "phrase",
-            "top_dense",
-            "lexical",
-            "agree",
-        )
-    }
+    names = (*MODEL_FEATURES_V2, "top_dense", "lexical", "agree")
+    features = dict.fromkeys(names, signal)
     features["missing"] = 1.0 - signal
     return {"batch": batch, "category": category, "features": features}
 
