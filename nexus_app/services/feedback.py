@@ -1,6 +1,8 @@
 """Feedback on a wrong practice answer, grounded on the item, cached per (item, choice).
 
-The attempt is already saved when this runs: feedback never holds up or changes an answer.
+Feedback never refuses or changes an answer: a new wrong answer's quota check and cache
+lookup run in the answer's own transaction (a limit reached is reported, not raised), and
+everything else runs once the answer is saved.
 Without a model the stored explanation is the feedback. When the model is busy — its line is
 full (``NEXUS_LLM_QUEUE_MAX``) or the feedback waited ``NEXUS_LLM_FEEDBACK_WAIT`` seconds for
 its turn — the stored explanation is shown with a notice saying so; that fallback is not saved,
